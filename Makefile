@@ -1,0 +1,42 @@
+# The README tells people to type `make run` and `make test`; both install first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.setup-stamp
+NPM_STAMP := web/node_modules/.setup-stamp
+
+.PHONY: setup run test test-unit test-integration test-browser bench clean
+
+setup: $(STAMP) $(NPM_STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+$(NPM_STAMP): web/package.json
+	cd web && npm install --no-audit --no-fund --loglevel=error
+	touch $(NPM_STAMP)
+
+run: setup
+	$(BIN)/advocacy serve --demo
+
+test: setup
+	$(BIN)/python -m pytest
+
+test-unit: setup
+	$(BIN)/python -m pytest tests/unit
+
+test-integration: setup
+	$(BIN)/python -m pytest tests/integration
+
+test-browser: setup
+	$(BIN)/python -m pytest tests/browser
+
+bench: setup
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) web/node_modules var .pytest_cache
