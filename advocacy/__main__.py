@@ -1,0 +1,3 @@
+from advocacy.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,90 @@
+"""The application factory: the aiohttp app with the Socket.IO server attached."""
+
+from __future__ import annotations
+
+from typing import Any, AsyncIterator
+
+import aiohttp_jinja2
+import jinja2
+import socketio
+from aiohttp import web
+
+from advocacy.auth.service import AuthService
+from advocacy.chat.events import ChatNamespace
+from advocacy.chat.service import ChatService
+from advocacy.clock import Clock
+from advocacy.settings import Settings
+from advocacy.store import Store
+from advocacy.views import WEB_DIR, routes
+from advocacy.web import auth_key, errors, same_origin_changes, security_headers, settings_key
+
+store_key = web.AppKey("store", Store)
+clock_key = web.AppKey("clock", Clock)
+chat_key = web.AppKey("chat", ChatService)
+sio_key = web.AppKey("sio", socketio.AsyncServer)
+chat_ns_key = web.AppKey("chat_ns", ChatNamespace)
+
+# Socket.IO packets larger than this are dropped by the transport, which closes the
+# connection: far above any real message (4,000 characters), so only abuse meets it.
+MAX_PACKET_BYTES = 1024 * 1024
+
+
+def _origin_checker(settings: Settings):
+    def allowed(origin: str | None, environ: dict[str, Any]) -> bool:
+        if origin is None:
+            return True  # not a browser: nothing to forge
+        own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        return origin in {own, settings.public_url.rstrip("/")} - {""}
+
+    return allowed
+
+
+def init_app(settings: Settings, store: Store, clock: Clock | None = None) -> web.Application:
+    """Build the app around a connected store. The caller owns the store's lifetime."""
+    clock = clock or Clock()
+    app = web.Application(middlewares=[security_headers, errors, same_origin_changes], client_max_size=256 * 1024)
+    app[settings_key] = settings
+    app[store_key] = store
+    app[clock_key] = clock
+    auth = AuthService(store, settings, clock)
+    chat = ChatService(store, settings, clock)
+    app[auth_key] = auth
+    app[chat_key] = chat
+
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(str(WEB_DIR / "templates")),
+        autoescape=jinja2.select_autoescape(default=True),
+    )
+    app.router.add_routes(routes)
+    app.router.add_static("/static", WEB_DIR / "static", append_version=False)
+
+    sio = socketio.AsyncServer(
+        async_mode="aiohttp",
+        cors_allowed_origins=_origin_checker(settings),
+        cookie=None,
+        max_http_buffer_size=MAX_PACKET_BYTES,
+        ping_interval=20,
+        ping_timeout=20,
+    )
+    namespace = ChatNamespace(auth, chat, settings, clock)
+    sio.register_namespace(namespace)
+    sio.attach(app)
+    app[sio_key] = sio
+    app[chat_ns_key] = namespace
+    app.cleanup_ctx.append(_indexes)
+    app.on_shutdown.append(_close_sockets)
+    return app
+
+
+async def _close_sockets(app: web.Application) -> None:
+    """Close every Socket.IO connection so clients reconnect (elsewhere) at once."""
+    sio = app[sio_key]
+    if sio.eio.sockets:
+        await sio.eio.disconnect()
+    await sio.shutdown()
+
+
+async def _indexes(app: web.Application) -> AsyncIterator[None]:
+    await app[store_key].create_indexes()
+    yield

@@ -1,0 +1,60 @@
+"""Who may do what: the one permission table (pure, no I/O).
+
+Every HTTP route and every Socket.IO event names an action here. A role that is
+not listed for an action is refused (deny by default). The scope says which
+records the role may act on; the service that holds the record checks it:
+
+- ``own``: records about the user themself (a child's own conversation);
+- ``paired``: children currently paired to the advocate;
+- ``team``: children of the advocates the manager manages;
+- ``any``: every record of that kind.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Role(str, Enum):
+    CHILD = "child"
+    ADVOCATE = "advocate"
+    COVER_ADVOCATE = "cover_advocate"
+    MANAGER = "manager"
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+    BOT = "bot"
+
+
+STAFF_ROLES = frozenset({Role.ADVOCATE, Role.MANAGER, Role.REVIEWER, Role.ADMIN})
+
+OWN, PAIRED, TEAM, ANY = "own", "paired", "team", "any"
+
+PERMISSIONS: dict[str, dict[Role, str]] = {
+    # pages
+    "page.child": {Role.CHILD: OWN},
+    "page.console": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM, Role.ADMIN: ANY},
+    # chat
+    "chat.conversations": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED},
+    "chat.send": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED},
+    "chat.history": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED},
+    "chat.read": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED},
+    "chat.typing": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED},
+    # a child's sign-in, looked after by the adults responsible for them
+    "child.reset_pin": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM, Role.ADMIN: ANY},
+    "child.new_access_code": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM, Role.ADMIN: ANY},
+    "child.revoke_sessions": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM, Role.ADMIN: ANY},
+}
+
+
+def scope_for(role: str | Role, action: str) -> str | None:
+    """The scope ``role`` has for ``action``, or None when the role may not do it at all."""
+    if action not in PERMISSIONS:
+        raise KeyError(f"unknown action {action!r}: add it to the permission table")
+    try:
+        return PERMISSIONS[action].get(Role(role))
+    except ValueError:
+        return None
+
+
+def may(role: str | Role, action: str) -> bool:
+    return scope_for(role, action) is not None

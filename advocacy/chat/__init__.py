@@ -1,0 +1,1 @@
+"""Private real-time chat between a child and their advocate."""

@@ -1,0 +1,65 @@
+"""Who is connected (in this process) and what a child is told about replies."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from advocacy import calendar
+from advocacy.settings import Settings
+
+
+class Presence:
+    """Counts open connections per user; a user is online while they have one."""
+
+    def __init__(self) -> None:
+        self._connections: Counter[str] = Counter()
+
+    def connected(self, user_id: str) -> bool:
+        """Record a connection; True if the user has just come online."""
+        self._connections[user_id] += 1
+        return self._connections[user_id] == 1
+
+    def disconnected(self, user_id: str) -> bool:
+        """Record a disconnection; True if the user has just gone offline."""
+        self._connections[user_id] -= 1
+        if self._connections[user_id] <= 0:
+            del self._connections[user_id]
+            return True
+        return False
+
+    def is_online(self, user_id: str) -> bool:
+        return self._connections.get(user_id, 0) > 0
+
+
+def _hhmm(value: str) -> time:
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
+def _spoken_time(t: time) -> str:
+    hour = t.hour % 12 or 12
+    suffix = "am" if t.hour < 12 else "pm"
+    return f"{hour}{suffix}" if t.minute == 0 else f"{hour}:{t.minute:02d}{suffix}"
+
+
+def reply_expected(online: bool, now: datetime, settings: Settings) -> str:
+    """A plain-words sentence telling a child when their advocate is likely to answer."""
+    if online:
+        return "Your advocate is online now."
+    start, end = _hhmm(settings.working_day_start), _hhmm(settings.working_day_end)
+    if calendar.is_working_time(now, start, end):
+        return "Your advocate isn't online right now. They'll reply as soon as they can today."
+    back = calendar.next_working_start(now, start, end).astimezone(ZoneInfo(settings.timezone))
+    local_now = now.astimezone(ZoneInfo(settings.timezone))
+    days = (back.date() - local_now.date()).days
+    if days == 0:
+        when = f"today at {_spoken_time(back.time())}"
+    elif days == 1:
+        when = f"tomorrow at {_spoken_time(back.time())}"
+    elif days < 7:
+        when = f"on {back:%A} at {_spoken_time(back.time())}"
+    else:
+        when = f"on {back:%A} {back.day} {back:%B} at {_spoken_time(back.time())}"
+    return f"Your advocate isn't working right now. They'll be back {when}."

@@ -1,0 +1,189 @@
+"""Conversations and messages: storing, paging, unread counts and read receipts.
+
+A message is acknowledged only after it is stored. The unique index on
+(sender, client_id) makes a resend return the stored message instead of a
+second copy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from advocacy.auth.permissions import OWN, PAIRED, scope_for
+from advocacy.auth.service import Principal
+from advocacy.chat.text import check_client_id, check_message_text
+from advocacy.clock import Clock
+from advocacy.errors import ServiceError
+from advocacy.settings import Settings
+from advocacy.store import ASCENDING, DESCENDING, DuplicateKeyError, ObjectId, Store
+
+
+def public_message(doc: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": str(doc["_id"]),
+        "conversation": doc["conversation"],
+        "sender": dict(doc["sender"]),
+        "text": doc["text"],
+        "sent_at": doc["sent_at"].isoformat(timespec="milliseconds"),
+        "client_id": doc["client_id"],
+    }
+
+
+def _payload(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ServiceError("bad_request", "That request didn't make sense to us: it should be a JSON object. Nothing was changed.")
+    return data
+
+
+def _message_id(value: Any) -> ObjectId:
+    if isinstance(value, str) and ObjectId.is_valid(value):
+        return ObjectId(value)
+    raise ServiceError("message_not_found")
+
+
+class ChatService:
+    def __init__(self, store: Store, settings: Settings, clock: Clock) -> None:
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+
+    # who may see what ----------------------------------------------------
+
+    def _visible_filter(self, principal: Principal, action: str) -> dict[str, Any]:
+        scope = scope_for(principal.role, action)
+        if scope == OWN:
+            return {"child": principal.user_id, "active": True}
+        if scope == PAIRED:
+            return {"advocate": principal.user_id, "active": True}
+        raise ServiceError("forbidden")
+
+    async def conversation(self, principal: Principal, conversation_id: Any, action: str) -> dict[str, Any]:
+        """The conversation if ``principal`` may do ``action`` in it; the same refusal whether
+        it does not exist or is someone else's."""
+        query = self._visible_filter(principal, action)
+        if not isinstance(conversation_id, str) or len(conversation_id) > 64:
+            raise ServiceError("conversation_not_found")
+        conv = await self.store.conversations.find_one({"_id": conversation_id, **query})
+        if conv is None:
+            raise ServiceError("conversation_not_found")
+        return conv
+
+    async def conversation_ids(self, principal: Principal) -> list[str]:
+        query = self._visible_filter(principal, "chat.conversations")
+        return [c["_id"] async for c in self.store.conversations.find(query, {"_id": 1})]
+
+    # listing -------------------------------------------------------------
+
+    async def conversations(self, principal: Principal) -> list[dict[str, Any]]:
+        query = self._visible_filter(principal, "chat.conversations")
+        convs = await self.store.conversations.find(query).sort("created_at", ASCENDING).to_list(None)
+        child_ids = {c["child"] for c in convs}
+        advocate_ids = {c["advocate"] for c in convs}
+        children = {d["_id"]: d async for d in self.store.children.find({"_id": {"$in": list(child_ids)}}, {"name": 1})}
+        staff = {d["_id"]: d async for d in self.store.staff.find({"_id": {"$in": list(advocate_ids)}}, {"name": 1})}
+
+        async def summary(conv: dict[str, Any]) -> dict[str, Any]:
+            last_read = conv.get("read", {}).get(principal.user_id)
+            unread_query: dict[str, Any] = {"conversation": conv["_id"], "sender.id": {"$ne": principal.user_id}}
+            if last_read is not None:
+                unread_query["_id"] = {"$gt": last_read}
+            unread, last = await asyncio.gather(
+                self.store.messages.count_documents(unread_query),
+                self.store.messages.find_one({"conversation": conv["_id"]}, sort=[("_id", DESCENDING)]),
+            )
+            waiting = conv.get("waiting_since")
+            return {
+                "id": conv["_id"],
+                "child": conv["child"],
+                "child_name": children.get(conv["child"], {}).get("name", ""),
+                "advocate": conv["advocate"],
+                "advocate_name": staff.get(conv["advocate"], {}).get("name", ""),
+                "unread": unread,
+                "waiting_since": waiting.isoformat(timespec="seconds") if waiting else None,
+                "last_message": public_message(last) if last else None,
+            }
+
+        return list(await asyncio.gather(*(summary(c) for c in convs)))
+
+    # sending -------------------------------------------------------------
+
+    async def send(self, principal: Principal, data: Any) -> tuple[dict[str, Any], bool]:
+        """Store a message; returns (message, True) or, for a resend, (the stored message, False)."""
+        data = _payload(data)
+        text = check_message_text(data.get("text"), self.settings.max_message_chars)
+        client_id = check_client_id(data.get("client_id"))
+        existing = await self.store.messages.find_one({"sender.id": principal.user_id, "client_id": client_id})
+        if existing is not None:
+            return public_message(existing), False
+        conv = await self.conversation(principal, data.get("conversation"), "chat.send")
+        doc = {
+            "_id": ObjectId(),
+            "conversation": conv["_id"],
+            "sender": {"id": principal.user_id, "role": principal.role, "name": principal.name},
+            "client_id": client_id,
+            "text": text,
+            "sent_at": self.clock.now(),
+        }
+        try:
+            await self.store.messages.insert_one(doc)
+        except DuplicateKeyError:  # the same resend raced us
+            existing = await self.store.messages.find_one({"sender.id": principal.user_id, "client_id": client_id})
+            return public_message(existing), False
+        if principal.role == "child":
+            await self.store.conversations.update_one(
+                {"_id": conv["_id"], "waiting_since": None}, {"$set": {"waiting_since": doc["sent_at"]}}
+            )
+        else:
+            await self.store.conversations.update_one({"_id": conv["_id"]}, {"$set": {"waiting_since": None}})
+        return public_message(doc), True
+
+    # reading -------------------------------------------------------------
+
+    async def history(self, principal: Principal, data: Any) -> dict[str, Any]:
+        data = _payload(data)
+        conv = await self.conversation(principal, data.get("conversation"), "chat.history")
+        limit = data.get("limit", self.settings.history_page_default)
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= self.settings.history_page_max:
+            raise ServiceError(
+                "bad_request", f"limit must be a whole number from 1 to {self.settings.history_page_max}."
+            )
+        before, after = data.get("before"), data.get("after")
+        if before is not None and after is not None:
+            raise ServiceError("bad_request", "Ask for messages before one message or after one, not both.")
+        query: dict[str, Any] = {"conversation": conv["_id"]}
+        if after is not None:
+            query["_id"] = {"$gt": await self._anchor(conv["_id"], after)}
+            docs = await self.store.messages.find(query).sort("_id", ASCENDING).limit(limit + 1).to_list(None)
+            more = len(docs) > limit
+            docs = docs[:limit]
+        else:
+            if before is not None:
+                query["_id"] = {"$lt": await self._anchor(conv["_id"], before)}
+            docs = await self.store.messages.find(query).sort("_id", DESCENDING).limit(limit + 1).to_list(None)
+            more = len(docs) > limit
+            docs = list(reversed(docs[:limit]))
+        return {"messages": [public_message(d) for d in docs], "more": more}
+
+    async def _anchor(self, conversation_id: str, message_id: Any) -> ObjectId:
+        oid = _message_id(message_id)
+        if not await self.store.messages.find_one({"_id": oid, "conversation": conversation_id}, {"_id": 1}):
+            raise ServiceError("message_not_found")
+        return oid
+
+    async def mark_read(self, principal: Principal, data: Any) -> dict[str, Any]:
+        data = _payload(data)
+        conv = await self.conversation(principal, data.get("conversation"), "chat.read")
+        up_to = await self._anchor(conv["_id"], data.get("up_to"))
+        field = f"read.{principal.user_id}"
+        # Only ever move the read pointer forward.
+        await self.store.conversations.update_one(
+            {"_id": conv["_id"], "$or": [{field: {"$exists": False}}, {field: {"$lt": up_to}}]},
+            {"$set": {field: up_to}},
+        )
+        return {"conversation": conv["_id"], "reader": {"id": principal.user_id, "role": principal.role},
+                "up_to": str(up_to)}
+
+    async def check_typing(self, principal: Principal, data: Any) -> dict[str, Any]:
+        data = _payload(data)
+        return await self.conversation(principal, data.get("conversation"), "chat.typing")

@@ -1,0 +1,126 @@
+"""Start and stop the embedded database (SecantusDB) when no MongoDB URI is set.
+
+SecantusDB's ``secantusd-py`` is a single-node server that speaks the MongoDB
+wire protocol; we run it as a child process bound to loopback with its data in
+``DATA_DIR/db`` and stop it cleanly (SIGTERM, then SIGKILL) on exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class EmbeddedDatabaseError(Exception):
+    """The embedded database could not start; the message says why."""
+
+
+def _daemon_path() -> str:
+    beside_python = Path(sys.executable).with_name("secantusd-py")
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which("secantusd-py")
+    if not found:
+        raise EmbeddedDatabaseError(
+            "the embedded database program secantusd-py was not found; run `make setup` "
+            "(it installs the SecantusDB package) or set ADVOCACY_MONGODB_URI to use MongoDB"
+        )
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class EmbeddedDatabase:
+    """A running SecantusDB daemon; use ``await EmbeddedDatabase.start(dir)``."""
+
+    process: asyncio.subprocess.Process
+    port: int
+    data_dir: Path
+    log_path: Path
+
+    @property
+    def uri(self) -> str:
+        return f"mongodb://127.0.0.1:{self.port}/?directConnection=true"
+
+    @classmethod
+    async def start(cls, data_dir: Path | str, timeout: float = 30.0, port: int | None = None) -> "EmbeddedDatabase":
+        data_dir = Path(data_dir)
+        storage = data_dir / "db"
+        try:
+            storage.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise EmbeddedDatabaseError(f"cannot create the database folder {storage}: {exc.strerror}") from None
+        port = port or free_port()
+        log_path = data_dir / "db.log"
+        log_file = open(log_path, "ab")
+        try:
+            process = await asyncio.create_subprocess_exec(
+                _daemon_path(),
+                "--host", "127.0.0.1",
+                "--port", str(port),
+                "--storage-path", str(storage),
+                "--standalone",
+                "--log-level", "WARNING",
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=log_file,
+                start_new_session=True,
+            )
+        finally:
+            log_file.close()
+        db = cls(process=process, port=port, data_dir=data_dir, log_path=log_path)
+        await db._wait_until_listening(timeout)
+        return db
+
+    async def _wait_until_listening(self, timeout: float) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            if self.process.returncode is not None:
+                raise EmbeddedDatabaseError(
+                    f"the embedded database stopped at start (exit code {self.process.returncode}); "
+                    f"its log {self.log_path} ends with:\n{self._log_tail()}"
+                )
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
+            except OSError:
+                await asyncio.sleep(0.1)
+                continue
+            writer.close()
+            await writer.wait_closed()
+            return
+        await self.stop()
+        raise EmbeddedDatabaseError(
+            f"the embedded database did not start listening on port {self.port} within {timeout:.0f} s; "
+            f"its log {self.log_path} ends with:\n{self._log_tail()}"
+        )
+
+    def _log_tail(self, lines: int = 15) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return "(no log)"
+        return "\n".join(text.strip().splitlines()[-lines:]) or "(empty log)"
+
+    async def stop(self, timeout: float = 15.0) -> None:
+        if self.process.returncode is not None:
+            return
+        try:
+            self.process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(self.process.wait(), timeout)
+        except asyncio.TimeoutError:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            await self.process.wait()
+        except ProcessLookupError:
+            pass

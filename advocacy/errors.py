@@ -1,0 +1,53 @@
+"""Error codes the service answers with, and the words people read.
+
+One catalogue for HTTP answers and Socket.IO acks alike, documented in
+docs/protocol.md. A handler raises ``ServiceError("text_too_long")`` (optionally
+with a more specific message) and the edge turns it into
+``{"ok": false, "error": {"code", "message"}}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# code: (HTTP status, default message)
+CATALOGUE: dict[str, tuple[int, str]] = {
+    "bad_request": (400, "That request didn't make sense to us. Nothing was changed."),
+    "text_missing": (400, "Please type a message first. Nothing was sent."),
+    "text_empty": (400, "Please type a message first. Nothing was sent."),
+    "text_too_long": (400, "That message is too long ({limit:,} characters at most). Nothing was sent."),
+    "client_id_missing": (400, "Something went wrong on your phone. Please reload the page. Nothing was sent."),
+    "conversation_not_found": (404, "We couldn't find that conversation. Nothing was sent."),
+    "message_not_found": (404, "We couldn't find that message."),
+    "rate_limited": (429, "You're sending messages very fast. Please wait a few seconds and try again. Nothing was sent."),
+    "unavailable": (503, "Not sent. We're having trouble right now; please try again in a minute."),
+    "unauthorised": (401, "Please sign in."),
+    "session_expired": (401, "You've been signed out. Please sign in again."),
+    "forbidden": (403, "You can't do that."),
+    "sign_in_failed": (401, "That didn't work. Check and try again."),
+    "code_locked": (429, "Too many tries. Ask your advocate to unlock your code."),
+    "pin_invalid": (400, "Your PIN needs to be {min} to {max} numbers."),
+    "not_found": (404, "We couldn't find that."),
+    "bad_origin": (403, "That request came from another website, so we ignored it."),
+    "internal_error": (500, "Something went wrong on our side. Nothing was changed."),
+}
+
+
+class ServiceError(Exception):
+    """A refusal with a stable code and a message the reader can act on."""
+
+    def __init__(self, code: str, message: str | None = None, **params: Any) -> None:
+        if code not in CATALOGUE:
+            raise ValueError(f"unknown error code {code!r}")
+        status, default = CATALOGUE[code]
+        self.code = code
+        self.status = status
+        self.message = message if message is not None else default.format(**params)
+        super().__init__(code)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": False, "error": {"code": self.code, "message": self.message}}
+
+
+def error_body(code: str, message: str | None = None, **params: Any) -> dict[str, Any]:
+    return ServiceError(code, message, **params).as_dict()

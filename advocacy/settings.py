@@ -1,0 +1,188 @@
+"""Settings: config/default.toml, overridden by ADVOCACY_* environment variables.
+
+Every key is declared once in ``SCHEMA`` with its type and limits. ``load``
+validates all of them and raises ``SettingsError`` naming the file (or the
+environment variable), the key and what was expected, so an operator can fix a
+wrong value without reading code.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = PROJECT_ROOT / "config"
+ENV_PREFIX = "ADVOCACY_"
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message says where and what is expected."""
+
+
+def _int(lo: int | None = None, hi: int | None = None) -> Callable[[Any], tuple[bool, Any, str]]:
+    bounds = " ".join(
+        part for part in (f"at least {lo}" if lo is not None else "", f"at most {hi}" if hi is not None else "") if part
+    )
+    expected = f"a whole number{(' ' + bounds) if bounds else ''}"
+
+    def check(value: Any) -> tuple[bool, Any, str]:
+        if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+            value = int(value)
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        ok = ok and (lo is None or value >= lo) and (hi is None or value <= hi)
+        return ok, value, expected
+
+    return check
+
+
+def _str(pattern: str | None = None, expected: str = "text") -> Callable[[Any], tuple[bool, Any, str]]:
+    def check(value: Any) -> tuple[bool, Any, str]:
+        ok = isinstance(value, str) and (pattern is None or re.fullmatch(pattern, value) is not None)
+        return ok, value, expected
+
+    return check
+
+
+def _bool(value: Any) -> tuple[bool, Any, str]:
+    if isinstance(value, str) and value.lower() in {"true", "1", "yes", "false", "0", "no"}:
+        value = value.lower() in {"true", "1", "yes"}
+    return isinstance(value, bool), value, "true or false"
+
+
+def _choice(*options: str) -> Callable[[Any], tuple[bool, Any, str]]:
+    def check(value: Any) -> tuple[bool, Any, str]:
+        return value in options, value, "one of " + ", ".join(options)
+
+    return check
+
+
+def _timezone(value: Any) -> tuple[bool, Any, str]:
+    expected = "an IANA time zone name such as Europe/London"
+    if not isinstance(value, str):
+        return False, value, expected
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False, value, expected
+    return True, value, expected
+
+
+_TIME = r"([01]\d|2[0-3]):[0-5]\d"
+_URL = r"(|https?://[^\s/]+(:\d+)?)"
+_MONGO = r"(|mongodb(\+srv)?://\S+)"
+
+SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
+    "server": {
+        "host": _str(r"\S+", "a host name or IP address"),
+        "port": _int(1, 65535),
+        "public_url": _str(_URL, "empty, or a URL like https://advocacy.example.org with no path"),
+        "secure_cookies": _bool,
+        "quick_exit_url": _str(r"https?://\S+", "a full web address starting with https://"),
+        "log_level": _choice("DEBUG", "INFO", "WARNING", "ERROR"),
+    },
+    "database": {
+        "mongodb_uri": _str(_MONGO, "empty (embedded database) or a mongodb:// connection string"),
+        "database_name": _str(r"[A-Za-z0-9_-]{1,60}", "a database name of letters, digits, _ and -"),
+        "data_dir": _str(r".+", "a folder path"),
+        "database_timeout_seconds": _int(1, 600),
+    },
+    "sessions": {
+        "staff_session_hours": _int(1, 24 * 7),
+        "child_session_days": _int(1, 365),
+    },
+    "children": {
+        "pin_min_digits": _int(4, 12),
+        "pin_max_digits": _int(4, 12),
+        "pin_max_failures": _int(1, 100),
+        "pin_lockout_minutes": _int(1, 24 * 60),
+    },
+    "chat": {
+        "max_message_chars": _int(1, 100_000),
+        "rate_limit_messages": _int(1, 10_000),
+        "rate_window_seconds": _int(1, 3600),
+        "history_page_default": _int(1, 1000),
+        "history_page_max": _int(1, 10_000),
+    },
+    "hours": {
+        "timezone": _timezone,
+        "working_day_start": _str(_TIME, "a time of day as HH:MM, e.g. 09:00"),
+        "working_day_end": _str(_TIME, "a time of day as HH:MM, e.g. 17:00"),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings; read them as ``settings.port``, ``settings.mongodb_uri`` ..."""
+
+    values: Mapping[str, Any]
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self.values[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def replace(self, **changes: Any) -> "Settings":
+        unknown = set(changes) - set(self.values)
+        if unknown:
+            raise SettingsError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        return Settings({**self.values, **changes})
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+
+def load(
+    path: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Read, override and validate the settings; raise SettingsError on any mistake."""
+    path = path or CONFIG_DIR / "default.toml"
+    environ = os.environ if environ is None else environ
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"{path}: the settings file is missing") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: not valid TOML ({exc})") from None
+
+    values: dict[str, Any] = {}
+    for section, keys in SCHEMA.items():
+        table = raw.get(section)
+        if not isinstance(table, dict):
+            raise SettingsError(f"{path}: section [{section}] is missing")
+        for unknown in sorted(set(table) - set(keys)):
+            raise SettingsError(f"{path}: [{section}] {unknown} is not a known setting")
+        for key, check in keys.items():
+            env_name = ENV_PREFIX + key.upper()
+            if overrides and key in overrides and overrides[key] is not None:
+                source, value = f"{key} (given on the command line)", overrides[key]
+            elif env_name in environ:
+                source, value = f"environment variable {env_name}", environ[env_name]
+            elif key in table:
+                source, value = f"{path}: [{section}] {key}", table[key]
+            else:
+                raise SettingsError(f"{path}: [{section}] {key} is missing")
+            ok, parsed, expected = check(value)
+            if not ok:
+                raise SettingsError(f"{source} is {value!r}; expected {expected}")
+            values[key] = parsed
+
+    for unknown in sorted(set(raw) - set(SCHEMA)):
+        raise SettingsError(f"{path}: section [{unknown}] is not known")
+    if values["pin_min_digits"] > values["pin_max_digits"]:
+        raise SettingsError(f"{path}: [children] pin_min_digits must not be more than pin_max_digits")
+    if values["working_day_start"] >= values["working_day_end"]:
+        raise SettingsError(f"{path}: [hours] working_day_start must be before working_day_end")
+    if values["history_page_default"] > values["history_page_max"]:
+        raise SettingsError(f"{path}: [chat] history_page_default must not be more than history_page_max")
+    return Settings(values)

@@ -1,0 +1,119 @@
+"""The database: the only module that imports the MongoDB driver.
+
+Services receive a ``Store`` and use its collections; they catch the error
+types re-exported here rather than importing the driver themselves, so moving
+from motor to PyMongo's async client is a change to this file alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorCollection, AsyncIOMotorDatabase
+from bson import ObjectId
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo.errors import DuplicateKeyError, PyMongoError, ServerSelectionTimeoutError
+
+__all__ = [
+    "ASCENDING",
+    "DESCENDING",
+    "DatabaseUnavailable",
+    "DuplicateKeyError",
+    "PyMongoError",
+    "ReturnDocument",
+    "Store",
+    "INDEXES",
+    "ObjectId",
+]
+
+log = logging.getLogger(__name__)
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not be reached."""
+
+
+def _index(keys: list[tuple[str, int]], **options: Any) -> IndexModel:
+    return IndexModel(keys, **options)
+
+
+# Every collection and its indexes. Created (idempotently) at start-up.
+INDEXES: dict[str, list[IndexModel]] = {
+    "local_authorities": [_index([("region", ASCENDING)])],
+    "staff": [
+        _index([("username", ASCENDING)], unique=True),
+        _index([("role", ASCENDING), ("manager", ASCENDING)]),
+    ],
+    "children": [
+        _index([("access_code_hash", ASCENDING)], unique=True, sparse=True),
+        _index([("advocate", ASCENDING)]),
+        _index([("la", ASCENDING)]),
+    ],
+    "sessions": [
+        _index([("token_hash", ASCENDING)], unique=True),
+        _index([("user", ASCENDING)]),
+        _index([("expires_at", ASCENDING)]),
+    ],
+    "pairings": [_index([("child", ASCENDING), ("started_at", ASCENDING)]), _index([("advocate", ASCENDING)])],
+    "conversations": [
+        _index([("child", ASCENDING), ("advocate", ASCENDING)], unique=True),
+        _index([("advocate", ASCENDING), ("active", ASCENDING)]),
+    ],
+    "messages": [
+        # A resend with the same client id is never a second message.
+        _index([("sender.id", ASCENDING), ("client_id", ASCENDING)], unique=True),
+        _index([("conversation", ASCENDING), ("_id", ASCENDING)]),
+    ],
+}
+
+
+@dataclass
+class Store:
+    """A connected database and its collections."""
+
+    client: AsyncIOMotorClient
+    db: AsyncIOMotorDatabase
+    _collections: dict[str, AsyncIOMotorCollection] = field(default_factory=dict)
+
+    @classmethod
+    async def connect(cls, uri: str, database_name: str, timeout_seconds: float = 15) -> "Store":
+        client = AsyncIOMotorClient(
+            uri,
+            serverSelectionTimeoutMS=int(timeout_seconds * 1000),
+            tz_aware=True,
+            uuidRepresentation="standard",
+        )
+        try:
+            await client.admin.command("ping")
+        except PyMongoError as exc:
+            client.close()
+            raise DatabaseUnavailable(f"could not reach the database: {exc.__class__.__name__}") from exc
+        return cls(client=client, db=client[database_name])
+
+    def __getattr__(self, name: str) -> AsyncIOMotorCollection:
+        if name.startswith("_") or name not in INDEXES:
+            raise AttributeError(name)
+        coll = self._collections.get(name)
+        if coll is None:
+            coll = self._collections[name] = self.db[name]
+        return coll
+
+    async def create_indexes(self) -> None:
+        for name, indexes in INDEXES.items():
+            if indexes:
+                await self.db[name].create_indexes(indexes)
+
+    async def drop_database(self) -> None:
+        await self.client.drop_database(self.db.name)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """True when an error means the database is down rather than the request being wrong."""
+    return isinstance(exc, (ServerSelectionTimeoutError, DatabaseUnavailable)) or (
+        isinstance(exc, PyMongoError) and getattr(exc, "timeout", False)
+    )

@@ -1,0 +1,195 @@
+"""Helpers for integration tests: start the real server, seed people, act as real clients."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator
+
+import aiohttp
+import socketio
+from aiohttp import web
+
+from advocacy.app import init_app
+from advocacy.clock import ShiftedClock
+from advocacy.pairing.service import pair_child
+from advocacy.people import create_child, create_staff
+from advocacy.settings import Settings, load
+from advocacy.store import Store
+
+PASSWORD = "correct horse battery staple"
+OPEN_CLIENTS: list["ChatClient"] = []
+
+
+@dataclass
+class Server:
+    url: str
+    store: Store
+    clock: ShiftedClock
+    app: web.Application
+    settings: Settings
+
+    def http(self, **kwargs: Any) -> aiohttp.ClientSession:
+        """An HTTP client with its own cookie jar (one per person)."""
+        return aiohttp.ClientSession(
+            base_url=self.url, cookie_jar=aiohttp.CookieJar(unsafe=True), **kwargs
+        )
+
+
+@contextlib.asynccontextmanager
+async def start_server(uri: str, database_name: str, **overrides: Any) -> AsyncIterator[Server]:
+    settings = load(environ={}).replace(mongodb_uri=uri, database_name=database_name, **overrides)
+    store = await Store.connect(uri, database_name, 10)
+    clock = ShiftedClock()
+    app = init_app(settings, store, clock)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield Server(f"http://127.0.0.1:{port}", store, clock, app, settings)
+    finally:
+        while OPEN_CLIENTS:
+            await OPEN_CLIENTS.pop().close()
+        await runner.cleanup()
+        await store.drop_database()
+        store.close()
+
+
+@dataclass
+class Person:
+    id: str
+    name: str
+    role: str
+    username: str | None = None
+    password: str | None = None
+    access_code: str | None = None
+    pin: str | None = None
+
+
+@dataclass
+class World:
+    server: Server
+    manager: Person
+    advocates: list[Person]
+    children: list[Person]
+    other_manager: Person
+
+    def conversation_of(self, child: Person) -> str:
+        return self._conversations[child.id]
+
+    _conversations: dict[str, str] = field(default_factory=dict)
+
+
+async def seed_world(server: Server) -> World:
+    store, clock = server.store, server.clock
+    for code, name, region in [("E08000035", "Leeds", "Yorkshire and The Humber"), ("E09000007", "Camden", "London")]:
+        await store.local_authorities.insert_one({"_id": code, "name": name, "region": region})
+
+    async def staff(username: str, name: str, role: str, manager: str | None = None) -> Person:
+        doc = await create_staff(store, clock, username=username, password=PASSWORD, name=name, role=role,
+                                 manager=manager)
+        return Person(doc["_id"], name, role, username=username, password=PASSWORD)
+
+    manager = await staff("mo.manager", "Mo Manager", "manager")
+    other_manager = await staff("ola.manager", "Ola Manager", "manager")
+    advocates = [
+        await staff("ada.advocate", "Ada Advocate", "advocate", manager.id),
+        await staff("ben.advocate", "Ben Advocate", "advocate", other_manager.id),
+    ]
+    children = []
+    world = World(server, manager, advocates, children, other_manager)
+    for i, (name, la, advocate) in enumerate(
+        [("Amira", "E08000035", advocates[0]), ("Billy", "E08000035", advocates[0]), ("Cara", "E09000007", advocates[1])]
+    ):
+        doc, code = await create_child(store, clock, name=name, la=la)
+        await pair_child(store, clock, doc["_id"], advocate.id, "test")
+        children.append(Person(doc["_id"], name, "child", access_code=code, pin=f"{2468 + i:04d}"))
+        conv = await store.conversations.find_one({"child": doc["_id"], "advocate": advocate.id})
+        world._conversations[doc["_id"]] = conv["_id"]
+    return world
+
+
+# clients ----------------------------------------------------------------------
+
+
+async def sign_in(server: Server, person: Person, http: aiohttp.ClientSession | None = None) -> str:
+    """Sign in through the public API; returns the session token."""
+    own = http is None
+    http = http or server.http()
+    try:
+        if person.role == "child":
+            resp = await http.post("/api/session/child", json={"access_code": person.access_code, "pin": person.pin})
+        else:
+            resp = await http.post("/api/session/staff", json={"username": person.username, "password": person.password})
+        body = await resp.json()
+        assert resp.status == 200, body
+        return body["token"]
+    finally:
+        if own:
+            await http.close()
+
+
+class ChatClient:
+    """A real python-socketio client on /chat that records what it receives."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.received: dict[str, asyncio.Queue[Any]] = {}
+        OPEN_CLIENTS.append(self)
+        for name in ("message", "read", "typing", "presence", "signed_out"):
+            self._record(name)
+
+    def _record(self, name: str) -> None:
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        self.received[name] = queue
+
+        async def handler(data: Any) -> None:
+            queue.put_nowait(data)
+
+        self.sio.on(name, handler, namespace="/chat")
+
+    async def connect(self, token: str | None, **kwargs: Any) -> "ChatClient":
+        await self.sio.connect(
+            self.server.url, namespaces=["/chat"], auth={"token": token} if token else None,
+            transports=["websocket"], wait_timeout=5, **kwargs,
+        )
+        return self
+
+    async def call(self, event: str, data: Any = None) -> dict[str, Any]:
+        return await self.sio.call(event, data if data is not None else {}, namespace="/chat", timeout=10)
+
+    async def send(self, conversation: str, text: Any, client_id: str | None = None) -> dict[str, Any]:
+        return await self.call("send", {"conversation": conversation, "client_id": client_id or uuid.uuid4().hex,
+                                        "text": text})
+
+    async def next(self, event: str, timeout: float = 5) -> Any:
+        return await asyncio.wait_for(self.received[event].get(), timeout)
+
+    async def nothing(self, event: str, wait: float = 0.3) -> bool:
+        """True if no ``event`` arrives within ``wait`` seconds."""
+        try:
+            await asyncio.wait_for(self.received[event].get(), wait)
+        except asyncio.TimeoutError:
+            return True
+        return False
+
+    async def close(self) -> None:
+        if self.sio.connected:
+            await self.sio.disconnect()
+        http = getattr(self.sio.eio, "http", None)  # left open by a refused connection
+        if http is not None and not http.closed:
+            await http.close()
+
+
+async def connect(server: Server, person: Person) -> ChatClient:
+    token = await sign_in(server, person)
+    return await ChatClient(server).connect(token)
+
+
+async def message_count(server: Server, **query: Any) -> int:
+    return await server.store.messages.count_documents(query)

@@ -1,0 +1,75 @@
+// Sign-in forms (child and staff): post JSON, then go to the next page.
+(() => {
+  'use strict';
+  const form = document.getElementById('sign-in-form');
+  if (!form) return;
+  const errorBox = document.getElementById('form-error');
+  const button = document.getElementById('sign-in-button');
+  const buttonLabel = button.textContent;
+  const isChild = form.dataset.endpoint === '/api/session/child';
+
+  const showError = (message, field) => {
+    errorBox.textContent = message;
+    for (const input of form.querySelectorAll('.input')) input.removeAttribute('aria-invalid');
+    if (field) {
+      field.setAttribute('aria-invalid', 'true');
+      field.focus();
+    }
+  };
+
+  const check = () => {
+    for (const input of form.querySelectorAll('.input')) {
+      if (!input.value.trim()) {
+        return [input.dataset.missing || 'Please fill this in.', input];
+      }
+    }
+    const pin = document.getElementById('pin');
+    if (pin && !/^[0-9]{4,8}$/.test(pin.value)) return ['Your PIN needs to be 4 to 8 numbers.', pin];
+    return null;
+  };
+
+  const showPin = document.getElementById('show-pin');
+  if (showPin) {
+    showPin.addEventListener('change', () => {
+      document.getElementById('pin').type = showPin.checked ? 'text' : 'password';
+    });
+  }
+
+  if (new URLSearchParams(window.location.search).has('signed-out')) {
+    errorBox.textContent = "You've been signed out. Please sign in again.";
+  }
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const problem = check();
+    if (problem) {
+      showError(...problem);
+      return;
+    }
+    const body = {};
+    for (const input of form.querySelectorAll('.input')) body[input.name] = input.value;
+    button.disabled = true;
+    button.textContent = 'Signing in…';
+    try {
+      const response = await fetch(form.dataset.endpoint, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify(body),
+      });
+      let answer = null;
+      try { answer = await response.json(); } catch (e) { answer = null; }
+      if (response.ok && answer && answer.ok) {
+        window.location.replace(form.dataset.next);
+        return;
+      }
+      const message = answer && answer.error && answer.error.message;
+      showError(message || 'That didn\'t work. Please try again.',
+        isChild && answer && answer.error && answer.error.code === 'pin_invalid' ? document.getElementById('pin') : null);
+    } catch (e) {
+      showError('We couldn\'t reach the service. Check your internet connection and try again.');
+    }
+    button.disabled = false;
+    button.textContent = buttonLabel;
+  });
+})();
