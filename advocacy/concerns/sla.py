@@ -1,0 +1,307 @@
+"""The escalation clocks of a concern: when it is due, and which ladder step is due now.
+
+The policy lives in ``config/escalation.toml`` and is read only by
+``load_policy``. Everything else is pure: callers pass the instants in, and
+every instant returned is timezone-aware UTC.
+
+The ladder for an unresolved concern is: remind the advocate (before the time
+to respond to the child runs out), tell the advocate's manager, send it to the
+oversight queue. ``next_step`` names the earliest step that is due and not yet
+done, so a sweeper can call it repeatedly, record each step it takes, and never
+take one twice.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+from advocacy import calendar
+from advocacy.concerns.states import UNRESOLVED, ConcernStatus
+from advocacy.settings import CONFIG_DIR, SettingsError
+
+DEFAULT_POLICY_PATH = CONFIG_DIR / "escalation.toml"
+
+
+class Severity(StrEnum):
+    URGENT = "urgent"
+    HIGH = "high"
+    STANDARD = "standard"
+
+
+class Step(StrEnum):
+    """A rung of the escalation ladder, in the order they are climbed."""
+
+    REMINDER = "reminder"
+    MANAGER = "manager"
+    OVERSIGHT = "oversight"
+    NONE = "none"
+
+
+class PolicyError(SettingsError):
+    """config/escalation.toml is missing or wrong; the message names the file, the key and what is expected."""
+
+
+Unit = Literal["minutes", "hours", "working_days"]
+
+
+@dataclass(frozen=True)
+class Window:
+    """A span of time as the policy states it: ``Window(5, "working_days")`` is "5 working days"."""
+
+    amount: int
+    unit: Unit
+
+    def due(self, raised_at: datetime, deadlines_at: time) -> datetime:
+        """When this window runs out for a concern raised at ``raised_at`` (UTC)."""
+        if self.unit == "working_days":
+            return calendar.working_day_deadline(raised_at, self.amount, deadlines_at)
+        raised_at = calendar.as_utc(raised_at, "raised_at")
+        return raised_at + timedelta(**{self.unit: self.amount})
+
+    def __str__(self) -> str:
+        if self.amount == 0:
+            return "immediately"
+        word = {"minutes": "minute", "hours": "hour", "working_days": "working day"}[self.unit]
+        return f"{self.amount} {word}{'' if self.amount == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class SeverityClock:
+    respond: Window
+    manager: Window
+    oversight: Window
+
+
+@dataclass(frozen=True)
+class Policy:
+    clocks: Mapping[Severity, SeverityClock]
+    reminder_percent: int
+    deadlines_at: time
+    working_day_starts: time
+
+    def clock(self, severity: str) -> SeverityClock:
+        try:
+            return self.clocks[Severity(severity)]
+        except ValueError:
+            expected = ", ".join(s.value for s in Severity)
+            raise ValueError(f"unknown severity {severity!r}; expected one of {expected}") from None
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """The instants (UTC) at which each clock of one concern runs out."""
+
+    respond_by: datetime
+    reminder_at: datetime
+    manager_by: datetime
+    oversight_by: datetime
+
+
+@dataclass(frozen=True)
+class LadderState:
+    """What a sweeper knows about one concern.
+
+    ``done`` holds the ladder steps already taken ("reminder", "manager",
+    "oversight"); ``responded_at`` is when the advocate first responded to
+    the child, if they have.
+    """
+
+    raised_at: datetime
+    severity: str
+    status: str
+    done: frozenset[str] = frozenset()
+    responded_at: datetime | None = None
+
+
+# ---------------------------------------------------------------- the clocks
+
+
+def deadlines(raised_at: datetime, severity: str, policy: Policy) -> Deadlines:
+    """Every deadline of a concern of ``severity`` raised at ``raised_at``."""
+    clock = policy.clock(severity)
+    respond_by = clock.respond.due(raised_at, policy.deadlines_at)
+    return Deadlines(
+        respond_by=respond_by,
+        reminder_at=_reminder_at(raised_at, respond_by, clock.respond, policy),
+        manager_by=clock.manager.due(raised_at, policy.deadlines_at),
+        oversight_by=clock.oversight.due(raised_at, policy.deadlines_at),
+    )
+
+
+def _reminder_at(raised_at: datetime, respond_by: datetime, window: Window, policy: Policy) -> datetime:
+    share = policy.reminder_percent / 100
+    raised_at = calendar.as_utc(raised_at, "raised_at")
+    if window.unit == "working_days":
+        hours = calendar.working_hours_between(raised_at, respond_by, policy.working_day_starts, policy.deadlines_at)
+        at = calendar.add_working_hours(raised_at, hours * share, policy.working_day_starts, policy.deadlines_at)
+    else:
+        at = raised_at + (respond_by - raised_at) * share
+    # Float arithmetic leaves stray microseconds; a reminder to the second is plenty.
+    return (at + timedelta(microseconds=500_000)).replace(microsecond=0)
+
+
+def due_steps(state: LadderState, now: datetime, policy: Policy) -> tuple[Step, ...]:
+    """The ladder steps that are due at ``now`` and not yet done, earliest deadline first."""
+    status = ConcernStatus(state.status)
+    done = {Step(step) for step in state.done}
+    if status not in UNRESOLVED:
+        return ()
+    now = calendar.as_utc(now, "now")
+    due = deadlines(state.raised_at, state.severity, policy)
+    candidates = [
+        (due.manager_by, Step.MANAGER),
+        (due.oversight_by, Step.OVERSIGHT),
+    ]
+    if state.responded_at is None:
+        candidates.append((due.reminder_at, Step.REMINDER))
+    ladder = list(Step)
+    candidates.sort(key=lambda pair: (pair[0], ladder.index(pair[1])))
+    return tuple(step for at, step in candidates if at <= now and step not in done)
+
+
+def next_step(state: LadderState, now: datetime, policy: Policy) -> Step:
+    """The one ladder step to take now (``Step.NONE`` if nothing is due).
+
+    Call again after recording the step as done: if the sweeper was away, the
+    steps it missed come back one at a time, in the order they fell due.
+    """
+    steps = due_steps(state, now, policy)
+    return steps[0] if steps else Step.NONE
+
+
+def describe_due(deadline: datetime, now: datetime) -> str:
+    """Words for staff: "due in 3 hours", "due in 2 working days", "overdue by 1 working day", "due now"."""
+    deadline, now = calendar.as_utc(deadline, "deadline"), calendar.as_utc(now, "now")
+    if deadline >= now:
+        gap = _describe_gap(now, deadline)
+        return "due now" if gap is None else f"due in {gap}"
+    gap = _describe_gap(deadline, now)
+    return "due now" if gap is None else f"overdue by {gap}"
+
+
+def _describe_gap(earlier: datetime, later: datetime) -> str | None:
+    seconds = (later - earlier).total_seconds()
+    if seconds < 60:
+        return None
+    if seconds < 3600:
+        return _plural(int(seconds // 60), "minute")
+    if seconds >= 24 * 3600:
+        days = calendar.working_days_between(calendar.local_date(earlier), calendar.local_date(later))
+        if days:
+            return _plural(days, "working day")
+    return _plural(int(seconds // 3600), "hour")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+# ---------------------------------------------------------------- loading
+
+_SEVERITY_KEYS = {
+    "respond_to_child_within": "respond",
+    "tell_manager_if_unresolved_after": "manager",
+    "send_to_oversight_if_unresolved_after": "oversight",
+}
+_WINDOW = re.compile(r"\s*(\d+)\s+(minutes?|hours?|working\s+days?)\s*", re.IGNORECASE)
+_WINDOW_EXPECTED = (
+    '"immediately", or a number of minutes, hours or working days such as '
+    '"30 minutes", "24 hours" or "5 working days"'
+)
+_UNIT_LIMITS: dict[str, int] = {"minutes": 60 * 24 * 31, "hours": 24 * 92, "working_days": 260}
+_HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
+
+
+def load_policy(path: Path | str | None = None) -> Policy:
+    """Read and check config/escalation.toml (or ``path``); raise PolicyError naming any wrong key."""
+    path = Path(path) if path is not None else DEFAULT_POLICY_PATH
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PolicyError(f"{path}: the escalation policy file is missing") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"{path}: not valid TOML ({exc})") from None
+    return _parse_policy(raw, str(path))
+
+
+def _parse_policy(raw: Mapping[str, Any], source: str) -> Policy:
+    expected_sections = {"working_days", "reminder", *(s.value for s in Severity)}
+    for unknown in sorted(set(raw) - expected_sections):
+        raise PolicyError(f"{source}: section [{unknown}] is not known; expected {', '.join(sorted(expected_sections))}")
+
+    working = _section(raw, "working_days", {"deadlines_at", "working_day_starts"}, source)
+    deadlines_at = _time_of_day(working, "working_days", "deadlines_at", source)
+    starts = _time_of_day(working, "working_days", "working_day_starts", source)
+    if not starts < deadlines_at:
+        raise PolicyError(f"{source}: [working_days] working_day_starts must be earlier than deadlines_at")
+
+    reminder = _section(raw, "reminder", {"percent_of_respond_window"}, source)
+    percent = reminder["percent_of_respond_window"]
+    if isinstance(percent, bool) or not isinstance(percent, int) or not 1 <= percent <= 99:
+        raise PolicyError(
+            f"{source}: [reminder] percent_of_respond_window is {percent!r}; expected a whole number from 1 to 99"
+        )
+
+    clocks: dict[Severity, SeverityClock] = {}
+    for severity in Severity:
+        table = _section(raw, severity.value, set(_SEVERITY_KEYS), source)
+        windows = {
+            field: _window(table[key], f"{source}: [{severity.value}] {key}") for key, field in _SEVERITY_KEYS.items()
+        }
+        if windows["respond"].amount == 0:
+            raise PolicyError(
+                f"{source}: [{severity.value}] respond_to_child_within can't be \"immediately\"; "
+                'give the time an advocate has, such as "1 hour"'
+            )
+        manager, oversight = windows["manager"], windows["oversight"]
+        if _comparable(manager, oversight) and manager.amount > oversight.amount:
+            raise PolicyError(
+                f"{source}: [{severity.value}] tell_manager_if_unresolved_after ({manager}) must not be later than "
+                f"send_to_oversight_if_unresolved_after ({oversight})"
+            )
+        clocks[severity] = SeverityClock(**windows)
+    return Policy(clocks=clocks, reminder_percent=percent, deadlines_at=deadlines_at, working_day_starts=starts)
+
+
+def _section(raw: Mapping[str, Any], name: str, keys: set[str], source: str) -> Mapping[str, Any]:
+    table = raw.get(name)
+    if not isinstance(table, dict):
+        raise PolicyError(f"{source}: section [{name}] is missing")
+    for unknown in sorted(set(table) - keys):
+        raise PolicyError(f"{source}: [{name}] {unknown} is not a known key; expected {', '.join(sorted(keys))}")
+    for missing in sorted(keys - set(table)):
+        raise PolicyError(f"{source}: [{name}] {missing} is missing")
+    return table
+
+
+def _time_of_day(table: Mapping[str, Any], section: str, key: str, source: str) -> time:
+    value = table[key]
+    match = _HHMM.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise PolicyError(f"{source}: [{section}] {key} is {value!r}; expected a 24-hour time as HH:MM, e.g. \"17:00\"")
+    return time(int(match[1]), int(match[2]))
+
+
+def _window(value: Any, where: str) -> Window:
+    if isinstance(value, str) and value.strip().lower() == "immediately":
+        return Window(0, "hours")
+    match = _WINDOW.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise PolicyError(f"{where} is {value!r}; expected {_WINDOW_EXPECTED}")
+    amount = int(match[1])
+    word = match[2].lower()
+    unit: Unit = "working_days" if word.startswith("working") else "minutes" if word.startswith("minute") else "hours"
+    if amount > _UNIT_LIMITS[unit]:
+        raise PolicyError(f"{where} is {value!r}; expected at most {_UNIT_LIMITS[unit]} {unit.replace('_', ' ')}")
+    return Window(amount, unit)
+
+
+def _comparable(a: Window, b: Window) -> bool:
+    # "immediately" comes before anything; otherwise only like units can be compared without a date.
+    return a.unit == b.unit or a.amount == 0 or b.amount == 0
