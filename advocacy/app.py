@@ -78,10 +78,15 @@ def init_app(settings: Settings, store: Store, clock: Clock | None = None) -> we
 
 
 async def _close_sockets(app: web.Application) -> None:
-    """Close every Socket.IO connection so clients reconnect (elsewhere) at once."""
+    """Tell every Socket.IO client to go, so they reconnect (elsewhere) at once.
+
+    The close packets are queued, not awaited: a client that is leaving at the same
+    moment has no writer left to drain its queue, and waiting on it would stall the
+    shutdown for ever. aiohttp then closes what is still open within its shutdown timeout.
+    """
     sio = app[sio_key]
-    if sio.eio.sockets:
-        await sio.eio.disconnect()
+    for socket in list(sio.eio.sockets.values()):
+        await socket.close(wait=False, reason=sio.eio.reason.SERVER_DISCONNECT)
     await sio.shutdown()
 
 
