@@ -112,13 +112,16 @@ async def seed(store: Store, clock: Clock, data_dir: Path, url: str) -> dict[str
                 store, clock, name=child["name"], la=child["la"], child_id=child["id"], region=la["region"],
                 born=child["born"], languages=["en"],
             )
+        # A PIN is already chosen so the file's code and PIN sign in as they stand.
+        pin = f"{secrets.randbelow(10_000):04d}"
+        await store.children.update_one({"_id": child["id"]}, {"$set": {"pin_hash": await passwords.hash_secret(pin)}})
         await pair_child(store, clock, child["id"], ids[child["advocate"]], "demo")
-        children_out.append({"id": child["id"], "name": child["name"], "access_code": code, "pin": None,
+        children_out.append({"id": child["id"], "name": child["name"], "access_code": code, "pin": pin,
                              "advocate": child["advocate"]})
 
     creds = {
         "url": url,
-        "note": "Demo only. A child chooses their PIN the first time they sign in with their access code.",
+        "note": "Demo only. Each demo child's PIN is already set; a real child chooses theirs at first sign-in.",
         "advocates": [
             {"username": a["username"], "password": passwords_by_user[a["username"]], "name": a["name"],
              "children": [c["id"] for c in CHILDREN if c["advocate"] == a["username"]]}
@@ -144,11 +147,11 @@ def describe(creds: dict[str, Any]) -> str:
         "",
         f"  Advocacy service running at {url}",
         "",
-        f"  Young people sign in at {url}/child/sign-in with an access code;",
-        "  the first time, the PIN they type (4 to 8 numbers) becomes their PIN.",
+        f"  Young people sign in at {url}/child/sign-in with their access code and PIN",
+        "  (a real child chooses their PIN the first time; these demo PINs are already set).",
     ]
     for child in creds["children"]:
-        lines.append(f"    {child['name']:<8} code {child['access_code']}   (advocate: {child['advocate']})")
+        lines.append(f"    {child['name']:<8} code {child['access_code']}  PIN {child['pin']}   (advocate: {child['advocate']})")
     lines += ["", f"  Staff sign in at {url}/staff/sign-in"]
     for adv in creds["advocates"]:
         lines.append(f"    advocate  {adv['username']:<16} password {adv['password']}")

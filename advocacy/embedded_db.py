@@ -3,11 +3,16 @@
 SecantusDB's ``secantusd-py`` is a single-node server that speaks the MongoDB
 wire protocol; we run it as a child process bound to loopback with its data in
 ``DATA_DIR/db`` and stop it cleanly (SIGTERM, then SIGKILL) on exit.
+
+If the server itself is killed (SIGKILL, a crash), the daemon is told by the
+kernel and stops too; a daemon left over anyway (found through ``db.pid``) is
+stopped before a new one starts on the same folder.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import os
 import shutil
 import signal
@@ -32,6 +37,39 @@ def _daemon_path() -> str:
             "(it installs the SecantusDB package) or set ADVOCACY_MONGODB_URI to use MongoDB"
         )
     return found
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: ask Linux to send SIGTERM when the server dies."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the pid file still catches a leftover daemon
+
+
+def _is_daemon(pid: int) -> bool:
+    try:
+        return b"secantusd" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+async def stop_leftover(data_dir: Path, timeout: float = 15.0) -> None:
+    """Stop a daemon that a killed server left running on ``data_dir``."""
+    pid_path = data_dir / "db.pid"
+    try:
+        pid = int(pid_path.read_text().strip())
+    except (OSError, ValueError):
+        return
+    if _is_daemon(pid):
+        os.kill(pid, signal.SIGTERM)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while _is_daemon(pid) and loop.time() < deadline:
+            await asyncio.sleep(0.1)
+        if _is_daemon(pid):
+            os.kill(pid, signal.SIGKILL)
+    pid_path.unlink(missing_ok=True)
 
 
 def free_port() -> int:
@@ -61,6 +99,7 @@ class EmbeddedDatabase:
             storage.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise EmbeddedDatabaseError(f"cannot create the database folder {storage}: {exc.strerror}") from None
+        await stop_leftover(data_dir)
         port = port or free_port()
         log_path = data_dir / "db.log"
         log_file = open(log_path, "ab")
@@ -76,9 +115,11 @@ class EmbeddedDatabase:
                 stdout=log_file,
                 stderr=log_file,
                 start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
         finally:
             log_file.close()
+        (data_dir / "db.pid").write_text(str(process.pid))
         db = cls(process=process, port=port, data_dir=data_dir, log_path=log_path)
         await db._wait_until_listening(timeout)
         return db
@@ -114,13 +155,13 @@ class EmbeddedDatabase:
         return "\n".join(text.strip().splitlines()[-lines:]) or "(empty log)"
 
     async def stop(self, timeout: float = 15.0) -> None:
-        if self.process.returncode is not None:
-            return
-        try:
-            self.process.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(self.process.wait(), timeout)
-        except asyncio.TimeoutError:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            await self.process.wait()
-        except ProcessLookupError:
-            pass
+        if self.process.returncode is None:
+            try:
+                self.process.send_signal(signal.SIGTERM)
+                await asyncio.wait_for(self.process.wait(), timeout)
+            except asyncio.TimeoutError:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                await self.process.wait()
+            except ProcessLookupError:
+                pass
+        (self.data_dir / "db.pid").unlink(missing_ok=True)

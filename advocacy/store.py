@@ -84,6 +84,10 @@ class Store:
             serverSelectionTimeoutMS=int(timeout_seconds * 1000),
             tz_aware=True,
             uuidRepresentation="standard",
+            # An acknowledged write is on disk (journal) and, on a replica set, on a
+            # majority of members: a message acked to a child is never lost in a crash.
+            w="majority",
+            journal=True,
         )
         try:
             await client.admin.command("ping")

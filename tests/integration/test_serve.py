@@ -1,0 +1,136 @@
+"""`advocacy serve` as people run it: a real process, the embedded database, the demo, restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+import uuid
+from pathlib import Path
+
+import aiohttp
+import pytest
+import socketio
+
+from advocacy.embedded_db import free_port
+
+ADVOCACY = str(Path(sys.executable).with_name("advocacy"))
+
+
+async def start_serve(data_dir: Path, port: int, *extra: str, env: dict[str, str] | None = None):
+    """Run `advocacy serve --demo`; return the process once it prints that it is running."""
+    process = await asyncio.create_subprocess_exec(
+        ADVOCACY, "serve", "--demo", "--port", str(port), "--data-dir", str(data_dir), *extra,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
+    )
+    printed = []
+    while True:
+        line = await asyncio.wait_for(process.stdout.readline(), 90)
+        if not line:
+            await process.wait()
+            pytest.fail("advocacy serve stopped at start:\n" + b"".join(printed).decode())
+        printed.append(line)
+        if b"demo-credentials.json" in line:
+            return process, b"".join(printed).decode()
+
+
+async def stop(process: asyncio.subprocess.Process, sig: int = signal.SIGTERM) -> int:
+    process.send_signal(sig)
+    await asyncio.wait_for(process.communicate(), 60)
+    return process.returncode
+
+
+async def sign_in(http: aiohttp.ClientSession, path: str, body: dict) -> str:
+    async with http.post(path, json=body) as resp:
+        answer = await resp.json()
+        assert resp.status == 200, answer
+        return answer["token"]
+
+
+async def chat(url: str, token: str) -> socketio.AsyncClient:
+    client = socketio.AsyncClient(reconnection=False)
+    await client.connect(url, namespaces=["/chat"], auth={"token": token}, transports=["websocket"], wait_timeout=10)
+    return client
+
+
+def daemon_alive(data_dir: Path) -> bool:
+    try:
+        pid = int((data_dir / "db.pid").read_text())
+    except (OSError, ValueError):
+        return False
+    try:
+        return b"secantusd" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+async def test_demo_sign_ins_work_and_acknowledged_messages_survive_restarts_and_a_kill(tmp_path):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process, printed = await start_serve(tmp_path, port)
+    creds = json.loads((tmp_path / "demo-credentials.json").read_text())
+    assert creds["url"] == url
+    child = creds["children"][0]
+    advocate = next(a for a in creds["advocates"] if a["username"] == child["advocate"])
+    assert child["id"] in advocate["children"]
+    assert child["access_code"] in printed and advocate["password"] in printed and url + "/child/sign-in" in printed
+
+    sent = []
+    async with aiohttp.ClientSession(base_url=url) as http:
+        token = await sign_in(http, "/api/session/child", {"access_code": child["access_code"], "pin": child["pin"]})
+        client = await chat(url, token)
+        listing = await client.call("conversations", {}, namespace="/chat")
+        conversation = listing["conversations"][0]["id"]
+        for text in ("before a clean restart", "before a kill"):
+            ack = await client.call("send", {"conversation": conversation, "client_id": uuid.uuid4().hex,
+                                             "text": text}, namespace="/chat")
+            assert ack["ok"], ack
+            sent.append(ack["message"]["id"])
+            if text == "before a clean restart":
+                await client.disconnect()
+                assert await stop(process) == 0
+                assert not daemon_alive(tmp_path), "the embedded database outlived a clean stop"
+                process, _ = await start_serve(tmp_path, port)
+                client = await chat(url, token)  # the session survived the restart too
+        await client.disconnect()
+
+    # SIGKILL: no clean shutdown for the server; the database must not be left holding the folder.
+    await stop(process, signal.SIGKILL)
+    process, _ = await start_serve(tmp_path, port)
+    try:
+        assert json.loads((tmp_path / "demo-credentials.json").read_text())["children"] == creds["children"], \
+            "seeding again must not change the demo sign-ins"
+        async with aiohttp.ClientSession(base_url=url) as http:
+            token = await sign_in(http, "/api/session/staff",
+                                  {"username": advocate["username"], "password": advocate["password"]})
+            client = await chat(url, token)
+            history = await client.call("history", {"conversation": conversation}, namespace="/chat")
+            await client.disconnect()
+        assert [m["id"] for m in history["messages"]] == sent
+    finally:
+        assert await stop(process) == 0
+
+
+async def test_a_wrong_setting_stops_the_server_naming_the_variable_and_what_is_expected(tmp_path):
+    process = await asyncio.create_subprocess_exec(
+        ADVOCACY, "serve", "--data-dir", str(tmp_path), stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, env={**os.environ, "ADVOCACY_RATE_LIMIT_MESSAGES": "lots"},
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 2
+    assert "ADVOCACY_RATE_LIMIT_MESSAGES" in err.decode() and "a whole number" in err.decode()
+
+
+async def test_an_embedded_database_that_cannot_start_says_why(tmp_path):
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+    process = await asyncio.create_subprocess_exec(
+        ADVOCACY, "serve", "--data-dir", str(not_a_folder), stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 1
+    assert "the database could not start" in err.decode() and str(not_a_folder) in err.decode()
