@@ -13,6 +13,8 @@ from advocacy.auth.service import AuthService
 from advocacy.chat.events import ChatNamespace
 from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
+from advocacy.crypto import Keyring, load_master_key
+from advocacy.notifications import ConsoleNamespace, Notifier
 from advocacy.settings import Settings
 from advocacy.store import Store
 from advocacy.views import WEB_DIR, routes
@@ -23,6 +25,8 @@ clock_key = web.AppKey("clock", Clock)
 chat_key = web.AppKey("chat", ChatService)
 sio_key = web.AppKey("sio", socketio.AsyncServer)
 chat_ns_key = web.AppKey("chat_ns", ChatNamespace)
+keyring_key = web.AppKey("keyring", Keyring)
+notifier_key = web.AppKey("notifier", Notifier)
 
 # Socket.IO packets larger than this are dropped by the transport, which closes the
 # connection: far above any real message (4,000 characters), so only abuse meets it.
@@ -39,13 +43,17 @@ def _origin_checker(settings: Settings):
     return allowed
 
 
-def init_app(settings: Settings, store: Store, clock: Clock | None = None) -> web.Application:
+def init_app(
+    settings: Settings, store: Store, clock: Clock | None = None, keyring: Keyring | None = None
+) -> web.Application:
     """Build the app around a connected store. The caller owns the store's lifetime."""
     clock = clock or Clock()
+    keyring = keyring or Keyring(store, load_master_key(settings))
     app = web.Application(middlewares=[security_headers, errors, same_origin_changes], client_max_size=256 * 1024)
     app[settings_key] = settings
     app[store_key] = store
     app[clock_key] = clock
+    app[keyring_key] = keyring
     auth = AuthService(store, settings, clock)
     chat = ChatService(store, settings, clock)
     app[auth_key] = auth
@@ -69,6 +77,9 @@ def init_app(settings: Settings, store: Store, clock: Clock | None = None) -> we
     )
     namespace = ChatNamespace(auth, chat, settings, clock)
     sio.register_namespace(namespace)
+    notifier = Notifier(store, clock)
+    sio.register_namespace(ConsoleNamespace(auth, notifier, clock))
+    app[notifier_key] = notifier
     sio.attach(app)
     app[sio_key] = sio
     app[chat_ns_key] = namespace

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from advocacy import demo
 from advocacy.clock import Clock
+from advocacy.crypto import Keyring, MasterKeyError, load_master_key, new_master_key
 from advocacy.embedded_db import EmbeddedDatabase, EmbeddedDatabaseError
 from advocacy.settings import Settings, SettingsError, load
 from advocacy.store import DatabaseUnavailable, Store
@@ -48,7 +49,8 @@ async def serve(settings: Settings, with_demo: bool) -> None:
 
     async with open_store(settings) as store:
         clock = Clock()
-        app = init_app(settings, store, clock)
+        keyring = Keyring(store, load_master_key(settings, create_for_development=True))
+        app = init_app(settings, store, clock, keyring)
         # Clients are sent a close packet at shutdown; give them a few seconds, not a minute.
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=5)
         await runner.setup()
@@ -104,6 +106,10 @@ def _parser() -> argparse.ArgumentParser:
     staff_p.add_argument("--manager", help="the advocate's manager (username)")
     staff_p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     with_data_dir(staff_p)
+
+    keys_p = commands.add_parser("keys", help="master keys for encryption at rest")
+    keys_commands = keys_p.add_subparsers(dest="keys_command", required=True)
+    keys_commands.add_parser("new", help="print a new master key (base64) for ADVOCACY_MASTER_KEY or a key file")
     return parser
 
 
@@ -125,9 +131,14 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(serve(settings, args.demo))
         elif args.command == "create-staff":
             asyncio.run(create_staff_command(settings, args))
+        elif args.command == "keys" and args.keys_command == "new":
+            print(new_master_key())
     except (EmbeddedDatabaseError, DatabaseUnavailable) as exc:
         print(f"advocacy: the database could not start: {exc}", file=sys.stderr)
         return 1
+    except MasterKeyError as exc:
+        print(f"advocacy: {exc}", file=sys.stderr)
+        return 2
     except ValueError as exc:
         print(f"advocacy: {exc}", file=sys.stderr)
         return 1

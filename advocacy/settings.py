@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = PROJECT_ROOT / "config"
 ENV_PREFIX = "ADVOCACY_"
+# Never printed, not even in an error about themselves; never read from the settings file.
+SECRET_KEYS = frozenset({"master_key"})
 
 
 class SettingsError(Exception):
@@ -109,6 +111,10 @@ SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
         "history_page_default": _int(1, 1000),
         "history_page_max": _int(1, 10_000),
     },
+    "security": {
+        "master_key": _str(r"|[A-Za-z0-9+/]{43}=", "a 32-byte key in base64 (44 characters), e.g. from `advocacy keys new`"),
+        "master_key_file": _str(r".*", "empty, or the path of a file holding the master key"),
+    },
     "hours": {
         "timezone": _timezone,
         "working_day_start": _str(_TIME, "a time of day as HH:MM, e.g. 09:00"),
@@ -168,13 +174,19 @@ def load(
                 source, value = f"{key} (given on the command line)", overrides[key]
             elif env_name in environ:
                 source, value = f"environment variable {env_name}", environ[env_name]
+            elif key in SECRET_KEYS and table.get(key):
+                raise SettingsError(
+                    f"{path}: [{section}] {key} must stay empty: a secret never goes in a file kept with the code; "
+                    f"give it in the environment variable {env_name} or through master_key_file"
+                )
             elif key in table:
                 source, value = f"{path}: [{section}] {key}", table[key]
             else:
                 raise SettingsError(f"{path}: [{section}] {key} is missing")
             ok, parsed, expected = check(value)
             if not ok:
-                raise SettingsError(f"{source} is {value!r}; expected {expected}")
+                shown = "is not valid" if key in SECRET_KEYS else f"is {value!r}"
+                raise SettingsError(f"{source} {shown}; expected {expected}")
             values[key] = parsed
 
     for unknown in sorted(set(raw) - set(SCHEMA)):

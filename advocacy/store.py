@@ -66,6 +66,14 @@ INDEXES: dict[str, list[IndexModel]] = {
         _index([("sender.id", ASCENDING), ("client_id", ASCENDING)], unique=True),
         _index([("conversation", ASCENDING), ("_id", ASCENDING)]),
     ],
+    # What staff are told (advocacy.notifications): newest first per person.
+    "notifications": [_index([("to", ASCENDING), ("seen_at", ASCENDING), ("_id", DESCENDING)])],
+    # Wrapped per-child data keys, by child id (advocacy.crypto).
+    "keys": [],
+    # The hash-chained audit trail, numbered by _id (advocacy.audit).
+    "audit": [_index([("subject", ASCENDING), ("_id", ASCENDING)])],
+    # Who runs each background job (advocacy.leases).
+    "leases": [],
 }
 
 

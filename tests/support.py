@@ -14,6 +14,7 @@ from aiohttp import web
 
 from advocacy.app import init_app
 from advocacy.clock import ShiftedClock
+from advocacy.crypto import new_master_key
 from advocacy.pairing.service import pair_child
 from advocacy.people import create_child, create_staff
 from advocacy.settings import Settings, load
@@ -40,7 +41,9 @@ class Server:
 
 @contextlib.asynccontextmanager
 async def start_server(uri: str, database_name: str, **overrides: Any) -> AsyncIterator[Server]:
-    settings = load(environ={}).replace(mongodb_uri=uri, database_name=database_name, **overrides)
+    settings = load(environ={}).replace(
+        mongodb_uri=uri, database_name=database_name, master_key=new_master_key(), **overrides
+    )
     store = await Store.connect(uri, database_name, 10)
     clock = ShiftedClock()
     app = init_app(settings, store, clock)
@@ -133,15 +136,19 @@ async def sign_in(server: Server, person: Person, http: aiohttp.ClientSession | 
             await http.close()
 
 
-class ChatClient:
-    """A real python-socketio client on /chat that records what it receives."""
+RECORDED_EVENTS = ("message", "read", "typing", "presence", "signed_out", "notification")
 
-    def __init__(self, server: Server) -> None:
+
+class ChatClient:
+    """A real python-socketio client on one namespace (/chat unless told) that records what it receives."""
+
+    def __init__(self, server: Server, namespace: str = "/chat") -> None:
         self.server = server
+        self.namespace = namespace
         self.sio = socketio.AsyncClient(reconnection=False)
         self.received: dict[str, asyncio.Queue[Any]] = {}
         OPEN_CLIENTS.append(self)
-        for name in ("message", "read", "typing", "presence", "signed_out"):
+        for name in RECORDED_EVENTS:
             self._record(name)
 
     def _record(self, name: str) -> None:
@@ -151,17 +158,17 @@ class ChatClient:
         async def handler(data: Any) -> None:
             queue.put_nowait(data)
 
-        self.sio.on(name, handler, namespace="/chat")
+        self.sio.on(name, handler, namespace=self.namespace)
 
     async def connect(self, token: str | None, **kwargs: Any) -> "ChatClient":
         await self.sio.connect(
-            self.server.url, namespaces=["/chat"], auth={"token": token} if token else None,
+            self.server.url, namespaces=[self.namespace], auth={"token": token} if token else None,
             transports=["websocket"], wait_timeout=5, **kwargs,
         )
         return self
 
     async def call(self, event: str, data: Any = None) -> dict[str, Any]:
-        return await self.sio.call(event, data if data is not None else {}, namespace="/chat", timeout=10)
+        return await self.sio.call(event, data if data is not None else {}, namespace=self.namespace, timeout=10)
 
     async def send(self, conversation: str, text: Any, client_id: str | None = None) -> dict[str, Any]:
         return await self.call("send", {"conversation": conversation, "client_id": client_id or uuid.uuid4().hex,
@@ -186,9 +193,9 @@ class ChatClient:
             await http.close()
 
 
-async def connect(server: Server, person: Person) -> ChatClient:
+async def connect(server: Server, person: Person, namespace: str = "/chat") -> ChatClient:
     token = await sign_in(server, person)
-    return await ChatClient(server).connect(token)
+    return await ChatClient(server, namespace).connect(token)
 
 
 async def message_count(server: Server, **query: Any) -> int:

@@ -39,6 +39,9 @@ PERMISSIONS: dict[str, dict[Role, str]] = {
     "chat.history": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED},
     "chat.read": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED},
     "chat.typing": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED},
+    # live console updates and stored notifications (each user sees their own)
+    "console.connect": {Role.ADVOCATE: OWN, Role.COVER_ADVOCATE: OWN, Role.MANAGER: OWN, Role.ADMIN: OWN},
+    "console.notifications": {Role.ADVOCATE: OWN, Role.COVER_ADVOCATE: OWN, Role.MANAGER: OWN, Role.ADMIN: OWN},
     # a child's sign-in, looked after by the adults responsible for them
     "child.reset_pin": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM, Role.ADMIN: ANY},
     "child.new_access_code": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM, Role.ADMIN: ANY},

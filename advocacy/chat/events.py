@@ -6,15 +6,8 @@ the form ``{"ok": false, "error": {...}}`` and never closes the socket.
 
 from __future__ import annotations
 
-import asyncio
-import functools
-import logging
-from http.cookies import CookieError, SimpleCookie
-from typing import Any, Awaitable, Callable
+from typing import Any
 
-import socketio
-
-from advocacy.auth.permissions import may
 from advocacy.auth.service import AuthService, Principal
 from advocacy.chat.presence import Presence, reply_expected
 from advocacy.chat.ratelimit import RateLimiter
@@ -22,123 +15,41 @@ from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
 from advocacy.errors import ServiceError
 from advocacy.settings import Settings
+from advocacy.sockets import SignedInNamespace, event
 from advocacy.store import PyMongoError
 
-log = logging.getLogger(__name__)
-
-SESSION_COOKIE = "advocacy_session"
 NAMESPACE = "/chat"
-
-Handler = Callable[["ChatNamespace", str, Principal, Any], Awaitable[dict[str, Any]]]
 
 
 def conv_room(conversation_id: str) -> str:
     return f"conv:{conversation_id}"
 
 
-def token_from(environ: dict[str, Any], auth: Any) -> str | None:
-    if isinstance(auth, dict) and isinstance(auth.get("token"), str):
-        return auth["token"]
-    raw = environ.get("HTTP_COOKIE")
-    if raw:
-        try:
-            morsel = SimpleCookie(raw).get(SESSION_COOKIE)
-        except CookieError:
-            return None
-        return morsel.value if morsel else None
-    return None
+class ChatNamespace(SignedInNamespace):
+    connect_action = "chat.conversations"
+    refused_message = "Chat is for young people and their advocates."
 
-
-def _refusal(error: ServiceError) -> socketio.exceptions.ConnectionRefusedError:
-    """A refused connection: the client's connect_error has the message and ``data`` {code, message}."""
-    return socketio.exceptions.ConnectionRefusedError(error.message, {"code": error.code, "message": error.message})
-
-
-def event(action: str) -> Callable[[Handler], Callable[..., Awaitable[dict[str, Any]]]]:
-    """Wrap a handler: check the session and the permission table, turn errors into acks."""
-
-    def wrap(handler: Handler) -> Callable[..., Awaitable[dict[str, Any]]]:
-        @functools.wraps(handler)
-        async def run(self: "ChatNamespace", sid: str, data: Any = None) -> dict[str, Any]:
-            principal = self.principals.get(sid)
-            try:
-                if principal is None:
-                    raise ServiceError("unauthorised")
-                if principal.expires_at <= self.clock.now():
-                    asyncio.get_running_loop().call_soon(self._disconnect_later, sid)
-                    raise ServiceError("session_expired")
-                if not may(principal.role, action):
-                    raise ServiceError("forbidden")
-                return {"ok": True, **await handler(self, sid, principal, data)}
-            except ServiceError as exc:
-                return exc.as_dict()
-            except PyMongoError as exc:
-                log.warning("database error in %s: %s", action, exc.__class__.__name__)
-                return ServiceError("unavailable").as_dict()
-            except Exception:
-                log.exception("unexpected error in %s", action)
-                return ServiceError("internal_error").as_dict()
-
-        return run
-
-    return wrap
-
-
-class ChatNamespace(socketio.AsyncNamespace):
     def __init__(self, auth: AuthService, chat: ChatService, settings: Settings, clock: Clock) -> None:
-        super().__init__(NAMESPACE)
-        self.auth = auth
+        super().__init__(NAMESPACE, auth, clock)
         self.chat = chat
         self.settings = settings
-        self.clock = clock
         self.presence = Presence()
-        self.principals: dict[str, Principal] = {}
-        self.sids_by_session: dict[str, set[str]] = {}
         self.limiter = RateLimiter(settings.rate_limit_messages, settings.rate_window_seconds, clock.monotonic)
-        auth.on_session_ended.append(self.close_session)
 
     # connection --------------------------------------------------------------
 
-    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
-        try:
-            principal = await self.auth.principal_for(token_from(environ, auth))
-        except ServiceError as exc:
-            raise _refusal(exc) from None
-        except PyMongoError:
-            raise _refusal(ServiceError("unavailable")) from None
-        if not may(principal.role, "chat.conversations"):
-            raise _refusal(ServiceError("forbidden", "Chat is for young people and their advocates."))
-        self.principals[sid] = principal
-        self.sids_by_session.setdefault(principal.session_id, set()).add(sid)
-        await self.enter_room(sid, f"user:{principal.user_id}")
+    async def connected(self, sid: str, principal: Principal) -> None:
         conversation_ids = await self._join_conversations(sid, principal)
         if self.presence.connected(principal.user_id):
             await self._announce_presence(principal, conversation_ids, online=True, skip_sid=sid)
 
-    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
-        principal = self.principals.pop(sid, None)
-        if principal is None:
-            return
-        sids = self.sids_by_session.get(principal.session_id)
-        if sids is not None:
-            sids.discard(sid)
-            if not sids:
-                del self.sids_by_session[principal.session_id]
+    async def disconnected(self, sid: str, principal: Principal) -> None:
         if self.presence.disconnected(principal.user_id):
             try:
                 conversation_ids = await self.chat.conversation_ids(principal)
             except PyMongoError:
                 return
             await self._announce_presence(principal, conversation_ids, online=False)
-
-    def _disconnect_later(self, sid: str) -> None:
-        asyncio.ensure_future(self.disconnect(sid))
-
-    async def close_session(self, session_id: str) -> None:
-        """Disconnect every socket of a session that has ended (signed out, revoked)."""
-        for sid in list(self.sids_by_session.get(session_id, ())):
-            await self.emit("signed_out", ServiceError("session_expired").as_dict()["error"], to=sid)
-            await self.disconnect(sid)
 
     async def _join_conversations(self, sid: str, principal: Principal) -> list[str]:
         ids = await self.chat.conversation_ids(principal)

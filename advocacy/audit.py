@@ -1,0 +1,98 @@
+"""The audit trail: append-only, each entry carrying the hash of the one before.
+
+Entries are numbered 1, 2, 3 ... (the ``_id``); the unique id makes two
+processes appending at once take turns rather than fork the chain. Each entry
+holds identifiers only (who, what action, about which records), never message
+text or names. ``verify`` recomputes the chain and names the first entry that
+was changed, removed or reordered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from advocacy.clock import Clock
+from advocacy.store import DESCENDING, DuplicateKeyError, Store
+
+__all__ = ["GENESIS", "Broken", "entry_hash", "record", "verify"]
+
+GENESIS = "0" * 64
+
+
+def _millis(at: datetime) -> datetime:
+    """MongoDB keeps milliseconds; hash exactly what will be read back."""
+    at = at.astimezone(timezone.utc)
+    return at.replace(microsecond=at.microsecond // 1000 * 1000)
+
+
+def entry_hash(entry: dict[str, Any]) -> str:
+    """SHA-256 over the entry's content and the previous entry's hash."""
+    content = {
+        "seq": entry["_id"],
+        "at": entry["at"].astimezone(timezone.utc).isoformat(timespec="milliseconds"),
+        "actor": entry["actor"],
+        "role": entry["role"],
+        "action": entry["action"],
+        "subject": entry["subject"],
+        "ids": entry["ids"],
+        "prev": entry["prev"],
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+async def record(
+    store: Store, clock: Clock, *, actor: str, role: str, action: str, subject: str | None = None, **ids: str
+) -> int:
+    """Append an entry; returns its number. ``ids`` are identifiers only (concern, reason code ...)."""
+    for value in ids.values():
+        if not isinstance(value, (str, int, bool)) and value is not None:
+            raise TypeError("audit entries hold identifiers and flags only")
+    while True:
+        last = await store.audit.find_one({}, {"hash": 1}, sort=[("_id", DESCENDING)])
+        entry = {
+            "_id": (last["_id"] + 1) if last else 1,
+            "at": _millis(clock.now()),
+            "actor": actor,
+            "role": role,
+            "action": action,
+            "subject": subject,
+            "ids": ids,
+            "prev": last["hash"] if last else GENESIS,
+        }
+        entry["hash"] = entry_hash(entry)
+        try:
+            await store.audit.insert_one(entry)
+        except DuplicateKeyError:  # another writer took this number: chain after theirs
+            continue
+        return entry["_id"]
+
+
+@dataclass(frozen=True)
+class Broken:
+    """Where the chain first fails, and how."""
+
+    seq: int
+    problem: str
+
+
+async def verify(store: Store) -> tuple[int, Broken | None]:
+    """Check the whole chain; returns (entries checked, the first break or None)."""
+    expected_seq, prev, checked = 1, GENESIS, 0
+    async for entry in store.audit.find({}).sort("_id", 1):
+        seq = entry.get("_id")
+        if seq != expected_seq:
+            return checked, Broken(expected_seq, f"entry {expected_seq} is missing (next found is {seq})")
+        if entry.get("prev") != prev:
+            return checked, Broken(seq, f"entry {seq} does not follow entry {seq - 1} (removed or reordered)")
+        try:
+            computed = entry_hash(entry)
+        except (KeyError, TypeError, AttributeError):
+            return checked, Broken(seq, f"entry {seq} is malformed")
+        if computed != entry.get("hash"):
+            return checked, Broken(seq, f"entry {seq} was changed after it was written")
+        prev, expected_seq, checked = entry["hash"], expected_seq + 1, checked + 1
+    return checked, None

@@ -1,0 +1,228 @@
+"""Encryption at rest: a data key per child, wrapped by the master key.
+
+What a child says (message text, their own words), what staff write about them
+and their name are sealed with AES-256-GCM under that child's data key before
+they reach the database. Data keys are stored only wrapped (AES-256-GCM under a
+master key the server gets from its configuration, never from the database).
+Deleting a child's data key makes everything sealed under it unreadable for
+good: that is how a child's data is erased (crypto-shredding).
+
+A sealed value is ``VERSION | key id | nonce | ciphertext+tag`` as bytes; the
+child's id and the purpose (``"message"``, ``"name"`` ...) are bound in as
+associated data, so a value copied to another child or another field does not
+open.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import os
+from collections import OrderedDict
+from pathlib import Path
+from typing import Iterable
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from advocacy.settings import Settings
+from advocacy.store import DuplicateKeyError, Store
+
+__all__ = [
+    "DataErased", "Keyring", "MasterKeyError", "decode_master_key", "key_id", "load_master_key", "new_master_key",
+]
+
+VERSION = 1
+NONCE_BYTES = 12
+KEY_ID_BYTES = 4
+ERASED_TEXT = "(deleted)"
+
+
+class MasterKeyError(ValueError):
+    """The master key is missing, malformed or does not open a stored data key."""
+
+
+class DataErased(Exception):
+    """The child's data key is gone (erased) or the value was tampered with."""
+
+
+def new_master_key() -> str:
+    """A fresh master key, base64-encoded, for ADVOCACY_MASTER_KEY or a key file."""
+    return base64.b64encode(AESGCM.generate_key(bit_length=256)).decode()
+
+
+def decode_master_key(text: str, where: str) -> bytes:
+    try:
+        key = base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise MasterKeyError(f"{where}: the master key is not base64") from None
+    if len(key) != 32:
+        raise MasterKeyError(f"{where}: the master key must be 32 bytes (44 base64 characters), not {len(key)} bytes")
+    return key
+
+
+def key_id(master: bytes) -> bytes:
+    """A short public fingerprint of a master key, stored beside what it wraps."""
+    return hashlib.sha256(b"advocacy master key id:" + master).digest()[:KEY_ID_BYTES]
+
+
+def read_key_file(path: Path) -> bytes:
+    try:
+        return decode_master_key(path.read_text(), str(path))
+    except OSError as exc:
+        raise MasterKeyError(f"{path}: cannot read the master key file ({exc.strerror})") from None
+
+
+def create_key_file(path: Path) -> bytes:
+    """Write a new master key readable only by this user (local development)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(new_master_key() + "\n")
+    return read_key_file(path)
+
+
+def load_master_key(settings: Settings, *, create_for_development: bool = False) -> bytes:
+    """The master key from ADVOCACY_MASTER_KEY, else master_key_file, else DATA_DIR/master.key.
+
+    With ``create_for_development`` and nothing configured, the last is created
+    (readable only by this user) so ``make run`` works on a fresh machine.
+    """
+    if settings.master_key:
+        return decode_master_key(settings.master_key, "environment variable ADVOCACY_MASTER_KEY")
+    if settings.master_key_file:
+        return read_key_file(Path(settings.master_key_file))
+    path = Path(settings.data_dir) / "master.key"
+    if path.exists():
+        return read_key_file(path)
+    if create_for_development:
+        return create_key_file(path)
+    raise MasterKeyError(
+        "no master key: set ADVOCACY_MASTER_KEY (make one with `advocacy keys new`) or master_key_file"
+    )
+
+
+def _aad(child_id: str, purpose: str) -> bytes:
+    return f"{child_id}\x00{purpose}".encode()
+
+
+class Keyring:
+    """Seals and opens children's data. One per process; caches unwrapped data keys.
+
+    ``current`` wraps new data keys; ``previous`` master keys still open data keys
+    wrapped under them, so servers keep working while ``rewrap_all`` moves every
+    data key to the current master key (rotation without downtime).
+    """
+
+    def __init__(self, store: Store, current: bytes, previous: Iterable[bytes] = (), cache_size: int = 20_000) -> None:
+        self.store = store
+        self._current_id = key_id(current)
+        self._masters = {key_id(k): AESGCM(k) for k in (*previous, current)}
+        self._cache: OrderedDict[str, AESGCM] = OrderedDict()
+        self._cache_size = cache_size
+
+    # data keys -------------------------------------------------------------
+
+    def _wrap(self, child_id: str, data_key: bytes) -> bytes:
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = self._masters[self._current_id].encrypt(nonce, data_key, _aad(child_id, "data key"))
+        return bytes([VERSION]) + self._current_id + nonce + sealed
+
+    def _unwrap(self, child_id: str, wrapped: bytes) -> bytes:
+        master = self._masters.get(wrapped[1 : 1 + KEY_ID_BYTES])
+        if wrapped[0] != VERSION or master is None:
+            raise MasterKeyError(
+                f"the data key of {child_id} is wrapped by a master key this server was not given; "
+                "configure it as a previous master key until `advocacy keys rotate` has run"
+            )
+        nonce = wrapped[1 + KEY_ID_BYTES : 1 + KEY_ID_BYTES + NONCE_BYTES]
+        try:
+            return master.decrypt(nonce, wrapped[1 + KEY_ID_BYTES + NONCE_BYTES :], _aad(child_id, "data key"))
+        except InvalidTag:
+            raise MasterKeyError(f"the data key of {child_id} does not open with the configured master key") from None
+
+    def _remember(self, child_id: str, aead: AESGCM) -> AESGCM:
+        self._cache[child_id] = aead
+        self._cache.move_to_end(child_id)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return aead
+
+    async def _data_key(self, child_id: str, create: bool) -> AESGCM:
+        aead = self._cache.get(child_id)
+        if aead is not None:
+            self._cache.move_to_end(child_id)
+            return aead
+        doc = await self.store.keys.find_one({"_id": child_id})
+        if doc is None:
+            if not create:
+                raise DataErased(child_id)
+            data_key = AESGCM.generate_key(bit_length=256)
+            try:
+                await self.store.keys.insert_one({"_id": child_id, "wrapped": self._wrap(child_id, data_key)})
+            except DuplicateKeyError:  # another request created it a moment ago
+                doc = await self.store.keys.find_one({"_id": child_id})
+            else:
+                return self._remember(child_id, AESGCM(data_key))
+            if doc is None:
+                raise DataErased(child_id)
+        return self._remember(child_id, AESGCM(self._unwrap(child_id, doc["wrapped"])))
+
+    # sealing ---------------------------------------------------------------
+
+    async def seal(self, child_id: str, text: str, purpose: str) -> bytes:
+        """Encrypt ``text`` about ``child_id`` for storage (creates the child's data key if needed)."""
+        aead = await self._data_key(child_id, create=True)
+        nonce = os.urandom(NONCE_BYTES)
+        return bytes([VERSION]) + nonce + aead.encrypt(nonce, text.encode(), _aad(child_id, purpose))
+
+    async def unseal(self, child_id: str, sealed: bytes, purpose: str) -> str:
+        """The text; DataErased if the child's key is gone or the value does not belong here."""
+        if not isinstance(sealed, (bytes, bytearray)) or len(sealed) < 1 + NONCE_BYTES or sealed[0] != VERSION:
+            raise DataErased(child_id)
+        aead = await self._data_key(child_id, create=False)
+        try:
+            plain = aead.decrypt(sealed[1 : 1 + NONCE_BYTES], bytes(sealed[1 + NONCE_BYTES :]), _aad(child_id, purpose))
+        except InvalidTag:
+            raise DataErased(child_id) from None
+        return plain.decode()
+
+    async def unseal_or_erased(self, child_id: str, sealed: bytes | None, purpose: str) -> str:
+        """The text, or a plain placeholder when it has been erased."""
+        if sealed is None:
+            return ""
+        try:
+            return await self.unseal(child_id, sealed, purpose)
+        except DataErased:
+            return ERASED_TEXT
+
+    # erasure and rotation --------------------------------------------------
+
+    async def shred(self, child_id: str) -> bool:
+        """Delete the child's data key: everything sealed under it is unreadable from now on."""
+        self._cache.pop(child_id, None)
+        result = await self.store.keys.delete_one({"_id": child_id})
+        return result.deleted_count == 1
+
+    def forget(self, child_id: str) -> None:
+        """Drop a cached data key (another process shredded it)."""
+        self._cache.pop(child_id, None)
+
+    async def rewrap_all(self) -> int:
+        """Re-wrap every data key not yet under the current master key; returns how many moved.
+
+        Safe while servers run: a data key's value never changes, only its wrapping,
+        and each key is replaced only if it still holds the wrapping we read.
+        """
+        moved = 0
+        async for doc in self.store.keys.find({}):
+            wrapped = doc["wrapped"]
+            if wrapped[1 : 1 + KEY_ID_BYTES] == self._current_id:
+                continue
+            data_key = self._unwrap(doc["_id"], wrapped)
+            result = await self.store.keys.update_one(
+                {"_id": doc["_id"], "wrapped": wrapped}, {"$set": {"wrapped": self._wrap(doc["_id"], data_key)}}
+            )
+            moved += result.modified_count
+        return moved
