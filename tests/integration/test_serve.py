@@ -19,6 +19,20 @@ from advocacy.embedded_db import free_port
 ADVOCACY = str(Path(sys.executable).with_name("advocacy"))
 
 
+STARTED: list[asyncio.subprocess.Process] = []
+
+
+@pytest.fixture(autouse=True)
+async def no_server_left_behind():
+    """A failing test must not leave a server (and its database) running."""
+    yield
+    while STARTED:
+        process = STARTED.pop()
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
 async def start_serve(data_dir: Path, port: int, *extra: str, env: dict[str, str] | None = None):
     """Run `advocacy serve --demo`; return the process once it prints that it is running."""
     process = await asyncio.create_subprocess_exec(
@@ -26,6 +40,7 @@ async def start_serve(data_dir: Path, port: int, *extra: str, env: dict[str, str
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         env={**os.environ, **(env or {})},
     )
+    STARTED.append(process)
     printed = []
     while True:
         line = await asyncio.wait_for(process.stdout.readline(), 90)
