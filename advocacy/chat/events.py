@@ -70,6 +70,20 @@ class ChatNamespace(SignedInNamespace):
                 skip_sid=skip_sid,
             )
 
+    async def tell_child(self, child_id: str, text: str, key: str) -> dict[str, Any] | None:
+        """Write a notice from the service into the child's conversation and deliver it live.
+
+        The one way the server tells a child something in their chat (pairing news,
+        escalations...). Stored once per ``key``; None if the child has no advocate now.
+        """
+        conv = await self.chat.active_conversation_of(child_id)
+        if conv is None:
+            return None
+        message, is_new = await self.chat.post_notice(conv["_id"], text, key)
+        if is_new:
+            await self.emit("message", message, room=conv_room(conv["_id"]))
+        return message
+
     # events ------------------------------------------------------------------
 
     @event("chat.conversations")

@@ -15,8 +15,12 @@ from advocacy.auth.service import Principal
 from advocacy.chat.text import check_client_id, check_message_text
 from advocacy.clock import Clock
 from advocacy.errors import ServiceError
+from advocacy.people import child_names
 from advocacy.settings import Settings
 from advocacy.store import ASCENDING, DESCENDING, DuplicateKeyError, ObjectId, Store
+
+# The sender of messages the service itself writes into a conversation (notices).
+SERVICE_SENDER = {"id": "service", "role": "service", "name": "Advocacy service"}
 
 
 def public_message(doc: dict[str, Any]) -> dict[str, Any]:
@@ -80,7 +84,7 @@ class ChatService:
         convs = await self.store.conversations.find(query).sort("created_at", ASCENDING).to_list(None)
         child_ids = {c["child"] for c in convs}
         advocate_ids = {c["advocate"] for c in convs}
-        children = {d["_id"]: d async for d in self.store.children.find({"_id": {"$in": list(child_ids)}}, {"name": 1})}
+        children = await child_names(self.store, child_ids)
         staff = {d["_id"]: d async for d in self.store.staff.find({"_id": {"$in": list(advocate_ids)}}, {"name": 1})}
 
         async def summary(conv: dict[str, Any]) -> dict[str, Any]:
@@ -96,7 +100,7 @@ class ChatService:
             return {
                 "id": conv["_id"],
                 "child": conv["child"],
-                "child_name": children.get(conv["child"], {}).get("name", ""),
+                "child_name": children.get(conv["child"], ""),
                 "advocate": conv["advocate"],
                 "advocate_name": staff.get(conv["advocate"], {}).get("name", ""),
                 "unread": unread,
@@ -137,6 +141,32 @@ class ChatService:
         else:
             await self.store.conversations.update_one({"_id": conv["_id"]}, {"$set": {"waiting_since": None}})
         return public_message(doc), True
+
+    async def post_notice(self, conversation_id: str, text: str, key: str) -> tuple[dict[str, Any], bool]:
+        """Store a notice from the service itself (pairing news, a reply out of hours...).
+
+        ``key`` names the event the notice is about (e.g. ``paired:pa_123``): a notice
+        with the same key is stored once, so a retried job never tells a child twice.
+        Returns (message, True), or (the stored message, False) when it was already there.
+        A notice does not count as an answer to the child.
+        """
+        doc = {
+            "_id": ObjectId(),
+            "conversation": conversation_id,
+            "sender": dict(SERVICE_SENDER),
+            "client_id": key,
+            "text": text,
+            "sent_at": self.clock.now(),
+        }
+        try:
+            await self.store.messages.insert_one(doc)
+        except DuplicateKeyError:
+            existing = await self.store.messages.find_one({"sender.id": SERVICE_SENDER["id"], "client_id": key})
+            return public_message(existing), False
+        return public_message(doc), True
+
+    async def active_conversation_of(self, child_id: str) -> dict[str, Any] | None:
+        return await self.store.conversations.find_one({"child": child_id, "active": True})
 
     # reading -------------------------------------------------------------
 

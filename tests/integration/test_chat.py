@@ -8,6 +8,8 @@ import uuid
 import pytest
 import socketio
 
+from advocacy.app import chat_ns_key
+from advocacy.pairing.service import pair_child
 from tests.support import ChatClient, connect, message_count, sign_in, start_server
 
 
@@ -356,3 +358,29 @@ async def test_unique_client_ids_per_sender_not_globally(world):
     assert (await a.send(world.conversation_of(world.children[0]), "a", client_id=shared))["ok"]
     ack = await b.send(world.conversation_of(world.children[2]), "b", client_id=shared)
     assert ack["ok"] and ack["message"]["text"] == "b"
+
+
+async def test_a_notice_from_the_service_reaches_the_child_live_and_is_stored_once(world):
+    amira = world.children[0]
+    child = await connect(world.server, amira)
+    advocate = await connect(world.server, world.advocates[0])
+    chat_ns = world.server.app[chat_ns_key]
+
+    first = await chat_ns.tell_child(amira.id, "Your advocate is Ada.", "paired:test-1")
+    again = await chat_ns.tell_child(amira.id, "Your advocate is Ada.", "paired:test-1")
+
+    assert first == again
+    assert first["sender"] == {"id": "service", "role": "service", "name": "Advocacy service"}
+    assert (await child.next("message"))["id"] == first["id"]
+    assert (await advocate.next("message"))["id"] == first["id"]
+    assert await child.nothing("message")
+    assert await message_count(world.server, conversation=world.conversation_of(amira)) == 1
+    history = await child.call("history", {"conversation": world.conversation_of(amira)})
+    assert [m["text"] for m in history["messages"]] == ["Your advocate is Ada."]
+
+
+async def test_no_notice_for_a_child_without_an_advocate(world):
+    amira = world.children[0]
+    await pair_child(world.server.store, world.server.clock, amira.id, None, "opted out")
+    assert await world.server.app[chat_ns_key].tell_child(amira.id, "Hello", "k") is None
+    assert await message_count(world.server) == 0
