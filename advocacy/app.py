@@ -15,6 +15,7 @@ from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
 from advocacy.crypto import Keyring, load_master_key
 from advocacy.notifications import ConsoleNamespace, Notifier
+from advocacy.pairing.service import Pairings
 from advocacy.settings import Settings
 from advocacy.store import Store
 from advocacy.views import WEB_DIR, routes
@@ -27,6 +28,7 @@ sio_key = web.AppKey("sio", socketio.AsyncServer)
 chat_ns_key = web.AppKey("chat_ns", ChatNamespace)
 keyring_key = web.AppKey("keyring", Keyring)
 notifier_key = web.AppKey("notifier", Notifier)
+pairings_key = web.AppKey("pairings", Pairings)
 
 # Socket.IO packets larger than this are dropped by the transport, which closes the
 # connection: far above any real message (4,000 characters), so only abuse meets it.
@@ -80,6 +82,7 @@ def init_app(
     notifier = Notifier(store, clock)
     sio.register_namespace(ConsoleNamespace(auth, notifier, clock))
     app[notifier_key] = notifier
+    app[pairings_key] = Pairings(store, clock)
     sio.attach(app)
     app[sio_key] = sio
     app[chat_ns_key] = namespace
