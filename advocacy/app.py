@@ -13,6 +13,7 @@ from advocacy.auth.service import AuthService
 from advocacy.chat.events import ChatNamespace
 from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
+from advocacy.concerns import wiring as concerns_wiring
 from advocacy.crypto import Keyring, load_master_key
 from advocacy.notifications import ConsoleNamespace, Notifier
 from advocacy.pairing.service import Pairings
@@ -83,6 +84,8 @@ def init_app(
     sio.register_namespace(ConsoleNamespace(auth, notifier, clock))
     app[notifier_key] = notifier
     app[pairings_key] = Pairings(store, clock)
+    concerns_wiring.install(app, settings=settings, store=store, clock=clock, keyring=keyring, auth=auth, sio=sio,
+                            chat=namespace, notifier=notifier, pairings=app[pairings_key])
     sio.attach(app)
     app[sio_key] = sio
     app[chat_ns_key] = namespace

@@ -115,6 +115,11 @@ SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
         "master_key": _str(r"|[A-Za-z0-9+/]{43}=", "a 32-byte key in base64 (44 characters), e.g. from `advocacy keys new`"),
         "master_key_file": _str(r".*", "empty, or the path of a file holding the master key"),
     },
+    "concerns": {
+        "max_concern_chars": _int(100, 100_000),
+        "sweep_interval_seconds": _int(1, 3600),
+        "duty_manager": _str(r"|[a-z0-9][a-z0-9._-]{1,39}", "empty (each advocate's own manager) or a manager's username"),
+    },
     "hours": {
         "timezone": _timezone,
         "working_day_start": _str(_TIME, "a time of day as HH:MM, e.g. 09:00"),

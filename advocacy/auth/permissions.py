@@ -46,6 +46,31 @@ PERMISSIONS: dict[str, dict[Role, str]] = {
     "child.reset_pin": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM, Role.ADMIN: ANY},
     "child.new_access_code": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM, Role.ADMIN: ANY},
     "child.revoke_sessions": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM, Role.ADMIN: ANY},
+    # concerns (advocacy.concerns): a child's own, their advocate's, the advocate's manager's
+    "page.child_worries": {Role.CHILD: OWN},
+    "page.console_concerns": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM},
+    "concern.categories": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM, Role.REVIEWER: ANY},
+    "concern.create": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM},
+    "concern.read": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM},
+    "concern.act": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM},
+    "concern.status": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM},
+    "concern.resolve": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM},
+    "concern.close": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM},
+    "concern.escalate": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM},
+    # safeguarding (advocacy.safeguarding): a person decides on what triage flagged
+    "safeguarding.decide": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM},
+    "safeguarding.disclose": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM},
+    "safeguarding.disclosures": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM},
+    # the oversight queue (advocacy.oversight): reviewers see every escalated item, pseudonymously
+    "oversight.connect": {Role.REVIEWER: ANY},
+    "oversight.queue": {Role.REVIEWER: ANY},
+    "oversight.read": {Role.REVIEWER: ANY},
+    "oversight.claim": {Role.REVIEWER: ANY},
+    "oversight.note": {Role.REVIEWER: ANY},
+    "oversight.request_update": {Role.REVIEWER: ANY},
+    "oversight.record_update": {Role.REVIEWER: ANY},
+    "oversight.representation": {Role.REVIEWER: ANY},
+    "oversight.close": {Role.REVIEWER: ANY},
 }
 
 

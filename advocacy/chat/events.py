@@ -6,7 +6,7 @@ the form ``{"ok": false, "error": {...}}`` and never closes the socket.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from advocacy.auth.service import AuthService, Principal
 from advocacy.chat.presence import Presence, reply_expected
@@ -35,6 +35,9 @@ class ChatNamespace(SignedInNamespace):
         self.settings = settings
         self.presence = Presence()
         self.limiter = RateLimiter(settings.rate_limit_messages, settings.rate_window_seconds, clock.monotonic)
+        # Called with each new message from a child once it is stored and delivered (safeguarding
+        # triage); a hook must return at once, doing its work in a task of its own.
+        self.after_child_message: list[Callable[[dict[str, Any]], None]] = []
 
     # connection --------------------------------------------------------------
 
@@ -105,6 +108,9 @@ class ChatNamespace(SignedInNamespace):
         message, is_new = await self.chat.send(principal, data)
         if is_new:
             await self.emit("message", message, room=conv_room(message["conversation"]), skip_sid=sid)
+            if principal.role == "child":
+                for hook in self.after_child_message:
+                    hook(message)
         return {"message": message}
 
     @event("chat.history")
