@@ -184,6 +184,8 @@ class Built:
     timeline: list[dict[str, Any]] = field(default_factory=list)
     also: dict[str, dict[str, Any]] = field(default_factory=dict)
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    # Tell ``after_change`` listeners if the status moves (the ladder's own steps do not).
+    announce: bool = True
 
 
 class ConcernService:
@@ -407,7 +409,7 @@ class ConcernService:
                 continue  # someone else changed it a moment ago: look again
             for kind, data in built.events:
                 await self.record_event(stored, kind, data.pop("at", None) or self.now(), **data)
-            if built.set.get("status", doc["status"]) != doc["status"]:
+            if built.announce and built.set.get("status", doc["status"]) != doc["status"]:
                 await self._announce(stored)
             return stored
         raise ServiceError("unavailable", "That worry is changing a lot right now; please try again. Nothing was changed.")

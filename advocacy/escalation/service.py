@@ -122,7 +122,7 @@ class Ladder:
                reason: bytes | None = None, new_item: bool = False) -> Built:
         now = self.concerns.now()
         who = {"id": by.user_id, "role": by.role} if by else {"id": "sweeper", "role": "service"}
-        built = Built(also={"$push": {"pending": {"$each": [s.value for s in steps]}}})
+        built = Built(also={"$push": {"pending": {"$each": [s.value for s in steps]}}}, announce=False)
         built.set["pending_at"] = now
         for step in steps:
             mark: dict[str, Any] = {"at": now, "by": who, "hand": by is not None}

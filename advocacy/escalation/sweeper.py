@@ -66,7 +66,8 @@ class Sweeper:
         )
         async for doc in stalled:
             try:
-                report.finished += await self.ladder.finish_pending(doc)
+                finished = await self.ladder.finish_pending(doc)
+                report.finished += finished
             except PyMongoError:
                 raise
             except Exception:
@@ -79,7 +80,8 @@ class Sweeper:
         async def climb(concern_id: str) -> None:
             async with semaphore:
                 try:
-                    report.steps += len(await self.ladder.climb(concern_id))
+                    taken = await self.ladder.climb(concern_id)
+                    report.steps += len(taken)  # after the await: += would read the count before it
                 except PyMongoError:
                     raise
                 except Exception:
