@@ -93,7 +93,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     # The oversight queue: open items by priority, then by the deadline they passed.
     "oversight": [
-        _index([("open", ASCENDING), ("rank", ASCENDING), ("due_at", ASCENDING)]),
+        _index([("open", ASCENDING), ("rank", ASCENDING), ("due_at", ASCENDING), ("raised_at", ASCENDING)]),
         _index([("concern", ASCENDING)]),
         _index([("la", ASCENDING), ("created_at", ASCENDING)]),
     ],

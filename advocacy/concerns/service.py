@@ -659,7 +659,11 @@ class ConcernService:
                 "summary": await opened(outcome["summary"], "concern.outcome"),
                 "child_happy": outcome.get("child_happy"), "at": iso(outcome["at"]),
             },
-            "oversight": doc.get("oversight"),
+            "oversight": None if not doc.get("oversight") else {
+                "item": doc["oversight"]["item"], "open": doc["oversight"]["open"],
+                "decision": doc["oversight"].get("decision"), "level": doc["oversight"].get("level"),
+                "at": iso(doc["oversight"].get("at")),
+            },
             "safeguarding": None if safeguarding is None else {
                 "matches": safeguarding.get("matches", []),
                 "messages": safeguarding.get("messages", []),

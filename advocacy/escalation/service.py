@@ -119,7 +119,7 @@ class Ladder:
         return taken
 
     def _claim(self, doc: Mapping[str, Any], steps: list[Step], *, by: Principal | None, level: str,
-               reason: bytes | None = None, new_item: bool = False) -> Built:
+               reason: bytes | None = None) -> Built:
         now = self.concerns.now()
         who = {"id": by.user_id, "role": by.role} if by else {"id": "sweeper", "role": "service"}
         built = Built(also={"$push": {"pending": {"$each": [s.value for s in steps]}}}, announce=False)
@@ -127,16 +127,14 @@ class Ladder:
         for step in steps:
             mark: dict[str, Any] = {"at": now, "by": who, "hand": by is not None}
             if step is Step.OVERSIGHT:
-                mark["item"] = new_id("ov")
-                mark["level"] = level
-                built.set["oversight"] = {"item": mark["item"], "open": True, "decision": None}
+                # The item in the queue now; ladder.oversight keeps the first time the concern got there.
+                mark.update(item=new_id("ov"), level=level)
+                built.set["oversight"] = {**mark, "open": True, "decision": None}
             # Sent to oversight by hand, the manager hears of it, but the child is told once, of the higher step.
             if step is Step.MANAGER and Step.OVERSIGHT in steps:
                 mark["quiet"] = True
             if step.value not in doc.get("ladder", {}):
                 built.set[f"ladder.{step.value}"] = mark
-            elif step is Step.OVERSIGHT and new_item:
-                built.set["ladder.oversight_again"] = mark  # a second item, sent by hand after the first closed
             if step is Step.REMINDER:
                 built.timeline.append(self.concerns.entry(by, "reminder"))
                 continue
@@ -151,11 +149,10 @@ class Ladder:
             built.set["status"] = "escalated"
         return built
 
-    async def carry_out(self, doc: Mapping[str, Any], step: Step | str, mark: Mapping[str, Any] | None = None,
-                        reason: bytes | None = None) -> None:
+    async def carry_out(self, doc: Mapping[str, Any], step: Step | str, reason: bytes | None = None) -> None:
         """Tell people about a claimed step and queue its oversight item; then it is no longer pending."""
         step = Step(step)
-        mark = mark or doc["ladder"][step.value]
+        mark = doc["oversight"] if step is Step.OVERSIGHT else doc["ladder"][step.value]
         urgent = doc["severity"] == "urgent"
         advocate = doc.get("advocate")
         ids = {"concern": doc["_id"]}
@@ -185,16 +182,14 @@ class Ladder:
         """Carry out the steps a process claimed but did not finish (it stopped or failed)."""
         count = 0
         for step in list(doc.get("pending", [])):
-            mark = doc["ladder"].get("oversight_again") if step == "oversight" and "oversight_again" in doc["ladder"] else None
-            reason = await self._hand_reason(doc, (mark or doc["ladder"].get(step, {})).get("item"))
-            await self.carry_out(doc, step, mark, reason)
+            reason = self._hand_reason(doc) if step == Step.OVERSIGHT else None
+            await self.carry_out(doc, step, reason)
             count += 1
         return count
 
     @staticmethod
-    async def _hand_reason(doc: Mapping[str, Any], item: str | None) -> bytes | None:
-        if item is None:
-            return None
+    def _hand_reason(doc: Mapping[str, Any]) -> bytes | None:
+        item = (doc.get("oversight") or {}).get("item")
         for entry in doc.get("timeline", []):
             if entry.get("kind") == "escalated" and entry.get("item") == item:
                 return entry.get("reason")
@@ -235,15 +230,12 @@ class Ladder:
                 steps = ([Step.MANAGER] if "manager" not in ladder else []) + [Step.OVERSIGHT]
             chosen[:] = steps
             item_level = higher_level(priority, current["severity"]) if priority else current["severity"]
-            built = self._claim(current, steps, by=principal, level=item_level, reason=reason,
-                                new_item="oversight" in ladder)
+            built = self._claim(current, steps, by=principal, level=item_level, reason=reason)
             return self.concerns.responded(current, built, principal)
 
         stored = await self.concerns.change(doc["_id"], build)
         for step in chosen:
-            mark = stored["ladder"]["oversight_again"] if step is Step.OVERSIGHT and "oversight_again" in stored["ladder"] \
-                and stored["ladder"]["oversight_again"]["item"] == stored["oversight"]["item"] else None
-            await self.carry_out(stored, step, mark, reason if step is Step.OVERSIGHT else None)
+            await self.carry_out(stored, step, reason if step is Step.OVERSIGHT else None)
         await audit.record(self.store, self.concerns.clock, actor=principal.user_id, role=principal.role,
                            action="concern.escalated", subject=stored["child"], concern=stored["_id"], level=level)
         return await self.store.concerns.find_one({"_id": stored["_id"]})

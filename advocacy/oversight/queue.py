@@ -4,7 +4,7 @@ Reviewers work the queue most urgent first, then most overdue first: an item's
 ``rank`` is its level (urgent 0, high 1, standard 2) and ``due_at`` is the
 oversight deadline the concern passed (or will pass, for an item sent by hand
 early), so sorting on (rank, due_at) puts the longest-overdue urgent item at
-the top.
+the top; between two with the same deadline, the concern raised first comes first.
 
 Reviewers know a child by a reference such as ``R-7KQ2-M9XD`` (random, kept in
 ``pseudonyms``, the same for all of one child's items), an age band and the

@@ -105,6 +105,7 @@ class OversightQueue:
             "open": True,
             "claimed_by": None,
             "due_at": concern["deadlines"]["oversight_by"],
+            "raised_at": concern["raised_at"],
             "created_at": now,
             "log": [],
             "request": None,
@@ -140,7 +141,8 @@ class OversightQueue:
         if "claimed" in filters:
             claimed = check_choice(filters["claimed"], "claimed", ("me", "nobody"))
             query["claimed_by"] = principal.user_id if claimed == "me" else None
-        cursor = self.store.oversight.find(query).sort([("rank", ASCENDING), ("due_at", ASCENDING)]).limit(PAGE)
+        order = [("rank", ASCENDING), ("due_at", ASCENDING), ("raised_at", ASCENDING)]
+        cursor = self.store.oversight.find(query).sort(order).limit(PAGE)
         docs = await cursor.to_list(None)
         total = await self.store.oversight.count_documents(query)
         return {"items": await self._summaries(docs, principal), "total": total}
