@@ -49,16 +49,19 @@ ADVOCATES = [
 ]
 
 CHILDREN = [
-    {"id": "ch_demo_aisha", "name": "Aisha", "la": "E08000035", "advocate": "sam.advocate", "born": 2012},
-    {"id": "ch_demo_jayden", "name": "Jayden", "la": "E08000035", "advocate": "sam.advocate", "born": 2009},
-    {"id": "ch_demo_chloe", "name": "Chloe", "la": "E08000003", "advocate": "jo.advocate", "born": 2011},
-    {"id": "ch_demo_kacper", "name": "Kacper", "la": "E08000025", "advocate": "jo.advocate", "born": 2008},
-    {"id": "ch_demo_maya", "name": "Maya", "la": "E10000016", "advocate": "ana.advocate", "born": 2014},
-    {"id": "ch_demo_leo", "name": "Leo", "la": "E09000007", "advocate": "dev.advocate", "born": 2010},
-    {"id": "ch_demo_ruby", "name": "Ruby", "la": "E09000007", "advocate": "ana.advocate", "born": 2013},
+    {"id": "ch_demo_aisha", "name": "Aisha", "la": "E08000035", "advocate": "sam.advocate", "born": 2012, "birth_date": "2012-04-17"},
+    {"id": "ch_demo_jayden", "name": "Jayden", "la": "E08000035", "advocate": "sam.advocate", "born": 2009, "birth_date": "2009-11-02"},
+    {"id": "ch_demo_chloe", "name": "Chloe", "la": "E08000003", "advocate": "jo.advocate", "born": 2011, "birth_date": "2011-07-23"},
+    {"id": "ch_demo_kacper", "name": "Kacper", "la": "E08000025", "advocate": "jo.advocate", "born": 2008, "birth_date": "2008-01-30"},
+    {"id": "ch_demo_maya", "name": "Maya", "la": "E10000016", "advocate": "ana.advocate", "born": 2014, "birth_date": "2014-09-09"},
+    {"id": "ch_demo_leo", "name": "Leo", "la": "E09000007", "advocate": "dev.advocate", "born": 2010, "birth_date": "2010-03-12"},
+    {"id": "ch_demo_ruby", "name": "Ruby", "la": "E09000007", "advocate": "ana.advocate", "born": 2013, "birth_date": "2013-12-01"},
 ]
 
 ADMIN = {"username": "admin", "name": "Service Admin"}
+
+# Reviewers at the Children's Commissioner's office: they work the oversight queue.
+REVIEWERS = [{"username": "rae.reviewer", "name": "Rae Morgan"}]
 
 DEMO_MARKER = "demo-v1"
 
@@ -96,6 +99,8 @@ async def seed(store: Store, clock: Clock, data_dir: Path, url: str) -> dict[str
     for la in LOCAL_AUTHORITIES:
         await store.local_authorities.update_one({"_id": la["_id"]}, {"$set": la}, upsert=True)
     await staff(ADMIN["username"], ADMIN["name"], "admin")
+    for reviewer in REVIEWERS:
+        await staff(reviewer["username"], reviewer["name"], "reviewer")
     for manager in MANAGERS:
         await staff(manager["username"], manager["name"], "manager", regions=manager["regions"])
     for adv in ADVOCATES:
@@ -110,7 +115,7 @@ async def seed(store: Store, clock: Clock, data_dir: Path, url: str) -> dict[str
         else:
             _, code = await create_child(
                 store, clock, name=child["name"], la=child["la"], child_id=child["id"], region=la["region"],
-                born=child["born"], languages=["en"],
+                born=child["born"], birth_date=child["birth_date"], languages=["en"],
             )
         # A PIN is already chosen so the file's code and PIN sign in as they stand.
         pin = f"{secrets.randbelow(10_000):04d}"
@@ -133,6 +138,8 @@ async def seed(store: Store, clock: Clock, data_dir: Path, url: str) -> dict[str
             for m in MANAGERS
         ],
         "admins": [{"username": ADMIN["username"], "password": passwords_by_user[ADMIN["username"]]}],
+        "reviewers": [{"username": r["username"], "password": passwords_by_user[r["username"]], "name": r["name"]}
+                      for r in REVIEWERS],
         "children": children_out,
     }
     creds_path.parent.mkdir(parents=True, exist_ok=True)
@@ -159,5 +166,7 @@ def describe(creds: dict[str, Any]) -> str:
         lines.append(f"    manager   {man['username']:<16} password {man['password']}")
     for adm in creds.get("admins", []):
         lines.append(f"    admin     {adm['username']:<16} password {adm['password']}")
+    for rev in creds.get("reviewers", []):
+        lines.append(f"    reviewer  {rev['username']:<16} password {rev['password']}")
     lines += ["", "  (also saved as demo-credentials.json in the data folder)", ""]
     return "\n".join(lines)
