@@ -21,7 +21,7 @@ WHO = {
     "team_manager": "your social worker's manager",
     "reviewing_officer": "the person who runs your review meetings",
     "placement": "the people who look after you where you live",
-    "complaint": "the council, as a formal complaint",
+    "complaint": "the council",
     "other": "someone who can sort it out",
 }
 # The same, at the start of a sentence saying they answered.
@@ -76,6 +76,14 @@ def by_words(deadline: datetime, now: datetime) -> str:
     return f"by {clock} on {day_words(deadline, now)}"
 
 
+def asked(entry: Mapping[str, Any]) -> str:
+    """ "asked your social worker about this", or "made a formal complaint to the council about this"."""
+    key = entry.get("with", "other")
+    if key == "complaint":
+        return "made a formal complaint to the council about this"
+    return f"asked {WHO.get(key, WHO['other'])} about this"
+
+
 def _last(timeline: list[Mapping[str, Any]], kinds: set[str]) -> Mapping[str, Any] | None:
     for entry in reversed(timeline):
         if entry.get("kind") in kinds:
@@ -98,16 +106,18 @@ def next_words(concern: Mapping[str, Any], now: datetime) -> str:
         return (f"It wasn't sorted out in time, so {COMMISSIONER} is checking on it. "
                 "Their job is to make sure children's worries get sorted out.")
     latest = _last(timeline, {"raised_with", "response"})
+    mentioned = None  # a deadline the first sentence already gave, so the second can say "by then"
     if latest is not None and latest["kind"] == "raised_with":
-        who = WHO.get(latest.get("with", "other"), WHO["other"])
         answer_by = latest.get("answer_by")
-        when = f"They should answer {by_words(answer_by, now)}." if answer_by and answer_by > now else (
-            "They should answer soon. Your advocate will keep asking."
-        )
-        sentence = f"Your advocate asked {who} about this. {when}"
+        if answer_by and answer_by > now:
+            sentence = f"Your advocate {asked(latest)}. They should answer {by_words(answer_by, now)}."
+            mentioned = answer_by
+        else:
+            sentence = f"Your advocate {asked(latest)}. They should answer soon. Your advocate will keep asking."
     elif latest is not None:
         who = WHO_ANSWERED.get(latest.get("with", "other"), WHO_ANSWERED["other"])
-        sentence = f"{who} has answered. Your advocate will talk to you about what happens next."
+        verb = "have" if latest.get("with") == "placement" else "has"
+        sentence = f"{who} {verb} answered. Your advocate will talk to you about what happens next."
     elif concern.get("responded_at") is None:
         sentence = f"Your advocate has your worry. They will get back to you {by_words(deadlines['respond_by'], now)}."
     else:
@@ -115,9 +125,11 @@ def next_words(concern: Mapping[str, Any], now: datetime) -> str:
     if "manager" in ladder:
         sentence += " It hasn't been sorted yet, so your advocate's manager is helping too."
         if deadlines["oversight_by"] > now:
-            sentence += f" If it still isn't sorted {by_words(deadlines['oversight_by'], now)}, it will go to {COMMISSIONER}."
+            when = "by then" if mentioned == deadlines["oversight_by"] else by_words(deadlines["oversight_by"], now)
+            sentence += f" If it still isn't sorted {when}, it will go to {COMMISSIONER}."
     elif deadlines["manager_by"] > now and status != "escalated":
-        sentence += f" If it isn't sorted {by_words(deadlines['manager_by'], now)}, your advocate's manager will help too."
+        when = "by then" if mentioned == deadlines["manager_by"] else by_words(deadlines["manager_by"], now)
+        sentence += f" If it isn't sorted {when}, your advocate's manager will help too."
     return sentence
 
 
@@ -129,7 +141,7 @@ def history_words(concern: Mapping[str, Any], now: datetime) -> list[dict[str, s
     for entry in concern.get("timeline", []):
         kind = entry.get("kind")
         if kind == "raised_with":
-            what = f"Your advocate asked {WHO.get(entry.get('with', 'other'), WHO['other'])} about it."
+            what = f"Your advocate {asked(entry)}."
         elif kind == "response":
             what = f"{WHO_ANSWERED.get(entry.get('with', 'other'), WHO_ANSWERED['other'])} answered."
         elif kind == "escalated" and entry.get("level") == "manager":
