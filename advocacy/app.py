@@ -14,9 +14,10 @@ from advocacy.chat.events import ChatNamespace
 from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
 from advocacy.concerns import wiring as concerns_wiring
-from advocacy.crypto import Keyring, load_master_key
+from advocacy.crypto import Keyring, load_accepted_master_keys, load_master_key
 from advocacy.notifications import ConsoleNamespace, Notifier
 from advocacy.pairing.service import Pairings
+from advocacy.privacy.sealing import seal_legacy_records
 from advocacy.settings import Settings
 from advocacy.store import Store
 from advocacy.views import WEB_DIR, routes
@@ -51,7 +52,7 @@ def init_app(
 ) -> web.Application:
     """Build the app around a connected store. The caller owns the store's lifetime."""
     clock = clock or Clock()
-    keyring = keyring or Keyring(store, load_master_key(settings))
+    keyring = (keyring or Keyring(store, load_master_key(settings), load_accepted_master_keys(settings), clock=clock)).attach()
     app = web.Application(middlewares=[security_headers, errors, same_origin_changes], client_max_size=256 * 1024)
     app[settings_key] = settings
     app[store_key] = store
@@ -109,4 +110,5 @@ async def _close_sockets(app: web.Application) -> None:
 
 async def _indexes(app: web.Application) -> AsyncIterator[None]:
     await app[store_key].create_indexes()
+    await seal_legacy_records(app[store_key], app[keyring_key])
     yield

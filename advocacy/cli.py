@@ -17,7 +17,7 @@ from aiohttp import web
 from advocacy import demo
 from advocacy.clock import Clock
 from advocacy.concerns.demo import seed_concerns
-from advocacy.crypto import Keyring, MasterKeyError, load_master_key, new_master_key
+from advocacy.crypto import Keyring, MasterKeyError, load_accepted_master_keys, load_master_key, new_master_key
 from advocacy.embedded_db import EmbeddedDatabase, EmbeddedDatabaseError
 from advocacy.settings import Settings, SettingsError, load
 from advocacy.store import DatabaseUnavailable, Store
@@ -50,7 +50,8 @@ async def serve(settings: Settings, with_demo: bool) -> None:
 
     async with open_store(settings) as store:
         clock = Clock()
-        keyring = Keyring(store, load_master_key(settings, create_for_development=True))
+        keyring = Keyring(store, load_master_key(settings, create_for_development=True),
+                          load_accepted_master_keys(settings), clock=clock)
         app = init_app(settings, store, clock, keyring)
         # Clients are sent a close packet at shutdown; give them a few seconds, not a minute.
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=5)

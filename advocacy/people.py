@@ -9,6 +9,7 @@ from advocacy.auth import passwords
 from advocacy.auth.permissions import STAFF_ROLES, Role
 from advocacy.auth.service import issue_access_code, new_id
 from advocacy.clock import Clock
+from advocacy.crypto import keyring_of
 from advocacy.store import Store
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
@@ -65,10 +66,14 @@ async def create_child(
     child_id: str | None = None,
     **profile: Any,
 ) -> tuple[dict[str, Any], str]:
-    """Record a child; returns the record and their first access code (shown once)."""
+    """Record a child; returns the record and their first access code (shown once).
+
+    The name is sealed under the child's own data key before it is stored.
+    """
+    child_id = child_id or new_id("ch")
     doc = {
-        "_id": child_id or new_id("ch"),
-        "name": name.strip(),
+        "_id": child_id,
+        "name_sealed": await keyring_of(store).seal(child_id, name.strip(), "name"),
         "la": la,
         "advocate": None,
         "opted_out": False,
@@ -92,11 +97,17 @@ async def staff_by_ids(store: Store, ids: Iterable[str]) -> dict[str, dict[str, 
 
 
 async def child_names(store: Store, ids: Iterable[str]) -> dict[str, str]:
-    """Children's names by id: the one place that reads them, so how they are kept can change here alone."""
+    """Children's names by id: the one place that reads them.
+
+    Names are sealed under each child's data key; an erased child's name reads "(deleted)".
+    """
     wanted = list(set(ids))
     if not wanted:
         return {}
-    return {doc["_id"]: doc["name"] async for doc in store.children.find({"_id": {"$in": wanted}}, {"name": 1})}
+    keyring = keyring_of(store)
+    docs = await store.children.find({"_id": {"$in": wanted}}, {"name_sealed": 1}).to_list(None)
+    await keyring.preload(doc["_id"] for doc in docs)
+    return {doc["_id"]: await keyring.unseal_or_erased(doc["_id"], doc.get("name_sealed"), "name") for doc in docs}
 
 
 def is_child(role: str) -> bool:

@@ -20,7 +20,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = PROJECT_ROOT / "config"
 ENV_PREFIX = "ADVOCACY_"
 # Never printed, not even in an error about themselves; never read from the settings file.
-SECRET_KEYS = frozenset({"master_key"})
+SECRET_KEYS = frozenset({"master_key", "accepted_master_keys"})
 
 
 class SettingsError(Exception):
@@ -114,6 +114,10 @@ SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
     "security": {
         "master_key": _str(r"|[A-Za-z0-9+/]{43}=", "a 32-byte key in base64 (44 characters), e.g. from `advocacy keys new`"),
         "master_key_file": _str(r".*", "empty, or the path of a file holding the master key"),
+        "accepted_master_keys": _str(
+            r"|[A-Za-z0-9+/]{43}=(,[A-Za-z0-9+/]{43}=)*", "32-byte keys in base64 (44 characters) separated by commas"
+        ),
+        "accepted_master_keys_file": _str(r".*", "empty, or the path of a file holding one master key per line"),
     },
     "concerns": {
         "max_concern_chars": _int(100, 100_000),

@@ -113,6 +113,8 @@ class Store:
     client: AsyncIOMotorClient
     db: AsyncIOMotorDatabase
     _collections: dict[str, AsyncIOMotorCollection] = field(default_factory=dict)
+    # The advocacy.crypto.Keyring sealing children's data in this database (Keyring.attach sets it).
+    keyring: Any = None
 
     @classmethod
     async def connect(cls, uri: str, database_name: str, timeout_seconds: float = 15) -> "Store":

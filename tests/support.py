@@ -22,6 +22,8 @@ from advocacy.store import Store
 
 PASSWORD = "correct horse battery staple"
 OPEN_CLIENTS: list["ChatClient"] = []
+# One master key per test database, so a server restarted on it opens what the first one sealed.
+MASTER_KEYS: dict[str, str] = {}
 
 
 @dataclass
@@ -41,9 +43,8 @@ class Server:
 
 @contextlib.asynccontextmanager
 async def start_server(uri: str, database_name: str, **overrides: Any) -> AsyncIterator[Server]:
-    settings = load(environ={}).replace(
-        mongodb_uri=uri, database_name=database_name, master_key=new_master_key(), **overrides
-    )
+    overrides.setdefault("master_key", MASTER_KEYS.setdefault(database_name, new_master_key()))
+    settings = load(environ={}).replace(mongodb_uri=uri, database_name=database_name, **overrides)
     store = await Store.connect(uri, database_name, 10)
     clock = ShiftedClock()
     app = init_app(settings, store, clock)

@@ -55,7 +55,11 @@ class AuthService:
 
     # sessions ------------------------------------------------------------
 
-    async def _open_session(self, user_id: str, role: str, name: str, lifetime: timedelta) -> tuple[str, Principal]:
+    async def open_session(self, user_id: str, role: str, lifetime: timedelta) -> tuple[str, Principal]:
+        """Start a session for a user whose sign-in has been checked; returns (token, principal).
+
+        The session keeps identifiers only: the name is looked up when the session is used.
+        """
         token = secrets.token_urlsafe(32)
         now = self.clock.now()
         session = {
@@ -63,13 +67,22 @@ class AuthService:
             "token_hash": token_hash(token),
             "user": user_id,
             "role": role,
-            "name": name,
             "created_at": now,
             "expires_at": now + lifetime,
             "revoked_at": None,
         }
         await self.store.sessions.insert_one(session)
+        name = await self.display_name(user_id, role)
         return token, Principal(session["_id"], user_id, role, name, session["expires_at"])
+
+    async def display_name(self, user_id: str, role: str) -> str:
+        """The name shown for a user: a child's through people.child_names (sealed), staff's from their record."""
+        if role == Role.CHILD.value:
+            from advocacy.people import child_names  # people builds on this module
+
+            return (await child_names(self.store, [user_id])).get(user_id, "")
+        staff = await self.store.staff.find_one({"_id": user_id}, {"name": 1})
+        return staff.get("name", "") if staff else ""
 
     async def principal_for(self, token: str | None) -> Principal:
         """The signed-in user behind ``token``; ServiceError unauthorised/session_expired otherwise."""
@@ -80,7 +93,8 @@ class AuthService:
             raise ServiceError("unauthorised")
         if session.get("revoked_at") is not None or session["expires_at"] <= self.clock.now():
             raise ServiceError("session_expired")
-        return Principal(session["_id"], session["user"], session["role"], session["name"], session["expires_at"])
+        name = await self.display_name(session["user"], session["role"])
+        return Principal(session["_id"], session["user"], session["role"], name, session["expires_at"])
 
     async def end_session(self, session_id: str) -> None:
         await self.store.sessions.update_one(
@@ -112,7 +126,7 @@ class AuthService:
             log.info("staff sign-in refused")
             raise ServiceError("sign_in_failed")
         lifetime = timedelta(hours=self.settings.staff_session_hours)
-        return await self._open_session(staff["_id"], staff["role"], staff["name"], lifetime)
+        return await self.open_session(staff["_id"], staff["role"], lifetime)
 
     # children ------------------------------------------------------------
 
@@ -157,7 +171,7 @@ class AuthService:
                 {"_id": child["_id"]}, {"$set": {"pin_failures": 0, "pin_locked_until": None}}
             )
         lifetime = timedelta(days=self.settings.child_session_days)
-        token, principal = await self._open_session(child["_id"], Role.CHILD.value, child["name"], lifetime)
+        token, principal = await self.open_session(child["_id"], Role.CHILD.value, lifetime)
         return token, principal, first
 
     async def child_in_scope(self, principal: Principal, action: str, child_id: Any) -> dict[str, Any]:

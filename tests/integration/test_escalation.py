@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
+from advocacy.app import keyring_key
+from advocacy.chat.service import message_purpose
 from advocacy.concerns.sla import Step
 from advocacy.escalation.sweeper import Sweeper, sweeper_job
 from tests.integration.concerns_support import apis, ladder_key, sweeper_key  # noqa: F401  (fixture)
@@ -12,10 +14,11 @@ from tests.support import connect, start_server
 
 
 async def notices_to(server, child) -> list[str]:
-    """The service's notices in the child's chat, oldest first."""
+    """The service's notices in the child's chat, oldest first (opened as the chat opens them)."""
     conv = await server.store.conversations.find_one({"child": child.id, "active": True})
-    return [m["text"] async for m in server.store.messages.find(
-        {"conversation": conv["_id"], "sender.id": "service"}).sort("_id", 1)]
+    docs = await server.store.messages.find({"conversation": conv["_id"], "sender.id": "service"}).sort("_id", 1).to_list(None)
+    keyring = server.app[keyring_key]
+    return [await keyring.unseal(child.id, m["text"], message_purpose(m["_id"])) for m in docs]
 
 
 async def notifications(server, **query) -> list[dict]:
