@@ -40,7 +40,7 @@ from advocacy.errors import ServiceError
 from advocacy.notifications import Notifier
 from advocacy.people import child_names
 from advocacy.settings import Settings
-from advocacy.store import DESCENDING, ObjectId, ReturnDocument, Store
+from advocacy.store import DESCENDING, ObjectId, Store
 
 log = logging.getLogger(__name__)
 
@@ -316,15 +316,31 @@ class ConcernService:
         raised_at: datetime | None = None, extra: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Store a new concern for ``child`` (already checked) and tell whoever listens."""
-        raised_at = utc_ms(raised_at or self.clock.now())
         la = await self.store.local_authorities.find_one({"_id": child.get("la")}, {"region": 1}) or {}
+        doc = await self.new_doc(child, category=category, severity=severity, child_words=child_words,
+                                 child_wants=child_wants, source=source, by=by, linked=linked, status=status,
+                                 raised_at=raised_at, region=la.get("region"), extra=extra)
+        await self.store.concerns.insert_one(doc)
+        await self.record_event(doc, "raised", doc["raised_at"], source=source)
+        if doc["responded_at"] is not None:
+            await self.record_event(doc, "responded", doc["raised_at"])
+        await self._announce(doc)
+        return doc
+
+    async def new_doc(
+        self, child: Mapping[str, Any], *, category: str, severity: str, child_words: str, child_wants: str,
+        source: str, by: Principal | None, linked: list[str] = (), status: str = "open",
+        raised_at: datetime | None = None, region: str | None = None, extra: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """A concern as it is stored, words sealed and next_due worked out (not stored yet)."""
+        raised_at = utc_ms(raised_at or self.clock.now())
         by_staff = by is not None and by.role != "child"
         doc: dict[str, Any] = {
             "_id": new_id("co"),
             "child": child["_id"],
             "advocate": child.get("advocate"),
             "la": child.get("la"),
-            "region": la.get("region"),
+            "region": region,
             "category": category,
             "severity": severity,
             "status": status,
@@ -346,11 +362,6 @@ class ConcernService:
             **(extra or {}),
         }
         doc["next_due"] = sla.next_due(ladder_state(doc), self.policy)
-        await self.store.concerns.insert_one(doc)
-        await self.record_event(doc, "raised", raised_at, source=source)
-        if doc["responded_at"] is not None:
-            await self.record_event(doc, "responded", raised_at)
-        await self._announce(doc)
         return doc
 
     async def _linked_messages(self, child_id: str, ids: Any) -> list[str]:
@@ -402,11 +413,12 @@ class ConcernService:
                 update.setdefault(operator, {}).update(fields)
             if built.timeline:
                 update.setdefault("$push", {})["timeline"] = {"$each": built.timeline}
-            stored = await self.store.concerns.find_one_and_update(
-                {"_id": concern_id, "version": doc.get("version", 0)}, update, return_document=ReturnDocument.AFTER
-            )
-            if stored is None:
+            # update_one then find_one rather than find_one_and_update: the embedded database
+            # answers findAndModify by scanning the collection (bench/escalation.py showed it).
+            written = await self.store.concerns.update_one({"_id": concern_id, "version": doc.get("version", 0)}, update)
+            if written.matched_count != 1:
                 continue  # someone else changed it a moment ago: look again
+            stored = await self.store.concerns.find_one({"_id": concern_id})
             for kind, data in built.events:
                 await self.record_event(stored, kind, data.pop("at", None) or self.now(), **data)
             if built.announce and built.set.get("status", doc["status"]) != doc["status"]:

@@ -39,7 +39,7 @@ from advocacy.errors import ServiceError
 from advocacy.notifications import Notifier
 from advocacy.oversight.queue import LEVELS, RANK, age_band, new_ref
 from advocacy.sockets import SignedInNamespace, event
-from advocacy.store import ASCENDING, DuplicateKeyError, ReturnDocument, Store
+from advocacy.store import ASCENDING, DuplicateKeyError, Store
 
 log = logging.getLogger(__name__)
 
@@ -231,10 +231,9 @@ class OversightQueue:
             doc = await self.item_for(item_id)
             update = build(doc)
             update.setdefault("$inc", {})["version"] = 1
-            stored = await self.store.oversight.find_one_and_update(
-                {"_id": doc["_id"], "version": doc.get("version", 0)}, update, return_document=ReturnDocument.AFTER
-            )
-            if stored is not None:
+            written = await self.store.oversight.update_one({"_id": doc["_id"], "version": doc.get("version", 0)}, update)
+            if written.matched_count == 1:  # (not find_one_and_update: see ConcernService.change)
+                stored = await self.store.oversight.find_one({"_id": doc["_id"]})
                 await self._push(change, stored)
                 return (await self._summaries([stored], principal))[0]
         raise ServiceError("unavailable", "That item is changing a lot right now; please try again. Nothing was changed.")
