@@ -40,6 +40,7 @@ only where it says yes, which for most messages is nowhere.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import re._constants as _sre  # only to read how a pattern can open; see _openings
 import re._parser as _sre_parse
@@ -49,9 +50,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from advocacy.safeguarding.model import WordModel, load_model
 from advocacy.settings import CONFIG_DIR, SettingsError
 
 DEFAULT_RULES_PATH = CONFIG_DIR / "safeguarding.toml"
+# What the second reader (model.py) flags: a message worded like risky ones, but no rule fired.
+POSSIBLE = "possible"
+MODEL_RULE_ID = "model.word_evidence"
 SEVERITIES = ("urgent", "high")
 
 _RULE_ID = re.compile(r"[a-z][a-z_]*\.[a-z][a-z0-9_]*")
@@ -150,6 +155,8 @@ class Rules:
     everywhere: tuple[re.Pattern[str], ...]
     negations: frozenset[str]
     negation_window: int
+    # The second reader for what no rule catches (None: rules only).
+    model: WordModel | None = None
 
 
 def normalise(text: str, rules: Rules) -> str:
@@ -158,8 +165,19 @@ def normalise(text: str, rules: Rules) -> str:
 
 
 def triage(text: str, rules: Rules) -> list[Match]:
-    """Every rule that fires on ``text``, most severe first, at most one match per rule."""
+    """Every rule that fires on ``text``, most severe first, at most one match per rule.
+
+    When no rule fires, the second reader (``rules.model``, see model.py) may still
+    flag the message as ``possible``.
+    """
     seen = rules.normalise(text)
+    found = _rule_matches(seen, rules)
+    if not found and rules.model is not None and rules.model.flags(seen):
+        return [Match(POSSIBLE, "high", MODEL_RULE_ID)]
+    return found
+
+
+def _rule_matches(seen: str, rules: Rules) -> list[Match]:
     # A rule can only match where the union of all rules matches, so look no further than there.
     starts = [
         i
@@ -209,8 +227,21 @@ def _negated(text: str, start: int, rules: Rules) -> bool:
 # ---------------------------------------------------------------- loading
 
 
-def load_rules(path: Path | str | None = None) -> Rules:
-    """Read, check and compile config/safeguarding.toml (or ``path``); raise RulesError on any mistake."""
+def load_rules(path: Path | str | None = None, *, with_model: bool = True, model_path: Path | str | None = None) -> Rules:
+    """Read, check and compile config/safeguarding.toml (or ``path``); raise RulesError on any mistake.
+
+    With ``with_model``, the second reader from config/safeguarding_model.json (or ``model_path``)
+    comes too, if the file is there.
+    """
+    rules = _load_rules(path)
+    if not with_model:
+        return rules
+    if POSSIBLE not in rules.categories:
+        raise RulesError(f"{path or DEFAULT_RULES_PATH}: [categories] needs {POSSIBLE} for what the second reader flags")
+    return dataclasses.replace(rules, model=load_model(model_path))
+
+
+def _load_rules(path: Path | str | None) -> Rules:
     path = Path(path) if path is not None else DEFAULT_RULES_PATH
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
