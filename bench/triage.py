@@ -20,7 +20,11 @@ measured *before* any rule was changed for them, tell more:
   learnt from the labelled set, consulted when no rule fires);
 - batch D (47 risky, 40 safe), written after that: rules alone 42.6% recall
   (no false alarm); rules and second reader 89.4% recall, 1 false alarm,
-  97.7% precision.
+  97.7% precision;
+- ordinary advocacy messages (156 complaints about placements, contact,
+  school, money, social workers: what this service mostly hears): the second
+  reader flagged 20 of 158 before any were in its training; trained on half,
+  it flagged 4 of the other 78 (rules: none). All are now in the labelled set.
 
 Each batch was then added to the labelled set. To measure again, write new
 messages in a separate file, run this with --data FILE before touching the

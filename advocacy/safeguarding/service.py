@@ -44,7 +44,7 @@ from advocacy.concerns.words import SAFEGUARDING_HELP
 from advocacy.errors import ServiceError
 from advocacy.escalation.service import Ladder
 from advocacy.notifications import Notifier
-from advocacy.safeguarding.triage import Match, Rules, load_rules, triage
+from advocacy.safeguarding.triage import MODEL_RULE_ID, Match, Rules, load_rules, triage
 from advocacy.store import DESCENDING, DuplicateKeyError, Store
 
 log = logging.getLogger(__name__)
@@ -157,8 +157,12 @@ class Safeguarding:
     # a worry a child raised themselves ---------------------------------------------
 
     async def worry_raised(self, concern: dict[str, Any], principal: Principal, text: str) -> dict[str, Any] | None:
-        """Triage a child's own worry: on a match it becomes urgent and people are alerted at once."""
-        matches = triage(text, self.rules)
+        """Triage a child's own worry: on a rule's match it becomes urgent and people are alerted at once.
+
+        Only the rules count here, not the second reader: a worry is already in front of the
+        advocate, and worry words alone ("nobody asked me") must not make it urgent.
+        """
+        matches = [m for m in triage(text, self.rules) if m.rule_id != MODEL_RULE_ID]
         if not matches:
             return None
         found = [{"category": m.category, "severity": m.severity, "rule": m.rule_id} for m in matches]

@@ -87,3 +87,23 @@ async def test_an_advocate_logs_a_concern_linking_a_message_and_escalates_it(bro
     await page.screenshot(path=str(artifacts / "console-concerns-1280x800.png"), full_page=True)
     # The browser logs the refused request (400) it was asked to make; nothing else may go wrong.
     assert [p for p in problems if "status of 400" not in p] == []
+
+
+async def test_a_safeguarding_flag_alerts_the_console_at_once_and_a_person_decides(browser, world, artifacts):
+    child, advocate = world.children[0], world.advocates[0]
+    page, problems = await open_page(browser, world, 1280, 800)
+    await advocate_signs_in(page, advocate)
+    child_chat = await connect(world.server, child)
+    await child_chat.send(world.conversation_of(child), "he hit me again and i am scared to go home")
+    alert = page.locator("#alerts .alert--urgent")
+    await expect(alert).to_contain_text("Safeguarding flag")
+    await expect(alert).to_contain_text("Amira")
+    await page.screenshot(path=str(artifacts / "console-safeguarding-alert-1280x800.png"), full_page=True)
+    await alert.get_by_text("Open").click()
+    await page.wait_for_url("**/console/concerns#concern=*")
+    await expect(page.locator("#draft-form")).to_be_visible()
+    await expect(page.locator("#detail-words")).to_have_text("he hit me again and i am scared to go home")
+    await page.fill("#dismiss-reason", "We talked: she is safe at her nan's tonight; raising it as a concern instead.")
+    await page.click("#confirm-draft")
+    await expect(page.locator("#detail-facts")).to_contain_text("Open")
+    assert problems == []

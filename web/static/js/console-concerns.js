@@ -225,6 +225,11 @@
     window.location.replace($('sign-out').dataset.next);
   });
 
-  loadList();
+  const opened = new URLSearchParams(window.location.hash.slice(1)).get('concern');
+  loadList().then(() => { if (opened) show(opened); });
+  window.addEventListener('hashchange', () => {
+    const id = new URLSearchParams(window.location.hash.slice(1)).get('concern');
+    if (id) show(id);
+  });
   connectChat();
 })();
