@@ -10,6 +10,7 @@ import socketio
 from aiohttp import web
 
 from advocacy.auth.service import AuthService
+from advocacy.auth.views import routes as auth_routes
 from advocacy.chat.events import ChatNamespace
 from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
@@ -52,7 +53,8 @@ def init_app(
     """Build the app around a connected store. The caller owns the store's lifetime."""
     clock = clock or Clock()
     keyring = (keyring or Keyring(store, load_master_key(settings), load_accepted_master_keys(settings), clock=clock)).attach()
-    app = web.Application(middlewares=[security_headers, errors, same_origin_changes], client_max_size=256 * 1024)
+    app = web.Application(middlewares=[errors, same_origin_changes], client_max_size=256 * 1024)
+    app.on_response_prepare.append(security_headers)
     app[settings_key] = settings
     app[store_key] = store
     app[clock_key] = clock
@@ -68,6 +70,7 @@ def init_app(
         autoescape=jinja2.select_autoescape(default=True),
     )
     app.router.add_routes(routes)
+    app.router.add_routes(auth_routes)
     app.router.add_static("/static", WEB_DIR / "static", append_version=False)
 
     sio = socketio.AsyncServer(

@@ -97,6 +97,10 @@ SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
     "sessions": {
         "staff_session_hours": _int(1, 24 * 7),
         "child_session_days": _int(1, 365),
+        "staff_slow_after_failures": _int(1, 100),
+        "staff_max_failures": _int(2, 1000),
+        "staff_lockout_minutes": _int(1, 24 * 60),
+        "staff_enrolment_minutes": _int(1, 24 * 60),
     },
     "children": {
         "pin_min_digits": _int(4, 12),
@@ -197,6 +201,8 @@ def load(
         raise SettingsError(f"{path}: section [{unknown}] is not known")
     if values["pin_min_digits"] > values["pin_max_digits"]:
         raise SettingsError(f"{path}: [children] pin_min_digits must not be more than pin_max_digits")
+    if values["staff_slow_after_failures"] >= values["staff_max_failures"]:
+        raise SettingsError(f"{path}: [sessions] staff_slow_after_failures must be less than staff_max_failures")
     if values["working_day_start"] >= values["working_day_end"]:
         raise SettingsError(f"{path}: [hours] working_day_start must be before working_day_end")
     if values["history_page_default"] > values["history_page_max"]:
