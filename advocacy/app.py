@@ -17,7 +17,11 @@ from advocacy.clock import Clock
 from advocacy.crypto import Keyring, load_accepted_master_keys, load_master_key
 from advocacy.notifications import ConsoleNamespace, Notifier
 from advocacy.pairing.service import Pairings
+from advocacy.privacy.erasure import RetentionJob
+from advocacy.privacy.retention import load_retention
 from advocacy.privacy.sealing import seal_legacy_records
+from advocacy.privacy.views import routes as privacy_routes
+from advocacy.privacy.trail import pairing_recorder
 from advocacy.settings import Settings
 from advocacy.store import Store
 from advocacy.views import WEB_DIR, routes
@@ -31,6 +35,7 @@ chat_ns_key = web.AppKey("chat_ns", ChatNamespace)
 keyring_key = web.AppKey("keyring", Keyring)
 notifier_key = web.AppKey("notifier", Notifier)
 pairings_key = web.AppKey("pairings", Pairings)
+retention_key = web.AppKey("retention", RetentionJob)
 
 # Socket.IO packets larger than this are dropped by the transport, which closes the
 # connection: far above any real message (4,000 characters), so only abuse meets it.
@@ -71,6 +76,7 @@ def init_app(
     )
     app.router.add_routes(routes)
     app.router.add_routes(auth_routes)
+    app.router.add_routes(privacy_routes)
     app.router.add_static("/static", WEB_DIR / "static", append_version=False)
 
     sio = socketio.AsyncServer(
@@ -87,10 +93,13 @@ def init_app(
     sio.register_namespace(ConsoleNamespace(auth, notifier, clock))
     app[notifier_key] = notifier
     app[pairings_key] = Pairings(store, clock)
+    app[pairings_key].listeners.append(pairing_recorder(store, clock))
     sio.attach(app)
     app[sio_key] = sio
     app[chat_ns_key] = namespace
+    app[retention_key] = RetentionJob(store, clock, load_retention())
     app.cleanup_ctx.append(_indexes)
+    app.cleanup_ctx.append(_retention)
     app.on_shutdown.append(_close_sockets)
     return app
 
@@ -106,6 +115,14 @@ async def _close_sockets(app: web.Application) -> None:
     for socket in list(sio.eio.sockets.values()):
         await socket.close(wait=False, reason=sio.eio.reason.SERVER_DISCONNECT)
     await sio.shutdown()
+
+
+async def _retention(app: web.Application) -> AsyncIterator[None]:
+    """The daily retention job runs in whichever server process holds its lease."""
+    job = app[retention_key].leased
+    job.start()
+    yield
+    await job.stop()
 
 
 async def _indexes(app: web.Application) -> AsyncIterator[None]:

@@ -209,14 +209,21 @@ class AuthService:
         await self.store.children.update_one(
             {"_id": child["_id"]}, {"$set": {"pin_hash": None, "pin_failures": 0, "pin_locked_until": None}}
         )
+        await audit.record(self.store, self.clock, **audit.by(principal), action="child.reset_pin", subject=child["_id"])
 
     async def new_access_code(self, principal: Principal, child_id: Any) -> str:
         child = await self.child_in_scope(principal, "child.new_access_code", child_id)
-        return await issue_access_code(self.store, child["_id"])
+        code = await issue_access_code(self.store, child["_id"])
+        await audit.record(self.store, self.clock, **audit.by(principal), action="child.new_access_code",
+                           subject=child["_id"])
+        return code
 
     async def revoke_child_sessions(self, principal: Principal, child_id: Any) -> int:
         child = await self.child_in_scope(principal, "child.revoke_sessions", child_id)
-        return await self.revoke_user_sessions(child["_id"])
+        revoked = await self.revoke_user_sessions(child["_id"])
+        await audit.record(self.store, self.clock, **audit.by(principal), action="child.revoke_sessions",
+                           subject=child["_id"], revoked=revoked)
+        return revoked
 
 
 async def issue_access_code(store: Store, child_id: str) -> str:
