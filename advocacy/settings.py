@@ -201,6 +201,13 @@ def load(
         raise SettingsError(f"{path}: section [{unknown}] is not known")
     if values["pin_min_digits"] > values["pin_max_digits"]:
         raise SettingsError(f"{path}: [children] pin_min_digits must not be more than pin_max_digits")
+    if not values["secure_cookies"] and (
+        values["public_url"].startswith("https://") or values["host"] not in {"127.0.0.1", "localhost", "::1"}
+    ):
+        raise SettingsError(
+            f"{path}: [server] secure_cookies must be true outside local development (host {values['host']!r}, "
+            f"public_url {values['public_url']!r}): set ADVOCACY_SECURE_COOKIES=true and serve over HTTPS"
+        )
     if values["staff_slow_after_failures"] >= values["staff_max_failures"]:
         raise SettingsError(f"{path}: [sessions] staff_slow_after_failures must be less than staff_max_failures")
     if values["working_day_start"] >= values["working_day_end"]:

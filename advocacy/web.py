@@ -95,6 +95,10 @@ async def optional_principal(request: web.Request) -> Principal | None:
 
 
 async def json_body(request: web.Request) -> dict[str, Any]:
+    # Another website's form can post text/plain but not application/json without asking us first (CORS), and we never agree.
+    if request.content_type != "application/json":
+        raise ServiceError("bad_request", "That request didn't make sense to us: send the body as JSON "
+                                          "(Content-Type: application/json). Nothing was changed.")
     try:
         body = await request.json(loads=json.loads)
     except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
@@ -161,8 +165,9 @@ async def same_origin_changes(request: web.Request, handler: Handler) -> web.Str
     """Refuse state-changing requests that a browser sent from another site (CSRF)."""
     if request.method in UNSAFE_METHODS and not bearer_token(request):
         origin = request.headers.get("Origin")
-        cross_site = request.headers.get("Sec-Fetch-Site") == "cross-site"
-        if cross_site or (origin is not None and origin not in own_origins(request)):
+        # "same-site" too: a sibling subdomain is another website, though SameSite cookies reach us from it.
+        other_site = request.headers.get("Sec-Fetch-Site") in {"cross-site", "same-site"}
+        if other_site or (origin is not None and origin not in own_origins(request)):
             raise ServiceError("bad_origin")
     return await handler(request)
 
