@@ -89,6 +89,12 @@ async def test_xss_payloads_in_messages_and_names_show_as_text_and_run_nothing(b
     assert await listing.locator(ELEMENTS.replace(", body", "")).count() == 0
     await listing.get_by_text("Amira").click()
     await expect(staff_page.locator("#messages")).to_contain_text(shown[-1])
+    export_link = staff_page.locator("#export-link")
+    await expect(export_link).to_have_attribute("href", f"/api/children/{amira.id}/export.html")
+    async with staff_page.expect_download() as download_info:
+        await export_link.click()
+    download = await download_info.value
+    assert download.suggested_filename == f"{amira.id}.html"
     text = await staff_page.locator("#messages").inner_text()
     assert all(p in text for p in shown)
     assert await staff_page.locator("#messages").locator(ELEMENTS).count() == 0

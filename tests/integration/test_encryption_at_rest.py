@@ -102,3 +102,17 @@ async def test_records_stored_readable_by_an_older_version_are_sealed_at_start(w
     assert [(m["sender"]["name"], m["text"]) for m in history["messages"]] == [("Amira", "written before sealing")]
     assert await seal_legacy_records(server.store, server.app[keyring_key]) == {"children": 0, "messages": 0,
                                                                                  "sessions": 0}
+
+
+async def test_a_key_shredded_by_another_server_stops_opening_here_within_the_cache_time(world):
+    server, amira = world.server, world.children[0]
+    from advocacy.crypto import CACHE_SECONDS
+
+    elsewhere = Keyring(server.store, decode_master_key(server.settings.master_key, "test"))
+    here = server.app[keyring_key]
+    assert await child_names(server.store, [amira.id]) == {amira.id: "Amira"}  # cached here now
+    await elsewhere.shred(amira.id)
+    assert await child_names(server.store, [amira.id]) == {amira.id: "Amira"}  # still cached, for a while
+    server.clock.advance(CACHE_SECONDS + 1)
+    assert await child_names(server.store, [amira.id]) == {amira.id: ERASED_TEXT}
+    assert len(here._cache) <= here._cache_size
