@@ -74,6 +74,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     "audit": [_index([("subject", ASCENDING), ("_id", ASCENDING)])],
     # Who runs each background job (advocacy.leases).
     "leases": [],
+    # One-off changes to stored records that have finished (advocacy.privacy.sealing).
+    "migrations": [],
     # Wrong staff sign-ins in a row, per username hash (advocacy.auth.staff_sign_in).
     "sign_in_attempts": [_index([("last_attempt_at", ASCENDING)])],
 }
