@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any, Iterable
 
 from advocacy.auth import passwords
 from advocacy.auth.permissions import STAFF_ROLES, Role
 from advocacy.auth.service import issue_access_code, new_id
 from advocacy.clock import Clock
-from advocacy.crypto import keyring_of
+from advocacy.crypto import ERASED_TEXT, keyring_of
 from advocacy.store import Store
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
@@ -88,6 +89,12 @@ async def create_child(
     return doc, code
 
 
+async def record_left_care(store: Store, child_id: str, at: datetime) -> bool:
+    """Note when a child left care: their records are kept for the retention period after it."""
+    result = await store.children.update_one({"_id": child_id, "erased_at": None}, {"$set": {"left_care_at": at}})
+    return result.matched_count == 1
+
+
 async def staff_by_ids(store: Store, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     wanted = list(set(ids))
     if not wanted:
@@ -105,9 +112,13 @@ async def child_names(store: Store, ids: Iterable[str]) -> dict[str, str]:
     if not wanted:
         return {}
     keyring = keyring_of(store)
-    docs = await store.children.find({"_id": {"$in": wanted}}, {"name_sealed": 1}).to_list(None)
-    await keyring.preload(doc["_id"] for doc in docs)
-    return {doc["_id"]: await keyring.unseal_or_erased(doc["_id"], doc.get("name_sealed"), "name") for doc in docs}
+    docs = await store.children.find({"_id": {"$in": wanted}}, {"name_sealed": 1, "erased_at": 1}).to_list(None)
+    await keyring.preload(doc["_id"] for doc in docs if "erased_at" not in doc)
+    return {
+        doc["_id"]: ERASED_TEXT if "erased_at" in doc
+        else await keyring.unseal_or_erased(doc["_id"], doc.get("name_sealed"), "name")
+        for doc in docs
+    }
 
 
 def is_child(role: str) -> bool:

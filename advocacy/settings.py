@@ -13,7 +13,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -97,6 +97,10 @@ SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
     "sessions": {
         "staff_session_hours": _int(1, 24 * 7),
         "child_session_days": _int(1, 365),
+        "staff_slow_after_failures": _int(1, 100),
+        "staff_max_failures": _int(2, 1000),
+        "staff_lockout_minutes": _int(1, 24 * 60),
+        "staff_enrolment_minutes": _int(1, 24 * 60),
     },
     "children": {
         "pin_min_digits": _int(4, 12),
@@ -155,6 +159,26 @@ class Settings:
         return self.public_url or f"http://{self.host}:{self.port}"
 
 
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    """A policy or settings file's contents; SettingsError naming the file if it is missing or not TOML."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"{path}: {what} is missing") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: not valid TOML ({exc})") from None
+
+
+def known_table(raw: Mapping[str, Any], section: str, keys: Iterable[str], path: Path) -> dict[str, Any]:
+    """The ``[section]`` of a file, which must be there and hold no key but ``keys``."""
+    table = raw.get(section)
+    if not isinstance(table, dict):
+        raise SettingsError(f"{path}: section [{section}] is missing")
+    for unknown in sorted(set(table) - set(keys)):
+        raise SettingsError(f"{path}: [{section}] {unknown} is not a known setting")
+    return table
+
+
 def load(
     path: Path | None = None,
     environ: Mapping[str, str] | None = None,
@@ -163,20 +187,11 @@ def load(
     """Read, override and validate the settings; raise SettingsError on any mistake."""
     path = path or CONFIG_DIR / "default.toml"
     environ = os.environ if environ is None else environ
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SettingsError(f"{path}: the settings file is missing") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{path}: not valid TOML ({exc})") from None
+    raw = read_toml(path, "the settings file")
 
     values: dict[str, Any] = {}
     for section, keys in SCHEMA.items():
-        table = raw.get(section)
-        if not isinstance(table, dict):
-            raise SettingsError(f"{path}: section [{section}] is missing")
-        for unknown in sorted(set(table) - set(keys)):
-            raise SettingsError(f"{path}: [{section}] {unknown} is not a known setting")
+        table = known_table(raw, section, keys, path)
         for key, check in keys.items():
             env_name = ENV_PREFIX + key.upper()
             if overrides and key in overrides and overrides[key] is not None:
@@ -202,6 +217,15 @@ def load(
         raise SettingsError(f"{path}: section [{unknown}] is not known")
     if values["pin_min_digits"] > values["pin_max_digits"]:
         raise SettingsError(f"{path}: [children] pin_min_digits must not be more than pin_max_digits")
+    if not values["secure_cookies"] and (
+        values["public_url"].startswith("https://") or values["host"] not in {"127.0.0.1", "localhost", "::1"}
+    ):
+        raise SettingsError(
+            f"{path}: [server] secure_cookies must be true outside local development (host {values['host']!r}, "
+            f"public_url {values['public_url']!r}): set ADVOCACY_SECURE_COOKIES=true and serve over HTTPS"
+        )
+    if values["staff_slow_after_failures"] >= values["staff_max_failures"]:
+        raise SettingsError(f"{path}: [sessions] staff_slow_after_failures must be less than staff_max_failures")
     if values["working_day_start"] >= values["working_day_end"]:
         raise SettingsError(f"{path}: [hours] working_day_start must be before working_day_end")
     if values["history_page_default"] > values["history_page_max"]:

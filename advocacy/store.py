@@ -74,6 +74,10 @@ INDEXES: dict[str, list[IndexModel]] = {
     "audit": [_index([("subject", ASCENDING), ("_id", ASCENDING)])],
     # Who runs each background job (advocacy.leases).
     "leases": [],
+    # One-off changes to stored records that have finished (advocacy.privacy.sealing).
+    "migrations": [],
+    # Wrong staff sign-ins in a row, per username hash (advocacy.auth.staff_sign_in).
+    "sign_in_attempts": [_index([("last_attempt_at", ASCENDING)])],
     # Children's concerns with their embedded timelines (advocacy.concerns). The
     # escalation sweeper reads only those whose next ladder step is due (next_due),
     # and those whose last step's effects were interrupted (pending).

@@ -46,6 +46,11 @@ PERMISSIONS: dict[str, dict[Role, str]] = {
     "child.reset_pin": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM, Role.ADMIN: ANY},
     "child.new_access_code": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM, Role.ADMIN: ANY},
     "child.revoke_sessions": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM, Role.ADMIN: ANY},
+    # everything held about a child, for them (their right of access)
+    "child.export": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM, Role.ADMIN: ANY},
+    # staff accounts: unlock after too many wrong sign-ins, a new authenticator after a lost phone
+    "staff.unlock": {Role.ADMIN: ANY},
+    "staff.reset_second_factor": {Role.ADMIN: ANY},
     # concerns (advocacy.concerns): a child's own, their advocate's, the advocate's manager's
     "page.child_worries": {Role.CHILD: OWN},
     "page.console_concerns": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM},

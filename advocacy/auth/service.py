@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from advocacy.auth import codes, passwords
+from advocacy import audit
+from advocacy.auth import codes, passwords, staff_sign_in
 from advocacy.auth.permissions import ANY, PAIRED, TEAM, Role, scope_for
 from advocacy.clock import Clock
 from advocacy.errors import ServiceError
@@ -118,15 +119,11 @@ class AuthService:
 
     # staff ---------------------------------------------------------------
 
-    async def sign_in_staff(self, username: Any, password: Any) -> tuple[str, Principal]:
-        if not isinstance(username, str) or not isinstance(password, str) or len(password) > 1024:
-            raise ServiceError("sign_in_failed")
-        staff = await self.store.staff.find_one({"username": username.strip().lower(), "active": {"$ne": False}})
-        if not await passwords.verify_secret(staff["password_hash"] if staff else None, password):
-            log.info("staff sign-in refused")
-            raise ServiceError("sign_in_failed")
-        lifetime = timedelta(hours=self.settings.staff_session_hours)
-        return await self.open_session(staff["_id"], staff["role"], lifetime)
+    async def sign_in_staff(
+        self, username: Any, password: Any, otp: Any = None
+    ) -> tuple[str, Principal] | staff_sign_in.Enrolment:
+        """Password and second factor; see advocacy.auth.staff_sign_in."""
+        return await staff_sign_in.sign_in(self, username, password, otp)
 
     # children ------------------------------------------------------------
 
@@ -134,8 +131,19 @@ class AuthService:
         """Sign a child in; the first time, ``pin`` becomes their PIN. Returns (token, principal, first)."""
         if not isinstance(access_code, str) or not isinstance(pin, str) or len(access_code) > 64:
             raise ServiceError("sign_in_failed")
-        now = self.clock.now()
         child = await self.store.children.find_one({"access_code_hash": codes.access_code_hash(access_code)})
+        try:
+            token, principal, first = await self._sign_in_child(child, pin)
+        except ServiceError as refused:
+            await audit.record(self.store, self.clock, actor=child["_id"] if child else "unknown", role="child",
+                               action="sign_in.child", subject=child["_id"] if child else None, outcome=refused.code)
+            raise
+        await audit.record(self.store, self.clock, actor=child["_id"], role="child", action="sign_in.child",
+                           subject=child["_id"], outcome="ok", first=first, session=principal.session_id)
+        return token, principal, first
+
+    async def _sign_in_child(self, child: dict[str, Any] | None, pin: str) -> tuple[str, Principal, bool]:
+        now = self.clock.now()
         if child is None:
             raise ServiceError("sign_in_failed")
         locked_until = child.get("pin_locked_until")
@@ -201,14 +209,21 @@ class AuthService:
         await self.store.children.update_one(
             {"_id": child["_id"]}, {"$set": {"pin_hash": None, "pin_failures": 0, "pin_locked_until": None}}
         )
+        await audit.record(self.store, self.clock, **audit.by(principal), action="child.reset_pin", subject=child["_id"])
 
     async def new_access_code(self, principal: Principal, child_id: Any) -> str:
         child = await self.child_in_scope(principal, "child.new_access_code", child_id)
-        return await issue_access_code(self.store, child["_id"])
+        code = await issue_access_code(self.store, child["_id"])
+        await audit.record(self.store, self.clock, **audit.by(principal), action="child.new_access_code",
+                           subject=child["_id"])
+        return code
 
     async def revoke_child_sessions(self, principal: Principal, child_id: Any) -> int:
         child = await self.child_in_scope(principal, "child.revoke_sessions", child_id)
-        return await self.revoke_user_sessions(child["_id"])
+        revoked = await self.revoke_user_sessions(child["_id"])
+        await audit.record(self.store, self.clock, **audit.by(principal), action="child.revoke_sessions",
+                           subject=child["_id"], revoked=revoked)
+        return revoked
 
 
 async def issue_access_code(store: Store, child_id: str) -> str:

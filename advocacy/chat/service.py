@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from advocacy import audit
 from advocacy.auth.permissions import OWN, PAIRED, scope_for
 from advocacy.auth.service import Principal
 from advocacy.chat.text import check_client_id, check_message_text
@@ -131,6 +132,10 @@ class ChatService:
     async def conversations(self, principal: Principal) -> list[dict[str, Any]]:
         query = self._visible_filter(principal, "chat.conversations")
         convs = await self.store.conversations.find(query).sort("created_at", ASCENDING).to_list(None)
+        if principal.role != "child" and convs:
+            # Each child's name and last message are shown: one entry for the whole list.
+            await audit.record(self.store, self.clock, **audit.by(principal), action="chat.conversations",
+                               children=len(convs))
         child_ids = {c["child"] for c in convs}
         advocate_ids = {c["advocate"] for c in convs}
         children = await child_names(self.store, child_ids)
@@ -218,6 +223,15 @@ class ChatService:
             return await self._public_one(doc, conv["child"], service=SERVICE_SENDER["name"]), False
         return await self._public_one(doc, conv["child"], service=SERVICE_SENDER["name"]), True
 
+    async def everything_of_child(self, child_id: str) -> list[dict[str, Any]]:
+        """Every conversation of a child with all its messages, oldest first (their data export)."""
+        out = []
+        async for conv in self.store.conversations.find({"child": child_id}).sort("created_at", ASCENDING):
+            docs = await self.store.messages.find({"conversation": conv["_id"]}).sort("_id", ASCENDING).to_list(None)
+            out.append({"id": conv["_id"], "advocate": conv["advocate"], "active": conv.get("active", False),
+                        "messages": await self._public(docs, child_id)})
+        return out
+
     async def active_conversation_of(self, child_id: str) -> dict[str, Any] | None:
         return await self.store.conversations.find_one({"child": child_id, "active": True})
 
@@ -246,6 +260,9 @@ class ChatService:
             docs = await self.store.messages.find(query).sort("_id", DESCENDING).limit(limit + 1).to_list(None)
             more = len(docs) > limit
             docs = list(reversed(docs[:limit]))
+        if principal.role != "child":
+            await audit.record(self.store, self.clock, **audit.by(principal), action="chat.history",
+                               subject=conv["child"], conversation=conv["_id"], messages=len(docs))
         return {"messages": await self._public(docs, conv["child"]), "more": more}
 
     async def _anchor(self, conversation_id: str, message_id: Any) -> ObjectId:

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any, Awaitable, Callable, Iterable, Mapping
 
-from advocacy import calendar
+from advocacy import audit, calendar
 from advocacy.auth.permissions import ANY, OWN, PAIRED, TEAM, scope_for
 from advocacy.auth.service import AuthService, Principal, new_id
 from advocacy.chat.text import is_blank, tidy_text
@@ -51,10 +51,10 @@ MAX_LINKED_MESSAGES = 20
 # Status moves made through POST /status; the others need more than a status, so have their own routes.
 PLAIN_MOVES = {"raised", "awaiting_response", "open"}
 OTHER_ROUTE = {
-    "resolved": "resolve it with POST /api/concerns/{id}/resolve",
-    "closed": "close it with POST /api/concerns/{id}/close",
-    "escalated": "escalate it with POST /api/concerns/{id}/escalate, giving a reason",
-    "dismissed": "dismiss a draft with POST /api/concerns/{id}/dismiss, giving a reason",
+    "resolved": "resolve it with POST /api/concerns/{concern}/resolve",
+    "closed": "close it with POST /api/concerns/{concern}/close",
+    "escalated": "escalate it with POST /api/concerns/{concern}/escalate, giving a reason",
+    "dismissed": "dismiss a draft with POST /api/concerns/{concern}/dismiss, giving a reason",
     "draft": "only safeguarding triage opens drafts",
 }
 _REFUSALS = {
@@ -515,7 +515,7 @@ class ConcernService:
             except TransitionRefused as exc:
                 raise refused(exc) from None
             if current["status"] == "draft":
-                raise ServiceError("bad_request", "To confirm a draft, use POST /api/concerns/{id}/confirm. Nothing was changed.")
+                raise ServiceError("bad_request", "To confirm a draft, use POST /api/concerns/{concern}/confirm. Nothing was changed.")
             reopening = current["status"] == "resolved"
             kind = "reopened" if reopening else "status"
             fields = {"from": current["status"], "to": target, **({"note": sealed} if sealed else {})}
@@ -606,6 +606,8 @@ class ConcernService:
         docs = await self.store.concerns.find(query).sort("raised_at", DESCENDING).limit(500).to_list(None)
         if principal.role == "child":
             return [await self.for_child(d) for d in docs]
+        if docs:  # children's names and what their worries are about: one entry for the list
+            await audit.record(self.store, self.clock, **audit.by(principal), action="concern.list", concerns=len(docs))
         names = await child_names(self.store, {d["child"] for d in docs})
         return [self.summary(d, names.get(d["child"], "")) for d in docs]
 
@@ -701,7 +703,11 @@ class ConcernService:
         return await (self.for_child(doc) if principal.role == "child" else self.for_staff(doc))
 
     async def read(self, principal: Principal, concern_id: Any) -> dict[str, Any]:
-        return await self.view(principal, await self.concern_for(principal, "concern.read", concern_id))
+        doc = await self.concern_for(principal, "concern.read", concern_id)
+        if principal.role != "child":  # staff read the child's words: the audit trail says who did
+            await audit.record(self.store, self.clock, **audit.by(principal), action="concern.read",
+                               subject=doc["child"], concern=doc["_id"])
+        return await self.view(principal, doc)
 
     def category_list(self) -> list[dict[str, str]]:
         return [{"key": c.key, "child_label": c.child_label, "staff_label": c.staff_label} for c in self.categories.values()]

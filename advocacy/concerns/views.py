@@ -55,45 +55,45 @@ async def categories(request: web.Request) -> web.Response:
     return ok(categories=request.app[concerns_key].category_list())
 
 
-@routes.get("/api/concerns/{id}")
+@routes.get("/api/concerns/{concern}")
 async def read_concern(request: web.Request) -> web.Response:
     principal = await principal_of(request)
-    return ok(concern=await request.app[concerns_key].read(principal, request.match_info["id"]))
+    return ok(concern=await request.app[concerns_key].read(principal, request.match_info["concern"]))
 
 
-@routes.post("/api/concerns/{id}/actions")
+@routes.post("/api/concerns/{concern}/actions")
 async def add_action(request: web.Request) -> web.Response:
     principal = await principal_of(request)
-    doc = await request.app[concerns_key].add_action(principal, request.match_info["id"], await json_body(request))
+    doc = await request.app[concerns_key].add_action(principal, request.match_info["concern"], await json_body(request))
     return await _shown(request, principal, doc, 201)
 
 
-@routes.post("/api/concerns/{id}/status")
+@routes.post("/api/concerns/{concern}/status")
 async def change_status(request: web.Request) -> web.Response:
     principal = await principal_of(request)
-    doc = await request.app[concerns_key].change_status(principal, request.match_info["id"], await json_body(request))
+    doc = await request.app[concerns_key].change_status(principal, request.match_info["concern"], await json_body(request))
     return await _shown(request, principal, doc)
 
 
-@routes.post("/api/concerns/{id}/resolve")
+@routes.post("/api/concerns/{concern}/resolve")
 async def resolve(request: web.Request) -> web.Response:
     principal = await principal_of(request)
-    doc = await request.app[concerns_key].resolve(principal, request.match_info["id"], await json_body(request))
+    doc = await request.app[concerns_key].resolve(principal, request.match_info["concern"], await json_body(request))
     return await _shown(request, principal, doc)
 
 
-@routes.post("/api/concerns/{id}/close")
+@routes.post("/api/concerns/{concern}/close")
 async def close(request: web.Request) -> web.Response:
     principal = await principal_of(request)
     body = await json_body(request) if request.can_read_body else {}
-    doc = await request.app[concerns_key].close(principal, request.match_info["id"], body)
+    doc = await request.app[concerns_key].close(principal, request.match_info["concern"], body)
     return await _shown(request, principal, doc)
 
 
-@routes.post("/api/concerns/{id}/escalate")
+@routes.post("/api/concerns/{concern}/escalate")
 async def escalate(request: web.Request) -> web.Response:
     principal = await principal_of(request)
-    doc = await request.app[ladder_key].escalate_by_hand(principal, request.match_info["id"], await json_body(request))
+    doc = await request.app[ladder_key].escalate_by_hand(principal, request.match_info["concern"], await json_body(request))
     return await _shown(request, principal, doc)
 
 

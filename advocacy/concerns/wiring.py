@@ -10,6 +10,7 @@ from aiohttp import web
 from advocacy.auth.service import AuthService
 from advocacy.chat.events import ChatNamespace
 from advocacy.clock import Clock
+from advocacy.concerns import export as concern_export
 from advocacy.concerns import views as concern_views
 from advocacy.concerns.keys import concerns_key, ladder_key, oversight_key, safeguarding_key, sweeper_key
 from advocacy.concerns.service import ConcernService
@@ -48,6 +49,7 @@ def install(
     app[safeguarding_key] = safeguarding
     app[oversight_key] = oversight
     app[sweeper_key] = sweeper_job(store, clock, Sweeper(store, clock, ladder), settings.sweep_interval_seconds)
+    concern_export.register()
     for module in (concern_views, safeguarding_views, oversight_views):
         app.router.add_routes(module.routes)
     app.cleanup_ctx.append(_background)

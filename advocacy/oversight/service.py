@@ -195,6 +195,8 @@ class OversightQueue:
         doc = await self.item_for(item_id)
         concern = await self.store.concerns.find_one({"_id": doc["concern"]})
         child = doc["child"]
+        await audit.record(self.store, self.clock, **audit.by(principal), action="oversight.read", subject=child,
+                           item=doc["_id"], concern=doc["concern"])
 
         async def opened(value: Any, purpose: str) -> str | None:
             return await self.keyring.unseal_or_erased(child, value, purpose) if value is not None else None

@@ -245,11 +245,11 @@ class Safeguarding:
 
     # disclosures -----------------------------------------------------------------
 
-    async def disclose(self, principal: Principal, data: Any) -> dict[str, Any]:
+    async def disclose(self, principal: Principal, child_id: Any, data: Any) -> dict[str, Any]:
         """Record that information about a child was shared outside the service. Append-only."""
         data = payload(data)
-        only_fields(data, {"child", "concern", "with", "with_detail", "what", "why", "child_told", "why_not_told"})
-        child = await self.concerns.child_for(principal, "safeguarding.disclose", data.get("child"))
+        only_fields(data, {"concern", "with", "with_detail", "what", "why", "child_told", "why_not_told"})
+        child = await self.concerns.child_for(principal, "safeguarding.disclose", child_id)
         concern_id = data.get("concern")
         if concern_id is not None:
             concern = await self.concerns.concern_for(principal, "safeguarding.disclose", concern_id)
@@ -298,6 +298,8 @@ class Safeguarding:
     async def disclosures(self, principal: Principal, child_id: Any) -> list[dict[str, Any]]:
         child = await self.concerns.child_for(principal, "safeguarding.disclosures", child_id)
         docs = await self.store.disclosures.find({"child": child["_id"]}).sort("at", DESCENDING).to_list(None)
+        await audit.record(self.store, self.concerns.clock, **audit.by(principal), action="safeguarding.disclosures",
+                           subject=child["_id"], records=len(docs))
         return [await self._disclosure_view(d) for d in docs]
 
     async def _disclosure_view(self, doc: Mapping[str, Any]) -> dict[str, Any]:

@@ -70,3 +70,68 @@ async def add_reviewer(world: World, username: str = "rae.reviewer") -> Person:
     doc = await create_staff(world.server.store, world.server.clock, username=username, password=PASSWORD,
                              name="Rae Reviewer", role="reviewer")
     return Person(doc["_id"], "Rae Reviewer", "reviewer", username=username, password=PASSWORD)
+
+
+# for the permission table (tests/integration/test_permissions.py): records in the state a route needs ---------
+
+async def _as(server: Server, user_id: str, role: str):
+    from datetime import timedelta
+
+    from advocacy.web import auth_key
+
+    _, principal = await server.app[auth_key].open_session(user_id, role, timedelta(hours=1))
+    return principal
+
+
+async def _target(scene) -> tuple[Server, dict, object]:
+    server = scene.world.server
+    child = await server.store.children.find_one({"_id": scene.world.children[0].id})
+    return server, child, await _as(server, scene.world.advocates[0].id, "advocate")
+
+
+async def open_concern(scene) -> dict[str, str]:
+    server, child, advocate = await _target(scene)
+    doc = await server.app[concerns_key].insert(child, category="contact", severity="standard", child_words="words",
+                                                child_wants="wants", source="staff", by=advocate)
+    return {"concern": doc["_id"]}
+
+
+async def resolved_concern(scene) -> dict[str, str]:
+    values = await open_concern(scene)
+    server, _, advocate = await _target(scene)
+    await server.app[concerns_key].resolve(advocate, values["concern"], {"outcome": "Sorted.", "child_happy": True})
+    return values
+
+
+async def draft_concern(scene) -> dict[str, str]:
+    server, child, _ = await _target(scene)
+    doc = await server.app[concerns_key].insert(
+        child, category="feeling_safe", severity="urgent", child_words="words", child_wants="", source="safeguarding",
+        by=None, status="draft", extra={"safeguarding": {"messages": [], "matches": [], "decision": None}})
+    return {"concern": doc["_id"]}
+
+
+async def _reviewer(server: Server):
+    doc = await server.store.staff.find_one({"username": "rae.reviewer"})
+    return await _as(server, doc["_id"], "reviewer")
+
+
+async def new_item(scene) -> dict[str, str]:
+    values = await open_concern(scene)
+    server, _, advocate = await _target(scene)
+    doc = await server.app[ladder_key].escalate_by_hand(advocate, values["concern"], {"level": "oversight", "reason": "Late."})
+    return {"item": doc["oversight"]["item"], **values}
+
+
+async def claimed_item(scene) -> dict[str, str]:
+    values = await new_item(scene)
+    server = scene.world.server
+    await server.app[oversight_key].claim(await _reviewer(server), values["item"])
+    return values
+
+
+async def awaiting_item(scene) -> dict[str, str]:
+    values = await claimed_item(scene)
+    server = scene.world.server
+    await server.app[oversight_key].request_update(await _reviewer(server), values["item"], {"from": "la", "text": "Why?"})
+    return values

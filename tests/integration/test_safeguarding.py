@@ -115,7 +115,8 @@ async def test_a_person_confirms_or_dismisses_a_draft(world, apis):
     assert (confirmed["status"], confirmed["safeguarding"]["decision"]) == ("open", "confirmed")
     assert confirmed["child_wants"] == "To stay at Nan's tonight."
     assert [c["topic"] for c in (await (await apis(server, amira)).get("/api/concerns"))[1]["concerns"]] == ["Feeling safe"]
-    trail = [e["action"] async for e in server.store.audit.find({"subject": {"$in": [amira.id, billy.id]}})]
+    trail = [e["action"] async for e in server.store.audit.find({"subject": {"$in": [amira.id, billy.id]},
+                                                                  "action": {"$regex": "^safeguarding"}})]
     assert sorted(trail) == ["safeguarding.confirmed", "safeguarding.dismissed"]
     # The oversight clock ran from when Amira wrote, not from when someone confirmed it.
     await server.app[sweeper_key].stop()
@@ -191,12 +192,10 @@ async def test_disclosures_are_recorded_checked_audited_and_never_changed(world,
     server, amira, cara, ada = world.server, world.children[0], world.children[2], world.advocates[0]
     advocate = await apis(server, ada)
     cid = (await advocate.raise_concern(amira, category="feeling_safe"))["id"]
-    good = {"child": amira.id, "concern": cid, "with": "la_front_door", "what": "What Amira said about her carer's partner.",
+    good = {"concern": cid, "with": "la_front_door", "what": "What Amira said about her carer's partner.",
             "why": "Risk of significant harm tonight.", "child_told": False,
             "why_not_told": "Telling her first could have put her at more risk."}
     bad = [
-        ({"child": cara.id}, "child_not_found"),
-        ({"child": "ch_nobody"}, "child_not_found"),
         ({"concern": "co_nothing"}, "concern_not_found"),
         ({"with": "the newspaper"}, "bad_request"),
         ({"with": "other"}, "words_empty"),  # other: say who
@@ -208,26 +207,32 @@ async def test_disclosures_are_recorded_checked_audited_and_never_changed(world,
         ({"extra": 1}, "bad_request"),
     ]
     for change, code in bad:
-        status, body = await advocate.post("/api/disclosures", {**good, **change})
+        status, body = await advocate.post(f"/api/children/{amira.id}/disclosures", {**good, **change})
         assert body["error"]["code"] == code, (change, body)
+    for someone in (cara.id, "ch_nobody"):  # not the advocate's child; no such child
+        status, body = await advocate.post(f"/api/children/{someone}/disclosures", good)
+        assert (status, body["error"]["code"]) == (404, "child_not_found")
+    other = (await (await apis(server, world.advocates[1])).raise_concern(cara))["id"]
+    status, body = await advocate.post(f"/api/children/{amira.id}/disclosures", {**good, "concern": other})
+    assert body["error"]["code"] == "concern_not_found"  # a concern of another child
     assert await server.store.disclosures.count_documents({}) == 0
 
-    status, body = await advocate.post("/api/disclosures", good)
+    status, body = await advocate.post(f"/api/children/{amira.id}/disclosures", good)
     assert status == 201
     disclosure = body["disclosure"]
     assert (disclosure["with"], disclosure["child_told"], disclosure["why_not_told"]) == (
         "la_front_door", False, "Telling her first could have put her at more risk.")
     raw = await server.store.disclosures.find_one({"_id": disclosure["id"]})
     assert isinstance(raw["what"], bytes) and b"carer" not in raw["what"]
-    await advocate.post("/api/disclosures", {**good, "with": "police", "child_told": True, "why_not_told": None})
-    listed = (await advocate.get("/api/disclosures", child=amira.id))[1]["disclosures"]
+    await advocate.post(f"/api/children/{amira.id}/disclosures", {**good, "with": "police", "child_told": True, "why_not_told": None})
+    listed = (await advocate.get(f"/api/children/{amira.id}/disclosures"))[1]["disclosures"]
     assert [d["with"] for d in listed] == ["police", "la_front_door"]
     audit = [e async for e in server.store.audit.find({"action": "safeguarding.disclosed"})]
     assert [(e["subject"], e["ids"]["shared_with"]) for e in audit] == [(amira.id, "la_front_door"), (amira.id, "police")]
     assert "what" not in audit[0]["ids"]
     # Append-only: there is no way to change or remove one.
     for method in ("PUT", "PATCH", "DELETE"):
-        async with advocate.http.request(method, f"/api/disclosures/{disclosure['id']}") as resp:
+        async with advocate.http.request(method, f"/api/children/{amira.id}/disclosures/{disclosure['id']}") as resp:
             assert resp.status in (404, 405)
-    assert (await (await apis(server, world.advocates[1])).get("/api/disclosures", child=amira.id))[0] == 404
-    assert (await (await apis(server, amira)).get("/api/disclosures", child=amira.id))[0] == 403
+    assert (await (await apis(server, world.advocates[1])).get(f"/api/children/{amira.id}/disclosures"))[0] == 404
+    assert (await (await apis(server, amira)).get(f"/api/children/{amira.id}/disclosures"))[0] == 403
