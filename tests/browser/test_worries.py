@@ -42,7 +42,7 @@ async def test_a_child_raises_a_worry_and_sees_what_happens_next(browser, world,
 
     # The advocate raises it with the social worker; the child's page says so in plain words.
     staff, staff_problems = await open_page(browser, world, 1280, 800)
-    await advocate_signs_in(staff, advocate)
+    await advocate_signs_in(staff, advocate, world.server)
     await staff.click("#concerns-link")
     await staff.wait_for_url("**/console/concerns")
     await staff.locator(".concern-item").first.click()
@@ -64,7 +64,7 @@ async def test_an_advocate_logs_a_concern_linking_a_message_and_escalates_it(bro
     child, advocate = world.children[1], world.advocates[0]
     sent = await (await connect(world.server, child)).send(world.conversation_of(child), "they won't let me see my mum")
     page, problems = await open_page(browser, world, 1280, 800)
-    await advocate_signs_in(page, advocate)
+    await advocate_signs_in(page, advocate, world.server)
     await page.goto("/console/concerns")
     await page.click("#log-concern summary")
     await page.select_option("#log-child", child.id)
@@ -92,7 +92,7 @@ async def test_an_advocate_logs_a_concern_linking_a_message_and_escalates_it(bro
 async def test_a_safeguarding_flag_alerts_the_console_at_once_and_a_person_decides(browser, world, artifacts):
     child, advocate = world.children[0], world.advocates[0]
     page, problems = await open_page(browser, world, 1280, 800)
-    await advocate_signs_in(page, advocate)
+    await advocate_signs_in(page, advocate, world.server)
     child_chat = await connect(world.server, child)
     await child_chat.send(world.conversation_of(child), "he hit me again and i am scared to go home")
     alert = page.locator("#alerts .alert--urgent")

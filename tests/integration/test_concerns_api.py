@@ -298,3 +298,23 @@ async def test_an_unknown_concern_is_not_found(world, apis):
         assert (status, body["error"]["code"]) == (404, "concern_not_found")
         status, body = await api.post(f"/api/concerns/{cid}/resolve", {"outcome": "x"})
         assert (status, body["error"]["code"]) == (404, "concern_not_found")
+
+
+async def test_a_childs_export_holds_their_worries_and_the_disclosures_about_them(world, apis):
+    server, amira = world.server, world.children[0]
+    advocate = await apis(server, world.advocates[0])
+    cid = (await advocate.raise_concern(amira))["id"]
+    await advocate.post(f"/api/concerns/{cid}/actions", {"kind": "note", "note": "Rang the school."})
+    await advocate.post(f"/api/children/{amira.id}/disclosures", {"with": "police", "what": "What she said.",
+                                                                  "why": "Risk tonight.", "child_told": True})
+    await advocate.get(f"/api/concerns/{cid}")
+    status, body = await advocate.get(f"/api/children/{amira.id}/export")
+    assert status == 200
+    more = body["export"]["more"]
+    [worry] = more["Your worries"]
+    assert worry["your_words"] == STANDARD_WORRY["child_words"] and worry["about"] == "Seeing or talking to my family and friends"
+    assert [e["note"] for e in worry["what_happened"]] == ["Rang the school."]
+    [told] = more["Times we told someone outside the service about you"]
+    assert (told["told"], told["why"], told["you_were_told_first"]) == ("police", "Risk tonight.", True)
+    looked = [e["what"] for e in body["export"]["who_looked_or_changed_things"]]
+    assert "read your worry" in looked and "told someone outside the advocacy service about you, to keep you safe" in looked

@@ -91,8 +91,8 @@ PLACEHOLDERS: dict[str, Callable[["Scene"], str]] = {
     "child": lambda s: s.world.children[TARGET_CHILD].id,
     "staff": lambda s: s.world.advocates[0].id,
     "name": lambda s: "socket.io.min.js",
-    "concern": lambda s: s.values["concern"],
-    "item": lambda s: s.values["item"],
+    "concern": lambda s: s.values.get("concern", "co_none"),  # a scene's concern (make_scene), or none at all
+    "item": lambda s: s.values.get("item", "ov_none"),
 }
 
 
