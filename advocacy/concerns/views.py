@@ -61,40 +61,23 @@ async def read_concern(request: web.Request) -> web.Response:
     return ok(concern=await request.app[concerns_key].read(principal, request.match_info["concern"]))
 
 
-@routes.post("/api/concerns/{concern}/actions")
-async def add_action(request: web.Request) -> web.Response:
-    principal = await principal_of(request)
-    doc = await request.app[concerns_key].add_action(principal, request.match_info["concern"], await json_body(request))
-    return await _shown(request, principal, doc, 201)
+def concern_action(service: web.AppKey, method: str, status: int = 200, body_optional: bool = False):
+    """A handler that calls ``service.method(principal, concern id, body)`` and answers with the concern."""
+
+    async def handler(request: web.Request) -> web.Response:
+        principal = await principal_of(request)
+        body = {} if body_optional and not request.can_read_body else await json_body(request)
+        doc = await getattr(request.app[service], method)(principal, request.match_info["concern"], body)
+        return await _shown(request, principal, doc, status)
+
+    return handler
 
 
-@routes.post("/api/concerns/{concern}/status")
-async def change_status(request: web.Request) -> web.Response:
-    principal = await principal_of(request)
-    doc = await request.app[concerns_key].change_status(principal, request.match_info["concern"], await json_body(request))
-    return await _shown(request, principal, doc)
-
-
-@routes.post("/api/concerns/{concern}/resolve")
-async def resolve(request: web.Request) -> web.Response:
-    principal = await principal_of(request)
-    doc = await request.app[concerns_key].resolve(principal, request.match_info["concern"], await json_body(request))
-    return await _shown(request, principal, doc)
-
-
-@routes.post("/api/concerns/{concern}/close")
-async def close(request: web.Request) -> web.Response:
-    principal = await principal_of(request)
-    body = await json_body(request) if request.can_read_body else {}
-    doc = await request.app[concerns_key].close(principal, request.match_info["concern"], body)
-    return await _shown(request, principal, doc)
-
-
-@routes.post("/api/concerns/{concern}/escalate")
-async def escalate(request: web.Request) -> web.Response:
-    principal = await principal_of(request)
-    doc = await request.app[ladder_key].escalate_by_hand(principal, request.match_info["concern"], await json_body(request))
-    return await _shown(request, principal, doc)
+routes.post("/api/concerns/{concern}/actions")(concern_action(concerns_key, "add_action", 201))
+routes.post("/api/concerns/{concern}/status")(concern_action(concerns_key, "change_status"))
+routes.post("/api/concerns/{concern}/resolve")(concern_action(concerns_key, "resolve"))
+routes.post("/api/concerns/{concern}/close")(concern_action(concerns_key, "close", body_optional=True))
+routes.post("/api/concerns/{concern}/escalate")(concern_action(ladder_key, "escalate_by_hand"))
 
 
 # pages -----------------------------------------------------------------------

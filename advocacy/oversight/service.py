@@ -281,11 +281,15 @@ class OversightQueue:
 
         return await self._change(principal, item_id, build, "released")
 
-    async def note(self, principal: Principal, item_id: Any, data: Any) -> dict[str, Any]:
+    async def _writing(self, item_id: Any, data: Any, what: str, *fields: str) -> tuple[dict, dict, bytes]:
+        """(the body, the item, its sealed text) for a request that writes something on an item."""
         data = payload(data)
-        only_fields(data, {"text"})
+        only_fields(data, {"text", *fields})
         doc = await self.item_for(item_id)
-        text = await self._sealed(doc, check_words(data.get("text"), "the note", self.concerns.limit))
+        return data, doc, await self._sealed(doc, check_words(data.get("text"), what, self.concerns.limit))
+
+    async def note(self, principal: Principal, item_id: Any, data: Any) -> dict[str, Any]:
+        _, _, text = await self._writing(item_id, data, "the note")
 
         def build(current: dict[str, Any]) -> dict[str, Any]:
             self._mine(current, principal)
@@ -294,11 +298,8 @@ class OversightQueue:
         return await self._change(principal, item_id, build, "note")
 
     async def request_update(self, principal: Principal, item_id: Any, data: Any) -> dict[str, Any]:
-        data = payload(data)
-        only_fields(data, {"from", "text"})
-        source = check_choice(data.get("from"), "from", UPDATE_FROM)
-        doc = await self.item_for(item_id)
-        text = await self._sealed(doc, check_words(data.get("text"), "what you asked", self.concerns.limit))
+        source = check_choice(payload(data).get("from"), "from", UPDATE_FROM)
+        _, doc, text = await self._writing(item_id, data, "what you asked", "from")
         request_id = new_id("rq")
 
         def build(current: dict[str, Any]) -> dict[str, Any]:
@@ -317,10 +318,7 @@ class OversightQueue:
         return summary
 
     async def record_update(self, principal: Principal, item_id: Any, data: Any) -> dict[str, Any]:
-        data = payload(data)
-        only_fields(data, {"text"})
-        doc = await self.item_for(item_id)
-        text = await self._sealed(doc, check_words(data.get("text"), "the answer", self.concerns.limit))
+        _, _, text = await self._writing(item_id, data, "the answer")
 
         def build(current: dict[str, Any]) -> dict[str, Any]:
             self._mine(current, principal)
@@ -335,11 +333,8 @@ class OversightQueue:
         return await self._change(principal, item_id, build, "update_received")
 
     async def representation(self, principal: Principal, item_id: Any, data: Any) -> dict[str, Any]:
-        data = payload(data)
-        only_fields(data, {"to", "text"})
-        to = check_choice(data.get("to"), "to", REPRESENTATION_TO)
-        doc = await self.item_for(item_id)
-        text = await self._sealed(doc, check_words(data.get("text"), "the representation", self.concerns.limit))
+        to = check_choice(payload(data).get("to"), "to", REPRESENTATION_TO)
+        _, _, text = await self._writing(item_id, data, "the representation", "to")
 
         def build(current: dict[str, Any]) -> dict[str, Any]:
             self._mine(current, principal)

@@ -4,25 +4,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from advocacy.concerns.keys import concerns_key, safeguarding_key
+from advocacy.concerns.keys import safeguarding_key
+from advocacy.concerns.views import concern_action
 from advocacy.web import json_body, ok, principal_of
 
 routes = web.RouteTableDef()
 
 
-@routes.post("/api/concerns/{concern}/confirm")
-async def confirm(request: web.Request) -> web.Response:
-    principal = await principal_of(request)
-    body = await json_body(request) if request.can_read_body else {}
-    doc = await request.app[safeguarding_key].confirm(principal, request.match_info["concern"], body)
-    return ok(concern=await request.app[concerns_key].view(principal, doc))
-
-
-@routes.post("/api/concerns/{concern}/dismiss")
-async def dismiss(request: web.Request) -> web.Response:
-    principal = await principal_of(request)
-    doc = await request.app[safeguarding_key].dismiss(principal, request.match_info["concern"], await json_body(request))
-    return ok(concern=await request.app[concerns_key].view(principal, doc))
+routes.post("/api/concerns/{concern}/confirm")(concern_action(safeguarding_key, "confirm", body_optional=True))
+routes.post("/api/concerns/{concern}/dismiss")(concern_action(safeguarding_key, "dismiss"))
 
 
 @routes.post("/api/children/{child}/disclosures")

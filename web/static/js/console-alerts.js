@@ -15,12 +15,7 @@
   const shown = new Map();
   const socket = window.io('/console', { transports: ['websocket'], withCredentials: true });
 
-  const make = (tag, className, text) => {
-    const el = document.createElement(tag);
-    if (className) el.className = className;
-    if (text != null) el.textContent = text;
-    return el;
-  };
+  const { make } = window.AdvocacyPage;
 
   const describe = (n) => {
     let words = WORDS[n.kind] || n.kind;

@@ -3,12 +3,7 @@
 (() => {
   'use strict';
   const $ = (id) => document.getElementById(id);
-  const make = (tag, className, text) => {
-    const el = document.createElement(tag);
-    if (className) el.className = className;
-    if (text != null) el.textContent = text;
-    return el;
-  };
+  const { make, jsonApi } = window.AdvocacyPage;
   const when = (iso) => (iso ? new Date(iso).toLocaleString('en-GB', {
     weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit',
   }) : '–');
@@ -25,18 +20,11 @@
 
   let current = null;
 
+  const request = jsonApi('/staff/sign-in');
   const api = async (method, path, body) => {
-    const response = await fetch(path, {
-      method,
-      credentials: 'same-origin',
-      headers: body ? { 'Content-Type': 'application/json', Accept: 'application/json' } : { Accept: 'application/json' },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    if (response.status === 401) {
-      window.location.replace('/staff/sign-in?signed-out');
-      throw new Error('signed out');
-    }
-    return response.json();
+    const result = await request(method, path, body);
+    if (!result) throw new Error('signed out');
+    return result.answer || { ok: false, error: { message: 'Something went wrong. Please try again.' } };
   };
 
   const say = (text) => { $('detail-status').textContent = text; };

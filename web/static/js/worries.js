@@ -4,28 +4,8 @@
   'use strict';
   const $ = (id) => document.getElementById(id);
 
-  const make = (tag, className, text) => {
-    const el = document.createElement(tag);
-    if (className) el.className = className;
-    if (text != null) el.textContent = text;
-    return el;
-  };
-
-  const api = async (method, path, body) => {
-    const response = await fetch(path, {
-      method,
-      credentials: 'same-origin',
-      headers: body ? { 'Content-Type': 'application/json', Accept: 'application/json' } : { Accept: 'application/json' },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    if (response.status === 401) {
-      window.location.replace('/child/sign-in?signed-out');
-      return null;
-    }
-    let answer = null;
-    try { answer = await response.json(); } catch (e) { answer = null; }
-    return { status: response.status, answer };
-  };
+  const { make, jsonApi } = window.AdvocacyPage;
+  const api = jsonApi('/child/sign-in');
 
   // My worries ----------------------------------------------------------------
 
@@ -126,8 +106,10 @@
       if (result.status === 201 && answer && answer.ok) {
         form.hidden = true;
         $('sent-next').textContent = answer.concern.next;
-        if (answer.help) {
-          $('sent-help').textContent = answer.help;
+        // Help that works now: from the service when what they wrote needs it, or because they said they're not safe.
+        const help = answer.help || (chosen('severity') === 'urgent' ? $('help-now').textContent : '');
+        if (help) {
+          $('sent-help').textContent = help;
           $('sent-help').hidden = false;
         }
         $('sent').hidden = false;
