@@ -17,6 +17,7 @@ from advocacy.auth import codes, passwords
 from advocacy.auth.permissions import ANY, PAIRED, TEAM, Role, scope_for
 from advocacy.clock import Clock
 from advocacy.errors import ServiceError
+from advocacy.pairing.access import covers_child
 from advocacy.settings import Settings
 from advocacy.store import DuplicateKeyError, ReturnDocument, Store
 
@@ -180,6 +181,8 @@ class AuthService:
             advocate = await self.store.staff.find_one({"_id": child["advocate"]}, {"manager": 1})
             if advocate and advocate.get("manager") == principal.user_id:
                 return child
+        if await covers_child(self.store, principal.role, principal.user_id, action, child["_id"], self.clock.now()):
+            return child
         raise ServiceError("not_found")
 
     async def reset_child_pin(self, principal: Principal, child_id: Any) -> None:

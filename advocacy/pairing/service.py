@@ -2,7 +2,11 @@
 
 Every change of a child's advocate goes through ``pair_child`` (in a running
 server through ``Pairings.pair``, which also announces it) so that the history
-(``pairings``) and the conversations always agree with ``children.advocate``.
+(``pairings``), the conversations and each advocate's ``load`` always agree
+with ``children.advocate``. ``pair_child`` is also where the hard rules are
+kept at the moment of writing: an advocate who is not available, works for the
+child's local authority, is one the child asked not to have, or is full, is
+refused, and so is any advocate for a child who has opted out.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
+from advocacy import audit
 from advocacy.auth.service import new_id
 from advocacy.clock import Clock
 from advocacy.store import DuplicateKeyError, ReturnDocument, Store
@@ -28,36 +33,88 @@ class PairingChange:
     why: str
     pairing: str | None = None
     conversation: str | None = None
+    by: dict[str, str] | None = None
+
+
+class PairingRefused(ValueError):
+    """The change would break a hard rule, or the child changed meanwhile. ``reason`` is one of
+    opted_out, not_an_advocate, unavailable, conflict, avoided, full, changed."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"pairing refused: {reason}")
 
 
 async def pair_child(
-    store: Store, clock: Clock, child_id: str, advocate_id: str | None, why: str
+    store: Store, clock: Clock, child_id: str, advocate_id: str | None, why: str,
+    *, by: dict[str, str] | None = None,
 ) -> PairingChange | None:
-    """Make ``advocate_id`` the child's advocate (None: no advocate), recording why.
+    """Make ``advocate_id`` the child's advocate (None: no advocate), recording why and ``by`` whom
+    (``{"id", "role"}``; None: the service itself).
 
     Returns what changed, or None when the child already had that advocate.
+    Raises ``PairingRefused`` (nothing changed) if a hard rule would break or the
+    child's advocate changed at the same moment. An advocate record without a
+    ``capacity`` (an old record) is not held to one.
     """
     now = clock.now()
-    child = await store.children.find_one({"_id": child_id}, {"advocate": 1})
+    child = await store.children.find_one({"_id": child_id}, {"advocate": 1, "la": 1, "opted_out": 1, "avoid": 1})
     if child is None:
         raise LookupError(f"no child {child_id}")
     previous = child.get("advocate")
     if previous == advocate_id:
         return None
+    if advocate_id:
+        await _take_place(store, child, advocate_id)
+    moved = await store.children.update_one({"_id": child_id, "advocate": previous}, {"$set": {"advocate": advocate_id}})
+    if moved.modified_count != 1:
+        if advocate_id:
+            await _give_back_place(store, advocate_id)
+        raise PairingRefused("changed")
     if previous:
+        await _give_back_place(store, previous)
         await store.pairings.update_many(
-            {"child": child_id, "advocate": previous, "ended_at": None}, {"$set": {"ended_at": now, "end_why": why}}
+            {"child": child_id, "advocate": previous, "ended_at": None},
+            {"$set": {"ended_at": now, "end_why": why, "end_by": by}},
         )
         await store.conversations.update_one({"child": child_id, "advocate": previous}, {"$set": {"active": False}})
-    await store.children.update_one({"_id": child_id}, {"$set": {"advocate": advocate_id}})
+    await audit.record(store, clock, actor=by["id"] if by else "service", role=by["role"] if by else "service",
+                       action="pairing.changed", subject=child_id, advocate=advocate_id, previous=previous, why=why)
     if not advocate_id:
-        return PairingChange(child_id, None, previous, why)
+        return PairingChange(child_id, None, previous, why, by=by)
     pairing_id = new_id("pa")
     await store.pairings.insert_one(
-        {"_id": pairing_id, "child": child_id, "advocate": advocate_id, "started_at": now, "ended_at": None, "why": why}
+        {"_id": pairing_id, "child": child_id, "advocate": advocate_id, "started_at": now, "ended_at": None,
+         "why": why, "by": by}
     )
     conv = await open_conversation(store, clock, child_id, advocate_id)
-    return PairingChange(child_id, advocate_id, previous, why, pairing_id, conv["_id"])
+    return PairingChange(child_id, advocate_id, previous, why, pairing_id, conv["_id"], by)
+
+
+async def _take_place(store: Store, child: dict[str, Any], advocate_id: str) -> None:
+    if child.get("opted_out"):
+        raise PairingRefused("opted_out")
+    advocate = await store.staff.find_one(
+        {"_id": advocate_id, "role": "advocate"}, {"capacity": 1, "conflicts": 1, "available": 1, "active": 1})
+    if advocate is None:
+        raise PairingRefused("not_an_advocate")
+    if advocate.get("available") is False or advocate.get("active") is False:
+        raise PairingRefused("unavailable")
+    if child.get("la") in (advocate.get("conflicts") or ()):
+        raise PairingRefused("conflict")
+    if advocate_id in (child.get("avoid") or ()):
+        raise PairingRefused("avoided")
+    room: dict[str, Any] = {"_id": advocate_id}
+    capacity = advocate.get("capacity")
+    if isinstance(capacity, int):
+        room.update({"capacity": capacity, "$or": [{"load": {"$lt": capacity}}, {"load": None}]})
+    taken = await store.staff.update_one(room, {"$inc": {"load": 1}})
+    if taken.modified_count != 1:
+        raise PairingRefused("full")
+
+
+async def _give_back_place(store: Store, advocate_id: str) -> None:
+    await store.staff.update_one({"_id": advocate_id, "load": {"$gt": 0}}, {"$inc": {"load": -1}})
 
 
 Listener = Callable[[PairingChange], Awaitable[None]]
@@ -75,8 +132,10 @@ class Pairings:
         self.clock = clock
         self.listeners: list[Listener] = []
 
-    async def pair(self, child_id: str, advocate_id: str | None, why: str) -> PairingChange | None:
-        change = await pair_child(self.store, self.clock, child_id, advocate_id, why)
+    async def pair(
+        self, child_id: str, advocate_id: str | None, why: str, *, by: dict[str, str] | None = None
+    ) -> PairingChange | None:
+        change = await pair_child(self.store, self.clock, child_id, advocate_id, why, by=by)
         if change is not None:
             for listener in self.listeners:
                 try:
