@@ -16,6 +16,7 @@ from advocacy.clock import Clock
 from advocacy.crypto import Keyring, load_master_key
 from advocacy.notifications import ConsoleNamespace, Notifier
 from advocacy.pairing.service import Pairings
+from advocacy.pairing.views import setup_pairing
 from advocacy.settings import Settings
 from advocacy.store import Store
 from advocacy.views import WEB_DIR, routes
@@ -88,6 +89,7 @@ def init_app(
     app[chat_ns_key] = namespace
     app.cleanup_ctx.append(_indexes)
     app.on_shutdown.append(_close_sockets)
+    setup_pairing(app)
     return app
 
 
