@@ -1,4 +1,4 @@
-"""The `advocacy` command: serve, create-staff."""
+"""The `advocacy` command: serve, create-staff, keys, pairing solve|plan|apply, import."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from advocacy import demo
 from advocacy.clock import Clock
 from advocacy.crypto import Keyring, MasterKeyError, load_master_key, new_master_key
 from advocacy.embedded_db import EmbeddedDatabase, EmbeddedDatabaseError
+from advocacy.pairing import cli as pairing_cli
 from advocacy.settings import Settings, SettingsError, load
 from advocacy.store import DatabaseUnavailable, Store
 
@@ -86,6 +87,15 @@ async def create_staff_command(settings: Settings, args: argparse.Namespace) -> 
     print(f"Created {doc['role']} {doc['username']} ({doc['_id']}).")
 
 
+async def _with_store(settings: Settings, args: argparse.Namespace) -> int:
+    async with open_store(settings) as store:
+        if args.command == "import":
+            return await pairing_cli.import_command(store, settings, args)
+        if args.pairing_command == "plan":
+            return await pairing_cli.plan_command(store, settings, args)
+        return await pairing_cli.apply_command(store, settings, args)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="advocacy", description="The children's independent advocacy service.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -106,6 +116,8 @@ def _parser() -> argparse.ArgumentParser:
     staff_p.add_argument("--manager", help="the advocate's manager (username)")
     staff_p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     with_data_dir(staff_p)
+
+    pairing_cli.add_commands(commands, with_data_dir)
 
     keys_p = commands.add_parser("keys", help="master keys for encryption at rest")
     keys_commands = keys_p.add_subparsers(dest="keys_command", required=True)
@@ -133,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(create_staff_command(settings, args))
         elif args.command == "keys" and args.keys_command == "new":
             print(new_master_key())
+        elif args.command == "pairing" and args.pairing_command == "solve":
+            return pairing_cli.solve_command(args)
+        elif args.command in ("pairing", "import"):
+            return asyncio.run(_with_store(settings, args))
     except (EmbeddedDatabaseError, DatabaseUnavailable) as exc:
         print(f"advocacy: the database could not start: {exc}", file=sys.stderr)
         return 1

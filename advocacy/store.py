@@ -53,6 +53,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         _index([("access_code_hash", ASCENDING)], unique=True, sparse=True),
         _index([("advocate", ASCENDING)]),
         _index([("la", ASCENDING)]),
+        # A local authority's own reference, so an import run twice makes no one twice.
+        _index([("la", ASCENDING), ("ref", ASCENDING)]),
         # Children who opted out and are due to be offered an advocate again.
         _index([("offer_due_at", ASCENDING)], sparse=True),
     ],

@@ -200,3 +200,42 @@ async def connect(server: Server, person: Person, namespace: str = "/chat") -> C
 
 async def message_count(server: Server, **query: Any) -> int:
     return await server.store.messages.count_documents(query)
+
+
+# pairing ----------------------------------------------------------------------
+
+YORKSHIRE, LONDON = "Yorkshire and The Humber", "London"
+LEEDS, CAMDEN = "E08000035", "E09000007"
+
+
+async def add_advocate(server: Server, username: str, name: str, manager: Person | None = None,
+                       **profile: Any) -> Person:
+    """An advocate with what pairing needs (capacity, regions, languages, gender, conflicts, available)."""
+    fields = {"capacity": 5, "regions": [YORKSHIRE], "languages": ["en"], "gender": "female", "conflicts": [],
+              "available": True, "load": 0, **profile}
+    doc = await create_staff(server.store, server.clock, username=username, password=PASSWORD, name=name,
+                             role="advocate", manager=manager.id if manager else None, **fields)
+    return Person(doc["_id"], name, "advocate", username=username, password=PASSWORD)
+
+
+async def make_pairable(world: World) -> None:
+    """Give the small world's advocates and children pairing profiles: Ada works in Yorkshire and is
+    independent of Camden; Ben works in London and has worked for Leeds."""
+    store = world.server.store
+    ada, ben = world.advocates
+    await store.staff.update_one({"_id": ada.id}, {"$set": {
+        "capacity": 5, "regions": [YORKSHIRE], "languages": ["en"], "gender": "female", "conflicts": [CAMDEN],
+        "available": True}})
+    await store.staff.update_one({"_id": ben.id}, {"$set": {
+        "capacity": 5, "regions": [LONDON], "languages": ["en", "pl"], "gender": "male", "conflicts": [LEEDS],
+        "available": True}})
+    await store.children.update_many({}, {"$set": {"languages": ["en"], "prefers": {"advocate": None, "gender": None},
+                                                   "avoid": []}})
+
+
+async def api(server: Server, person: Person, method: str, path: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
+    """One API call as ``person`` (signed in with a bearer token); returns (status, body)."""
+    token = await sign_in(server, person)
+    async with server.http(headers={"Authorization": f"Bearer {token}"}) as http:
+        async with http.request(method, path, **kwargs) as resp:
+            return resp.status, await resp.json()

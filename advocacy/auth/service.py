@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from advocacy.auth import codes, passwords
-from advocacy.auth.permissions import ANY, PAIRED, TEAM, Role, scope_for
+from advocacy.auth.permissions import ANY, OWN, PAIRED, TEAM, Role, scope_for
 from advocacy.clock import Clock
 from advocacy.errors import ServiceError
 from advocacy.pairing.access import covers_child
@@ -174,6 +174,8 @@ class AuthService:
         if child is None:
             raise ServiceError("not_found")
         if scope == ANY:
+            return child
+        if scope == OWN and child["_id"] == principal.user_id:
             return child
         if scope == PAIRED and child.get("advocate") == principal.user_id:
             return child
