@@ -134,26 +134,31 @@ class PairingService:
     async def best_for(self, child: dict[str, Any]) -> tuple[str | None, int]:
         """The advocate this one child should have now, everyone else staying put (see the module docstring)."""
         w = self.weights
-        away = await self.away_now()
         seen: dict[str, dict[str, Any]] = {}
+        specials = list({child["current"], child["prefers"]["advocate"], *child["previous"]} - {None})
 
-        async def consider(query: dict[str, Any]) -> tuple[str | None, int]:
-            async for doc in self.store.staff.find({"role": "advocate", **query}, ADVOCATE_FIELDS):
-                if doc["_id"] not in away:
-                    seen.setdefault(doc["_id"], advocate_record(doc))
+        async def fetch(query: dict[str, Any]) -> list[dict[str, Any]]:
+            # The role is checked here, not in the query: with it the database scans every staff record.
+            return await self.store.staff.find(query, {**ADVOCATE_FIELDS, "role": 1}).to_list(None)
+
+        async def consider(*found: list[dict[str, Any]]) -> tuple[str | None, int]:
+            for docs in found:
+                for doc in docs:
+                    if doc.get("role") == "advocate" and doc["_id"] not in away:
+                        seen.setdefault(doc["_id"], advocate_record(doc))
             return place_one(child, seen.values(), w)
 
-        specials = list({child["current"], child["prefers"]["advocate"], *child["previous"]} - {None})
-        if specials:
-            await consider({"_id": {"$in": specials}})
-        best = await consider({"available": True, "regions": child["region"]})
+        away, in_region, special = await asyncio.gather(
+            self.away_now(), fetch({"available": True, "regions": child["region"]}),
+            fetch({"_id": {"$in": specials}}) if specials else _nothing())
+        best = await consider(special, in_region)
         if best[1] <= lower_bound(child, w, in_region=False, shares_language=True):
             return best
         if child["languages"]:
-            best = await consider({"available": True, "languages": {"$in": child["languages"]}})
+            best = await consider(await fetch({"available": True, "languages": {"$in": child["languages"]}}))
             if best[1] <= lower_bound(child, w, in_region=False, shares_language=False):
                 return best
-        return await consider({"available": True})
+        return await consider(await fetch({"available": True}))
 
     async def place(self, child_id: str, why: str, by: By, avoid: tuple[str, ...] = ()) -> PairingChange | None:
         """Give this child the best advocate for them now (or none if no one may take them)."""
@@ -501,10 +506,13 @@ class PairingService:
     async def on_change(self, change: PairingChange) -> None:
         """Listener: tell the child in plain words and their old and new advocates (and managers)."""
         if change.advocate:
-            names = {d["_id"]: d.get("name") async for d in self.store.staff.find(
-                {"_id": {"$in": [change.advocate, change.previous]}}, {"name": 1})}
-            earlier = await self.store.conversations.count_documents(
-                {"child": change.child, "advocate": {"$ne": change.advocate}}) > 0
+            staff, others = await asyncio.gather(
+                self.store.staff.find({"_id": {"$in": [change.advocate, change.previous]}}, {"name": 1, "manager": 1})
+                .to_list(None),
+                self.store.conversations.count_documents({"child": change.child, "advocate": {"$ne": change.advocate}}))
+            names = {d["_id"]: d.get("name") for d in staff}
+            managers = {d["_id"]: d.get("manager") for d in staff}
+            earlier = others > 0
             if earlier:
                 await self.store.earlier_chat.update_one(
                     {"_id": f"{change.child}:{change.advocate}"},
@@ -512,13 +520,18 @@ class PairingService:
                                       "asked_at": self.clock.now(), "answered_at": None}}, upsert=True)
             text = paired_text(change.why, first_name(names.get(change.advocate)),
                                first_name(names.get(change.previous)) if change.previous else None, earlier)
-            await self.tell(change.child, text, f"paired:{change.pairing}")
-            await self.notifier.tell([change.advocate, await self._manager_of(change.advocate)], "child.paired",
-                                     child=change.child, why=change.why)
+            await asyncio.gather(
+                self.tell(change.child, text, f"paired:{change.pairing}"),
+                self.notifier.tell([change.advocate, managers.get(change.advocate)], "child.paired",
+                                   child=change.child, why=change.why))
         if change.previous:
             kind = "child.opted_out" if change.why == "opted_out" else "child.moved_away"
             await self.notifier.tell([change.previous, await self._manager_of(change.previous)], kind,
                                      child=change.child, why=change.why)
+
+
+async def _nothing() -> list[Any]:
+    return []
 
 
 def _forget_unknown(child: dict[str, Any], known: set[str]) -> None:

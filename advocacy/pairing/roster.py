@@ -14,6 +14,7 @@ history.
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from typing import Any, Callable, Iterable
 
@@ -94,12 +95,13 @@ async def previous_advocates(store: Store, child_ids: list[str] | None = None) -
 
 async def children_records(store: Store, child_ids: list[str]) -> list[dict[str, Any]]:
     """Solver records for these children (in the order given, unknown ids left out)."""
-    regions = {}
-    docs = {d["_id"]: d async for d in store.children.find({"_id": {"$in": child_ids}}, CHILD_FIELDS)}
-    las = {d.get("la") for d in docs.values()}
-    async for la in store.local_authorities.find({"_id": {"$in": list(las)}}, {"region": 1}):
-        regions[la["_id"]] = la.get("region")
-    previous = await previous_advocates(store, list(docs))
+    found, previous = await asyncio.gather(
+        store.children.find({"_id": {"$in": child_ids}}, CHILD_FIELDS).to_list(None),
+        previous_advocates(store, child_ids))
+    docs = {d["_id"]: d for d in found}
+    las = list({d.get("la") for d in docs.values()})
+    regions = {la["_id"]: la.get("region") async for la in
+               store.local_authorities.find({"_id": {"$in": las}}, {"region": 1})}
     return [child_record(docs[i], regions.get(docs[i].get("la")), previous.get(i, ())) for i in child_ids if i in docs]
 
 

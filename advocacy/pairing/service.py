@@ -11,6 +11,7 @@ refused, and so is any advocate for a child who has opted out.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
@@ -58,14 +59,16 @@ async def pair_child(
     ``capacity`` (an old record) is not held to one.
     """
     now = clock.now()
-    child = await store.children.find_one({"_id": child_id}, {"advocate": 1, "la": 1, "opted_out": 1, "avoid": 1})
+    child, advocate = await asyncio.gather(
+        store.children.find_one({"_id": child_id}, {"advocate": 1, "la": 1, "opted_out": 1, "avoid": 1}),
+        store.staff.find_one({"_id": advocate_id, "role": "advocate"}, ADVOCATE_RULES) if advocate_id else _none())
     if child is None:
         raise LookupError(f"no child {child_id}")
     previous = child.get("advocate")
     if previous == advocate_id:
         return None
     if advocate_id:
-        await _take_place(store, child, advocate_id)
+        await _take_place(store, child, advocate_id, advocate)
     moved = await store.children.update_one({"_id": child_id, "advocate": previous}, {"$set": {"advocate": advocate_id}})
     if moved.modified_count != 1:
         if advocate_id:
@@ -78,24 +81,32 @@ async def pair_child(
             {"$set": {"ended_at": now, "end_why": why, "end_by": by}},
         )
         await store.conversations.update_one({"child": child_id, "advocate": previous}, {"$set": {"active": False}})
-    await audit.record(store, clock, actor=by["id"] if by else "service", role=by["role"] if by else "service",
-                       action="pairing.changed", subject=child_id, advocate=advocate_id, previous=previous, why=why)
+    recorded = audit.record(store, clock, actor=by["id"] if by else "service", role=by["role"] if by else "service",
+                            action="pairing.changed", subject=child_id, advocate=advocate_id, previous=previous,
+                            why=why)
     if not advocate_id:
+        await recorded
         return PairingChange(child_id, None, previous, why, by=by)
     pairing_id = new_id("pa")
-    await store.pairings.insert_one(
-        {"_id": pairing_id, "child": child_id, "advocate": advocate_id, "started_at": now, "ended_at": None,
-         "why": why, "by": by}
+    _, _, conv = await asyncio.gather(
+        recorded,
+        store.pairings.insert_one({"_id": pairing_id, "child": child_id, "advocate": advocate_id, "started_at": now,
+                                   "ended_at": None, "why": why, "by": by}),
+        open_conversation(store, clock, child_id, advocate_id),
     )
-    conv = await open_conversation(store, clock, child_id, advocate_id)
     return PairingChange(child_id, advocate_id, previous, why, pairing_id, conv["_id"], by)
 
 
-async def _take_place(store: Store, child: dict[str, Any], advocate_id: str) -> None:
+ADVOCATE_RULES = {"capacity": 1, "conflicts": 1, "available": 1, "active": 1}
+
+
+async def _none() -> None:
+    return None
+
+
+async def _take_place(store: Store, child: dict[str, Any], advocate_id: str, advocate: dict[str, Any] | None) -> None:
     if child.get("opted_out"):
         raise PairingRefused("opted_out")
-    advocate = await store.staff.find_one(
-        {"_id": advocate_id, "role": "advocate"}, {"capacity": 1, "conflicts": 1, "available": 1, "active": 1})
     if advocate is None:
         raise PairingRefused("not_an_advocate")
     if advocate.get("available") is False or advocate.get("active") is False:
@@ -107,7 +118,8 @@ async def _take_place(store: Store, child: dict[str, Any], advocate_id: str) -> 
     room: dict[str, Any] = {"_id": advocate_id}
     capacity = advocate.get("capacity")
     if isinstance(capacity, int):
-        room.update({"capacity": capacity, "$or": [{"load": {"$lt": capacity}}, {"load": None}]})
+        # "not at capacity or more" also matches a record with no load yet (and, unlike $or, keeps the _id index).
+        room.update({"capacity": capacity, "load": {"$not": {"$gte": capacity}}})
     taken = await store.staff.update_one(room, {"$inc": {"load": 1}})
     if taken.modified_count != 1:
         raise PairingRefused("full")
