@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import random
 import resource
 import statistics
@@ -241,14 +242,21 @@ async def one_new_child(instance: dict, assignments: dict, weights: dict, n_new:
             print(f"reading the whole roster back (as `pairing plan` does): {read:.1f} s; solving it: {plan_solve:.1f} s")
 
             settings = load(environ={}).replace(mongodb_uri=database.uri, database_name="bench", data_dir=folder)
+            las = sorted({c["la"] for c in instance["children"]})
+            templates = [(c["languages"], c["prefers"]["gender"]) for c in rng.sample(instance["children"], n_new)]
+            # A server does not hold the national instance in memory: drop it so the garbage collector
+            # does not walk it while children are paired.
+            instance.clear()
+            assignments.clear()
+            roster = None
+            gc.collect()
+            gc.freeze()
             async with offline_service(store, settings) as service:
                 service.weights = dict(weights)
-                las = sorted({c["la"] for c in instance["children"]})
                 pairing_times, total_times, checked = [], [], 0
-                for i in range(n_new):
-                    template = rng.choice(instance["children"])
-                    fields = {"name": f"New {i}", "la": rng.choice(las), "languages": template["languages"],
-                              "prefers": {"advocate": None, "gender": template["prefers"]["gender"]}}
+                for i, (languages, gender) in enumerate(templates):
+                    fields = {"name": f"New {i}", "la": rng.choice(las), "languages": languages,
+                              "prefers": {"advocate": None, "gender": gender}}
                     began = time.perf_counter()
                     doc, _ = await service.create(fields, None)
                     paired = time.perf_counter()

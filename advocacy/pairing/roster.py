@@ -128,20 +128,15 @@ async def load_roster(store: Store, progress: Progress | None = None) -> tuple[d
     total = await store.children.count_documents({})
     children: list[dict[str, Any]] = []
     unknown_las: set[str] = set()
-    last = None
-    while True:
-        query = {"_id": {"$gt": last}} if last is not None else {}
-        page = await store.children.find(query, CHILD_FIELDS).sort("_id", 1).limit(PAGE).to_list(None)
-        if not page:
-            break
-        for doc in page:
-            region = regions.get(doc.get("la"))
-            if region is None:
-                unknown_las.add(str(doc.get("la")))
-            children.append(child_record(doc, region, previous.get(doc["_id"], ())))
-        last = page[-1]["_id"]
-        if progress:
+    async for doc in store.children.find({}, CHILD_FIELDS).batch_size(PAGE):
+        region = regions.get(doc.get("la"))
+        if region is None:
+            unknown_las.add(str(doc.get("la")))
+        children.append(child_record(doc, region, previous.get(doc["_id"], ())))
+        if progress and len(children) % PAGE == 0:
             progress("children", len(children), total)
+    if progress:
+        progress("children", len(children), total)
     known = {a["id"] for a in advocates}
     named = {ref for c in children for ref in (c["current"], c["prefers"]["advocate"], *c["previous"], *c["avoid"])}
     for ghost in sorted(named - known - {None}):
