@@ -92,6 +92,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     "earlier_chat": [_index([("advocate", ASCENDING), ("share", ASCENDING)]), _index([("child", ASCENDING)])],
     # Proposed re-pairings of the whole roster, for review before they are applied.
     "pairing_plans": [_index([("created_at", DESCENDING)])],
+    # Wrong staff sign-ins in a row, per username hash (advocacy.auth.staff_sign_in).
+    "sign_in_attempts": [_index([("last_attempt_at", ASCENDING)])],
 }
 
 
@@ -102,6 +104,8 @@ class Store:
     client: AsyncIOMotorClient
     db: AsyncIOMotorDatabase
     _collections: dict[str, AsyncIOMotorCollection] = field(default_factory=dict)
+    # The advocacy.crypto.Keyring sealing children's data in this database (Keyring.attach sets it).
+    keyring: Any = None
 
     @classmethod
     async def connect(cls, uri: str, database_name: str, timeout_seconds: float = 15) -> "Store":

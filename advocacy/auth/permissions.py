@@ -72,6 +72,11 @@ PERMISSIONS: dict[str, dict[Role, str]] = {
     "pairing.leave": {Role.MANAGER: TEAM, Role.ADMIN: ANY},
     "pairing.advocate": {Role.MANAGER: TEAM, Role.ADMIN: ANY},
     "pairing.plans": {Role.MANAGER: TEAM, Role.ADMIN: ANY},
+    # everything held about a child, for them (their right of access)
+    "child.export": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM, Role.ADMIN: ANY},
+    # staff accounts: unlock after too many wrong sign-ins, a new authenticator after a lost phone
+    "staff.unlock": {Role.ADMIN: ANY},
+    "staff.reset_second_factor": {Role.ADMIN: ANY},
 }
 
 

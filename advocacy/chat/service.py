@@ -3,6 +3,11 @@
 A message is acknowledged only after it is stored. The unique index on
 (sender, client_id) makes a resend return the stored message instead of a
 second copy.
+
+Every message read and write goes through here. The text is sealed under the
+child's data key (advocacy.crypto), bound to the message's id, before it is
+stored; the stored sender is an id and a role, and names are looked up when
+messages are read, so the database holds no readable words or names.
 """
 
 from __future__ import annotations
@@ -10,13 +15,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from advocacy import audit
 from advocacy.auth.permissions import OWN, PAIRED, scope_for
 from advocacy.auth.service import Principal
 from advocacy.chat.text import check_client_id, check_message_text
 from advocacy.clock import Clock
+from advocacy.crypto import Keyring, keyring_of
 from advocacy.errors import ServiceError
 from advocacy.pairing.access import granted_conversations
-from advocacy.people import child_names
+from advocacy.people import child_names, staff_by_ids
 from advocacy.settings import Settings
 from advocacy.store import ASCENDING, DESCENDING, DuplicateKeyError, ObjectId, Store
 
@@ -24,15 +31,9 @@ from advocacy.store import ASCENDING, DESCENDING, DuplicateKeyError, ObjectId, S
 SERVICE_SENDER = {"id": "service", "role": "service", "name": "Advocacy service"}
 
 
-def public_message(doc: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": str(doc["_id"]),
-        "conversation": doc["conversation"],
-        "sender": dict(doc["sender"]),
-        "text": doc["text"],
-        "sent_at": doc["sent_at"].isoformat(timespec="milliseconds"),
-        "client_id": doc["client_id"],
-    }
+def message_purpose(message_id: ObjectId) -> str:
+    """Sealed text opens only as the message it was written for (not moved to another one)."""
+    return f"message:{message_id}"
 
 
 def _payload(data: Any) -> dict[str, Any]:
@@ -52,6 +53,55 @@ class ChatService:
         self.store = store
         self.settings = settings
         self.clock = clock
+
+    @property
+    def keyring(self) -> Keyring:
+        return keyring_of(self.store)
+
+    # sealing and opening -------------------------------------------------
+
+    async def _new_message(
+        self, conversation: dict[str, Any], sender: dict[str, Any], client_id: str, text: str
+    ) -> dict[str, Any]:
+        message_id = ObjectId()
+        return {
+            "_id": message_id,
+            "conversation": conversation["_id"],
+            "sender": {"id": sender["id"], "role": sender["role"]},
+            "client_id": client_id,
+            "text": await self.keyring.seal(conversation["child"], text, message_purpose(message_id)),
+            "sent_at": self.clock.now(),
+        }
+
+    async def _sender_names(self, docs: list[dict[str, Any]]) -> dict[str, str]:
+        senders = {(d["sender"]["id"], d["sender"]["role"]) for d in docs}
+        children = await child_names(self.store, [i for i, role in senders if role == "child"])
+        staff = await staff_by_ids(self.store, [i for i, role in senders if role not in {"child", "service"}])
+        names = {SERVICE_SENDER["id"]: SERVICE_SENDER["name"], **children}
+        names.update({i: doc.get("name", "") for i, doc in staff.items()})
+        return names
+
+    async def _public(
+        self, docs: list[dict[str, Any]], child_id: str, names: dict[str, str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Messages as clients see them: text opened, senders named."""
+        if names is None:
+            names = await self._sender_names(docs)
+        out = []
+        for doc in docs:
+            sender = doc["sender"]
+            out.append({
+                "id": str(doc["_id"]),
+                "conversation": doc["conversation"],
+                "sender": {"id": sender["id"], "role": sender["role"], "name": names.get(sender["id"], "")},
+                "text": await self.keyring.unseal_or_erased(child_id, doc["text"], message_purpose(doc["_id"])),
+                "sent_at": doc["sent_at"].isoformat(timespec="milliseconds"),
+                "client_id": doc["client_id"],
+            })
+        return out
+
+    async def _public_one(self, doc: dict[str, Any], child_id: str, **names: str) -> dict[str, Any]:
+        return (await self._public([doc], child_id, names or None))[0]
 
     # who may see what ----------------------------------------------------
 
@@ -87,10 +137,16 @@ class ChatService:
     async def conversations(self, principal: Principal) -> list[dict[str, Any]]:
         query = await self._visible_filter(principal, "chat.conversations")
         convs = await self.store.conversations.find(query).sort("created_at", ASCENDING).to_list(None)
+        if principal.role != "child" and convs:
+            # Each child's name and last message are shown: one entry for the whole list.
+            await audit.record(self.store, self.clock, **audit.by(principal), action="chat.conversations",
+                               children=len(convs))
         child_ids = {c["child"] for c in convs}
         advocate_ids = {c["advocate"] for c in convs}
         children = await child_names(self.store, child_ids)
         staff = {d["_id"]: d async for d in self.store.staff.find({"_id": {"$in": list(advocate_ids)}}, {"name": 1})}
+        names = {SERVICE_SENDER["id"]: SERVICE_SENDER["name"], **children,
+                 **{i: d.get("name", "") for i, d in staff.items()}}
 
         async def summary(conv: dict[str, Any]) -> dict[str, Any]:
             last_read = conv.get("read", {}).get(principal.user_id)
@@ -110,10 +166,19 @@ class ChatService:
                 "advocate_name": staff.get(conv["advocate"], {}).get("name", ""),
                 "unread": unread,
                 "waiting_since": waiting.isoformat(timespec="seconds") if waiting else None,
-                "last_message": public_message(last) if last else None,
+                "last_message": await self._last_message(last, conv["child"], names),
             }
 
         return list(await asyncio.gather(*(summary(c) for c in convs)))
+
+    async def _last_message(
+        self, doc: dict[str, Any] | None, child_id: str, names: dict[str, str]
+    ) -> dict[str, Any] | None:
+        if doc is None:
+            return None
+        if doc["sender"]["id"] not in names:  # a previous advocate, a cover advocate
+            names = {**names, **await self._sender_names([doc])}
+        return (await self._public([doc], child_id, names))[0]
 
     # sending -------------------------------------------------------------
 
@@ -124,28 +189,25 @@ class ChatService:
         client_id = check_client_id(data.get("client_id"))
         existing = await self.store.messages.find_one({"sender.id": principal.user_id, "client_id": client_id})
         if existing is not None:
-            return public_message(existing), False
+            return await self._resent(existing, principal), False
         conv = await self.conversation(principal, data.get("conversation"), "chat.send")
-        doc = {
-            "_id": ObjectId(),
-            "conversation": conv["_id"],
-            "sender": {"id": principal.user_id, "role": principal.role, "name": principal.name},
-            "client_id": client_id,
-            "text": text,
-            "sent_at": self.clock.now(),
-        }
+        doc = await self._new_message(conv, {"id": principal.user_id, "role": principal.role}, client_id, text)
         try:
             await self.store.messages.insert_one(doc)
         except DuplicateKeyError:  # the same resend raced us
             existing = await self.store.messages.find_one({"sender.id": principal.user_id, "client_id": client_id})
-            return public_message(existing), False
+            return await self._resent(existing, principal), False
         if principal.role == "child":
             await self.store.conversations.update_one(
                 {"_id": conv["_id"], "waiting_since": None}, {"$set": {"waiting_since": doc["sent_at"]}}
             )
         else:
             await self.store.conversations.update_one({"_id": conv["_id"]}, {"$set": {"waiting_since": None}})
-        return public_message(doc), True
+        return await self._public_one(doc, conv["child"], **{principal.user_id: principal.name}), True
+
+    async def _resent(self, doc: dict[str, Any], principal: Principal) -> dict[str, Any]:
+        conv = await self.store.conversations.find_one({"_id": doc["conversation"]}, {"child": 1})
+        return await self._public_one(doc, conv["child"], **{principal.user_id: principal.name})
 
     async def post_notice(self, conversation_id: str, text: str, key: str) -> tuple[dict[str, Any], bool]:
         """Store a notice from the service itself (pairing news, a reply out of hours...).
@@ -155,20 +217,25 @@ class ChatService:
         Returns (message, True), or (the stored message, False) when it was already there.
         A notice does not count as an answer to the child.
         """
-        doc = {
-            "_id": ObjectId(),
-            "conversation": conversation_id,
-            "sender": dict(SERVICE_SENDER),
-            "client_id": key,
-            "text": text,
-            "sent_at": self.clock.now(),
-        }
+        conv = await self.store.conversations.find_one({"_id": conversation_id}, {"child": 1})
+        if conv is None:
+            raise ServiceError("conversation_not_found")
+        doc = await self._new_message(conv, SERVICE_SENDER, key, text)
         try:
             await self.store.messages.insert_one(doc)
         except DuplicateKeyError:
-            existing = await self.store.messages.find_one({"sender.id": SERVICE_SENDER["id"], "client_id": key})
-            return public_message(existing), False
-        return public_message(doc), True
+            doc = await self.store.messages.find_one({"sender.id": SERVICE_SENDER["id"], "client_id": key})
+            return await self._public_one(doc, conv["child"], service=SERVICE_SENDER["name"]), False
+        return await self._public_one(doc, conv["child"], service=SERVICE_SENDER["name"]), True
+
+    async def everything_of_child(self, child_id: str) -> list[dict[str, Any]]:
+        """Every conversation of a child with all its messages, oldest first (their data export)."""
+        out = []
+        async for conv in self.store.conversations.find({"child": child_id}).sort("created_at", ASCENDING):
+            docs = await self.store.messages.find({"conversation": conv["_id"]}).sort("_id", ASCENDING).to_list(None)
+            out.append({"id": conv["_id"], "advocate": conv["advocate"], "active": conv.get("active", False),
+                        "messages": await self._public(docs, child_id)})
+        return out
 
     async def active_conversation_of(self, child_id: str) -> dict[str, Any] | None:
         return await self.store.conversations.find_one({"child": child_id, "active": True})
@@ -198,7 +265,10 @@ class ChatService:
             docs = await self.store.messages.find(query).sort("_id", DESCENDING).limit(limit + 1).to_list(None)
             more = len(docs) > limit
             docs = list(reversed(docs[:limit]))
-        return {"messages": [public_message(d) for d in docs], "more": more}
+        if principal.role != "child":
+            await audit.record(self.store, self.clock, **audit.by(principal), action="chat.history",
+                               subject=conv["child"], conversation=conv["_id"], messages=len(docs))
+        return {"messages": await self._public(docs, conv["child"]), "more": more}
 
     async def _anchor(self, conversation_id: str, message_id: Any) -> ObjectId:
         oid = _message_id(message_id)

@@ -12,7 +12,7 @@ from typing import Any, AsyncIterator
 
 from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
-from advocacy.crypto import Keyring, load_master_key
+from advocacy.crypto import Keyring, load_accepted_master_keys, load_master_key
 from advocacy.notifications import Notifier
 from advocacy.pairing import plans
 from advocacy.pairing.flows import PairingService
@@ -20,6 +20,7 @@ from advocacy.pairing.importer import import_children
 from advocacy.pairing.instance import InstanceError, load_weights
 from advocacy.pairing.service import Pairings
 from advocacy.pairing.solver import solve
+from advocacy.privacy.trail import pairing_recorder
 from advocacy.settings import Settings
 from advocacy.store import Store
 
@@ -88,15 +89,18 @@ async def offline_service(store: Store, settings: Settings) -> AsyncIterator[Pai
     """The pairing flows outside the server: notices are stored for children to see when they next
     look, notifications are stored for staff consoles to list."""
     clock = Clock()
+    keyring = Keyring(store, load_master_key(settings, create_for_development=True),
+                      load_accepted_master_keys(settings), clock=clock).attach()
     chat = ChatService(store, settings, clock)
-    keyring = Keyring(store, load_master_key(settings, create_for_development=True))
+    pairings = Pairings(store, clock)
+    pairings.listeners.append(pairing_recorder(store, clock))
 
     async def tell(child: str, text: str, key: str) -> Any:
         conversation = await chat.active_conversation_of(child)
         if conversation is not None:
             await chat.post_notice(conversation["_id"], text, key)
 
-    yield PairingService(store, clock, settings, Pairings(store, clock), Notifier(store, clock), keyring, tell)
+    yield PairingService(store, clock, settings, pairings, Notifier(store, clock), keyring, tell)
 
 
 async def plan_command(store: Store, settings: Settings, args: argparse.Namespace) -> int:

@@ -52,6 +52,8 @@ async def record_leave(service: PairingService, advocate_id: str, starts: Any, e
     store = service.store
     overlapping = await store.leaves.find_one({"advocate": advocate_id, "state": {"$ne": "cancelled"},
                                                "starts_at": {"$lt": ends_at}, "ends_at": {"$gt": starts_at}})
+    if overlapping and (overlapping["first_day"], overlapping["last_day"]) == (first.isoformat(), last.isoformat()):
+        return await describe_leave(service, overlapping["_id"])  # the same leave sent again
     if overlapping:
         raise ServiceError("dates_invalid", "Those dates don't work: this advocate already has leave then. "
                            "Nothing was changed.")

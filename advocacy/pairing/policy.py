@@ -16,7 +16,7 @@ from advocacy.settings import SettingsError
 class Policy:
     reoffer_every_months: int = 6
     reoffer_on_placement_move: bool = True
-    check_every_seconds: int = 60
+    check_every_seconds: int = 3600
 
 
 _CHECKS = {

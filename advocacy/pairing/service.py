@@ -16,7 +16,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
-from advocacy import audit
 from advocacy.auth.service import new_id
 from advocacy.clock import Clock
 from advocacy.store import DuplicateKeyError, ReturnDocument, Store
@@ -34,7 +33,8 @@ class PairingChange:
     why: str
     pairing: str | None = None
     conversation: str | None = None
-    by: dict[str, str] | None = None
+    by: str | None = None  # who asked (a user id); None: the service itself
+    by_role: str | None = None
 
 
 class PairingRefused(ValueError):
@@ -81,20 +81,16 @@ async def pair_child(
             {"$set": {"ended_at": now, "end_why": why, "end_by": by}},
         )
         await store.conversations.update_one({"child": child_id, "advocate": previous}, {"$set": {"active": False}})
-    recorded = audit.record(store, clock, actor=by["id"] if by else "service", role=by["role"] if by else "service",
-                            action="pairing.changed", subject=child_id, advocate=advocate_id, previous=previous,
-                            why=why)
+    who = {"by": by["id"], "by_role": by["role"]} if by else {}
     if not advocate_id:
-        await recorded
-        return PairingChange(child_id, None, previous, why, by=by)
+        return PairingChange(child_id, None, previous, why, **who)
     pairing_id = new_id("pa")
-    _, _, conv = await asyncio.gather(
-        recorded,
+    _, conv = await asyncio.gather(
         store.pairings.insert_one({"_id": pairing_id, "child": child_id, "advocate": advocate_id, "started_at": now,
                                    "ended_at": None, "why": why, "by": by}),
         open_conversation(store, clock, child_id, advocate_id),
     )
-    return PairingChange(child_id, advocate_id, previous, why, pairing_id, conv["_id"], by)
+    return PairingChange(child_id, advocate_id, previous, why, pairing_id, conv["_id"], **who)
 
 
 ADVOCATE_RULES = {"capacity": 1, "conflicts": 1, "available": 1, "active": 1}

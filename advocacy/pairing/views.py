@@ -16,7 +16,7 @@ from advocacy.chat.events import conv_room
 from advocacy.errors import ServiceError
 from advocacy.leases import LeasedJob
 from advocacy.pairing import cover, plans
-from advocacy.pairing.flows import PairingService, why_words
+from advocacy.pairing.flows import PairingService
 from advocacy.people import child_names
 from advocacy.views import page_context
 from advocacy.web import auth_key, json_body, ok, optional_principal, principal_of
@@ -232,8 +232,12 @@ async def child_advocate_page(request: web.Request) -> web.StreamResponse:
     principal = await optional_principal(request)
     if principal is None or not may(principal.role, "page.child_advocate"):
         raise web.HTTPSeeOther("/child/sign-in")
+    return await _render_child_page(request, principal, request.query.get("confirm"), None, None)
+
+
+async def _render_child_page(request: web.Request, principal: Principal, confirm: str | None, done: str | None,
+                             problem: str | None) -> web.StreamResponse:
     service = request.app[pairing_key]
-    confirm = request.query.get("confirm")
     state = await service.status(principal.user_id)
     if state["cover"]:
         state["cover"]["until_words"] = cover.day_words(state["cover"]["until"])
@@ -243,8 +247,7 @@ async def child_advocate_page(request: web.Request) -> web.StreamResponse:
         change["ended_words"] = _date_words(service, change["ended_at"])
     return aiohttp_jinja2.render_template("child/advocate.html", request, page_context(
         request, "child-advocate", principal.public(), status=state, past=past,
-        confirm=confirm if confirm in CONFIRM else None, done=request.query.get("done"),
-        problem=request.query.get("problem")))
+        confirm=confirm if confirm in CONFIRM and not done else None, done=done, problem=problem))
 
 
 def _date_words(service: PairingService, iso: str | None) -> str | None:
@@ -256,11 +259,15 @@ def _date_words(service: PairingService, iso: str | None) -> str | None:
 
 @routes.post("/child/advocate")
 async def child_advocate_action(request: web.Request) -> web.StreamResponse:
+    """The page's buttons (plain HTML forms, so they work without JavaScript). Each action is safe to
+    send twice: asking for someone else names the advocate it is about, and does nothing once they changed."""
     principal = await optional_principal(request)
     if principal is None or not may(principal.role, "page.child_advocate"):
         raise web.HTTPSeeOther("/child/sign-in")
     form = await request.post()
     action = form.get("action")
+    if action is None:
+        return await _render_child_page(request, principal, None, None, None)
     if action not in CHILD_ACTIONS or not may(principal.role, _ACTION_PERMISSION[action]):
         raise ServiceError("bad_request")
     service, me = request.app[pairing_key], principal.user_id
@@ -271,16 +278,18 @@ async def child_advocate_action(request: web.Request) -> web.StreamResponse:
         elif action == "opt_in":
             await service.opt_in(me, by(principal))
         elif action == "someone_else":
-            await service.someone_else(me, reason, by(principal))
+            current = (await service.status(me))["advocate"]
+            if current and current["id"] == form.get("from"):
+                await service.someone_else(me, reason, by(principal))
         elif action == "decline_offer":
             await service.decline_offer(me, by(principal))
         else:
             await service.set_earlier_chat(me, action == "share_yes", by(principal))
     except ServiceError as error:
         if error.code in ("no_other_advocate", "reason_too_long", "no_advocate"):
-            raise web.HTTPSeeOther(f"/child/advocate?problem={error.code}") from None
+            return await _render_child_page(request, principal, None, None, error.code)
         raise
-    raise web.HTTPSeeOther(f"/child/advocate?done={action}")
+    return await _render_child_page(request, principal, None, action, None)
 
 
 _ACTION_PERMISSION = {
@@ -296,13 +305,16 @@ async def plans_page(request: web.Request) -> web.StreamResponse:
         raise web.HTTPSeeOther("/staff/sign-in")
     if not may(principal.role, "page.pairing"):
         raise ServiceError("forbidden", "This page is for managers.")
-    store = request.app[pairing_key].store
-    listing = await plans.list_plans(store)
-    chosen = request.query.get("plan") or (listing[0]["id"] if listing else None)
+    return await _render_plans_page(request, principal, request.query.get("plan"))
+
+
+async def _render_plans_page(request: web.Request, principal: Principal, chosen: str | None,
+                             busy: bool = False) -> web.StreamResponse:
+    listing = await plans.list_plans(request.app[pairing_key].store)
+    chosen = chosen or (listing[0]["id"] if listing else None)
     plan = await _plan_for(request, principal, chosen) if chosen else None
     return aiohttp_jinja2.render_template("console/pairing.html", request, page_context(
-        request, "console-pairing", principal.public(), plans=listing, plan=plan, why_words=why_words,
-        busy=request.query.get("busy")))
+        request, "console-pairing", principal.public(), plans=listing, plan=plan, busy=busy))
 
 
 @routes.post("/console/pairing")
@@ -319,9 +331,9 @@ async def plans_page_new(request: web.Request) -> web.StreamResponse:
         plan = await _new_plan(request, principal, max_moves)
     except ServiceError as error:
         if error.code == "plan_busy":
-            raise web.HTTPSeeOther("/console/pairing?busy=1") from None
+            return await _render_plans_page(request, principal, None, busy=True)
         raise
-    raise web.HTTPSeeOther(f"/console/pairing?plan={plan['_id']}")
+    return await _render_plans_page(request, principal, plan["_id"])
 
 
 # wiring ---------------------------------------------------------------------------------

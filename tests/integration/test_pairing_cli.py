@@ -10,7 +10,7 @@ import stat
 import sys
 from pathlib import Path
 
-from tests.support import LEEDS, LONDON, Person, add_advocate, api, make_pairable
+from tests.support import LEEDS, LONDON, Person, add_advocate, api, make_pairable, service_notices
 
 ADVOCACY = str(Path(sys.executable).with_name("advocacy"))
 
@@ -122,9 +122,7 @@ async def test_plan_changes_nothing_and_apply_makes_the_reviewed_changes(world, 
     assert code == 0, err
     assert "applied 1 change(s); skipped 0" in out
     assert (await server.store.children.find_one({"_id": cara.id}))["advocate"] == eve.id
-    conv = await server.store.conversations.find_one({"child": cara.id, "advocate": eve.id})
-    notice = await server.store.messages.find_one({"conversation": conv["_id"], "sender.role": "service"})
-    assert "Eve is your advocate now" in notice["text"]
+    assert "Eve is your advocate now" in (await service_notices(server, cara.id))[-1]
 
     code, out, _ = await run("pairing", "apply", str(plan_file), env=database_env(server, tmp_path))
     assert "applied 1 change(s)" in out  # already in place: nothing moves twice
