@@ -298,14 +298,19 @@ _ACTION_PERMISSION = {
 }
 
 
-@routes.get("/console/pairing", name="console_pairing")
-async def plans_page(request: web.Request) -> web.StreamResponse:
+async def _manager(request: web.Request) -> Principal:
+    """Who is asking for the plans page: staff who are not managers or admins are refused."""
     principal = await optional_principal(request)
     if principal is None:
         raise web.HTTPSeeOther("/staff/sign-in")
     if not may(principal.role, "page.pairing"):
         raise ServiceError("forbidden", "This page is for managers.")
-    return await _render_plans_page(request, principal, request.query.get("plan"))
+    return principal
+
+
+@routes.get("/console/pairing", name="console_pairing")
+async def plans_page(request: web.Request) -> web.StreamResponse:
+    return await _render_plans_page(request, await _manager(request), request.query.get("plan"))
 
 
 async def _render_plans_page(request: web.Request, principal: Principal, chosen: str | None,
@@ -319,11 +324,7 @@ async def _render_plans_page(request: web.Request, principal: Principal, chosen:
 
 @routes.post("/console/pairing")
 async def plans_page_new(request: web.Request) -> web.StreamResponse:
-    principal = await optional_principal(request)
-    if principal is None:
-        raise web.HTTPSeeOther("/staff/sign-in")
-    if not may(principal.role, "page.pairing"):
-        raise ServiceError("forbidden", "This page is for managers.")
+    principal = await _manager(request)
     form = await request.post()
     raw = (form.get("max_moves") or "").strip()
     max_moves = int(raw) if raw.isdigit() else None
