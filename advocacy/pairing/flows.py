@@ -112,6 +112,7 @@ class PairingService:
         self.policy = policy or load_policy()
         self.weights = weights or load_weights()
         self.zone = ZoneInfo(settings.timezone)
+        self.plan_lock = asyncio.Lock()  # one whole-roster plan at a time in this process
         pairings.listeners.append(self.on_change)
 
     # dates -------------------------------------------------------------------

@@ -3,7 +3,6 @@ parse, authorise (the permission table), call ``PairingService``, shape the answ
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from typing import Any, AsyncIterator
 
@@ -25,7 +24,6 @@ pairing_key = web.AppKey("pairing", PairingService)
 pairing_job_key = web.AppKey("pairing_job", LeasedJob)
 
 routes = web.RouteTableDef()
-PLAN_LOCK = asyncio.Lock()
 
 
 def by(principal: Principal) -> dict[str, str]:
@@ -172,10 +170,10 @@ def _plans_allowed(principal: Principal) -> None:
 async def _new_plan(request: web.Request, principal: Principal, max_moves: Any) -> dict[str, Any]:
     if max_moves is not None and (not isinstance(max_moves, int) or isinstance(max_moves, bool) or max_moves < 0):
         raise ServiceError("bad_request", '"max_moves" must be a whole number, 0 or more, or left out.')
-    if PLAN_LOCK.locked():
-        raise ServiceError("plan_busy")
     service = request.app[pairing_key]
-    async with PLAN_LOCK:
+    if service.plan_lock.locked():
+        raise ServiceError("plan_busy")
+    async with service.plan_lock:
         return await plans.make_plan(service.store, service.clock, service.weights, max_moves=max_moves,
                                      by=by(principal))
 

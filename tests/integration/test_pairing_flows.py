@@ -203,6 +203,8 @@ async def test_cover_starts_and_ends_on_its_dates(world):
     _, state = await api(server, amira, "GET", f"/api/children/{amira.id}/advocate")
     assert state["advocate"]["id"] == ada.id and state["cover"]["advocate"]["id"] == cat.id
     assert state["cover"]["until"] == last_day.isoformat()
+    status, body = await api(server, world.manager, "POST", "/api/children", json={"name": "Gus", "la": LEEDS})
+    assert status == 201 and body["advocate"]["id"] == cat.id  # no new children for an advocate on leave
 
     assert await cat_can_use_the_chat_at(leave["ends_at"], -60)
     assert not await cat_can_use_the_chat_at(leave["ends_at"], 60)
