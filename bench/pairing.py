@@ -260,7 +260,7 @@ async def one_new_child(instance: dict, assignments: dict, weights: dict, n_new:
                     began = time.perf_counter()
                     doc, _ = await service.create(fields, None)
                     paired = time.perf_counter()
-                    change = await service.place(doc["_id"], "entered_care", None)
+                    change = await service.pair_new_child(doc, None)
                     done = time.perf_counter()
                     pairing_times.append(done - paired)
                     total_times.append(done - began)

@@ -37,7 +37,9 @@ from advocacy.pairing.instance import load_weights
 from advocacy.pairing.intake import check_child
 from advocacy.pairing.placement import lower_bound, place_one, residual_instance
 from advocacy.pairing.policy import Policy, add_months, load_policy
-from advocacy.pairing.roster import ADVOCATE_FIELDS, advocate_record, advocate_records, children_records, regions_by_la
+from advocacy.pairing.roster import (
+    ADVOCATE_FIELDS, advocate_record, advocate_records, child_record, children_records, regions_by_la,
+)
 from advocacy.pairing.service import PairingChange, PairingRefused, Pairings
 from advocacy.pairing.solver import solve
 from advocacy.people import create_child
@@ -50,6 +52,7 @@ Teller = Callable[[str, str, str], Awaitable[Any]]
 By = dict[str, str] | None
 
 REASON_MAX = 1000
+TIER_FIELDS = {key: 1 for key in ADVOCATE_FIELDS if key not in ("regions", "conflicts")}
 RETRIES = 3
 
 # Why a child's advocate changed: the code stored with the change, and the words staff and children read.
@@ -138,21 +141,24 @@ class PairingService:
         seen: dict[str, dict[str, Any]] = {}
         specials = list({child["current"], child["prefers"]["advocate"], *child["previous"]} - {None})
 
-        async def fetch(query: dict[str, Any]) -> list[dict[str, Any]]:
+        async def fetch(query: dict[str, Any], fields: dict[str, int] = ADVOCATE_FIELDS) -> list[dict[str, Any]]:
             # The role is checked here, not in the query: with it the database scans every staff record.
-            return await self.store.staff.find(query, {**ADVOCATE_FIELDS, "role": 1}).to_list(None)
+            return await self.store.staff.find(query, {**fields, "role": 1}).to_list(None)
 
-        async def consider(*found: list[dict[str, Any]]) -> tuple[str | None, int]:
+        async def consider(*found: list[dict[str, Any]], known: dict[str, Any] | None = None) -> tuple[str | None, int]:
             for docs in found:
                 for doc in docs:
-                    if doc.get("role") == "advocate" and doc["_id"] not in away:
-                        seen.setdefault(doc["_id"], advocate_record(doc))
+                    if doc.get("role") == "advocate" and doc["_id"] not in away and doc["_id"] not in seen:
+                        seen[doc["_id"]] = {**advocate_record(doc), **(known or {})}
             return place_one(child, seen.values(), w)
 
-        away, in_region, special = await asyncio.gather(
-            self.away_now(), fetch({"available": True, "regions": child["region"]}),
-            fetch({"_id": {"$in": specials}}) if specials else _nothing())
-        best = await consider(special, in_region)
+        # The first tier asks for the child's region and no conflict with their authority, so it need not
+        # read either list back (less to read: this is most of the time a new child's pairing takes).
+        away, special, in_region = await asyncio.gather(
+            self.away_now(), fetch({"_id": {"$in": specials}}) if specials else _nothing(),
+            fetch({"available": True, "regions": child["region"], "conflicts": {"$ne": child["la"]}}, TIER_FIELDS))
+        await consider(special)
+        best = await consider(in_region, known={"regions": [child["region"]], "conflicts": []})
         if best[1] <= lower_bound(child, w, in_region=False, shares_language=True):
             return best
         if child["languages"]:
@@ -161,10 +167,13 @@ class PairingService:
                 return best
         return await consider(await fetch({"available": True}))
 
-    async def place(self, child_id: str, why: str, by: By, avoid: tuple[str, ...] = ()) -> PairingChange | None:
-        """Give this child the best advocate for them now (or none if no one may take them)."""
+    async def place(self, child_id: str, why: str, by: By, avoid: tuple[str, ...] = (),
+                    record: dict[str, Any] | None = None) -> PairingChange | None:
+        """Give this child the best advocate for them now (or none if no one may take them).
+        ``record`` is the child's solver record when the caller has it already (a child just recorded)."""
         for _ in range(RETRIES):
-            records = await children_records(self.store, [child_id])
+            records = [record] if record else await children_records(self.store, [child_id])
+            record = None  # a retry reads the child again
             if not records:
                 raise ServiceError("not_found")
             child = records[0]
@@ -237,9 +246,15 @@ class PairingService:
             raise ServiceError("child_invalid", "Some of the child's details are missing or wrong: "
                                + "; ".join(problems) + ". Nothing was changed.")
         doc, code = await self.create(fields, by)
-        change = await self.place(doc["_id"], "entered_care", by)
+        change = await self.pair_new_child(doc, by)
         return {"child": doc["_id"], "access_code": code, "advocate": await self.advocate_summary(
             change.advocate if change else None), "conversation": change.conversation if change else None}
+
+    async def pair_new_child(self, doc: dict[str, Any], by: By) -> PairingChange | None:
+        """Pair a child who has just come into care (``doc`` as ``create`` returned it)."""
+        la = await self.store.local_authorities.find_one({"_id": doc["la"]}, {"region": 1})
+        return await self.place(doc["_id"], "entered_care", by,
+                                record=child_record(doc, la.get("region") if la else None))
 
     async def create(self, fields: dict[str, Any], by: By) -> tuple[dict[str, Any], str]:
         fields = dict(fields)
