@@ -20,7 +20,7 @@ from advocacy.pairing.service import Pairings
 from advocacy.pairing.views import setup_pairing
 from advocacy.privacy.erasure import RetentionJob
 from advocacy.privacy.retention import load_retention
-from advocacy.privacy.sealing import seal_legacy_records
+from advocacy.privacy.sealing import seal_legacy_records_once
 from advocacy.privacy.views import routes as privacy_routes
 from advocacy.privacy.trail import pairing_recorder
 from advocacy.settings import Settings
@@ -129,5 +129,5 @@ async def _retention(app: web.Application) -> AsyncIterator[None]:
 
 async def _indexes(app: web.Application) -> AsyncIterator[None]:
     await app[store_key].create_indexes()
-    await seal_legacy_records(app[store_key], app[keyring_key])
+    await seal_legacy_records_once(app[store_key], app[keyring_key])
     yield

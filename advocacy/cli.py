@@ -154,6 +154,21 @@ async def export_child_command(settings: Settings, child_id: str, out: Path) -> 
     return 0
 
 
+async def left_care_command(settings: Settings, child_id: str, on: str | None) -> int:
+    from datetime import date, datetime, timezone
+
+    from advocacy.people import record_left_care
+
+    when = datetime.now(timezone.utc) if on is None else datetime.combine(
+        date.fromisoformat(on), datetime.min.time(), timezone.utc)
+    async with open_store(settings) as store:
+        if not await record_left_care(store, child_id, when):
+            print(f"There is no child {child_id!r}.", file=sys.stderr)
+            return 1
+    print(f"Recorded that {child_id} left care on {when:%d %B %Y}; their records are erased after the retention period.")
+    return 0
+
+
 async def retention_run_command(settings: Settings) -> int:
     from advocacy.privacy.erasure import RetentionJob
     from advocacy.privacy.retention import load_retention
@@ -229,6 +244,11 @@ def _parser() -> argparse.ArgumentParser:
     export_p.add_argument("--out", type=Path, default=Path("."), help="folder to write ID.json and ID.html in")
     with_data_dir(export_p)
 
+    left_p = commands.add_parser("left-care", help="record that a child left care (their retention period starts)")
+    left_p.add_argument("child_id")
+    left_p.add_argument("--on", help="the date, YYYY-MM-DD (default: today)")
+    with_data_dir(left_p)
+
     retention_p = commands.add_parser("retention", help="the retention policy (config/retention.toml)")
     retention_commands = retention_p.add_subparsers(dest="retention_command", required=True)
     with_data_dir(retention_commands.add_parser("run", help="erase now what is past retention (servers do it daily)"))
@@ -272,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(keys_status_command(settings))
         elif args.command == "export-child":
             return asyncio.run(export_child_command(settings, args.child_id, args.out))
+        elif args.command == "left-care":
+            return asyncio.run(left_care_command(settings, args.child_id, args.on))
         elif args.command == "retention" and args.retention_command == "run":
             return asyncio.run(retention_run_command(settings))
         elif args.command == "audit" and args.audit_command == "verify":

@@ -92,6 +92,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     "earlier_chat": [_index([("advocate", ASCENDING), ("share", ASCENDING)]), _index([("child", ASCENDING)])],
     # Proposed re-pairings of the whole roster, for review before they are applied.
     "pairing_plans": [_index([("created_at", DESCENDING)])],
+    # One-off changes to stored records that have finished (advocacy.privacy.sealing).
+    "migrations": [],
     # Wrong staff sign-ins in a row, per username hash (advocacy.auth.staff_sign_in).
     "sign_in_attempts": [_index([("last_attempt_at", ASCENDING)])],
 }

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import calendar
-import tomllib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from advocacy.pairing.instance import WEIGHTS_FILE
-from advocacy.settings import SettingsError
+from advocacy.settings import SettingsError, known_table, read_toml
 
 
 @dataclass(frozen=True)
@@ -31,18 +30,7 @@ _CHECKS = {
 def load_policy(path: str | Path | None = None) -> Policy:
     """The [service] table of the pairing config; SettingsError names the file and key when one is wrong."""
     file = Path(path) if path is not None else WEIGHTS_FILE
-    try:
-        with open(file, "rb") as handle:
-            table = tomllib.load(handle).get("service")
-    except FileNotFoundError:
-        raise SettingsError(f"{file}: the pairing settings file is missing") from None
-    except tomllib.TOMLDecodeError as error:
-        raise SettingsError(f"{file}: not valid TOML ({error})") from None
-    if not isinstance(table, dict):
-        raise SettingsError(f"{file}: a [service] table is needed ({', '.join(_CHECKS)})")
-    for key in table:
-        if key not in _CHECKS:
-            raise SettingsError(f"{file}: [service] {key} is not a known setting")
+    table = known_table(read_toml(file, "the pairing settings file"), "service", _CHECKS, file)
     for key, (check, expected) in _CHECKS.items():
         if key not in table:
             raise SettingsError(f"{file}: [service] {key} is missing")
