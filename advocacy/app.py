@@ -18,6 +18,7 @@ from advocacy.concerns import wiring as concerns_wiring
 from advocacy.crypto import Keyring, load_accepted_master_keys, load_master_key
 from advocacy.notifications import ConsoleNamespace, Notifier
 from advocacy.pairing.service import Pairings
+from advocacy.pairing.views import setup_pairing
 from advocacy.privacy.erasure import RetentionJob
 from advocacy.privacy.retention import load_retention
 from advocacy.privacy.sealing import seal_legacy_records_once
@@ -104,6 +105,7 @@ def init_app(
     app.cleanup_ctx.append(_indexes)
     app.cleanup_ctx.append(_retention)
     app.on_shutdown.append(_close_sockets)
+    setup_pairing(app)
     return app
 
 

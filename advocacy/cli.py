@@ -1,4 +1,4 @@
-"""The `advocacy` command: serve, create-staff, keys, audit, export-child, retention."""
+"""The `advocacy` command: serve, create-staff, keys, audit, export-child, retention, pairing, import."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from advocacy.clock import Clock
 from advocacy.concerns.demo import seed_concerns
 from advocacy.crypto import Keyring, MasterKeyError, load_accepted_master_keys, load_master_key, new_master_key
 from advocacy.embedded_db import EmbeddedDatabase, EmbeddedDatabaseError
+from advocacy.pairing import cli as pairing_cli
 from advocacy.settings import Settings, SettingsError, load
 from advocacy.store import DatabaseUnavailable, Store
 
@@ -89,6 +90,15 @@ async def create_staff_command(settings: Settings, args: argparse.Namespace) -> 
         doc = await create_staff(store, Clock(), username=args.username, password=password, name=args.name,
                                  role=args.role, manager=manager_id)
     print(f"Created {doc['role']} {doc['username']} ({doc['_id']}).")
+
+
+async def _with_store(settings: Settings, args: argparse.Namespace) -> int:
+    async with open_store(settings) as store:
+        if args.command == "import":
+            return await pairing_cli.import_command(store, settings, args)
+        if args.pairing_command == "plan":
+            return await pairing_cli.plan_command(store, settings, args)
+        return await pairing_cli.apply_command(store, settings, args)
 
 
 async def keys_rotate_command(settings: Settings) -> int:
@@ -221,6 +231,8 @@ def _parser() -> argparse.ArgumentParser:
     staff_p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     with_data_dir(staff_p)
 
+    pairing_cli.add_commands(commands, with_data_dir)
+
     keys_p = commands.add_parser("keys", help="master keys for encryption at rest")
     keys_commands = keys_p.add_subparsers(dest="keys_command", required=True)
     keys_commands.add_parser("new", help="print a new master key (base64) for ADVOCACY_MASTER_KEY or a key file")
@@ -272,6 +284,10 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(create_staff_command(settings, args))
         elif args.command == "keys" and args.keys_command == "new":
             print(new_master_key())
+        elif args.command == "pairing" and args.pairing_command == "solve":
+            return pairing_cli.solve_command(args)
+        elif args.command in ("pairing", "import"):
+            return asyncio.run(_with_store(settings, args))
         elif args.command == "keys" and args.keys_command == "rotate":
             return asyncio.run(keys_rotate_command(settings))
         elif args.command == "keys" and args.keys_command == "status":
