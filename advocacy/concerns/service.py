@@ -26,7 +26,7 @@ from functools import lru_cache
 from typing import Any, Awaitable, Callable, Iterable, Mapping
 
 from advocacy import audit, calendar
-from advocacy.auth.permissions import ANY, OWN, PAIRED, TEAM, scope_for
+from advocacy.auth.permissions import ANY, COVERED, OWN, PAIRED, TEAM, Role, scope_for
 from advocacy.auth.service import AuthService, Principal, new_id
 from advocacy.chat.text import is_blank, tidy_text
 from advocacy.clock import Clock
@@ -38,6 +38,7 @@ from advocacy.concerns.words import WHO, child_view
 from advocacy.crypto import Keyring
 from advocacy.errors import ServiceError
 from advocacy.notifications import Notifier
+from advocacy.pairing.access import covering
 from advocacy.people import child_names
 from advocacy.settings import Settings
 from advocacy.store import DESCENDING, ObjectId, Store
@@ -266,7 +267,10 @@ class ConcernService:
         if scope == OWN:
             return [principal.user_id]
         if scope == PAIRED:
-            return [c["_id"] async for c in self.store.children.find({"advocate": principal.user_id}, {"_id": 1})]
+            mine = [c["_id"] async for c in self.store.children.find({"advocate": principal.user_id}, {"_id": 1})]
+            if scope_for(Role.COVER_ADVOCATE, action) == COVERED:  # and the children they cover for now
+                mine += [c["child"] for c in await covering(self.store, principal.user_id, self.clock.now())]
+            return list(dict.fromkeys(mine))
         if scope == TEAM:
             team = [a["_id"] async for a in self.store.staff.find({"manager": principal.user_id}, {"_id": 1})]
             return [c["_id"] async for c in self.store.children.find({"advocate": {"$in": team}}, {"_id": 1})]
@@ -302,7 +306,7 @@ class ConcernService:
         triaged = None
         if is_child:
             if self.notifier is not None:
-                await self.notifier.tell([child.get("advocate")], "concern.raised", child=child["_id"],
+                await self.notifier.tell(await self.advocates_of(doc), "concern.raised", child=child["_id"],
                                          urgent=severity == "urgent", concern=doc["_id"])
             for listener in self.after_child_raised:
                 triaged = await listener(doc, principal, f"{child_words}\n{child_wants}") or triaged
@@ -732,6 +736,16 @@ class ConcernService:
         })
 
     # pairing ---------------------------------------------------------------
+
+    async def advocates_of(self, doc: Mapping[str, Any]) -> list[str]:
+        """Who answers for a concern's child now: their advocate and whoever covers their leave."""
+        advocate = doc.get("advocate")
+        if not advocate:
+            return []
+        now = self.clock.now()
+        covers = self.store.covers.find({"child": doc["child"], "advocate": advocate, "starts_at": {"$lte": now},
+                                         "ends_at": {"$gt": now}}, {"cover": 1})
+        return [advocate, *[c["cover"] async for c in covers]]
 
     async def advocate_changed(self, change: Any) -> None:
         """A pairing listener: a child's concerns follow them to their new advocate."""

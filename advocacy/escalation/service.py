@@ -155,19 +155,20 @@ class Ladder:
         mark = doc["oversight"] if step is Step.OVERSIGHT else doc["ladder"][step.value]
         urgent = doc["severity"] == "urgent"
         advocate = doc.get("advocate")
+        advocates = await self.concerns.advocates_of(doc)  # and whoever covers their leave
         ids = {"concern": doc["_id"]}
         if step is Step.REMINDER:
-            await self.notifier.tell([advocate], "concern.due_soon", child=doc["child"], urgent=urgent, **ids)
+            await self.notifier.tell(advocates, "concern.due_soon", child=doc["child"], urgent=urgent, **ids)
         elif step is Step.MANAGER:
             managers = await self.managers_for(advocate)
-            await self.notifier.tell([*managers, advocate], "concern.escalated", child=doc["child"], urgent=urgent,
+            await self.notifier.tell([*managers, *advocates], "concern.escalated", child=doc["child"], urgent=urgent,
                                      level="manager", **ids)
         else:
             by = mark["by"] if mark.get("hand") else None
             await self.oversight.open_item(doc, mark["item"], source="hand" if by else "sweeper",
                                            level=mark.get("level", doc["severity"]), by=by, reason=reason)
             managers = await self.managers_for(advocate)
-            await self.notifier.tell([advocate, *managers], "concern.escalated", child=doc["child"], urgent=urgent,
+            await self.notifier.tell([*advocates, *managers], "concern.escalated", child=doc["child"], urgent=urgent,
                                      level="oversight", item=mark["item"], **ids)
         if step is not Step.REMINDER and doc["status"] != "draft" and not mark.get("quiet") and self.tell_child:
             category = self.concerns.categories.get(doc["category"])

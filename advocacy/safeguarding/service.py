@@ -148,10 +148,11 @@ class Safeguarding:
     async def _alert(self, child: Mapping[str, Any], concern: Mapping[str, Any], message_id: str | None,
                      help_key: str | None) -> None:
         advocate = child.get("advocate")
+        advocates = await self.concerns.advocates_of(concern)  # and whoever covers their leave
         duty = await self.ladder.duty_managers(advocate)
         ids = {"concern": concern["_id"], **({"message": message_id} if message_id else {})}
-        await self.notifier.tell([advocate, *duty], "safeguarding.flagged", child=child["_id"], urgent=True, **ids)
-        if help_key and self.tell_child is not None and not (advocate and self.is_online(advocate)):
+        await self.notifier.tell([*advocates, *duty], "safeguarding.flagged", child=child["_id"], urgent=True, **ids)
+        if help_key and self.tell_child is not None and not any(self.is_online(a) for a in advocates):
             await self.tell_child(child["_id"], SAFEGUARDING_HELP, help_key)
 
     # a worry a child raised themselves ---------------------------------------------

@@ -7,8 +7,9 @@ import asyncio
 from datetime import timedelta
 
 from advocacy.concerns.words import SAFEGUARDING_HELP
+from advocacy.people import create_staff
 from tests.integration.concerns_support import apis, ladder_key, safeguarding_key, sweeper_key  # noqa: F401
-from tests.support import connect
+from tests.support import PASSWORD, Person, connect
 
 RISKY = "he hit me again last night and i am scared to go home"
 
@@ -236,3 +237,32 @@ async def test_disclosures_are_recorded_checked_audited_and_never_changed(world,
             assert resp.status in (404, 405)
     assert (await (await apis(server, world.advocates[1])).get(f"/api/children/{amira.id}/disclosures"))[0] == 404
     assert (await (await apis(server, amira)).get(f"/api/children/{amira.id}/disclosures"))[0] == 403
+
+
+async def test_the_advocate_covering_a_leave_is_alerted_and_decides(world, apis):
+    """An advocate on leave is not online: whoever covers them is told and can act; the child still gets help
+    at once unless one of them is online."""
+    server, amira, ada = world.server, world.children[0], world.advocates[0]
+    doc = await create_staff(server.store, server.clock, username="cal.cover", password=PASSWORD, name="Cal Cover",
+                             role="advocate", manager=world.manager.id)
+    cal = Person(doc["_id"], "Cal Cover", "advocate", username="cal.cover", password=PASSWORD)
+    now = server.clock.now()
+    await server.store.covers.insert_one({
+        "_id": "cover-cal", "leave": "leave-ada", "child": amira.id, "advocate": ada.id, "cover": cal.id,
+        "starts_at": now - timedelta(days=1), "ends_at": now + timedelta(days=3),
+        "last_day": (now + timedelta(days=2)).date().isoformat(), "told_start": True, "told_end": False})
+    cal_console = await connect(server, cal, "/console")
+    child_chat = await connect(server, amira)
+    await child_chat.send(world.conversation_of(amira), RISKY)
+    alert = await cal_console.next("notification")
+    assert (alert["kind"], alert["child"]) == ("safeguarding.flagged", amira.id)
+    assert (await child_chat.next("message"))["text"] == SAFEGUARDING_HELP  # nobody who answers for her is online
+
+    cover = await apis(server, cal)
+    [listed] = (await cover.get("/api/concerns"))[1]["concerns"]
+    assert listed["status"] == "draft" and listed["child"] == amira.id
+    status, body = await cover.post(f"/api/concerns/{listed['id']}/confirm", {})
+    assert (status, body["concern"]["status"]) == (200, "open")
+    # Another advocate, covering no one, cannot.
+    other = await apis(server, world.advocates[1])
+    assert (await other.get(f"/api/concerns/{listed['id']}"))[0] == 404
