@@ -18,8 +18,8 @@ changing the labelled set:
 The threshold is set just above the highest score of any safe labelled
 message, so the labelled set has no false alarm. On messages it was not
 trained on (5-fold cross-validation, `make bench`) the model alone catches
-about three risky messages in four, with a false alarm on about one safe
-message in fourteen (the safe set is mostly look-alikes and complaints, the
+about seven risky messages in ten, with a false alarm on about one safe
+message in eighteen (the safe set is mostly look-alikes and complaints, the
 hardest kind); with the rules, fresh batch D went from 43% to 89% caught.
 It reads chat messages only: a worry a child raises is urgent only if a rule
 fires (safeguarding/service.py).
