@@ -13,7 +13,8 @@ messages are read, so the database holds no readable words or names.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from datetime import datetime
+from typing import Any, Awaitable, Callable
 
 from advocacy import audit
 from advocacy.auth.permissions import OWN, PAIRED, scope_for
@@ -53,6 +54,9 @@ class ChatService:
         self.store = store
         self.settings = settings
         self.clock = clock
+        # Called with (child id, waiting since, answered at) when a staff message ends a child's
+        # wait for a reply (the figures' median time to a reply).
+        self.reply_listeners: list[Callable[[str, datetime, datetime], Awaitable[None]]] = []
 
     @property
     def keyring(self) -> Keyring:
@@ -202,8 +206,21 @@ class ChatService:
                 {"_id": conv["_id"], "waiting_since": None}, {"$set": {"waiting_since": doc["sent_at"]}}
             )
         else:
-            await self.store.conversations.update_one({"_id": conv["_id"]}, {"$set": {"waiting_since": None}})
+            await self._answered(conv, doc["sent_at"])
         return await self._public_one(doc, conv["child"], **{principal.user_id: principal.name}), True
+
+    async def _answered(self, conv: dict[str, Any], at: datetime) -> None:
+        """A staff message: the child is no longer waiting; the wait it ended is counted once."""
+        waited = conv.get("waiting_since")
+        if waited is not None:
+            ended = await self.store.conversations.update_one(
+                {"_id": conv["_id"], "waiting_since": waited}, {"$set": {"waiting_since": None}})
+            if ended.modified_count == 1:
+                for listener in self.reply_listeners:
+                    await listener(conv["child"], waited, at)
+                return
+        # No wait, or it changed meanwhile (another reply counted it, or a new one began): none now.
+        await self.store.conversations.update_one({"_id": conv["_id"]}, {"$set": {"waiting_since": None}})
 
     async def _resent(self, doc: dict[str, Any], principal: Principal) -> dict[str, Any]:
         conv = await self.store.conversations.find_one({"_id": doc["conversation"]}, {"child": 1})
