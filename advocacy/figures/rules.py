@@ -229,10 +229,11 @@ class Suppression:
     ``count(key, value)`` adds a count; ``displayed=False`` marks one the pages never
     print but a reader can work out (e.g. children without an advocate = known - paired):
     it is protected when small, but never chosen to be hidden, since hiding it hides nothing.
-    ``relate(total, parts)`` says total = sum of parts. ``solve()`` then hides counts until,
-    in every relation, nothing shown pins a "fewer than 5" count down to fewer than its
-    five possible values (0 to 4), nor a hidden count down to fewer than five values.
-    Relations are checked one at a time (see docs/figures.md for what that does and does not cover).
+    ``relate(total, parts)`` says total = sum of parts. ``solve()`` then hides counts until
+    no "fewer than 5" count can be narrowed below its five possible values (0 to 4) by
+    someone who knows every shown count and every relation, that a "fewer than 5" is 0 to 4
+    and a hidden one 5 or more, and works the relations together (bounds propagation;
+    see docs/figures.md for what that covers).
     """
 
     def __init__(self, small: int = SMALL) -> None:
@@ -258,59 +259,40 @@ class Suppression:
         self.relations.append((total, parts))
 
     def _bounds(self, key: Key) -> tuple[float, float]:
-        return _FEWER_RANGE if self.state[key] == FEWER else (self.small, _UNBOUNDED)
+        state = self.state[key]
+        if state == SHOWN:
+            return self.value[key], self.value[key]
+        return _FEWER_RANGE if state == FEWER else (self.small, _UNBOUNDED)
+
+    # one relation at a time: a quick first pass ---------------------------------------
+
+    def _narrows(self, relation: tuple[Key, tuple[Key, ...]], bounds: Mapping[Key, tuple[float, float]] | None = None
+                 ) -> dict[Key, tuple[float, float]]:
+        """What ``relation`` says of each unknown cell in it, given the others' bounds."""
+        get = (lambda k: bounds[k]) if bounds is not None else self._bounds
+        total, parts = relation
+        low_t, high_t = get(total)
+        lows = [get(p)[0] for p in parts]
+        highs = [get(p)[1] for p in parts]
+        low_sum = sum(lows)
+        infinite = sum(1 for h in highs if h == _UNBOUNDED)
+        finite_high = sum(h for h in highs if h != _UNBOUNDED)
+        said: dict[Key, tuple[float, float]] = {}
+        if self.state[total] != SHOWN:
+            said[total] = (low_sum, _UNBOUNDED if infinite else finite_high)
+        for part, low_p, high_p in zip(parts, lows, highs):
+            if self.state[part] == SHOWN:
+                continue
+            others_infinite = infinite - (high_p == _UNBOUNDED)
+            others_high = _UNBOUNDED if others_infinite else finite_high - (0 if high_p == _UNBOUNDED else high_p)
+            said[part] = (low_t - others_high, high_t - (low_sum - low_p))
+        return said
 
     def _unsafe(self, relation: tuple[Key, tuple[Key, ...]]) -> bool:
-        """True if what ``relation`` shows narrows one of its suppressed counts down."""
-        total, parts = relation
-        hidden = [p for p in parts if self.state[p] != SHOWN]
-        total_known = self.state[total] == SHOWN
-        if total_known and not hidden:
-            return False
-        shown_sum = sum(self.value[p] for p in parts if self.state[p] == SHOWN)
-        low_total, high_total = (self.value[total],) * 2 if total_known else self._bounds(total)
-        low_sum = sum(self._bounds(p)[0] for p in hidden)
-        finite_high = sum(self._bounds(p)[1] for p in hidden if self.state[p] == FEWER)
-        unbounded = sum(1 for p in hidden if self.state[p] != FEWER)
-        high_sum = _UNBOUNDED if unbounded else finite_high
-        ranges = []
-        for part in hidden:  # part = total - shown - the other hidden parts
-            low_p, high_p = self._bounds(part)
-            others_unbounded = unbounded - (high_p == _UNBOUNDED)
-            others_high = _UNBOUNDED if others_unbounded else finite_high - (0 if high_p == _UNBOUNDED else high_p)
-            ranges.append((part, low_total - shown_sum - others_high, high_total - shown_sum - (low_sum - low_p)))
-        if not total_known:  # total = shown + the hidden parts
-            ranges.append((total, shown_sum + low_sum, shown_sum + high_sum))
-        for key, low, high in ranges:
-            own_low, own_high = self._bounds(key)
-            low, high = max(low, own_low), min(high, own_high)
-            if self.state[key] == FEWER:
-                if low > own_low or high < own_high:
-                    return True
-            elif high - low < self.small - 1:
+        for key, (low, high) in self._narrows(relation).items():
+            if self.state[key] == FEWER and (low > 0 or high < self.small - 1):
                 return True
         return False
-
-    def solve(self) -> dict[Key, str]:
-        """Hide counts until every relation is safe; returns each key's state."""
-        member: dict[Key, list[int]] = {}
-        for index, (total, parts) in enumerate(self.relations):
-            for key in (total, *parts):
-                member.setdefault(key, []).append(index)
-        pending = [i for i, (t, ps) in enumerate(self.relations)
-                   if self.state[t] != SHOWN or any(self.state[p] != SHOWN for p in ps)]
-        waiting = set(pending)
-        while pending:
-            index = pending.pop()
-            waiting.discard(index)
-            relation = self.relations[index]
-            changed = self._make_safe(relation)
-            for key in changed:
-                for other in member.get(key, ()):
-                    if other not in waiting:
-                        waiting.add(other)
-                        pending.append(other)
-        return dict(self.state)
 
     def _make_safe(self, relation: tuple[Key, tuple[Key, ...]]) -> list[Key]:
         changed: list[Key] = []
@@ -318,7 +300,7 @@ class Suppression:
             total, parts = relation
             candidates = [k for k in (*parts, total) if self.state[k] == SHOWN and self.displayed[k]]
             if not candidates:
-                break  # nothing left to hide here (cannot happen with a shown total)
+                break  # nothing here to hide; the joint check below looks further
             chosen = None
             for key in sorted(candidates, key=lambda k: self.value[k]):
                 self.state[key] = HIDDEN
@@ -332,3 +314,87 @@ class Suppression:
             self.state[chosen] = HIDDEN
             changed.append(chosen)
         return changed
+
+    # all relations together ----------------------------------------------------------
+
+    def _members(self) -> dict[Key, list[int]]:
+        member: dict[Key, list[int]] = {}
+        for index, (total, parts) in enumerate(self.relations):
+            for key in (total, *parts):
+                member.setdefault(key, []).append(index)
+        return member
+
+    def audit(self, member: Mapping[Key, list[int]] | None = None) -> list[Key]:
+        """The "fewer than 5" counts that the shown counts and all relations together narrow down
+        (by propagating each unknown's possible range through the relations until nothing changes)."""
+        member = member if member is not None else self._members()
+        bounds = {k: self._bounds(k) for k, state in self.state.items() if state != NONE}
+        pending = [i for i, (t, ps) in enumerate(self.relations)
+                   if self.state[t] != SHOWN or any(self.state[p] != SHOWN for p in ps)]
+        waiting = set(pending)
+        while pending:
+            index = pending.pop()
+            waiting.discard(index)
+            for key, (low, high) in self._narrows(self.relations[index], bounds).items():
+                old_low, old_high = bounds[key]
+                new = (max(old_low, low), min(old_high, high))
+                if new != (old_low, old_high):
+                    bounds[key] = new
+                    for other in member.get(key, ()):
+                        if other not in waiting:
+                            waiting.add(other)
+                            pending.append(other)
+        return [k for k, state in self.state.items()
+                if state == FEWER and (bounds[k][0] > 0 or bounds[k][1] < self.small - 1)]
+
+    def _nearest_shown(self, key: Key, member: Mapping[Key, list[int]]) -> Key | None:
+        """The smallest shown count in the relations nearest ``key`` (through unknown counts)."""
+        seen_cells, seen_relations, layer = {key}, set(), [key]
+        while layer:
+            candidates, following = [], []
+            for cell in layer:
+                for index in member.get(cell, ()):
+                    if index in seen_relations:
+                        continue
+                    seen_relations.add(index)
+                    total, parts = self.relations[index]
+                    for other in (total, *parts):
+                        if other in seen_cells:
+                            continue
+                        seen_cells.add(other)
+                        if self.state[other] == SHOWN:
+                            if self.displayed[other]:
+                                candidates.append(other)
+                        else:
+                            following.append(other)
+            if candidates:
+                return min(candidates, key=lambda k: (self.value[k], str(k)))
+            layer = following
+        return None
+
+    def solve(self) -> dict[Key, str]:
+        """Hide counts until no "fewer than 5" can be narrowed down; returns each key's state."""
+        member = self._members()
+        pending = [i for i, (t, ps) in enumerate(self.relations)
+                   if self.state[t] != SHOWN or any(self.state[p] != SHOWN for p in ps)]
+        waiting = set(pending)
+        while pending:  # first, each relation on its own
+            index = pending.pop()
+            waiting.discard(index)
+            for key in self._make_safe(self.relations[index]):
+                for other in member.get(key, ()):
+                    if other not in waiting:
+                        waiting.add(other)
+                        pending.append(other)
+        while True:  # then all of them together, hiding the nearest small count until nothing narrows
+            narrowed = self.audit(member)
+            if not narrowed:
+                return dict(self.state)
+            hidden_any = False
+            for key in narrowed:
+                chosen = self._nearest_shown(key, member)
+                if chosen is not None and self.state[chosen] == SHOWN:
+                    self.state[chosen] = HIDDEN
+                    hidden_any = True
+            if not hidden_any:
+                return dict(self.state)  # nothing left that could be hidden

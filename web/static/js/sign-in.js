@@ -61,7 +61,9 @@
       try { answer = await response.json(); } catch (e) { answer = null; }
       if (response.ok && answer && answer.ok) {
         // 202: the password was right and an authenticator app is to be set up first.
-        window.location.replace(answer.enrolment_needed ? answer.next : form.dataset.next);
+        // Reviewers work the oversight queue; everyone else starts at the console.
+        const home = answer.role === 'reviewer' && form.dataset.nextReviewer ? form.dataset.nextReviewer : form.dataset.next;
+        window.location.replace(answer.enrolment_needed ? answer.next : home);
         return;
       }
       const message = answer && answer.error && answer.error.message;
