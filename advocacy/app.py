@@ -11,11 +11,13 @@ from aiohttp import web
 
 from advocacy.auth.service import AuthService
 from advocacy.chat.events import ChatNamespace
+from advocacy.chat.presence import Presence
 from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
 from advocacy.crypto import Keyring, load_master_key
 from advocacy.notifications import ConsoleNamespace, Notifier
 from advocacy.pairing.service import Pairings
+from advocacy.scale import RedisPresence, SessionsEnded, client_manager, redis_client
 from advocacy.settings import Settings
 from advocacy.store import Store
 from advocacy.views import WEB_DIR, routes
@@ -69,6 +71,11 @@ def init_app(
     app.router.add_routes(routes)
     app.router.add_static("/static", WEB_DIR / "static", append_version=False)
 
+    # Several processes share rooms through Redis and take WebSocket only, so a
+    # client needs no sticky session: any process can serve its next connection.
+    scaled = bool(settings.redis_url)
+    redis = redis_client(settings) if scaled else None
+    presence = RedisPresence(redis, settings) if redis is not None else Presence()
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
         cors_allowed_origins=_origin_checker(settings),
@@ -76,8 +83,10 @@ def init_app(
         max_http_buffer_size=MAX_PACKET_BYTES,
         ping_interval=20,
         ping_timeout=20,
+        client_manager=client_manager(settings) if scaled else None,
+        transports=["websocket"] if scaled else None,
     )
-    namespace = ChatNamespace(auth, chat, settings, clock)
+    namespace = ChatNamespace(auth, chat, settings, clock, presence)
     sio.register_namespace(namespace)
     notifier = Notifier(store, clock)
     sio.register_namespace(ConsoleNamespace(auth, notifier, clock))
@@ -87,6 +96,8 @@ def init_app(
     app[sio_key] = sio
     app[chat_ns_key] = namespace
     app.cleanup_ctx.append(_indexes)
+    if redis is not None:
+        app.cleanup_ctx.append(_scaled_out(redis, presence, auth, settings))
     app.on_shutdown.append(_close_sockets)
     return app
 
@@ -102,6 +113,20 @@ async def _close_sockets(app: web.Application) -> None:
     for socket in list(sio.eio.sockets.values()):
         await socket.close(wait=False, reason=sio.eio.reason.SERVER_DISCONNECT)
     await sio.shutdown()
+
+
+def _scaled_out(redis, presence: RedisPresence, auth: AuthService, settings: Settings):
+    async def lifetime(app: web.Application) -> AsyncIterator[None]:
+        sessions_ended = SessionsEnded(settings, auth.on_session_ended)
+        auth.on_session_ended[:] = [sessions_ended.publish]
+        await presence.start()
+        await sessions_ended.start()
+        yield
+        await sessions_ended.stop()
+        await presence.stop()
+        await redis.aclose()
+
+    return lifetime
 
 
 async def _indexes(app: web.Application) -> AsyncIterator[None]:

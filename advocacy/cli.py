@@ -33,7 +33,10 @@ async def open_store(settings: Settings) -> AsyncIterator[Store]:
         embedded = await EmbeddedDatabase.start(Path(settings.data_dir))
         uri = embedded.uri
     try:
-        store = await Store.connect(uri, settings.database_name, settings.database_timeout_seconds)
+        store = await Store.connect(
+            uri, settings.database_name, settings.database_timeout_seconds,
+            settings.database_operation_timeout_seconds,
+        )
         try:
             await store.create_indexes()
             yield store
@@ -44,7 +47,7 @@ async def open_store(settings: Settings) -> AsyncIterator[Store]:
             await embedded.stop()
 
 
-async def serve(settings: Settings, with_demo: bool) -> None:
+async def serve(settings: Settings, with_demo: bool, reuse_port: bool = False) -> None:
     from advocacy.app import init_app
 
     async with open_store(settings) as store:
@@ -54,7 +57,7 @@ async def serve(settings: Settings, with_demo: bool) -> None:
         # Clients are sent a close packet at shutdown; give them a few seconds, not a minute.
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=5)
         await runner.setup()
-        site = web.TCPSite(runner, settings.host, settings.port)
+        site = web.TCPSite(runner, settings.host, settings.port, reuse_port=reuse_port or None)
         await site.start()
         if with_demo:
             creds = await demo.seed(store, clock, Path(settings.data_dir), settings.base_url)
@@ -98,6 +101,10 @@ def _parser() -> argparse.ArgumentParser:
     serve_p.add_argument("--port", type=int, help="port to listen on (default 8080)")
     with_data_dir(serve_p)
     serve_p.add_argument("--demo", action="store_true", help="seed demo data and print the demo sign-ins")
+    serve_p.add_argument("--workers", type=int, help="how many server processes (default 1; more need ADVOCACY_REDIS_URL)")
+    serve_p.add_argument("--reuse-port", action="store_true",
+                         help="with --workers, every process listens on the one --port (SO_REUSEPORT) "
+                              "instead of consecutive ports")
 
     staff_p = commands.add_parser("create-staff", help="create a staff account")
     staff_p.add_argument("--username", required=True)
@@ -119,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         "host": getattr(args, "host", None),
         "port": getattr(args, "port", None),
         "data_dir": getattr(args, "data_dir", None),
+        "workers": getattr(args, "workers", None),
     }
     try:
         settings = load(overrides=overrides)
@@ -127,8 +135,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        if args.command == "serve":
-            asyncio.run(serve(settings, args.demo))
+        if args.command == "serve" and settings.workers > 1:
+            from advocacy.workers import supervise
+
+            asyncio.run(supervise(settings, settings.workers, args.demo, args.reuse_port))
+        elif args.command == "serve":
+            asyncio.run(serve(settings, args.demo, args.reuse_port))
         elif args.command == "create-staff":
             asyncio.run(create_staff_command(settings, args))
         elif args.command == "keys" and args.keys_command == "new":

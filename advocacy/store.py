@@ -7,6 +7,7 @@ from motor to PyMongo's async client is a change to this file alone.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,10 +87,21 @@ class Store:
     _collections: dict[str, AsyncIOMotorCollection] = field(default_factory=dict)
 
     @classmethod
-    async def connect(cls, uri: str, database_name: str, timeout_seconds: float = 15) -> "Store":
+    async def connect(
+        cls, uri: str, database_name: str, timeout_seconds: float = 15, operation_timeout_seconds: float | None = None
+    ) -> "Store":
+        """Connect, waiting up to ``timeout_seconds`` for the database to answer.
+
+        Afterwards each operation waits at most ``operation_timeout_seconds`` for a
+        server (twice that in all), so while the database is down a request fails
+        fast with an error the person can act on instead of hanging.
+        """
+        operation = operation_timeout_seconds or timeout_seconds
         client = AsyncIOMotorClient(
             uri,
-            serverSelectionTimeoutMS=int(timeout_seconds * 1000),
+            serverSelectionTimeoutMS=int(operation * 1000),
+            connectTimeoutMS=int(operation * 1000),
+            timeoutMS=int(operation * 2000),
             tz_aware=True,
             uuidRepresentation="standard",
             # An acknowledged write is on disk (journal) and, on a replica set, on a
@@ -97,11 +109,18 @@ class Store:
             w="majority",
             journal=True,
         )
-        try:
-            await client.admin.command("ping")
-        except PyMongoError as exc:
-            client.close()
-            raise DatabaseUnavailable(f"could not reach the database: {exc.__class__.__name__}") from exc
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_seconds
+        while True:
+            try:
+                await client.admin.command("ping")
+                break
+            except PyMongoError as exc:
+                if loop.time() + 0.2 < deadline:
+                    await asyncio.sleep(0.2)
+                    continue
+                client.close()
+                raise DatabaseUnavailable(f"could not reach the database: {exc.__class__.__name__}") from exc
         return cls(client=client, db=client[database_name])
 
     def __getattr__(self, name: str) -> AsyncIOMotorCollection:

@@ -1,0 +1,131 @@
+"""Two server processes behaving as one: a real redis-server and `advocacy serve --workers 2`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+
+import aiohttp
+import pytest
+
+from bots.sdk import ChatParticipant
+from tests.integration.processes import ADVOCACY, sign_in, start_redis, start_workers, stop_process, wait_until_serving
+
+
+@pytest.fixture
+async def redis(tmp_path):
+    server = await start_redis(tmp_path)
+    yield server
+    await stop_process(server.process)
+
+
+@pytest.fixture
+async def two_workers(tmp_path, redis):
+    supervisor = await start_workers(tmp_path / "data", 2, {"ADVOCACY_REDIS_URL": redis.url,
+                                                             "ADVOCACY_BOTS_ENABLED": "false"}, "--demo")
+    yield supervisor, json.loads((tmp_path / "data" / "demo-credentials.json").read_text())
+    await supervisor.stop()
+
+
+async def eventually(check, timeout: float = 20) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not check():
+        if loop.time() > deadline:
+            raise AssertionError("not reached in time")
+        await asyncio.sleep(0.05)
+
+
+async def test_several_workers_need_redis(tmp_path):
+    process = await asyncio.create_subprocess_exec(
+        ADVOCACY, "serve", "--workers", "2", "--data-dir", str(tmp_path), stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, env={"PATH": "/usr/bin:/bin"},
+    )
+    _, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 1 and "ADVOCACY_REDIS_URL" in err.decode()
+
+
+async def test_a_child_and_their_advocate_on_different_processes_chat_and_survive_one_stopping(two_workers):
+    supervisor, creds = two_workers
+    one, two = supervisor.url(1), supervisor.url(2)
+    child = creds["children"][0]
+    advocate = next(a for a in creds["advocates"] if a["username"] == child["advocate"])
+    child_token = await sign_in(one, "/api/session/child", {"access_code": child["access_code"], "pin": child["pin"]})
+    advocate_token = await sign_in(two, "/api/session/staff",
+                                   {"username": advocate["username"], "password": advocate["password"]})
+
+    child_screen, advocate_screen = [], []
+    kid = ChatParticipant.open([one, two], child_token, on_message=child_screen.append)
+    adult = ChatParticipant.open([two, one], advocate_token, on_message=advocate_screen.append)
+    await adult.start()
+    await kid.start()
+    assert (kid.client.url, adult.client.url) == (one, two)
+    async with aiohttp.ClientSession() as http:  # WebSocket only: no sticky sessions needed
+        async with http.get(f"{one}/socket.io/?EIO=4&transport=polling") as resp:
+            assert resp.status == 400
+    [conv] = kid.conversations
+    # Online is true across processes: the advocate is connected to the other one.
+    assert conv["advocate_online"] is True
+
+    sent_by_child = [await kid.send(conv["id"], f"hello {i}") for i in range(3)]
+    sent_by_advocate = [await adult.send(conv["id"], f"hi back {i}") for i in range(3)]
+    assert all(a["ok"] for a in sent_by_child + sent_by_advocate)
+    await eventually(lambda: len([m for m in advocate_screen if m["sender"]["role"] == "child"]) >= 3)
+    await eventually(lambda: len([m for m in child_screen if m["sender"]["role"] == "advocate"]) >= 3)
+
+    # Stop the child's process: the child moves to the other one while the advocate keeps writing.
+    old_pid = supervisor.pid(1)
+    writing = asyncio.create_task(_write(adult, conv["id"], 20))
+    await asyncio.sleep(0.2)
+    await stop_process_by_pid(old_pid)
+    acks = await writing
+    assert all(a["ok"] for a in acks), [a for a in acks if not a["ok"]]
+    await eventually(lambda: kid.client.connections >= 2 and kid.client.url == two)
+
+    expected = [a["message"]["id"] for a in sent_by_advocate + acks]
+    await eventually(lambda: set(expected) <= {m["id"] for m in child_screen})
+    shown = [m["id"] for m in child_screen if m["sender"]["role"] == "advocate"]
+    assert sorted(shown) == sorted(expected) and len(shown) == len(set(shown)), "a gap or a duplicate on screen"
+    assert [m["id"] for m in kid.messages(conv["id"])] == sorted(
+        [a["message"]["id"] for a in sent_by_child] + expected)
+
+    # The supervisor starts the stopped worker again.
+    await supervisor.wait_for(lambda: supervisor.pid(1) != old_pid)
+
+    # Signing the child out on one process closes their sockets on every process.
+    await wait_until_serving(one)
+    phone = ChatParticipant.open([one], child_token)
+    await phone.start()
+    told = []
+    for participant in (kid, phone):
+        participant.client.on("signed_out", told.append, "/chat")
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{two}/api/children/{child['id']}/sessions/revoke",
+                             headers={"Authorization": f"Bearer {advocate_token}"}) as resp:
+            assert resp.status == 200, await resp.text()
+    await eventually(lambda: len(told) == 2)
+    await eventually(lambda: phone.client.refused is not None and kid.client.refused is not None)
+    assert {phone.client.refused.code, kid.client.refused.code} <= {"session_expired", "unauthorised"}
+    for participant in (kid, adult, phone):
+        await participant.stop()
+
+
+async def _write(participant: ChatParticipant, conversation: str, count: int) -> list[dict]:
+    acks = []
+    for i in range(count):
+        acks.append(await participant.send(conversation, f"while moving {i}"))
+        await asyncio.sleep(0.05)
+    return acks
+
+
+async def stop_process_by_pid(pid: int) -> None:
+    import os
+
+    os.kill(pid, signal.SIGTERM)
+    for _ in range(400):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        await asyncio.sleep(0.05)
