@@ -10,6 +10,8 @@ import socketio
 from aiohttp import web
 
 from advocacy.auth.service import AuthService
+from advocacy.botapi.events import BotsNamespace
+from advocacy.botapi.service import BotService
 from advocacy.chat.events import ChatNamespace
 from advocacy.chat.presence import Presence
 from advocacy.chat.service import ChatService
@@ -92,6 +94,10 @@ def init_app(
     sio.register_namespace(ConsoleNamespace(auth, notifier, clock))
     app[notifier_key] = notifier
     app[pairings_key] = Pairings(store, clock)
+    bots = BotsNamespace(auth, BotService(store, settings, clock, namespace, notifier), clock)
+    sio.register_namespace(bots)
+    namespace.watchers.append(bots.chat_happened)
+    app[pairings_key].listeners.append(bots.paired)
     sio.attach(app)
     app[sio_key] = sio
     app[chat_ns_key] = namespace

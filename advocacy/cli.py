@@ -59,6 +59,13 @@ async def serve(settings: Settings, with_demo: bool, reuse_port: bool = False) -
         await runner.setup()
         site = web.TCPSite(runner, settings.host, settings.port, reuse_port=reuse_port or None)
         await site.start()
+        service_bots = None
+        if settings.bots_enabled:
+            from advocacy.app import auth_key
+            from advocacy.botapi.runner import ServiceBots, loopback_url
+
+            service_bots = ServiceBots(store, app[auth_key], clock, loopback_url(settings, settings.port))
+            service_bots.start()
         if with_demo:
             creds = await demo.seed(store, clock, Path(settings.data_dir), settings.base_url)
             print(demo.describe(creds), flush=True)
@@ -70,6 +77,8 @@ async def serve(settings: Settings, with_demo: bool, reuse_port: bool = False) -
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
         print("Stopping…", flush=True)
+        if service_bots is not None:
+            await service_bots.stop()
         await runner.cleanup()
 
 
@@ -87,6 +96,38 @@ async def create_staff_command(settings: Settings, args: argparse.Namespace) -> 
         doc = await create_staff(store, Clock(), username=args.username, password=password, name=args.name,
                                  role=args.role, manager=manager_id)
     print(f"Created {doc['role']} {doc['username']} ({doc['_id']}).")
+
+
+async def bots_command(settings: Settings, args: argparse.Namespace) -> None:
+    from advocacy.auth.service import AuthService
+    from advocacy.botapi.accounts import create_bot, issue_token
+
+    async with open_store(settings) as store:
+        clock = Clock()
+        auth = AuthService(store, settings, clock)
+        if args.bots_command == "create":
+            bot = await create_bot(store, clock, args.name)
+            token = await issue_token(auth, bot, args.days or settings.bot_session_days)
+            print(f"Created the bot {bot['name']!r} ({bot['_id']}). Its token (shown once; keep it secret):")
+            print(token)
+        elif args.bots_command == "revoke":
+            bot = await store.bots.find_one({"name": args.name})
+            if bot is None:
+                raise ValueError(f"there is no bot named {args.name!r}")
+            print(f"Revoked {await auth.revoke_user_sessions(bot['_id'])} token(s) of {args.name!r}.")
+
+
+async def hours_command(settings: Settings, args: argparse.Namespace) -> None:
+    from advocacy.botapi import hours
+
+    async with open_store(settings) as store:
+        value = None if args.default else hours.check(args.start, args.end)
+        result = await store.staff.update_one({"username": args.username.lower(), "role": "advocate"},
+                                              {"$set": {"working_hours": value}})
+        if result.matched_count != 1:
+            raise ValueError(f"there is no advocate with the username {args.username!r}")
+    print(f"{args.username} now works " + ("the service's usual hours." if value is None
+                                             else f"{value['start']} to {value['end']}, Monday to Friday."))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -113,6 +154,23 @@ def _parser() -> argparse.ArgumentParser:
     staff_p.add_argument("--manager", help="the advocate's manager (username)")
     staff_p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     with_data_dir(staff_p)
+
+    bots_p = commands.add_parser("bots", help="bot accounts and their tokens")
+    bots_commands = bots_p.add_subparsers(dest="bots_command", required=True)
+    create_p = bots_commands.add_parser("create", help="make a bot account and print its token")
+    create_p.add_argument("name", help="the bot's name, shown to children beside what it writes")
+    create_p.add_argument("--days", type=int, help="how long the token lasts (default: bot_session_days)")
+    with_data_dir(create_p)
+    revoke_p = bots_commands.add_parser("revoke", help="end every token of a bot")
+    revoke_p.add_argument("name")
+    with_data_dir(revoke_p)
+
+    hours_p = commands.add_parser("hours", help="an advocate's own working hours (Monday to Friday, not bank holidays)")
+    hours_p.add_argument("username")
+    hours_p.add_argument("start", nargs="?", help="HH:MM")
+    hours_p.add_argument("end", nargs="?", help="HH:MM")
+    hours_p.add_argument("--default", action="store_true", help="back to the service's usual hours")
+    with_data_dir(hours_p)
 
     keys_p = commands.add_parser("keys", help="master keys for encryption at rest")
     keys_commands = keys_p.add_subparsers(dest="keys_command", required=True)
@@ -143,6 +201,13 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(serve(settings, args.demo, args.reuse_port))
         elif args.command == "create-staff":
             asyncio.run(create_staff_command(settings, args))
+        elif args.command == "bots":
+            asyncio.run(bots_command(settings, args))
+        elif args.command == "hours":
+            if not args.default and not (args.start and args.end):
+                print("advocacy: give START and END (HH:MM), or --default", file=sys.stderr)
+                return 2
+            asyncio.run(hours_command(settings, args))
         elif args.command == "keys" and args.keys_command == "new":
             print(new_master_key())
     except (EmbeddedDatabaseError, DatabaseUnavailable) as exc:

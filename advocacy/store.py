@@ -75,6 +75,10 @@ INDEXES: dict[str, list[IndexModel]] = {
     "audit": [_index([("subject", ASCENDING), ("_id", ASCENDING)])],
     # Who runs each background job (advocacy.leases).
     "leases": [],
+    # Bot accounts (advocacy.botapi); their tokens are sessions with the role "bot".
+    "bots": [_index([("name", ASCENDING)], unique=True)],
+    # What bots have done, by a key of their choosing, so a retry never does it twice.
+    "bot_marks": [],
 }
 
 

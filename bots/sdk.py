@@ -118,6 +118,13 @@ class BotClient:
             if not done:
                 raise TimeoutError(f"could not connect to {', '.join(self.urls)} within {timeout:.0f} s")
 
+    async def run_forever(self) -> None:
+        """Stay connected until ``stop`` (or until the token is refused, raising Refused)."""
+        await self.start(timeout=None)
+        await self._task
+        if self.refused is not None:
+            raise self.refused
+
     async def stop(self) -> None:
         self._closing = True
         self._lost.set()

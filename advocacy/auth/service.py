@@ -114,6 +114,15 @@ class AuthService:
         lifetime = timedelta(hours=self.settings.staff_session_hours)
         return await self._open_session(staff["_id"], staff["role"], staff["name"], lifetime)
 
+    # bots ----------------------------------------------------------------
+
+    async def sign_in_bot(self, bot_id: str, lifetime: timedelta) -> tuple[str, Principal]:
+        """A token for a bot account (``advocacy bots create``, or the service's own bots)."""
+        bot = await self.store.bots.find_one({"_id": bot_id, "active": True})
+        if bot is None:
+            raise ServiceError("unauthorised")
+        return await self._open_session(bot["_id"], Role.BOT.value, bot["name"], lifetime)
+
     # children ------------------------------------------------------------
 
     async def sign_in_child(self, access_code: Any, pin: Any) -> tuple[str, Principal, bool]:

@@ -51,11 +51,15 @@ def _spoken_time(t: time) -> str:
     return f"{hour}{suffix}" if t.minute == 0 else f"{hour}:{t.minute:02d}{suffix}"
 
 
-def reply_expected(online: bool, now: datetime, settings: Settings) -> str:
-    """A plain-words sentence telling a child when their advocate is likely to answer."""
+def reply_expected(online: bool, now: datetime, settings: Settings, hours: tuple[str, str] | None = None) -> str:
+    """A plain-words sentence telling a child when their advocate is likely to answer.
+
+    ``hours`` are the advocate's own working hours ("HH:MM", "HH:MM"); by default
+    the service's.
+    """
     if online:
         return "Your advocate is online now."
-    start, end = _hhmm(settings.working_day_start), _hhmm(settings.working_day_end)
+    start, end = (_hhmm(t) for t in (hours or (settings.working_day_start, settings.working_day_end)))
     if calendar.is_working_time(now, start, end):
         return "Your advocate isn't online right now. They'll reply as soon as they can today."
     back = calendar.next_working_start(now, start, end).astimezone(ZoneInfo(settings.timezone))

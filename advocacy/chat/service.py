@@ -142,18 +142,22 @@ class ChatService:
             await self.store.conversations.update_one({"_id": conv["_id"]}, {"$set": {"waiting_since": None}})
         return public_message(doc), True
 
-    async def post_notice(self, conversation_id: str, text: str, key: str) -> tuple[dict[str, Any], bool]:
+    async def post_notice(
+        self, conversation_id: str, text: str, key: str, sender: dict[str, str] | None = None
+    ) -> tuple[dict[str, Any], bool]:
         """Store a notice from the service itself (pairing news, a reply out of hours...).
 
         ``key`` names the event the notice is about (e.g. ``paired:pa_123``): a notice
         with the same key is stored once, so a retried job never tells a child twice.
         Returns (message, True), or (the stored message, False) when it was already there.
-        A notice does not count as an answer to the child.
+        A notice does not count as an answer to the child. ``sender`` is the service
+        unless a bot writes as itself (``{"id", "role": "bot", "name"}``).
         """
+        sender = dict(sender or SERVICE_SENDER)
         doc = {
             "_id": ObjectId(),
             "conversation": conversation_id,
-            "sender": dict(SERVICE_SENDER),
+            "sender": sender,
             "client_id": key,
             "text": text,
             "sent_at": self.clock.now(),
@@ -161,7 +165,7 @@ class ChatService:
         try:
             await self.store.messages.insert_one(doc)
         except DuplicateKeyError:
-            existing = await self.store.messages.find_one({"sender.id": SERVICE_SENDER["id"], "client_id": key})
+            existing = await self.store.messages.find_one({"sender.id": sender["id"], "client_id": key})
             return public_message(existing), False
         return public_message(doc), True
 

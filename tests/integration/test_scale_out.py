@@ -9,6 +9,7 @@ import signal
 import aiohttp
 import pytest
 
+from advocacy.store import Store
 from bots.sdk import ChatParticipant
 from tests.integration.processes import ADVOCACY, sign_in, start_redis, start_workers, stop_process, wait_until_serving
 
@@ -21,11 +22,15 @@ async def redis(tmp_path):
 
 
 @pytest.fixture
-async def two_workers(tmp_path, redis):
-    supervisor = await start_workers(tmp_path / "data", 2, {"ADVOCACY_REDIS_URL": redis.url,
-                                                             "ADVOCACY_BOTS_ENABLED": "false"}, "--demo")
-    yield supervisor, json.loads((tmp_path / "data" / "demo-credentials.json").read_text())
+async def two_workers(tmp_path, redis, database_uri, database_name):
+    supervisor = await start_workers(tmp_path / "data", 2, {
+        "ADVOCACY_REDIS_URL": redis.url, "ADVOCACY_MONGODB_URI": database_uri, "ADVOCACY_DATABASE_NAME": database_name,
+    }, "--demo")
+    store = await Store.connect(database_uri, database_name)
+    yield supervisor, json.loads((tmp_path / "data" / "demo-credentials.json").read_text()), store
     await supervisor.stop()
+    await store.drop_database()
+    store.close()
 
 
 async def eventually(check, timeout: float = 20) -> None:
@@ -47,7 +52,7 @@ async def test_several_workers_need_redis(tmp_path):
 
 
 async def test_a_child_and_their_advocate_on_different_processes_chat_and_survive_one_stopping(two_workers):
-    supervisor, creds = two_workers
+    supervisor, creds, store = two_workers
     one, two = supervisor.url(1), supervisor.url(2)
     child = creds["children"][0]
     advocate = next(a for a in creds["advocates"] if a["username"] == child["advocate"])
@@ -56,7 +61,14 @@ async def test_a_child_and_their_advocate_on_different_processes_chat_and_surviv
                                    {"username": advocate["username"], "password": advocate["password"]})
 
     child_screen, advocate_screen = [], []
-    kid = ChatParticipant.open([one, two], child_token, on_message=child_screen.append)
+    welcomes = []
+
+    def on_child_screen(message: dict) -> None:
+        child_screen.append(message)
+        if message["sender"]["role"] == "bot" and message["client_id"].startswith("welcome:"):
+            welcomes.append(message)
+
+    kid = ChatParticipant.open([one, two], child_token, on_message=on_child_screen)
     adult = ChatParticipant.open([two, one], advocate_token, on_message=advocate_screen.append)
     await adult.start()
     await kid.start()
@@ -87,8 +99,14 @@ async def test_a_child_and_their_advocate_on_different_processes_chat_and_surviv
     await eventually(lambda: set(expected) <= {m["id"] for m in child_screen})
     shown = [m["id"] for m in child_screen if m["sender"]["role"] == "advocate"]
     assert sorted(shown) == sorted(expected) and len(shown) == len(set(shown)), "a gap or a duplicate on screen"
-    assert [m["id"] for m in kid.messages(conv["id"])] == sorted(
-        [a["message"]["id"] for a in sent_by_child] + expected)
+    people = [m["id"] for m in kid.messages(conv["id"]) if m["sender"]["role"] in ("child", "advocate")]
+    assert people == sorted([a["message"]["id"] for a in sent_by_child] + expected)
+
+    # The service's bots run in exactly one process: one bot session, one welcome for the child.
+    bot_sessions = {"role": "bot", "revoked_at": None}
+    await eventually(lambda: bool(welcomes))
+    assert await store.sessions.count_documents(bot_sessions) == 1
+    assert len(welcomes) == 1 and "Hi! Your advocate is" in welcomes[0]["text"]
 
     # The supervisor starts the stopped worker again.
     await supervisor.wait_for(lambda: supervisor.pid(1) != old_pid)
