@@ -17,7 +17,7 @@ from aiohttp import web
 from advocacy import demo
 from advocacy.clock import Clock
 from advocacy.crypto import Keyring, MasterKeyError, load_master_key, new_master_key
-from advocacy.embedded_db import EmbeddedDatabase, EmbeddedDatabaseError
+from advocacy.embedded_db import EmbeddedDatabase, EmbeddedDatabaseError, running_uri
 from advocacy.settings import Settings, SettingsError, load
 from advocacy.store import DatabaseUnavailable, Store
 
@@ -25,10 +25,14 @@ log = logging.getLogger("advocacy")
 
 
 @contextlib.asynccontextmanager
-async def open_store(settings: Settings) -> AsyncIterator[Store]:
-    """Connect to MongoDB, or start the embedded database when no URI is set."""
+async def open_store(settings: Settings, share_running: bool = False) -> AsyncIterator[Store]:
+    """Connect to MongoDB, or start the embedded database when no URI is set.
+
+    With ``share_running``, an embedded database that a running server already
+    started on the data folder is used as it is (and left running).
+    """
     embedded = None
-    uri = settings.mongodb_uri
+    uri = settings.mongodb_uri or (running_uri(Path(settings.data_dir)) if share_running else None)
     if not uri:
         embedded = await EmbeddedDatabase.start(Path(settings.data_dir))
         uri = embedded.uri
@@ -86,7 +90,7 @@ async def create_staff_command(settings: Settings, args: argparse.Namespace) -> 
     from advocacy.people import StaffError, create_staff
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
-    async with open_store(settings) as store:
+    async with open_store(settings, share_running=True) as store:
         manager_id = None
         if args.manager:
             manager = await store.staff.find_one({"username": args.manager.lower(), "role": "manager"})
@@ -102,7 +106,7 @@ async def bots_command(settings: Settings, args: argparse.Namespace) -> None:
     from advocacy.auth.service import AuthService
     from advocacy.botapi.accounts import create_bot, issue_token
 
-    async with open_store(settings) as store:
+    async with open_store(settings, share_running=True) as store:
         clock = Clock()
         auth = AuthService(store, settings, clock)
         if args.bots_command == "create":
@@ -120,7 +124,7 @@ async def bots_command(settings: Settings, args: argparse.Namespace) -> None:
 async def hours_command(settings: Settings, args: argparse.Namespace) -> None:
     from advocacy.botapi import hours
 
-    async with open_store(settings) as store:
+    async with open_store(settings, share_running=True) as store:
         value = None if args.default else hours.check(args.start, args.end)
         result = await store.staff.update_one({"username": args.username.lower(), "role": "advocate"},
                                               {"$set": {"working_hours": value}})
@@ -128,6 +132,22 @@ async def hours_command(settings: Settings, args: argparse.Namespace) -> None:
             raise ValueError(f"there is no advocate with the username {args.username!r}")
     print(f"{args.username} now works " + ("the service's usual hours." if value is None
                                              else f"{value['start']} to {value['end']}, Monday to Friday."))
+
+
+async def swarm_seed_command(settings: Settings, args: argparse.Namespace) -> None:
+    from advocacy.auth.service import AuthService
+    from advocacy.loadtest import seed_pairs, write
+
+    async with open_store(settings, share_running=True) as store:
+        clock = Clock()
+        await store.create_indexes()
+        accounts = await seed_pairs(
+            store, AuthService(store, settings, clock), clock, args.pairs, args.url or settings.base_url,
+            progress=lambda done, total: print(f"\r  {done}/{total} pairs", end="", flush=True),
+        )
+    out = Path(args.out or Path(settings.data_dir) / "swarm-accounts.json")
+    write(out, accounts)
+    print(f"\nWrote {args.pairs} child-advocate pairs with their tokens to {out}")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -154,6 +174,14 @@ def _parser() -> argparse.ArgumentParser:
     staff_p.add_argument("--manager", help="the advocate's manager (username)")
     staff_p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     with_data_dir(staff_p)
+
+    demo_p = commands.add_parser("demo", help="demo and load-test data")
+    demo_commands = demo_p.add_subparsers(dest="demo_command", required=True)
+    swarm_p = demo_commands.add_parser("swarm-seed", help="make N child-advocate pairs for `python -m bots.swarm`")
+    swarm_p.add_argument("pairs", type=int, help="how many pairs")
+    swarm_p.add_argument("--out", help="where to write the tokens (default DATA_DIR/swarm-accounts.json)")
+    swarm_p.add_argument("--url", help="the service's address, written into the file (default: this one's)")
+    with_data_dir(swarm_p)
 
     bots_p = commands.add_parser("bots", help="bot accounts and their tokens")
     bots_commands = bots_p.add_subparsers(dest="bots_command", required=True)
@@ -201,6 +229,11 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(serve(settings, args.demo, args.reuse_port))
         elif args.command == "create-staff":
             asyncio.run(create_staff_command(settings, args))
+        elif args.command == "demo" and args.demo_command == "swarm-seed":
+            if not 1 <= args.pairs <= 100_000:
+                print("advocacy: swarm-seed makes 1 to 100,000 pairs", file=sys.stderr)
+                return 2
+            asyncio.run(swarm_seed_command(settings, args))
         elif args.command == "bots":
             asyncio.run(bots_command(settings, args))
         elif args.command == "hours":

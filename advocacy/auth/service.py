@@ -114,6 +114,11 @@ class AuthService:
         lifetime = timedelta(hours=self.settings.staff_session_hours)
         return await self._open_session(staff["_id"], staff["role"], staff["name"], lifetime)
 
+    async def session_for(self, user_id: str, role: str, name: str, lifetime: timedelta) -> str:
+        """A token for an account made by the service itself (simulated load); never a sign-in."""
+        token, _ = await self._open_session(user_id, role, name, lifetime)
+        return token
+
     # bots ----------------------------------------------------------------
 
     async def sign_in_bot(self, bot_id: str, lifetime: timedelta) -> tuple[str, Principal]:
