@@ -14,8 +14,8 @@ from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorCollection, AsyncIOMotorDatabase
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
-from pymongo.errors import DuplicateKeyError, PyMongoError, ServerSelectionTimeoutError
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError, ServerSelectionTimeoutError
 
 __all__ = [
     "ASCENDING",
@@ -27,6 +27,8 @@ __all__ = [
     "Store",
     "INDEXES",
     "ObjectId",
+    "UpdateOne",
+    "insert_each",
 ]
 
 log = logging.getLogger(__name__)
@@ -145,6 +147,27 @@ class Store:
 
     def close(self) -> None:
         self.client.close()
+
+
+async def insert_each(collection: AsyncIOMotorCollection, docs: list[dict[str, Any]]) -> list[Exception | None]:
+    """Insert many documents in one call; per document, None or the error it alone met.
+
+    A document that breaks a unique index gets a DuplicateKeyError; the others are
+    stored all the same (unordered), so one resend cannot fail its neighbours.
+    """
+    try:
+        await collection.insert_many(docs, ordered=False)
+    except BulkWriteError as exc:
+        results: list[Exception | None] = [None] * len(docs)
+        for error in exc.details.get("writeErrors", []):
+            index, code = error.get("index"), error.get("code")
+            if isinstance(index, int) and 0 <= index < len(docs):
+                results[index] = (DuplicateKeyError if code in (11000, 11001) else PyMongoError)(
+                    error.get("errmsg", "write error"))
+        if exc.details.get("writeConcernErrors"):
+            return [r or PyMongoError("the write was not confirmed") for r in results]
+        return results
+    return [None] * len(docs)
 
 
 def is_unavailable(exc: BaseException) -> bool:

@@ -2,22 +2,30 @@
 
 A message is acknowledged only after it is stored. The unique index on
 (sender, client_id) makes a resend return the stored message instead of a
-second copy.
+second copy. Messages are written in small batches (group commit, see
+``advocacy.chat.batch``), and conversations looked up in batches, so that under
+load the database does a few large operations rather than many small ones.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from advocacy.auth.permissions import OWN, PAIRED, scope_for
 from advocacy.auth.service import Principal
+from advocacy.chat.batch import Batch
 from advocacy.chat.text import check_client_id, check_message_text
 from advocacy.clock import Clock
 from advocacy.errors import ServiceError
 from advocacy.people import child_names
 from advocacy.settings import Settings
-from advocacy.store import ASCENDING, DESCENDING, DuplicateKeyError, ObjectId, Store
+from advocacy.store import (
+    ASCENDING, DESCENDING, DuplicateKeyError, ObjectId, PyMongoError, Store, UpdateOne, insert_each,
+)
+
+log = logging.getLogger(__name__)
 
 # The sender of messages the service itself writes into a conversation (notices).
 SERVICE_SENDER = {"id": "service", "role": "service", "name": "Advocacy service"}
@@ -51,6 +59,33 @@ class ChatService:
         self.store = store
         self.settings = settings
         self.clock = clock
+        self.writes: Batch[dict[str, Any], None] = Batch(self._store_messages)
+        self.lookups: Batch[str, dict[str, Any] | None] = Batch(self._find_conversations)
+
+    async def _find_conversations(self, ids: list[str]) -> list[dict[str, Any] | None]:
+        found = {c["_id"]: c async for c in self.store.conversations.find({"_id": {"$in": list(set(ids))}})}
+        return [found.get(i) for i in ids]
+
+    async def _store_messages(self, docs: list[dict[str, Any]]) -> list[Exception | None]:
+        """Insert a batch, then keep each conversation's ``waiting_since`` in step, in message order."""
+        results = await insert_each(self.store.messages, docs)
+        updates = []
+        for doc, error in zip(docs, results):
+            if error is not None or doc["sender"]["role"] not in ("child", "advocate"):
+                continue
+            if doc["sender"]["role"] == "child":
+                updates.append(UpdateOne({"_id": doc["conversation"], "waiting_since": None},
+                                         {"$set": {"waiting_since": doc["sent_at"]}}))
+            else:
+                updates.append(UpdateOne({"_id": doc["conversation"]}, {"$set": {"waiting_since": None}}))
+        if updates:
+            try:
+                await self.store.conversations.bulk_write(updates, ordered=True)
+            except PyMongoError as exc:
+                # The messages are stored: acknowledge them (a refusal now would make the
+                # resend find them and deliver nothing live); only the waiting mark is late.
+                log.warning("could not update waiting times: %s", exc.__class__.__name__)
+        return results
 
     # who may see what ----------------------------------------------------
 
@@ -68,8 +103,8 @@ class ChatService:
         query = self._visible_filter(principal, action)
         if not isinstance(conversation_id, str) or len(conversation_id) > 64:
             raise ServiceError("conversation_not_found")
-        conv = await self.store.conversations.find_one({"_id": conversation_id, **query})
-        if conv is None:
+        conv = await self.lookups(conversation_id)
+        if conv is None or any(conv.get(key) != value for key, value in query.items()):
             raise ServiceError("conversation_not_found")
         return conv
 
@@ -117,10 +152,14 @@ class ChatService:
         data = _payload(data)
         text = check_message_text(data.get("text"), self.settings.max_message_chars)
         client_id = check_client_id(data.get("client_id"))
-        existing = await self.store.messages.find_one({"sender.id": principal.user_id, "client_id": client_id})
-        if existing is not None:
+        try:
+            conv = await self.conversation(principal, data.get("conversation"), "chat.send")
+        except ServiceError as exc:
+            # A resend of a message stored before the child was paired with someone else.
+            existing = await self._sent(principal, client_id)
+            if existing is None:
+                raise exc from None
             return public_message(existing), False
-        conv = await self.conversation(principal, data.get("conversation"), "chat.send")
         doc = {
             "_id": ObjectId(),
             "conversation": conv["_id"],
@@ -130,17 +169,13 @@ class ChatService:
             "sent_at": self.clock.now(),
         }
         try:
-            await self.store.messages.insert_one(doc)
-        except DuplicateKeyError:  # the same resend raced us
-            existing = await self.store.messages.find_one({"sender.id": principal.user_id, "client_id": client_id})
-            return public_message(existing), False
-        if principal.role == "child":
-            await self.store.conversations.update_one(
-                {"_id": conv["_id"], "waiting_since": None}, {"$set": {"waiting_since": doc["sent_at"]}}
-            )
-        else:
-            await self.store.conversations.update_one({"_id": conv["_id"]}, {"$set": {"waiting_since": None}})
+            await self.writes(doc)
+        except DuplicateKeyError:  # a resend (or the same resend racing us)
+            return public_message(await self._sent(principal, client_id)), False
         return public_message(doc), True
+
+    async def _sent(self, principal: Principal, client_id: str) -> dict[str, Any] | None:
+        return await self.store.messages.find_one({"sender.id": principal.user_id, "client_id": client_id})
 
     async def post_notice(
         self, conversation_id: str, text: str, key: str, sender: dict[str, str] | None = None
