@@ -129,6 +129,9 @@ class Swarm:
 
     async def run(self, rate: float, duration: float, drain: float = 10.0) -> Report:
         report = Report(len(self.pairs), rate, duration)
+        self.run_id = secrets.token_hex(3)  # fresh client ids for each run
+        self._sent_at.clear()
+        self._delivered.clear()
         total = int(rate * duration)
         tasks: set[asyncio.Task[None]] = set()
         loop = asyncio.get_running_loop()
@@ -175,8 +178,8 @@ class Swarm:
         for screen, conversation, _ in self.people:
             report.repeats_dropped += screen.repeats
             report.reconnections += max(0, screen.client.connections - 1)
-            ids = [m["id"] for m in screen.messages(conversation)]
-            report.shown_twice += len(ids) - len(set(ids))
+            shown = [m["client_id"] for m in screen.messages(conversation) if m["client_id"] in self._sent_at]
+            report.shown_twice += len(shown) - len(set(shown))
 
     async def close(self) -> None:
         await asyncio.gather(*(screen.stop() for screen, _, _ in self.people), return_exceptions=True)
