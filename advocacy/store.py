@@ -98,16 +98,16 @@ class Store:
     ) -> "Store":
         """Connect, waiting up to ``timeout_seconds`` for the database to answer.
 
-        Afterwards each operation waits at most ``operation_timeout_seconds`` for a
-        server (twice that in all), so while the database is down a request fails
-        fast with an error the person can act on instead of hanging.
+        Afterwards each operation takes at most ``operation_timeout_seconds`` in all,
+        so while the database is down (or hung) a request fails fast with an error
+        the person can act on instead of hanging.
         """
         operation = operation_timeout_seconds or timeout_seconds
         client = AsyncIOMotorClient(
             uri,
             serverSelectionTimeoutMS=int(operation * 1000),
             connectTimeoutMS=int(operation * 1000),
-            timeoutMS=int(operation * 2000),
+            timeoutMS=int(operation * 1000),
             tz_aware=True,
             uuidRepresentation="standard",
             # An acknowledged write is on disk (journal) and, on a replica set, on a
