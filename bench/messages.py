@@ -35,7 +35,9 @@ def good(summary: dict) -> bool:
 
 
 async def ramp(swarm: Swarm, rates: list[float], seconds: float, label: str, pids: list[int]) -> float:
-    best = 0.0
+    """The highest rate of ``rates`` whose step keeps p99 under the limit; stops after two steps over."""
+    await swarm.run(rates[0], 3, drain=3)  # warm-up: first connections, caches, the database's pages
+    best, over = 0.0, 0
     for rate in rates:
         cpu_before = [cpu_seconds(p) for p in pids]
         summary = (await swarm.run(rate, seconds, drain=5)).summary()
@@ -45,9 +47,12 @@ async def ramp(swarm: Swarm, rates: list[float], seconds: float, label: str, pid
         print(f"  {label} {rate:6.0f} msg/s: p50 {summary['p50_ms']:7.1f}  p99 {summary['p99_ms']:8.1f}  "
               f"max {summary['max_ms']:8.1f} ms  lost {summary['lost']}  not acked {sum(summary['failed'].values())}"
               f"  cpu s/1000 msgs [{per_k}]  {'ok' if ok else 'over'}", flush=True)
-        if not ok:
-            break
-        best = rate
+        if ok:
+            best, over = rate, 0
+        else:
+            over += 1
+            if over == 2:
+                break
     return best
 
 
