@@ -12,14 +12,20 @@ from aiohttp import web
 from advocacy.auth.service import AuthService
 from advocacy.botapi.events import BotsNamespace
 from advocacy.botapi.service import BotService
+from advocacy.auth.views import routes as auth_routes
 from advocacy.chat.events import ChatNamespace
 from advocacy.chat.presence import Presence
 from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
-from advocacy.crypto import Keyring, load_master_key
+from advocacy.crypto import Keyring, load_accepted_master_keys, load_master_key
 from advocacy.notifications import ConsoleNamespace, Notifier
 from advocacy.pairing.service import Pairings
 from advocacy.scale import RedisPresence, SessionsEnded, client_manager, redis_client
+from advocacy.privacy.erasure import RetentionJob
+from advocacy.privacy.retention import load_retention
+from advocacy.privacy.sealing import seal_legacy_records
+from advocacy.privacy.views import routes as privacy_routes
+from advocacy.privacy.trail import pairing_recorder
 from advocacy.settings import Settings
 from advocacy.store import Store
 from advocacy.views import WEB_DIR, routes
@@ -33,6 +39,7 @@ chat_ns_key = web.AppKey("chat_ns", ChatNamespace)
 keyring_key = web.AppKey("keyring", Keyring)
 notifier_key = web.AppKey("notifier", Notifier)
 pairings_key = web.AppKey("pairings", Pairings)
+retention_key = web.AppKey("retention", RetentionJob)
 
 # Socket.IO packets larger than this are dropped by the transport, which closes the
 # connection: far above any real message (4,000 characters), so only abuse meets it.
@@ -54,8 +61,9 @@ def init_app(
 ) -> web.Application:
     """Build the app around a connected store. The caller owns the store's lifetime."""
     clock = clock or Clock()
-    keyring = keyring or Keyring(store, load_master_key(settings))
-    app = web.Application(middlewares=[security_headers, errors, same_origin_changes], client_max_size=256 * 1024)
+    keyring = (keyring or Keyring(store, load_master_key(settings), load_accepted_master_keys(settings), clock=clock)).attach()
+    app = web.Application(middlewares=[errors, same_origin_changes], client_max_size=256 * 1024)
+    app.on_response_prepare.append(security_headers)
     app[settings_key] = settings
     app[store_key] = store
     app[clock_key] = clock
@@ -71,6 +79,8 @@ def init_app(
         autoescape=jinja2.select_autoescape(default=True),
     )
     app.router.add_routes(routes)
+    app.router.add_routes(auth_routes)
+    app.router.add_routes(privacy_routes)
     app.router.add_static("/static", WEB_DIR / "static", append_version=False)
 
     # Several processes share rooms through Redis and take WebSocket only, so a
@@ -98,12 +108,15 @@ def init_app(
     sio.register_namespace(bots)
     namespace.watchers.append(bots.chat_happened)
     app[pairings_key].listeners.append(bots.paired)
+    app[pairings_key].listeners.append(pairing_recorder(store, clock))
     sio.attach(app)
     app[sio_key] = sio
     app[chat_ns_key] = namespace
+    app[retention_key] = RetentionJob(store, clock, load_retention())
     app.cleanup_ctx.append(_indexes)
     if redis is not None:
         app.cleanup_ctx.append(_scaled_out(redis, presence, auth, settings))
+    app.cleanup_ctx.append(_retention)
     app.on_shutdown.append(_close_sockets)
     return app
 
@@ -135,6 +148,15 @@ def _scaled_out(redis, presence: RedisPresence, auth: AuthService, settings: Set
     return lifetime
 
 
+async def _retention(app: web.Application) -> AsyncIterator[None]:
+    """The daily retention job runs in whichever server process holds its lease."""
+    job = app[retention_key].leased
+    job.start()
+    yield
+    await job.stop()
+
+
 async def _indexes(app: web.Application) -> AsyncIterator[None]:
     await app[store_key].create_indexes()
+    await seal_legacy_records(app[store_key], app[keyring_key])
     yield

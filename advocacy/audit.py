@@ -18,7 +18,7 @@ from typing import Any
 from advocacy.clock import Clock
 from advocacy.store import DESCENDING, DuplicateKeyError, Store
 
-__all__ = ["GENESIS", "Broken", "entry_hash", "record", "verify"]
+__all__ = ["GENESIS", "Broken", "by", "check_anchor", "entry_hash", "head", "record", "verify"]
 
 GENESIS = "0" * 64
 
@@ -71,6 +71,11 @@ async def record(
         return entry["_id"]
 
 
+def by(principal: Any) -> dict[str, str]:
+    """``actor`` and ``role`` for ``record`` from a signed-in Principal: ``record(..., **audit.by(principal))``."""
+    return {"actor": principal.user_id, "role": principal.role}
+
+
 @dataclass(frozen=True)
 class Broken:
     """Where the chain first fails, and how."""
@@ -96,3 +101,20 @@ async def verify(store: Store) -> tuple[int, Broken | None]:
             return checked, Broken(seq, f"entry {seq} was changed after it was written")
         prev, expected_seq, checked = entry["hash"], expected_seq + 1, checked + 1
     return checked, None
+
+
+async def head(store: Store) -> tuple[int, str]:
+    """The last entry's number and hash (0 and GENESIS when empty): record it elsewhere as an anchor."""
+    last = await store.audit.find_one({}, {"hash": 1}, sort=[("_id", DESCENDING)])
+    return (last["_id"], last["hash"]) if last else (0, GENESIS)
+
+
+async def check_anchor(store: Store, seq: int, expected_hash: str) -> Broken | None:
+    """An anchor is a (number, hash) noted outside the database earlier; the chain alone
+    cannot show that its newest entries were cut off, the anchor can."""
+    entry = await store.audit.find_one({"_id": seq}, {"hash": 1})
+    if entry is None:
+        return Broken(seq, f"entry {seq}, recorded earlier as an anchor, is missing (the trail was cut short)")
+    if entry.get("hash") != expected_hash:
+        return Broken(seq, f"entry {seq} no longer has the hash recorded earlier as an anchor")
+    return None

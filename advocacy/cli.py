@@ -1,4 +1,4 @@
-"""The `advocacy` command: serve, create-staff."""
+"""The `advocacy` command: serve, create-staff, keys, audit, export-child, retention."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import argparse
 import asyncio
 import contextlib
 import getpass
+import json
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -16,7 +18,7 @@ from aiohttp import web
 
 from advocacy import demo
 from advocacy.clock import Clock
-from advocacy.crypto import Keyring, MasterKeyError, load_master_key, new_master_key
+from advocacy.crypto import Keyring, MasterKeyError, load_accepted_master_keys, load_master_key, new_master_key
 from advocacy.embedded_db import EmbeddedDatabase, EmbeddedDatabaseError, running_uri
 from advocacy.settings import Settings, SettingsError, load
 from advocacy.store import DatabaseUnavailable, Store
@@ -56,7 +58,8 @@ async def serve(settings: Settings, with_demo: bool, reuse_port: bool = False) -
 
     async with open_store(settings) as store:
         clock = Clock()
-        keyring = Keyring(store, load_master_key(settings, create_for_development=True))
+        keyring = Keyring(store, load_master_key(settings, create_for_development=True),
+                          load_accepted_master_keys(settings), clock=clock)
         app = init_app(settings, store, clock, keyring)
         # Clients are sent a close packet at shutdown; give them a few seconds, not a minute.
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=5)
@@ -140,7 +143,8 @@ async def swarm_seed_command(settings: Settings, args: argparse.Namespace) -> No
 
     async with open_store(settings, share_running=True) as store:
         clock = Clock()
-        await store.create_indexes()
+        Keyring(store, load_master_key(settings, create_for_development=True), load_accepted_master_keys(settings),
+                clock=clock).attach()
         accounts = await seed_pairs(
             store, AuthService(store, settings, clock), clock, args.pairs, args.url or settings.base_url,
             progress=lambda done, total: print(f"\r  {done}/{total} pairs", end="", flush=True),
@@ -148,6 +152,100 @@ async def swarm_seed_command(settings: Settings, args: argparse.Namespace) -> No
     out = Path(args.out or Path(settings.data_dir) / "swarm-accounts.json")
     write(out, accounts)
     print(f"\nWrote {args.pairs} child-advocate pairs with their tokens to {out}")
+
+
+async def keys_rotate_command(settings: Settings) -> int:
+    """Re-wrap every data key under the configured master key; the old one is an accepted key meanwhile."""
+    accepted = load_accepted_master_keys(settings)
+    current = load_master_key(settings)
+    async with open_store(settings) as store:
+        keyring = Keyring(store, current, accepted)
+        before = await keyring.wrapping_counts()
+        moved = await keyring.rewrap_all()
+        after = await keyring.wrapping_counts()
+    others = {k: n for k, n in after.items() if k != keyring.current_key_id}
+    print(f"Re-wrapped {moved} data keys under master key {keyring.current_key_id} "
+          f"({sum(before.values())} data keys in all).")
+    if others:
+        print(f"{sum(others.values())} data keys are still wrapped by other master keys ({', '.join(sorted(others))}): "
+              "a server still wraps new keys with an old master key. Restart it with the new key, then run this again.")
+        return 1
+    print("Every data key is now wrapped by the new master key. Once every server runs with it, "
+          "remove the old key from ADVOCACY_ACCEPTED_MASTER_KEYS and destroy it.")
+    return 0
+
+
+async def keys_status_command(settings: Settings) -> int:
+    async with open_store(settings) as store:
+        keyring = Keyring(store, load_master_key(settings), load_accepted_master_keys(settings))
+        counts = await keyring.wrapping_counts()
+    print(f"Configured master key: {keyring.current_key_id}")
+    for kid, n in sorted(counts.items()):
+        print(f"  {kid}: wraps {n} data keys{' (the configured key)' if kid == keyring.current_key_id else ''}")
+    return 0
+
+
+async def export_child_command(settings: Settings, child_id: str, out: Path) -> int:
+    from advocacy import audit
+    from advocacy.chat.service import ChatService
+    from advocacy.privacy import export
+
+    clock = Clock()
+    async with open_store(settings) as store:
+        Keyring(store, load_master_key(settings), load_accepted_master_keys(settings), clock=clock).attach()
+        data = await export.gather(store, ChatService(store, settings, clock), clock, child_id)
+        if data is None:
+            print(f"There is no child {child_id!r}.", file=sys.stderr)
+            return 1
+        await audit.record(store, clock, actor="operator", role="admin", action="child.export", subject=child_id,
+                           form="command")
+    out.mkdir(parents=True, exist_ok=True)
+    json_path, html_path = out / f"{child_id}.json", out / f"{child_id}.html"
+    for path, text in ((json_path, json.dumps(data, indent=2, ensure_ascii=False)), (html_path, export.render_html(data))):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+    print(f"Wrote {json_path} and {html_path} (readable only by you: they hold a child's personal data).")
+    return 0
+
+
+async def retention_run_command(settings: Settings) -> int:
+    from advocacy.privacy.erasure import RetentionJob
+    from advocacy.privacy.retention import load_retention
+
+    clock = Clock()
+    async with open_store(settings) as store:
+        Keyring(store, load_master_key(settings), load_accepted_master_keys(settings), clock=clock).attach()
+        counts = await RetentionJob(store, clock, load_retention()).run()
+    print("Erased: " + (", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "nothing was due"))
+    return 0
+
+
+async def audit_verify_command(settings: Settings, anchor: str | None) -> int:
+    """Check the audit chain (and an anchor noted earlier); 0 if intact, 3 if not."""
+    from advocacy import audit
+
+    async with open_store(settings) as store:
+        checked, broken = await audit.verify(store)
+        if broken is None and anchor:
+            seq, _, expected = anchor.partition(":")
+            broken = await audit.check_anchor(store, int(seq), expected)
+        last, last_hash = await audit.head(store)
+    if broken is not None:
+        print(f"The audit trail is BROKEN at entry {broken.seq}: {broken.problem}.")
+        print(f"({checked} entries before it are intact.)")
+        return 3
+    print(f"The audit trail is intact: {checked} entries checked.")
+    print(f"Note this anchor outside the database; `advocacy audit verify --anchor {last}:{last_hash}` "
+          "later also proves no entry up to here was cut off.")
+    return 0
+
+
+def _anchor(value: str) -> str:
+    seq, sep, digest = value.partition(":")
+    if not (seq.isdigit() and sep and len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)):
+        raise argparse.ArgumentTypeError("an anchor is NUMBER:HASH as printed by `advocacy audit verify`")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -203,6 +301,26 @@ def _parser() -> argparse.ArgumentParser:
     keys_p = commands.add_parser("keys", help="master keys for encryption at rest")
     keys_commands = keys_p.add_subparsers(dest="keys_command", required=True)
     keys_commands.add_parser("new", help="print a new master key (base64) for ADVOCACY_MASTER_KEY or a key file")
+    with_data_dir(keys_commands.add_parser(
+        "rotate", help="re-wrap every data key under ADVOCACY_MASTER_KEY; give the old key in "
+                       "ADVOCACY_ACCEPTED_MASTER_KEYS (servers keep running)"))
+    with_data_dir(keys_commands.add_parser("status", help="how many data keys each master key wraps"))
+
+    export_p = commands.add_parser("export-child", help="everything held about a child, as JSON and a readable page")
+    export_p.add_argument("child_id")
+    export_p.add_argument("--out", type=Path, default=Path("."), help="folder to write ID.json and ID.html in")
+    with_data_dir(export_p)
+
+    retention_p = commands.add_parser("retention", help="the retention policy (config/retention.toml)")
+    retention_commands = retention_p.add_subparsers(dest="retention_command", required=True)
+    with_data_dir(retention_commands.add_parser("run", help="erase now what is past retention (servers do it daily)"))
+
+    audit_p = commands.add_parser("audit", help="the hash-chained audit trail")
+    audit_commands = audit_p.add_subparsers(dest="audit_command", required=True)
+    verify_p = audit_commands.add_parser(
+        "verify", help="check every entry and link; report the first entry changed, removed or reordered")
+    verify_p.add_argument("--anchor", type=_anchor, help="NUMBER:HASH printed by an earlier verify, to check it is still there")
+    with_data_dir(verify_p)
     return parser
 
 
@@ -243,11 +361,24 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(hours_command(settings, args))
         elif args.command == "keys" and args.keys_command == "new":
             print(new_master_key())
+        elif args.command == "keys" and args.keys_command == "rotate":
+            return asyncio.run(keys_rotate_command(settings))
+        elif args.command == "keys" and args.keys_command == "status":
+            return asyncio.run(keys_status_command(settings))
+        elif args.command == "export-child":
+            return asyncio.run(export_child_command(settings, args.child_id, args.out))
+        elif args.command == "retention" and args.retention_command == "run":
+            return asyncio.run(retention_run_command(settings))
+        elif args.command == "audit" and args.audit_command == "verify":
+            return asyncio.run(audit_verify_command(settings, args.anchor))
     except (EmbeddedDatabaseError, DatabaseUnavailable) as exc:
         print(f"advocacy: the database could not start: {exc}", file=sys.stderr)
         return 1
     except MasterKeyError as exc:
         print(f"advocacy: {exc}", file=sys.stderr)
+        return 2
+    except SettingsError as exc:
+        print(f"advocacy: configuration error: {exc}", file=sys.stderr)
         return 2
     except ValueError as exc:
         print(f"advocacy: {exc}", file=sys.stderr)

@@ -26,17 +26,22 @@ from typing import Iterable
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from advocacy.clock import Clock
 from advocacy.settings import Settings
 from advocacy.store import DuplicateKeyError, Store
 
 __all__ = [
-    "DataErased", "Keyring", "MasterKeyError", "decode_master_key", "key_id", "load_master_key", "new_master_key",
+    "DataErased", "Keyring", "MasterKeyError", "decode_master_key", "key_id", "keyring_of", "load_master_key",
+    "load_accepted_master_keys", "new_master_key",
 ]
 
 VERSION = 1
 NONCE_BYTES = 12
 KEY_ID_BYTES = 4
 ERASED_TEXT = "(deleted)"
+# An unwrapped data key is kept in memory this long at most, so a key shredded by
+# another process stops opening anything here within this time.
+CACHE_SECONDS = 300
 
 
 class MasterKeyError(ValueError):
@@ -103,6 +108,34 @@ def load_master_key(settings: Settings, *, create_for_development: bool = False)
     )
 
 
+def load_accepted_master_keys(settings: Settings) -> list[bytes]:
+    """Further master keys that open (never wrap) data keys: the old key while `keys rotate` runs.
+
+    From ADVOCACY_ACCEPTED_MASTER_KEYS (base64 keys separated by commas) and/or
+    accepted_master_keys_file (one key per line).
+    """
+    keys = [
+        decode_master_key(part, "environment variable ADVOCACY_ACCEPTED_MASTER_KEYS")
+        for part in settings.accepted_master_keys.split(",") if part.strip()
+    ]
+    if settings.accepted_master_keys_file:
+        path = Path(settings.accepted_master_keys_file)
+        try:
+            lines = path.read_text().splitlines()
+        except OSError as exc:
+            raise MasterKeyError(f"{path}: cannot read the accepted master keys ({exc.strerror})") from None
+        keys += [decode_master_key(line, str(path)) for line in lines if line.strip()]
+    return keys
+
+
+def keyring_of(store: Store) -> "Keyring":
+    """The keyring attached to ``store`` by whoever opened it for the service (the app, a command)."""
+    keyring = store.keyring
+    if keyring is None:
+        raise RuntimeError("no keyring is attached to this store: call Keyring(...).attach() first")
+    return keyring
+
+
 def _aad(child_id: str, purpose: str) -> bytes:
     return f"{child_id}\x00{purpose}".encode()
 
@@ -115,12 +148,26 @@ class Keyring:
     data key to the current master key (rotation without downtime).
     """
 
-    def __init__(self, store: Store, current: bytes, previous: Iterable[bytes] = (), cache_size: int = 20_000) -> None:
+    def __init__(
+        self, store: Store, current: bytes, previous: Iterable[bytes] = (), cache_size: int = 20_000,
+        clock: Clock | None = None,
+    ) -> None:
         self.store = store
         self._current_id = key_id(current)
         self._masters = {key_id(k): AESGCM(k) for k in (*previous, current)}
-        self._cache: OrderedDict[str, AESGCM] = OrderedDict()
+        # child id -> (data key, when it was unwrapped), least recently used first
+        self._cache: OrderedDict[str, tuple[AESGCM, float]] = OrderedDict()
         self._cache_size = cache_size
+        self._clock = clock or Clock()
+
+    def attach(self) -> "Keyring":
+        """Make this the keyring that ``keyring_of(store)`` finds (people, chat, export use it)."""
+        self.store.keyring = self
+        return self
+
+    @property
+    def current_key_id(self) -> str:
+        return self._current_id.hex()
 
     # data keys -------------------------------------------------------------
 
@@ -134,7 +181,7 @@ class Keyring:
         if wrapped[0] != VERSION or master is None:
             raise MasterKeyError(
                 f"the data key of {child_id} is wrapped by a master key this server was not given; "
-                "configure it as a previous master key until `advocacy keys rotate` has run"
+                "give that key in ADVOCACY_ACCEPTED_MASTER_KEYS until `advocacy keys rotate` has run"
             )
         nonce = wrapped[1 + KEY_ID_BYTES : 1 + KEY_ID_BYTES + NONCE_BYTES]
         try:
@@ -143,16 +190,33 @@ class Keyring:
             raise MasterKeyError(f"the data key of {child_id} does not open with the configured master key") from None
 
     def _remember(self, child_id: str, aead: AESGCM) -> AESGCM:
-        self._cache[child_id] = aead
+        self._cache[child_id] = (aead, self._clock.monotonic())
         self._cache.move_to_end(child_id)
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return aead
 
+    def _cached(self, child_id: str) -> AESGCM | None:
+        entry = self._cache.get(child_id)
+        if entry is None:
+            return None
+        if self._clock.monotonic() - entry[1] > CACHE_SECONDS:
+            del self._cache[child_id]
+            return None
+        self._cache.move_to_end(child_id)
+        return entry[0]
+
+    async def preload(self, child_ids: Iterable[str]) -> None:
+        """Unwrap the data keys of many children with one read (a console listing its children)."""
+        wanted = [c for c in set(child_ids) if self._cached(c) is None]
+        if not wanted:
+            return
+        async for doc in self.store.keys.find({"_id": {"$in": wanted}}):
+            self._remember(doc["_id"], AESGCM(self._unwrap(doc["_id"], doc["wrapped"])))
+
     async def _data_key(self, child_id: str, create: bool) -> AESGCM:
-        aead = self._cache.get(child_id)
+        aead = self._cached(child_id)
         if aead is not None:
-            self._cache.move_to_end(child_id)
             return aead
         doc = await self.store.keys.find_one({"_id": child_id})
         if doc is None:
@@ -208,6 +272,14 @@ class Keyring:
     def forget(self, child_id: str) -> None:
         """Drop a cached data key (another process shredded it)."""
         self._cache.pop(child_id, None)
+
+    async def wrapping_counts(self) -> dict[str, int]:
+        """How many data keys each master key (by its public id, in hex) wraps."""
+        counts: dict[str, int] = {}
+        async for doc in self.store.keys.find({}, {"wrapped": 1}):
+            kid = bytes(doc["wrapped"][1 : 1 + KEY_ID_BYTES]).hex()
+            counts[kid] = counts.get(kid, 0) + 1
+        return counts
 
     async def rewrap_all(self) -> int:
         """Re-wrap every data key not yet under the current master key; returns how many moved.

@@ -12,7 +12,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from advocacy.auth import passwords
+from advocacy.auth import passwords, totp
+from advocacy.auth.staff_sign_in import set_second_factor
 from advocacy.auth.service import issue_access_code
 from advocacy.clock import Clock
 from advocacy.pairing.service import pair_child
@@ -78,11 +79,13 @@ async def seed(store: Store, clock: Clock, data_dir: Path, url: str) -> dict[str
         return creds
 
     passwords_by_user: dict[str, str] = {}
+    secrets_by_user: dict[str, str] = {}
     ids: dict[str, str] = {}
 
     async def staff(username: str, name: str, role: str, **profile: Any) -> None:
         password = _password()
         passwords_by_user[username] = password
+        secrets_by_user[username] = totp.new_secret()
         existing = await store.staff.find_one({"username": username}, {"_id": 1})
         if existing:
             await store.staff.update_one(
@@ -92,6 +95,8 @@ async def seed(store: Store, clock: Clock, data_dir: Path, url: str) -> dict[str
         else:
             doc = await create_staff(store, clock, username=username, password=password, name=name, role=role, **profile)
             ids[username] = doc["_id"]
+        # Enrolled already: an authenticator app takes the secret from demo-credentials.json.
+        await set_second_factor(store, ids[username], secrets_by_user[username])
 
     for la in LOCAL_AUTHORITIES:
         await store.local_authorities.update_one({"_id": la["_id"]}, {"$set": la}, upsert=True)
@@ -123,16 +128,19 @@ async def seed(store: Store, clock: Clock, data_dir: Path, url: str) -> dict[str
         "url": url,
         "note": "Demo only. Each demo child's PIN is already set; a real child chooses theirs at first sign-in.",
         "advocates": [
-            {"username": a["username"], "password": passwords_by_user[a["username"]], "name": a["name"],
+            {"username": a["username"], "password": passwords_by_user[a["username"]],
+             "totp_secret": secrets_by_user[a["username"]], "name": a["name"],
              "children": [c["id"] for c in CHILDREN if c["advocate"] == a["username"]]}
             for a in ADVOCATES
         ],
         "managers": [
-            {"username": m["username"], "password": passwords_by_user[m["username"]], "name": m["name"],
+            {"username": m["username"], "password": passwords_by_user[m["username"]],
+             "totp_secret": secrets_by_user[m["username"]], "name": m["name"],
              "advocates": [a["username"] for a in ADVOCATES if a["manager"] == m["username"]]}
             for m in MANAGERS
         ],
-        "admins": [{"username": ADMIN["username"], "password": passwords_by_user[ADMIN["username"]]}],
+        "admins": [{"username": ADMIN["username"], "password": passwords_by_user[ADMIN["username"]],
+                    "totp_secret": secrets_by_user[ADMIN["username"]]}],
         "children": children_out,
     }
     creds_path.parent.mkdir(parents=True, exist_ok=True)
@@ -152,12 +160,11 @@ def describe(creds: dict[str, Any]) -> str:
     ]
     for child in creds["children"]:
         lines.append(f"    {child['name']:<8} code {child['access_code']}  PIN {child['pin']}   (advocate: {child['advocate']})")
-    lines += ["", f"  Staff sign in at {url}/staff/sign-in"]
-    for adv in creds["advocates"]:
-        lines.append(f"    advocate  {adv['username']:<16} password {adv['password']}")
-    for man in creds.get("managers", []):
-        lines.append(f"    manager   {man['username']:<16} password {man['password']}")
-    for adm in creds.get("admins", []):
-        lines.append(f"    admin     {adm['username']:<16} password {adm['password']}")
+    lines += ["", f"  Staff sign in at {url}/staff/sign-in with a password and a code from an authenticator app",
+              "  (add the account to the app with its key below, e.g. `oathtool --totp -b KEY` prints the code)."]
+    for kind, key in (("advocate", "advocates"), ("manager", "managers"), ("admin", "admins")):
+        for person in creds.get(key, []):
+            lines.append(f"    {kind:<9} {person['username']:<16} password {person['password']}  "
+                         f"authenticator key {person.get('totp_secret', '')}")
     lines += ["", "  (also saved as demo-credentials.json in the data folder)", ""]
     return "\n".join(lines)

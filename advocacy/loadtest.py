@@ -51,9 +51,9 @@ async def seed_pairs(store: Store, auth: AuthService, clock: Clock, count: int, 
         change = await pair_child(store, clock, child["_id"], advocate["_id"], "load test")
         return {
             "conversation": change.conversation,
-            "child": {"id": child["_id"], "token": await auth.session_for(child["_id"], "child", "Swarm child", lifetime)},
+            "child": {"id": child["_id"], "token": (await auth.open_session(child["_id"], "child", lifetime))[0]},
             "advocate": {"id": advocate["_id"],
-                         "token": await auth.session_for(advocate["_id"], "advocate", advocate["name"], lifetime)},
+                         "token": (await auth.open_session(advocate["_id"], "advocate", lifetime))[0]},
         }
 
     for start in range(0, count, BATCH):

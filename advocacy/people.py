@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any, Iterable
 
 from advocacy.auth import passwords
 from advocacy.auth.permissions import STAFF_ROLES, Role
 from advocacy.auth.service import issue_access_code, new_id
 from advocacy.clock import Clock
+from advocacy.crypto import ERASED_TEXT, keyring_of
 from advocacy.store import Store
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
@@ -65,10 +67,14 @@ async def create_child(
     child_id: str | None = None,
     **profile: Any,
 ) -> tuple[dict[str, Any], str]:
-    """Record a child; returns the record and their first access code (shown once)."""
+    """Record a child; returns the record and their first access code (shown once).
+
+    The name is sealed under the child's own data key before it is stored.
+    """
+    child_id = child_id or new_id("ch")
     doc = {
-        "_id": child_id or new_id("ch"),
-        "name": name.strip(),
+        "_id": child_id,
+        "name_sealed": await keyring_of(store).seal(child_id, name.strip(), "name"),
         "la": la,
         "advocate": None,
         "opted_out": False,
@@ -83,6 +89,12 @@ async def create_child(
     return doc, code
 
 
+async def record_left_care(store: Store, child_id: str, at: datetime) -> bool:
+    """Note when a child left care: their records are kept for the retention period after it."""
+    result = await store.children.update_one({"_id": child_id, "erased_at": None}, {"$set": {"left_care_at": at}})
+    return result.matched_count == 1
+
+
 async def staff_by_ids(store: Store, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     wanted = list(set(ids))
     if not wanted:
@@ -92,11 +104,21 @@ async def staff_by_ids(store: Store, ids: Iterable[str]) -> dict[str, dict[str, 
 
 
 async def child_names(store: Store, ids: Iterable[str]) -> dict[str, str]:
-    """Children's names by id: the one place that reads them, so how they are kept can change here alone."""
+    """Children's names by id: the one place that reads them.
+
+    Names are sealed under each child's data key; an erased child's name reads "(deleted)".
+    """
     wanted = list(set(ids))
     if not wanted:
         return {}
-    return {doc["_id"]: doc["name"] async for doc in store.children.find({"_id": {"$in": wanted}}, {"name": 1})}
+    keyring = keyring_of(store)
+    docs = await store.children.find({"_id": {"$in": wanted}}, {"name_sealed": 1, "erased_at": 1}).to_list(None)
+    await keyring.preload(doc["_id"] for doc in docs if "erased_at" not in doc)
+    return {
+        doc["_id"]: ERASED_TEXT if "erased_at" in doc
+        else await keyring.unseal_or_erased(doc["_id"], doc.get("name_sealed"), "name")
+        for doc in docs
+    }
 
 
 def is_child(role: str) -> bool:

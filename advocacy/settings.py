@@ -20,7 +20,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = PROJECT_ROOT / "config"
 ENV_PREFIX = "ADVOCACY_"
 # Never printed, not even in an error about themselves; never read from the settings file.
-SECRET_KEYS = frozenset({"master_key"})
+SECRET_KEYS = frozenset({"master_key", "accepted_master_keys"})
 
 
 class SettingsError(Exception):
@@ -99,6 +99,10 @@ SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
     "sessions": {
         "staff_session_hours": _int(1, 24 * 7),
         "child_session_days": _int(1, 365),
+        "staff_slow_after_failures": _int(1, 100),
+        "staff_max_failures": _int(2, 1000),
+        "staff_lockout_minutes": _int(1, 24 * 60),
+        "staff_enrolment_minutes": _int(1, 24 * 60),
     },
     "children": {
         "pin_min_digits": _int(4, 12),
@@ -116,6 +120,10 @@ SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
     "security": {
         "master_key": _str(r"|[A-Za-z0-9+/]{43}=", "a 32-byte key in base64 (44 characters), e.g. from `advocacy keys new`"),
         "master_key_file": _str(r".*", "empty, or the path of a file holding the master key"),
+        "accepted_master_keys": _str(
+            r"|[A-Za-z0-9+/]{43}=(,[A-Za-z0-9+/]{43}=)*", "32-byte keys in base64 (44 characters) separated by commas"
+        ),
+        "accepted_master_keys_file": _str(r".*", "empty, or the path of a file holding one master key per line"),
     },
     "scale": {
         "redis_url": _str(_REDIS, "empty (one process) or a redis:// URL"),
@@ -204,6 +212,15 @@ def load(
         raise SettingsError(f"{path}: section [{unknown}] is not known")
     if values["pin_min_digits"] > values["pin_max_digits"]:
         raise SettingsError(f"{path}: [children] pin_min_digits must not be more than pin_max_digits")
+    if not values["secure_cookies"] and (
+        values["public_url"].startswith("https://") or values["host"] not in {"127.0.0.1", "localhost", "::1"}
+    ):
+        raise SettingsError(
+            f"{path}: [server] secure_cookies must be true outside local development (host {values['host']!r}, "
+            f"public_url {values['public_url']!r}): set ADVOCACY_SECURE_COOKIES=true and serve over HTTPS"
+        )
+    if values["staff_slow_after_failures"] >= values["staff_max_failures"]:
+        raise SettingsError(f"{path}: [sessions] staff_slow_after_failures must be less than staff_max_failures")
     if values["working_day_start"] >= values["working_day_end"]:
         raise SettingsError(f"{path}: [hours] working_day_start must be before working_day_end")
     if values["history_page_default"] > values["history_page_max"]:

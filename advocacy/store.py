@@ -81,6 +81,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     "bots": [_index([("name", ASCENDING)], unique=True)],
     # What bots have done, by a key of their choosing, so a retry never does it twice.
     "bot_marks": [],
+    # Wrong staff sign-ins in a row, per username hash (advocacy.auth.staff_sign_in).
+    "sign_in_attempts": [_index([("last_attempt_at", ASCENDING)])],
 }
 
 
@@ -91,6 +93,8 @@ class Store:
     client: AsyncIOMotorClient
     db: AsyncIOMotorDatabase
     _collections: dict[str, AsyncIOMotorCollection] = field(default_factory=dict)
+    # The advocacy.crypto.Keyring sealing children's data in this database (Keyring.attach sets it).
+    keyring: Any = None
 
     @classmethod
     async def connect(

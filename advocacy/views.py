@@ -9,6 +9,8 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from advocacy.auth.permissions import may
+from advocacy.auth.staff_sign_in import Enrolment
+from advocacy.auth.views import enrolment_started
 from advocacy.errors import ServiceError
 from advocacy.settings import PROJECT_ROOT
 from advocacy.web import (
@@ -18,8 +20,8 @@ from advocacy.web import (
     ok,
     optional_principal,
     principal_of,
-    set_session_cookie,
     settings_key,
+    signed_in,
 )
 
 WEB_DIR = PROJECT_ROOT / "web"
@@ -89,27 +91,20 @@ async def vendor_file(request: web.Request) -> web.StreamResponse:
 # sessions ------------------------------------------------------------------
 
 
-def _signed_in(request: web.Request, token: str, principal, **extra: object) -> web.Response:
-    settings = request.app[settings_key]
-    response = ok(token=token, role=principal.role, user=principal.public(),
-                  expires_at=principal.expires_at.isoformat(timespec="seconds"), **extra)
-    now = request.app[auth_key].clock.now()
-    set_session_cookie(response, token, int((principal.expires_at - now).total_seconds()), settings)
-    return response
-
-
 @routes.post("/api/session/staff")
 async def staff_sign_in(request: web.Request) -> web.Response:
     body = await json_body(request)
-    token, principal = await request.app[auth_key].sign_in_staff(body.get("username"), body.get("password"))
-    return _signed_in(request, token, principal)
+    result = await request.app[auth_key].sign_in_staff(body.get("username"), body.get("password"), body.get("otp"))
+    if isinstance(result, Enrolment):
+        return enrolment_started(request, result)
+    return signed_in(request, *result)
 
 
 @routes.post("/api/session/child")
 async def child_sign_in(request: web.Request) -> web.Response:
     body = await json_body(request)
     token, principal, first = await request.app[auth_key].sign_in_child(body.get("access_code"), body.get("pin"))
-    return _signed_in(request, token, principal, first_sign_in=first)
+    return signed_in(request, token, principal, first_sign_in=first)
 
 
 @routes.get("/api/session")

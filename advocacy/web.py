@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from typing import Any, Awaitable, Callable
@@ -9,6 +10,7 @@ from typing import Any, Awaitable, Callable
 import aiohttp_jinja2
 from aiohttp import web
 
+from advocacy.auth.permissions import may
 from advocacy.auth.service import AuthService, Principal
 from advocacy.errors import ServiceError
 from advocacy.settings import Settings
@@ -17,6 +19,9 @@ from advocacy.store import PyMongoError
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "advocacy_session"
+# Set between the right password and a first authenticator code (advocacy.auth.staff_sign_in).
+ENROL_COOKIE = "advocacy_enrol"
+_PRINCIPAL = web.RequestKey("principal", Principal)
 
 settings_key = web.AppKey("settings", Settings)
 auth_key = web.AppKey("auth", AuthService)
@@ -35,6 +40,7 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def ok(status: int = 200, **body: Any) -> web.Response:
@@ -54,7 +60,31 @@ def request_token(request: web.Request) -> str | None:
 
 async def principal_of(request: web.Request) -> Principal:
     """The signed-in user; ServiceError(unauthorised/session_expired) when there is none."""
-    return await request.app[auth_key].principal_for(request_token(request))
+    principal = request.get(_PRINCIPAL)
+    if principal is None:
+        principal = request[_PRINCIPAL] = await request.app[auth_key].principal_for(request_token(request))
+    return principal
+
+
+def permission(action: str) -> Callable[[Handler], Handler]:
+    """Decorate a view: the caller must be signed in and the permission table must let their role do ``action``.
+
+    The view then gets the caller with ``await principal_of(request)`` (no second look-up)
+    and still checks which records they may touch (the action's scope).
+    """
+
+    def wrap(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def run(request: web.Request) -> web.StreamResponse:
+            principal = await principal_of(request)
+            if not may(principal.role, action):
+                raise ServiceError("forbidden")
+            return await handler(request)
+
+        run.action = action  # type: ignore[attr-defined]  # read by the permission tests
+        return run
+
+    return wrap
 
 
 async def optional_principal(request: web.Request) -> Principal | None:
@@ -65,6 +95,10 @@ async def optional_principal(request: web.Request) -> Principal | None:
 
 
 async def json_body(request: web.Request) -> dict[str, Any]:
+    # Another website's form can post text/plain but not application/json without asking us first (CORS), and we never agree.
+    if request.content_type != "application/json":
+        raise ServiceError("bad_request", "That request didn't make sense to us: send the body as JSON "
+                                          "(Content-Type: application/json). Nothing was changed.")
     try:
         body = await request.json(loads=json.loads)
     except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
@@ -79,6 +113,15 @@ def set_session_cookie(response: web.StreamResponse, token: str, max_age: int, s
         SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="Strict",
         secure=settings.secure_cookies, path="/",
     )
+
+
+def signed_in(request: web.Request, token: str, principal: Principal, **extra: Any) -> web.Response:
+    """The answer to a successful sign-in: the session in JSON and as the session cookie."""
+    response = ok(token=token, role=principal.role, user=principal.public(),
+                  expires_at=principal.expires_at.isoformat(timespec="seconds"), **extra)
+    now = request.app[auth_key].clock.now()
+    set_session_cookie(response, token, int((principal.expires_at - now).total_seconds()), request.app[settings_key])
+    return response
 
 
 def clear_session_cookie(response: web.StreamResponse, settings: Settings) -> None:
@@ -106,17 +149,15 @@ def render_error(request: web.Request, status: int, title: str, message: str) ->
     return response
 
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-@web.middleware
-async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    response = await handler(request)
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """The headers every answer carries (app.on_response_prepare: redirects, errors, files and
+    the Socket.IO handshake too); pages and API answers are never cached, as they may hold personal data."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    if request.path.startswith("/api/") or request.path.startswith("/child") or request.path.startswith("/console"):
+    if request.app[settings_key].secure_cookies:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if not request.path.startswith(("/static/", "/vendor/")):
         response.headers.setdefault("Cache-Control", "no-store")
-    return response
 
 
 @web.middleware
@@ -124,8 +165,9 @@ async def same_origin_changes(request: web.Request, handler: Handler) -> web.Str
     """Refuse state-changing requests that a browser sent from another site (CSRF)."""
     if request.method in UNSAFE_METHODS and not bearer_token(request):
         origin = request.headers.get("Origin")
-        cross_site = request.headers.get("Sec-Fetch-Site") == "cross-site"
-        if cross_site or (origin is not None and origin not in own_origins(request)):
+        # "same-site" too: a sibling subdomain is another website, though SameSite cookies reach us from it.
+        other_site = request.headers.get("Sec-Fetch-Site") in {"cross-site", "same-site"}
+        if other_site or (origin is not None and origin not in own_origins(request)):
             raise ServiceError("bad_origin")
     return await handler(request)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from advocacy import demo
 from advocacy.clock import Clock
-from advocacy.crypto import load_master_key
+from advocacy.crypto import Keyring, load_accepted_master_keys, load_master_key
 from advocacy.embedded_db import EmbeddedDatabase, _die_with_parent
 from advocacy.settings import Settings
 from advocacy.store import Store
@@ -84,7 +84,9 @@ async def supervise(settings: Settings, count: int, with_demo: bool, reuse_port:
         try:
             await store.create_indexes()
             if with_demo:
-                creds = await demo.seed(store, Clock(), Path(settings.data_dir), settings.base_url)
+                clock = Clock()
+                Keyring(store, load_master_key(settings), load_accepted_master_keys(settings), clock=clock).attach()
+                creds = await demo.seed(store, clock, Path(settings.data_dir), settings.base_url)
                 print(demo.describe(creds), flush=True)
         finally:
             store.close()

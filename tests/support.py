@@ -13,6 +13,8 @@ import socketio
 from aiohttp import web
 
 from advocacy.app import init_app
+from advocacy.auth import totp
+from advocacy.auth.staff_sign_in import set_second_factor
 from advocacy.clock import ShiftedClock
 from advocacy.crypto import new_master_key
 from advocacy.pairing.service import pair_child
@@ -22,6 +24,8 @@ from advocacy.store import Store
 
 PASSWORD = "correct horse battery staple"
 OPEN_CLIENTS: list["ChatClient"] = []
+# One master key per test database, so a server restarted on it opens what the first one sealed.
+MASTER_KEYS: dict[str, str] = {}
 
 
 @dataclass
@@ -41,9 +45,8 @@ class Server:
 
 @contextlib.asynccontextmanager
 async def start_server(uri: str, database_name: str, **overrides: Any) -> AsyncIterator[Server]:
-    settings = load(environ={}).replace(
-        mongodb_uri=uri, database_name=database_name, master_key=new_master_key(), **overrides
-    )
+    overrides.setdefault("master_key", MASTER_KEYS.setdefault(database_name, new_master_key()))
+    settings = load(environ={}).replace(mongodb_uri=uri, database_name=database_name, **overrides)
     store = await Store.connect(uri, database_name, 10)
     clock = ShiftedClock()
     app = init_app(settings, store, clock)
@@ -71,6 +74,7 @@ class Person:
     password: str | None = None
     access_code: str | None = None
     pin: str | None = None
+    totp_secret: str | None = None  # staff: their authenticator app's secret (sign_in enrols one if None)
 
 
 @dataclass
@@ -95,7 +99,9 @@ async def seed_world(server: Server) -> World:
     async def staff(username: str, name: str, role: str, manager: str | None = None) -> Person:
         doc = await create_staff(store, clock, username=username, password=PASSWORD, name=name, role=role,
                                  manager=manager)
-        return Person(doc["_id"], name, role, username=username, password=PASSWORD)
+        secret = totp.new_secret()
+        await set_second_factor(store, doc["_id"], secret)
+        return Person(doc["_id"], name, role, username=username, password=PASSWORD, totp_secret=secret)
 
     manager = await staff("mo.manager", "Mo Manager", "manager")
     other_manager = await staff("ola.manager", "Ola Manager", "manager")
@@ -119,15 +125,45 @@ async def seed_world(server: Server) -> World:
 # clients ----------------------------------------------------------------------
 
 
+async def otp_for(server: Server, person: Person) -> str:
+    """A code from the person's authenticator app that the server will take now.
+
+    Each code works once, so a test signing the same person in again soon uses
+    the next code (the server allows one step of clock drift) and, when that is
+    used too, moves the server's clock on to the next 30 seconds. The code is
+    never the previous step's, so it still works if a step ends on the way.
+    """
+    staff = await server.store.staff.find_one({"_id": person.id}, {"totp_last_step": 1})
+    last = staff.get("totp_last_step") if staff else None
+    now = totp.step_at(server.clock.now())
+    step = now if last is None else max(now, last + 1)
+    if step > now + totp.DRIFT_STEPS:
+        moved = (step - totp.DRIFT_STEPS) * totp.PERIOD - server.clock.now().timestamp()
+        server.clock.advance(moved + 0.001)
+    return totp.code_at_step(person.totp_secret, step)
+
+
 async def sign_in(server: Server, person: Person, http: aiohttp.ClientSession | None = None) -> str:
-    """Sign in through the public API; returns the session token."""
+    """Sign in through the public API; returns the session token.
+
+    Staff sign in with their password and a code from their authenticator app;
+    a staff member with none yet sets one up through the API on the way.
+    """
     own = http is None
     http = http or server.http()
     try:
         if person.role == "child":
             resp = await http.post("/api/session/child", json={"access_code": person.access_code, "pin": person.pin})
         else:
-            resp = await http.post("/api/session/staff", json={"username": person.username, "password": person.password})
+            otp = await otp_for(server, person) if person.totp_secret else None
+            resp = await http.post("/api/session/staff", json={"username": person.username,
+                                                               "password": person.password, "otp": otp})
+            if resp.status == 202:
+                enrolment = (await resp.json())["enrolment"]
+                person.totp_secret = enrolment["secret"]
+                code = totp.code_at_step(person.totp_secret, totp.step_at(server.clock.now()))
+                resp = await http.post("/api/session/staff/enrol", json={"enrolment_token": enrolment["token"],
+                                                                         "otp": code})
         body = await resp.json()
         assert resp.status == 200, body
         return body["token"]

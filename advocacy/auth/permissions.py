@@ -55,6 +55,11 @@ PERMISSIONS: dict[str, dict[Role, str]] = {
     "bots.waiting": {Role.BOT: ANY},
     "bots.notify": {Role.BOT: ANY},
     "bots.pairings": {Role.BOT: ANY},
+    # everything held about a child, for them (their right of access)
+    "child.export": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM, Role.ADMIN: ANY},
+    # staff accounts: unlock after too many wrong sign-ins, a new authenticator after a lost phone
+    "staff.unlock": {Role.ADMIN: ANY},
+    "staff.reset_second_factor": {Role.ADMIN: ANY},
 }
 
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from advocacy.auth import codes, passwords
+from advocacy import audit
+from advocacy.auth import codes, passwords, staff_sign_in
 from advocacy.auth.permissions import ANY, PAIRED, TEAM, Role, scope_for
 from advocacy.clock import Clock
 from advocacy.errors import ServiceError
@@ -55,7 +56,11 @@ class AuthService:
 
     # sessions ------------------------------------------------------------
 
-    async def _open_session(self, user_id: str, role: str, name: str, lifetime: timedelta) -> tuple[str, Principal]:
+    async def open_session(self, user_id: str, role: str, lifetime: timedelta) -> tuple[str, Principal]:
+        """Start a session for a user whose sign-in has been checked; returns (token, principal).
+
+        The session keeps identifiers only: the name is looked up when the session is used.
+        """
         token = secrets.token_urlsafe(32)
         now = self.clock.now()
         session = {
@@ -63,13 +68,25 @@ class AuthService:
             "token_hash": token_hash(token),
             "user": user_id,
             "role": role,
-            "name": name,
             "created_at": now,
             "expires_at": now + lifetime,
             "revoked_at": None,
         }
         await self.store.sessions.insert_one(session)
+        name = await self.display_name(user_id, role)
         return token, Principal(session["_id"], user_id, role, name, session["expires_at"])
+
+    async def display_name(self, user_id: str, role: str) -> str:
+        """The name shown for a user: a child's through people.child_names (sealed), staff's from their record."""
+        if role == Role.CHILD.value:
+            from advocacy.people import child_names  # people builds on this module
+
+            return (await child_names(self.store, [user_id])).get(user_id, "")
+        if role == Role.BOT.value:
+            bot = await self.store.bots.find_one({"_id": user_id}, {"name": 1})
+            return bot.get("name", "") if bot else ""
+        staff = await self.store.staff.find_one({"_id": user_id}, {"name": 1})
+        return staff.get("name", "") if staff else ""
 
     async def principal_for(self, token: str | None) -> Principal:
         """The signed-in user behind ``token``; ServiceError unauthorised/session_expired otherwise."""
@@ -80,7 +97,8 @@ class AuthService:
             raise ServiceError("unauthorised")
         if session.get("revoked_at") is not None or session["expires_at"] <= self.clock.now():
             raise ServiceError("session_expired")
-        return Principal(session["_id"], session["user"], session["role"], session["name"], session["expires_at"])
+        name = await self.display_name(session["user"], session["role"])
+        return Principal(session["_id"], session["user"], session["role"], name, session["expires_at"])
 
     async def end_session(self, session_id: str) -> None:
         await self.store.sessions.update_one(
@@ -104,20 +122,11 @@ class AuthService:
 
     # staff ---------------------------------------------------------------
 
-    async def sign_in_staff(self, username: Any, password: Any) -> tuple[str, Principal]:
-        if not isinstance(username, str) or not isinstance(password, str) or len(password) > 1024:
-            raise ServiceError("sign_in_failed")
-        staff = await self.store.staff.find_one({"username": username.strip().lower(), "active": {"$ne": False}})
-        if not await passwords.verify_secret(staff["password_hash"] if staff else None, password):
-            log.info("staff sign-in refused")
-            raise ServiceError("sign_in_failed")
-        lifetime = timedelta(hours=self.settings.staff_session_hours)
-        return await self._open_session(staff["_id"], staff["role"], staff["name"], lifetime)
-
-    async def session_for(self, user_id: str, role: str, name: str, lifetime: timedelta) -> str:
-        """A token for an account made by the service itself (simulated load); never a sign-in."""
-        token, _ = await self._open_session(user_id, role, name, lifetime)
-        return token
+    async def sign_in_staff(
+        self, username: Any, password: Any, otp: Any = None
+    ) -> tuple[str, Principal] | staff_sign_in.Enrolment:
+        """Password and second factor; see advocacy.auth.staff_sign_in."""
+        return await staff_sign_in.sign_in(self, username, password, otp)
 
     # bots ----------------------------------------------------------------
 
@@ -126,7 +135,7 @@ class AuthService:
         bot = await self.store.bots.find_one({"_id": bot_id, "active": True})
         if bot is None:
             raise ServiceError("unauthorised")
-        return await self._open_session(bot["_id"], Role.BOT.value, bot["name"], lifetime)
+        return await self.open_session(bot["_id"], Role.BOT.value, lifetime)
 
     # children ------------------------------------------------------------
 
@@ -134,8 +143,19 @@ class AuthService:
         """Sign a child in; the first time, ``pin`` becomes their PIN. Returns (token, principal, first)."""
         if not isinstance(access_code, str) or not isinstance(pin, str) or len(access_code) > 64:
             raise ServiceError("sign_in_failed")
-        now = self.clock.now()
         child = await self.store.children.find_one({"access_code_hash": codes.access_code_hash(access_code)})
+        try:
+            token, principal, first = await self._sign_in_child(child, pin)
+        except ServiceError as refused:
+            await audit.record(self.store, self.clock, actor=child["_id"] if child else "unknown", role="child",
+                               action="sign_in.child", subject=child["_id"] if child else None, outcome=refused.code)
+            raise
+        await audit.record(self.store, self.clock, actor=child["_id"], role="child", action="sign_in.child",
+                           subject=child["_id"], outcome="ok", first=first, session=principal.session_id)
+        return token, principal, first
+
+    async def _sign_in_child(self, child: dict[str, Any] | None, pin: str) -> tuple[str, Principal, bool]:
+        now = self.clock.now()
         if child is None:
             raise ServiceError("sign_in_failed")
         locked_until = child.get("pin_locked_until")
@@ -171,7 +191,7 @@ class AuthService:
                 {"_id": child["_id"]}, {"$set": {"pin_failures": 0, "pin_locked_until": None}}
             )
         lifetime = timedelta(days=self.settings.child_session_days)
-        token, principal = await self._open_session(child["_id"], Role.CHILD.value, child["name"], lifetime)
+        token, principal = await self.open_session(child["_id"], Role.CHILD.value, lifetime)
         return token, principal, first
 
     async def child_in_scope(self, principal: Principal, action: str, child_id: Any) -> dict[str, Any]:
@@ -201,14 +221,21 @@ class AuthService:
         await self.store.children.update_one(
             {"_id": child["_id"]}, {"$set": {"pin_hash": None, "pin_failures": 0, "pin_locked_until": None}}
         )
+        await audit.record(self.store, self.clock, **audit.by(principal), action="child.reset_pin", subject=child["_id"])
 
     async def new_access_code(self, principal: Principal, child_id: Any) -> str:
         child = await self.child_in_scope(principal, "child.new_access_code", child_id)
-        return await issue_access_code(self.store, child["_id"])
+        code = await issue_access_code(self.store, child["_id"])
+        await audit.record(self.store, self.clock, **audit.by(principal), action="child.new_access_code",
+                           subject=child["_id"])
+        return code
 
     async def revoke_child_sessions(self, principal: Principal, child_id: Any) -> int:
         child = await self.child_in_scope(principal, "child.revoke_sessions", child_id)
-        return await self.revoke_user_sessions(child["_id"])
+        revoked = await self.revoke_user_sessions(child["_id"])
+        await audit.record(self.store, self.clock, **audit.by(principal), action="child.revoke_sessions",
+                           subject=child["_id"], revoked=revoked)
+        return revoked
 
 
 async def issue_access_code(store: Store, child_id: str) -> str:

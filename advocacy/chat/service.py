@@ -5,6 +5,11 @@ A message is acknowledged only after it is stored. The unique index on
 second copy. Messages are written in small batches (group commit, see
 ``advocacy.chat.batch``), and conversations looked up in batches, so that under
 load the database does a few large operations rather than many small ones.
+
+Every message read and write goes through here. The text is sealed under the
+child's data key (advocacy.crypto), bound to the message's id, before it is
+stored; the stored sender is an id and a role, and names are looked up when
+messages are read, so the database holds no readable words or names.
 """
 
 from __future__ import annotations
@@ -13,13 +18,15 @@ import asyncio
 import logging
 from typing import Any
 
+from advocacy import audit
 from advocacy.auth.permissions import OWN, PAIRED, scope_for
 from advocacy.auth.service import Principal
 from advocacy.chat.batch import Batch
 from advocacy.chat.text import check_client_id, check_message_text
 from advocacy.clock import Clock
+from advocacy.crypto import Keyring, keyring_of
 from advocacy.errors import ServiceError
-from advocacy.people import child_names
+from advocacy.people import child_names, staff_by_ids
 from advocacy.settings import Settings
 from advocacy.store import (
     ASCENDING, DESCENDING, DuplicateKeyError, ObjectId, PyMongoError, Store, UpdateOne, insert_each,
@@ -31,15 +38,9 @@ log = logging.getLogger(__name__)
 SERVICE_SENDER = {"id": "service", "role": "service", "name": "Advocacy service"}
 
 
-def public_message(doc: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": str(doc["_id"]),
-        "conversation": doc["conversation"],
-        "sender": dict(doc["sender"]),
-        "text": doc["text"],
-        "sent_at": doc["sent_at"].isoformat(timespec="milliseconds"),
-        "client_id": doc["client_id"],
-    }
+def message_purpose(message_id: ObjectId) -> str:
+    """Sealed text opens only as the message it was written for (not moved to another one)."""
+    return f"message:{message_id}"
 
 
 def _payload(data: Any) -> dict[str, Any]:
@@ -87,6 +88,58 @@ class ChatService:
                 log.warning("could not update waiting times: %s", exc.__class__.__name__)
         return results
 
+    @property
+    def keyring(self) -> Keyring:
+        return keyring_of(self.store)
+
+    # sealing and opening -------------------------------------------------
+
+    async def _new_message(
+        self, conversation: dict[str, Any], sender: dict[str, Any], client_id: str, text: str
+    ) -> dict[str, Any]:
+        message_id = ObjectId()
+        return {
+            "_id": message_id,
+            "conversation": conversation["_id"],
+            "sender": {"id": sender["id"], "role": sender["role"]},
+            "client_id": client_id,
+            "text": await self.keyring.seal(conversation["child"], text, message_purpose(message_id)),
+            "sent_at": self.clock.now(),
+        }
+
+    async def _sender_names(self, docs: list[dict[str, Any]]) -> dict[str, str]:
+        senders = {(d["sender"]["id"], d["sender"]["role"]) for d in docs}
+        children = await child_names(self.store, [i for i, role in senders if role == "child"])
+        staff = await staff_by_ids(self.store, [i for i, role in senders if role not in {"child", "service", "bot"}])
+        names = {SERVICE_SENDER["id"]: SERVICE_SENDER["name"], **children}
+        names.update({i: doc.get("name", "") for i, doc in staff.items()})
+        bot_ids = [i for i, role in senders if role == "bot"]
+        if bot_ids:
+            names.update({d["_id"]: d["name"] async for d in self.store.bots.find({"_id": {"$in": bot_ids}}, {"name": 1})})
+        return names
+
+    async def _public(
+        self, docs: list[dict[str, Any]], child_id: str, names: dict[str, str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Messages as clients see them: text opened, senders named."""
+        if names is None:
+            names = await self._sender_names(docs)
+        out = []
+        for doc in docs:
+            sender = doc["sender"]
+            out.append({
+                "id": str(doc["_id"]),
+                "conversation": doc["conversation"],
+                "sender": {"id": sender["id"], "role": sender["role"], "name": names.get(sender["id"], "")},
+                "text": await self.keyring.unseal_or_erased(child_id, doc["text"], message_purpose(doc["_id"])),
+                "sent_at": doc["sent_at"].isoformat(timespec="milliseconds"),
+                "client_id": doc["client_id"],
+            })
+        return out
+
+    async def _public_one(self, doc: dict[str, Any], child_id: str, **names: str) -> dict[str, Any]:
+        return (await self._public([doc], child_id, names or None))[0]
+
     # who may see what ----------------------------------------------------
 
     def _visible_filter(self, principal: Principal, action: str) -> dict[str, Any]:
@@ -117,10 +170,16 @@ class ChatService:
     async def conversations(self, principal: Principal) -> list[dict[str, Any]]:
         query = self._visible_filter(principal, "chat.conversations")
         convs = await self.store.conversations.find(query).sort("created_at", ASCENDING).to_list(None)
+        if principal.role != "child" and convs:
+            # Each child's name and last message are shown: one entry for the whole list.
+            await audit.record(self.store, self.clock, **audit.by(principal), action="chat.conversations",
+                               children=len(convs))
         child_ids = {c["child"] for c in convs}
         advocate_ids = {c["advocate"] for c in convs}
         children = await child_names(self.store, child_ids)
         staff = {d["_id"]: d async for d in self.store.staff.find({"_id": {"$in": list(advocate_ids)}}, {"name": 1})}
+        names = {SERVICE_SENDER["id"]: SERVICE_SENDER["name"], **children,
+                 **{i: d.get("name", "") for i, d in staff.items()}}
 
         async def summary(conv: dict[str, Any]) -> dict[str, Any]:
             last_read = conv.get("read", {}).get(principal.user_id)
@@ -140,10 +199,19 @@ class ChatService:
                 "advocate_name": staff.get(conv["advocate"], {}).get("name", ""),
                 "unread": unread,
                 "waiting_since": waiting.isoformat(timespec="seconds") if waiting else None,
-                "last_message": public_message(last) if last else None,
+                "last_message": await self._last_message(last, conv["child"], names),
             }
 
         return list(await asyncio.gather(*(summary(c) for c in convs)))
+
+    async def _last_message(
+        self, doc: dict[str, Any] | None, child_id: str, names: dict[str, str]
+    ) -> dict[str, Any] | None:
+        if doc is None:
+            return None
+        if doc["sender"]["id"] not in names:  # a previous advocate, a cover advocate
+            names = {**names, **await self._sender_names([doc])}
+        return (await self._public([doc], child_id, names))[0]
 
     # sending -------------------------------------------------------------
 
@@ -154,25 +222,22 @@ class ChatService:
         client_id = check_client_id(data.get("client_id"))
         try:
             conv = await self.conversation(principal, data.get("conversation"), "chat.send")
-        except ServiceError as exc:
+        except ServiceError:
             # A resend of a message stored before the child was paired with someone else.
             existing = await self._sent(principal, client_id)
             if existing is None:
-                raise exc from None
-            return public_message(existing), False
-        doc = {
-            "_id": ObjectId(),
-            "conversation": conv["_id"],
-            "sender": {"id": principal.user_id, "role": principal.role, "name": principal.name},
-            "client_id": client_id,
-            "text": text,
-            "sent_at": self.clock.now(),
-        }
+                raise
+            return await self._resent(existing, principal), False
+        doc = await self._new_message(conv, {"id": principal.user_id, "role": principal.role}, client_id, text)
         try:
             await self.writes(doc)
         except DuplicateKeyError:  # a resend (or the same resend racing us)
-            return public_message(await self._sent(principal, client_id)), False
-        return public_message(doc), True
+            return await self._resent(await self._sent(principal, client_id), principal), False
+        return await self._public_one(doc, conv["child"], **{principal.user_id: principal.name}), True
+
+    async def _resent(self, doc: dict[str, Any], principal: Principal) -> dict[str, Any]:
+        conv = await self.store.conversations.find_one({"_id": doc["conversation"]}, {"child": 1})
+        return await self._public_one(doc, conv["child"], **{principal.user_id: principal.name})
 
     async def _sent(self, principal: Principal, client_id: str) -> dict[str, Any] | None:
         return await self.store.messages.find_one({"sender.id": principal.user_id, "client_id": client_id})
@@ -188,21 +253,27 @@ class ChatService:
         A notice does not count as an answer to the child. ``sender`` is the service
         unless a bot writes as itself (``{"id", "role": "bot", "name"}``).
         """
-        sender = dict(sender or SERVICE_SENDER)
-        doc = {
-            "_id": ObjectId(),
-            "conversation": conversation_id,
-            "sender": sender,
-            "client_id": key,
-            "text": text,
-            "sent_at": self.clock.now(),
-        }
+        sender = sender or SERVICE_SENDER
+        conv = await self.store.conversations.find_one({"_id": conversation_id}, {"child": 1})
+        if conv is None:
+            raise ServiceError("conversation_not_found")
+        doc = await self._new_message(conv, sender, key, text)
+        names = {sender["id"]: sender["name"]}
         try:
             await self.store.messages.insert_one(doc)
         except DuplicateKeyError:
-            existing = await self.store.messages.find_one({"sender.id": sender["id"], "client_id": key})
-            return public_message(existing), False
-        return public_message(doc), True
+            doc = await self.store.messages.find_one({"sender.id": sender["id"], "client_id": key})
+            return await self._public_one(doc, conv["child"], **names), False
+        return await self._public_one(doc, conv["child"], **names), True
+
+    async def everything_of_child(self, child_id: str) -> list[dict[str, Any]]:
+        """Every conversation of a child with all its messages, oldest first (their data export)."""
+        out = []
+        async for conv in self.store.conversations.find({"child": child_id}).sort("created_at", ASCENDING):
+            docs = await self.store.messages.find({"conversation": conv["_id"]}).sort("_id", ASCENDING).to_list(None)
+            out.append({"id": conv["_id"], "advocate": conv["advocate"], "active": conv.get("active", False),
+                        "messages": await self._public(docs, child_id)})
+        return out
 
     async def active_conversation_of(self, child_id: str) -> dict[str, Any] | None:
         return await self.store.conversations.find_one({"child": child_id, "active": True})
@@ -232,7 +303,10 @@ class ChatService:
             docs = await self.store.messages.find(query).sort("_id", DESCENDING).limit(limit + 1).to_list(None)
             more = len(docs) > limit
             docs = list(reversed(docs[:limit]))
-        return {"messages": [public_message(d) for d in docs], "more": more}
+        if principal.role != "child":
+            await audit.record(self.store, self.clock, **audit.by(principal), action="chat.history",
+                               subject=conv["child"], conversation=conv["_id"], messages=len(docs))
+        return {"messages": await self._public(docs, conv["child"]), "more": more}
 
     async def _anchor(self, conversation_id: str, message_id: Any) -> ObjectId:
         oid = _message_id(message_id)

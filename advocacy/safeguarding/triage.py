@@ -106,11 +106,12 @@ class Normaliser:
         tokens = _TOKEN.findall(text)
         speak, table = self.text_speak, self._look_alike_table
         words = [speak.get(t) or (t if t.isalpha() else _look_alike(t, table)) for t in tokens]
-        if not self.number_words.keys().isdisjoint(tokens):
-            words = [
-                self.number_words[t] if t in self.number_words and _reads_as_word(words[i + 1 :]) else w
-                for i, (t, w) in enumerate(zip(tokens, words))
-            ]
+        if not self.number_words.keys().isdisjoint(words):
+            # From the end, so "2 2 go" reads the second "2" as "to" before deciding the first,
+            # and on the tidied word ("2$" is "2"): reading the result again changes nothing.
+            for i in range(len(words) - 1, -1, -1):
+                if words[i] in self.number_words and _reads_as_word(words[i + 1 :]):
+                    words[i] = self.number_words[words[i]]
         squeezed = _LETTER_RUN.sub(_first_of_run, " ".join(w for w in words if w))
         return " ".join([speak.get(w, w) for w in squeezed.split()])
 

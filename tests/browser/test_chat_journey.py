@@ -6,7 +6,7 @@ import re
 
 from playwright.async_api import Browser, Page, expect
 
-from tests.support import Person, World
+from tests.support import Person, Server, World, otp_for
 
 NEUTRAL_SITE = "https://www.bbc.co.uk/weather"
 
@@ -33,10 +33,11 @@ async def child_signs_in(page: Page, child: Person) -> None:
     await page.wait_for_url("**/child")
 
 
-async def advocate_signs_in(page: Page, advocate: Person) -> None:
+async def advocate_signs_in(page: Page, advocate: Person, server: Server) -> None:
     await page.goto("/staff/sign-in")
     await page.fill("#username", advocate.username)
     await page.fill("#password", advocate.password)
+    await page.fill("#otp", await otp_for(server, advocate))
     await page.click("#sign-in-button")
     await page.wait_for_url("**/console")
 
@@ -52,7 +53,7 @@ async def test_child_message_reaches_the_console_and_hostile_text_stays_text(bro
     await child_page.click("#send-button")
     await expect(child_page.locator("#messages")).to_contain_text("Hello, I want to talk about seeing my brother")
 
-    await advocate_signs_in(staff_page, advocate)
+    await advocate_signs_in(staff_page, advocate, world.server)
     await staff_page.locator("#conversation-list").get_by_text(child.name).click()
     await expect(staff_page.locator("#messages")).to_contain_text("Hello, I want to talk about seeing my brother")
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import socketio
 
-from advocacy.app import pairings_key
+from advocacy.app import chat_key, pairings_key
 from advocacy.botapi.accounts import create_bot, issue_token
 from advocacy.web import auth_key
 from bots.away import AwayBot
@@ -48,8 +48,10 @@ async def eventually(check, timeout: float = 10) -> None:
 
 
 async def from_bots(server, conversation: str) -> list[dict]:
-    return await server.store.messages.find({"conversation": conversation, "sender.role": "bot"}).sort(
-        "_id", 1).to_list(None)
+    """The bots' messages in a conversation, as the child reads them (text opened)."""
+    conv = await server.store.conversations.find_one({"_id": conversation})
+    everything = await server.app[chat_key].everything_of_child(conv["child"])
+    return [m for c in everything if c["id"] == conversation for m in c["messages"] if m["sender"]["role"] == "bot"]
 
 
 # rights ------------------------------------------------------------------------

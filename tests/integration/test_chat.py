@@ -8,7 +8,8 @@ import uuid
 import pytest
 import socketio
 
-from advocacy.app import chat_ns_key
+from advocacy.app import chat_ns_key, keyring_key
+from advocacy.chat.service import message_purpose
 from advocacy.pairing.service import pair_child
 from tests.support import ChatClient, connect, message_count, sign_in, start_server
 
@@ -36,7 +37,8 @@ async def test_acknowledged_message_is_stored_before_the_ack(world):
     child_chat = await connect(server, child)
     ack = await child_chat.send(world.conversation_of(child), "stored?")
     stored = await server.store.messages.find_one({"client_id": ack["message"]["client_id"]})
-    assert stored is not None and stored["text"] == "stored?"
+    assert stored is not None and b"stored?" not in stored["text"]
+    assert await server.app[keyring_key].unseal(child.id, stored["text"], message_purpose(stored["_id"])) == "stored?"
 
 
 async def test_senders_other_tabs_see_the_message_but_the_sending_tab_does_not_get_it_twice(world):
@@ -326,7 +328,7 @@ async def test_text_is_tidied_and_kept_as_plain_text(world):
     assert text == "Zo\u00eb <img src=x onerror=alert(1)>\nabcevil\ttab"
     assert (await advocate_chat.next("message"))["text"] == text
     stored = await server.store.messages.find_one({"_id": {"$exists": True}})
-    assert stored["text"] == text
+    assert await server.app[keyring_key].unseal(child.id, stored["text"], message_purpose(stored["_id"])) == text
 
 
 async def test_every_acknowledged_message_survives_a_restart(database_uri, database_name):

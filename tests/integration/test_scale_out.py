@@ -7,6 +7,7 @@ import json
 import signal
 
 import aiohttp
+import pyotp
 import pytest
 
 from advocacy.store import Store
@@ -57,8 +58,9 @@ async def test_a_child_and_their_advocate_on_different_processes_chat_and_surviv
     child = creds["children"][0]
     advocate = next(a for a in creds["advocates"] if a["username"] == child["advocate"])
     child_token = await sign_in(one, "/api/session/child", {"access_code": child["access_code"], "pin": child["pin"]})
-    advocate_token = await sign_in(two, "/api/session/staff",
-                                   {"username": advocate["username"], "password": advocate["password"]})
+    advocate_token = await sign_in(two, "/api/session/staff", {
+        "username": advocate["username"], "password": advocate["password"],
+        "otp": pyotp.TOTP(advocate["totp_secret"]).now()})
 
     child_screen, advocate_screen = [], []
     welcomes = []

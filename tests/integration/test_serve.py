@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 import aiohttp
+import pyotp
 import pytest
 import socketio
 
@@ -120,7 +121,8 @@ async def test_demo_sign_ins_work_and_acknowledged_messages_survive_restarts_and
             "seeding again must not change the demo sign-ins"
         async with aiohttp.ClientSession(base_url=url) as http:
             token = await sign_in(http, "/api/session/staff",
-                                  {"username": advocate["username"], "password": advocate["password"]})
+                                  {"username": advocate["username"], "password": advocate["password"],
+                                   "otp": pyotp.TOTP(advocate["totp_secret"]).now()})
             client = await chat(url, token)
             history = await client.call("history", {"conversation": conversation}, namespace="/chat")
             await client.disconnect()

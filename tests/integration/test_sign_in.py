@@ -7,13 +7,14 @@ from datetime import timedelta
 import pytest
 import socketio
 
-from tests.support import ChatClient, connect, sign_in
+from tests.support import ChatClient, connect, otp_for, sign_in
 
 
 async def test_staff_sign_in_returns_token_role_and_an_httponly_strict_cookie(world):
     advocate = world.advocates[0]
     async with world.server.http() as http:
-        resp = await http.post("/api/session/staff", json={"username": advocate.username, "password": advocate.password})
+        resp = await http.post("/api/session/staff", json={"username": advocate.username, "password": advocate.password,
+                                                           "otp": await otp_for(world.server, advocate)})
         body = await resp.json()
         assert resp.status == 200
         assert body["ok"] is True and body["role"] == "advocate" and body["token"]

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from advocacy.safeguarding.triage import DEFAULT_RULES_PATH, Match, Rules, RulesError, compile_rules, load_rules, normalise, triage
@@ -194,6 +194,8 @@ def test_nothing_and_everything_ordinary_pass(rules: Rules) -> None:
 
 @settings(deadline=None, max_examples=300)
 @given(st.text(max_size=300))
+@example("2:2:A")  # a number read as a word before the number it precedes was
+@example("2$:A")  # a number with a symbol stuck to it
 def test_any_text_is_triaged_without_error_and_read_consistently(text: str) -> None:
     rules = _shared_rules()
     seen = normalise(text, rules)

@@ -19,7 +19,7 @@
 
   const check = () => {
     for (const input of form.querySelectorAll('.input')) {
-      if (!input.value.trim()) {
+      if (!input.value.trim() && !('optional' in input.dataset)) {
         return [input.dataset.missing || 'Please fill this in.', input];
       }
     }
@@ -60,7 +60,8 @@
       let answer = null;
       try { answer = await response.json(); } catch (e) { answer = null; }
       if (response.ok && answer && answer.ok) {
-        window.location.replace(form.dataset.next);
+        // 202: the password was right and an authenticator app is to be set up first.
+        window.location.replace(answer.enrolment_needed ? answer.next : form.dataset.next);
         return;
       }
       const message = answer && answer.error && answer.error.message;

@@ -1,0 +1,120 @@
+"""A child's data export: everything the service holds about them, as JSON and as a readable page.
+
+The law gives a child the right to ask for what is held about them. Staff make
+the export (`GET /api/children/{id}/export[.html]`) or an operator runs
+`advocacy export-child ID`; either way it is written to the audit trail.
+
+A capability that keeps more about a child (concerns, for instance) adds a
+section with ``SECTIONS.append(...)``: an async function (store, child id) ->
+(title, list of plain records), shown under that title.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Awaitable, Callable
+
+import jinja2
+
+from advocacy.chat.service import ChatService
+from advocacy.clock import Clock
+from advocacy.people import child_names, staff_by_ids
+from advocacy.settings import PROJECT_ROOT
+from advocacy.store import ASCENDING, Store
+
+Section = Callable[[Store, str], Awaitable[tuple[str, list[dict[str, Any]]]]]
+SECTIONS: list[Section] = []
+
+# What each audited action means, in words a child understands.
+ACTIONS = {
+    "chat.history": "read your messages",
+    "chat.conversations": "looked at their list of young people",
+    "child.reset_pin": "cleared your PIN so you could choose a new one",
+    "child.new_access_code": "gave you a new code to sign in",
+    "child.revoke_sessions": "signed you out on every phone",
+    "child.export": "made a copy of everything we hold about you",
+    "pairing.change": "changed who your advocate is",
+    "sign_in.child": "signed in",
+    "retention.erase": "deleted old records",
+}
+
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(PROJECT_ROOT / "web" / "templates")),
+    autoescape=jinja2.select_autoescape(default=True),
+)
+
+
+def _when(at: datetime | None) -> str | None:
+    return at.isoformat(timespec="seconds") if at else None
+
+
+async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str) -> dict[str, Any] | None:
+    """Everything held about a child, in plain structures; None if there is no such child."""
+    child = await store.children.find_one({"_id": child_id})
+    if child is None:
+        return None
+    names = await child_names(store, [child_id])
+    pairings = await store.pairings.find({"child": child_id}).sort("started_at", ASCENDING).to_list(None)
+    conversations = await chat.everything_of_child(child_id)
+    access = await store.audit.find({"subject": child_id}).sort("_id", ASCENDING).to_list(None)
+    notifications = await store.notifications.find({"child": child_id}).sort("created_at", ASCENDING).to_list(None)
+    sessions = await store.sessions.find({"user": child_id}).sort("created_at", ASCENDING).to_list(None)
+    staff = await staff_by_ids(store, [p["advocate"] for p in pairings] + [c["advocate"] for c in conversations]
+                               + [e["actor"] for e in access] + [n["to"] for n in notifications]
+                               + [child.get("advocate") or ""])
+    staff_name = {i: d.get("name", "") for i, d in staff.items()}
+    la = await store.local_authorities.find_one({"_id": child.get("la")}) or {}
+
+    def who(actor: str) -> str:
+        if actor == child_id:
+            return "You"
+        if actor in {"service", "unknown"}:
+            return "The advocacy service"
+        return staff_name.get(actor, "A member of staff")
+
+    data: dict[str, Any] = {
+        "exported_at": _when(clock.now()),
+        "about_you": {
+            "id": child_id,
+            "name": names.get(child_id, ""),
+            "local_authority": la.get("name", child.get("la")),
+            "born": child.get("born"),
+            "languages": child.get("languages", []),
+            "advocate": staff_name.get(child.get("advocate") or "", None),
+            "opted_out": bool(child.get("opted_out")),
+            "pin_chosen": child.get("pin_hash") is not None,
+            "added_at": _when(child.get("created_at")),
+            "left_care_at": _when(child.get("left_care_at")),
+        },
+        "advocates": [
+            {"advocate": staff_name.get(p["advocate"], ""), "from": _when(p["started_at"]), "to": _when(p.get("ended_at")),
+             "why": p.get("why")}
+            for p in pairings
+        ],
+        "conversations": [
+            {"advocate": staff_name.get(c["advocate"], ""), "open": c["active"],
+             "messages": [{"from": m["sender"]["name"], "role": m["sender"]["role"], "sent_at": m["sent_at"],
+                           "text": m["text"]} for m in c["messages"]]}
+            for c in conversations
+        ],
+        "who_looked_or_changed_things": [
+            {"when": _when(e["at"]), "who": who(e["actor"]), "role": e["role"],
+             "what": ACTIONS.get(e["action"], e["action"]), "outcome": e["ids"].get("outcome")}
+            for e in access
+        ],
+        "staff_told": [
+            {"when": _when(n["created_at"]), "who": staff_name.get(n["to"], ""), "about": n["kind"]}
+            for n in notifications
+        ],
+        "sign_ins": [{"at": _when(s["created_at"]), "until": _when(s["expires_at"])} for s in sessions],
+        "more": {},
+    }
+    for section in SECTIONS:
+        title, records = await section(store, child_id)
+        data["more"][title] = records
+    return data
+
+
+def render_html(data: dict[str, Any]) -> str:
+    """The export as one self-contained page a young person can read (no scripts, no styles to load)."""
+    return _TEMPLATES.get_template("export/child.html").render(data=data)

@@ -1,0 +1,77 @@
+"""How long things are kept (config/retention.toml) and what is past that now (pure rules, no I/O)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from advocacy.settings import CONFIG_DIR, SettingsError
+
+RETENTION_PATH = CONFIG_DIR / "retention.toml"
+
+# section -> key -> (least, most)
+_KEYS = {
+    "children": {"years_after_leaving_care": (1, 100)},
+    "sessions": {"days_after_end": (1, 3650)},
+    "sign_in_records": {"days_after_last_try": (1, 3650)},
+    "notifications": {"days_after_seen": (1, 36500)},
+}
+
+
+@dataclass(frozen=True)
+class Retention:
+    years_after_leaving_care: int
+    days_after_end: int
+    days_after_last_try: int
+    days_after_seen: int
+
+    def cutoffs(self, now: datetime) -> "Cutoffs":
+        """The moments before which each kind of record is erased, as of ``now``."""
+        return Cutoffs(
+            left_care_before=_years_before(now, self.years_after_leaving_care),
+            session_ended_before=now - timedelta(days=self.days_after_end),
+            last_try_before=now - timedelta(days=self.days_after_last_try),
+            seen_before=now - timedelta(days=self.days_after_seen),
+        )
+
+
+@dataclass(frozen=True)
+class Cutoffs:
+    left_care_before: datetime
+    session_ended_before: datetime
+    last_try_before: datetime
+    seen_before: datetime
+
+
+def _years_before(now: datetime, years: int) -> datetime:
+    try:
+        return now.replace(year=now.year - years)
+    except ValueError:  # 29 February, in a year that has none
+        return now.replace(year=now.year - years, day=28)
+
+
+def load_retention(path: Path = RETENTION_PATH) -> Retention:
+    """Read and check the retention policy; SettingsError names the file, the key and what is expected."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"{path}: the retention policy is missing") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: not valid TOML ({exc})") from None
+    values: dict[str, int] = {}
+    for section, keys in _KEYS.items():
+        table = raw.get(section)
+        if not isinstance(table, dict):
+            raise SettingsError(f"{path}: section [{section}] is missing")
+        for unknown in sorted(set(table) - set(keys)):
+            raise SettingsError(f"{path}: [{section}] {unknown} is not a known setting")
+        for key, (lo, hi) in keys.items():
+            value = table.get(key)
+            if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+                raise SettingsError(f"{path}: [{section}] {key} is {value!r}; expected a whole number from {lo} to {hi}")
+            values[key] = value
+    for unknown in sorted(set(raw) - set(_KEYS)):
+        raise SettingsError(f"{path}: section [{unknown}] is not known")
+    return Retention(**values)

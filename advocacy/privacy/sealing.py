@@ -1,0 +1,50 @@
+"""Seal what an older version of the service stored readable (run at every start; idempotent).
+
+Before encryption at rest, children's names, message text and the names copied
+into sessions and message senders were stored as plain text. This moves each
+such record to its sealed form, so a database upgraded in place holds nothing
+readable either.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from advocacy.chat.service import message_purpose
+from advocacy.crypto import Keyring
+from advocacy.store import Store
+
+log = logging.getLogger(__name__)
+
+
+async def seal_legacy_records(store: Store, keyring: Keyring) -> dict[str, int]:
+    """Seal readable names and message text; drop copied names. Returns how many records changed."""
+    counts = {"children": 0, "messages": 0, "sessions": 0}
+    async for child in store.children.find({"name": {"$type": "string"}}, {"name": 1}):
+        sealed = await keyring.seal(child["_id"], child["name"], "name")
+        result = await store.children.update_one(
+            {"_id": child["_id"], "name": child["name"]}, {"$set": {"name_sealed": sealed}, "$unset": {"name": ""}}
+        )
+        counts["children"] += result.modified_count
+
+    children_of: dict[str, str] = {}
+    async for message in store.messages.find({"$or": [{"text": {"$type": "string"}}, {"sender.name": {"$exists": True}}]}):
+        update: dict[str, Any] = {"$unset": {"sender.name": ""}}
+        if isinstance(message["text"], str):
+            conversation = message["conversation"]
+            if conversation not in children_of:
+                conv = await store.conversations.find_one({"_id": conversation}, {"child": 1})
+                children_of[conversation] = conv["child"] if conv else ""
+            if not children_of[conversation]:
+                continue  # a message of no known conversation: left for retention to remove
+            update["$set"] = {"text": await keyring.seal(children_of[conversation], message["text"],
+                                                         message_purpose(message["_id"]))}
+        result = await store.messages.update_one({"_id": message["_id"]}, update)
+        counts["messages"] += result.modified_count
+
+    result = await store.sessions.update_many({"name": {"$exists": True}}, {"$unset": {"name": ""}})
+    counts["sessions"] = result.modified_count
+    if any(counts.values()):
+        log.info("sealed records stored readable by an older version: %s", counts)
+    return counts

@@ -1,0 +1,22 @@
+"""What the audit trail learns by listening: every change of a child's advocate."""
+
+from __future__ import annotations
+
+from advocacy import audit
+from advocacy.clock import Clock
+from advocacy.pairing.service import Listener, PairingChange
+from advocacy.store import Store
+
+
+def pairing_recorder(store: Store, clock: Clock) -> Listener:
+    """A Pairings listener writing each change to the audit trail (identifiers and the reason only)."""
+
+    async def record(change: PairingChange) -> None:
+        by = getattr(change, "by", None)  # who asked, when the change says so; else the service itself
+        await audit.record(
+            store, clock, actor=by or "service", role="staff" if by else "service", action="pairing.change",
+            subject=change.child, advocate=change.advocate, previous=change.previous, why=change.why,
+            pairing=change.pairing,
+        )
+
+    return record

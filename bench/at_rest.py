@@ -1,0 +1,94 @@
+"""What encryption at rest costs the chat: sealing, opening, names and a history page.
+
+Runs against the embedded database in a temporary folder and prints medians.
+`--quick` does fewer rounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from advocacy.auth.service import Principal
+from advocacy.chat.service import ChatService
+from advocacy.clock import Clock
+from advocacy.crypto import Keyring, decode_master_key, new_master_key
+from advocacy.embedded_db import EmbeddedDatabase
+from advocacy.pairing.service import pair_child
+from advocacy.people import child_names, create_child, create_staff
+from advocacy.settings import load
+from advocacy.store import Store
+
+TEXT = "I want to see my brother more often and nobody is listening to me about it. " * 3
+
+
+def median_ms(samples: list[float]) -> str:
+    return f"{statistics.median(samples) * 1000:.3f} ms"
+
+
+async def timed(rounds: int, make) -> list[float]:
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        await make()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+async def main(quick: bool) -> None:
+    rounds = 20 if quick else 100
+    with tempfile.TemporaryDirectory(prefix="advocacy-bench-") as folder:
+        db = await EmbeddedDatabase.start(Path(folder))
+        store = await Store.connect(db.uri, "bench")
+        try:
+            await store.create_indexes()
+            clock = Clock()
+            settings = load(environ={})
+            master = decode_master_key(new_master_key(), "bench")
+            keyring = Keyring(store, master).attach()
+            advocate = await create_staff(store, clock, username="bench.advocate", password="x" * 12,
+                                          name="Bench Advocate", role="advocate")
+            children = [(await create_child(store, clock, name=f"Child {i}", la="E08000035"))[0]["_id"]
+                        for i in range(30)]
+            for child in children:
+                await pair_child(store, clock, child, advocate["_id"], "bench")
+
+            sealed = await keyring.seal(children[0], TEXT, "message:x")
+            seal = await timed(rounds * 10, lambda: keyring.seal(children[0], TEXT, "message:x"))
+            unseal = await timed(rounds * 10, lambda: keyring.unseal(children[0], sealed, "message:x"))
+            print(f"seal one {len(TEXT)}-character message (key cached): median {median_ms(seal)}")
+            print(f"open one message (key cached):                  median {median_ms(unseal)}")
+
+            async def cold_names():
+                keyring._cache.clear()
+                await child_names(store, children)
+
+            print(f"30 children's names, keys not cached: median {median_ms(await timed(rounds, cold_names))}")
+            print(f"30 children's names, keys cached:     median "
+                  f"{median_ms(await timed(rounds, lambda: child_names(store, children)))}")
+
+            chat = ChatService(store, settings, clock)
+            child_principal = Principal("se_bench", children[0], "child", "Child 0", clock.now())
+            conv = await store.conversations.find_one({"child": children[0]})
+            for i in range(50):
+                await chat.send(child_principal, {"conversation": conv["_id"], "client_id": f"b{i}", "text": TEXT})
+            staff = Principal("se_bench2", advocate["_id"], "advocate", "Bench Advocate", clock.now())
+            page = await timed(rounds, lambda: chat.history(staff, {"conversation": conv["_id"], "limit": 50}))
+            print(f"a history page of 50 sealed messages (service call, database included): median {median_ms(page)}")
+            sends = iter(range(10_000))
+            send = await timed(rounds, lambda: chat.send(
+                child_principal, {"conversation": conv["_id"], "client_id": f"s{next(sends)}", "text": TEXT}))
+            print(f"storing one sealed message (service call, database included): median {median_ms(send)}")
+        finally:
+            store.close()
+            await db.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    asyncio.run(main(parser.parse_args().quick))

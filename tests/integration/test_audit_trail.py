@@ -1,0 +1,109 @@
+"""What is written to the audit trail as people use the service, and `advocacy audit verify`."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from advocacy import audit
+from advocacy.app import pairings_key
+from tests.support import connect, sign_in
+
+ADVOCACY = str(Path(sys.executable).with_name("advocacy"))
+SECRET_WORDS = "please do not tell anyone about this"
+
+
+async def entries(server, **query):
+    return await server.store.audit.find(query).sort("_id", 1).to_list(None)
+
+
+async def test_staff_reading_a_childs_conversation_is_audited_and_a_child_reading_their_own_is_not(world):
+    server, amira, ada = world.server, world.children[0], world.advocates[0]
+    conv = world.conversation_of(amira)
+    child = await connect(server, amira)
+    await child.send(conv, SECRET_WORDS)
+    await child.call("history", {"conversation": conv})
+    await child.call("conversations")
+    assert await entries(server, action={"$in": ["chat.history", "chat.conversations"]}) == []
+
+    advocate = await connect(server, ada)
+    await advocate.call("conversations")
+    await advocate.call("history", {"conversation": conv, "limit": 10})
+    refused = await (await connect(server, world.advocates[1])).call("history", {"conversation": conv})
+    assert refused["ok"] is False
+
+    read = await entries(server, action={"$in": ["chat.history", "chat.conversations"]})
+    assert [(e["actor"], e["role"], e["action"], e["subject"], e["ids"]) for e in read] == [
+        (ada.id, "advocate", "chat.conversations", None, {"children": 2}),
+        (ada.id, "advocate", "chat.history", amira.id, {"conversation": conv, "messages": 1}),
+    ]
+    assert SECRET_WORDS not in repr(await entries(server))
+
+
+async def test_actions_on_a_childs_sign_in_and_every_change_of_advocate_are_audited(world):
+    server, amira, ada, ben = world.server, world.children[0], world.advocates[0], world.advocates[1]
+    token = await sign_in(server, ada)
+    async with server.http(headers={"Authorization": f"Bearer {token}"}) as http:
+        for path in ("reset-pin", "access-code", "sessions/revoke"):
+            assert (await http.post(f"/api/children/{amira.id}/{path}")).status == 200
+    await server.app[pairings_key].pair(amira.id, ben.id, "asked for someone else")
+    await server.app[pairings_key].pair(amira.id, None, "opted out")
+
+    recorded = [(e["action"], e["subject"], e["actor"], e["ids"]) for e in await entries(server, subject=amira.id)]
+    assert recorded == [
+        ("child.reset_pin", amira.id, ada.id, {}),
+        ("child.new_access_code", amira.id, ada.id, {}),
+        ("child.revoke_sessions", amira.id, ada.id, {"revoked": 0}),
+        ("pairing.change", amira.id, "service",
+         {"advocate": ben.id, "previous": ada.id, "why": "asked for someone else", "pairing": recorded[3][3]["pairing"]}),
+        ("pairing.change", amira.id, "service", {"advocate": None, "previous": ben.id, "why": "opted out",
+                                                 "pairing": None}),
+    ]
+    assert recorded[3][3]["pairing"].startswith("pa_")
+    checked, broken = await audit.verify(server.store)
+    assert broken is None and checked == len(await entries(server))
+
+
+async def run_verify(server, *args: str) -> tuple[int, str]:
+    env = {**os.environ, "ADVOCACY_MONGODB_URI": server.settings.mongodb_uri,
+           "ADVOCACY_DATABASE_NAME": server.settings.database_name}
+    process = await asyncio.create_subprocess_exec(
+        ADVOCACY, "audit", "verify", *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=env)
+    out, _ = await asyncio.wait_for(process.communicate(), 120)
+    return process.returncode, out.decode()
+
+
+async def test_audit_verify_reports_the_first_changed_removed_or_reordered_entry_and_a_cut_off_tail(server):
+    for i in range(6):
+        await audit.record(server.store, server.clock, actor=f"st_{i}", role="advocate", action="chat.history",
+                           subject="ch_a", conversation=f"cv_{i}")
+    code, out = await run_verify(server)
+    assert code == 0 and "intact: 6 entries" in out, out
+    anchor = out.split("--anchor ")[1].split("`")[0]
+    assert anchor.startswith("6:")
+
+    await server.store.audit.delete_one({"_id": 6})  # the newest entry: the chain alone still holds
+    code, out = await run_verify(server)
+    assert code == 0, out
+    code, out = await run_verify(server, "--anchor", anchor)
+    assert code == 3 and "BROKEN at entry 6" in out and "cut short" in out, out
+
+    original = await server.store.audit.find_one({"_id": 4})
+    await server.store.audit.update_one({"_id": 4}, {"$set": {"actor": "st_someone_else"}})
+    code, out = await run_verify(server)
+    assert code == 3 and "BROKEN at entry 4" in out and "changed" in out, out
+    await server.store.audit.replace_one({"_id": 4}, original)
+
+    second, third = await server.store.audit.find_one({"_id": 2}), await server.store.audit.find_one({"_id": 3})
+    for seq, source in ((2, third), (3, second)):  # swapped, each with a freshly computed hash
+        moved = {**source, "_id": seq}
+        moved["hash"] = audit.entry_hash(moved)
+        await server.store.audit.replace_one({"_id": seq}, moved)
+    code, out = await run_verify(server)
+    assert code == 3 and "BROKEN at entry 2" in out and "reordered" in out, out
+
+    await server.store.audit.delete_one({"_id": 1})
+    code, out = await run_verify(server)
+    assert code == 3 and "BROKEN at entry 1" in out and "missing" in out, out

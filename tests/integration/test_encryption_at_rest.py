@@ -1,0 +1,104 @@
+"""Encryption at rest through the running service: the database read directly holds no words or names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from advocacy.app import chat_ns_key, keyring_key
+from advocacy.crypto import ERASED_TEXT, Keyring, decode_master_key
+from advocacy.people import child_names
+from advocacy.privacy.sealing import seal_legacy_records
+from advocacy.store import ObjectId
+from tests.support import World, connect
+
+CHILD_WORDS = "my foster carer took my phone again"
+ADVOCATE_WORDS = "I will raise the phone with your social worker"
+NOTICE_WORDS = "Your advocate is away until Monday"
+
+
+async def readable_anywhere(server, needles: list[str]) -> list[str]:
+    """Every (collection, needle) where a needle shows in a stored document, bytes included."""
+    found = []
+    for name in await server.store.db.list_collection_names():
+        async for doc in server.store.db[name].find({}):
+            shown = repr(doc)
+            found += [f"{name}: {needle!r} in {shown[:200]}" for needle in needles if needle in shown]
+    return found
+
+
+async def chat_about_everything(world: World) -> None:
+    server, amira = world.server, world.children[0]
+    conv = world.conversation_of(amira)
+    child, advocate = await connect(server, amira), await connect(server, world.advocates[0])
+    assert (await child.send(conv, CHILD_WORDS))["ok"]
+    assert (await advocate.send(conv, ADVOCATE_WORDS))["ok"]
+    await server.app[chat_ns_key].tell_child(amira.id, NOTICE_WORDS, "away:test")
+    listing = await advocate.call("conversations")
+    assert {c["child_name"] for c in listing["conversations"]} == {"Amira", "Billy"}
+    history = await advocate.call("history", {"conversation": conv})
+    assert [(m["sender"]["name"], m["text"]) for m in history["messages"]] == [
+        ("Amira", CHILD_WORDS), ("Ada Advocate", ADVOCATE_WORDS), ("Advocacy service", NOTICE_WORDS)]
+
+
+async def test_the_database_read_directly_holds_no_message_text_and_no_childrens_names(world):
+    await chat_about_everything(world)
+    for person in world.children:
+        await connect(world.server, person)  # sessions for every child
+    names = [c.name for c in world.children]
+    assert await readable_anywhere(world.server, names + [CHILD_WORDS, ADVOCATE_WORDS, NOTICE_WORDS, "foster"]) == []
+    # The data keys are stored only wrapped by the master key, which is not in the database.
+    assert await readable_anywhere(world.server, [world.server.settings.master_key]) == []
+
+
+async def test_shredding_a_childs_key_makes_their_words_and_name_unreadable_everywhere(world):
+    server, amira, billy = world.server, world.children[0], world.children[1]
+    await chat_about_everything(world)
+    other_process = Keyring(server.store, decode_master_key(server.settings.master_key, "test"))
+    stored = await server.store.messages.find({}).to_list(None)
+
+    assert await server.app[keyring_key].shred(amira.id)
+
+    advocate = await connect(server, world.advocates[0])
+    history = await advocate.call("history", {"conversation": world.conversation_of(amira)})
+    assert {m["text"] for m in history["messages"]} == {ERASED_TEXT}
+    listing = {c["child"]: c for c in (await advocate.call("conversations"))["conversations"]}
+    assert listing[amira.id]["child_name"] == ERASED_TEXT
+    assert listing[billy.id]["child_name"] == "Billy"  # other children are untouched
+    for doc in stored:
+        assert await other_process.unseal_or_erased(amira.id, doc["text"], f"message:{doc['_id']}") == ERASED_TEXT
+
+
+async def test_sealed_text_moved_to_another_message_does_not_open(world):
+    server, amira = world.server, world.children[0]
+    conv = world.conversation_of(amira)
+    child = await connect(server, amira)
+    first = (await child.send(conv, "the first thing I said"))["message"]
+    second = (await child.send(conv, "the second thing"))["message"]
+    sealed = (await server.store.messages.find_one({"_id": ObjectId(first["id"])}))["text"]
+    await server.store.messages.update_one({"_id": ObjectId(second["id"])}, {"$set": {"text": sealed}})
+    history = await child.call("history", {"conversation": conv})
+    assert [m["text"] for m in history["messages"]] == ["the first thing I said", ERASED_TEXT]
+
+
+async def test_records_stored_readable_by_an_older_version_are_sealed_at_start(world):
+    server, amira = world.server, world.children[0]
+    conv = world.conversation_of(amira)
+    legacy: dict[str, Any] = {"_id": "ch_legacy", "name": "Zebedee", "la": "E08000035", "advocate": None}
+    await server.store.children.insert_one(legacy)
+    message_id = ObjectId()
+    await server.store.messages.insert_one({
+        "_id": message_id, "conversation": conv, "client_id": "old-1", "text": "written before sealing",
+        "sender": {"id": amira.id, "role": "child", "name": "Amira"}, "sent_at": server.clock.now()})
+    await server.store.sessions.insert_one({"_id": "se_old", "token_hash": "x", "user": "ch_legacy", "role": "child",
+                                            "name": "Zebedee", "expires_at": server.clock.now()})
+
+    counts = await seal_legacy_records(server.store, server.app[keyring_key])
+
+    assert counts == {"children": 1, "messages": 1, "sessions": 1}
+    assert await readable_anywhere(server, ["Zebedee", "written before sealing", "'name': 'Amira'"]) == []
+    assert await child_names(server.store, ["ch_legacy"]) == {"ch_legacy": "Zebedee"}
+    child = await connect(server, amira)
+    history = await child.call("history", {"conversation": conv})
+    assert [(m["sender"]["name"], m["text"]) for m in history["messages"]] == [("Amira", "written before sealing")]
+    assert await seal_legacy_records(server.store, server.app[keyring_key]) == {"children": 0, "messages": 0,
+                                                                                 "sessions": 0}

@@ -1,0 +1,344 @@
+"""Every HTTP route and every Socket.IO event, tried as every kind of caller.
+
+The routes come from the app's router and the events from the registered
+Socket.IO namespaces, so a new route or event without a row here fails
+``test_every_route_and_event_has_a_row``.
+
+To add a route: one line in ROUTES, e.g.
+
+    "GET /api/concerns/{concern}": Row(allowed={"advocate", "manager"}),
+
+naming the callers (ACTORS) who may use it; everyone else is tried and must be
+refused (401/403/404, or a redirect to sign in for a page) with nothing changed
+in the database. Path parameters are filled from PLACEHOLDERS (add one for a
+new name). To add an event: one line in EVENTS, with the data to send.
+
+A new kind of caller (a cover advocate whose cover has ended, a reviewer of a
+concern that was never escalated ...) is one entry in ACTORS: a function
+returning a session token for them. Every existing row then refuses them unless
+it says otherwise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Awaitable, Callable
+
+import pytest
+import socketio
+
+from advocacy.app import chat_ns_key, notifier_key, sio_key
+from advocacy.people import create_staff
+from advocacy.web import auth_key
+from tests.support import PASSWORD, ChatClient, Server, World
+
+# callers --------------------------------------------------------------------------
+
+TARGET_CHILD = 0  # world.children[0]: Amira, paired to advocates[0], whose manager is world.manager
+
+SIGNED_OUT = {"signed_out", "expired", "revoked"}
+ALL_SIGNED_IN = {"child", "other_child", "advocate", "other_advocate", "cover_advocate", "manager", "other_manager",
+                 "reviewer", "admin", "bot"}
+STAFF_CONSOLE = {"advocate", "other_advocate", "manager", "other_manager", "admin"}
+
+
+async def _mint(scene: "Scene", user_id: str, role: str, lifetime: timedelta = timedelta(hours=1)) -> str:
+    token, _ = await scene.server.app[auth_key].open_session(user_id, role, lifetime)
+    return token
+
+
+async def _staff(scene: "Scene", username: str, role: str, session_role: str | None = None) -> str:
+    doc = await scene.server.store.staff.find_one({"username": username}) or await create_staff(
+        scene.server.store, scene.server.clock, username=username, password=PASSWORD, name=username, role=role)
+    return await _mint(scene, doc["_id"], session_role or role)
+
+
+async def _revoked(scene: "Scene") -> str:
+    token = await _mint(scene, scene.world.children[TARGET_CHILD].id, "child")
+    principal = await scene.server.app[auth_key].principal_for(token)
+    await scene.server.app[auth_key].end_session(principal.session_id)
+    return token
+
+
+Actor = Callable[["Scene"], Awaitable[str | None]]
+ACTORS: dict[str, Actor] = {
+    "signed_out": lambda s: _none(),
+    "expired": lambda s: _mint(s, s.world.advocates[0].id, "advocate", timedelta(seconds=-1)),
+    "revoked": _revoked,
+    "child": lambda s: _mint(s, s.world.children[TARGET_CHILD].id, "child"),
+    "other_child": lambda s: _mint(s, s.world.children[2].id, "child"),
+    "advocate": lambda s: _mint(s, s.world.advocates[0].id, "advocate"),
+    "other_advocate": lambda s: _mint(s, s.world.advocates[1].id, "advocate"),
+    "cover_advocate": lambda s: _staff(s, "cory.cover", "advocate", "cover_advocate"),
+    "manager": lambda s: _mint(s, s.world.manager.id, "manager"),
+    "other_manager": lambda s: _mint(s, s.world.other_manager.id, "manager"),
+    "reviewer": lambda s: _staff(s, "rae.reviewer", "reviewer"),
+    "admin": lambda s: _staff(s, "ann.admin", "admin"),
+    "bot": lambda s: _mint(s, "bot_welcome", "bot"),
+}
+
+
+async def _none() -> None:
+    return None
+
+
+# what is asked for --------------------------------------------------------------
+
+PLACEHOLDERS: dict[str, Callable[["Scene"], str]] = {
+    "child": lambda s: s.world.children[TARGET_CHILD].id,
+    "staff": lambda s: s.world.advocates[0].id,
+    "name": lambda s: "socket.io.min.js",
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    """Who may use a route: ``public`` (anyone, signed in or not) or the ``allowed`` callers."""
+
+    allowed: frozenset[str] | set[str] = frozenset()
+    public: bool = False
+    body: Any = None
+
+
+ROUTES: dict[str, Row] = {
+    # pages and files
+    "GET /": Row(public=True),
+    "GET /child/sign-in": Row(public=True),
+    "GET /staff/sign-in": Row(public=True),
+    "GET /staff/enrol": Row(public=True),  # shows only the enrolment in the caller's own cookie
+    "GET /child": Row(allowed={"child", "other_child"}),
+    "GET /console": Row(allowed=STAFF_CONSOLE),
+    "GET /vendor/{name}": Row(public=True),
+    "GET /static": Row(public=True),
+    "GET /socket.io/": Row(public=True),  # the transport: namespaces check the session (EVENTS)
+    "POST /socket.io/": Row(public=True),
+    "OPTIONS /socket.io/": Row(public=True),
+    # sessions
+    "POST /api/session/staff": Row(public=True),
+    "POST /api/session/staff/enrol": Row(public=True),
+    "POST /api/session/child": Row(public=True),
+    "GET /api/session": Row(allowed=ALL_SIGNED_IN),
+    "DELETE /api/session": Row(public=True),
+    "POST /api/session/end": Row(public=True),
+    # a child's record
+    "POST /api/children/{child}/reset-pin": Row(allowed={"advocate", "manager", "admin"}),
+    "POST /api/children/{child}/access-code": Row(allowed={"advocate", "manager", "admin"}),
+    "POST /api/children/{child}/sessions/revoke": Row(allowed={"advocate", "manager", "admin"}),
+    "GET /api/children/{child}/export": Row(allowed={"advocate", "manager", "admin"}),
+    "GET /api/children/{child}/export.html": Row(allowed={"advocate", "manager", "admin"}),
+    # staff accounts
+    "POST /api/staff/{staff}/unlock": Row(allowed={"admin"}),
+    "POST /api/staff/{staff}/second-factor/reset": Row(allowed={"admin"}),
+    # the service
+    "GET /api/health": Row(public=True),
+    "GET /api/openapi.json": Row(public=True),
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    """Who may connect to the namespace and send the event (``allowed``), with ``data`` aimed at the target child."""
+
+    allowed: frozenset[str] | set[str]
+    data: Callable[["Scene"], Any] = lambda s: {}
+
+
+CHAT_OWN = {"child", "other_child", "advocate", "other_advocate"}  # each sees only their own conversations
+CHAT_TARGET = {"child", "advocate"}
+EVENTS: dict[str, Event] = {
+    "/chat conversations": Event(CHAT_OWN),
+    "/chat send": Event(CHAT_TARGET, lambda s: {"conversation": s.conversation, "client_id": s.fresh_id(),
+                                                "text": "written by someone who may not"}),
+    "/chat history": Event(CHAT_TARGET, lambda s: {"conversation": s.conversation}),
+    "/chat read": Event(CHAT_TARGET, lambda s: {"conversation": s.conversation, "up_to": s.message}),
+    "/chat typing": Event(CHAT_TARGET, lambda s: {"conversation": s.conversation}),
+    "/console notifications": Event(STAFF_CONSOLE | {"cover_advocate"}, lambda s: {"all": True}),
+    "/console seen": Event(STAFF_CONSOLE | {"cover_advocate"}, lambda s: {"ids": [s.notification]}),
+}
+
+
+# the scene ----------------------------------------------------------------------
+
+
+@dataclass
+class Scene:
+    world: World
+    conversation: str = ""
+    message: str = ""
+    notification: str = ""
+    _ids: int = 0
+    tokens: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def server(self) -> Server:
+        return self.world.server
+
+    def fresh_id(self) -> str:
+        self._ids += 1
+        return f"perm-{self._ids}"
+
+    async def token(self, actor: str, fresh: bool = False) -> str | None:
+        if fresh or actor not in self.tokens:
+            self.tokens[actor] = await ACTORS[actor](self)
+        return self.tokens[actor]
+
+
+async def make_scene(world: World) -> Scene:
+    scene = Scene(world)
+    target = world.children[TARGET_CHILD]
+    scene.conversation = world.conversation_of(target)
+    chat_ns = world.server.app[chat_ns_key]
+    scene.message = (await chat_ns.tell_child(target.id, "Hello from the service", "perm:hello"))["id"]
+    [notification] = await world.server.app[notifier_key].tell([world.advocates[0].id], "child.opted_out",
+                                                               child=target.id)
+    scene.notification = notification["id"]
+    for actor in ACTORS:
+        await scene.token(actor)
+    return scene
+
+
+async def snapshot(server: Server) -> dict[str, list[Any]]:
+    """Everything in the database, to compare before and after refused requests."""
+    db = server.store.db
+    return {name: await db[name].find({}).sort("_id", 1).to_list(None) for name in sorted(await db.list_collection_names())}
+
+
+def route_key(method: str, canonical: str) -> str:
+    return f"{method} {canonical}"
+
+
+def app_routes(server: Server) -> set[str]:
+    return {route_key(r.method, r.resource.canonical) for r in server.app.router.routes() if r.method != "HEAD"}
+
+
+def app_events(server: Server) -> dict[str, str]:
+    """'namespace event' -> the permission action its handler declares."""
+    found = {}
+    for namespace, handler in server.app[sio_key].namespace_handlers.items():
+        for attr in dir(handler):
+            if attr.startswith("on_") and attr not in {"on_connect", "on_disconnect"}:
+                found[f"{namespace} {attr[3:]}"] = getattr(getattr(handler, attr), "action", None)
+    return found
+
+
+def fill(path: str, scene: Scene) -> str:
+    for name in [part[1:-1] for part in path.split("/") if part.startswith("{")]:
+        if name not in PLACEHOLDERS:
+            pytest.fail(f"no value for {{{name}}} in {path}: add one to PLACEHOLDERS in {__file__}")
+        path = path.replace(f"{{{name}}}", PLACEHOLDERS[name](scene))
+    if path == "/static":
+        return "/static/css/app.css"
+    return path
+
+
+# tests ----------------------------------------------------------------------------
+
+
+async def test_every_route_and_event_has_a_row(server):
+    routes, events = app_routes(server), app_events(server)
+    missing = sorted(routes - set(ROUTES))
+    assert not missing, (
+        f"{missing} {'is' if len(missing) == 1 else 'are'} not in the permission expectations: add a row for each "
+        f"to ROUTES in {__file__}, e.g. '{missing[0]}': Row(allowed={{\"advocate\", \"manager\"}}), naming who may "
+        "use it (everyone else is tried and must be refused)")
+    gone = sorted(set(ROUTES) - routes)
+    assert not gone, f"{gone} no longer exist: remove their rows from ROUTES in {__file__}"
+    missing = sorted(set(events) - set(EVENTS))
+    assert not missing, (
+        f"{missing} not in the permission expectations: add a row for each to EVENTS in {__file__}, e.g. "
+        f"'{missing[0]}': Event({{\"advocate\"}}, lambda s: {{...data aimed at the target child...}})")
+    gone = sorted(set(EVENTS) - set(events))
+    assert not gone, f"{gone} no longer exist: remove their rows from EVENTS in {__file__}"
+    undeclared = sorted(e for e, action in events.items() if action is None)
+    assert not undeclared, f"{undeclared}: decorate each handler with @event('action') (advocacy.sockets)"
+    for row in list(ROUTES.values()) + list(EVENTS.values()):
+        assert set(row.allowed) <= set(ACTORS), f"unknown callers in {row}: the callers are {sorted(ACTORS)}"
+
+
+async def call_route(scene: Scene, key: str, token: str | None) -> tuple[int, str, str]:
+    method, path = key.split(" ", 1)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with scene.server.http() as http:
+        async with http.request(method, fill(path, scene), headers=headers, json=ROUTES[key].body,
+                                allow_redirects=False) as resp:
+            return resp.status, resp.headers.get("Location", ""), await resp.text()
+
+
+async def test_every_route_refuses_everyone_the_table_does_not_allow_and_changes_nothing(world):
+    scene = await make_scene(world)
+    target = world.children[TARGET_CHILD]
+    for key, row in ROUTES.items():
+        if row.public:
+            continue
+        before = await snapshot(scene.server)
+        for actor in ACTORS:
+            if actor in row.allowed:
+                continue
+            status, location, text = await call_route(scene, key, await scene.token(actor))
+            refused = status in {401, 403, 404} or (status == 303 and location.endswith("/sign-in"))
+            assert refused, f"{key} as {actor}: answered {status}, should be refused"
+            assert target.name not in text, f"{key} as {actor}: the refusal shows the child's name"
+        assert await snapshot(scene.server) == before, f"{key}: a refused request changed the database"
+
+
+async def test_every_route_serves_the_callers_the_table_allows(world):
+    scene = await make_scene(world)
+    for key, row in ROUTES.items():
+        actors = ["signed_out"] if row.public else sorted(row.allowed)
+        for actor in actors:
+            status, _, _ = await call_route(scene, key, await scene.token(actor, fresh=True))
+            if row.public:
+                assert status < 500, f"{key} (public) answered {status}"
+            else:
+                assert 200 <= status < 300, f"{key} as {actor}: answered {status}, should be allowed"
+
+
+async def open_socket(scene: Scene, namespace: str, token: str | None) -> ChatClient | None:
+    client = ChatClient(scene.server, namespace)
+    try:
+        return await client.connect(token)
+    except socketio.exceptions.ConnectionError:
+        await client.close()
+        return None
+
+
+async def test_every_event_refuses_everyone_the_table_does_not_allow_and_changes_nothing(world):
+    scene = await make_scene(world)
+    for key, row in EVENTS.items():
+        namespace, event = key.split(" ")
+        before = await snapshot(scene.server)
+        for actor in sorted(set(ACTORS) - set(row.allowed)):
+            client = await open_socket(scene, namespace, await scene.token(actor))
+            if client is None:
+                continue  # refused at the door
+            ack = await client.call(event, row.data(scene))
+            assert ack["ok"] is False and ack["error"]["code"] in {
+                "forbidden", "conversation_not_found", "not_found", "unauthorised", "session_expired"}, \
+                f"{key} as {actor}: answered {ack}, should be refused"
+            assert client.sio.connected, f"{key} as {actor}: a refusal closed the socket"
+            await client.close()
+        assert await snapshot(scene.server) == before, f"{key}: a refused event changed the database"
+        for actor in sorted(row.allowed):
+            client = await open_socket(scene, namespace, await scene.token(actor))
+            assert client is not None, f"{key}: {actor} may use it but could not connect to {namespace}"
+            ack = await client.call(event, row.data(scene))
+            assert ack["ok"] is True, f"{key} as {actor}: refused with {ack}"
+            await client.close()
+
+
+async def test_a_session_that_expires_while_connected_is_refused_at_its_next_event(world):
+    scene = await make_scene(world)
+    lifetime = timedelta(seconds=2)
+    clients = {}
+    for key in EVENTS:
+        namespace = key.split(" ")[0]
+        token = await _mint(scene, world.advocates[0].id, "advocate", lifetime)
+        clients[key] = await open_socket(scene, namespace, token)
+    await asyncio.sleep(lifetime.total_seconds() + 0.2)
+    before = await snapshot(scene.server)
+    for key, client in clients.items():
+        ack = await client.call(key.split(" ")[1], EVENTS[key].data(scene))
+        assert ack["ok"] is False and ack["error"]["code"] == "session_expired", f"{key}: {ack}"
+    assert await snapshot(scene.server) == before
