@@ -22,22 +22,17 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bots.lite import RawSocket  # noqa: E402
-from harness import (  # noqa: E402
-    Database, bench_dir, machine_load, raise_open_files, rss_kb, seed, server_env, start_server,
-)
+from harness import bench_dir, machine_load, raise_open_files, rss_kb, service  # noqa: E402
 
 
 async def main(args: argparse.Namespace) -> None:
     raise_open_files(args.users * 2 + 1024)
     folder = bench_dir("connections", args.fresh)
-    db = await Database.start(folder / "db")
-    env = server_env(db.uri, "bench_connections", folder, ADVOCACY_RATE_LIMIT_MESSAGES="10000")
-    server = None
-    sockets: list[RawSocket] = []
-    try:
-        accounts = seed(env, (args.users + 1) // 2, folder / "accounts.json")
-        tokens = [pair[side]["token"] for pair in accounts["pairs"] for side in ("child", "advocate")][: args.users]
-        server = await start_server(env, log=folder / "server.log")
+    async with service(folder, "bench_connections", (args.users + 1) // 2) as running:
+        server = running.server
+        tokens = [pair[side]["token"] for pair in running.accounts["pairs"] for side in ("child", "advocate")]
+        tokens = tokens[: args.users]
+        sockets: list[RawSocket] = []
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
             warm = [RawSocket(http, server.url, t) for t in tokens[:50]]  # imports and caches settle first
             for s in warm:
@@ -67,10 +62,6 @@ async def main(args: argparse.Namespace) -> None:
                   f"{(after - before) / max(1, connected):.1f} KB per connection (aim: 40 KB or less)")
             print(f"  ({machine_load()})")
             await asyncio.gather(*(s.close() for s in sockets), return_exceptions=True)
-    finally:
-        if server is not None:
-            server.stop()
-        await db.stop()
 
 
 if __name__ == "__main__":

@@ -30,9 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bots.lite import RawSocket  # noqa: E402
 from bots.sdk import ChatParticipant  # noqa: E402
 from bots.swarm import Swarm, percentile  # noqa: E402
-from harness import (  # noqa: E402
-    Database, bench_dir, machine_load, raise_open_files, seed, server_env, start_server,
-)
+from harness import bench_dir, machine_load, raise_open_files, service  # noqa: E402
 
 from advocacy.embedded_db import EmbeddedDatabase  # noqa: E402
 from advocacy.store import Store  # noqa: E402
@@ -47,93 +45,70 @@ async def stored(uri: str, database: str, client_ids: list[str]) -> int:
 
 
 async def kill(args, folder: Path) -> None:
-    db = await Database.start(folder / "db")
-    env = server_env(db.uri, "bench_faults", folder)
-    server = None
-    try:
-        accounts = seed(env, args.pairs, folder / "accounts.json")
-        server = await start_server(env, log=folder / "server.log")
-        swarm = Swarm([server.url], accounts["pairs"][: args.pairs], give_up_after=120)
+    async with service(folder, "bench_faults", args.pairs) as running:
+        swarm = Swarm([running.server.url], running.accounts["pairs"][: args.pairs], give_up_after=120)
         await swarm.connect()
-        running = asyncio.create_task(swarm.run(args.rate, args.duration, drain=30))
+        sending = asyncio.create_task(swarm.run(args.rate, args.duration, drain=30))
         await asyncio.sleep(args.duration / 3)
-        killed = time.monotonic()
-        server.stop(signal.SIGKILL)
-        server = await start_server(env, port=server.port, log=folder / "server.log")
-        back = time.monotonic() - killed
-        report = await running
+        back = await running.restart(signal.SIGKILL)
+        report = await sending
         await swarm.close()
-        in_db = await stored(db.uri, "bench_faults", report.acked_ids)
-        print(f"1. kill -9 mid-swarm ({args.pairs} pairs, {args.rate:g} msg/s): server serving again after "
-              f"{back:.1f} s")
-        print(report.text())
-        print(f"  acknowledged and in the database: {in_db} of {report.acknowledged}"
-              f"  (lost {report.lost}, shown twice {report.shown_twice})")
-    finally:
-        if server is not None:
-            server.stop()
-        await db.stop()
+        in_db = await stored(running.db.uri, "bench_faults", report.acked_ids)
+    print(f"1. kill -9 mid-swarm ({args.pairs} pairs, {args.rate:g} msg/s): server serving again after {back:.1f} s")
+    print(report.text())
+    print(f"  acknowledged and in the database: {in_db} of {report.acknowledged}"
+          f"  (lost {report.lost}, shown twice {report.shown_twice})")
 
 
 async def outage(args, folder: Path) -> None:
-    db = await Database.start(folder / "db")
-    env = server_env(db.uri, "bench_faults", folder, ADVOCACY_DATABASE_OPERATION_TIMEOUT_SECONDS="2")
-    server = None
-    try:
-        accounts = seed(env, 2, folder / "accounts-outage.json")
-        server = await start_server(env, log=folder / "server.log")
-        pair = accounts["pairs"][0]
-        kid = ChatParticipant.open([server.url], pair["child"]["token"])
+    async with service(folder, "bench_faults", 2, "accounts-outage.json",
+                       ADVOCACY_DATABASE_OPERATION_TIMEOUT_SECONDS="2") as running:
+        pair = running.accounts["pairs"][0]
+        kid = ChatParticipant.open([running.server.url], pair["child"]["token"])
         await kid.start()
-        ok = await kid.client.call("send", {"conversation": pair["conversation"], "client_id": "before", "text": "hi"},
-                                   "/chat")
-        port = db.embedded.port
-        await db.stop()
+
+        async def send(client_id: str, timeout: float | None = None) -> dict:
+            return await kid.client.call("send", {"conversation": pair["conversation"], "client_id": client_id,
+                                                  "text": "are you there?"}, "/chat", timeout=timeout)
+
+        before = await send("before")
+        port = running.db.embedded.port
+        await running.db.stop()
         refused, successes, waits = 0, 0, []
         for i in range(5):
             started = time.monotonic()
-            ack = await kid.client.call("send", {"conversation": pair["conversation"], "client_id": f"out-{i}",
-                                                 "text": "are you there?"}, "/chat", timeout=30)
+            ack = await send(f"out-{i}", timeout=30)
             waits.append(time.monotonic() - started)
             refused += ack.get("error", {}).get("code") == "unavailable"
             successes += bool(ack.get("ok"))
         async with aiohttp.ClientSession() as http:
-            async with http.get(server.url + "/api/health") as resp:
+            async with http.get(running.server.url + "/api/health") as resp:
                 health = resp.status
         print(f"2. database stopped: {refused} of 5 sends answered 'unavailable' ({successes} successes), "
               f"each within {max(waits):.1f} s (median {sorted(waits)[2]:.1f} s); /api/health {health}")
         restarted_at = time.monotonic()
-        db.embedded = await EmbeddedDatabase.start(folder / "db", port=port)
+        running.db.embedded = await EmbeddedDatabase.start(folder / "db", port=port)
         recovered = None
-        while time.monotonic() - restarted_at < 60:
-            ack = await kid.client.call("send", {"conversation": pair["conversation"], "client_id": "out-0",
-                                                 "text": "are you there?"}, "/chat")
-            if ack.get("ok"):
+        while recovered is None and time.monotonic() - restarted_at < 60:
+            if (await send("out-0")).get("ok"):
                 recovered = time.monotonic() - restarted_at
-                break
-            await asyncio.sleep(0.2)
+            else:
+                await asyncio.sleep(0.2)
         print(f"  database back: the same message (same client_id) accepted {recovered:.1f} s after it started;"
-              f" first send was {'ok' if ok.get('ok') else ok}")
+              f" the send before the outage was {'ok' if before.get('ok') else before}")
         await kid.stop()
-    finally:
-        if server is not None:
-            server.stop()
-        await db.stop()
 
 
 async def slow_client(args, folder: Path) -> None:
-    db = await Database.start(folder / "db")
-    env = server_env(db.uri, "bench_faults", folder, ADVOCACY_RATE_LIMIT_MESSAGES="10000")
-    server = None
-    try:
-        accounts = seed(env, 2, folder / "accounts-slow.json")
-        server = await start_server(env, log=folder / "server.log")
-        busy, quiet = accounts["pairs"][0], accounts["pairs"][1]
+    async with service(folder, "bench_faults", 2, "accounts-slow.json",
+                       ADVOCACY_RATE_LIMIT_MESSAGES="10000") as running:
+        url = running.server.url
+        busy, quiet = running.accounts["pairs"][0], running.accounts["pairs"][1]
         arrivals: dict[str, float] = {}
-        watcher = ChatParticipant.open([server.url], quiet["advocate"]["token"],
+        watcher = ChatParticipant.open([url], quiet["advocate"]["token"],
                                        on_message=lambda m: arrivals.setdefault(m["client_id"], time.monotonic()))
-        talker = ChatParticipant.open([server.url], quiet["child"]["token"])
-        flooder = ChatParticipant.open([server.url], busy["child"]["token"])
+        talker = ChatParticipant.open([url], quiet["child"]["token"])
+        flooder = ChatParticipant.open([url], busy["child"]["token"])
         for p in (watcher, talker, flooder):
             await p.start()
 
@@ -161,17 +136,13 @@ async def slow_client(args, folder: Path) -> None:
         print(f"3. slow client: another conversation floods {args.flood} messages of 4,000 characters")
         await measure("no stalled client")
         async with aiohttp.ClientSession() as http:
-            stalled = RawSocket(http, server.url, busy["advocate"]["token"], receive_buffer=4096)
+            stalled = RawSocket(http, url, busy["advocate"]["token"], receive_buffer=4096)
             await stalled.connect()
             stalled.paused.set()
             await measure("a stalled client in the flooded conversation")
             await stalled.close()
         for p in (watcher, talker, flooder):
             await p.stop()
-    finally:
-        if server is not None:
-            server.stop()
-        await db.stop()
 
 
 async def main(args: argparse.Namespace) -> None:

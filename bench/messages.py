@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bots.swarm import Swarm  # noqa: E402
 from harness import (  # noqa: E402
-    Database, bench_dir, cpu_seconds, machine_load, raise_open_files, seed, server_env, start_server, wait_serving,
+    bench_dir, cpu_seconds, machine_load, raise_open_files, service, wait_serving,
 )
 from harness.relay import pairs as relay_pairs  # noqa: E402
 
@@ -69,29 +69,21 @@ async def main(args: argparse.Namespace) -> None:
     rates = [r for r in (50, 100, 200, 300, 400, 500, 600, 800, 1000, 1200, 1500, 2000, 3000) if r <= args.max_rate]
     print(f"messages: {args.pairs} pairs; steps of {args.step:g} s; p99 limit {P99_LIMIT_MS:.0f} ms; {machine_load()}")
 
-    db = await Database.start(folder / "db")
-    env = server_env(db.uri, "bench_messages", folder)
-    server = None
-    try:
-        accounts = seed(env, args.pairs, folder / "accounts.json")
-        server = await start_server(env, log=folder / "server.log")
-        swarm = Swarm([server.url], accounts["pairs"][: args.pairs])
+    async with service(folder, "bench_messages", args.pairs) as running:
+        server, db = running.server, running.db
+        swarm = Swarm([server.url], running.accounts["pairs"][: args.pairs])
         await swarm.connect()
         print("  service (sign-in, checks, storage with group commit, delivery); cpu columns: server, database")
         try:
             best = await ramp(swarm, rates, args.step, "service", [server.process.pid, db.embedded.process.pid])
             if best >= args.target:
-                service = await sustained(swarm, args.target, args.sustain, "service")
+                result = await sustained(swarm, args.target, args.sustain, "service")
             else:
                 print(f"  service: {args.target:.0f} msg/s is above what this machine sustains now "
                       f"(best {best:.0f} msg/s with p99 < {P99_LIMIT_MS:.0f} ms); sustaining {best:.0f} instead")
-                service = await sustained(swarm, best or rates[0], args.sustain, "service")
+                result = await sustained(swarm, best or rates[0], args.sustain, "service")
         finally:
             await swarm.close()
-    finally:
-        if server is not None:
-            server.stop()
-        await db.stop()
 
     port = free_port()
     relay = subprocess.Popen([sys.executable, str(Path(__file__).parent / "harness" / "relay.py"), str(port)],
@@ -104,7 +96,7 @@ async def main(args: argparse.Namespace) -> None:
         print("  bare relay (python-socketio only); cpu column: relay")
         try:
             bare_best = await ramp(swarm, rates, args.step, "relay  ", [relay.pid])
-            bare = await sustained(swarm, service["rate"], args.sustain, "relay  ")
+            bare = await sustained(swarm, result["rate"], args.sustain, "relay  ")
         finally:
             await swarm.close()
     finally:
@@ -114,9 +106,9 @@ async def main(args: argparse.Namespace) -> None:
     print("summary:")
     print(f"  highest rate with p99 < {P99_LIMIT_MS:.0f} ms: service {best:.0f} msg/s, bare relay "
           f"{bare_best:.0f} msg/s: the service does {best / bare_best if bare_best else 0:.0%} of the relay's rate")
-    print(f"  at {service['rate']:.0f} msg/s: p50 {service['p50_ms']:.1f} vs {bare['p50_ms']:.1f} ms, "
-          f"p99 {service['p99_ms']:.1f} vs {bare['p99_ms']:.1f} ms (service vs relay); "
-          f"lost {service['lost']} vs {bare['lost']}")
+    print(f"  at {result['rate']:.0f} msg/s: p50 {result['p50_ms']:.1f} vs {bare['p50_ms']:.1f} ms, "
+          f"p99 {result['p99_ms']:.1f} vs {bare['p99_ms']:.1f} ms (service vs relay); "
+          f"lost {result['lost']} vs {bare['lost']}")
 
 
 if __name__ == "__main__":

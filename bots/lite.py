@@ -15,6 +15,22 @@ import socket
 import aiohttp
 
 
+async def wait_until_serving(url: str, timeout: float = 90, gave_up=lambda: False) -> bool:
+    """Wait until ``url``/api/health answers 200; False after ``timeout`` s or once ``gave_up()``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    async with aiohttp.ClientSession() as http:
+        while loop.time() < deadline and not gave_up():
+            try:
+                async with http.get(url + "/api/health") as resp:
+                    if resp.status == 200:
+                        return True
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    return False
+
+
 class RawSocket:
     """A Socket.IO client on a bare WebSocket (Engine.IO v4): small, for thousands of idle users.
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -12,11 +12,11 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, AsyncIterator
 
-import aiohttp
 
 from advocacy.embedded_db import EmbeddedDatabase, free_port
+from bots.lite import wait_until_serving
 from bots.swarm import raise_open_files_limit as raise_open_files  # noqa: F401  (for the scripts)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,19 +90,43 @@ async def start_server(env: dict[str, str], port: int | None = None, log: Path |
 
 
 async def wait_serving(url: str, process: subprocess.Popen | None = None, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    async with aiohttp.ClientSession() as http:
-        while time.monotonic() < deadline:
-            if process is not None and process.poll() is not None:
-                raise SystemExit(f"the server stopped at start (exit {process.returncode})")
-            try:
-                async with http.get(url + "/api/health") as resp:
-                    if resp.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise SystemExit(f"{url} did not start")
+    if not await wait_until_serving(url, timeout, lambda: process is not None and process.poll() is not None):
+        raise SystemExit(f"{url} did not start")
+
+
+@dataclass
+class Service:
+    """The database and a server (which a bench may replace), with seeded accounts."""
+
+    db: Database
+    env: dict[str, str]
+    server: Server
+    accounts: dict[str, Any]
+    folder: Path
+
+    async def restart(self, sig: int) -> float:
+        """Stop the server with ``sig``, start it again on the same port; seconds until it serves."""
+        started = time.monotonic()
+        self.server.stop(sig)
+        self.server = await start_server(self.env, port=self.server.port, log=self.folder / "server.log")
+        return time.monotonic() - started
+
+
+@contextlib.asynccontextmanager
+async def service(folder: Path, database: str, pairs: int, accounts_file: str = "accounts.json",
+                  **env: str) -> AsyncIterator[Service]:
+    db = await Database.start(folder / "db")
+    running: Service | None = None
+    try:
+        environment = server_env(db.uri, database, folder, **env)
+        accounts = seed(environment, pairs, folder / accounts_file)
+        server = await start_server(environment, log=folder / "server.log")
+        running = Service(db, environment, server, accounts, folder)
+        yield running
+    finally:
+        if running is not None:
+            running.server.stop()
+        await db.stop()
 
 
 def seed(env: dict[str, str], pairs: int, out: Path) -> dict[str, Any]:

@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 
 from advocacy.embedded_db import free_port
+from bots.lite import wait_until_serving as serving
 
 ADVOCACY = str(Path(sys.executable).with_name("advocacy"))
 WORKER_LINE = re.compile(r"worker (\d+) \(pid (\d+)\) at (\S+)")
@@ -135,18 +136,8 @@ def _port_free(port: int) -> bool:
 
 
 async def wait_until_serving(url: str, timeout: float = 60) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    async with aiohttp.ClientSession() as http:
-        while loop.time() < deadline:
-            try:
-                async with http.get(url + "/api/health") as resp:
-                    if resp.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    pytest.fail(f"{url} did not start serving")
+    if not await serving(url, timeout):
+        pytest.fail(f"{url} did not start serving")
 
 
 async def sign_in(url: str, path: str, body: dict) -> str:

@@ -246,14 +246,23 @@ async def test_a_bot_made_with_the_cli_runs_on_its_own_with_its_token(world, dat
     assert wrong.returncode == 2 and b"unauthorised" in out
 
     bot = await asyncio.create_subprocess_exec(sys.executable, "-m", "bots.welcome", "--url", server.url,
-                                               "--token", token, stdout=asyncio.subprocess.DEVNULL,
-                                               stderr=asyncio.subprocess.DEVNULL)
+                                               "--token", token, stdout=asyncio.subprocess.PIPE,
+                                               stderr=asyncio.subprocess.STDOUT)
     try:
-        await eventually(lambda: _count(server, world.conversation_of(child), 1), timeout=30)
+        await eventually(lambda: _alive_and_count(bot, server, world.conversation_of(child), 1), timeout=30)
         change = await server.app[pairings_key].pair(child.id, world.advocates[0].id, "moved area")
-        await eventually(lambda: _count(server, change.conversation, 1), timeout=30)
+        await eventually(lambda: _alive_and_count(bot, server, change.conversation, 1), timeout=30)
         [welcome] = await from_bots(server, change.conversation)
         assert welcome["sender"]["name"] == "Welcome helper"
     finally:
-        bot.terminate()
-        assert await asyncio.wait_for(bot.wait(), 30) == 0
+        if bot.returncode is None:
+            bot.terminate()
+        out, _ = await asyncio.wait_for(bot.communicate(), 30)
+    assert bot.returncode == 0, out.decode()
+
+
+async def _alive_and_count(bot, server, conversation, n):
+    if bot.returncode is not None:
+        out, _ = await bot.communicate()
+        raise AssertionError(f"the bot stopped ({bot.returncode}): {out.decode()}")
+    return await _count(server, conversation, n)
