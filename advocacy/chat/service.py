@@ -3,7 +3,7 @@
 A message is acknowledged only after it is stored. The unique index on
 (sender, client_id) makes a resend return the stored message instead of a
 second copy. Messages are written in small batches (group commit, see
-``advocacy.chat.batch``), and conversations looked up in batches, so that under
+``advocacy.batch``), and conversations looked up in batches, so that under
 load the database does a few large operations rather than many small ones.
 
 Every message read and write goes through here. The text is sealed under the
@@ -21,7 +21,7 @@ from typing import Any
 from advocacy import audit
 from advocacy.auth.permissions import OWN, PAIRED, scope_for
 from advocacy.auth.service import Principal
-from advocacy.chat.batch import Batch
+from advocacy.batch import Batch
 from advocacy.chat.text import check_client_id, check_message_text
 from advocacy.clock import Clock
 from advocacy.crypto import Keyring, keyring_of

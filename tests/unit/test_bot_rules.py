@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from advocacy.botapi import hours
-from advocacy.chat.batch import Batch
+from advocacy.batch import Batch
 from advocacy.settings import SettingsError, load
 from bots.away import away_text
 from bots.nudge import nudges
