@@ -117,9 +117,14 @@ async def test_while_the_database_is_down_sends_fail_fast_and_clearly_and_all_re
         child = world.children[0]
         conv = world.conversation_of(child)
         kid, adult = await connect(running, child), await connect(running, world.advocates[0])
+        # An independent JavaScript client (the child's other phone) keeps sending through the outage.
+        js = await asyncio.create_subprocess_exec(
+            shutil.which("node") or "node", NODE_CLIENT, running.url, await sign_in(running, child), conv, "10", "400",
+            stdout=asyncio.subprocess.PIPE)
         async with running.http() as browser:
             await browser.post("/api/session/child", json={"access_code": child.access_code, "pin": child.pin})
 
+            await asyncio.sleep(1)
             await db.stop()
             ack = await kid.send(conv, "are you there?", client_id="during-outage")
             assert ack["ok"] is False and ack["error"]["code"] == "unavailable"
@@ -134,10 +139,15 @@ async def test_while_the_database_is_down_sends_fail_fast_and_clearly_and_all_re
             db.process = restarted.process  # so the fixture stops it
             again = await kid.send(conv, "are you there?", client_id="during-outage")
             assert again["ok"] is True
-            assert (await adult.next("message"))["client_id"] == "during-outage"
             assert await store.messages.count_documents({"client_id": "during-outage"}) == 1
             async with browser.get("/child") as page:
                 assert page.status == 200
+
+        js_result = json.loads((await asyncio.wait_for(js.communicate(), 150))[0])
+        assert len(js_result["acked"]) == 10 and js_result["errors"], js_result  # it met the outage, then got through
+        arrived = [(await adult.next("message", timeout=20))["client_id"] for _ in range(11)]
+        assert sorted(arrived) == sorted(js_result["acked"] + ["during-outage"]) and await adult.nothing("message")
+        assert await store.messages.count_documents({"client_id": {"$in": js_result["acked"]}}) == 10
     finally:
         await runner.cleanup()
         store.close()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import shutil
 import signal
+from pathlib import Path
 
 import aiohttp
 import pyotp
@@ -13,6 +16,9 @@ import pytest
 from advocacy.store import Store
 from bots.sdk import ChatParticipant
 from tests.integration.processes import ADVOCACY, sign_in, start_redis, start_workers, stop_process, wait_until_serving
+
+
+NODE_CLIENT = Path(__file__).parent / "node" / "resilient_client.js"
 
 
 @pytest.fixture
@@ -52,7 +58,7 @@ async def test_several_workers_need_redis(tmp_path):
     assert process.returncode == 1 and "ADVOCACY_REDIS_URL" in err.decode()
 
 
-async def test_a_child_and_their_advocate_on_different_processes_chat_and_survive_one_stopping(two_workers):
+async def test_a_child_and_their_advocate_on_different_processes_chat_and_survive_one_being_killed(two_workers):
     supervisor, creds, store = two_workers
     one, two = supervisor.url(1), supervisor.url(2)
     child = creds["children"][0]
@@ -88,14 +94,35 @@ async def test_a_child_and_their_advocate_on_different_processes_chat_and_surviv
     await eventually(lambda: len([m for m in advocate_screen if m["sender"]["role"] == "child"]) >= 3)
     await eventually(lambda: len([m for m in child_screen if m["sender"]["role"] == "advocate"]) >= 3)
 
-    # Stop the child's process: the child moves to the other one while the advocate keeps writing.
+    # The service's bots run in exactly one process: one bot session, one welcome for the child.
+    await eventually(lambda: bool(welcomes))
+    assert await store.sessions.count_documents({"role": "bot", "revoked_at": None}) == 1
+    assert len(welcomes) == 1 and "Hi! Your advocate is" in welcomes[0]["text"]
+
+    # An independent JavaScript client (another child of the same advocate) chats through what follows.
+    js_child = creds["children"][1]
+    assert js_child["advocate"] == child["advocate"]
+    js_token = await sign_in(one, "/api/session/child",
+                             {"access_code": js_child["access_code"], "pin": js_child["pin"]})
+    js_conv = next(c["id"] for c in adult.conversations if c["child"] == js_child["id"])
+    js = await asyncio.create_subprocess_exec(
+        shutil.which("node") or "node", str(NODE_CLIENT), f"{one},{two}", js_token, js_conv, "20", "100",
+        stdout=asyncio.subprocess.PIPE)
+
+    # Kill the child's process (SIGKILL): the child moves to the other one while the advocate keeps writing.
     old_pid = supervisor.pid(1)
     writing = asyncio.create_task(_write(adult, conv["id"], 20))
-    await asyncio.sleep(0.2)
-    await stop_process_by_pid(old_pid)
+    await asyncio.sleep(0.5)
+    os.kill(old_pid, signal.SIGKILL)
     acks = await writing
     assert all(a["ok"] for a in acks), [a for a in acks if not a["ok"]]
     await eventually(lambda: kid.client.connections >= 2 and kid.client.url == two)
+    out, _ = await asyncio.wait_for(js.communicate(), 120)
+    js_result = json.loads(out)
+    assert len(js_result["acked"]) == 20, js_result["errors"]
+    await eventually(lambda: set(js_result["acked"]) <= {m["client_id"] for m in advocate_screen})
+    from_js = [m["client_id"] for m in advocate_screen if m["conversation"] == js_conv and m["sender"]["role"] == "child"]
+    assert sorted(from_js) == sorted(js_result["acked"]), "the advocate misses or repeats a JS message"
 
     expected = [a["message"]["id"] for a in sent_by_advocate + acks]
     await eventually(lambda: set(expected) <= {m["id"] for m in child_screen})
@@ -104,13 +131,7 @@ async def test_a_child_and_their_advocate_on_different_processes_chat_and_surviv
     people = [m["id"] for m in kid.messages(conv["id"]) if m["sender"]["role"] in ("child", "advocate")]
     assert people == sorted([a["message"]["id"] for a in sent_by_child] + expected)
 
-    # The service's bots run in exactly one process: one bot session, one welcome for the child.
-    bot_sessions = {"role": "bot", "revoked_at": None}
-    await eventually(lambda: bool(welcomes))
-    assert await store.sessions.count_documents(bot_sessions) == 1
-    assert len(welcomes) == 1 and "Hi! Your advocate is" in welcomes[0]["text"]
-
-    # The supervisor starts the stopped worker again.
+    # The supervisor starts the killed worker again.
     await supervisor.wait_for(lambda: supervisor.pid(1) != old_pid)
 
     # Signing the child out on one process closes their sockets on every process.
@@ -139,13 +160,3 @@ async def _write(participant: ChatParticipant, conversation: str, count: int) ->
     return acks
 
 
-async def stop_process_by_pid(pid: int) -> None:
-    import os
-
-    os.kill(pid, signal.SIGTERM)
-    for _ in range(400):
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return
-        await asyncio.sleep(0.05)
