@@ -20,10 +20,11 @@ from advocacy.clock import Clock
 from advocacy.crypto import Keyring, load_accepted_master_keys, load_master_key
 from advocacy.notifications import ConsoleNamespace, Notifier
 from advocacy.pairing.service import Pairings
+from advocacy.pairing.views import setup_pairing
 from advocacy.scale import RedisPresence, SessionsEnded, client_manager, redis_client
 from advocacy.privacy.erasure import RetentionJob
 from advocacy.privacy.retention import load_retention
-from advocacy.privacy.sealing import seal_legacy_records
+from advocacy.privacy.sealing import seal_legacy_records_once
 from advocacy.privacy.views import routes as privacy_routes
 from advocacy.privacy.trail import pairing_recorder
 from advocacy.settings import Settings
@@ -118,6 +119,7 @@ def init_app(
         app.cleanup_ctx.append(_scaled_out(redis, presence, auth, settings))
     app.cleanup_ctx.append(_retention)
     app.on_shutdown.append(_close_sockets)
+    setup_pairing(app)
     return app
 
 
@@ -158,5 +160,5 @@ async def _retention(app: web.Application) -> AsyncIterator[None]:
 
 async def _indexes(app: web.Application) -> AsyncIterator[None]:
     await app[store_key].create_indexes()
-    await seal_legacy_records(app[store_key], app[keyring_key])
+    await seal_legacy_records_once(app[store_key], app[keyring_key])
     yield

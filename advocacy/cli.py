@@ -1,4 +1,4 @@
-"""The `advocacy` command: serve, create-staff, keys, audit, export-child, retention."""
+"""The `advocacy` command: serve, create-staff, keys, audit, export-child, retention, pairing, import."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from advocacy import demo
 from advocacy.clock import Clock
 from advocacy.crypto import Keyring, MasterKeyError, load_accepted_master_keys, load_master_key, new_master_key
 from advocacy.embedded_db import EmbeddedDatabase, EmbeddedDatabaseError, running_uri
+from advocacy.pairing import cli as pairing_cli
 from advocacy.settings import Settings, SettingsError, load
 from advocacy.store import DatabaseUnavailable, Store
 
@@ -154,6 +155,15 @@ async def swarm_seed_command(settings: Settings, args: argparse.Namespace) -> No
     print(f"\nWrote {args.pairs} child-advocate pairs with their tokens to {out}")
 
 
+async def _with_store(settings: Settings, args: argparse.Namespace) -> int:
+    async with open_store(settings) as store:
+        if args.command == "import":
+            return await pairing_cli.import_command(store, settings, args)
+        if args.pairing_command == "plan":
+            return await pairing_cli.plan_command(store, settings, args)
+        return await pairing_cli.apply_command(store, settings, args)
+
+
 async def keys_rotate_command(settings: Settings) -> int:
     """Re-wrap every data key under the configured master key; the old one is an accepted key meanwhile."""
     accepted = load_accepted_master_keys(settings)
@@ -206,6 +216,21 @@ async def export_child_command(settings: Settings, child_id: str, out: Path) -> 
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
     print(f"Wrote {json_path} and {html_path} (readable only by you: they hold a child's personal data).")
+    return 0
+
+
+async def left_care_command(settings: Settings, child_id: str, on: str | None) -> int:
+    from datetime import date, datetime, timezone
+
+    from advocacy.people import record_left_care
+
+    when = datetime.now(timezone.utc) if on is None else datetime.combine(
+        date.fromisoformat(on), datetime.min.time(), timezone.utc)
+    async with open_store(settings) as store:
+        if not await record_left_care(store, child_id, when):
+            print(f"There is no child {child_id!r}.", file=sys.stderr)
+            return 1
+    print(f"Recorded that {child_id} left care on {when:%d %B %Y}; their records are erased after the retention period.")
     return 0
 
 
@@ -298,6 +323,8 @@ def _parser() -> argparse.ArgumentParser:
     hours_p.add_argument("--default", action="store_true", help="back to the service's usual hours")
     with_data_dir(hours_p)
 
+    pairing_cli.add_commands(commands, with_data_dir)
+
     keys_p = commands.add_parser("keys", help="master keys for encryption at rest")
     keys_commands = keys_p.add_subparsers(dest="keys_command", required=True)
     keys_commands.add_parser("new", help="print a new master key (base64) for ADVOCACY_MASTER_KEY or a key file")
@@ -310,6 +337,11 @@ def _parser() -> argparse.ArgumentParser:
     export_p.add_argument("child_id")
     export_p.add_argument("--out", type=Path, default=Path("."), help="folder to write ID.json and ID.html in")
     with_data_dir(export_p)
+
+    left_p = commands.add_parser("left-care", help="record that a child left care (their retention period starts)")
+    left_p.add_argument("child_id")
+    left_p.add_argument("--on", help="the date, YYYY-MM-DD (default: today)")
+    with_data_dir(left_p)
 
     retention_p = commands.add_parser("retention", help="the retention policy (config/retention.toml)")
     retention_commands = retention_p.add_subparsers(dest="retention_command", required=True)
@@ -361,12 +393,18 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(hours_command(settings, args))
         elif args.command == "keys" and args.keys_command == "new":
             print(new_master_key())
+        elif args.command == "pairing" and args.pairing_command == "solve":
+            return pairing_cli.solve_command(args)
+        elif args.command in ("pairing", "import"):
+            return asyncio.run(_with_store(settings, args))
         elif args.command == "keys" and args.keys_command == "rotate":
             return asyncio.run(keys_rotate_command(settings))
         elif args.command == "keys" and args.keys_command == "status":
             return asyncio.run(keys_status_command(settings))
         elif args.command == "export-child":
             return asyncio.run(export_child_command(settings, args.child_id, args.out))
+        elif args.command == "left-care":
+            return asyncio.run(left_care_command(settings, args.child_id, args.on))
         elif args.command == "retention" and args.retention_command == "run":
             return asyncio.run(retention_run_command(settings))
         elif args.command == "audit" and args.audit_command == "verify":

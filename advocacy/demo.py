@@ -16,6 +16,7 @@ from advocacy.auth import passwords, totp
 from advocacy.auth.staff_sign_in import set_second_factor
 from advocacy.auth.service import issue_access_code
 from advocacy.clock import Clock
+from advocacy.pairing.policy import add_months
 from advocacy.pairing.service import pair_child
 from advocacy.people import create_child, create_staff
 from advocacy.store import Store
@@ -34,29 +35,41 @@ MANAGERS = [
 ]
 
 # conflicts: local authorities the advocate has worked for, so cannot advocate for their children.
+# comfortable: how many children they are happy with (capacity is the most they may ever have).
 ADVOCATES = [
     {"username": "sam.advocate", "name": "Sam Hughes", "manager": "priya.manager", "gender": "male",
      "languages": ["en"], "regions": ["Yorkshire and The Humber", "North West"], "conflicts": ["E08000003"],
-     "capacity": 30},
+     "capacity": 30, "comfortable": 25},
     {"username": "jo.advocate", "name": "Jo Adeyemi", "manager": "priya.manager", "gender": "female",
      "languages": ["en", "yo"], "regions": ["West Midlands", "North West"], "conflicts": ["E08000035"],
-     "capacity": 30},
+     "capacity": 30, "comfortable": 26},
     {"username": "ana.advocate", "name": "Ana Kowalska", "manager": "tom.manager", "gender": "female",
      "languages": ["en", "pl"], "regions": ["South East", "London"], "conflicts": ["E09000007"],
-     "capacity": 25},
+     "capacity": 25, "comfortable": 22},
     {"username": "dev.advocate", "name": "Dev Patel", "manager": "tom.manager", "gender": "male",
      "languages": ["en", "gu", "hi"], "regions": ["London", "South East"], "conflicts": ["E10000016"],
      "capacity": 25},
 ]
 
+# Every pairing keeps the hard rules (no advocate for a child of an authority they have worked for).
+# prefers: the advocate or gender of advocate a child asked for; an opted-out child has no advocate.
 CHILDREN = [
-    {"id": "ch_demo_aisha", "name": "Aisha", "la": "E08000035", "advocate": "sam.advocate", "born": 2012},
-    {"id": "ch_demo_jayden", "name": "Jayden", "la": "E08000035", "advocate": "sam.advocate", "born": 2009},
-    {"id": "ch_demo_chloe", "name": "Chloe", "la": "E08000003", "advocate": "jo.advocate", "born": 2011},
-    {"id": "ch_demo_kacper", "name": "Kacper", "la": "E08000025", "advocate": "jo.advocate", "born": 2008},
-    {"id": "ch_demo_maya", "name": "Maya", "la": "E10000016", "advocate": "ana.advocate", "born": 2014},
-    {"id": "ch_demo_leo", "name": "Leo", "la": "E09000007", "advocate": "dev.advocate", "born": 2010},
-    {"id": "ch_demo_ruby", "name": "Ruby", "la": "E09000007", "advocate": "ana.advocate", "born": 2013},
+    {"id": "ch_demo_aisha", "name": "Aisha", "la": "E08000035", "advocate": "sam.advocate", "born": 2012,
+     "birth_date": "2012-09-14", "languages": ["en", "ur"]},
+    {"id": "ch_demo_jayden", "name": "Jayden", "la": "E08000035", "advocate": "sam.advocate", "born": 2009,
+     "birth_date": "2009-02-03", "languages": ["en"]},
+    {"id": "ch_demo_chloe", "name": "Chloe", "la": "E08000003", "advocate": "jo.advocate", "born": 2011,
+     "birth_date": "2011-11-30", "languages": ["en"], "prefers": {"advocate": None, "gender": "female"}},
+    {"id": "ch_demo_kacper", "name": "Kacper", "la": "E08000025", "advocate": "jo.advocate", "born": 2008,
+     "birth_date": "2008-05-21", "languages": ["pl", "en"]},
+    {"id": "ch_demo_maya", "name": "Maya", "la": "E10000016", "advocate": "ana.advocate", "born": 2014,
+     "birth_date": "2014-07-07", "languages": ["en"]},
+    {"id": "ch_demo_leo", "name": "Leo", "la": "E09000007", "advocate": "dev.advocate", "born": 2010,
+     "birth_date": "2010-01-19", "languages": ["en", "gu"]},
+    {"id": "ch_demo_ruby", "name": "Ruby", "la": "E09000007", "advocate": "dev.advocate", "born": 2013,
+     "birth_date": "2013-03-25", "languages": ["en"]},
+    {"id": "ch_demo_zain", "name": "Zain", "la": "E08000025", "advocate": None, "born": 2010,
+     "birth_date": "2010-10-10", "languages": ["en", "ar"], "opted_out": True},
 ]
 
 ADMIN = {"username": "admin", "name": "Service Admin"}
@@ -115,12 +128,17 @@ async def seed(store: Store, clock: Clock, data_dir: Path, url: str) -> dict[str
         else:
             _, code = await create_child(
                 store, clock, name=child["name"], la=child["la"], child_id=child["id"], region=la["region"],
-                born=child["born"], languages=["en"],
+                born=child["born"], birth_date=child["birth_date"], languages=child["languages"],
+                prefers=child.get("prefers", {"advocate": None, "gender": None}), avoid=[],
+                opted_out=child.get("opted_out", False),
+                **({"opted_out_at": clock.now(), "offer_due_at": add_months(clock.now(), 6)}
+                   if child.get("opted_out") else {}),
             )
         # A PIN is already chosen so the file's code and PIN sign in as they stand.
         pin = f"{secrets.randbelow(10_000):04d}"
         await store.children.update_one({"_id": child["id"]}, {"$set": {"pin_hash": await passwords.hash_secret(pin)}})
-        await pair_child(store, clock, child["id"], ids[child["advocate"]], "demo")
+        if child["advocate"]:
+            await pair_child(store, clock, child["id"], ids[child["advocate"]], "demo")
         children_out.append({"id": child["id"], "name": child["name"], "access_code": code, "pin": pin,
                              "advocate": child["advocate"]})
 
@@ -159,7 +177,8 @@ def describe(creds: dict[str, Any]) -> str:
         "  (a real child chooses their PIN the first time; these demo PINs are already set).",
     ]
     for child in creds["children"]:
-        lines.append(f"    {child['name']:<8} code {child['access_code']}  PIN {child['pin']}   (advocate: {child['advocate']})")
+        advocate = child["advocate"] or "none: opted out"
+        lines.append(f"    {child['name']:<8} code {child['access_code']}  PIN {child['pin']}   (advocate: {advocate})")
     lines += ["", f"  Staff sign in at {url}/staff/sign-in with a password and a code from an authenticator app",
               "  (add the account to the app with its key below, e.g. `oathtool --totp -b KEY` prints the code)."]
     for kind, key in (("advocate", "advocates"), ("manager", "managers"), ("admin", "admins")):

@@ -34,6 +34,14 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "not_found": (404, "We couldn't find that."),
     "bad_origin": (403, "That request came from another website, so we ignored it."),
     "internal_error": (500, "Something went wrong on our side. Nothing was changed."),
+    # pairing (advocacy.pairing)
+    "child_invalid": (400, "Some of the child's details are missing or wrong. Nothing was changed."),
+    "reason_too_long": (400, "That's a bit long ({limit:,} characters at most). Nothing was changed."),
+    "no_advocate": (409, "You don't have an advocate right now, so there's no one to change. Nothing was changed."),
+    "no_other_advocate": (409, "There's no other advocate free right now, so your advocate is the same for now. "
+                               "We've told the team so they can help."),
+    "dates_invalid": (400, "Those dates don't work. Nothing was changed."),
+    "plan_busy": (409, "A pairing plan is being made already. Please try again in a minute."),
 }
 
 

@@ -13,7 +13,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -165,6 +165,26 @@ class Settings:
         return self.public_url or f"http://{self.host}:{self.port}"
 
 
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    """A policy or settings file's contents; SettingsError naming the file if it is missing or not TOML."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"{path}: {what} is missing") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: not valid TOML ({exc})") from None
+
+
+def known_table(raw: Mapping[str, Any], section: str, keys: Iterable[str], path: Path) -> dict[str, Any]:
+    """The ``[section]`` of a file, which must be there and hold no key but ``keys``."""
+    table = raw.get(section)
+    if not isinstance(table, dict):
+        raise SettingsError(f"{path}: section [{section}] is missing")
+    for unknown in sorted(set(table) - set(keys)):
+        raise SettingsError(f"{path}: [{section}] {unknown} is not a known setting")
+    return table
+
+
 def load(
     path: Path | None = None,
     environ: Mapping[str, str] | None = None,
@@ -173,20 +193,11 @@ def load(
     """Read, override and validate the settings; raise SettingsError on any mistake."""
     path = path or CONFIG_DIR / "default.toml"
     environ = os.environ if environ is None else environ
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SettingsError(f"{path}: the settings file is missing") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{path}: not valid TOML ({exc})") from None
+    raw = read_toml(path, "the settings file")
 
     values: dict[str, Any] = {}
     for section, keys in SCHEMA.items():
-        table = raw.get(section)
-        if not isinstance(table, dict):
-            raise SettingsError(f"{path}: section [{section}] is missing")
-        for unknown in sorted(set(table) - set(keys)):
-            raise SettingsError(f"{path}: [{section}] {unknown} is not a known setting")
+        table = known_table(raw, section, keys, path)
         for key, check in keys.items():
             env_name = ENV_PREFIX + key.upper()
             if overrides and key in overrides and overrides[key] is not None:

@@ -48,11 +48,18 @@ INDEXES: dict[str, list[IndexModel]] = {
     "staff": [
         _index([("username", ASCENDING)], unique=True),
         _index([("role", ASCENDING), ("manager", ASCENDING)]),
+        # Where a new child's advocate is looked for first (advocacy.pairing.flows).
+        _index([("regions", ASCENDING)]),
+        _index([("languages", ASCENDING)]),
     ],
     "children": [
         _index([("access_code_hash", ASCENDING)], unique=True, sparse=True),
         _index([("advocate", ASCENDING)]),
         _index([("la", ASCENDING)]),
+        # A local authority's own reference, so an import run twice makes no one twice.
+        _index([("la", ASCENDING), ("ref", ASCENDING)]),
+        # Children who opted out and are due to be offered an advocate again.
+        _index([("offer_due_at", ASCENDING)], sparse=True),
     ],
     "sessions": [
         _index([("token_hash", ASCENDING)], unique=True),
@@ -81,6 +88,19 @@ INDEXES: dict[str, list[IndexModel]] = {
     "bots": [_index([("name", ASCENDING)], unique=True)],
     # What bots have done, by a key of their choosing, so a retry never does it twice.
     "bot_marks": [],
+    # Pairing (advocacy.pairing): opt-out, opt-in and offers with dates, counted by authority and month.
+    "opt_events": [_index([("la", ASCENDING), ("month", ASCENDING)]), _index([("child", ASCENDING), ("at", ASCENDING)])],
+    "placement_moves": [_index([("child", ASCENDING), ("at", ASCENDING)])],
+    # An advocate's leave, and who covers each of their children meanwhile.
+    "leaves": [_index([("advocate", ASCENDING), ("starts_at", ASCENDING)]), _index([("state", ASCENDING)])],
+    "covers": [_index([("cover", ASCENDING), ("ends_at", ASCENDING)]), _index([("child", ASCENDING)]),
+               _index([("leave", ASCENDING)])],
+    # Whether a child lets their new advocate read their chat with earlier advocates.
+    "earlier_chat": [_index([("advocate", ASCENDING), ("share", ASCENDING)]), _index([("child", ASCENDING)])],
+    # Proposed re-pairings of the whole roster, for review before they are applied.
+    "pairing_plans": [_index([("created_at", DESCENDING)])],
+    # One-off changes to stored records that have finished (advocacy.privacy.sealing).
+    "migrations": [],
     # Wrong staff sign-ins in a row, per username hash (advocacy.auth.staff_sign_in).
     "sign_in_attempts": [_index([("last_attempt_at", ASCENDING)])],
 }

@@ -58,6 +58,10 @@ async def child_chat_page(request: web.Request) -> web.StreamResponse:
     principal = await optional_principal(request)
     if principal is None or not may(principal.role, "page.child"):
         raise web.HTTPSeeOther("/child/sign-in")
+    # A child who opted out has no chat: their advocate page says they can have one any time.
+    child = await request.app[auth_key].store.children.find_one({"_id": principal.user_id}, {"opted_out": 1})
+    if child and child.get("opted_out"):
+        raise web.HTTPSeeOther("/child/advocate")
     return aiohttp_jinja2.render_template(
         "child/chat.html", request,
         page_context(request, "child-chat", principal.public(), child={"id": principal.user_id, "name": principal.name}),

@@ -23,7 +23,11 @@ def first_name(name: str) -> str:
 
 
 def welcome_text(advocate_name: str, repaired: bool) -> str:
-    """What the child reads: who their advocate is, what an advocate does, privacy and its limit, opting out."""
+    """What the child reads: who their advocate is, what an advocate does, privacy and its limit, opting out.
+
+    The service's own notice already says a new advocate has started; this adds
+    what a child needs to know to trust them, and how to say no.
+    """
     name = advocate_name.strip() or "your advocate"
     first = first_name(name)
     hello = f"Hi! You have a new advocate: {name}." if repaired else f"Hi! Your advocate is {name}."
@@ -34,8 +38,8 @@ def welcome_text(advocate_name: str, repaired: bool) -> str:
         f"{first} is not part of your council.\n\n"
         f"What you say here stays between you and {first}. The only time {first} might have to tell someone "
         "else is if you or someone else could be in danger. Then they will try to talk to you about it first.\n\n"
-        "You don't have to have an advocate. If you don't want one, or you would like someone else, just say so "
-        "here and we will sort it out. You won't get into trouble for asking."
+        "You don't have to have an advocate. If you don't want one, or you would like someone else, tap "
+        "\"About my advocate\" at the top of this chat, or just say so here. You won't get into trouble for asking."
     )
 
 

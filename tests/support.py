@@ -236,3 +236,63 @@ async def connect(server: Server, person: Person, namespace: str = "/chat") -> C
 
 async def message_count(server: Server, **query: Any) -> int:
     return await server.store.messages.count_documents(query)
+
+
+# pairing ----------------------------------------------------------------------
+
+YORKSHIRE, LONDON = "Yorkshire and The Humber", "London"
+LEEDS, CAMDEN = "E08000035", "E09000007"
+
+
+async def add_advocate(server: Server, username: str, name: str, manager: Person | None = None,
+                       **profile: Any) -> Person:
+    """An advocate with what pairing needs (capacity, regions, languages, gender, conflicts, available)."""
+    fields = {"capacity": 5, "regions": [YORKSHIRE], "languages": ["en"], "gender": "female", "conflicts": [],
+              "available": True, "load": 0, **profile}
+    doc = await create_staff(server.store, server.clock, username=username, password=PASSWORD, name=name,
+                             role="advocate", manager=manager.id if manager else None, **fields)
+    return Person(doc["_id"], name, "advocate", username=username, password=PASSWORD)
+
+
+async def make_pairable(world: World) -> None:
+    """Give the small world's advocates and children pairing profiles: Ada works in Yorkshire and is
+    independent of Camden; Ben works in London and has worked for Leeds."""
+    store = world.server.store
+    ada, ben = world.advocates
+    await store.staff.update_one({"_id": ada.id}, {"$set": {
+        "capacity": 5, "regions": [YORKSHIRE], "languages": ["en"], "gender": "female", "conflicts": [CAMDEN],
+        "available": True}})
+    await store.staff.update_one({"_id": ben.id}, {"$set": {
+        "capacity": 5, "regions": [LONDON], "languages": ["en", "pl"], "gender": "male", "conflicts": [LEEDS],
+        "available": True}})
+    await store.children.update_many({}, {"$set": {"languages": ["en"], "prefers": {"advocate": None, "gender": None},
+                                                   "avoid": []}})
+
+
+API_TOKENS: dict[tuple[str, str], str] = {}
+
+
+async def api(server: Server, person: Person, method: str, path: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
+    """One API call as ``person`` with a bearer token (kept for their next call; signed in again once it
+    expires); returns (status, body)."""
+    key = (server.url, person.id)
+    for attempt in range(2):
+        if key not in API_TOKENS or attempt:
+            API_TOKENS[key] = await sign_in(server, person)
+        async with server.http(headers={"Authorization": f"Bearer {API_TOKENS[key]}"}) as http:
+            async with http.request(method, path, **kwargs) as resp:
+                body = await resp.json()
+        if resp.status != 401:
+            break
+    return resp.status, body
+
+
+async def service_notices(server: Server, child_id: str) -> list[str]:
+    """The service's notices in the child's chats, oldest first (opened with the child's key)."""
+    from advocacy.app import keyring_key
+    from advocacy.chat.service import message_purpose
+
+    keyring = server.app[keyring_key]
+    conversations = [c["_id"] async for c in server.store.conversations.find({"child": child_id}, {"_id": 1})]
+    cursor = server.store.messages.find({"conversation": {"$in": conversations}, "sender.role": "service"})
+    return [await keyring.unseal(child_id, m["text"], message_purpose(m["_id"])) async for m in cursor.sort("_id", 1)]

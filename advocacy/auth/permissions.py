@@ -7,7 +7,14 @@ records the role may act on; the service that holds the record checks it:
 - ``own``: records about the user themself (a child's own conversation);
 - ``paired``: children currently paired to the advocate;
 - ``team``: children of the advocates the manager manages;
-- ``any``: every record of that kind.
+- ``any``: every record of that kind;
+- ``covered``: children whose advocate is on leave, for the advocate covering
+  them, only between the cover's dates (``advocacy.pairing.access``). An
+  advocate acts under the ``cover_advocate`` row when their own row does not
+  reach the child.
+
+For actions on an advocate's own record (leave, capacity), ``team`` means the
+advocates the manager manages.
 """
 
 from __future__ import annotations
@@ -27,18 +34,18 @@ class Role(str, Enum):
 
 STAFF_ROLES = frozenset({Role.ADVOCATE, Role.MANAGER, Role.REVIEWER, Role.ADMIN})
 
-OWN, PAIRED, TEAM, ANY = "own", "paired", "team", "any"
+OWN, PAIRED, TEAM, ANY, COVERED = "own", "paired", "team", "any", "covered"
 
 PERMISSIONS: dict[str, dict[Role, str]] = {
     # pages
     "page.child": {Role.CHILD: OWN},
     "page.console": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM, Role.ADMIN: ANY},
     # chat
-    "chat.conversations": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED},
-    "chat.send": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED},
-    "chat.history": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED},
-    "chat.read": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED},
-    "chat.typing": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED},
+    "chat.conversations": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED},
+    "chat.send": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED},
+    "chat.history": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED},
+    "chat.read": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED},
+    "chat.typing": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED},
     # live console updates and stored notifications (each user sees their own)
     "console.connect": {Role.ADVOCATE: OWN, Role.COVER_ADVOCATE: OWN, Role.MANAGER: OWN, Role.ADMIN: OWN},
     "console.notifications": {Role.ADVOCATE: OWN, Role.COVER_ADVOCATE: OWN, Role.MANAGER: OWN, Role.ADMIN: OWN},
@@ -55,6 +62,25 @@ PERMISSIONS: dict[str, dict[Role, str]] = {
     "bots.waiting": {Role.BOT: ANY},
     "bots.notify": {Role.BOT: ANY},
     "bots.pairings": {Role.BOT: ANY},
+    # pairing (advocacy.pairing): a new child has no advocate, so no team, yet
+    "child.create": {Role.MANAGER: ANY, Role.ADMIN: ANY},
+    "page.child_advocate": {Role.CHILD: OWN},
+    "page.pairing": {Role.MANAGER: TEAM, Role.ADMIN: ANY},
+    "pairing.status": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED, Role.MANAGER: TEAM,
+                       Role.ADMIN: ANY},
+    "pairing.history": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED, Role.MANAGER: TEAM,
+                        Role.ADMIN: ANY},
+    # only the child chooses whether to have an advocate, and whom not to have
+    "pairing.opt_out": {Role.CHILD: OWN},
+    "pairing.opt_in": {Role.CHILD: OWN},
+    "pairing.someone_else": {Role.CHILD: OWN},
+    "pairing.earlier_chat": {Role.CHILD: OWN},
+    "pairing.offer": {Role.CHILD: OWN},
+    # an opted-out child has no advocate and so no team: managers record moves for any child
+    "pairing.placement_move": {Role.ADVOCATE: PAIRED, Role.MANAGER: ANY, Role.ADMIN: ANY},
+    "pairing.leave": {Role.MANAGER: TEAM, Role.ADMIN: ANY},
+    "pairing.advocate": {Role.MANAGER: TEAM, Role.ADMIN: ANY},
+    "pairing.plans": {Role.MANAGER: TEAM, Role.ADMIN: ANY},
     # everything held about a child, for them (their right of access)
     "child.export": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM, Role.ADMIN: ANY},
     # staff accounts: unlock after too many wrong sign-ins, a new authenticator after a lost phone

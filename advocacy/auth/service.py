@@ -15,9 +15,10 @@ from typing import Any, Callable
 
 from advocacy import audit
 from advocacy.auth import codes, passwords, staff_sign_in
-from advocacy.auth.permissions import ANY, PAIRED, TEAM, Role, scope_for
+from advocacy.auth.permissions import ANY, OWN, PAIRED, TEAM, Role, scope_for
 from advocacy.clock import Clock
 from advocacy.errors import ServiceError
+from advocacy.pairing.access import covers_child
 from advocacy.settings import Settings
 from advocacy.store import DuplicateKeyError, ReturnDocument, Store
 
@@ -208,12 +209,16 @@ class AuthService:
             raise ServiceError("not_found")
         if scope == ANY:
             return child
+        if scope == OWN and child["_id"] == principal.user_id:
+            return child
         if scope == PAIRED and child.get("advocate") == principal.user_id:
             return child
         if scope == TEAM and child.get("advocate"):
             advocate = await self.store.staff.find_one({"_id": child["advocate"]}, {"manager": 1})
             if advocate and advocate.get("manager") == principal.user_id:
                 return child
+        if await covers_child(self.store, principal.role, principal.user_id, action, child["_id"], self.clock.now()):
+            return child
         raise ServiceError("not_found")
 
     async def reset_child_pin(self, principal: Principal, child_id: Any) -> None:

@@ -26,6 +26,7 @@ from advocacy.chat.text import check_client_id, check_message_text
 from advocacy.clock import Clock
 from advocacy.crypto import Keyring, keyring_of
 from advocacy.errors import ServiceError
+from advocacy.pairing.access import granted_conversations
 from advocacy.people import child_names, staff_by_ids
 from advocacy.settings import Settings
 from advocacy.store import (
@@ -142,18 +143,22 @@ class ChatService:
 
     # who may see what ----------------------------------------------------
 
-    def _visible_filter(self, principal: Principal, action: str) -> dict[str, Any]:
+    async def _visible_filter(self, principal: Principal, action: str) -> dict[str, Any]:
         scope = scope_for(principal.role, action)
         if scope == OWN:
             return {"child": principal.user_id, "active": True}
         if scope == PAIRED:
-            return {"advocate": principal.user_id, "active": True}
+            own = {"advocate": principal.user_id, "active": True}
+            # Cover during a colleague's leave, and earlier chat a child agreed to show (history only).
+            granted = await granted_conversations(self.store, principal.role, principal.user_id, action,
+                                                  self.clock.now())
+            return {"$or": [own, {"_id": {"$in": granted}}]} if granted else own
         raise ServiceError("forbidden")
 
     async def conversation(self, principal: Principal, conversation_id: Any, action: str) -> dict[str, Any]:
         """The conversation if ``principal`` may do ``action`` in it; the same refusal whether
         it does not exist or is someone else's."""
-        query = self._visible_filter(principal, action)
+        query = await self._visible_filter(principal, action)
         if not isinstance(conversation_id, str) or len(conversation_id) > 64:
             raise ServiceError("conversation_not_found")
         conv = await self.lookups(conversation_id)
@@ -162,13 +167,13 @@ class ChatService:
         return conv
 
     async def conversation_ids(self, principal: Principal) -> list[str]:
-        query = self._visible_filter(principal, "chat.conversations")
+        query = await self._visible_filter(principal, "chat.conversations")
         return [c["_id"] async for c in self.store.conversations.find(query, {"_id": 1})]
 
     # listing -------------------------------------------------------------
 
     async def conversations(self, principal: Principal) -> list[dict[str, Any]]:
-        query = self._visible_filter(principal, "chat.conversations")
+        query = await self._visible_filter(principal, "chat.conversations")
         convs = await self.store.conversations.find(query).sort("created_at", ASCENDING).to_list(None)
         if principal.role != "child" and convs:
             # Each child's name and last message are shown: one entry for the whole list.

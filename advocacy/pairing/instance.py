@@ -5,12 +5,15 @@ An instance is plain data (JSON-shaped)::
     {"weights": {"moved": 300},                       # optional, overrides for this run
      "children": [{"id", "la", "region", "languages": [...], "opted_out": bool,
                    "current": advocate id | None, "previous": [advocate ids],
-                   "prefers": {"advocate": advocate id | None, "gender": str | None}}],
+                   "prefers": {"advocate": advocate id | None, "gender": str | None},
+                   "avoid": [advocate ids] (optional)}],
      "advocates": [{"id", "capacity", "comfortable" (optional, default capacity),
                     "regions": [...], "languages": [...], "gender": str | None,
                     "conflicts": [la codes], "available": bool}]}
 
-Every field is required except ``weights`` and an advocate's ``comfortable``.
+Every field is required except ``weights``, an advocate's ``comfortable`` and a
+child's ``avoid``: advocates the child must not have (they asked for someone
+else), a hard rule for that child like a local authority in ``conflicts``.
 Former advocates that a child still names (as ``current``, in ``previous`` or
 as the advocate they prefer) belong in ``advocates`` with ``available: false``.
 """
@@ -154,6 +157,9 @@ def validate_instance(instance: Any) -> None:
         if _check_texts(child, "previous", where, problems):
             for ref in child["previous"]:
                 _check_advocate_ref(ref, "previous", where, known, problems)
+        if "avoid" in child and _check_texts(child, "avoid", where, problems):
+            for ref in child["avoid"]:
+                _check_advocate_ref(ref, "avoid", where, known, problems)
         prefers = child.get("prefers")
         if "prefers" not in child:
             problems.append(f'{where}: "prefers" is missing (use {{"advocate": null, "gender": null}})')
@@ -219,10 +225,11 @@ def _check_bool(record: Mapping, field: str, where: str, problems: list[str]) ->
 
 
 def _check_advocate_ref(ref: Any, field: str, where: str, known: dict[str, int], problems: list[str]) -> None:
-    if ref is None and field != "previous":
+    listed = field in ("previous", "avoid")
+    if ref is None and not listed:
         return
     if not _is_text(ref):
-        problems.append(f'{where}: "{field}" must be an advocate id' + ("" if field == "previous" else " or null"))
+        problems.append(f'{where}: "{field}" must be an advocate id' + ("" if listed else " or null"))
     elif ref not in known:
         problems.append(f'{where}: "{field}" names unknown advocate "{ref}"')
 

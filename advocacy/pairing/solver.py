@@ -9,7 +9,8 @@ weights come from ``config/pairing.toml`` unless given, and the instance's own
 
 Hard rules, never broken: no advocate with a child of a local authority in
 their ``conflicts``; no advocate over ``capacity``; no child for an advocate who
-is not ``available``; no advocate for a child who has ``opted_out``.
+is not ``available``; no advocate for a child who has ``opted_out``; no child
+with an advocate in the child's ``avoid`` (they asked for someone else).
 
 How each cost is counted (a child who has opted out counts for nothing):
 
@@ -31,7 +32,8 @@ How each cost is counted (a child who has opted out counts for nothing):
 The optimum is exact: a min-cost flow (OR-tools, C++) over a graph kept small
 by grouping. Advocates who look alike to every child (same regions, languages
 and gender) form a class; children who look alike to every class (same local
-authority, region, languages and gender preference) form a profile; a child
+authority, region, languages, gender preference and advocates to avoid) form a
+profile; a child
 reaches a class through its profile and reaches the advocates special to it
 (current, previous, named) by arcs of their own. ``greedy`` is a baseline for
 benchmarks only.
@@ -48,7 +50,7 @@ from ortools.graph.python import min_cost_flow
 
 from advocacy.pairing.instance import COST_NAMES, InstanceError, load_weights, validate_instance, weight_problems
 
-__all__ = ["solve", "greedy", "cost_of"]
+__all__ = ["solve", "greedy", "cost_of", "pair_cost", "personal_cost"]
 
 
 def solve(instance: Mapping[str, Any], weights: Mapping[str, int] | None = None) -> dict[str, Any]:
@@ -92,9 +94,9 @@ def greedy(instance: Mapping[str, Any], weights: Mapping[str, int] | None = None
     under_capacity = [list(members) for members in classes.members]
     assignments: dict[str, str | None] = {}
 
-    def first_open(candidates: list[int], la: str) -> int | None:
+    def first_open(candidates: list[int], child: Mapping[str, Any]) -> int | None:
         for advocate in candidates:
-            if la not in world.conflicts[advocate]:
+            if world.allowed(child, advocate):
                 return advocate
         return None
 
@@ -105,7 +107,7 @@ def greedy(instance: Mapping[str, Any], weights: Mapping[str, int] | None = None
     turns = sorted(range(len(world.waiting)), key=lambda j: not can_stay(world.waiting[j]))
     for j in turns:
         child = world.waiting[j]
-        la, p = child["la"], profiles.of[j]
+        p = profiles.of[j]
         best_cost = w["unassigned"] + (w["moved"] if child["current"] is not None else 0)
         best = None
         for advocate in world.specials(child):
@@ -114,15 +116,15 @@ def greedy(instance: Mapping[str, Any], weights: Mapping[str, int] | None = None
                 cost += w["over_comfortable"] if load[advocate] >= world.comfortable[advocate] else 0
                 if cost < best_cost:
                     best_cost, best = cost, advocate
-        personal = world.personal_cost(child, w)
+        personal = personal_cost(child, w)
         for k in order[p]:
             base = int(costs[p, k]) + personal
             if base >= best_cost:
                 break
-            advocate = first_open(under_comfortable[k], la)
+            advocate = first_open(under_comfortable[k], child)
             extra = 0
             if advocate is None:
-                advocate, extra = first_open(under_capacity[k], la), w["over_comfortable"]
+                advocate, extra = first_open(under_capacity[k], child), w["over_comfortable"]
             if advocate is not None and base + extra < best_cost:
                 best_cost, best = base + extra, advocate
         if best is not None:
@@ -177,6 +179,28 @@ def cost_of(instance: Mapping[str, Any], assignments: Mapping[str, str | None],
     return {"assignments": result, "cost": cost, "breakdown": counts}
 
 
+def pair_cost(child: Mapping[str, Any], advocate: Mapping[str, Any], w: Mapping[str, int]) -> int:
+    """What it costs for this child to have this advocate, before ``over_comfortable`` (hard rules not checked)."""
+    chosen, current = advocate["id"], child["current"]
+    named, gender = child["prefers"]["advocate"], child["prefers"]["gender"]
+    cost = w["moved"] if current is not None and chosen != current else 0
+    cost += w["stranger"] if chosen != current and chosen not in child["previous"] else 0
+    cost += w["named_preference"] if named is not None and chosen != named else 0
+    cost += w["gender_preference"] if gender is not None and advocate["gender"] != gender else 0
+    languages = child["languages"]
+    cost += w["no_shared_language"] if languages and not set(languages) & set(advocate["languages"]) else 0
+    cost += w["out_of_region"] if child["region"] not in advocate["regions"] else 0
+    return cost
+
+
+def personal_cost(child: Mapping[str, Any], w: Mapping[str, int]) -> int:
+    """The child's own costs with an advocate who is none of current, previous or named."""
+    cost = w["stranger"]
+    cost += w["moved"] if child["current"] is not None else 0
+    cost += w["named_preference"] if child["prefers"]["advocate"] is not None else 0
+    return cost
+
+
 def _weights(instance: Mapping[str, Any], weights: Mapping[str, int] | None) -> dict[str, int]:
     if weights is None:
         base = load_weights()
@@ -202,31 +226,19 @@ class _World:
         self.languages = [frozenset(a["languages"]) for a in self.advocates]
         self.waiting = [c for c in instance["children"] if not c["opted_out"]]
 
+    def allowed(self, child: Mapping[str, Any], advocate: int) -> bool:
+        """The hard rules for this pair: the advocate takes children, is independent of the child's
+        authority, and is not one the child asked not to have."""
+        return (self.capacity[advocate] > 0 and child["la"] not in self.conflicts[advocate]
+                and self.advocates[advocate]["id"] not in child.get("avoid", ()))
+
     def specials(self, child: Mapping[str, Any]) -> list[int]:
         """Advocates this child could have whose cost is personal to the child (current, previous, named)."""
         ids = {child["current"], child["prefers"]["advocate"], *child["previous"]} - {None}
-        found = (self.position[i] for i in ids)
-        return sorted(a for a in found if self.capacity[a] > 0 and child["la"] not in self.conflicts[a])
+        return sorted(a for a in (self.position[i] for i in ids) if self.allowed(child, a))
 
     def pair_cost(self, child: Mapping[str, Any], advocate: int, w: Mapping[str, int]) -> int:
-        """The exact cost of this child having this advocate, before ``over_comfortable``."""
-        chosen, current = self.advocates[advocate]["id"], child["current"]
-        named, gender = child["prefers"]["advocate"], child["prefers"]["gender"]
-        cost = w["moved"] if current is not None and chosen != current else 0
-        cost += w["stranger"] if chosen != current and chosen not in child["previous"] else 0
-        cost += w["named_preference"] if named is not None and chosen != named else 0
-        cost += w["gender_preference"] if gender is not None and self.advocates[advocate]["gender"] != gender else 0
-        languages = child["languages"]
-        cost += w["no_shared_language"] if languages and self.languages[advocate].isdisjoint(languages) else 0
-        cost += w["out_of_region"] if child["region"] not in self.regions[advocate] else 0
-        return cost
-
-    def personal_cost(self, child: Mapping[str, Any], w: Mapping[str, int]) -> int:
-        """The child's own costs with an advocate who is not special to them."""
-        cost = w["stranger"]
-        cost += w["moved"] if child["current"] is not None else 0
-        cost += w["named_preference"] if child["prefers"]["advocate"] is not None else 0
-        return cost
+        return pair_cost(child, self.advocates[advocate], w)
 
 
 class _Classes:
@@ -248,14 +260,16 @@ class _Classes:
 
 
 class _Profiles:
-    """Waiting children grouped by what a class can see: local authority, region, languages, gender wanted."""
+    """Waiting children grouped by what a class can see: local authority, region, languages, gender wanted,
+    and the advocates they must not have."""
 
     def __init__(self, world: _World) -> None:
         index: dict[tuple, int] = {}
-        self.keys: list[tuple[str, str, frozenset[str], str | None]] = []
+        self.keys: list[tuple[str, str, frozenset[str], str | None, frozenset[str]]] = []
         self.of = np.empty(len(world.waiting), dtype=np.int64)
         for j, child in enumerate(world.waiting):
-            key = (child["la"], child["region"], frozenset(child["languages"]), child["prefers"]["gender"])
+            key = (child["la"], child["region"], frozenset(child["languages"]), child["prefers"]["gender"],
+                   frozenset(child.get("avoid", ())))
             p = index.setdefault(key, len(self.keys))
             if p == len(self.keys):
                 self.keys.append(key)
@@ -301,7 +315,8 @@ class _Graph:
 
     A child's arc into its profile costs its personal terms as if every advocate
     were a stranger, not the one named and not the current one; a class entry
-    leads only to advocates the child's local authority does not conflict with.
+    leads only to advocates the profile may have: not conflicted with its local
+    authority and not among the advocates it avoids (its barrier).
     Exactness: for any advocate, this path costs exactly the true cost unless the
     advocate is special to the child, and then at least the true cost; special
     advocates also have their own arc at the true cost, so every pairing has a
@@ -316,27 +331,37 @@ class _Graph:
         costs = _profile_class_costs(profiles, classes, w)
         n_profiles, n_classes = costs.shape
 
-        las = sorted({key[0] for key in profiles.keys})
-        la_ids = {la: i for i, la in enumerate(las)}
+        # A barrier is what keeps some advocates from a profile: its authority and whom it avoids.
+        barriers = sorted({(key[0], key[4]) for key in profiles.keys}, key=lambda b: (b[0], sorted(b[1])))
+        barrier_ids = {b: i for i, b in enumerate(barriers)}
+        by_la: dict[str, list[int]] = defaultdict(list)
+        for b, (la, _) in enumerate(barriers):
+            by_la[la].append(b)
         conflicted: dict[tuple[int, int], set[int]] = defaultdict(set)
         for a in world.usable:
             for la in world.conflicts[a]:
-                if la in la_ids:
-                    conflicted[la_ids[la], classes.of[a]].add(a)
+                for b in by_la.get(la, ()):
+                    conflicted[b, classes.of[a]].add(a)
+        position = world.position
+        for b, (_, avoid) in enumerate(barriers):
+            for advocate_id in avoid:
+                a = position[advocate_id]
+                if a in classes.of:
+                    conflicted[b, classes.of[a]].add(a)
 
         # Node numbering: children, profiles, classes, per-authority class entries, advocates, sink.
         profile_node = n
         class_node = profile_node + n_profiles
         entry_node = class_node + n_classes
-        entry = np.tile(np.arange(class_node, class_node + n_classes, dtype=np.int64), (len(las), 1))
+        entry = np.tile(np.arange(class_node, class_node + n_classes, dtype=np.int64), (len(barriers), 1))
         entry_members: list[list[int]] = []
-        for (la, k), bad in conflicted.items():
+        for (b, k), bad in conflicted.items():
             allowed = [a for a in classes.members[k] if a not in bad]
             if allowed:
-                entry[la, k] = entry_node + len(entry_members)
+                entry[b, k] = entry_node + len(entry_members)
                 entry_members.append(allowed)
             else:
-                entry[la, k] = -1
+                entry[b, k] = -1
         advocate_node = entry_node + len(entry_members)
         node_of_advocate = {a: advocate_node + i for i, a in enumerate(world.usable)}
         sink = advocate_node + len(world.usable)
@@ -357,7 +382,7 @@ class _Graph:
 
         child_ids = np.arange(n)
         has_current = np.array([c["current"] is not None for c in waiting])
-        personal = np.array([world.personal_cost(c, w) for c in waiting], dtype=np.int64)
+        personal = np.array([personal_cost(c, w) for c in waiting], dtype=np.int64)
         self.via_profile = add(child_ids, profile_node + profiles.of, 1, personal)
         add(child_ids, sink, 1, w["unassigned"] + w["moved"] * has_current)
 
@@ -373,8 +398,8 @@ class _Graph:
         self.special_advocate = np.array(special_advocate, dtype=np.int64)
         self.special = add(self.special_child, [node_of_advocate[a] for a in special_advocate], 1, special_cost)
 
-        profile_la = np.array([la_ids[key[0]] for key in profiles.keys], dtype=np.int64)
-        profile_heads = entry[profile_la]  # profile x class
+        profile_barrier = np.array([barrier_ids[key[0], key[4]] for key in profiles.keys], dtype=np.int64)
+        profile_heads = entry[profile_barrier]  # profile x class
         reachable = profile_heads >= 0
         profile_tails = np.broadcast_to(np.arange(profile_node, class_node)[:, None], profile_heads.shape)
         self.profile_arcs = add(profile_tails[reachable], profile_heads[reachable], n, costs[reachable])

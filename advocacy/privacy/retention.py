@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from advocacy.settings import CONFIG_DIR, SettingsError
+from advocacy.settings import CONFIG_DIR, SettingsError, known_table, read_toml
 
 RETENTION_PATH = CONFIG_DIR / "retention.toml"
 
@@ -54,19 +53,10 @@ def _years_before(now: datetime, years: int) -> datetime:
 
 def load_retention(path: Path = RETENTION_PATH) -> Retention:
     """Read and check the retention policy; SettingsError names the file, the key and what is expected."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SettingsError(f"{path}: the retention policy is missing") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{path}: not valid TOML ({exc})") from None
+    raw = read_toml(path, "the retention policy")
     values: dict[str, int] = {}
     for section, keys in _KEYS.items():
-        table = raw.get(section)
-        if not isinstance(table, dict):
-            raise SettingsError(f"{path}: section [{section}] is missing")
-        for unknown in sorted(set(table) - set(keys)):
-            raise SettingsError(f"{path}: [{section}] {unknown} is not a known setting")
+        table = known_table(raw, section, keys, path)
         for key, (lo, hi) in keys.items():
             value = table.get(key)
             if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:

@@ -1,4 +1,4 @@
-"""Seal what an older version of the service stored readable (run at every start; idempotent).
+"""Seal what an older version of the service stored readable (at start, until it has once finished).
 
 Before encryption at rest, children's names, message text and the names copied
 into sessions and message senders were stored as plain text. This moves each
@@ -16,6 +16,17 @@ from advocacy.crypto import Keyring
 from advocacy.store import Store
 
 log = logging.getLogger(__name__)
+# Noted in `migrations` once done, so later starts skip the scan of every message.
+MIGRATION = "seal-readable-records-v1"
+
+
+async def seal_legacy_records_once(store: Store, keyring: Keyring) -> dict[str, int] | None:
+    """``seal_legacy_records`` unless it has finished before; None when skipped."""
+    if await store.migrations.find_one({"_id": MIGRATION}, {"_id": 1}):
+        return None
+    counts = await seal_legacy_records(store, keyring)
+    await store.migrations.update_one({"_id": MIGRATION}, {"$set": {"counts": counts}}, upsert=True)
+    return counts
 
 
 async def seal_legacy_records(store: Store, keyring: Keyring) -> dict[str, int]:

@@ -7,7 +7,7 @@ from typing import Any
 from advocacy.app import chat_ns_key, keyring_key
 from advocacy.crypto import ERASED_TEXT, Keyring, decode_master_key
 from advocacy.people import child_names
-from advocacy.privacy.sealing import seal_legacy_records
+from advocacy.privacy.sealing import seal_legacy_records, seal_legacy_records_once
 from advocacy.store import ObjectId
 from tests.support import World, connect
 
@@ -102,3 +102,19 @@ async def test_records_stored_readable_by_an_older_version_are_sealed_at_start(w
     assert [(m["sender"]["name"], m["text"]) for m in history["messages"]] == [("Amira", "written before sealing")]
     assert await seal_legacy_records(server.store, server.app[keyring_key]) == {"children": 0, "messages": 0,
                                                                                  "sessions": 0}
+    # At start it runs until it has once finished: the first server start did, so later ones skip the scan.
+    assert await seal_legacy_records_once(server.store, server.app[keyring_key]) is None
+
+
+async def test_a_key_shredded_by_another_server_stops_opening_here_within_the_cache_time(world):
+    server, amira = world.server, world.children[0]
+    from advocacy.crypto import CACHE_SECONDS
+
+    elsewhere = Keyring(server.store, decode_master_key(server.settings.master_key, "test"))
+    here = server.app[keyring_key]
+    assert await child_names(server.store, [amira.id]) == {amira.id: "Amira"}  # cached here now
+    await elsewhere.shred(amira.id)
+    assert await child_names(server.store, [amira.id]) == {amira.id: "Amira"}  # still cached, for a while
+    server.clock.advance(CACHE_SECONDS + 1)
+    assert await child_names(server.store, [amira.id]) == {amira.id: ERASED_TEXT}
+    assert len(here._cache) <= here._cache_size

@@ -32,16 +32,20 @@ import socketio
 from advocacy.app import chat_ns_key, notifier_key, sio_key
 from advocacy.people import create_staff
 from advocacy.web import auth_key
-from tests.support import PASSWORD, ChatClient, Server, World
+from advocacy.pairing import plans
+from advocacy.pairing.views import pairing_key
+from tests.support import PASSWORD, ChatClient, Server, World, add_advocate, make_pairable
 
 # callers --------------------------------------------------------------------------
 
 TARGET_CHILD = 0  # world.children[0]: Amira, paired to advocates[0], whose manager is world.manager
 
 SIGNED_OUT = {"signed_out", "expired", "revoked"}
+# Advocates covering for the target child's advocate: now, and one whose cover ended yesterday.
+COVER = {"covering_advocate", "cover_ended_advocate"}
 ALL_SIGNED_IN = {"child", "other_child", "advocate", "other_advocate", "cover_advocate", "manager", "other_manager",
-                 "reviewer", "admin", "bot"}
-STAFF_CONSOLE = {"advocate", "other_advocate", "manager", "other_manager", "admin"}
+                 "reviewer", "admin", "bot"} | COVER
+STAFF_CONSOLE = {"advocate", "other_advocate", "manager", "other_manager", "admin"} | COVER
 
 
 async def _mint(scene: "Scene", user_id: str, role: str, lifetime: timedelta = timedelta(hours=1)) -> str:
@@ -62,6 +66,19 @@ async def _revoked(scene: "Scene") -> str:
     return token
 
 
+async def _covering(scene: "Scene", username: str, from_days: int, to_days: int) -> str:
+    """An advocate covering the target child between these days (from now) while its advocate is away."""
+    token = await _staff(scene, username, "advocate")
+    cover = await scene.server.store.staff.find_one({"username": username}, {"_id": 1})
+    now = scene.server.clock.now()
+    await scene.server.store.covers.update_one({"_id": f"cover-{username}"}, {"$set": {
+        "leave": f"leave-{username}", "child": scene.world.children[TARGET_CHILD].id,
+        "advocate": scene.world.advocates[0].id, "cover": cover["_id"], "starts_at": now + timedelta(days=from_days),
+        "ends_at": now + timedelta(days=to_days), "last_day": (now + timedelta(days=to_days - 1)).date().isoformat(),
+        "told_start": True, "told_end": False}}, upsert=True)
+    return token
+
+
 Actor = Callable[["Scene"], Awaitable[str | None]]
 ACTORS: dict[str, Actor] = {
     "signed_out": lambda s: _none(),
@@ -77,6 +94,8 @@ ACTORS: dict[str, Actor] = {
     "reviewer": lambda s: _staff(s, "rae.reviewer", "reviewer"),
     "admin": lambda s: _staff(s, "ann.admin", "admin"),
     "bot": lambda s: _mint(s, "bot_welcome", "bot"),
+    "covering_advocate": lambda s: _covering(s, "cal.covering", -1, 1),
+    "cover_ended_advocate": lambda s: _covering(s, "eda.ended", -3, -1),
 }
 
 
@@ -90,6 +109,8 @@ PLACEHOLDERS: dict[str, Callable[["Scene"], str]] = {
     "child": lambda s: s.world.children[TARGET_CHILD].id,
     "staff": lambda s: s.world.advocates[0].id,
     "name": lambda s: "socket.io.min.js",
+    "advocate": lambda s: s.world.advocates[0].id,
+    "plan": lambda s: s.plan,
 }
 
 
@@ -134,6 +155,30 @@ ROUTES: dict[str, Row] = {
     # the service
     "GET /api/health": Row(public=True),
     "GET /api/openapi.json": Row(public=True),
+    # pairing (advocacy.pairing): reads first, then changes, in an order that keeps the target child paired
+    # with advocates[0] for as long as later rows need it
+    "GET /child/advocate": Row(allowed={"child", "other_child"}),
+    "POST /child/advocate": Row(allowed={"child", "other_child"}),  # no action: the page again
+    "GET /console/pairing": Row(allowed={"manager", "other_manager", "admin"}),
+    "POST /console/pairing": Row(allowed={"manager", "other_manager", "admin"}),
+    "GET /api/pairing/plans": Row(allowed={"manager", "other_manager", "admin"}),
+    "POST /api/pairing/plans": Row(allowed={"manager", "other_manager", "admin"}, body={}),
+    "GET /api/pairing/plans/{plan}": Row(allowed={"manager", "other_manager", "admin"}),
+    "GET /api/children/{child}/advocate": Row(allowed={"child", "advocate", "covering_advocate", "manager", "admin"}),
+    "GET /api/children/{child}/pairings": Row(allowed={"child", "advocate", "covering_advocate", "manager", "admin"}),
+    "GET /api/advocates/{advocate}/leave": Row(allowed={"manager", "admin"}),
+    "POST /api/advocates/{advocate}/leave": Row(allowed={"manager", "admin"},
+                                                body={"starts": "2099-01-04", "ends": "2099-01-08"}),
+    "PATCH /api/advocates/{advocate}": Row(allowed={"manager", "admin"}, body={"available": True}),
+    "POST /api/children/{child}/placement-moves": Row(allowed={"advocate", "manager", "other_manager", "admin"},
+                                                      body={}),
+    "PUT /api/children/{child}/earlier-chat": Row(allowed={"child"}, body={"share": False}),
+    "POST /api/children/{child}/offer/decline": Row(allowed={"child"}),
+    "POST /api/children": Row(allowed={"manager", "other_manager", "admin"}, body={"name": "Nia", "la": "E08000035"}),
+    "POST /api/children/{child}/someone-else": Row(allowed={"child"}),
+    "POST /api/children/{child}/opt-out": Row(allowed={"child"}),
+    "POST /api/children/{child}/opt-in": Row(allowed={"child"}),
+    "POST /api/advocates/{advocate}/leaving": Row(allowed={"manager", "admin"}),
 }
 
 
@@ -145,8 +190,8 @@ class Event:
     data: Callable[["Scene"], Any] = lambda s: {}
 
 
-CHAT_OWN = {"child", "other_child", "advocate", "other_advocate"}  # each sees only their own conversations
-CHAT_TARGET = {"child", "advocate"}
+CHAT_OWN = {"child", "other_child", "advocate", "other_advocate"} | COVER  # each sees only their own conversations
+CHAT_TARGET = {"child", "advocate", "covering_advocate"}
 EVENTS: dict[str, Event] = {
     "/chat conversations": Event(CHAT_OWN),
     "/chat send": Event(CHAT_TARGET, lambda s: {"conversation": s.conversation, "client_id": s.fresh_id(),
@@ -168,6 +213,7 @@ class Scene:
     conversation: str = ""
     message: str = ""
     notification: str = ""
+    plan: str = ""
     _ids: int = 0
     tokens: dict[str, str | None] = field(default_factory=dict)
 
@@ -186,7 +232,11 @@ class Scene:
 
 
 async def make_scene(world: World) -> Scene:
+    await make_pairable(world)
+    await add_advocate(world.server, "pat.spare", "Pat Spare", world.manager)  # room for someone else
     scene = Scene(world)
+    service = world.server.app[pairing_key]
+    scene.plan = (await plans.make_plan(service.store, service.clock, service.weights))["_id"]
     target = world.children[TARGET_CHILD]
     scene.conversation = world.conversation_of(target)
     chat_ns = world.server.app[chat_ns_key]

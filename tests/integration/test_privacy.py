@@ -111,6 +111,17 @@ async def test_retention_erases_a_child_years_after_they_left_care_and_records_o
     assert await job.run() == {}  # nothing twice
 
 
+async def test_left_care_and_retention_run_commands(world):
+    server, cara = world.server, world.children[2]
+    code, out = await run_cli(server, "left-care", cara.id, "--on", "2015-01-31")
+    assert code == 0 and "31 January 2015" in out, out
+    code, out = await run_cli(server, "retention", "run", ADVOCACY_MASTER_KEY=server.settings.master_key)
+    assert code == 0 and "1 children" in out and "1 data_keys" in out, out
+    assert (await server.store.children.find_one({"_id": cara.id}))["erased_at"]
+    code, out = await run_cli(server, "left-care", "ch_nobody")
+    assert code == 1 and "no child" in out
+
+
 async def test_retention_erases_old_sessions_and_sign_in_records_but_keeps_recent_ones(world):
     server = world.server
     await sign_in(server, world.children[2])

@@ -19,9 +19,12 @@ DEFAULTS = {
 
 
 def child(id, la="L1", region="R1", languages=("en",), opted_out=False, current=None, previous=(),
-          advocate=None, gender=None):
-    return {"id": id, "la": la, "region": region, "languages": list(languages), "opted_out": opted_out,
-            "current": current, "previous": list(previous), "prefers": {"advocate": advocate, "gender": gender}}
+          advocate=None, gender=None, avoid=None):
+    record = {"id": id, "la": la, "region": region, "languages": list(languages), "opted_out": opted_out,
+              "current": current, "previous": list(previous), "prefers": {"advocate": advocate, "gender": gender}}
+    if avoid is not None:
+        record["avoid"] = list(avoid)
+    return record
 
 
 def advocate(id, capacity=5, regions=("R1",), languages=("en",), gender="f", conflicts=(), available=True,
@@ -55,7 +58,7 @@ def pair_counts(c, a):
 
 
 def allowed(c, a):
-    return a["available"] and c["la"] not in a["conflicts"]
+    return a["available"] and c["la"] not in a["conflicts"] and a["id"] not in c.get("avoid", [])
 
 
 def tally(data, assignments):
@@ -100,6 +103,8 @@ def hard_rule_breaches(data, assignments):
             breaches.append(f"{chosen} is unavailable but has {c['id']}")
         if c["la"] in a["conflicts"]:
             breaches.append(f"{chosen} is conflicted with {c['la']} but has {c['id']}")
+        if chosen in c.get("avoid", []):
+            breaches.append(f"{c['id']} asked not to have {chosen} but has them")
         load[chosen] += 1
     breaches += [f"{i} has {n} > capacity" for i, n in load.items() if n > by_id[i]["capacity"]]
     return breaches
@@ -168,6 +173,7 @@ def small_instances(draw, max_children=7, max_advocates=4):
             previous=draw(st.lists(st.sampled_from(ids), max_size=2, unique=True)) if ids else [],
             advocate=draw(maybe_advocate),
             gender=draw(st.sampled_from([None, None, "f", "m"])),
+            avoid=draw(st.none() | st.lists(st.sampled_from(ids), max_size=2, unique=True)) if ids else None,
         ))
     return instance(children, advocates)
 
@@ -399,6 +405,24 @@ def test_many_look_alike_advocates_with_conflicts_and_history():
     assert result["breakdown"]["unassigned"] == 0
 
 
+def test_an_avoided_advocate_is_never_chosen_even_when_cheapest():
+    data = instance([child("c1", current="a1", previous=["a1"], advocate="a1", avoid=["a1"])],
+                    [advocate("a1"), advocate("a2", regions=["R2"], languages=["pl"])])
+    result = solve(data, DEFAULTS)
+    assert result["assignments"] == {"c1": "a2"}
+    assert greedy(data, DEFAULTS)["assignments"] == {"c1": "a2"}
+    data["advocates"][1]["available"] = False
+    assert solve(data, DEFAULTS)["assignments"] == {"c1": None}
+
+
+def test_avoiding_one_of_many_look_alike_advocates_keeps_the_others_open():
+    advocates = [advocate(f"a{i}", capacity=1) for i in range(3)]
+    children = [child("c0", avoid=["a0", "a1"]), child("c1"), child("c2")]
+    result = solve(instance(children, advocates), DEFAULTS)
+    assert result["assignments"]["c0"] == "a2"
+    assert sorted(result["assignments"][c] for c in ("c1", "c2")) == ["a0", "a1"]
+
+
 def test_solve_leaves_the_instance_unchanged():
     data = instance([child("c1", current="a1", previous=["a2"])], [advocate("a1"), advocate("a2")],
                     weights={"moved": 1})
@@ -435,6 +459,8 @@ MALFORMED = [
     (lambda d: d["children"][0]["prefers"].update(advocate="ghost"),
      'children[0] (id "c0"): "prefers.advocate" names unknown advocate "ghost"'),
     (lambda d: d["children"][0]["prefers"].pop("gender"), 'children[0] (id "c0"): "prefers.gender" is missing'),
+    (lambda d: d["children"][0].update(avoid=["ghost"]), 'children[0] (id "c0"): "avoid" names unknown advocate "ghost"'),
+    (lambda d: d["children"][0].update(avoid="a0"), 'children[0] (id "c0"): "avoid" must be a list'),
     (lambda d: d["children"][0].update(languages="en"), 'children[0] (id "c0"): "languages" must be a list'),
     (lambda d: d["children"][1].update(opted_out=None), 'children[1] (id "c1"): "opted_out" must be true or false'),
     (lambda d: d.pop("advocates"), 'instance: "advocates" is missing'),

@@ -70,9 +70,14 @@
     for (const conv of convs) listEl.append(rows.get(conv.id).li);
   };
 
+  const exportLink = document.getElementById('export-link');
+
   const choose = (conv) => {
     client.select(conv);
     titleEl.textContent = childName(conv);
+    // A child's right of access: everything held about them, as a page they can read.
+    exportLink.href = `/api/children/${encodeURIComponent(conv.summary.child)}/export.html`;
+    exportLink.hidden = false;
     showPresence(conv);
     for (const c of client.conversations.values()) renderRow(c);
     if (window.history.replaceState) window.history.replaceState(null, '', `#${encodeURIComponent(conv.id)}`);

@@ -1,0 +1,119 @@
+"""`advocacy import FILE.csv`: a local authority's list of children coming into care.
+
+The file has a header row naming its columns: ``name`` and ``la`` are needed;
+``birth_date`` (YYYY-MM-DD), ``languages`` (separated by ``;``),
+``gender_preference`` and ``ref`` (the authority's own reference, so a file
+imported twice does not make anyone twice) are optional. Each bad row is
+reported with its line number and the rest are imported. The children are
+then paired together (exactly, everyone else staying put), and their access
+codes are written to a file only the operator can read, for their advocates
+to hand over.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+from advocacy.pairing.flows import PairingService
+from advocacy.pairing.intake import check_child
+
+COLUMNS = ("name", "la", "birth_date", "languages", "gender_preference", "ref")
+REQUIRED = ("name", "la")
+Progress = Callable[[str, int, int], None]
+
+
+def read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
+    """The rows with the line each starts on, and problems with the file as a whole."""
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader)
+    except StopIteration:
+        return [], ["line 1: the file is empty; it needs a header row (name,la,...)"]
+    except csv.Error as error:
+        return [], [f"line 1: not readable as CSV ({error})"]
+    header = [h.strip().lower().lstrip("\ufeff") for h in header]
+    missing = [c for c in REQUIRED if c not in header]
+    unknown = [h for h in header if h not in COLUMNS]
+    if missing or unknown:
+        problems = []
+        if missing:
+            problems.append(f"line 1: the header needs the column(s) {', '.join(missing)}")
+        if unknown:
+            problems.append(f"line 1: unknown column(s) {', '.join(unknown)}; the columns are {', '.join(COLUMNS)}")
+        return [], problems
+    rows: list[tuple[int, dict[str, str]]] = []
+    problems: list[str] = []
+    line = reader.line_num
+    while True:
+        start = line + 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            problems.append(f"line {start}: not readable as CSV ({error})")
+            line = reader.line_num
+            continue
+        line = reader.line_num
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) != len(header):
+            problems.append(f"line {start}: {len(values)} values for {len(header)} columns")
+            continue
+        rows.append((start, {h: v for h, v in zip(header, values) if v.strip() != ""}))
+    return rows, problems
+
+
+async def import_children(service: PairingService, path: Path, codes_out: Path,
+                          progress: Progress | None = None) -> dict[str, Any]:
+    """Import the file; returns counts, the problems by line, and where the access codes were written."""
+    text = path.read_text(encoding="utf-8-sig")
+    rows, problems = read_rows(text)
+    known = await service.known_las()
+    today = service.today()
+    by = {"id": "import", "role": "admin"}
+    seen: set[tuple[str, str]] = set()
+    created: list[dict[str, Any]] = []
+    for done, (line, row) in enumerate(rows, 1):
+        fields, row_problems = check_child(row, known, today)
+        key = (fields.get("la"), fields.get("ref"))
+        if not row_problems and fields.get("ref"):
+            if key in seen or await service.store.children.find_one({"la": key[0], "ref": key[1]}, {"_id": 1}):
+                row_problems.append(f'"ref" {key[1]!r} is already imported for {key[0]}')
+            seen.add(key)
+        if row_problems:
+            problems.append(f"line {line}: " + "; ".join(row_problems))
+        else:
+            doc, code = await service.create(fields, by)
+            created.append({"line": line, "ref": fields.get("ref", ""), "child": doc["_id"], "access_code": code})
+        if progress:
+            progress("importing", done, len(rows))
+    assignments: dict[str, str | None] = {}
+    if created:
+        if progress:
+            progress("pairing", 0, len(created))
+        assignments = await service.place_many([c["child"] for c in created], "entered_care", by)
+    usernames = {d["_id"]: d.get("username", "") async for d in service.store.staff.find(
+        {"_id": {"$in": [a for a in assignments.values() if a]}}, {"username": 1})}
+    _write_codes(codes_out, [{**c, "advocate": usernames.get(assignments.get(c["child"]), "")} for c in created])
+    return {
+        "rows": len(rows), "imported": len(created),
+        "paired": sum(1 for c in created if assignments.get(c["child"])),
+        "problems": sorted(problems, key=lambda p: int(p.split(":")[0].split()[1])),
+        "codes": str(codes_out) if created else None,
+    }
+
+
+def _write_codes(path: Path, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["line", "ref", "child", "advocate", "access_code"])
+        writer.writeheader()
+        writer.writerows(rows)
