@@ -10,6 +10,7 @@ used and a single process keeps everything in memory.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import secrets
@@ -23,7 +24,15 @@ from advocacy.settings import Settings
 
 log = logging.getLogger(__name__)
 
-__all__ = ["RedisPresence", "SessionsEnded", "client_manager", "redis_client"]
+__all__ = ["RedisPresence", "SessionsEnded", "cancelled", "client_manager", "redis_client"]
+
+
+async def cancelled(task: asyncio.Task[Any] | None) -> None:
+    """Cancel a background task (if any) and wait until it has stopped."""
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def _prefix(settings: Settings) -> str:
@@ -89,12 +98,7 @@ class RedisPresence:
         self._heartbeat = asyncio.create_task(self._beat(), name="presence heartbeat")
 
     async def stop(self) -> None:
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
-            try:
-                await self._heartbeat
-            except asyncio.CancelledError:
-                pass
+        await cancelled(self._heartbeat)
         try:  # our sockets are closing: stop counting them everywhere at once
             await self.redis.delete(self._processes + self.process)
         except RedisError:
@@ -152,12 +156,7 @@ class SessionsEnded:
         await asyncio.wait_for(self._ready.wait(), 10)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await cancelled(self._task)
         await self.redis.aclose()
 
     async def _listen(self) -> None:

@@ -130,12 +130,10 @@ class BotClient:
         self._lost.set()
         if self._sio is not None and self._sio.connected:
             await self._sio.disconnect()
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)  # wait until it has stopped
         await self._close_client()
 
     # calls -------------------------------------------------------------------

@@ -17,6 +17,7 @@ from advocacy.auth.service import AuthService
 from advocacy.botapi.accounts import ensure_bot
 from advocacy.clock import Clock
 from advocacy.leases import acquire, holder_name, release
+from advocacy.scale import cancelled
 from advocacy.settings import Settings
 from advocacy.store import PyMongoError, Store
 from bots.away import AwayBot
@@ -55,10 +56,7 @@ class ServiceBots:
         self._task = asyncio.create_task(self._hold(), name="service bots")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancelled(self._task)
         await self._stop_bots()
         with contextlib.suppress(PyMongoError):
             await release(self.store, LEASE, self.holder)
@@ -94,9 +92,8 @@ class ServiceBots:
         running, self.running = self.running, []
         for client, task in running:
             await client.stop()
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            with contextlib.suppress(Exception):  # a bot that failed has been logged already
+                await cancelled(task)
         if self._session is not None:
             with contextlib.suppress(PyMongoError):
                 await self.auth.end_session(self._session)
