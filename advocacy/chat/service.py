@@ -44,6 +44,26 @@ def message_purpose(message_id: ObjectId) -> str:
     return f"message:{message_id}"
 
 
+def matches(doc: dict[str, Any], query: dict[str, Any]) -> bool:
+    """Whether ``doc`` meets ``query``: the few operators who-may-see-what filters use.
+
+    Conversations are fetched in batches by id alone and each request's own
+    filter is checked here; an operator this does not know is an error, never a match.
+    """
+    for key, wanted in query.items():
+        if key == "$or":
+            if not any(matches(doc, alternative) for alternative in wanted):
+                return False
+        elif isinstance(wanted, dict):
+            if set(wanted) != {"$in"}:
+                raise ValueError(f"matches() does not know {sorted(wanted)}: check the filter in Python")
+            if doc.get(key) not in wanted["$in"]:
+                return False
+        elif doc.get(key) != wanted:
+            return False
+    return True
+
+
 def _payload(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ServiceError("bad_request", "That request didn't make sense to us: it should be a JSON object. Nothing was changed.")
@@ -161,8 +181,8 @@ class ChatService:
         query = await self._visible_filter(principal, action)
         if not isinstance(conversation_id, str) or len(conversation_id) > 64:
             raise ServiceError("conversation_not_found")
-        conv = await self.lookups(conversation_id)
-        if conv is None or any(conv.get(key) != value for key, value in query.items()):
+        conv = await self.lookups(conversation_id)  # looked up with others at the same moment, by id alone
+        if conv is None or not matches(conv, query):
             raise ServiceError("conversation_not_found")
         return conv
 
