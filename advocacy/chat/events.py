@@ -122,8 +122,10 @@ class ChatNamespace(SignedInNamespace):
         if not self.limiter.allow(principal.user_id):
             raise ServiceError("rate_limited")
         message, is_new = await self.chat.send(principal, data)
+        # A resend is delivered again: the first try may have been stored by a process that
+        # died before passing it on. Clients show a message once per id.
+        await self.emit("message", message, room=conv_room(message["conversation"]), skip_sid=sid)
         if is_new:
-            await self.emit("message", message, room=conv_room(message["conversation"]), skip_sid=sid)
             await self._tell_watchers("message", message)
         return {"message": message}
 

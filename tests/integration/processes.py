@@ -16,6 +16,7 @@ import pytest
 
 from advocacy.embedded_db import free_port
 from bots.lite import wait_until_serving as serving
+from bots.sdk import BotClient, ChatParticipant
 
 ADVOCACY = str(Path(sys.executable).with_name("advocacy"))
 WORKER_LINE = re.compile(r"worker (\d+) \(pid (\d+)\) at (\S+)")
@@ -146,3 +147,31 @@ async def sign_in(url: str, path: str, body: dict) -> str:
             answer = await resp.json()
             assert resp.status == 200, answer
             return answer["token"]
+
+
+class Screens:
+    """Opens ChatParticipants (and tracks BotClients) for a test, and stops them all when it ends,
+    passed or failed, so no connection outlives its test."""
+
+    def __init__(self) -> None:
+        self.clients: list[BotClient] = []
+
+    def open(self, urls, token: str, **kwargs) -> ChatParticipant:
+        participant = ChatParticipant.open(urls, token, **kwargs)
+        self.clients.append(participant.client)
+        return participant
+
+    def track(self, client: BotClient) -> BotClient:
+        self.clients.append(client)
+        return client
+
+    async def close(self) -> None:
+        while self.clients:
+            await self.clients.pop().stop()
+
+
+@pytest.fixture
+async def screens():
+    opened = Screens()
+    yield opened
+    await opened.close()

@@ -16,6 +16,7 @@ from bots.away import AwayBot
 from bots.nudge import NudgeBot
 from bots.sdk import BotClient
 from bots.welcome import WelcomeBot
+from tests.integration.processes import screens  # noqa: F401  (a fixture)
 from tests.support import ChatClient, connect, sign_in
 
 LONDON = ZoneInfo("Europe/London")
@@ -26,8 +27,8 @@ async def bot_token(server, name: str = "Helper") -> str:
     return await issue_token(server.app[auth_key], bot, 30)
 
 
-async def start(server, make, name: str = "Helper"):
-    client = BotClient(server.url, await bot_token(server, name))
+async def start(server, make, screens, name: str = "Helper"):
+    client = screens.track(BotClient(server.url, await bot_token(server, name)))
     bot = make(client)
     await client.start()
     return client, bot
@@ -104,10 +105,10 @@ async def test_a_bot_post_reaches_the_child_once_per_key_and_is_not_an_answer(wo
 # welcome -----------------------------------------------------------------------
 
 
-async def test_welcome_introduces_the_advocate_on_each_pairing_once(world):
+async def test_welcome_introduces_the_advocate_on_each_pairing_once(world, screens):
     server, child = world.server, world.children[2]  # Cara, with Ben
     ada = world.advocates[0]
-    client, bot = await start(server, WelcomeBot)
+    client, bot = await start(server, WelcomeBot, screens)
     caught_up = await from_bots(server, world.conversation_of(child))
     assert len(caught_up) == 1 and "Ben Advocate" in caught_up[0]["text"]  # paired before the bot started
 
@@ -121,7 +122,7 @@ async def test_welcome_introduces_the_advocate_on_each_pairing_once(world):
         assert words in text, words
 
     await client.stop()  # a restarted bot catches up without welcoming twice
-    client, bot = await start(server, WelcomeBot)
+    client, bot = await start(server, WelcomeBot, screens)
     assert len(await from_bots(server, change.conversation)) == 1
     welcomes = await server.store.messages.count_documents({"sender.role": "bot"})
     assert welcomes == len(world.children) + 1
@@ -138,11 +139,11 @@ async def _count(server, conversation, n):
 # away --------------------------------------------------------------------------
 
 
-async def test_away_replies_once_per_absence_with_when_and_help_now(world):
+async def test_away_replies_once_per_absence_with_when_and_help_now(world, screens):
     server, child, advocate = world.server, world.children[0], world.advocates[0]
     conv = world.conversation_of(child)
     set_time(server, datetime(2026, 12, 2, 11, 0))  # a Wednesday morning
-    client, bot = await start(server, AwayBot)
+    client, bot = await start(server, AwayBot, screens)
     kid = await connect(server, child)
 
     await kid.send(conv, "are you there?")
@@ -165,13 +166,13 @@ async def test_away_replies_once_per_absence_with_when_and_help_now(world):
     await client.stop()
 
 
-async def test_away_counts_the_advocates_own_hours_and_bank_holidays(world):
+async def test_away_counts_the_advocates_own_hours_and_bank_holidays(world, screens):
     server, child, advocate = world.server, world.children[0], world.advocates[0]
     conv = world.conversation_of(child)
     await server.store.staff.update_one({"_id": advocate.id}, {"$set": {"working_hours": {"start": "10:00",
                                                                                           "end": "12:30"}}})
     set_time(server, datetime(2026, 12, 2, 14, 0))  # Wednesday, after this advocate's day
-    client, bot = await start(server, AwayBot)
+    client, bot = await start(server, AwayBot, screens)
     adult = await connect(server, advocate)  # online, but not working now
     kid = await connect(server, child)
     await kid.send(conv, "evening!")
@@ -192,7 +193,7 @@ async def test_away_counts_the_advocates_own_hours_and_bank_holidays(world):
 # nudge -------------------------------------------------------------------------
 
 
-async def test_nudge_tells_the_advocate_then_their_manager_once_per_wait(world):
+async def test_nudge_tells_the_advocate_then_their_manager_once_per_wait(world, screens):
     server, child, advocate, manager = world.server, world.children[0], world.advocates[0], world.manager
     conv = world.conversation_of(child)
     set_time(server, datetime(2026, 12, 2, 9, 30))
@@ -200,7 +201,7 @@ async def test_nudge_tells_the_advocate_then_their_manager_once_per_wait(world):
     await kid.send(conv, "I need help with something")
     advocate_console = await connect(server, advocate, "/console")
     manager_console = await connect(server, manager, "/console")
-    client, bot = await start(server, lambda c: NudgeBot(c, every_seconds=3600))
+    client, bot = await start(server, lambda c: NudgeBot(c, every_seconds=3600), screens)
 
     assert await bot.nudge_once() == 0
     server.clock.advance(timedelta(hours=4, minutes=1))  # 13:31: four working hours

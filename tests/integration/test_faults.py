@@ -18,10 +18,9 @@ from advocacy.crypto import new_master_key
 from advocacy.embedded_db import EmbeddedDatabase, free_port, running_uri
 from advocacy.settings import load
 from advocacy.store import Store
-from bots.sdk import ChatParticipant
 from bots.swarm import Swarm
 from bots.lite import RawSocket
-from tests.integration.processes import ADVOCACY, stop_process, wait_until_serving
+from tests.integration.processes import ADVOCACY, screens, stop_process, wait_until_serving  # noqa: F401
 from tests.support import Server, connect, seed_world, sign_in
 
 NODE_CLIENT = os.path.join(os.path.dirname(__file__), "node", "resilient_client.js")
@@ -37,7 +36,7 @@ async def serve(data_dir, port):
     return process
 
 
-async def test_a_server_killed_mid_swarm_loses_no_acknowledged_message_and_shows_none_twice(tmp_path):
+async def test_a_server_killed_mid_swarm_loses_no_acknowledged_message_and_shows_none_twice(tmp_path, screens):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     process = await serve(tmp_path, port)
@@ -49,10 +48,12 @@ async def test_a_server_killed_mid_swarm_loses_no_acknowledged_message_and_shows
         pairs = json.loads((tmp_path / "acc.json").read_text())["pairs"]
         swarm = Swarm([url], pairs[:4], give_up_after=90)
         await swarm.connect()
+        for person, _, _ in swarm.people:
+            screens.track(person.client)
 
         # An independent JavaScript client chats through the kill too, with the fifth pair's advocate.
         js_pair = pairs[4]
-        advocate = ChatParticipant.open([url], js_pair["advocate"]["token"])
+        advocate = screens.open([url], js_pair["advocate"]["token"])
         await advocate.start()
         js = await asyncio.create_subprocess_exec(
             shutil.which("node") or "node", NODE_CLIENT, url, js_pair["child"]["token"], js_pair["conversation"],
@@ -78,7 +79,6 @@ async def test_a_server_killed_mid_swarm_loses_no_acknowledged_message_and_shows
         await advocate.resync()
         from_js = [m["client_id"] for m in advocate.messages(js_pair["conversation"])]
         assert sorted(from_js) == sorted(js_result["acked"]), "the advocate misses or repeats a JS message"
-        await advocate.stop()
 
         store = await Store.connect(running_uri(tmp_path), "advocacy")
         try:

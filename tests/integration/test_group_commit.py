@@ -7,16 +7,16 @@ import asyncio
 from advocacy import audit
 from advocacy.app import chat_key
 from advocacy.store import Store
-from bots.sdk import ChatParticipant
+from tests.integration.processes import screens  # noqa: F401  (a fixture)
 from tests.support import sign_in
 
 
-async def test_concurrent_sends_are_stored_in_batches_each_acknowledged_once_and_resends_stay_single(world):
+async def test_concurrent_sends_are_stored_in_batches_each_acknowledged_once_and_resends_stay_single(world, screens):
     server = world.server
     chat = server.app[chat_key]
     people = []
     for child in world.children:
-        people.append((ChatParticipant.open([server.url], await sign_in(server, child)), world.conversation_of(child)))
+        people.append((screens.open([server.url], await sign_in(server, child)), world.conversation_of(child)))
     for participant, _ in people:
         await participant.start()
     calls_before = chat.writes.calls
@@ -30,8 +30,6 @@ async def test_concurrent_sends_are_stored_in_batches_each_acknowledged_once_and
     assert {a["message"]["id"] for a in resends} <= {a["message"]["id"] for a in acks}
     assert await server.store.messages.count_documents({"client_id": {"$regex": "^burst-"}}) == 45
     assert chat.writes.calls - calls_before < 45  # grouped: fewer database writes than messages
-    for participant, _ in people:
-        await participant.stop()
 
 
 async def test_audit_entries_from_two_processes_at_once_form_one_unbroken_chain(server, database_uri, database_name):

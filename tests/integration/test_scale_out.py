@@ -15,6 +15,7 @@ import pytest
 
 from advocacy.store import Store
 from bots.sdk import ChatParticipant
+from tests.integration.processes import screens  # noqa: F401  (a fixture)
 from tests.integration.processes import ADVOCACY, sign_in, start_redis, start_workers, stop_process, wait_until_serving
 
 
@@ -58,7 +59,7 @@ async def test_several_workers_need_redis(tmp_path):
     assert process.returncode == 1 and "ADVOCACY_REDIS_URL" in err.decode()
 
 
-async def test_a_child_and_their_advocate_on_different_processes_chat_and_survive_one_being_killed(two_workers):
+async def test_a_child_and_their_advocate_on_different_processes_chat_and_survive_one_being_killed(two_workers, screens):
     supervisor, creds, store = two_workers
     one, two = supervisor.url(1), supervisor.url(2)
     child = creds["children"][0]
@@ -76,8 +77,8 @@ async def test_a_child_and_their_advocate_on_different_processes_chat_and_surviv
         if message["sender"]["role"] == "bot" and message["client_id"].startswith("welcome:"):
             welcomes.append(message)
 
-    kid = ChatParticipant.open([one, two], child_token, on_message=on_child_screen)
-    adult = ChatParticipant.open([two, one], advocate_token, on_message=advocate_screen.append)
+    kid = screens.open([one, two], child_token, on_message=on_child_screen)
+    adult = screens.open([two, one], advocate_token, on_message=advocate_screen.append)
     await adult.start()
     await kid.start()
     assert (kid.client.url, adult.client.url) == (one, two)
@@ -136,7 +137,7 @@ async def test_a_child_and_their_advocate_on_different_processes_chat_and_surviv
 
     # Signing the child out on one process closes their sockets on every process.
     await wait_until_serving(one)
-    phone = ChatParticipant.open([one], child_token)
+    phone = screens.open([one], child_token)
     await phone.start()
     told = []
     for participant in (kid, phone):
@@ -148,8 +149,6 @@ async def test_a_child_and_their_advocate_on_different_processes_chat_and_surviv
     await eventually(lambda: len(told) == 2)
     await eventually(lambda: phone.client.refused is not None and kid.client.refused is not None)
     assert {phone.client.refused.code, kid.client.refused.code} <= {"session_expired", "unauthorised"}
-    for participant in (kid, adult, phone):
-        await participant.stop()
 
 
 async def _write(participant: ChatParticipant, conversation: str, count: int) -> list[dict]:

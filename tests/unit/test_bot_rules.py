@@ -110,3 +110,16 @@ def test_redis_url_and_workers_are_checked():
     with pytest.raises(SettingsError, match="ADVOCACY_WORKERS"):
         load(environ={"ADVOCACY_WORKERS": "0"})
     assert load(environ={"ADVOCACY_REDIS_URL": "redis://127.0.0.1:6379/0"}).redis_url == "redis://127.0.0.1:6379/0"
+
+
+def test_a_batched_conversation_is_checked_against_each_requests_own_filter():
+    from advocacy.chat.service import matches
+
+    conv = {"_id": "cv_1", "child": "ch_1", "advocate": "st_1", "active": True}
+    assert matches(conv, {"child": "ch_1", "active": True})
+    assert not matches(conv, {"child": "ch_2", "active": True})
+    assert not matches({**conv, "active": False}, {"advocate": "st_1", "active": True})
+    covering = {"$or": [{"advocate": "st_2", "active": True}, {"_id": {"$in": ["cv_1"]}}]}
+    assert matches(conv, covering) and not matches({**conv, "_id": "cv_9"}, covering)
+    with pytest.raises(ValueError):
+        matches(conv, {"created_at": {"$gt": 0}})
