@@ -17,6 +17,7 @@ from advocacy.chat.events import ChatNamespace
 from advocacy.chat.presence import Presence
 from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
+from advocacy.concerns import wiring as concerns_wiring
 from advocacy.crypto import Keyring, load_accepted_master_keys, load_master_key
 from advocacy.notifications import ConsoleNamespace, Notifier
 from advocacy.pairing.service import Pairings
@@ -110,6 +111,8 @@ def init_app(
     namespace.watchers.append(bots.chat_happened)
     app[pairings_key].listeners.append(bots.paired)
     app[pairings_key].listeners.append(pairing_recorder(store, clock))
+    concerns_wiring.install(app, settings=settings, store=store, clock=clock, keyring=keyring, auth=auth, sio=sio,
+                            chat=namespace, notifier=notifier, pairings=app[pairings_key])
     sio.attach(app)
     app[sio_key] = sio
     app[chat_ns_key] = namespace

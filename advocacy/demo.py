@@ -74,6 +74,9 @@ CHILDREN = [
 
 ADMIN = {"username": "admin", "name": "Service Admin"}
 
+# Reviewers at the Children's Commissioner's office: they work the oversight queue.
+REVIEWERS = [{"username": "rae.reviewer", "name": "Rae Morgan"}]
+
 DEMO_MARKER = "demo-v1"
 
 
@@ -114,6 +117,8 @@ async def seed(store: Store, clock: Clock, data_dir: Path, url: str) -> dict[str
     for la in LOCAL_AUTHORITIES:
         await store.local_authorities.update_one({"_id": la["_id"]}, {"$set": la}, upsert=True)
     await staff(ADMIN["username"], ADMIN["name"], "admin")
+    for reviewer in REVIEWERS:
+        await staff(reviewer["username"], reviewer["name"], "reviewer")
     for manager in MANAGERS:
         await staff(manager["username"], manager["name"], "manager", regions=manager["regions"])
     for adv in ADVOCATES:
@@ -159,6 +164,8 @@ async def seed(store: Store, clock: Clock, data_dir: Path, url: str) -> dict[str
         ],
         "admins": [{"username": ADMIN["username"], "password": passwords_by_user[ADMIN["username"]],
                     "totp_secret": secrets_by_user[ADMIN["username"]]}],
+        "reviewers": [{"username": r["username"], "password": passwords_by_user[r["username"]], "name": r["name"],
+                       "totp_secret": secrets_by_user[r["username"]]} for r in REVIEWERS],
         "children": children_out,
     }
     creds_path.parent.mkdir(parents=True, exist_ok=True)
@@ -181,7 +188,7 @@ def describe(creds: dict[str, Any]) -> str:
         lines.append(f"    {child['name']:<8} code {child['access_code']}  PIN {child['pin']}   (advocate: {advocate})")
     lines += ["", f"  Staff sign in at {url}/staff/sign-in with a password and a code from an authenticator app",
               "  (add the account to the app with its key below, e.g. `oathtool --totp -b KEY` prints the code)."]
-    for kind, key in (("advocate", "advocates"), ("manager", "managers"), ("admin", "admins")):
+    for kind, key in (("advocate", "advocates"), ("manager", "managers"), ("admin", "admins"), ("reviewer", "reviewers")):
         for person in creds.get(key, []):
             lines.append(f"    {kind:<9} {person['username']:<16} password {person['password']}  "
                          f"authenticator key {person.get('totp_secret', '')}")

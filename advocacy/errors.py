@@ -42,6 +42,24 @@ CATALOGUE: dict[str, tuple[int, str]] = {
                                "We've told the team so they can help."),
     "dates_invalid": (400, "Those dates don't work. Nothing was changed."),
     "plan_busy": (409, "A pairing plan is being made already. Please try again in a minute."),
+    # concerns, escalation, safeguarding and the oversight queue
+    "child_not_found": (404, "We couldn't find that child. Nothing was changed."),
+    "concern_not_found": (404, "We couldn't find that worry. Nothing was changed."),
+    "category_unknown": (400, "Please choose what the worry is about from the list. Nothing was saved."),
+    "severity_unknown": (400, "Choose how urgent it is: urgent, high or standard. Nothing was saved."),
+    "words_empty": (400, "Please write something first. Nothing was saved."),
+    "words_too_long": (400, "That is too long ({limit:,} characters at most). Nothing was saved."),
+    "reason_required": (400, "Please say why. Nothing was changed."),
+    "status_unknown": (400, "That is not a status we know. Nothing was changed."),
+    "move_not_allowed": (409, "That change isn't allowed from where it is now. Nothing was changed."),
+    "already_in_status": (409, "It is already there. Nothing was changed."),
+    "decision_required": (400, "Choose a decision: resolved locally, upheld, not upheld or referred. Nothing was changed."),
+    "decision_unknown": (400, "That is not a decision we know: resolved locally, upheld, not upheld or referred. Nothing was changed."),
+    "already_escalated": (409, "It has already gone that far. Nothing was changed."),
+    "item_not_found": (404, "We couldn't find that item in the oversight queue. Nothing was changed."),
+    "item_claimed": (409, "Another reviewer is working on this item. Nothing was changed."),
+    "claim_first": (409, "Claim this item before working on it. Nothing was changed."),
+    "no_update_requested": (409, "No update has been asked for on this item. Nothing was changed."),
 }
 
 

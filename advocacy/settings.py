@@ -134,6 +134,11 @@ SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
         "bot_session_days": _int(1, 3650),
         "nudge_after_working_hours": _int(1, 100),
     },
+    "concerns": {
+        "max_concern_chars": _int(100, 100_000),
+        "sweep_interval_seconds": _int(1, 3600),
+        "duty_manager": _str(r"|[a-z0-9][a-z0-9._-]{1,39}", "empty (each advocate's own manager) or a manager's username"),
+    },
     "hours": {
         "timezone": _timezone,
         "working_day_start": _str(_TIME, "a time of day as HH:MM, e.g. 09:00"),

@@ -103,6 +103,35 @@ INDEXES: dict[str, list[IndexModel]] = {
     "migrations": [],
     # Wrong staff sign-ins in a row, per username hash (advocacy.auth.staff_sign_in).
     "sign_in_attempts": [_index([("last_attempt_at", ASCENDING)])],
+    # Children's concerns with their embedded timelines (advocacy.concerns). The
+    # escalation sweeper reads only those whose next ladder step is due (next_due),
+    # and those whose last step's effects were interrupted (pending).
+    "concerns": [
+        _index([("child", ASCENDING), ("raised_at", DESCENDING)]),
+        _index([("next_due", ASCENDING)]),
+        _index([("pending", ASCENDING)], sparse=True),
+        _index([("advocate", ASCENDING), ("status", ASCENDING)]),
+        _index([("la", ASCENDING), ("raised_at", ASCENDING)]),
+    ],
+    # One row per thing that happened to a concern (raised, responded, escalated,
+    # resolved ...) with its local authority and London month: figures per LA and month.
+    "concern_events": [
+        _index([("la", ASCENDING), ("month", ASCENDING), ("kind", ASCENDING)]),
+        _index([("month", ASCENDING), ("kind", ASCENDING)]),
+        _index([("concern", ASCENDING)]),
+    ],
+    # The oversight queue: open items by priority, then by the deadline they passed.
+    "oversight": [
+        _index([("open", ASCENDING), ("rank", ASCENDING), ("due_at", ASCENDING), ("raised_at", ASCENDING)]),
+        _index([("concern", ASCENDING)]),
+        _index([("la", ASCENDING), ("created_at", ASCENDING)]),
+    ],
+    # Children's messages that safeguarding triage flagged, by message id.
+    "flags": [_index([("child", ASCENDING), ("flagged_at", DESCENDING)])],
+    # What was shared outside the service, and why: append only.
+    "disclosures": [_index([("child", ASCENDING), ("at", ASCENDING)])],
+    # The reference reviewers know a child by, instead of their name.
+    "pseudonyms": [_index([("ref", ASCENDING)], unique=True)],
 }
 
 

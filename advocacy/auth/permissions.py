@@ -86,6 +86,31 @@ PERMISSIONS: dict[str, dict[Role, str]] = {
     # staff accounts: unlock after too many wrong sign-ins, a new authenticator after a lost phone
     "staff.unlock": {Role.ADMIN: ANY},
     "staff.reset_second_factor": {Role.ADMIN: ANY},
+    # concerns (advocacy.concerns): a child's own, their advocate's (or who covers their leave), the manager's
+    "page.child_worries": {Role.CHILD: OWN},
+    "page.console_concerns": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM},
+    "concern.categories": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM, Role.REVIEWER: ANY},
+    "concern.create": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED, Role.MANAGER: TEAM},
+    "concern.read": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED, Role.MANAGER: TEAM},
+    "concern.act": {Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED, Role.MANAGER: TEAM},
+    "concern.status": {Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED, Role.MANAGER: TEAM},
+    "concern.resolve": {Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED, Role.MANAGER: TEAM},
+    "concern.close": {Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED, Role.MANAGER: TEAM},
+    "concern.escalate": {Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED, Role.MANAGER: TEAM},
+    # safeguarding (advocacy.safeguarding): a person decides on what triage flagged
+    "safeguarding.decide": {Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED, Role.MANAGER: TEAM},
+    "safeguarding.disclose": {Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED, Role.MANAGER: TEAM},
+    "safeguarding.disclosures": {Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED, Role.MANAGER: TEAM},
+    # the oversight queue (advocacy.oversight): reviewers see every escalated item, pseudonymously
+    "oversight.connect": {Role.REVIEWER: ANY},
+    "oversight.queue": {Role.REVIEWER: ANY},
+    "oversight.read": {Role.REVIEWER: ANY},
+    "oversight.claim": {Role.REVIEWER: ANY},
+    "oversight.note": {Role.REVIEWER: ANY},
+    "oversight.request_update": {Role.REVIEWER: ANY},
+    "oversight.record_update": {Role.REVIEWER: ANY},
+    "oversight.representation": {Role.REVIEWER: ANY},
+    "oversight.close": {Role.REVIEWER: ANY},
 }
 
 

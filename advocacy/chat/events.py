@@ -44,6 +44,9 @@ class ChatNamespace(SignedInNamespace):
         self.presence = presence or Presence()
         self.limiter = RateLimiter(settings.rate_limit_messages, settings.rate_window_seconds, clock.monotonic)
         self.watchers: list[Watcher] = []
+        # Called with each new message from a child once it is stored and delivered (safeguarding
+        # triage); a hook must return at once, doing its work in a task of its own.
+        self.after_child_message: list[Callable[[dict[str, Any]], None]] = []
 
     # connection --------------------------------------------------------------
 
@@ -127,6 +130,9 @@ class ChatNamespace(SignedInNamespace):
         await self.emit("message", message, room=conv_room(message["conversation"]), skip_sid=sid)
         if is_new:
             await self._tell_watchers("message", message)
+            if principal.role == "child":
+                for hook in self.after_child_message:
+                    hook(message)
         return {"message": message}
 
     @event("chat.history")

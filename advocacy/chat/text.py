@@ -32,6 +32,11 @@ def tidy_text(text: str) -> str:
     return _REMOVE.sub("", text)
 
 
+def is_blank(text: str) -> bool:
+    """True if ``text`` draws nothing: only spaces and invisible characters."""
+    return not _INVISIBLE.sub("", text)
+
+
 def check_message_text(text: Any, max_chars: int) -> str:
     """Return the tidied text, or raise ServiceError saying why it cannot be sent."""
     if not isinstance(text, str):

@@ -16,6 +16,7 @@ from advocacy.concerns.sla import (
     describe_due,
     due_steps,
     load_policy,
+    next_due,
     next_step,
 )
 from advocacy.concerns.states import (
@@ -48,6 +49,7 @@ __all__ = [
     "due_steps",
     "load_categories",
     "load_policy",
+    "next_due",
     "next_step",
     "transition",
 ]

@@ -148,21 +148,35 @@ def _reminder_at(raised_at: datetime, respond_by: datetime, window: Window, poli
 
 def due_steps(state: LadderState, now: datetime, policy: Policy) -> tuple[Step, ...]:
     """The ladder steps that are due at ``now`` and not yet done, earliest deadline first."""
+    now = calendar.as_utc(now, "now")
+    return tuple(step for at, step in _steps_left(state, policy) if at <= now)
+
+
+def next_due(state: LadderState, policy: Policy) -> datetime | None:
+    """When the next ladder step not yet done falls due (perhaps already past); None if none is left.
+
+    A sweeper indexes concerns on this instant, so it only ever reads the concerns that are due.
+    """
+    left = _steps_left(state, policy)
+    return left[0][0] if left else None
+
+
+def _steps_left(state: LadderState, policy: Policy) -> list[tuple[datetime, Step]]:
     status = ConcernStatus(state.status)
     done = {Step(step) for step in state.done}
-    if status not in UNRESOLVED:
-        return ()
-    now = calendar.as_utc(now, "now")
+    if status not in UNRESOLVED and status is not ConcernStatus.DRAFT:
+        return []
     due = deadlines(state.raised_at, state.severity, policy)
-    candidates = [
-        (due.manager_by, Step.MANAGER),
-        (due.oversight_by, Step.OVERSIGHT),
-    ]
+    candidates = [(due.manager_by, Step.MANAGER)]
+    # A draft is a flag nobody has confirmed yet: the advocate is reminded and the manager
+    # told, but it goes to the oversight queue (outside the service) only once a person confirms it.
+    if status is not ConcernStatus.DRAFT:
+        candidates.append((due.oversight_by, Step.OVERSIGHT))
     if state.responded_at is None:
         candidates.append((due.reminder_at, Step.REMINDER))
     ladder = list(Step)
     candidates.sort(key=lambda pair: (pair[0], ladder.index(pair[1])))
-    return tuple(step for at, step in candidates if at <= now and step not in done)
+    return [(at, step) for at, step in candidates if step not in done]
 
 
 def next_step(state: LadderState, now: datetime, policy: Policy) -> Step:

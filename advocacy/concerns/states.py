@@ -2,12 +2,18 @@
 
 A concern::
 
-    open ──▶ raised ──▶ awaiting_response ──▶ resolved ──▶ closed
-     ▲                                           │
-     └───────── reopen (the child is not happy) ─┘
+    draft ──confirm──▶ open ──▶ raised ──▶ awaiting_response ──▶ resolved ──▶ closed
+      │                 ▲         ▲              │                  │
+      ▼                 │         └──raise again─┘                  │
+    dismissed           └────────── reopen (the child is not happy) ┘
 
     open | raised | awaiting_response ──▶ escalated
     escalated ──▶ raised | awaiting_response | resolved
+    open | raised | awaiting_response ──▶ resolved (sorted without going further)
+
+A draft is what safeguarding triage opens when a child's message looks risky:
+a person confirms it (it becomes an open concern) or dismisses it with a
+reason. A dismissed draft is final, like a closed concern.
 
 An oversight item (the Commissioner's queue)::
 
@@ -35,12 +41,14 @@ from typing import Mapping
 
 
 class ConcernStatus(StrEnum):
+    DRAFT = "draft"
     OPEN = "open"
     RAISED = "raised"
     AWAITING_RESPONSE = "awaiting_response"
     ESCALATED = "escalated"
     RESOLVED = "resolved"
     CLOSED = "closed"
+    DISMISSED = "dismissed"
 
 
 class OversightStatus(StrEnum):
@@ -61,12 +69,14 @@ _C, _O = ConcernStatus, OversightStatus
 
 # The one table of allowed moves.
 CONCERN_MOVES: Mapping[ConcernStatus, frozenset[ConcernStatus]] = {
-    _C.OPEN: frozenset({_C.RAISED, _C.ESCALATED}),
-    _C.RAISED: frozenset({_C.AWAITING_RESPONSE, _C.ESCALATED}),
-    _C.AWAITING_RESPONSE: frozenset({_C.RESOLVED, _C.ESCALATED}),
+    _C.DRAFT: frozenset({_C.OPEN, _C.DISMISSED}),
+    _C.OPEN: frozenset({_C.RAISED, _C.ESCALATED, _C.RESOLVED}),
+    _C.RAISED: frozenset({_C.AWAITING_RESPONSE, _C.ESCALATED, _C.RESOLVED}),
+    _C.AWAITING_RESPONSE: frozenset({_C.RAISED, _C.RESOLVED, _C.ESCALATED}),
     _C.ESCALATED: frozenset({_C.RAISED, _C.AWAITING_RESPONSE, _C.RESOLVED}),
     _C.RESOLVED: frozenset({_C.CLOSED, _C.OPEN}),
     _C.CLOSED: frozenset(),
+    _C.DISMISSED: frozenset(),
 }
 
 OVERSIGHT_MOVES: Mapping[OversightStatus, frozenset[OversightStatus]] = {
@@ -78,6 +88,8 @@ OVERSIGHT_MOVES: Mapping[OversightStatus, frozenset[OversightStatus]] = {
 
 # A concern in one of these still needs something to happen; the escalation clocks keep running.
 UNRESOLVED: frozenset[ConcernStatus] = frozenset({_C.OPEN, _C.RAISED, _C.AWAITING_RESPONSE, _C.ESCALATED})
+# Nothing more happens to a concern in one of these.
+FINAL: frozenset[ConcernStatus] = frozenset({_C.CLOSED, _C.DISMISSED})
 
 _WORDS = {
     "awaiting_response": "awaiting a response",

@@ -31,6 +31,8 @@ CHILD_RECORDS: dict[str, str] = {
     "concerns": "child",
     "oversight": "child",
     "disclosures": "child",
+    "flags": "child",
+    "pseudonyms": "_id",
 }
 JOB_NAME = "daily retention"
 DAY_SECONDS = 24 * 3600

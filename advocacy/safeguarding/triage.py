@@ -13,7 +13,8 @@ Before matching, the message is normalised so that the way children type does
 not hide a risk:
 
 1. Unicode NFKC, lower case, accents and zero-width characters removed,
-   apostrophes dropped ("I'm" → "im"), a few Cyrillic look-alike letters mapped;
+   "'ll" read as " will" ("he'll" → "he will", not "hell"), other apostrophes
+   dropped ("I'm" → "im"), a few Cyrillic look-alike letters mapped;
 2. look-alike digits and symbols inside words read as letters ("k1ll" → "kill",
    "$uicide" → "suicide"), from ``[normalise] look_alikes``;
 3. runs of one letter squeezed to one ("kiiiill" → "kil", and "kill" → "kil"
@@ -39,6 +40,7 @@ only where it says yes, which for most messages is nowhere.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import re._constants as _sre  # only to read how a pattern can open; see _openings
 import re._parser as _sre_parse
@@ -48,9 +50,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from advocacy.safeguarding.model import WordModel, load_model
 from advocacy.settings import CONFIG_DIR, SettingsError
 
 DEFAULT_RULES_PATH = CONFIG_DIR / "safeguarding.toml"
+# What the second reader (model.py) flags: a message worded like risky ones, but no rule fired.
+POSSIBLE = "possible"
+MODEL_RULE_ID = "model.word_evidence"
 SEVERITIES = ("urgent", "high")
 
 _RULE_ID = re.compile(r"[a-z][a-z_]*\.[a-z][a-z0-9_]*")
@@ -59,6 +65,8 @@ _TOKEN = re.compile(r"[a-z0-9@$!|]+")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _LETTER_RUN = re.compile(r"([a-z])\1+")
 _SPACE = re.compile(" ")
+# "he'll", "she'll", "i'll" with the apostrophe typed: read "will" before apostrophes are dropped ("hell", "shell").
+_WILL = re.compile("(?<=[a-z])['’‘`´ʼ]ll(?![a-z])")
 _DROPPED = dict.fromkeys(map(ord, "'’‘`´ʼ\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 # Cyrillic letters that look like Latin ones; used to dodge filters.
 _CONFUSABLES = str.maketrans("аеорсухіјѕԁ", "aeopcyxijsd")
@@ -100,7 +108,8 @@ class Normaliser:
         self._look_alike_table = str.maketrans(self.look_alikes)
 
     def __call__(self, text: str) -> str:
-        text = unicodedata.normalize("NFKC", text).casefold().translate(_DROPPED).translate(_CONFUSABLES)
+        text = _WILL.sub(" will", unicodedata.normalize("NFKC", text).casefold())
+        text = text.translate(_DROPPED).translate(_CONFUSABLES)
         if not text.isascii():
             text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
         tokens = _TOKEN.findall(text)
@@ -146,6 +155,8 @@ class Rules:
     everywhere: tuple[re.Pattern[str], ...]
     negations: frozenset[str]
     negation_window: int
+    # The second reader for what no rule catches (None: rules only).
+    model: WordModel | None = None
 
 
 def normalise(text: str, rules: Rules) -> str:
@@ -154,8 +165,19 @@ def normalise(text: str, rules: Rules) -> str:
 
 
 def triage(text: str, rules: Rules) -> list[Match]:
-    """Every rule that fires on ``text``, most severe first, at most one match per rule."""
+    """Every rule that fires on ``text``, most severe first, at most one match per rule.
+
+    When no rule fires, the second reader (``rules.model``, see model.py) may still
+    flag the message as ``possible``.
+    """
     seen = rules.normalise(text)
+    found = _rule_matches(seen, rules)
+    if not found and rules.model is not None and rules.model.flags(seen):
+        return [Match(POSSIBLE, "high", MODEL_RULE_ID)]
+    return found
+
+
+def _rule_matches(seen: str, rules: Rules) -> list[Match]:
     # A rule can only match where the union of all rules matches, so look no further than there.
     starts = [
         i
@@ -205,8 +227,21 @@ def _negated(text: str, start: int, rules: Rules) -> bool:
 # ---------------------------------------------------------------- loading
 
 
-def load_rules(path: Path | str | None = None) -> Rules:
-    """Read, check and compile config/safeguarding.toml (or ``path``); raise RulesError on any mistake."""
+def load_rules(path: Path | str | None = None, *, with_model: bool = True, model_path: Path | str | None = None) -> Rules:
+    """Read, check and compile config/safeguarding.toml (or ``path``); raise RulesError on any mistake.
+
+    With ``with_model``, the second reader from config/safeguarding_model.json (or ``model_path``)
+    comes too, if the file is there.
+    """
+    rules = _load_rules(path)
+    if not with_model:
+        return rules
+    if POSSIBLE not in rules.categories:
+        raise RulesError(f"{path or DEFAULT_RULES_PATH}: [categories] needs {POSSIBLE} for what the second reader flags")
+    return dataclasses.replace(rules, model=load_model(model_path))
+
+
+def _load_rules(path: Path | str | None) -> Rules:
     path = Path(path) if path is not None else DEFAULT_RULES_PATH
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -264,16 +299,18 @@ def compile_rules(raw: Mapping[str, Any], source: str = "safeguarding rules") ->
         raise RulesError(f"{source}: [normalise] negation_window is {window!r}; expected a whole number from 1 to 10")
 
     macros = _string_table(raw, "macros", source)
-    macros.setdefault("w", "(?:[a-z0-9]+ )")
+    own_word = "w" in macros
 
     def regex(pattern: Any, where: str) -> str:
         if not isinstance(pattern, str) or not pattern.strip():
             raise RulesError(f"{where} is {pattern!r}; expected a regular expression in quotes")
         for _ in range(5):  # macros may use macros, a few levels deep
-            missing = [name for name in _MACRO.findall(pattern) if name not in macros]
+            missing = [name for name in _MACRO.findall(pattern) if name not in macros and name != "w"]
             if missing:
                 raise RulesError(f"{where} uses {{{missing[0]}}}, which is not defined in [macros]")
-            pattern = _MACRO.sub(lambda m: macros[m[1]], pattern)
+            pattern = _MACRO.sub(lambda m: m[0] if m[1] == "w" and not own_word else macros[m[1]], pattern)
+        if not own_word:
+            pattern = _one_word(pattern)
         source_text = f"(?<![a-z0-9])(?:{_squeeze_pattern(pattern)})(?![a-z0-9])"
         try:
             re.compile(source_text)
@@ -354,6 +391,19 @@ def _list(table: Mapping[str, Any], key: str, label: str) -> list[Any]:
     if not isinstance(value, list):
         raise RulesError(f"{label}: {key} must be a list in square brackets")
     return value
+
+
+# {w} alone in a repeated group, "(?:{w}){0,3}", carries the space that parts it from the next word.
+_REPEATED_WORD = re.compile(r"\(\?:\{w\}\)(?=[?*+{])")
+
+
+def _one_word(pattern: str) -> str:
+    """Expand {w}, "any one word": in a repeated group with the space after it, elsewhere just the word.
+
+    So "(?:{w}){0,3}at" is up to three words then "at", and "my {w}" is "my" and one word,
+    at the end of a pattern too ("bruises from my dad"), not "my dad" and a space.
+    """
+    return _REPEATED_WORD.sub("(?:[a-z0-9]+ )", pattern).replace("{w}", "[a-z0-9]+")
 
 
 def _squeeze_pattern(pattern: str) -> str:

@@ -22,13 +22,14 @@ async def entries(server, **query):
 async def test_staff_reading_a_childs_conversation_is_audited_and_a_child_reading_their_own_is_not(world):
     server, amira, ada = world.server, world.children[0], world.advocates[0]
     conv = world.conversation_of(amira)
+    # The advocate is online: words like these are flagged for them, with no automatic reply to the child.
+    advocate = await connect(server, ada)
     child = await connect(server, amira)
     await child.send(conv, SECRET_WORDS)
     await child.call("history", {"conversation": conv})
     await child.call("conversations")
     assert await entries(server, action={"$in": ["chat.history", "chat.conversations"]}) == []
 
-    advocate = await connect(server, ada)
     await advocate.call("conversations")
     await advocate.call("history", {"conversation": conv, "limit": 10})
     refused = await (await connect(server, world.advocates[1])).call("history", {"conversation": conv})

@@ -31,9 +31,10 @@ import socketio
 
 from advocacy.app import chat_ns_key, notifier_key, sio_key
 from advocacy.people import create_staff
-from advocacy.web import auth_key
 from advocacy.pairing import plans
 from advocacy.pairing.views import pairing_key
+from advocacy.web import auth_key
+from tests.integration import concerns_support as concerns
 from tests.support import PASSWORD, ChatClient, Server, World, add_advocate, make_pairable
 
 # callers --------------------------------------------------------------------------
@@ -111,6 +112,8 @@ PLACEHOLDERS: dict[str, Callable[["Scene"], str]] = {
     "name": lambda s: "socket.io.min.js",
     "advocate": lambda s: s.world.advocates[0].id,
     "plan": lambda s: s.plan,
+    "concern": lambda s: s.values.get("concern", "co_none"),  # a scene's concern (make_scene), or none at all
+    "item": lambda s: s.values.get("item", "ov_none"),
 }
 
 
@@ -120,7 +123,9 @@ class Row:
 
     allowed: frozenset[str] | set[str] = frozenset()
     public: bool = False
-    body: Any = None
+    body: Any = None  # or a function of the scene, for a body naming the target child
+    # Records in the state the route needs (a fresh concern to resolve ...): returns path values.
+    setup: Callable[["Scene"], Awaitable[dict[str, str]]] | None = None
 
 
 ROUTES: dict[str, Row] = {
@@ -152,6 +157,53 @@ ROUTES: dict[str, Row] = {
     # staff accounts
     "POST /api/staff/{staff}/unlock": Row(allowed={"admin"}),
     "POST /api/staff/{staff}/second-factor/reset": Row(allowed={"admin"}),
+    # concerns, safeguarding and the oversight queue (issue 4)
+    "GET /child/worries": Row(allowed={"child", "other_child"}),
+    "GET /child/worries/new": Row(allowed={"child", "other_child"}),
+    "GET /console/concerns": Row(allowed={"advocate", "other_advocate", "manager", "other_manager"} | COVER),
+    "POST /api/concerns": Row(allowed={"child", "advocate", "covering_advocate", "manager"}, body=lambda s: {
+        "child": s.world.children[TARGET_CHILD].id, "category": "contact", "severity": "standard",
+        "child_words": "I want to see my brother.", "child_wants": "Every week."}),
+    "GET /api/concerns": Row(allowed={"child", "other_child", "advocate", "other_advocate", "manager",
+                                      "other_manager"} | COVER),
+    "GET /api/concerns/categories": Row(allowed={"child", "other_child", "advocate", "other_advocate", "manager",
+                                                 "other_manager", "reviewer"} | COVER),
+    "GET /api/concerns/{concern}": Row(allowed={"child", "advocate", "covering_advocate", "manager"}),
+    "POST /api/concerns/{concern}/actions": Row(allowed={"advocate", "covering_advocate", "manager"},
+                                                body={"kind": "note", "note": "Hi."}),
+    "POST /api/concerns/{concern}/status": Row(allowed={"advocate", "covering_advocate", "manager"},
+                                               body={"status": "raised"},
+                                               setup=concerns.open_concern),
+    "POST /api/concerns/{concern}/resolve": Row(allowed={"advocate", "covering_advocate", "manager"},
+                                                body={"outcome": "Sorted."},
+                                                setup=concerns.open_concern),
+    "POST /api/concerns/{concern}/close": Row(allowed={"advocate", "covering_advocate", "manager"},
+                                              body={}, setup=concerns.resolved_concern),
+    "POST /api/concerns/{concern}/escalate": Row(allowed={"advocate", "covering_advocate", "manager"},
+                                                 body={"level": "manager", "reason": "Late."},
+                                                 setup=concerns.open_concern),
+    "POST /api/concerns/{concern}/confirm": Row(allowed={"advocate", "covering_advocate", "manager"},
+                                                body={}, setup=concerns.draft_concern),
+    "POST /api/concerns/{concern}/dismiss": Row(allowed={"advocate", "covering_advocate", "manager"},
+                                                body={"reason": "A song lyric."},
+                                                setup=concerns.draft_concern),
+    "POST /api/children/{child}/disclosures": Row(allowed={"advocate", "covering_advocate", "manager"}, body={
+        "with": "police", "what": "What she said.", "why": "Risk tonight.", "child_told": True}),
+    "GET /api/children/{child}/disclosures": Row(allowed={"advocate", "covering_advocate", "manager"}),
+    "GET /api/children/{child}/flags": Row(allowed={"advocate", "covering_advocate", "manager"}),
+    "GET /api/oversight/items": Row(allowed={"reviewer"}),
+    "GET /api/oversight/items/{item}": Row(allowed={"reviewer"}, setup=concerns.new_item),
+    "POST /api/oversight/items/{item}/claim": Row(allowed={"reviewer"}, setup=concerns.new_item),
+    "POST /api/oversight/items/{item}/release": Row(allowed={"reviewer"}, setup=concerns.claimed_item),
+    "POST /api/oversight/items/{item}/notes": Row(allowed={"reviewer"}, body={"text": "n"}, setup=concerns.claimed_item),
+    "POST /api/oversight/items/{item}/update-requests": Row(allowed={"reviewer"}, body={"from": "la", "text": "Why?"},
+                                                            setup=concerns.claimed_item),
+    "POST /api/oversight/items/{item}/updates": Row(allowed={"reviewer"}, body={"text": "Because."},
+                                                    setup=concerns.awaiting_item),
+    "POST /api/oversight/items/{item}/representations": Row(allowed={"reviewer"}, body={"to": "la", "text": "Act."},
+                                                            setup=concerns.claimed_item),
+    "POST /api/oversight/items/{item}/close": Row(allowed={"reviewer"}, body={"decision": "upheld"},
+                                                  setup=concerns.claimed_item),
     # the service
     "GET /api/health": Row(public=True),
     "GET /api/openapi.json": Row(public=True),
@@ -208,6 +260,7 @@ EVENTS: dict[str, Event] = {
     "/bots notify": Event({"bot"}, lambda s: {"conversation": s.conversation, "to": "advocate",
                                              "kind": "child.waiting", "key": s.fresh_id()}),
     "/bots pairings": Event({"bot"}, lambda s: {"since": "2020-01-01T00:00:00+00:00"}),
+    "/oversight queue": Event({"reviewer"}),
 }
 
 
@@ -221,6 +274,8 @@ class Scene:
     message: str = ""
     notification: str = ""
     plan: str = ""
+    values: dict[str, str] = field(default_factory=dict)  # path values for this call: the scene's, or the row's setup
+    base_values: dict[str, str] = field(default_factory=dict)
     _ids: int = 0
     tokens: dict[str, str | None] = field(default_factory=dict)
 
@@ -253,6 +308,8 @@ async def make_scene(world: World) -> Scene:
     scene.notification = notification["id"]
     for actor in ACTORS:
         await scene.token(actor)
+    scene.base_values = await concerns.new_item(scene)  # a concern of the target child, in the oversight queue
+    scene.values = dict(scene.base_values)
     return scene
 
 
@@ -314,11 +371,18 @@ async def test_every_route_and_event_has_a_row(server):
         assert set(row.allowed) <= set(ACTORS), f"unknown callers in {row}: the callers are {sorted(ACTORS)}"
 
 
+async def prepare(scene: Scene, key: str) -> None:
+    """Records in the state the route needs, made before anyone calls it."""
+    setup = ROUTES[key].setup
+    scene.values = {**scene.base_values, **(await setup(scene) if setup else {})}
+
+
 async def call_route(scene: Scene, key: str, token: str | None) -> tuple[int, str, str]:
     method, path = key.split(" ", 1)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    body = ROUTES[key].body(scene) if callable(ROUTES[key].body) else ROUTES[key].body
     async with scene.server.http() as http:
-        async with http.request(method, fill(path, scene), headers=headers, json=ROUTES[key].body,
+        async with http.request(method, fill(path, scene), headers=headers, json=body,
                                 allow_redirects=False) as resp:
             return resp.status, resp.headers.get("Location", ""), await resp.text()
 
@@ -329,6 +393,7 @@ async def test_every_route_refuses_everyone_the_table_does_not_allow_and_changes
     for key, row in ROUTES.items():
         if row.public:
             continue
+        await prepare(scene, key)
         before = await snapshot(scene.server)
         for actor in ACTORS:
             if actor in row.allowed:
@@ -345,6 +410,7 @@ async def test_every_route_serves_the_callers_the_table_allows(world):
     for key, row in ROUTES.items():
         actors = ["signed_out"] if row.public else sorted(row.allowed)
         for actor in actors:
+            await prepare(scene, key)  # each caller gets records in the state the route needs
             status, _, _ = await call_route(scene, key, await scene.token(actor, fresh=True))
             if row.public:
                 assert status < 500, f"{key} (public) answered {status}"
@@ -389,9 +455,11 @@ async def test_a_session_that_expires_while_connected_is_refused_at_its_next_eve
     scene = await make_scene(world)
     lifetime = timedelta(seconds=2)
     clients = {}
+    reviewer = await scene.server.store.staff.find_one({"username": "rae.reviewer"})
     for key in EVENTS:
         namespace = key.split(" ")[0]
-        user, role = ("bot_welcome", "bot") if namespace == "/bots" else (world.advocates[0].id, "advocate")
+        user, role = {"/oversight": (reviewer["_id"], "reviewer"), "/bots": ("bot_welcome", "bot")}.get(
+            namespace, (world.advocates[0].id, "advocate"))
         token = await _mint(scene, user, role, lifetime)
         clients[key] = await open_socket(scene, namespace, token)
     await asyncio.sleep(lifetime.total_seconds() + 0.2)

@@ -94,6 +94,16 @@ async def test_demo_sign_ins_work_and_acknowledged_messages_survive_restarts_and
     assert child["id"] in advocate["children"]
     assert child["access_code"] in printed and advocate["password"] in printed and url + "/child/sign-in" in printed
 
+    reviewer = creds["reviewers"][0]
+    assert reviewer["password"] in printed
+    async with aiohttp.ClientSession(base_url=url) as http:
+        token = await sign_in(http, "/api/session/staff", {"username": reviewer["username"], "password": reviewer["password"],
+                                                           "otp": pyotp.TOTP(reviewer["totp_secret"]).now()})
+        async with http.get("/api/oversight/items", headers={"Authorization": f"Bearer {token}"}) as resp:
+            queue = await resp.json()
+        assert queue["total"] == 1 and queue["items"][0]["la_name"] == "Manchester"  # the demo's escalated concern
+        assert not any(c["name"] in json.dumps(queue) for c in creds["children"])
+
     sent = []
     async with aiohttp.ClientSession(base_url=url) as http:
         token = await sign_in(http, "/api/session/child", {"access_code": child["access_code"], "pin": child["pin"]})

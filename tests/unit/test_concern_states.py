@@ -13,6 +13,7 @@ import pytest
 
 from advocacy.concerns.states import (
     CONCERN,
+    FINAL,
     OVERSIGHT,
     UNRESOLVED,
     ConcernStatus,
@@ -23,7 +24,12 @@ from advocacy.concerns.states import (
 )
 
 CONCERN_ALLOWED = {
+    ("draft", "open"),  # a person confirms what triage flagged
+    ("draft", "dismissed"),  # ... or dismisses it, with a reason
     ("open", "raised"),
+    ("open", "resolved"),  # sorted without raising it with anyone
+    ("raised", "resolved"),
+    ("awaiting_response", "raised"),  # the answer did not settle it: raised again (a complaint, say)
     ("open", "escalated"),
     ("raised", "awaiting_response"),
     ("raised", "escalated"),
@@ -35,7 +41,7 @@ CONCERN_ALLOWED = {
     ("resolved", "closed"),
     ("resolved", "open"),  # reopened: the child is not happy
 }
-CONCERN_STATUSES = ["open", "raised", "awaiting_response", "escalated", "resolved", "closed"]
+CONCERN_STATUSES = ["draft", "open", "raised", "awaiting_response", "escalated", "resolved", "closed", "dismissed"]
 
 OVERSIGHT_ALLOWED = {
     ("new", "claimed"),
@@ -92,8 +98,8 @@ def test_the_refusal_reads_as_the_brief_asks() -> None:
 
 def test_the_refusal_says_where_it_can_go_instead() -> None:
     with pytest.raises(TransitionRefused) as caught:
-        CONCERN.transition("open", "resolved")
-    assert caught.value.message.endswith("From open it can move to raised or escalated.")
+        CONCERN.transition("open", "awaiting_response")
+    assert caught.value.message.endswith("From open it can move to raised, escalated or resolved.")
 
 
 @pytest.mark.parametrize(("current", "target"), sorted(OVERSIGHT_ALLOWED))
@@ -169,3 +175,11 @@ def test_allowed_from() -> None:
 
 def test_unresolved_statuses_keep_the_clocks_running() -> None:
     assert {s.value for s in UNRESOLVED} == {"open", "raised", "awaiting_response", "escalated"}
+
+
+def test_closed_and_dismissed_are_final() -> None:
+    assert {s.value for s in FINAL} == {"closed", "dismissed"}
+    assert all(CONCERN.allowed_from(s) == frozenset() for s in FINAL)
+    with pytest.raises(TransitionRefused) as caught:
+        CONCERN.transition("dismissed", "open")
+    assert caught.value.message.endswith("A dismissed concern is final.")

@@ -25,6 +25,7 @@ from advocacy.concerns.sla import (
     describe_due,
     due_steps,
     load_policy,
+    next_due,
     next_step,
 )
 from advocacy.settings import SettingsError
@@ -259,6 +260,25 @@ def test_a_resolved_or_closed_concern_climbs_no_further(policy: Policy, status: 
 def test_an_escalated_concern_is_still_unresolved(policy: Policy) -> None:
     escalated = replace(STANDARD, status="escalated", done=frozenset({"reminder", "manager"}))
     assert next_step(escalated, utc(2026, 4, 8, 16, 0), policy) is Step.OVERSIGHT
+
+
+def test_next_due_is_the_earliest_step_left_and_none_when_nothing_is(policy: Policy) -> None:
+    assert next_due(STANDARD, policy) == utc(2026, 3, 10, 13, 15)  # the reminder
+    assert next_due(replace(STANDARD, done=frozenset({"reminder"})), policy) == utc(2026, 3, 30, 16, 0)
+    responded = replace(STANDARD, responded_at=utc(2026, 3, 9, 11, 0))
+    assert next_due(responded, policy) == utc(2026, 3, 30, 16, 0)  # no reminder once answered
+    assert next_due(replace(STANDARD, done=frozenset({"reminder", "manager"})), policy) == utc(2026, 4, 8, 16, 0)
+    assert next_due(replace(STANDARD, done=frozenset({"reminder", "manager", "oversight"})), policy) is None
+    for status in ("resolved", "closed", "dismissed"):
+        assert next_due(replace(STANDARD, status=status), policy) is None
+
+
+def test_an_unconfirmed_draft_reminds_and_tells_the_manager_but_never_reaches_oversight(policy: Policy) -> None:
+    draft = LadderState(raised_at=RAISED, severity="urgent", status="draft")
+    assert due_steps(draft, RAISED + timedelta(days=30), policy) == (Step.MANAGER, Step.REMINDER)
+    assert next_due(replace(draft, done=frozenset({"manager", "reminder"})), policy) is None
+    confirmed = replace(draft, status="open", done=frozenset({"manager", "reminder"}))
+    assert next_due(confirmed, policy) == RAISED + timedelta(hours=24)  # counted from when the child wrote
 
 
 def test_unknown_steps_and_statuses_are_refused(policy: Policy) -> None:

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from advocacy.safeguarding.triage import DEFAULT_RULES_PATH, Match, Rules, RulesError, compile_rules, load_rules, normalise, triage
+from advocacy.safeguarding.triage import DEFAULT_RULES_PATH, MODEL_RULE_ID, POSSIBLE, Match, Rules, RulesError, compile_rules, load_rules, normalise, triage
 
 triage_module = importlib.import_module("advocacy.safeguarding.triage")
 
@@ -98,7 +98,7 @@ def test_the_labelled_set_is_big_enough_and_balanced(rules: Rules) -> None:
     assert 0.4 <= len(RISKY) / len(LABELLED) <= 0.6
     labelled = {category for _, row in RISKY for category in row["categories"]}
     assert labelled <= set(rules.categories)
-    for category in rules.categories:
+    for category in set(rules.categories) - {POSSIBLE}:  # "possible" is the second reader's, never a label
         examples = sum(category in row["categories"] for _, row in RISKY)
         assert examples >= 3, f"only {examples} labelled messages for {category}"
     assert len({row["text"] for row in LABELLED}) == len(LABELLED), "a message is in the set twice"
@@ -106,9 +106,12 @@ def test_the_labelled_set_is_big_enough_and_balanced(rules: Rules) -> None:
 
 @pytest.mark.parametrize(("line", "row"), RISKY, ids=[f"line{n}" for n, _ in RISKY])
 def test_every_risky_message_is_caught_with_its_category(rules: Rules, line: int, row: dict) -> None:
-    found = categories(row["text"], rules)
-    missing = set(row["categories"]) - found
-    assert not missing, f"line {line}: not flagged as {sorted(missing)} (flagged: {sorted(found)})"
+    found = triage(row["text"], rules)
+    assert found, f"line {line} is missed"
+    # Where rules fire they name the category; the second reader only says "possible" and a person names it.
+    by_rules = {match.category for match in found if match.rule_id != MODEL_RULE_ID}
+    missing = set(row["categories"]) - by_rules
+    assert not by_rules or not missing, f"line {line}: not flagged as {sorted(missing)} (flagged: {sorted(by_rules)})"
 
 
 @pytest.mark.parametrize(("line", "row"), SAFE, ids=[f"line{n}" for n, _ in SAFE])
@@ -253,7 +256,8 @@ def test_grouped_matching_agrees_with_plain_matching(rules: Rules) -> None:
         return found
 
     for row in LABELLED[::3]:
-        assert {m.rule_id for m in triage(row["text"], rules)} == plain(row["text"]), row["text"]
+        by_rules = {m.rule_id for m in triage(row["text"], rules)} - {MODEL_RULE_ID}
+        assert by_rules == plain(row["text"]), row["text"]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""The escalation ladder and the sweeper that climbs it (see service.py and sweeper.py)."""

@@ -1,0 +1,137 @@
+"""Helpers for the concerns, escalation, safeguarding and oversight tests: signed-in JSON clients."""
+
+from __future__ import annotations
+
+from typing import Any, AsyncIterator, Callable, Awaitable
+
+import aiohttp
+import pytest
+
+from advocacy.concerns.keys import concerns_key, ladder_key, oversight_key, safeguarding_key, sweeper_key
+from advocacy.people import create_staff
+from tests.support import PASSWORD, Person, Server, World, sign_in
+
+__all__ = ["Api", "apis", "add_reviewer", "concerns_key", "ladder_key", "oversight_key", "safeguarding_key",
+           "sweeper_key", "STANDARD_WORRY"]
+
+STANDARD_WORRY = {
+    "category": "contact",
+    "severity": "standard",
+    "child_words": "I haven't seen my brother for two months and nobody tells me why.",
+    "child_wants": "To see my brother every week.",
+}
+
+
+class Api:
+    """One person's HTTP client, signed in with a bearer token, speaking JSON."""
+
+    def __init__(self, server: Server, person: Person, token: str) -> None:
+        self.server = server
+        self.person = person
+        self.http = server.http(headers={"Authorization": f"Bearer {token}"})
+
+    async def get(self, path: str, **params: str) -> tuple[int, dict[str, Any]]:
+        async with self.http.get(path, params=params) as resp:
+            return resp.status, await resp.json()
+
+    async def post(self, path: str, body: Any = None, *, raw: str | None = None) -> tuple[int, dict[str, Any]]:
+        if raw is not None:
+            request = self.http.post(path, data=raw, headers={"Content-Type": "application/json"})
+        else:
+            request = self.http.post(path, json=body if body is not None else {})
+        async with request as resp:
+            return resp.status, await resp.json()
+
+    async def raise_concern(self, child: Person, **changes: Any) -> dict[str, Any]:
+        status, body = await self.post("/api/concerns", {"child": child.id, **STANDARD_WORRY, **changes})
+        assert status == 201, body
+        return body["concern"]
+
+    async def close(self) -> None:
+        await self.http.close()
+
+
+@pytest.fixture
+async def apis() -> AsyncIterator[Callable[[Server, Person], Awaitable[Api]]]:
+    """``await apis(server, person)``: a signed-in client, closed after the test."""
+    made: list[Api] = []
+
+    async def make(server: Server, person: Person) -> Api:
+        api = Api(server, person, await sign_in(server, person))
+        made.append(api)
+        return api
+
+    yield make
+    for api in made:
+        await api.close()
+
+
+async def add_reviewer(world: World, username: str = "rae.reviewer") -> Person:
+    doc = await create_staff(world.server.store, world.server.clock, username=username, password=PASSWORD,
+                             name="Rae Reviewer", role="reviewer")
+    return Person(doc["_id"], "Rae Reviewer", "reviewer", username=username, password=PASSWORD)
+
+
+# for the permission table (tests/integration/test_permissions.py): records in the state a route needs ---------
+
+async def _as(server: Server, user_id: str, role: str):
+    from datetime import timedelta
+
+    from advocacy.web import auth_key
+
+    _, principal = await server.app[auth_key].open_session(user_id, role, timedelta(hours=1))
+    return principal
+
+
+async def _target(scene) -> tuple[Server, dict, object]:
+    server = scene.world.server
+    child = await server.store.children.find_one({"_id": scene.world.children[0].id})
+    return server, child, await _as(server, scene.world.advocates[0].id, "advocate")
+
+
+async def open_concern(scene) -> dict[str, str]:
+    server, child, advocate = await _target(scene)
+    doc = await server.app[concerns_key].insert(child, category="contact", severity="standard", child_words="words",
+                                                child_wants="wants", source="staff", by=advocate)
+    return {"concern": doc["_id"]}
+
+
+async def resolved_concern(scene) -> dict[str, str]:
+    values = await open_concern(scene)
+    server, _, advocate = await _target(scene)
+    await server.app[concerns_key].resolve(advocate, values["concern"], {"outcome": "Sorted.", "child_happy": True})
+    return values
+
+
+async def draft_concern(scene) -> dict[str, str]:
+    server, child, _ = await _target(scene)
+    doc = await server.app[concerns_key].insert(
+        child, category="feeling_safe", severity="urgent", child_words="words", child_wants="", source="safeguarding",
+        by=None, status="draft", extra={"safeguarding": {"messages": [], "matches": [], "decision": None}})
+    return {"concern": doc["_id"]}
+
+
+async def _reviewer(server: Server):
+    doc = await server.store.staff.find_one({"username": "rae.reviewer"})
+    return await _as(server, doc["_id"], "reviewer")
+
+
+async def new_item(scene) -> dict[str, str]:
+    values = await open_concern(scene)
+    server, _, advocate = await _target(scene)
+    doc = await server.app[ladder_key].escalate_by_hand(advocate, values["concern"], {"level": "oversight", "reason": "Late."})
+    return {"item": doc["oversight"]["item"], **values}
+
+
+async def claimed_item(scene) -> dict[str, str]:
+    values = await new_item(scene)
+    server = scene.world.server
+    await server.app[oversight_key].claim(await _reviewer(server), values["item"])
+    return values
+
+
+async def awaiting_item(scene) -> dict[str, str]:
+    values = await claimed_item(scene)
+    server = scene.world.server
+    await server.app[oversight_key].request_update(await _reviewer(server), values["item"], {"from": "la", "text": "Why?"})
+    return values
