@@ -13,9 +13,14 @@ import aiohttp
 import pyotp
 import pytest
 
+from datetime import timedelta
+
+from advocacy.escalation.sweeper import Sweeper
 from advocacy.store import Store
 from bots.sdk import ChatParticipant
+from tests.integration.concerns_support import apis, ladder_key, sweeper_key  # noqa: F401  (a fixture)
 from tests.integration.processes import screens  # noqa: F401  (a fixture)
+from tests.support import connect, seed_world, start_server
 from tests.integration.processes import ADVOCACY, sign_in, start_redis, start_workers, stop_process, wait_until_serving
 
 
@@ -159,3 +164,38 @@ async def _write(participant: ChatParticipant, conversation: str, count: int) ->
     return acks
 
 
+
+
+async def test_two_processes_sweeping_at_once_take_each_escalation_step_once(redis, database_uri, database_name, apis):
+    """Two apps (as two processes: their own database connections, leases and sweepers) share Redis and the database."""
+    async with start_server(database_uri, database_name, redis_url=redis.url) as one, \
+            start_server(database_uri, database_name, redis_url=redis.url) as two:
+        world = await seed_world(one)
+        amira = world.children[0]
+        for server in (one, two):
+            await server.app[sweeper_key].stop()  # the test decides when sweeps happen
+        child_chat = await connect(one, amira)
+        manager_console = await connect(two, world.manager, "/console")
+        worry = (await (await apis(one, amira)).post("/api/concerns", {
+            "child": amira.id, "category": "placement", "severity": "standard",
+            "child_words": "My carer says I have to move and nobody asked me.", "child_wants": "To stay where I am."}))[1]
+        deadlines = (await one.store.concerns.find_one({"_id": worry["concern"]["id"]}))["deadlines"]
+        for server in (one, two):
+            server.clock.advance(deadlines["manager_by"] - server.clock.now() + timedelta(seconds=1))
+
+        leased = await asyncio.gather(*(server.app[sweeper_key].run_once() for server in (one, two)))
+        assert sorted(leased) == [False, True]  # the lease: one process sweeps
+        sweepers = [Sweeper(server.store, server.clock, server.app[ladder_key]) for server in (one, two)]
+        again = await asyncio.gather(*(s.sweep() for s in sweepers))  # and were both to sweep, nothing repeats
+        assert sum(r.steps for r in again) == 0
+
+        escalated = await manager_console.next("notification")  # told live on the other process, once
+        assert escalated["kind"] == "concern.escalated" and escalated["ids"]["level"] == "manager"
+        assert await manager_console.nothing("notification", wait=1)
+        await asyncio.sleep(1)
+        queue = child_chat.received["message"]
+        to_child = [queue.get_nowait() for _ in range(queue.qsize())]
+        about_manager = [m for m in to_child if m["sender"]["role"] == "service" and "manager" in m["text"]]
+        assert len(about_manager) == 1, to_child  # the child is told once, though two processes swept
+        concern = await one.store.concerns.find_one({"_id": worry["concern"]["id"]})
+        assert set(concern["ladder"]) == {"reminder", "manager"}
