@@ -2,7 +2,9 @@
 
 A message is acknowledged only after it is stored. The unique index on
 (sender, client_id) makes a resend return the stored message instead of a
-second copy.
+second copy. Messages are written in small batches (group commit, see
+``advocacy.batch``), and conversations looked up in batches, so that under
+load the database does a few large operations rather than many small ones.
 
 Every message read and write goes through here. The text is sealed under the
 child's data key (advocacy.crypto), bound to the message's id, before it is
@@ -13,12 +15,14 @@ messages are read, so the database holds no readable words or names.
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime
 from typing import Any, Awaitable, Callable
 
 from advocacy import audit
 from advocacy.auth.permissions import OWN, PAIRED, scope_for
 from advocacy.auth.service import Principal
+from advocacy.batch import Batch
 from advocacy.chat.text import check_client_id, check_message_text
 from advocacy.clock import Clock
 from advocacy.crypto import Keyring, keyring_of
@@ -26,7 +30,11 @@ from advocacy.errors import ServiceError
 from advocacy.pairing.access import granted_conversations
 from advocacy.people import child_names, staff_by_ids
 from advocacy.settings import Settings
-from advocacy.store import ASCENDING, DESCENDING, DuplicateKeyError, ObjectId, Store
+from advocacy.store import (
+    ASCENDING, DESCENDING, DuplicateKeyError, ObjectId, PyMongoError, Store, UpdateOne, insert_each,
+)
+
+log = logging.getLogger(__name__)
 
 # The sender of messages the service itself writes into a conversation (notices).
 SERVICE_SENDER = {"id": "service", "role": "service", "name": "Advocacy service"}
@@ -35,6 +43,26 @@ SERVICE_SENDER = {"id": "service", "role": "service", "name": "Advocacy service"
 def message_purpose(message_id: ObjectId) -> str:
     """Sealed text opens only as the message it was written for (not moved to another one)."""
     return f"message:{message_id}"
+
+
+def matches(doc: dict[str, Any], query: dict[str, Any]) -> bool:
+    """Whether ``doc`` meets ``query``: the few operators who-may-see-what filters use.
+
+    Conversations are fetched in batches by id alone and each request's own
+    filter is checked here; an operator this does not know is an error, never a match.
+    """
+    for key, wanted in query.items():
+        if key == "$or":
+            if not any(matches(doc, alternative) for alternative in wanted):
+                return False
+        elif isinstance(wanted, dict):
+            if set(wanted) != {"$in"}:
+                raise ValueError(f"matches() does not know {sorted(wanted)}: check the filter in Python")
+            if doc.get(key) not in wanted["$in"]:
+                return False
+        elif doc.get(key) != wanted:
+            return False
+    return True
 
 
 def _payload(data: Any) -> dict[str, Any]:
@@ -57,6 +85,60 @@ class ChatService:
         # Called with (child id, waiting since, answered at) when a staff message ends a child's
         # wait for a reply (the figures' median time to a reply).
         self.reply_listeners: list[Callable[[str, datetime, datetime], Awaitable[None]]] = []
+        self.writes: Batch[dict[str, Any], None] = Batch(self._store_messages)
+        self.lookups: Batch[str, dict[str, Any] | None] = Batch(self._find_conversations)
+
+    async def _find_conversations(self, ids: list[str]) -> list[dict[str, Any] | None]:
+        found = {c["_id"]: c async for c in self.store.conversations.find({"_id": {"$in": list(set(ids))}})}
+        return [found.get(i) for i in ids]
+
+    async def _store_messages(self, docs: list[dict[str, Any]]) -> list[Exception | None]:
+        """Insert a batch, then keep each conversation's ``waiting_since`` in step, in message order."""
+        results = await insert_each(self.store.messages, docs)
+        stored = [doc for doc, error in zip(docs, results) if error is None]
+        waits = await self._waits_ended(stored) if self.reply_listeners else []
+        updates = []
+        for doc, error in zip(docs, results):
+            if error is not None or doc["sender"]["role"] not in ("child", "advocate"):
+                continue
+            if doc["sender"]["role"] == "child":
+                updates.append(UpdateOne({"_id": doc["conversation"], "waiting_since": None},
+                                         {"$set": {"waiting_since": doc["sent_at"]}}))
+            else:
+                updates.append(UpdateOne({"_id": doc["conversation"]}, {"$set": {"waiting_since": None}}))
+        if updates:
+            try:
+                await self.store.conversations.bulk_write(updates, ordered=True)
+            except PyMongoError as exc:
+                # The messages are stored: acknowledge them (a refusal now would make the
+                # resend find them and deliver nothing live); only the waiting mark is late.
+                log.warning("could not update waiting times: %s", exc.__class__.__name__)
+                waits = []
+        for child, since, answered in waits:
+            for listener in self.reply_listeners:
+                await listener(child, since, answered)
+        return results
+
+    async def _waits_ended(self, docs: list[dict[str, Any]]) -> list[tuple[str, datetime, datetime]]:
+        """(child, waiting since, answered at) for each wait an advocate's message in ``docs`` ends,
+        from the conversations' ``waiting_since`` before the batch and the batch's own messages in order."""
+        answered = {d["conversation"] for d in docs if d["sender"]["role"] == "advocate"}
+        if not answered:
+            return []
+        waiting = {c["_id"]: (c["child"], c.get("waiting_since")) async for c in self.store.conversations.find(
+            {"_id": {"$in": sorted(answered)}}, {"child": 1, "waiting_since": 1})}
+        ended = []
+        for doc in docs:
+            conv = doc["conversation"]
+            if conv not in waiting:
+                continue
+            child, since = waiting[conv]
+            if doc["sender"]["role"] == "child" and since is None:
+                waiting[conv] = (child, doc["sent_at"])
+            elif doc["sender"]["role"] == "advocate" and since is not None:
+                ended.append((child, since, doc["sent_at"]))
+                waiting[conv] = (child, None)
+        return ended
 
     @property
     def keyring(self) -> Keyring:
@@ -80,9 +162,12 @@ class ChatService:
     async def _sender_names(self, docs: list[dict[str, Any]]) -> dict[str, str]:
         senders = {(d["sender"]["id"], d["sender"]["role"]) for d in docs}
         children = await child_names(self.store, [i for i, role in senders if role == "child"])
-        staff = await staff_by_ids(self.store, [i for i, role in senders if role not in {"child", "service"}])
+        staff = await staff_by_ids(self.store, [i for i, role in senders if role not in {"child", "service", "bot"}])
         names = {SERVICE_SENDER["id"]: SERVICE_SENDER["name"], **children}
         names.update({i: doc.get("name", "") for i, doc in staff.items()})
+        bot_ids = [i for i, role in senders if role == "bot"]
+        if bot_ids:
+            names.update({d["_id"]: d["name"] async for d in self.store.bots.find({"_id": {"$in": bot_ids}}, {"name": 1})})
         return names
 
     async def _public(
@@ -127,8 +212,8 @@ class ChatService:
         query = await self._visible_filter(principal, action)
         if not isinstance(conversation_id, str) or len(conversation_id) > 64:
             raise ServiceError("conversation_not_found")
-        conv = await self.store.conversations.find_one({"_id": conversation_id, **query})
-        if conv is None:
+        conv = await self.lookups(conversation_id)  # looked up with others at the same moment, by id alone
+        if conv is None or not matches(conv, query):
             raise ServiceError("conversation_not_found")
         return conv
 
@@ -191,59 +276,51 @@ class ChatService:
         data = _payload(data)
         text = check_message_text(data.get("text"), self.settings.max_message_chars)
         client_id = check_client_id(data.get("client_id"))
-        existing = await self.store.messages.find_one({"sender.id": principal.user_id, "client_id": client_id})
-        if existing is not None:
+        try:
+            conv = await self.conversation(principal, data.get("conversation"), "chat.send")
+        except ServiceError:
+            # A resend of a message stored before the child was paired with someone else.
+            existing = await self._sent(principal, client_id)
+            if existing is None:
+                raise
             return await self._resent(existing, principal), False
-        conv = await self.conversation(principal, data.get("conversation"), "chat.send")
         doc = await self._new_message(conv, {"id": principal.user_id, "role": principal.role}, client_id, text)
         try:
-            await self.store.messages.insert_one(doc)
-        except DuplicateKeyError:  # the same resend raced us
-            existing = await self.store.messages.find_one({"sender.id": principal.user_id, "client_id": client_id})
-            return await self._resent(existing, principal), False
-        if principal.role == "child":
-            await self.store.conversations.update_one(
-                {"_id": conv["_id"], "waiting_since": None}, {"$set": {"waiting_since": doc["sent_at"]}}
-            )
-        else:
-            await self._answered(conv, doc["sent_at"])
+            await self.writes(doc)
+        except DuplicateKeyError:  # a resend (or the same resend racing us)
+            return await self._resent(await self._sent(principal, client_id), principal), False
         return await self._public_one(doc, conv["child"], **{principal.user_id: principal.name}), True
-
-    async def _answered(self, conv: dict[str, Any], at: datetime) -> None:
-        """A staff message: the child is no longer waiting; the wait it ended is counted once."""
-        waited = conv.get("waiting_since")
-        if waited is not None:
-            ended = await self.store.conversations.update_one(
-                {"_id": conv["_id"], "waiting_since": waited}, {"$set": {"waiting_since": None}})
-            if ended.modified_count == 1:
-                for listener in self.reply_listeners:
-                    await listener(conv["child"], waited, at)
-                return
-        # No wait, or it changed meanwhile (another reply counted it, or a new one began): none now.
-        await self.store.conversations.update_one({"_id": conv["_id"]}, {"$set": {"waiting_since": None}})
 
     async def _resent(self, doc: dict[str, Any], principal: Principal) -> dict[str, Any]:
         conv = await self.store.conversations.find_one({"_id": doc["conversation"]}, {"child": 1})
         return await self._public_one(doc, conv["child"], **{principal.user_id: principal.name})
 
-    async def post_notice(self, conversation_id: str, text: str, key: str) -> tuple[dict[str, Any], bool]:
+    async def _sent(self, principal: Principal, client_id: str) -> dict[str, Any] | None:
+        return await self.store.messages.find_one({"sender.id": principal.user_id, "client_id": client_id})
+
+    async def post_notice(
+        self, conversation_id: str, text: str, key: str, sender: dict[str, str] | None = None
+    ) -> tuple[dict[str, Any], bool]:
         """Store a notice from the service itself (pairing news, a reply out of hours...).
 
         ``key`` names the event the notice is about (e.g. ``paired:pa_123``): a notice
         with the same key is stored once, so a retried job never tells a child twice.
         Returns (message, True), or (the stored message, False) when it was already there.
-        A notice does not count as an answer to the child.
+        A notice does not count as an answer to the child. ``sender`` is the service
+        unless a bot writes as itself (``{"id", "role": "bot", "name"}``).
         """
+        sender = sender or SERVICE_SENDER
         conv = await self.store.conversations.find_one({"_id": conversation_id}, {"child": 1})
         if conv is None:
             raise ServiceError("conversation_not_found")
-        doc = await self._new_message(conv, SERVICE_SENDER, key, text)
+        doc = await self._new_message(conv, sender, key, text)
+        names = {sender["id"]: sender["name"]}
         try:
             await self.store.messages.insert_one(doc)
         except DuplicateKeyError:
-            doc = await self.store.messages.find_one({"sender.id": SERVICE_SENDER["id"], "client_id": key})
-            return await self._public_one(doc, conv["child"], service=SERVICE_SENDER["name"]), False
-        return await self._public_one(doc, conv["child"], service=SERVICE_SENDER["name"]), True
+            doc = await self.store.messages.find_one({"sender.id": sender["id"], "client_id": key})
+            return await self._public_one(doc, conv["child"], **names), False
+        return await self._public_one(doc, conv["child"], **names), True
 
     async def everything_of_child(self, child_id: str) -> list[dict[str, Any]]:
         """Every conversation of a child with all its messages, oldest first (their data export)."""

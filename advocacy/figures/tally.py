@@ -145,13 +145,14 @@ def _accumulate(totals: dict[str, dict[str, int]], la: str | None, region: str |
 
 def reply_waits(messages: Iterable[Mapping[str, Any]]) -> list[tuple[datetime, datetime]]:
     """(waiting since, answered at) for each wait in one conversation's messages, oldest first:
-    a child's message starts a wait unless one is open, a staff message ends it; notices do neither."""
+    a child's message starts a wait unless one is open, their advocate's ends it (as the chat keeps
+    ``waiting_since``); notices and bots do neither."""
     waits, since = [], None
     for message in messages:
         role = message["sender"]["role"]
         if role == "child" and since is None:
             since = message["sent_at"]
-        elif role not in ("child", "service") and since is not None:
+        elif role == "advocate" and since is not None:
             waits.append((since, message["sent_at"]))
             since = None
     return waits

@@ -100,11 +100,12 @@
       else emptyNote.hidden = true;
     },
     onMessage(conv, msg) {
-      const fromChild = msg.sender && msg.sender.role === 'child';
+      const role = msg.sender && msg.sender.role;
       const looking = conv === client.active && document.visibilityState === 'visible';
       if (msg.sender && msg.sender.id !== client.me && !looking) conv.summary.unread = (conv.summary.unread || 0) + 1;
-      if (fromChild && !conv.summary.waiting_since) conv.summary.waiting_since = msg.sent_at;
-      if (!fromChild) conv.summary.waiting_since = null;
+      if (role === 'child' && !conv.summary.waiting_since) conv.summary.waiting_since = msg.sent_at;
+      // Only an advocate's reply answers the child; the service's and bots' notices do not.
+      if (role === 'advocate') conv.summary.waiting_since = null;
       renderRow(conv);
       order();
     },
