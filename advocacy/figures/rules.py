@@ -227,8 +227,9 @@ class Suppression:
     """Decide which counts are shown, "fewer than 5" (FEWER) or hidden to protect them (HIDDEN).
 
     ``count(key, value)`` adds a count; ``displayed=False`` marks one the pages never
-    print but a reader can work out (e.g. children without an advocate = known - paired):
-    it is protected when small, but never chosen to be hidden, since hiding it hides nothing.
+    print but a reader may work out (e.g. children without an advocate = known - paired):
+    it is protected when small, counts as known only where the relations give it away,
+    and is never chosen to be hidden, since hiding it hides nothing.
     ``relate(total, parts)`` says total = sum of parts. ``solve()`` then hides counts until
     no "fewer than 5" count can be narrowed below its five possible values (0 to 4) by
     someone who knows every shown count and every relation, that a "fewer than 5" is 0 to 4
@@ -260,9 +261,14 @@ class Suppression:
 
     def _bounds(self, key: Key) -> tuple[float, float]:
         state = self.state[key]
+        if not self.displayed.get(key, True):  # never printed: known only where the relations give it away
+            return 0, _UNBOUNDED
         if state == SHOWN:
             return self.value[key], self.value[key]
         return _FEWER_RANGE if state == FEWER else (self.small, _UNBOUNDED)
+
+    def _seen(self, key: Key) -> bool:
+        return self.state[key] == SHOWN and self.displayed[key]
 
     # one relation at a time: a quick first pass ---------------------------------------
 
@@ -278,10 +284,10 @@ class Suppression:
         infinite = sum(1 for h in highs if h == _UNBOUNDED)
         finite_high = sum(h for h in highs if h != _UNBOUNDED)
         said: dict[Key, tuple[float, float]] = {}
-        if self.state[total] != SHOWN:
+        if not self._seen(total):
             said[total] = (low_sum, _UNBOUNDED if infinite else finite_high)
         for part, low_p, high_p in zip(parts, lows, highs):
-            if self.state[part] == SHOWN:
+            if self._seen(part):
                 continue
             others_infinite = infinite - (high_p == _UNBOUNDED)
             others_high = _UNBOUNDED if others_infinite else finite_high - (0 if high_p == _UNBOUNDED else high_p)
@@ -298,7 +304,7 @@ class Suppression:
         changed: list[Key] = []
         while self._unsafe(relation):
             total, parts = relation
-            candidates = [k for k in (*parts, total) if self.state[k] == SHOWN and self.displayed[k]]
+            candidates = [k for k in (*parts, total) if self._seen(k)]
             if not candidates:
                 break  # nothing here to hide; the joint check below looks further
             chosen = None
@@ -330,7 +336,7 @@ class Suppression:
         member = member if member is not None else self._members()
         bounds = {k: self._bounds(k) for k, state in self.state.items() if state != NONE}
         pending = [i for i, (t, ps) in enumerate(self.relations)
-                   if self.state[t] != SHOWN or any(self.state[p] != SHOWN for p in ps)]
+                   if not self._seen(t) or not all(self._seen(p) for p in ps)]
         waiting = set(pending)
         while pending:
             index = pending.pop()
@@ -362,9 +368,8 @@ class Suppression:
                         if other in seen_cells:
                             continue
                         seen_cells.add(other)
-                        if self.state[other] == SHOWN:
-                            if self.displayed[other]:
-                                candidates.append(other)
+                        if self._seen(other):
+                            candidates.append(other)
                         else:
                             following.append(other)
             if candidates:
@@ -376,7 +381,7 @@ class Suppression:
         """Hide counts until no "fewer than 5" can be narrowed down; returns each key's state."""
         member = self._members()
         pending = [i for i, (t, ps) in enumerate(self.relations)
-                   if self.state[t] != SHOWN or any(self.state[p] != SHOWN for p in ps)]
+                   if not self._seen(t) or not all(self._seen(p) for p in ps)]
         waiting = set(pending)
         while pending:  # first, each relation on its own
             index = pending.pop()
