@@ -330,13 +330,21 @@ class Suppression:
                 member.setdefault(key, []).append(index)
         return member
 
-    def audit(self, member: Mapping[Key, list[int]] | None = None) -> list[Key]:
+    def audit(self, member: Mapping[Key, list[int]] | None = None, among: Iterable[int] | None = None) -> list[Key]:
         """The "fewer than 5" counts that the shown counts and all relations together narrow down
-        (by propagating each unknown's possible range through the relations until nothing changes)."""
+        (by propagating each unknown's possible range through the relations until nothing changes).
+        ``among``: only these relations (a set closed under shared counts, e.g. a component)."""
         member = member if member is not None else self._members()
-        bounds = {k: self._bounds(k) for k, state in self.state.items() if state != NONE}
-        pending = [i for i, (t, ps) in enumerate(self.relations)
-                   if not self._seen(t) or not all(self._seen(p) for p in ps)]
+        indices = range(len(self.relations)) if among is None else among
+        bounds: dict[Key, tuple[float, float]] = {}
+        pending = []
+        for i in indices:
+            total, parts = self.relations[i]
+            for key in (total, *parts):
+                if key not in bounds:
+                    bounds[key] = self._bounds(key)
+            if not self._seen(total) or not all(self._seen(p) for p in parts):
+                pending.append(i)
         waiting = set(pending)
         while pending:
             index = pending.pop()
@@ -350,8 +358,34 @@ class Suppression:
                         if other not in waiting:
                             waiting.add(other)
                             pending.append(other)
-        return [k for k, state in self.state.items()
-                if state == FEWER and (bounds[k][0] > 0 or bounds[k][1] < self.small - 1)]
+        return [k for k, (low, high) in bounds.items()
+                if self.state[k] == FEWER and (low > 0 or high < self.small - 1)]
+
+    def _components(self, member: Mapping[Key, list[int]]) -> tuple[list[list[int]], dict[Key, int]]:
+        """Relations grouped into sets that share no count, and each count's group."""
+        group: dict[Key, int] = {}
+        components: list[list[int]] = []
+        for start in range(len(self.relations)):
+            total, parts = self.relations[start]
+            if total in group:
+                continue
+            number = len(components)
+            found: list[int] = []
+            stack, seen = [start], {start}
+            while stack:
+                index = stack.pop()
+                found.append(index)
+                total, parts = self.relations[index]
+                for key in (total, *parts):
+                    if key in group:
+                        continue
+                    group[key] = number
+                    for other in member.get(key, ()):
+                        if other not in seen:
+                            seen.add(other)
+                            stack.append(other)
+            components.append(found)
+        return components, group
 
     def _nearest_shown(self, key: Key, member: Mapping[Key, list[int]]) -> Key | None:
         """The smallest shown count in the relations nearest ``key`` (through unknown counts)."""
@@ -391,15 +425,16 @@ class Suppression:
                     if other not in waiting:
                         waiting.add(other)
                         pending.append(other)
-        while True:  # then all of them together, hiding the nearest small count until nothing narrows
-            narrowed = self.audit(member)
-            if not narrowed:
-                return dict(self.state)
-            hidden_any = False
+        # then all of them together, hiding the nearest small count until nothing narrows; only the
+        # groups of relations where something was hidden are looked at again
+        components, group = self._components(member)
+        dirty = set(range(len(components)))
+        while dirty:
+            narrowed = [key for number in sorted(dirty) for key in self.audit(member, components[number])]
+            dirty = set()
             for key in narrowed:
                 chosen = self._nearest_shown(key, member)
                 if chosen is not None and self.state[chosen] == SHOWN:
                     self.state[chosen] = HIDDEN
-                    hidden_any = True
-            if not hidden_any:
-                return dict(self.state)  # nothing left that could be hidden
+                    dirty.add(group[chosen])
+        return dict(self.state)

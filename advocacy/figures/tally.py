@@ -135,7 +135,7 @@ class Tally:
 # ---------------------------------------------------------------- recounting from the logs
 
 
-def _accumulate(totals: dict[str, dict[str, int]], la: str | None, region: str | None, month: str,
+def accumulate(totals: dict[str, dict[str, int]], la: str | None, region: str | None, month: str,
                 inc: Mapping[str, int]) -> None:
     for area in areas_of(la, region):
         doc = totals.setdefault(f"{area}|{month}", {})
@@ -158,26 +158,8 @@ def reply_waits(messages: Iterable[Mapping[str, Any]]) -> list[tuple[datetime, d
     return waits
 
 
-async def rebuild(store: Store) -> int:
-    """Recount every running total from concern_events, opt_events and the chat's messages.
-
-    For a database from before the figures existed, or to repair totals after a crash
-    between an event and its count. Returns how many documents were written.
-    """
-    totals: dict[str, dict[str, int]] = {}
-    async for row in store.concern_events.find({}):
-        _accumulate(totals, row.get("la"), row.get("region"), row["month"], concern_increments(row))
-    async for row in store.opt_events.find({}):
-        _accumulate(totals, row.get("la"), row.get("region"), row["month"], opt_increments(row))
-    regions = {d["_id"]: d.get("region") async for d in store.local_authorities.find({}, {"region": 1})}
-    children = {d["_id"]: d.get("la") async for d in store.children.find({}, {"la": 1})}
-    async for conv in store.conversations.find({}, {"child": 1}):
-        la = children.get(conv["child"])
-        messages = store.messages.find({"conversation": conv["_id"]}, {"sender": 1, "sent_at": 1}).sort("_id", 1)
-        for since, answered in reply_waits(await messages.to_list(None)):
-            _accumulate(totals, la, regions.get(la), month_at(answered),
-                        reply_increments((answered - since).total_seconds()))
-    await store.figures_months.delete_many({})
+def documents(totals: Mapping[str, Mapping[str, int]]) -> list[dict[str, Any]]:
+    """``figures_months`` documents from totals made by ``accumulate``."""
     docs = []
     for key, counts in totals.items():
         area, month = key.rsplit("|", 1)
@@ -186,6 +168,30 @@ async def rebuild(store: Store) -> int:
             group, name = path.split(".", 1)
             doc.setdefault(group, {})[name] = count
         docs.append(doc)
+    return docs
+
+
+async def rebuild(store: Store) -> int:
+    """Recount every running total from concern_events, opt_events and the chat's messages.
+
+    For a database from before the figures existed, or to repair totals after a crash
+    between an event and its count. Returns how many documents were written.
+    """
+    totals: dict[str, dict[str, int]] = {}
+    async for row in store.concern_events.find({}):
+        accumulate(totals, row.get("la"), row.get("region"), row["month"], concern_increments(row))
+    async for row in store.opt_events.find({}):
+        accumulate(totals, row.get("la"), row.get("region"), row["month"], opt_increments(row))
+    regions = {d["_id"]: d.get("region") async for d in store.local_authorities.find({}, {"region": 1})}
+    children = {d["_id"]: d.get("la") async for d in store.children.find({}, {"la": 1})}
+    async for conv in store.conversations.find({}, {"child": 1}):
+        la = children.get(conv["child"])
+        messages = store.messages.find({"conversation": conv["_id"]}, {"sender": 1, "sent_at": 1}).sort("_id", 1)
+        for since, answered in reply_waits(await messages.to_list(None)):
+            accumulate(totals, la, regions.get(la), month_at(answered),
+                        reply_increments((answered - since).total_seconds()))
+    docs = documents(totals)
+    await store.figures_months.delete_many({})
     for start in range(0, len(docs), 1000):
         await store.figures_months.insert_many(docs[start:start + 1000])
     return len(docs)
