@@ -182,8 +182,9 @@ class Figures:
 
     async def run(self) -> None:
         """The job: count what stands, publish the default period, forget other periods nobody looked at lately."""
-        await self.snapshot()
-        await self.publish(rules.default_period(self.this_month()))
+        async with self._lock:  # one computation at a time in this process
+            await self.snapshot()
+            await self.publish(rules.default_period(self.this_month()))
         for recount in self.also:
             await recount()
         stale = self.clock.now().timestamp() - KEEP_OTHER_PERIODS_SECONDS

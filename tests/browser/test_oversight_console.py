@@ -109,4 +109,9 @@ async def test_the_figures_page_has_a_chart_for_each_figure_ranks_areas_and_down
     await page.wait_for_url(f"**/figures/las/{LEEDS}*")
     await expect(page.locator("h1")).to_have_text("Leeds: figures")
     await expect(page.locator("#figure-concerns .fig")).to_have_text("120.0")
+    await page.emulate_media(media="print")  # printed: the figures without the controls
+    for control in ("#period-form", ".console-bar", "#figures caption a.download"):
+        await expect(page.locator(control).first).to_be_hidden()
+    await expect(page.locator("#figures svg.chart")).to_have_count(15)
+    await page.pdf(path=str(artifacts / "figures-leeds.pdf"), format="A4", landscape=True)
     assert problems == [], problems
