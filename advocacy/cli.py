@@ -19,6 +19,7 @@ from aiohttp import web
 from advocacy import demo
 from advocacy.clock import Clock
 from advocacy.concerns.demo import seed_concerns
+from advocacy.figures.demo import seed_history
 from advocacy.crypto import Keyring, MasterKeyError, load_accepted_master_keys, load_master_key, new_master_key
 from advocacy.embedded_db import EmbeddedDatabase, EmbeddedDatabaseError, running_uri
 from advocacy.pairing import cli as pairing_cli
@@ -78,6 +79,7 @@ async def serve(settings: Settings, with_demo: bool, reuse_port: bool = False) -
         if with_demo:
             creds = await demo.seed(store, clock, Path(settings.data_dir), settings.base_url)
             await seed_concerns(app, creds)
+            await seed_history(app)
             print(demo.describe(creds), flush=True)
         else:
             print(f"Advocacy service running at {settings.base_url} (Ctrl+C to stop)", flush=True)

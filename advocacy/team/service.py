@@ -5,7 +5,8 @@
 - children waiting for a reply from their advocate, longest first;
 - concerns near or past their next deadline (within ``NEAR_HOURS``), soonest first;
 - cover: each leave of a team advocate that has not ended, how many of their
-  children have someone covering, and who has no one.
+  children have someone covering, and who has no one;
+- pairing plans proposed and not yet applied that would move one of the team's children.
 
 Children's names are read through people.child_names; the reading is audited
 (``team.read``, counts only).
@@ -92,7 +93,15 @@ class TeamView:
             await audit.record(self.store, self.clock, **audit.by(principal), action="team.read",
                                children=len(shown_children))
         away_now = {lv["advocate"] for lv in leaves if lv["starts_at"] <= now}
+        team_ids = set(ids)
+        plans = []
+        async for plan in self.store.pairing_plans.find({"status": "proposed"}, {"created_at": 1, "changes": 1}) \
+                .sort("created_at", -1):
+            moves = [c for c in plan.get("changes", []) if c.get("from") in team_ids or c.get("to") in team_ids]
+            if moves:
+                plans.append({"id": plan["_id"], "made": when_words(plan["created_at"]), "moves": len(moves)})
         return {
+            "plans": plans,
             "advocates": [{
                 "id": a["_id"], "name": a.get("name", ""), "children": loads.get(a["_id"], 0),
                 "capacity": a.get("capacity"), "comfortable": a.get("comfortable"),

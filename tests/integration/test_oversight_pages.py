@@ -64,6 +64,14 @@ async def test_a_manager_sees_only_their_own_team(world, apis):
     status, team = await page(mo, "/console/team")
     assert status == 200
     assert "Ada Advocate" in team and amira.name in team
+    assert "No proposed plan would move a child in your team." in team
+    plan = {"_id": "pp_test", "created_at": server.clock.now(), "status": "proposed", "changes": [
+        {"child": cara.id, "from": world.advocates[1].id, "to": world.advocates[0].id},
+        {"child": billy.id, "from": world.advocates[0].id, "to": None}]}
+    await server.store.pairing_plans.insert_one(plan)
+    assert "2 children in your team would change advocate" in (await page(mo, "/console/team"))[1]
+    await server.store.pairing_plans.update_one({"_id": "pp_test"}, {"$set": {"changes": plan["changes"][:1]}})
+    assert "1 child in your team would change advocate" in (await page(mo, "/console/team"))[1]
     assert "Ben Advocate" not in team and cara.name not in team
     async with mo.http.get("/console/team", params={"download": "waiting"}) as resp:
         waiting = read_csv(await resp.read())
