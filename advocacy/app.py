@@ -9,6 +9,7 @@ import jinja2
 import socketio
 from aiohttp import web
 
+from advocacy.assets import Assets, assets_key
 from advocacy.auth.service import AuthService
 from advocacy.auth.views import routes as auth_routes
 from advocacy.chat.events import ChatNamespace
@@ -26,7 +27,7 @@ from advocacy.privacy.views import routes as privacy_routes
 from advocacy.privacy.trail import pairing_recorder
 from advocacy.settings import Settings
 from advocacy.store import Store
-from advocacy.views import WEB_DIR, routes
+from advocacy.views import VENDOR_FILES, WEB_DIR, routes
 from advocacy.web import auth_key, errors, same_origin_changes, security_headers, settings_key
 
 store_key = web.AppKey("store", Store)
@@ -71,15 +72,18 @@ def init_app(
     app[auth_key] = auth
     app[chat_key] = chat
 
-    aiohttp_jinja2.setup(
+    assets = Assets(WEB_DIR / "static", VENDOR_FILES)
+    app[assets_key] = assets
+    env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(str(WEB_DIR / "templates")),
         autoescape=jinja2.select_autoescape(default=True),
     )
+    env.globals["asset"] = assets.url
     app.router.add_routes(routes)
     app.router.add_routes(auth_routes)
     app.router.add_routes(privacy_routes)
-    app.router.add_static("/static", WEB_DIR / "static", append_version=False)
+    app.router.add_get("/static/{path:.+}", assets.static_file)
 
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
