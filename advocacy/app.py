@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, AsyncIterator
 
 import aiohttp_jinja2
@@ -27,7 +28,7 @@ from advocacy.privacy.views import routes as privacy_routes
 from advocacy.privacy.trail import pairing_recorder
 from advocacy.settings import Settings
 from advocacy.store import Store
-from advocacy.views import VENDOR_FILES, WEB_DIR, routes
+from advocacy.views import VENDOR_FILES, WEB_DIR, routes, when_words
 from advocacy.web import auth_key, errors, same_origin_changes, security_headers, settings_key
 
 store_key = web.AppKey("store", Store)
@@ -80,6 +81,7 @@ def init_app(
         autoescape=jinja2.select_autoescape(default=True),
     )
     env.globals["asset"] = assets.url
+    env.filters["when"] = functools.partial(when_words, zone=settings.timezone)
     app.router.add_routes(routes)
     app.router.add_routes(auth_routes)
     app.router.add_routes(privacy_routes)

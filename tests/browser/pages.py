@@ -106,7 +106,8 @@ async def reflow_problems(page: Page) -> list[str]:
         for (const el of document.querySelectorAll('body *')) {
             const style = getComputedStyle(el);
             if (style.display === 'none' || style.visibility === 'hidden' || el.closest('.visually-hidden, [hidden]')) continue;
-            if (el.classList.contains('visually-hidden')) continue;
+            const box = el.getBoundingClientRect();
+            if (el.classList.contains('visually-hidden') || (box.width <= 1 && box.height <= 1)) continue;
             const clips = ['hidden', 'clip'].includes(style.overflowX) || ['hidden', 'clip'].includes(style.overflowY);
             if (!clips || !el.textContent.trim()) continue;
             if (el.scrollWidth > el.clientWidth + 2 || el.scrollHeight > el.clientHeight + 2) {

@@ -468,13 +468,13 @@
     scrollToEnd() {
       const s = this.scroller();
       if (s === this.thread) s.scrollTop = s.scrollHeight;
-      else this.thread.scrollIntoView({ block: 'end' });
+      else this.form.scrollIntoView({ block: 'end' });
     }
 
     nearBottom() {
       const s = this.scroller();
       if (s === this.thread) return s.scrollHeight - s.scrollTop - s.clientHeight < 80;
-      return this.thread.getBoundingClientRect().bottom - window.innerHeight < 80;
+      return this.form.getBoundingClientRect().bottom - window.innerHeight < 80;
     }
 
     notice(text, isError) {

@@ -10,6 +10,17 @@
   // The welcome after choosing a PIN shows once: reloading the page, or coming back to it, does not bring it back.
   if (window.location.search && window.history.replaceState) window.history.replaceState(null, '', window.location.pathname);
 
+  const welcome = document.getElementById('welcome');
+  const showWelcome = () => {
+    const thread = document.getElementById('thread');
+    if (client && client.scroller() === thread) {
+      thread.scrollTop += welcome.getBoundingClientRect().top - thread.getBoundingClientRect().top - 8;
+    } else {
+      window.scrollTo(0, 0);
+    }
+    welcome.focus({ preventScroll: true });
+  };
+
   const setPresence = (online, text) => {
     presenceEl.textContent = text;
     presenceEl.classList.toggle('presence--online', Boolean(online));
@@ -17,7 +28,8 @@
   const words = (online, expected) => expected
     || (online ? 'Your advocate is online now.' : "Your advocate isn't online right now.");
 
-  const client = new ChatClient({
+  let client = null;
+  client = new ChatClient({
     me: box.dataset.me || document.body.dataset.userId,
     signInUrl: '/child/sign-in',
     preload: box.dataset.conversation || null,
@@ -32,7 +44,11 @@
       nameEl.textContent = name || 'your advocate';
       initialEl.textContent = name ? name.charAt(0).toUpperCase() : '';
       setPresence(summary.advocate_online, words(summary.advocate_online, summary.reply_expected));
-      chat.select(chat.conversations.get(summary.id));
+      const conv = chat.conversations.get(summary.id);
+      const first = !chat.active;
+      chat.select(conv);
+      // The welcome after choosing a PIN is read first: the messages are below it.
+      if (first && welcome) conv.loadLatest().then(showWelcome);
     },
     onPresence(conv, data) {
       if (data.role === 'child' || conv !== client.active) return;
@@ -40,4 +56,5 @@
     },
   });
   client.start();
+  if (welcome && !box.dataset.conversation) showWelcome();
 })();
