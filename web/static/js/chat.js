@@ -76,8 +76,7 @@
     }
 
     bubble(msg, mine) {
-      const role = (msg.sender && msg.sender.role) || 'me';
-      const li = make('li', `msg msg--${mine ? 'mine' : 'theirs'} msg--${role}`);
+      const li = make('li', mine ? 'msg msg--mine' : `msg msg--theirs msg--${(msg.sender && msg.sender.role) || 'someone'}`);
       li.dataset.clientId = msg.client_id || '';
       const who = mine ? 'You' : (msg.sender && msg.sender.name) || 'They';
       const body = make('p', 'msg__text');

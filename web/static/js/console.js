@@ -205,11 +205,14 @@
       : 'This browser is not letting the console show notifications. Check its site settings.';
   });
 
+  // Away: this tab is hidden, or another window (or another app) has the focus.
+  const away = () => document.visibilityState !== 'visible' || !document.hasFocus();
+
   const tellStaff = (conv) => {
-    if (document.visibilityState === 'visible' && conv === client.active) return;
+    if (!away() && conv === client.active) return;
     page.chime(false);
     client.announce(`New message from ${childName(conv)}`);
-    if (document.visibilityState !== 'visible' && desktopBox.checked && canNotify && Notification.permission === 'granted') {
+    if (away() && desktopBox.checked && canNotify && Notification.permission === 'granted') {
       // What a child wrote, and who they are, stay off the screen's corner: the console shows them.
       const note = new Notification('Advocacy console', { body: 'A child has written to you.', tag: 'advocacy-message' });
       note.addEventListener('click', () => {
