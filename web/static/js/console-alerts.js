@@ -80,6 +80,7 @@
   socket.on('connect', async () => {
     const answer = await socket.timeout(10000).emitWithAck('notifications', {}).catch(() => null);
     if (answer && answer.ok) answer.notifications.slice().reverse().forEach((n) => show(n, false));
+    box.dataset.loaded = answer && answer.ok ? 'true' : 'false';
   });
   socket.on('notification', (n) => show(n, true));
 })();
