@@ -12,8 +12,11 @@ from aiohttp import web
 
 from advocacy.assets import Assets, assets_key
 from advocacy.auth.service import AuthService
+from advocacy.botapi.events import BotsNamespace
+from advocacy.botapi.service import BotService
 from advocacy.auth.views import routes as auth_routes
 from advocacy.chat.events import ChatNamespace
+from advocacy.chat.presence import Presence
 from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
 from advocacy.concerns import wiring as concerns_wiring
@@ -21,6 +24,7 @@ from advocacy.crypto import Keyring, load_accepted_master_keys, load_master_key
 from advocacy.notifications import ConsoleNamespace, Notifier
 from advocacy.pairing.service import Pairings
 from advocacy.pairing.views import setup_pairing
+from advocacy.scale import RedisPresence, SessionsEnded, client_manager, redis_client
 from advocacy.privacy.erasure import RetentionJob
 from advocacy.privacy.retention import load_retention
 from advocacy.privacy.sealing import seal_legacy_records_once
@@ -87,6 +91,11 @@ def init_app(
     app.router.add_routes(privacy_routes)
     app.router.add_get("/static/{path:.+}", assets.static_file)
 
+    # Several processes share rooms through Redis and take WebSocket only, so a
+    # client needs no sticky session: any process can serve its next connection.
+    scaled = bool(settings.redis_url)
+    redis = redis_client(settings) if scaled else None
+    presence = RedisPresence(redis, settings) if redis is not None else Presence()
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
         cors_allowed_origins=_origin_checker(settings),
@@ -94,13 +103,19 @@ def init_app(
         max_http_buffer_size=MAX_PACKET_BYTES,
         ping_interval=20,
         ping_timeout=20,
+        client_manager=client_manager(settings) if scaled else None,
+        transports=["websocket"] if scaled else None,
     )
-    namespace = ChatNamespace(auth, chat, settings, clock)
+    namespace = ChatNamespace(auth, chat, settings, clock, presence)
     sio.register_namespace(namespace)
     notifier = Notifier(store, clock)
     sio.register_namespace(ConsoleNamespace(auth, notifier, clock))
     app[notifier_key] = notifier
     app[pairings_key] = Pairings(store, clock)
+    bots = BotsNamespace(auth, BotService(store, settings, clock, namespace, notifier), clock)
+    sio.register_namespace(bots)
+    namespace.watchers.append(bots.chat_happened)
+    app[pairings_key].listeners.append(bots.paired)
     app[pairings_key].listeners.append(pairing_recorder(store, clock))
     concerns_wiring.install(app, settings=settings, store=store, clock=clock, keyring=keyring, auth=auth, sio=sio,
                             chat=namespace, notifier=notifier, pairings=app[pairings_key])
@@ -109,6 +124,8 @@ def init_app(
     app[chat_ns_key] = namespace
     app[retention_key] = RetentionJob(store, clock, load_retention())
     app.cleanup_ctx.append(_indexes)
+    if redis is not None:
+        app.cleanup_ctx.append(_scaled_out(redis, presence, auth, settings))
     app.cleanup_ctx.append(_retention)
     app.on_shutdown.append(_close_sockets)
     setup_pairing(app)
@@ -126,6 +143,20 @@ async def _close_sockets(app: web.Application) -> None:
     for socket in list(sio.eio.sockets.values()):
         await socket.close(wait=False, reason=sio.eio.reason.SERVER_DISCONNECT)
     await sio.shutdown()
+
+
+def _scaled_out(redis, presence: RedisPresence, auth: AuthService, settings: Settings):
+    async def lifetime(app: web.Application) -> AsyncIterator[None]:
+        sessions_ended = SessionsEnded(settings, auth.on_session_ended)
+        auth.on_session_ended[:] = [sessions_ended.publish]
+        await presence.start()
+        await sessions_ended.start()
+        yield
+        await sessions_ended.stop()
+        await presence.stop()
+        await redis.aclose()
+
+    return lifetime
 
 
 async def _retention(app: web.Application) -> AsyncIterator[None]:

@@ -20,7 +20,7 @@ from advocacy import demo
 from advocacy.clock import Clock
 from advocacy.concerns.demo import seed_concerns
 from advocacy.crypto import Keyring, MasterKeyError, load_accepted_master_keys, load_master_key, new_master_key
-from advocacy.embedded_db import EmbeddedDatabase, EmbeddedDatabaseError
+from advocacy.embedded_db import EmbeddedDatabase, EmbeddedDatabaseError, running_uri
 from advocacy.pairing import cli as pairing_cli
 from advocacy.settings import Settings, SettingsError, load
 from advocacy.store import DatabaseUnavailable, Store
@@ -29,15 +29,22 @@ log = logging.getLogger("advocacy")
 
 
 @contextlib.asynccontextmanager
-async def open_store(settings: Settings) -> AsyncIterator[Store]:
-    """Connect to MongoDB, or start the embedded database when no URI is set."""
+async def open_store(settings: Settings, share_running: bool = False) -> AsyncIterator[Store]:
+    """Connect to MongoDB, or start the embedded database when no URI is set.
+
+    With ``share_running``, an embedded database that a running server already
+    started on the data folder is used as it is (and left running).
+    """
     embedded = None
-    uri = settings.mongodb_uri
+    uri = settings.mongodb_uri or (running_uri(Path(settings.data_dir)) if share_running else None)
     if not uri:
         embedded = await EmbeddedDatabase.start(Path(settings.data_dir))
         uri = embedded.uri
     try:
-        store = await Store.connect(uri, settings.database_name, settings.database_timeout_seconds)
+        store = await Store.connect(
+            uri, settings.database_name, settings.database_timeout_seconds,
+            settings.database_operation_timeout_seconds,
+        )
         try:
             await store.create_indexes()
             yield store
@@ -48,7 +55,7 @@ async def open_store(settings: Settings) -> AsyncIterator[Store]:
             await embedded.stop()
 
 
-async def serve(settings: Settings, with_demo: bool) -> None:
+async def serve(settings: Settings, with_demo: bool, reuse_port: bool = False) -> None:
     from advocacy.app import init_app
 
     async with open_store(settings) as store:
@@ -59,8 +66,15 @@ async def serve(settings: Settings, with_demo: bool) -> None:
         # Clients are sent a close packet at shutdown; give them a few seconds, not a minute.
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=5)
         await runner.setup()
-        site = web.TCPSite(runner, settings.host, settings.port)
+        site = web.TCPSite(runner, settings.host, settings.port, reuse_port=reuse_port or None)
         await site.start()
+        service_bots = None
+        if settings.bots_enabled:
+            from advocacy.app import auth_key
+            from advocacy.botapi.runner import ServiceBots, loopback_url
+
+            service_bots = ServiceBots(store, app[auth_key], clock, loopback_url(settings, settings.port))
+            service_bots.start()
         if with_demo:
             creds = await demo.seed(store, clock, Path(settings.data_dir), settings.base_url)
             await seed_concerns(app, creds)
@@ -73,6 +87,8 @@ async def serve(settings: Settings, with_demo: bool) -> None:
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
         print("Stopping…", flush=True)
+        if service_bots is not None:
+            await service_bots.stop()
         await runner.cleanup()
 
 
@@ -80,7 +96,7 @@ async def create_staff_command(settings: Settings, args: argparse.Namespace) -> 
     from advocacy.people import StaffError, create_staff
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
-    async with open_store(settings) as store:
+    async with open_store(settings, share_running=True) as store:
         manager_id = None
         if args.manager:
             manager = await store.staff.find_one({"username": args.manager.lower(), "role": "manager"})
@@ -90,6 +106,55 @@ async def create_staff_command(settings: Settings, args: argparse.Namespace) -> 
         doc = await create_staff(store, Clock(), username=args.username, password=password, name=args.name,
                                  role=args.role, manager=manager_id)
     print(f"Created {doc['role']} {doc['username']} ({doc['_id']}).")
+
+
+async def bots_command(settings: Settings, args: argparse.Namespace) -> None:
+    from advocacy.auth.service import AuthService
+    from advocacy.botapi.accounts import create_bot, issue_token
+
+    async with open_store(settings, share_running=True) as store:
+        clock = Clock()
+        auth = AuthService(store, settings, clock)
+        if args.bots_command == "create":
+            bot = await create_bot(store, clock, args.name)
+            token = await issue_token(auth, bot, args.days or settings.bot_session_days)
+            print(f"Created the bot {bot['name']!r} ({bot['_id']}). Its token (shown once; keep it secret):")
+            print(token)
+        elif args.bots_command == "revoke":
+            bot = await store.bots.find_one({"name": args.name})
+            if bot is None:
+                raise ValueError(f"there is no bot named {args.name!r}")
+            print(f"Revoked {await auth.revoke_user_sessions(bot['_id'])} token(s) of {args.name!r}.")
+
+
+async def hours_command(settings: Settings, args: argparse.Namespace) -> None:
+    from advocacy.botapi import hours
+
+    async with open_store(settings, share_running=True) as store:
+        value = None if args.default else hours.check(args.start, args.end)
+        result = await store.staff.update_one({"username": args.username.lower(), "role": "advocate"},
+                                              {"$set": {"working_hours": value}})
+        if result.matched_count != 1:
+            raise ValueError(f"there is no advocate with the username {args.username!r}")
+    print(f"{args.username} now works " + ("the service's usual hours." if value is None
+                                             else f"{value['start']} to {value['end']}, Monday to Friday."))
+
+
+async def swarm_seed_command(settings: Settings, args: argparse.Namespace) -> None:
+    from advocacy.auth.service import AuthService
+    from advocacy.loadtest import seed_pairs, write
+
+    async with open_store(settings, share_running=True) as store:
+        clock = Clock()
+        Keyring(store, load_master_key(settings, create_for_development=True), load_accepted_master_keys(settings),
+                clock=clock).attach()
+        accounts = await seed_pairs(
+            store, AuthService(store, settings, clock), clock, args.pairs, args.url or settings.base_url,
+            progress=lambda done, total: print(f"\r  {done}/{total} pairs", end="", flush=True),
+        )
+    out = Path(args.out or Path(settings.data_dir) / "swarm-accounts.json")
+    write(out, accounts)
+    print(f"\nWrote {args.pairs} child-advocate pairs with their tokens to {out}")
 
 
 async def _with_store(settings: Settings, args: argparse.Namespace) -> int:
@@ -222,6 +287,10 @@ def _parser() -> argparse.ArgumentParser:
     serve_p.add_argument("--port", type=int, help="port to listen on (default 8080)")
     with_data_dir(serve_p)
     serve_p.add_argument("--demo", action="store_true", help="seed demo data and print the demo sign-ins")
+    serve_p.add_argument("--workers", type=int, help="how many server processes (default 1; more need ADVOCACY_REDIS_URL)")
+    serve_p.add_argument("--reuse-port", action="store_true",
+                         help="with --workers, every process listens on the one --port (SO_REUSEPORT) "
+                              "instead of consecutive ports")
 
     staff_p = commands.add_parser("create-staff", help="create a staff account")
     staff_p.add_argument("--username", required=True)
@@ -230,6 +299,31 @@ def _parser() -> argparse.ArgumentParser:
     staff_p.add_argument("--manager", help="the advocate's manager (username)")
     staff_p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     with_data_dir(staff_p)
+
+    demo_p = commands.add_parser("demo", help="demo and load-test data")
+    demo_commands = demo_p.add_subparsers(dest="demo_command", required=True)
+    swarm_p = demo_commands.add_parser("swarm-seed", help="make N child-advocate pairs for `python -m bots.swarm`")
+    swarm_p.add_argument("pairs", type=int, help="how many pairs")
+    swarm_p.add_argument("--out", help="where to write the tokens (default DATA_DIR/swarm-accounts.json)")
+    swarm_p.add_argument("--url", help="the service's address, written into the file (default: this one's)")
+    with_data_dir(swarm_p)
+
+    bots_p = commands.add_parser("bots", help="bot accounts and their tokens")
+    bots_commands = bots_p.add_subparsers(dest="bots_command", required=True)
+    create_p = bots_commands.add_parser("create", help="make a bot account and print its token")
+    create_p.add_argument("name", help="the bot's name, shown to children beside what it writes")
+    create_p.add_argument("--days", type=int, help="how long the token lasts (default: bot_session_days)")
+    with_data_dir(create_p)
+    revoke_p = bots_commands.add_parser("revoke", help="end every token of a bot")
+    revoke_p.add_argument("name")
+    with_data_dir(revoke_p)
+
+    hours_p = commands.add_parser("hours", help="an advocate's own working hours (Monday to Friday, not bank holidays)")
+    hours_p.add_argument("username")
+    hours_p.add_argument("start", nargs="?", help="HH:MM")
+    hours_p.add_argument("end", nargs="?", help="HH:MM")
+    hours_p.add_argument("--default", action="store_true", help="back to the service's usual hours")
+    with_data_dir(hours_p)
 
     pairing_cli.add_commands(commands, with_data_dir)
 
@@ -270,6 +364,7 @@ def main(argv: list[str] | None = None) -> int:
         "host": getattr(args, "host", None),
         "port": getattr(args, "port", None),
         "data_dir": getattr(args, "data_dir", None),
+        "workers": getattr(args, "workers", None),
     }
     try:
         settings = load(overrides=overrides)
@@ -278,10 +373,26 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        if args.command == "serve":
-            asyncio.run(serve(settings, args.demo))
+        if args.command == "serve" and settings.workers > 1:
+            from advocacy.workers import supervise
+
+            asyncio.run(supervise(settings, settings.workers, args.demo, args.reuse_port))
+        elif args.command == "serve":
+            asyncio.run(serve(settings, args.demo, args.reuse_port))
         elif args.command == "create-staff":
             asyncio.run(create_staff_command(settings, args))
+        elif args.command == "demo" and args.demo_command == "swarm-seed":
+            if not 1 <= args.pairs <= 100_000:
+                print("advocacy: swarm-seed makes 1 to 100,000 pairs", file=sys.stderr)
+                return 2
+            asyncio.run(swarm_seed_command(settings, args))
+        elif args.command == "bots":
+            asyncio.run(bots_command(settings, args))
+        elif args.command == "hours":
+            if not args.default and not (args.start and args.end):
+                print("advocacy: give START and END (HH:MM), or --default", file=sys.stderr)
+                return 2
+            asyncio.run(hours_command(settings, args))
         elif args.command == "keys" and args.keys_command == "new":
             print(new_master_key())
         elif args.command == "pairing" and args.pairing_command == "solve":

@@ -72,6 +72,22 @@ async def stop_leftover(data_dir: Path, timeout: float = 15.0) -> None:
     pid_path.unlink(missing_ok=True)
 
 
+def running_uri(data_dir: Path) -> str | None:
+    """The address of a daemon already serving ``data_dir`` (a running server's), or None.
+
+    Commands such as `advocacy bots create` use it rather than starting a second
+    daemon, which would stop the running one.
+    """
+    try:
+        pid = int((data_dir / "db.pid").read_text().strip())
+        port = int((data_dir / "db.port").read_text().strip())
+    except (OSError, ValueError):
+        return None
+    if not _is_daemon(pid):
+        return None
+    return f"mongodb://127.0.0.1:{port}/?directConnection=true"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -120,6 +136,7 @@ class EmbeddedDatabase:
         finally:
             log_file.close()
         (data_dir / "db.pid").write_text(str(process.pid))
+        (data_dir / "db.port").write_text(str(port))
         db = cls(process=process, port=port, data_dir=data_dir, log_path=log_path)
         await db._wait_until_listening(timeout)
         return db
@@ -165,3 +182,4 @@ class EmbeddedDatabase:
             except ProcessLookupError:
                 pass
         (self.data_dir / "db.pid").unlink(missing_ok=True)
+        (self.data_dir / "db.port").unlink(missing_ok=True)

@@ -78,6 +78,7 @@ def _timezone(value: Any) -> tuple[bool, Any, str]:
 _TIME = r"([01]\d|2[0-3]):[0-5]\d"
 _URL = r"(|https?://[^\s/]+(:\d+)?)"
 _MONGO = r"(|mongodb(\+srv)?://\S+)"
+_REDIS = r"(|rediss?://\S+)"
 
 SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
     "server": {
@@ -93,6 +94,7 @@ SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
         "database_name": _str(r"[A-Za-z0-9_-]{1,60}", "a database name of letters, digits, _ and -"),
         "data_dir": _str(r".+", "a folder path"),
         "database_timeout_seconds": _int(1, 600),
+        "database_operation_timeout_seconds": _int(1, 120),
     },
     "sessions": {
         "staff_session_hours": _int(1, 24 * 7),
@@ -122,6 +124,15 @@ SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
             r"|[A-Za-z0-9+/]{43}=(,[A-Za-z0-9+/]{43}=)*", "32-byte keys in base64 (44 characters) separated by commas"
         ),
         "accepted_master_keys_file": _str(r".*", "empty, or the path of a file holding one master key per line"),
+    },
+    "scale": {
+        "redis_url": _str(_REDIS, "empty (one process) or a redis:// URL"),
+        "workers": _int(1, 64),
+    },
+    "bots": {
+        "bots_enabled": _bool,
+        "bot_session_days": _int(1, 3650),
+        "nudge_after_working_hours": _int(1, 100),
     },
     "concerns": {
         "max_concern_chars": _int(100, 100_000),

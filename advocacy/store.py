@@ -7,14 +7,15 @@ from motor to PyMongo's async client is a change to this file alone.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorCollection, AsyncIOMotorDatabase
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
-from pymongo.errors import DuplicateKeyError, PyMongoError, ServerSelectionTimeoutError
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError, ServerSelectionTimeoutError
 
 __all__ = [
     "ASCENDING",
@@ -26,6 +27,8 @@ __all__ = [
     "Store",
     "INDEXES",
     "ObjectId",
+    "UpdateOne",
+    "insert_each",
 ]
 
 log = logging.getLogger(__name__)
@@ -81,6 +84,10 @@ INDEXES: dict[str, list[IndexModel]] = {
     "audit": [_index([("subject", ASCENDING), ("_id", ASCENDING)])],
     # Who runs each background job (advocacy.leases).
     "leases": [],
+    # Bot accounts (advocacy.botapi); their tokens are sessions with the role "bot".
+    "bots": [_index([("name", ASCENDING)], unique=True)],
+    # What bots have done, by a key of their choosing, so a retry never does it twice.
+    "bot_marks": [],
     # Pairing (advocacy.pairing): opt-out, opt-in and offers with dates, counted by authority and month.
     "opt_events": [_index([("la", ASCENDING), ("month", ASCENDING)]), _index([("child", ASCENDING), ("at", ASCENDING)])],
     "placement_moves": [_index([("child", ASCENDING), ("at", ASCENDING)])],
@@ -139,10 +146,21 @@ class Store:
     keyring: Any = None
 
     @classmethod
-    async def connect(cls, uri: str, database_name: str, timeout_seconds: float = 15) -> "Store":
+    async def connect(
+        cls, uri: str, database_name: str, timeout_seconds: float = 15, operation_timeout_seconds: float | None = None
+    ) -> "Store":
+        """Connect, waiting up to ``timeout_seconds`` for the database to answer.
+
+        Afterwards each operation takes at most ``operation_timeout_seconds`` in all,
+        so while the database is down (or hung) a request fails fast with an error
+        the person can act on instead of hanging.
+        """
+        operation = operation_timeout_seconds or timeout_seconds
         client = AsyncIOMotorClient(
             uri,
-            serverSelectionTimeoutMS=int(timeout_seconds * 1000),
+            serverSelectionTimeoutMS=int(operation * 1000),
+            connectTimeoutMS=int(operation * 1000),
+            timeoutMS=int(operation * 1000),
             tz_aware=True,
             uuidRepresentation="standard",
             # An acknowledged write is on disk (journal) and, on a replica set, on a
@@ -150,11 +168,18 @@ class Store:
             w="majority",
             journal=True,
         )
-        try:
-            await client.admin.command("ping")
-        except PyMongoError as exc:
-            client.close()
-            raise DatabaseUnavailable(f"could not reach the database: {exc.__class__.__name__}") from exc
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_seconds
+        while True:
+            try:
+                await client.admin.command("ping")
+                break
+            except PyMongoError as exc:
+                if loop.time() + 0.2 < deadline:
+                    await asyncio.sleep(0.2)
+                    continue
+                client.close()
+                raise DatabaseUnavailable(f"could not reach the database: {exc.__class__.__name__}") from exc
         return cls(client=client, db=client[database_name])
 
     def __getattr__(self, name: str) -> AsyncIOMotorCollection:
@@ -175,6 +200,27 @@ class Store:
 
     def close(self) -> None:
         self.client.close()
+
+
+async def insert_each(collection: AsyncIOMotorCollection, docs: list[dict[str, Any]]) -> list[Exception | None]:
+    """Insert many documents in one call; per document, None or the error it alone met.
+
+    A document that breaks a unique index gets a DuplicateKeyError; the others are
+    stored all the same (unordered), so one resend cannot fail its neighbours.
+    """
+    try:
+        await collection.insert_many(docs, ordered=False)
+    except BulkWriteError as exc:
+        results: list[Exception | None] = [None] * len(docs)
+        for error in exc.details.get("writeErrors", []):
+            index, code = error.get("index"), error.get("code")
+            if isinstance(index, int) and 0 <= index < len(docs):
+                results[index] = (DuplicateKeyError if code in (11000, 11001) else PyMongoError)(
+                    error.get("errmsg", "write error"))
+        if exc.details.get("writeConcernErrors"):
+            return [r or PyMongoError("the write was not confirmed") for r in results]
+        return results
+    return [None] * len(docs)
 
 
 def is_unavailable(exc: BaseException) -> bool:

@@ -53,6 +53,15 @@ PERMISSIONS: dict[str, dict[Role, str]] = {
     "child.reset_pin": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM, Role.ADMIN: ANY},
     "child.new_access_code": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM, Role.ADMIN: ANY},
     "child.revoke_sessions": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM, Role.ADMIN: ANY},
+    # bots (/bots): told of pairings, children's messages (ids only, never text) and
+    # advocates' presence; may write into a conversation as themselves and tell staff.
+    # They cannot read any conversation or join /chat or /console.
+    "bots.connect": {Role.BOT: ANY},
+    "bots.post": {Role.BOT: ANY},
+    "bots.away": {Role.BOT: ANY},
+    "bots.waiting": {Role.BOT: ANY},
+    "bots.notify": {Role.BOT: ANY},
+    "bots.pairings": {Role.BOT: ANY},
     # pairing (advocacy.pairing): a new child has no advocate, so no team, yet
     "child.create": {Role.MANAGER: ANY, Role.ADMIN: ANY},
     "page.child_advocate": {Role.CHILD: OWN},

@@ -83,6 +83,9 @@ class AuthService:
             from advocacy.people import child_names  # people builds on this module
 
             return (await child_names(self.store, [user_id])).get(user_id, "")
+        if role == Role.BOT.value:
+            bot = await self.store.bots.find_one({"_id": user_id}, {"name": 1})
+            return bot.get("name", "") if bot else ""
         staff = await self.store.staff.find_one({"_id": user_id}, {"name": 1})
         return staff.get("name", "") if staff else ""
 
@@ -125,6 +128,15 @@ class AuthService:
     ) -> tuple[str, Principal] | staff_sign_in.Enrolment:
         """Password and second factor; see advocacy.auth.staff_sign_in."""
         return await staff_sign_in.sign_in(self, username, password, otp)
+
+    # bots ----------------------------------------------------------------
+
+    async def sign_in_bot(self, bot_id: str, lifetime: timedelta) -> tuple[str, Principal]:
+        """A token for a bot account (``advocacy bots create``, or the service's own bots)."""
+        bot = await self.store.bots.find_one({"_id": bot_id, "active": True})
+        if bot is None:
+            raise ServiceError("unauthorised")
+        return await self.open_session(bot["_id"], Role.BOT.value, lifetime)
 
     # children ------------------------------------------------------------
 

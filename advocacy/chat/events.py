@@ -6,7 +6,8 @@ the form ``{"ok": false, "error": {...}}`` and never closes the socket.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+import logging
+from typing import Any, Awaitable, Callable
 
 from advocacy.auth.service import AuthService, Principal
 from advocacy.chat.presence import Presence, reply_expected
@@ -20,6 +21,11 @@ from advocacy.store import PyMongoError
 
 NAMESPACE = "/chat"
 
+log = logging.getLogger(__name__)
+
+# Told of each new message and each change of someone's presence: (event, data).
+Watcher = Callable[[str, dict[str, Any]], Awaitable[None]]
+
 
 def conv_room(conversation_id: str) -> str:
     return f"conv:{conversation_id}"
@@ -29,12 +35,15 @@ class ChatNamespace(SignedInNamespace):
     connect_action = "chat.conversations"
     refused_message = "Chat is for young people and their advocates."
 
-    def __init__(self, auth: AuthService, chat: ChatService, settings: Settings, clock: Clock) -> None:
+    def __init__(
+        self, auth: AuthService, chat: ChatService, settings: Settings, clock: Clock, presence: Presence | None = None
+    ) -> None:
         super().__init__(NAMESPACE, auth, clock)
         self.chat = chat
         self.settings = settings
-        self.presence = Presence()
+        self.presence = presence or Presence()
         self.limiter = RateLimiter(settings.rate_limit_messages, settings.rate_window_seconds, clock.monotonic)
+        self.watchers: list[Watcher] = []
         # Called with each new message from a child once it is stored and delivered (safeguarding
         # triage); a hook must return at once, doing its work in a task of its own.
         self.after_child_message: list[Callable[[dict[str, Any]], None]] = []
@@ -43,16 +52,18 @@ class ChatNamespace(SignedInNamespace):
 
     async def connected(self, sid: str, principal: Principal) -> None:
         conversation_ids = await self._join_conversations(sid, principal)
-        if self.presence.connected(principal.user_id):
+        if await self.presence.connected(principal.user_id):
             await self._announce_presence(principal, conversation_ids, online=True, skip_sid=sid)
+            await self._tell_watchers("presence", {"user": principal.user_id, "role": principal.role, "online": True})
 
     async def disconnected(self, sid: str, principal: Principal) -> None:
-        if self.presence.disconnected(principal.user_id):
+        if await self.presence.disconnected(principal.user_id):
             try:
                 conversation_ids = await self.chat.conversation_ids(principal)
             except PyMongoError:
                 return
             await self._announce_presence(principal, conversation_ids, online=False)
+            await self._tell_watchers("presence", {"user": principal.user_id, "role": principal.role, "online": False})
 
     async def _join_conversations(self, sid: str, principal: Principal) -> list[str]:
         ids = await self.chat.conversation_ids(principal)
@@ -72,6 +83,13 @@ class ChatNamespace(SignedInNamespace):
                 room=conv_room(conversation_id),
                 skip_sid=skip_sid,
             )
+
+    async def _tell_watchers(self, event: str, data: dict[str, Any]) -> None:
+        for watcher in self.watchers:
+            try:
+                await watcher(event, data)
+            except Exception:
+                log.exception("a chat watcher failed on %s", event)
 
     async def tell_child(self, child_id: str, text: str, key: str) -> dict[str, Any] | None:
         """Write a notice from the service into the child's conversation and deliver it live.
@@ -93,11 +111,12 @@ class ChatNamespace(SignedInNamespace):
     async def on_conversations(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
         conversations = await self.chat.conversations(principal)
         now = self.clock.now()
+        online_now = await self.presence.online({c[side] for c in conversations for side in ("advocate", "child")})
         for conv in conversations:
             await self.enter_room(sid, conv_room(conv["id"]))
-            online = self.presence.is_online(conv["advocate"])
+            online = conv["advocate"] in online_now
             conv["advocate_online"] = online
-            conv["child_online"] = self.presence.is_online(conv["child"])
+            conv["child_online"] = conv["child"] in online_now
             conv["reply_expected"] = reply_expected(online, now, self.settings)
         return {"conversations": conversations}
 
@@ -106,8 +125,11 @@ class ChatNamespace(SignedInNamespace):
         if not self.limiter.allow(principal.user_id):
             raise ServiceError("rate_limited")
         message, is_new = await self.chat.send(principal, data)
+        # A resend is delivered again: the first try may have been stored by a process that
+        # died before passing it on. Clients show a message once per id.
+        await self.emit("message", message, room=conv_room(message["conversation"]), skip_sid=sid)
         if is_new:
-            await self.emit("message", message, room=conv_room(message["conversation"]), skip_sid=sid)
+            await self._tell_watchers("message", message)
             if principal.role == "child":
                 for hook in self.after_child_message:
                     hook(message)

@@ -1,9 +1,15 @@
-"""Who is connected (in this process) and what a child is told about replies."""
+"""Who is connected and what a child is told about replies.
+
+``Presence`` counts connections in this process; with several processes
+``advocacy.scale.RedisPresence`` keeps the same counts in Redis. Both have the
+same (async) methods.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, time
+from typing import Iterable
 from zoneinfo import ZoneInfo
 
 from advocacy import calendar
@@ -11,17 +17,17 @@ from advocacy.settings import Settings
 
 
 class Presence:
-    """Counts open connections per user; a user is online while they have one."""
+    """Counts open connections per user in this process; a user is online while they have one."""
 
     def __init__(self) -> None:
         self._connections: Counter[str] = Counter()
 
-    def connected(self, user_id: str) -> bool:
+    async def connected(self, user_id: str) -> bool:
         """Record a connection; True if the user has just come online."""
         self._connections[user_id] += 1
         return self._connections[user_id] == 1
 
-    def disconnected(self, user_id: str) -> bool:
+    async def disconnected(self, user_id: str) -> bool:
         """Record a disconnection; True if the user has just gone offline."""
         self._connections[user_id] -= 1
         if self._connections[user_id] <= 0:
@@ -29,8 +35,9 @@ class Presence:
             return True
         return False
 
-    def is_online(self, user_id: str) -> bool:
-        return self._connections.get(user_id, 0) > 0
+    async def online(self, user_ids: Iterable[str]) -> set[str]:
+        """Which of ``user_ids`` are online."""
+        return {u for u in user_ids if self._connections.get(u, 0) > 0}
 
 
 def _hhmm(value: str) -> time:
@@ -44,11 +51,15 @@ def _spoken_time(t: time) -> str:
     return f"{hour}{suffix}" if t.minute == 0 else f"{hour}:{t.minute:02d}{suffix}"
 
 
-def reply_expected(online: bool, now: datetime, settings: Settings) -> str:
-    """A plain-words sentence telling a child when their advocate is likely to answer."""
+def reply_expected(online: bool, now: datetime, settings: Settings, hours: tuple[str, str] | None = None) -> str:
+    """A plain-words sentence telling a child when their advocate is likely to answer.
+
+    ``hours`` are the advocate's own working hours ("HH:MM", "HH:MM"); by default
+    the service's.
+    """
     if online:
         return "Your advocate is online now."
-    start, end = _hhmm(settings.working_day_start), _hhmm(settings.working_day_end)
+    start, end = (_hhmm(t) for t in (hours or (settings.working_day_start, settings.working_day_end)))
     if calendar.is_working_time(now, start, end):
         return "Your advocate isn't online right now. They'll reply as soon as they can today."
     back = calendar.next_working_start(now, start, end).astimezone(ZoneInfo(settings.timezone))

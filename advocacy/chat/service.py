@@ -2,7 +2,9 @@
 
 A message is acknowledged only after it is stored. The unique index on
 (sender, client_id) makes a resend return the stored message instead of a
-second copy.
+second copy. Messages are written in small batches (group commit, see
+``advocacy.batch``), and conversations looked up in batches, so that under
+load the database does a few large operations rather than many small ones.
 
 Every message read and write goes through here. The text is sealed under the
 child's data key (advocacy.crypto), bound to the message's id, before it is
@@ -13,11 +15,13 @@ messages are read, so the database holds no readable words or names.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from advocacy import audit
 from advocacy.auth.permissions import OWN, PAIRED, scope_for
 from advocacy.auth.service import Principal
+from advocacy.batch import Batch
 from advocacy.chat.text import check_client_id, check_message_text
 from advocacy.clock import Clock
 from advocacy.crypto import Keyring, keyring_of
@@ -25,7 +29,11 @@ from advocacy.errors import ServiceError
 from advocacy.pairing.access import granted_conversations
 from advocacy.people import child_names, staff_by_ids
 from advocacy.settings import Settings
-from advocacy.store import ASCENDING, DESCENDING, DuplicateKeyError, ObjectId, Store
+from advocacy.store import (
+    ASCENDING, DESCENDING, DuplicateKeyError, ObjectId, PyMongoError, Store, UpdateOne, insert_each,
+)
+
+log = logging.getLogger(__name__)
 
 # The sender of messages the service itself writes into a conversation (notices).
 SERVICE_SENDER = {"id": "service", "role": "service", "name": "Advocacy service"}
@@ -34,6 +42,26 @@ SERVICE_SENDER = {"id": "service", "role": "service", "name": "Advocacy service"
 def message_purpose(message_id: ObjectId) -> str:
     """Sealed text opens only as the message it was written for (not moved to another one)."""
     return f"message:{message_id}"
+
+
+def matches(doc: dict[str, Any], query: dict[str, Any]) -> bool:
+    """Whether ``doc`` meets ``query``: the few operators who-may-see-what filters use.
+
+    Conversations are fetched in batches by id alone and each request's own
+    filter is checked here; an operator this does not know is an error, never a match.
+    """
+    for key, wanted in query.items():
+        if key == "$or":
+            if not any(matches(doc, alternative) for alternative in wanted):
+                return False
+        elif isinstance(wanted, dict):
+            if set(wanted) != {"$in"}:
+                raise ValueError(f"matches() does not know {sorted(wanted)}: check the filter in Python")
+            if doc.get(key) not in wanted["$in"]:
+                return False
+        elif doc.get(key) != wanted:
+            return False
+    return True
 
 
 def _payload(data: Any) -> dict[str, Any]:
@@ -53,6 +81,33 @@ class ChatService:
         self.store = store
         self.settings = settings
         self.clock = clock
+        self.writes: Batch[dict[str, Any], None] = Batch(self._store_messages)
+        self.lookups: Batch[str, dict[str, Any] | None] = Batch(self._find_conversations)
+
+    async def _find_conversations(self, ids: list[str]) -> list[dict[str, Any] | None]:
+        found = {c["_id"]: c async for c in self.store.conversations.find({"_id": {"$in": list(set(ids))}})}
+        return [found.get(i) for i in ids]
+
+    async def _store_messages(self, docs: list[dict[str, Any]]) -> list[Exception | None]:
+        """Insert a batch, then keep each conversation's ``waiting_since`` in step, in message order."""
+        results = await insert_each(self.store.messages, docs)
+        updates = []
+        for doc, error in zip(docs, results):
+            if error is not None or doc["sender"]["role"] not in ("child", "advocate"):
+                continue
+            if doc["sender"]["role"] == "child":
+                updates.append(UpdateOne({"_id": doc["conversation"], "waiting_since": None},
+                                         {"$set": {"waiting_since": doc["sent_at"]}}))
+            else:
+                updates.append(UpdateOne({"_id": doc["conversation"]}, {"$set": {"waiting_since": None}}))
+        if updates:
+            try:
+                await self.store.conversations.bulk_write(updates, ordered=True)
+            except PyMongoError as exc:
+                # The messages are stored: acknowledge them (a refusal now would make the
+                # resend find them and deliver nothing live); only the waiting mark is late.
+                log.warning("could not update waiting times: %s", exc.__class__.__name__)
+        return results
 
     @property
     def keyring(self) -> Keyring:
@@ -76,9 +131,12 @@ class ChatService:
     async def _sender_names(self, docs: list[dict[str, Any]]) -> dict[str, str]:
         senders = {(d["sender"]["id"], d["sender"]["role"]) for d in docs}
         children = await child_names(self.store, [i for i, role in senders if role == "child"])
-        staff = await staff_by_ids(self.store, [i for i, role in senders if role not in {"child", "service"}])
+        staff = await staff_by_ids(self.store, [i for i, role in senders if role not in {"child", "service", "bot"}])
         names = {SERVICE_SENDER["id"]: SERVICE_SENDER["name"], **children}
         names.update({i: doc.get("name", "") for i, doc in staff.items()})
+        bot_ids = [i for i, role in senders if role == "bot"]
+        if bot_ids:
+            names.update({d["_id"]: d["name"] async for d in self.store.bots.find({"_id": {"$in": bot_ids}}, {"name": 1})})
         return names
 
     async def _public(
@@ -123,8 +181,8 @@ class ChatService:
         query = await self._visible_filter(principal, action)
         if not isinstance(conversation_id, str) or len(conversation_id) > 64:
             raise ServiceError("conversation_not_found")
-        conv = await self.store.conversations.find_one({"_id": conversation_id, **query})
-        if conv is None:
+        conv = await self.lookups(conversation_id)  # looked up with others at the same moment, by id alone
+        if conv is None or not matches(conv, query):
             raise ServiceError("conversation_not_found")
         return conv
 
@@ -189,46 +247,51 @@ class ChatService:
         data = _payload(data)
         text = check_message_text(data.get("text"), self.settings.max_message_chars)
         client_id = check_client_id(data.get("client_id"))
-        existing = await self.store.messages.find_one({"sender.id": principal.user_id, "client_id": client_id})
-        if existing is not None:
+        try:
+            conv = await self.conversation(principal, data.get("conversation"), "chat.send")
+        except ServiceError:
+            # A resend of a message stored before the child was paired with someone else.
+            existing = await self._sent(principal, client_id)
+            if existing is None:
+                raise
             return await self._resent(existing, principal), False
-        conv = await self.conversation(principal, data.get("conversation"), "chat.send")
         doc = await self._new_message(conv, {"id": principal.user_id, "role": principal.role}, client_id, text)
         try:
-            await self.store.messages.insert_one(doc)
-        except DuplicateKeyError:  # the same resend raced us
-            existing = await self.store.messages.find_one({"sender.id": principal.user_id, "client_id": client_id})
-            return await self._resent(existing, principal), False
-        if principal.role == "child":
-            await self.store.conversations.update_one(
-                {"_id": conv["_id"], "waiting_since": None}, {"$set": {"waiting_since": doc["sent_at"]}}
-            )
-        else:
-            await self.store.conversations.update_one({"_id": conv["_id"]}, {"$set": {"waiting_since": None}})
+            await self.writes(doc)
+        except DuplicateKeyError:  # a resend (or the same resend racing us)
+            return await self._resent(await self._sent(principal, client_id), principal), False
         return await self._public_one(doc, conv["child"], **{principal.user_id: principal.name}), True
 
     async def _resent(self, doc: dict[str, Any], principal: Principal) -> dict[str, Any]:
         conv = await self.store.conversations.find_one({"_id": doc["conversation"]}, {"child": 1})
         return await self._public_one(doc, conv["child"], **{principal.user_id: principal.name})
 
-    async def post_notice(self, conversation_id: str, text: str, key: str) -> tuple[dict[str, Any], bool]:
+    async def _sent(self, principal: Principal, client_id: str) -> dict[str, Any] | None:
+        return await self.store.messages.find_one({"sender.id": principal.user_id, "client_id": client_id})
+
+    async def post_notice(
+        self, conversation_id: str, text: str, key: str, sender: dict[str, str] | None = None
+    ) -> tuple[dict[str, Any], bool]:
         """Store a notice from the service itself (pairing news, a reply out of hours...).
 
         ``key`` names the event the notice is about (e.g. ``paired:pa_123``): a notice
         with the same key is stored once, so a retried job never tells a child twice.
         Returns (message, True), or (the stored message, False) when it was already there.
-        A notice does not count as an answer to the child.
+        A notice does not count as an answer to the child. ``sender`` is the service
+        unless a bot writes as itself (``{"id", "role": "bot", "name"}``).
         """
+        sender = sender or SERVICE_SENDER
         conv = await self.store.conversations.find_one({"_id": conversation_id}, {"child": 1})
         if conv is None:
             raise ServiceError("conversation_not_found")
-        doc = await self._new_message(conv, SERVICE_SENDER, key, text)
+        doc = await self._new_message(conv, sender, key, text)
+        names = {sender["id"]: sender["name"]}
         try:
             await self.store.messages.insert_one(doc)
         except DuplicateKeyError:
-            doc = await self.store.messages.find_one({"sender.id": SERVICE_SENDER["id"], "client_id": key})
-            return await self._public_one(doc, conv["child"], service=SERVICE_SENDER["name"]), False
-        return await self._public_one(doc, conv["child"], service=SERVICE_SENDER["name"]), True
+            doc = await self.store.messages.find_one({"sender.id": sender["id"], "client_id": key})
+            return await self._public_one(doc, conv["child"], **names), False
+        return await self._public_one(doc, conv["child"], **names), True
 
     async def everything_of_child(self, child_id: str) -> list[dict[str, Any]]:
         """Every conversation of a child with all its messages, oldest first (their data export)."""

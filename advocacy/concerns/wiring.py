@@ -39,7 +39,7 @@ def install(
     concerns.after_change.append(ladder.after_change)
     concerns.after_child_raised.append(safeguarding.worry_raised)
     ladder.tell_child = oversight.tell_child = safeguarding.tell_child = chat.tell_child
-    safeguarding.is_online = chat.presence.is_online
+    safeguarding.online = chat.presence.online
     chat.after_child_message.append(safeguarding.message_sent)
     pairings.listeners.append(concerns.advocate_changed)
     sio.register_namespace(OversightNamespace(auth, oversight, clock))

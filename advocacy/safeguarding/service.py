@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from functools import lru_cache
-from typing import Any, Awaitable, Callable, Mapping
+from typing import Any, Awaitable, Callable, Iterable, Mapping
 
 from advocacy import audit
 from advocacy.auth.service import Principal, new_id
@@ -54,13 +54,18 @@ DRAFT_CATEGORY = {"self_harm": "health"}
 DRAFT_FALLBACK_CATEGORY = "feeling_safe"
 DISCLOSED_TO = ("la_front_door", "police", "other")
 
-IsOnline = Callable[[str], bool]
+# Which of these users are online now (chat presence: across processes with Redis, so it is awaited).
+Online = Callable[[Iterable[str]], Awaitable[set[str]]]
 TellChild = Callable[[str, str, str], Awaitable[Any]]
 
 
 @lru_cache(maxsize=None)
 def default_rules() -> Rules:
     return load_rules()
+
+
+async def _nobody_online(user_ids: Iterable[str]) -> set[str]:
+    return set()
 
 
 class Safeguarding:
@@ -71,7 +76,7 @@ class Safeguarding:
         self.ladder = ladder
         self.notifier = notifier
         self.rules = rules or default_rules()
-        self.is_online: IsOnline = lambda user_id: False
+        self.online: Online = _nobody_online
         self.tell_child: TellChild | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._drafting: dict[str, asyncio.Lock] = {}
@@ -152,7 +157,7 @@ class Safeguarding:
         duty = await self.ladder.duty_managers(advocate)
         ids = {"concern": concern["_id"], **({"message": message_id} if message_id else {})}
         await self.notifier.tell([*advocates, *duty], "safeguarding.flagged", child=child["_id"], urgent=True, **ids)
-        if help_key and self.tell_child is not None and not any(self.is_online(a) for a in advocates):
+        if help_key and self.tell_child is not None and not await self.online(advocates):
             await self.tell_child(child["_id"], SAFEGUARDING_HELP, help_key)
 
     # a worry a child raised themselves ---------------------------------------------
@@ -177,7 +182,7 @@ class Safeguarding:
 
         stored = await self.concerns.change(concern["_id"], build)
         child = await self.store.children.find_one({"_id": concern["child"]})
-        advocate_online = bool(child.get("advocate")) and self.is_online(child["advocate"])
+        advocate_online = bool(child.get("advocate")) and child["advocate"] in await self.online([child["advocate"]])
         await self._alert(child, stored, None, help_key=f"safeguarding-help:{stored['_id']}")
         await self.ladder.after_change(stored)
         return {"flagged": True, "help": None if advocate_online else SAFEGUARDING_HELP}

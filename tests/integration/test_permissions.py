@@ -255,6 +255,13 @@ EVENTS: dict[str, Event] = {
     "/chat typing": Event(CHAT_TARGET, lambda s: {"conversation": s.conversation}),
     "/console notifications": Event(STAFF_CONSOLE | {"cover_advocate"}, lambda s: {"all": True}),
     "/console seen": Event(STAFF_CONSOLE | {"cover_advocate"}, lambda s: {"ids": [s.notification]}),
+    "/bots post": Event({"bot"}, lambda s: {"conversation": s.conversation, "text": "Hello from the helper",
+                                           "key": s.fresh_id()}),
+    "/bots away": Event({"bot"}, lambda s: {"conversation": s.conversation}),
+    "/bots waiting": Event({"bot"}),
+    "/bots notify": Event({"bot"}, lambda s: {"conversation": s.conversation, "to": "advocate",
+                                             "kind": "child.waiting", "key": s.fresh_id()}),
+    "/bots pairings": Event({"bot"}, lambda s: {"since": "2020-01-01T00:00:00+00:00"}),
     "/oversight queue": Event({"reviewer"}),
 }
 
@@ -451,7 +458,8 @@ async def test_a_session_that_expires_while_connected_is_refused_at_its_next_eve
     reviewer = await scene.server.store.staff.find_one({"username": "rae.reviewer"})
     for key in EVENTS:
         namespace = key.split(" ")[0]
-        user, role = (reviewer["_id"], "reviewer") if namespace == "/oversight" else (world.advocates[0].id, "advocate")
+        user, role = {"/oversight": (reviewer["_id"], "reviewer"), "/bots": ("bot_welcome", "bot")}.get(
+            namespace, (world.advocates[0].id, "advocate"))
         token = await _mint(scene, user, role, lifetime)
         clients[key] = await open_socket(scene, namespace, token)
     await asyncio.sleep(lifetime.total_seconds() + 0.2)

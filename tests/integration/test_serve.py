@@ -136,7 +136,8 @@ async def test_demo_sign_ins_work_and_acknowledged_messages_survive_restarts_and
             client = await chat(url, token)
             history = await client.call("history", {"conversation": conversation}, namespace="/chat")
             await client.disconnect()
-        assert [m["id"] for m in history["messages"]] == sent
+        # (the service's own bots may have written too: a welcome, an away reply)
+        assert [m["id"] for m in history["messages"] if m["sender"]["role"] == "child"] == sent
     finally:
         assert await stop(process) == 0
 

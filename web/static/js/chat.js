@@ -5,6 +5,7 @@
   const ACK_MS = 10000;
   const TYPING_EVERY_MS = 3000;
   const TYPING_SHOWN_MS = 4000;
+  const LOOK_BACK_MS = 2 * 60 * 1000;
   const OFFLINE = "Not sent yet: we lost the connection. We'll send it when you're back online, or tap Try again.";
   // Trying again cannot fix these: the text goes back into the box instead.
   const PUT_BACK = new Set(['text_missing', 'text_empty', 'text_too_long', 'bad_request']);
@@ -194,9 +195,22 @@
       this.client.changed(this, {});
     }
 
-    // After a reconnection: everything after the last message we have.
+    // Where to catch up from: a message a couple of minutes older than the newest we have, because
+    // with several server processes, messages stored at the same moment may be numbered out of order.
+    resyncAnchor() {
+      const all = Array.from(this.stored());
+      if (!all.length) return null;
+      const sentAt = (li) => Date.parse(li.querySelector('time').dateTime);
+      const newest = sentAt(all[all.length - 1]);
+      for (let i = all.length - 1; i >= 0; i -= 1) {
+        if (newest - sentAt(all[i]) >= LOOK_BACK_MS) return all[i].dataset.id;
+      }
+      return all[0].dataset.id;
+    }
+
+    // After a reconnection: everything after the anchor (what we already have is skipped by id).
     async catchUp() {
-      let after = this.lastId;
+      let after = this.resyncAnchor();
       if (!after) {
         this.loaded = false;
         return this.loadLatest();

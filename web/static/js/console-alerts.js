@@ -17,11 +17,12 @@
     'oversight.closed': 'A reviewer finished looking at a worry',
   };
   const shown = new Map();
+  window.AdvocacyAlerts = { handles: (kind) => kind in WORDS };
   const socket = window.io('/console', { transports: ['websocket'], withCredentials: true });
   const { make, title, chime } = window.AdvocacyPage;
 
   const describe = (n) => {
-    let words = WORDS[n.kind] || n.kind;
+    let words = WORDS[n.kind];
     if (n.kind === 'concern.escalated') {
       words += n.ids.level === 'oversight' ? ' to the oversight queue' : " to the advocate's manager";
     }
@@ -39,7 +40,7 @@
   const countUrgent = () => title({ urgent: urgentBox.querySelectorAll('.alert').length });
 
   const show = (n, live) => {
-    if (shown.has(n.id) || n.seen) return;
+    if (shown.has(n.id) || n.seen || !(n.kind in WORDS)) return; // other kinds: the "Needs you" list
     const item = make('div', `alert${n.urgent ? ' alert--urgent' : ''}`);
     item.dataset.kind = n.kind;
     item.dataset.notification = n.id;

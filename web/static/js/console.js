@@ -292,6 +292,7 @@
       const looking = conv === client.active && document.visibilityState === 'visible';
       if (msg.sender && msg.sender.id !== client.me && !looking) conv.summary.unread = (conv.summary.unread || 0) + 1;
       if (role === 'child' && !conv.summary.waiting_since) conv.summary.waiting_since = msg.sent_at;
+      // Only an advocate's reply answers the child; the service's and bots' notices do not.
       if (role === 'advocate') conv.summary.waiting_since = null;
       renderAll();
       order();

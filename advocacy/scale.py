@@ -1,0 +1,181 @@
+"""Several server processes acting as one: shared rooms, presence and sign-outs through Redis.
+
+With ``redis_url`` set, every process attaches ``socketio.AsyncRedisManager`` (an
+emit to a room reaches sockets in every process), counts who is connected in
+Redis rather than in its own memory, and tells every process when a session
+ends so that process closes that session's sockets. Without it nothing here is
+used and a single process keeps everything in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+from typing import Any, Awaitable, Callable, Iterable
+
+import socketio
+from redis import asyncio as aioredis
+from redis.exceptions import RedisError
+
+from advocacy.settings import Settings
+
+log = logging.getLogger(__name__)
+
+__all__ = ["RedisPresence", "SessionsEnded", "cancelled", "client_manager", "redis_client"]
+
+
+async def cancelled(task: asyncio.Task[Any] | None) -> None:
+    """Cancel a background task (if any) and wait until it has stopped."""
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def _prefix(settings: Settings) -> str:
+    # Several services (or test databases) may share one Redis: keep each to its own keys.
+    return f"advocacy:{settings.database_name}:"
+
+
+def redis_client(settings: Settings) -> aioredis.Redis:
+    return aioredis.Redis.from_url(
+        settings.redis_url, decode_responses=True, socket_timeout=settings.database_operation_timeout_seconds,
+        socket_connect_timeout=settings.database_operation_timeout_seconds,
+    )
+
+
+def listening_client(settings: Settings) -> aioredis.Redis:
+    """A connection for subscriptions: it waits for news as long as it takes."""
+    return aioredis.Redis.from_url(settings.redis_url, decode_responses=True, health_check_interval=30)
+
+
+def client_manager(settings: Settings) -> socketio.AsyncRedisManager:
+    return socketio.AsyncRedisManager(settings.redis_url, channel=_prefix(settings) + "socketio")
+
+
+# KEYS[1]: the user's hash {process: open connections}. ARGV: process, change, heartbeat key prefix, expiry.
+# Counts of processes whose heartbeat has expired (killed without a goodbye) are dropped.
+_CHANGE = """
+local n = redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
+if n <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
+local total = 0
+local fields = redis.call('HGETALL', KEYS[1])
+for i = 1, #fields, 2 do
+  if redis.call('EXISTS', ARGV[3] .. fields[i]) == 1 then
+    total = total + tonumber(fields[i + 1])
+  else
+    redis.call('HDEL', KEYS[1], fields[i])
+  end
+end
+if total > 0 then redis.call('EXPIRE', KEYS[1], ARGV[4]) end
+return total
+"""
+
+
+class RedisPresence:
+    """Open connections per user, per process, in Redis: "online" holds across processes.
+
+    Each process renews a heartbeat key every few seconds; when a process dies
+    without a goodbye its heartbeat expires within ``ttl`` seconds and its counts
+    stop counting. Redis errors never refuse a connection: presence is then
+    reported as unknown (offline) and logged.
+    """
+
+    def __init__(self, redis: aioredis.Redis, settings: Settings, ttl: int = 15) -> None:
+        self.redis = redis
+        self.process = secrets.token_hex(6)
+        self.ttl = ttl
+        self._users = _prefix(settings) + "presence:user:"
+        self._processes = _prefix(settings) + "presence:process:"
+        self._change = redis.register_script(_CHANGE)
+        self._heartbeat: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.redis.set(self._processes + self.process, "1", ex=self.ttl)
+        self._heartbeat = asyncio.create_task(self._beat(), name="presence heartbeat")
+
+    async def stop(self) -> None:
+        await cancelled(self._heartbeat)
+        try:  # our sockets are closing: stop counting them everywhere at once
+            await self.redis.delete(self._processes + self.process)
+        except RedisError:
+            pass
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(self.ttl / 3)
+            try:
+                await self.redis.set(self._processes + self.process, "1", ex=self.ttl)
+            except RedisError as exc:
+                log.warning("presence heartbeat failed: %s", exc.__class__.__name__)
+
+    async def _total_after(self, user_id: str, change: int) -> int | None:
+        try:
+            return int(await self._change(
+                keys=[self._users + user_id], args=[self.process, change, self._processes, 24 * 3600]
+            ))
+        except RedisError as exc:
+            log.warning("presence unavailable: %s", exc.__class__.__name__)
+            return None
+
+    async def connected(self, user_id: str) -> bool:
+        return await self._total_after(user_id, 1) == 1
+
+    async def disconnected(self, user_id: str) -> bool:
+        return await self._total_after(user_id, -1) == 0
+
+    async def online(self, user_ids: Iterable[str]) -> set[str]:
+        wanted = sorted(set(user_ids))
+        totals = await asyncio.gather(*(self._total_after(u, 0) for u in wanted))
+        return {u for u, total in zip(wanted, totals) if total}
+
+
+class SessionsEnded:
+    """Tells every process that sessions have ended, so each closes the sockets it holds.
+
+    Takes the place of the local callbacks in ``AuthService.on_session_ended``:
+    ``publish`` is called instead, and every process (this one included) runs
+    the callbacks when the news arrives.
+    """
+
+    def __init__(self, settings: Settings, callbacks: list[Callable[[str], Any]]) -> None:
+        self.redis = listening_client(settings)
+        self.channel = _prefix(settings) + "sessions-ended"
+        self.callbacks = list(callbacks)
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+
+    async def publish(self, session_id: str) -> None:
+        await self.redis.publish(self.channel, json.dumps({"session": session_id}))
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._listen(), name="sessions ended")
+        await asyncio.wait_for(self._ready.wait(), 10)
+
+    async def stop(self) -> None:
+        await cancelled(self._task)
+        await self.redis.aclose()
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                async with self.redis.pubsub(ignore_subscribe_messages=True) as pubsub:
+                    await pubsub.subscribe(self.channel)
+                    self._ready.set()
+                    async for message in pubsub.listen():
+                        await self._run(json.loads(message["data"])["session"])
+            except (RedisError, OSError) as exc:
+                log.warning("sessions-ended channel lost (%s); reconnecting", exc.__class__.__name__)
+                await asyncio.sleep(1)
+
+    async def _run(self, session_id: str) -> None:
+        for callback in self.callbacks:
+            try:
+                result = callback(session_id)
+                if isinstance(result, Awaitable):
+                    await result
+            except Exception:
+                log.exception("closing the sockets of an ended session failed")

@@ -1,0 +1,151 @@
+"""Shared by the bench scripts: a database in its own process, servers, seeded accounts."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+
+from advocacy.embedded_db import EmbeddedDatabase, free_port
+from bots.lite import wait_until_serving
+from bots.swarm import raise_open_files_limit as raise_open_files  # noqa: F401  (for the scripts)
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+ADVOCACY = str(BIN / "advocacy")
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} cores"
+
+
+@dataclass
+class Database:
+    embedded: EmbeddedDatabase
+
+    @property
+    def uri(self) -> str:
+        return self.embedded.uri
+
+    @classmethod
+    async def start(cls, folder: Path) -> "Database":
+        return cls(await EmbeddedDatabase.start(folder))
+
+    async def stop(self) -> None:
+        await self.embedded.stop()
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    url: str
+    port: int
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def server_env(uri: str, database: str, data_dir: Path, **extra: str) -> dict[str, str]:
+    return {**os.environ, "ADVOCACY_MONGODB_URI": uri, "ADVOCACY_DATABASE_NAME": database,
+            "ADVOCACY_DATA_DIR": str(data_dir), "ADVOCACY_BOTS_ENABLED": "false", "ADVOCACY_LOG_LEVEL": "WARNING",
+            **extra}
+
+
+async def start_server(env: dict[str, str], port: int | None = None, log: Path | None = None) -> Server:
+    port = port or free_port()
+    out = open(log, "ab") if log else subprocess.DEVNULL
+    process = subprocess.Popen([ADVOCACY, "serve", "--port", str(port)], env=env, stdout=out, stderr=out,
+                               start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    await wait_serving(url, process)
+    return Server(process, url, port)
+
+
+async def wait_serving(url: str, process: subprocess.Popen | None = None, timeout: float = 90) -> None:
+    if not await wait_until_serving(url, timeout, lambda: process is not None and process.poll() is not None):
+        raise SystemExit(f"{url} did not start")
+
+
+@dataclass
+class Service:
+    """The database and a server (which a bench may replace), with seeded accounts."""
+
+    db: Database
+    env: dict[str, str]
+    server: Server
+    accounts: dict[str, Any]
+    folder: Path
+
+    async def restart(self, sig: int) -> float:
+        """Stop the server with ``sig``, start it again on the same port; seconds until it serves."""
+        started = time.monotonic()
+        self.server.stop(sig)
+        self.server = await start_server(self.env, port=self.server.port, log=self.folder / "server.log")
+        return time.monotonic() - started
+
+
+@contextlib.asynccontextmanager
+async def service(folder: Path, database: str, pairs: int, accounts_file: str = "accounts.json",
+                  **env: str) -> AsyncIterator[Service]:
+    db = await Database.start(folder / "db")
+    running: Service | None = None
+    try:
+        environment = server_env(db.uri, database, folder, **env)
+        accounts = seed(environment, pairs, folder / accounts_file)
+        server = await start_server(environment, log=folder / "server.log")
+        running = Service(db, environment, server, accounts, folder)
+        yield running
+    finally:
+        if running is not None:
+            running.server.stop()
+        await db.stop()
+
+
+def seed(env: dict[str, str], pairs: int, out: Path) -> dict[str, Any]:
+    """Accounts from `advocacy demo swarm-seed`, kept in ``out`` and reused when big enough."""
+    if out.exists():
+        accounts = json.loads(out.read_text())
+        if len(accounts["pairs"]) >= pairs:
+            return accounts
+    started = time.monotonic()
+    print(f"  seeding {pairs} child-advocate pairs (kept for later runs)…", flush=True)
+    subprocess.run([ADVOCACY, "demo", "swarm-seed", str(pairs), "--out", str(out)], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    print(f"  seeded in {time.monotonic() - started:.0f} s", flush=True)
+    return json.loads(out.read_text())
+
+
+def bench_dir(name: str, fresh: bool) -> Path:
+    folder = ROOT / "var" / "bench" / name
+    if fresh and folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -1,0 +1,1 @@
+"""Automated participants: they talk to the server only over its public protocol (docs/protocol.md)."""

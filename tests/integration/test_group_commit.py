@@ -1,0 +1,44 @@
+"""Group commit against the real database: many writers, few writes, every one accounted for."""
+
+from __future__ import annotations
+
+import asyncio
+
+from advocacy import audit
+from advocacy.app import chat_key
+from advocacy.store import Store
+from tests.integration.processes import screens  # noqa: F401  (a fixture)
+from tests.support import sign_in
+
+
+async def test_concurrent_sends_are_stored_in_batches_each_acknowledged_once_and_resends_stay_single(world, screens):
+    server = world.server
+    chat = server.app[chat_key]
+    people = []
+    for child in world.children:
+        people.append((screens.open([server.url], await sign_in(server, child)), world.conversation_of(child)))
+    for participant, _ in people:
+        await participant.start()
+    calls_before = chat.writes.calls
+    sends = [participant.send(conv, f"at once {i}", client_id=f"burst-{i}")
+             for i in range(15) for participant, conv in people]
+    acks = await asyncio.gather(*sends)
+    resends = await asyncio.gather(*(participant.send(conv, "at once 0", client_id="burst-0")
+                                     for participant, conv in people))
+    assert all(a["ok"] for a in acks + resends)
+    assert len({a["message"]["id"] for a in acks}) == 45
+    assert {a["message"]["id"] for a in resends} <= {a["message"]["id"] for a in acks}
+    assert await server.store.messages.count_documents({"client_id": {"$regex": "^burst-"}}) == 45
+    assert chat.writes.calls - calls_before < 45  # grouped: fewer database writes than messages
+
+
+async def test_audit_entries_from_two_processes_at_once_form_one_unbroken_chain(server, database_uri, database_name):
+    other = await Store.connect(database_uri, database_name)  # a second process's connection
+    try:
+        writers = [audit.record(store, server.clock, actor=f"st_{i}", role="advocate", action="chat.history",
+                                subject="ch_a") for i in range(30) for store in (server.store, other)]
+        numbers = await asyncio.gather(*writers)
+    finally:
+        other.close()
+    assert sorted(numbers) == list(range(1, 61))
+    assert await audit.verify(server.store) == (60, None)
