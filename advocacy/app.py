@@ -15,6 +15,7 @@ from advocacy.auth.service import AuthService
 from advocacy.botapi.events import BotsNamespace
 from advocacy.botapi.service import BotService
 from advocacy.auth.views import routes as auth_routes
+from advocacy.calendar import moment_words
 from advocacy.chat.events import ChatNamespace
 from advocacy.chat.presence import Presence
 from advocacy.chat.service import ChatService
@@ -32,7 +33,7 @@ from advocacy.privacy.views import routes as privacy_routes
 from advocacy.privacy.trail import pairing_recorder
 from advocacy.settings import Settings
 from advocacy.store import Store
-from advocacy.views import VENDOR_FILES, WEB_DIR, routes, when_words
+from advocacy.views import VENDOR_FILES, WEB_DIR, routes
 from advocacy.web import auth_key, errors, same_origin_changes, security_headers, settings_key
 
 store_key = web.AppKey("store", Store)
@@ -85,7 +86,7 @@ def init_app(
         autoescape=jinja2.select_autoescape(default=True),
     )
     env.globals["asset"] = assets.url
-    env.filters["when"] = functools.partial(when_words, zone=settings.timezone)
+    env.filters["when"] = functools.partial(moment_words, zone=settings.timezone)
     app.router.add_routes(routes)
     app.router.add_routes(auth_routes)
     app.router.add_routes(privacy_routes)

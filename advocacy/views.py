@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -35,20 +33,6 @@ VENDOR_FILES = {
 }
 
 routes = web.RouteTableDef()
-
-
-def when_words(value: str | datetime | None, zone: str) -> str:
-    """A moment for people to read on a page ("Sun 29 Nov 2026, 18:37", in the service's time zone);
-    templates write ``{{ plan.created_at | when }}``."""
-    if not value:
-        return ""
-    try:
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    except ValueError:
-        return str(value)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(ZoneInfo(zone))
-    return f"{moment:%a} {moment.day} {moment:%b %Y, %H:%M}"
 
 
 def page_context(request: web.Request, page: str, user: dict | None = None, **extra: object) -> dict[str, object]:

@@ -193,3 +193,36 @@ async def test_a_safeguarding_alert_is_announced_stays_until_seen_and_reaches_th
     assert await server.store.notifications.count_documents(
         {"to": ada.id, "kind": "safeguarding.flagged", "seen_at": None}) == 0
     assert problems == [] and manager_problems == []
+
+
+async def test_the_console_by_tab_alone_shows_where_the_focus_is(browser, world):
+    page, problems = await open_page(browser, world, 1280, 800)
+    await advocate_signs_in(page, world.advocates[0], world.server)
+    await expect(page.locator(".conv-item")).to_have_count(2)
+    assert not await page.is_checked("#setting-sound"), "sound is off until the advocate turns it on"
+    await page.goto("/console")  # Tab from the top of a freshly opened page
+    await expect(page.locator(".conv-item")).to_have_count(2)
+    reached = []
+    for _ in range(20):
+        await page.keyboard.press("Tab")
+        focused = await page.evaluate("""() => {
+            const el = document.activeElement, style = getComputedStyle(el);
+            return {what: el === document.body ? 'the end' : el.id || el.className || el.tagName,
+                    visible: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2};
+        }""")
+        if focused["what"] == "the end":
+            break
+        assert focused["visible"], f"no visible focus on {focused['what']}"
+        reached.append(focused["what"])
+    expected = ["skip-link", "nav-console", "nav-concerns", "sign-out", "conv-item", "conv-item", "thread"]
+    assert [r for r in reached if r in expected] == expected, reached
+    assert reached.count("SUMMARY") == 3, "log a concern, alerts and sounds, keyboard shortcuts"
+
+    await page.goto("/console")
+    await expect(page.locator(".conv-item")).to_have_count(2)
+    while await page.evaluate("document.activeElement.className") != "conv-item":
+        await page.keyboard.press("Tab")
+    await page.keyboard.press("Enter")  # a child's row, chosen by Enter
+    await expect(page.locator('.conv-item[aria-current="true"]')).to_have_count(1)
+    await expect(page.locator("#message-input")).to_be_enabled()
+    assert problems == []

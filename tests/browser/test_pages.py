@@ -197,3 +197,26 @@ async def test_every_page_passes_axe_and_fits_a_phone_with_large_text(browser, w
             await page.context.close()
     assert found == [], "\n".join(found)
     assert problems_seen == [], "\n".join(problems_seen)
+
+
+async def test_the_copy_of_everything_held_about_a_child_passes_axe(browser, world, artifacts):
+    """The downloadable page a young person is given (GET /api/children/{id}/export.html), opened as a file."""
+    amira = world.children[0]
+    await (await connect(world.server, amira)).send(world.conversation_of(amira), "Hello, this is me")
+    token, _ = await world.server.app[auth_key].open_session(world.advocates[0].id, "advocate", timedelta(hours=1))
+    async with world.server.http(headers={"Authorization": f"Bearer {token}"}) as http:
+        async with http.get(f"/api/children/{amira.id}/export.html") as resp:
+            assert resp.status == 200
+            html = await resp.text()
+    found = []
+    for width, height in SIZES:
+        page, problems = await open_page(browser, world, width, height)
+        # Opened as the saved file would be (Playwright answers this address; the server has no such page).
+        await page.route("**/__test__/export.html", lambda route: route.fulfill(content_type="text/html", body=html))
+        await page.goto("/__test__/export.html")
+        found += [f"export {width}x{height}: {v}" for v in await axe_violations(page)]
+        await page.screenshot(path=str(artifacts / f"child-export-{width}x{height}.png"), full_page=True)
+        if width == 360:
+            await enlarge_text(page, 2.0)
+            found += [f"export, text 200%: {p}" for p in await reflow_problems(page)]
+    assert found == [], "\n".join(found)

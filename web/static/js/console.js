@@ -145,6 +145,7 @@
 
   const choose = (conv, focusRow) => {
     client.select(conv);
+    $('choose-note').hidden = true;
     titleEl.textContent = childName(conv);
     // A child's right of access: everything held about them, as a page they can read.
     exportLink.href = `/api/children/${encodeURIComponent(conv.summary.child)}/export.html`;
@@ -286,6 +287,7 @@
       const wanted = decodeURIComponent(window.location.hash.slice(1));
       if (wanted && chat.conversations.has(wanted)) choose(chat.conversations.get(wanted));
       else emptyNote.hidden = true;
+      if (!list.length) $('choose-note').hidden = true;
     },
     onMessage(conv, msg) {
       const role = msg.sender && msg.sender.role;
