@@ -33,6 +33,14 @@ async def sign_in_through_the_pages(page: Page, server: Server, child: Person) -
     return arrived
 
 
+async def a_child_arrives(browser, world, child: Person) -> tuple[Page, list[str], int]:
+    """A child on another site comes to the service and signs in: their page, its problems, and the length
+    of the tab's history on arriving."""
+    page, problems = await open_page(browser, world, 360, 640)
+    await arrive_from_elsewhere(page)
+    return page, problems, await sign_in_through_the_pages(page, world.server, child)
+
+
 async def session_cookie(page: Page) -> str:
     cookies = {c["name"]: c["value"] for c in await page.context.cookies()}
     return cookies[SESSION_COOKIE]
@@ -57,10 +65,8 @@ async def nothing_to_go_back_to(page: Page, server: Server, token: str, arrived:
 
 
 async def test_the_quick_exit_button_leaves_no_page_of_the_service_behind(browser, world):
-    server, child = world.server, world.children[0]
-    page, problems = await open_page(browser, world, 360, 640)
-    await arrive_from_elsewhere(page)
-    arrived = await sign_in_through_the_pages(page, server, child)
+    server = world.server
+    page, problems, arrived = await a_child_arrives(browser, world, world.children[0])
     await page.click("#nav-worries")
     await page.wait_for_url("**/child/worries")
     await page.click("#nav-advocate")
@@ -74,9 +80,7 @@ async def test_the_quick_exit_button_leaves_no_page_of_the_service_behind(browse
 
 async def test_escape_three_times_leaves_even_while_typing_a_message(browser, world):
     server, child = world.server, world.children[1]
-    page, problems = await open_page(browser, world, 360, 640)
-    await arrive_from_elsewhere(page)
-    arrived = await sign_in_through_the_pages(page, server, child)
+    page, problems, arrived = await a_child_arrives(browser, world, child)
     await page.click("#message-input")
     await page.keyboard.type("I don't want anyone to see th")
     token = await session_cookie(page)
@@ -92,17 +96,13 @@ async def test_escape_three_times_leaves_even_while_typing_a_message(browser, wo
 async def test_after_a_change_on_the_advocate_page_quick_exit_still_leaves_nothing(browser, world):
     """The advocate page's buttons are plain forms: their answers replace the page too."""
     await make_pairable(world)
-    server, child = world.server, world.children[0]
-    page, problems = await open_page(browser, world, 360, 640)
-    await arrive_from_elsewhere(page)
-    arrived = await sign_in_through_the_pages(page, server, child)
+    page, problems, arrived = await a_child_arrives(browser, world, world.children[0])
     await page.click("#nav-advocate")
-    await page.click("#ask-opt-out")
-    await page.click("#confirm-opt-out")
-    await expect(page.locator("#done")).to_contain_text("You don't have an advocate now")
-    await page.click("#opt-in")
-    await expect(page.locator("#done")).to_contain_text("is your advocate now")
+    await page.click("#ask-someone-else")
+    await page.click("#confirm-someone-else")  # nobody else is free: the page says so, after a redirect
+    await expect(page.locator("#problem")).to_contain_text("There's no other advocate free right now")
+    assert "?problem=no_other_advocate" in page.url
     token = await session_cookie(page)
     await page.locator(".quick-exit").click()
-    await nothing_to_go_back_to(page, server, token, arrived)
+    await nothing_to_go_back_to(page, world.server, token, arrived)
     assert problems == []
