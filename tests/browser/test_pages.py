@@ -82,7 +82,13 @@ def pages_to_visit(ids: dict[str, str]) -> list[Visit]:
 
 
 # Pages with a path parameter: who sees them and how to fill the address in, from the scene's ids.
-PAGES: dict[str, Callable[[dict[str, str]], Visit]] = {}
+# (Those of issue 5's reviewer and figures pages are here before they land, so they are checked when they do.)
+PAGES: dict[str, Callable[[dict[str, str]], Visit]] = {
+    "/oversight/items/{item}": lambda ids: Visit("oversight-case", "reviewer", f"/oversight/items/{ids['item']}"),
+    "/figures/regions/{region}": lambda ids: Visit("figures-region", "reviewer", "/figures/regions/yorkshire-and-the-humber"),
+    "/figures/las/{la}": lambda ids: Visit("figures-la", "reviewer", "/figures/las/E08000035"),
+}
+REFUSED_ON_PURPOSE = {"not-found", "forbidden"}
 
 
 def router_pages(world: World) -> set[str]:
@@ -95,7 +101,7 @@ def router_pages(world: World) -> set[str]:
 
 
 def role_for(path: str) -> str:
-    if path.startswith("/oversight"):
+    if path.startswith(("/oversight", "/figures")):
         return "reviewer"
     if path.startswith("/child") and "sign-in" not in path:
         return "child"
@@ -120,12 +126,17 @@ async def set_the_scene(world: World) -> dict[str, str]:
         "child_words": "I haven't seen my brother for two months and nobody tells me why.",
         "child_wants": "To see my brother every week."})
     assert status == 201, body
+    # Her advocate takes it to the oversight queue, where a reviewer sees it as a case.
+    status, escalated = await api(server, ada, "POST", f"/api/concerns/{body['concern']['id']}/escalate",
+                                  json={"level": "oversight", "reason": "No answer from the council in a month."})
+    assert status == 200, escalated
     status, plan = await api(server, world.manager, "POST", "/api/pairing/plans", json={})
     assert status in (200, 201), plan
     await create_staff(server.store, server.clock, username="nia.new", password=PASSWORD, name="Nia New",
                        role="advocate")
     reviewer = await add_reviewer(world)
-    return {"conversation": conv, "concern": body["concern"]["id"], "reviewer": reviewer.id}
+    item = await server.store.oversight.find_one({"concern": body["concern"]["id"]})
+    return {"conversation": conv, "concern": body["concern"]["id"], "reviewer": reviewer.id, "item": item["_id"]}
 
 
 async def sign_in_as(page: Page, world: World, who: str, people: dict[str, tuple[str, str]]) -> None:
@@ -146,6 +157,8 @@ async def sign_in_as(page: Page, world: World, who: str, people: dict[str, tuple
 async def check(page: Page, visit: Visit, width: int, height: int, artifacts) -> list[str]:
     response = await page.goto(visit.path)
     assert response is not None
+    if visit.name not in REFUSED_ON_PURPOSE and response.status >= 400:
+        return [f"{visit.name} {width}x{height}: {visit.path} answered {response.status}"]
     if visit.ready:
         await visit.ready(page)
     await page.wait_for_load_state("load")
