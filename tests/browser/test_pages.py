@@ -163,6 +163,7 @@ async def check(page: Page, visit: Visit, width: int, height: int, artifacts) ->
         await visit.ready(page)
     await page.wait_for_load_state("load")
     found = [f"{visit.name} {width}x{height}: {v}" for v in await axe_violations(page)]
+    found += [f"{visit.name} {width}x{height}: {p}" for p in await reflow_problems(page)]
     await page.screenshot(path=str(artifacts / f"{visit.name}-{width}x{height}.png"), full_page=visit.full_page)
     if visit.child_facing and width == 360:
         found += [f"{visit.name} 360px: {p}" for p in await small_targets(page)]
