@@ -30,7 +30,7 @@ def welcome_text(advocate_name: str, repaired: bool) -> str:
     """
     name = advocate_name.strip() or "your advocate"
     first = first_name(name)
-    hello = f"Hi! You have a new advocate: {name}." if repaired else f"Hi! Your advocate is {name}."
+    hello = f"About {name}, your new advocate:" if repaired else f"About {name}, your advocate:"
     return (
         f"{hello}\n\n"
         f"An advocate is someone whose job is to be on your side. {first} will listen to what you think and "

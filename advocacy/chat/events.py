@@ -7,6 +7,7 @@ the form ``{"ok": false, "error": {...}}`` and never closes the socket.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from typing import Any, Awaitable, Callable
 
 from advocacy.auth.service import AuthService, Principal
@@ -20,6 +21,9 @@ from advocacy.sockets import SignedInNamespace, event
 from advocacy.store import PyMongoError
 
 NAMESPACE = "/chat"
+# How many delivered message ids a process remembers, so a resend it has already
+# passed on is not delivered again.
+REMEMBERED_DELIVERIES = 20_000
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +51,7 @@ class ChatNamespace(SignedInNamespace):
         # Called with each new message from a child once it is stored and delivered (safeguarding
         # triage); a hook must return at once, doing its work in a task of its own.
         self.after_child_message: list[Callable[[dict[str, Any]], None]] = []
+        self._delivered: OrderedDict[str, None] = OrderedDict()
 
     # connection --------------------------------------------------------------
 
@@ -125,15 +130,21 @@ class ChatNamespace(SignedInNamespace):
         if not self.limiter.allow(principal.user_id):
             raise ServiceError("rate_limited")
         message, is_new = await self.chat.send(principal, data)
-        # A resend is delivered again: the first try may have been stored by a process that
-        # died before passing it on. Clients show a message once per id.
-        await self.emit("message", message, room=conv_room(message["conversation"]), skip_sid=sid)
-        if is_new:
+        if is_new or message["id"] not in self._delivered:
+            # A resend this process has not passed on may have been stored by a process that
+            # stopped before delivering and checking it: do both now (both are idempotent).
+            await self.emit("message", message, room=conv_room(message["conversation"]), skip_sid=sid)
             await self._tell_watchers("message", message)
             if principal.role == "child":
                 for hook in self.after_child_message:
                     hook(message)
+            self._remember_delivered(message["id"])
         return {"message": message}
+
+    def _remember_delivered(self, message_id: str) -> None:
+        self._delivered[message_id] = None
+        if len(self._delivered) > REMEMBERED_DELIVERIES:
+            self._delivered.popitem(last=False)
 
     @event("chat.history")
     async def on_history(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:

@@ -79,8 +79,8 @@ def paired_text(why: str, name: str, before: str | None, earlier_chat: bool) -> 
     """What a child reads in their chat when they get a new advocate: plain words, no jargon."""
     you_can = f"You can send {name} a message here any time."
     if why == "entered_care":
-        text = (f"Hi! {name} is your advocate. An advocate is someone who is on your side. {name} will listen "
-                f"to you and help make sure the adults who make decisions about you hear what you want. {you_can}")
+        # The welcome bot follows with what an advocate does and what stays private.
+        text = f"Hi! {name} is your advocate. {you_can}"
     elif why == "opted_in":
         text = f"Welcome back! {name} is your advocate now. {you_can}"
     elif why == "asked_for_someone_else":

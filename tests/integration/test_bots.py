@@ -116,7 +116,7 @@ async def test_welcome_introduces_the_advocate_on_each_pairing_once(world, scree
     await eventually(lambda: _count(server, change.conversation, 1))
     [welcome] = await from_bots(server, change.conversation)
     text = welcome["text"]
-    assert text.startswith("Hi! You have a new advocate: Ada Advocate.")
+    assert text.startswith("About Ada Advocate, your new advocate:")
     for words in ("on your side", "stays between you and Ada", "in danger", "You don't have to have an advocate",
                   "someone else"):
         assert words in text, words

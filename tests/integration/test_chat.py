@@ -8,7 +8,8 @@ import uuid
 import pytest
 import socketio
 
-from advocacy.app import chat_ns_key, keyring_key
+from advocacy.app import chat_key, chat_ns_key, keyring_key
+from advocacy.web import auth_key
 from advocacy.chat.service import message_purpose
 from advocacy.pairing.service import pair_child
 from tests.support import ChatClient, connect, message_count, sign_in, start_server
@@ -74,17 +75,33 @@ async def test_message_sent_while_advocate_offline_arrives_when_they_connect(wor
     assert mine[conv]["unread"] == 0 and mine[conv]["waiting_since"] is None
 
 
-async def test_resend_with_the_same_client_id_returns_the_stored_message_and_is_one_message(world):
+async def test_resend_with_the_same_client_id_returns_the_stored_message_and_delivers_once(world):
     server, child, advocate = world.server, world.children[0], world.advocates[0]
     conv = world.conversation_of(child)
     child_chat, advocate_chat = await connect(server, child), await connect(server, advocate)
     first = await child_chat.send(conv, "only once please", client_id="c-1")
     again = await child_chat.send(conv, "only once please", client_id="c-1")
     assert again == first
-    # Delivered again (the first try may have died with its server before passing it on),
-    # always as the same message: a screen shows it once, by id.
     assert (await advocate_chat.next("message"))["id"] == first["message"]["id"]
-    assert (await advocate_chat.next("message"))["id"] == first["message"]["id"]
+    assert await advocate_chat.nothing("message")
+    assert await message_count(server, conversation=conv) == 1
+
+
+async def test_a_resend_of_a_message_stored_but_never_passed_on_is_delivered_once(world):
+    server, child, advocate = world.server, world.children[0], world.advocates[0]
+    conv = world.conversation_of(child)
+    token = await sign_in(server, child)
+    # As if a process stored the message and stopped before delivering it.
+    principal = await server.app[auth_key].principal_for(token)
+    stored, is_new = await server.app[chat_key].send(
+        principal, {"conversation": conv, "client_id": "c-lost", "text": "did you get this?"})
+    assert is_new
+    child_chat, advocate_chat = await ChatClient(server).connect(token), await connect(server, advocate)
+
+    again = await child_chat.send(conv, "did you get this?", client_id="c-lost")
+    assert again["message"]["id"] == stored["id"]
+    assert (await advocate_chat.next("message"))["id"] == stored["id"]
+    await child_chat.send(conv, "did you get this?", client_id="c-lost")
     assert await advocate_chat.nothing("message")
     assert await message_count(server, conversation=conv) == 1
 

@@ -20,12 +20,12 @@ LONDON = ZoneInfo("Europe/London")
 
 def test_welcome_says_who_what_privacy_and_its_limit_and_how_to_opt_out_in_plain_words():
     first = welcome_text("Sam Hughes", repaired=False)
-    assert first.startswith("Hi! Your advocate is Sam Hughes.")
+    assert first.startswith("About Sam Hughes, your advocate:")
     for words in ("on your side", "not part of your council", "stays between you and Sam", "in danger",
                   "talk to you about it first", "You don't have to have an advocate", "someone else",
                   "won't get into trouble"):
         assert words in first, words
-    assert welcome_text("Sam Hughes", repaired=True).startswith("Hi! You have a new advocate: Sam Hughes.")
+    assert welcome_text("Sam Hughes", repaired=True).startswith("About Sam Hughes, your new advocate:")
     for jargon in ("LAC", "IRO", "s26A", "confidential", "safeguarding"):
         assert jargon not in first
 
