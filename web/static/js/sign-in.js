@@ -61,7 +61,11 @@
       try { answer = await response.json(); } catch (e) { answer = null; }
       if (response.ok && answer && answer.ok) {
         // 202: the password was right and an authenticator app is to be set up first.
-        window.location.replace(answer.enrolment_needed ? answer.next : form.dataset.next);
+        // A child's first sign-in (their PIN just chosen) lands on a welcome.
+        let next = form.dataset.next;
+        if (answer.enrolment_needed) next = answer.next;
+        else if (answer.first_sign_in && form.dataset.firstNext) next = form.dataset.firstNext;
+        window.location.replace(next);
         return;
       }
       const message = answer && answer.error && answer.error.message;
