@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, AsyncIterator
 
 import aiohttp_jinja2
@@ -9,10 +10,12 @@ import jinja2
 import socketio
 from aiohttp import web
 
+from advocacy.assets import Assets, assets_key
 from advocacy.auth.service import AuthService
 from advocacy.botapi.events import BotsNamespace
 from advocacy.botapi.service import BotService
 from advocacy.auth.views import routes as auth_routes
+from advocacy.calendar import moment_words
 from advocacy.chat.events import ChatNamespace
 from advocacy.chat.presence import Presence
 from advocacy.chat.service import ChatService
@@ -34,7 +37,7 @@ from advocacy.privacy.trail import pairing_recorder
 from advocacy.settings import Settings
 from advocacy.store import Store
 from advocacy.team.views import setup_team
-from advocacy.views import WEB_DIR, routes
+from advocacy.views import VENDOR_FILES, WEB_DIR, routes
 from advocacy.web import auth_key, errors, same_origin_changes, security_headers, settings_key
 
 store_key = web.AppKey("store", Store)
@@ -79,15 +82,19 @@ def init_app(
     app[auth_key] = auth
     app[chat_key] = chat
 
-    aiohttp_jinja2.setup(
+    assets = Assets(WEB_DIR / "static", VENDOR_FILES)
+    app[assets_key] = assets
+    env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(str(WEB_DIR / "templates")),
         autoescape=jinja2.select_autoescape(default=True),
     )
+    env.globals["asset"] = assets.url
+    env.filters["when"] = functools.partial(moment_words, zone=settings.timezone)
     app.router.add_routes(routes)
     app.router.add_routes(auth_routes)
     app.router.add_routes(privacy_routes)
-    app.router.add_static("/static", WEB_DIR / "static", append_version=False)
+    app.router.add_get("/static/{path:.+}", assets.static_file)
 
     # Several processes share rooms through Redis and take WebSocket only, so a
     # client needs no sticky session: any process can serve its next connection.

@@ -8,6 +8,7 @@ from pathlib import Path
 import aiohttp_jinja2
 from aiohttp import web
 
+from advocacy.assets import assets_key
 from advocacy.auth.permissions import may
 from advocacy.auth.staff_sign_in import Enrolment
 from advocacy.auth.views import enrolment_started
@@ -58,13 +59,19 @@ async def child_chat_page(request: web.Request) -> web.StreamResponse:
     principal = await optional_principal(request)
     if principal is None or not may(principal.role, "page.child"):
         raise web.HTTPSeeOther("/child/sign-in")
+    from advocacy.app import chat_key  # the app module builds on this one
+
     # A child who opted out has no chat: their advocate page says they can have one any time.
     child = await request.app[auth_key].store.children.find_one({"_id": principal.user_id}, {"opted_out": 1})
     if child and child.get("opted_out"):
         raise web.HTTPSeeOther("/child/advocate")
+    # Named in the page so the browser asks for the latest messages as soon as it connects.
+    conversation = await request.app[chat_key].active_conversation_of(principal.user_id)
     return aiohttp_jinja2.render_template(
         "child/chat.html", request,
-        page_context(request, "child-chat", principal.public(), child={"id": principal.user_id, "name": principal.name}),
+        page_context(request, "child-chat", principal.public(), child={"id": principal.user_id, "name": principal.name},
+                     conversation=conversation["_id"] if conversation else None, welcome="welcome" in request.query,
+                     max_chars=request.app[settings_key].max_message_chars),
     )
 
 
@@ -81,15 +88,18 @@ async def console_page(request: web.Request) -> web.StreamResponse:
         raise web.HTTPSeeOther("/staff/sign-in")
     if not may(principal.role, "page.console"):
         raise ServiceError("forbidden", "This page is for advocates and their managers.")
-    return aiohttp_jinja2.render_template("console/index.html", request, page_context(request, "console", principal.public()))
+    from advocacy.concerns.keys import concerns_key  # built on the app, which builds on this module
+
+    concerns = request.app[concerns_key]
+    # The children to log a concern for come from the page's own list of conversations.
+    return aiohttp_jinja2.render_template("console/index.html", request, page_context(
+        request, "console", principal.public(), children=[], categories=concerns.category_list(),
+        max_chars=concerns.limit, message_chars=request.app[settings_key].max_message_chars))
 
 
 @routes.get("/vendor/{name}")
 async def vendor_file(request: web.Request) -> web.StreamResponse:
-    path = VENDOR_FILES.get(request.match_info["name"])
-    if path is None or not path.exists():
-        raise web.HTTPNotFound()
-    return web.FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})
+    return await request.app[assets_key].named_file(request)
 
 
 # sessions ------------------------------------------------------------------

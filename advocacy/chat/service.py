@@ -247,6 +247,7 @@ class ChatService:
                 self.store.messages.find_one({"conversation": conv["_id"]}, sort=[("_id", DESCENDING)]),
             )
             waiting = conv.get("waiting_since")
+            others_read = [v for k, v in conv.get("read", {}).items() if k != principal.user_id]
             return {
                 "id": conv["_id"],
                 "child": conv["child"],
@@ -255,6 +256,7 @@ class ChatService:
                 "advocate_name": staff.get(conv["advocate"], {}).get("name", ""),
                 "unread": unread,
                 "waiting_since": waiting.isoformat(timespec="seconds") if waiting else None,
+                "seen_up_to": str(max(others_read)) if others_read else None,
                 "last_message": await self._last_message(last, conv["child"], names),
             }
 

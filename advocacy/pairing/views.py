@@ -222,6 +222,8 @@ async def get_plan(request: web.Request) -> web.Response:
 # pages --------------------------------------------------------------------------------
 
 CHILD_ACTIONS = {"opt_out", "opt_in", "someone_else", "share_yes", "share_no", "decline_offer"}
+# Refusals the page explains in its own words (anything else is the error page).
+PROBLEMS = {"no_other_advocate", "reason_too_long", "no_advocate"}
 CONFIRM = {"opt_out", "someone_else"}
 
 
@@ -230,7 +232,10 @@ async def child_advocate_page(request: web.Request) -> web.StreamResponse:
     principal = await optional_principal(request)
     if principal is None or not may(principal.role, "page.child_advocate"):
         raise web.HTTPSeeOther("/child/sign-in")
-    return await _render_child_page(request, principal, request.query.get("confirm"), None, None)
+    done = request.query.get("done")
+    problem = request.query.get("problem")
+    return await _render_child_page(request, principal, request.query.get("confirm"),
+                                    done if done in CHILD_ACTIONS else None, problem if problem in PROBLEMS else None)
 
 
 async def _render_child_page(request: web.Request, principal: Principal, confirm: str | None, done: str | None,
@@ -258,7 +263,8 @@ def _date_words(service: PairingService, iso: str | None) -> str | None:
 @routes.post("/child/advocate")
 async def child_advocate_action(request: web.Request) -> web.StreamResponse:
     """The page's buttons (plain HTML forms, so they work without JavaScript). Each action is safe to
-    send twice: asking for someone else names the advocate it is about, and does nothing once they changed."""
+    send twice: asking for someone else names the advocate it is about, and does nothing once they changed.
+    The answer is a redirect to the page saying what happened (so reloading it sends nothing again)."""
     principal = await optional_principal(request)
     if principal is None or not may(principal.role, "page.child_advocate"):
         raise web.HTTPSeeOther("/child/sign-in")
@@ -284,10 +290,10 @@ async def child_advocate_action(request: web.Request) -> web.StreamResponse:
         else:
             await service.set_earlier_chat(me, action == "share_yes", by(principal))
     except ServiceError as error:
-        if error.code in ("no_other_advocate", "reason_too_long", "no_advocate"):
-            return await _render_child_page(request, principal, None, None, error.code)
+        if error.code in PROBLEMS:
+            raise web.HTTPSeeOther(f"/child/advocate?problem={error.code}") from None
         raise
-    return await _render_child_page(request, principal, None, action, None)
+    raise web.HTTPSeeOther(f"/child/advocate?done={action}")
 
 
 _ACTION_PERMISSION = {

@@ -16,6 +16,7 @@ from typing import Any, Awaitable, Callable
 
 import jinja2
 
+from advocacy.calendar import moment_words
 from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
 from advocacy.people import child_names, staff_by_ids
@@ -42,6 +43,7 @@ _TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(PROJECT_ROOT / "web" / "templates")),
     autoescape=jinja2.select_autoescape(default=True),
 )
+_TEMPLATES.filters["when"] = moment_words
 
 
 def _when(at: datetime | None) -> str | None:

@@ -1,12 +1,14 @@
-"""HTTP handlers for a child's data export (staff only)."""
+"""HTTP handlers for a child's data export (staff only), and the page telling children what happens to what they say."""
 
 from __future__ import annotations
 
+import aiohttp_jinja2
 from aiohttp import web
 
 from advocacy import audit
 from advocacy.privacy import export
-from advocacy.web import auth_key, permission, principal_of
+from advocacy.views import page_context
+from advocacy.web import auth_key, optional_principal, permission, principal_of
 
 routes = web.RouteTableDef()
 
@@ -37,3 +39,14 @@ async def export_html(request: web.Request) -> web.Response:
         text=export.render_html(data), content_type="text/html",
         headers={"Content-Disposition": f'attachment; filename="{data["about_you"]["id"]}.html"'},
     )
+
+
+@routes.get("/child/what-happens", name="child_what_happens")
+async def what_happens_page(request: web.Request) -> web.StreamResponse:
+    """For anyone, signed in or not: a child should know this before they say anything."""
+    from advocacy.app import retention_key
+
+    principal = await optional_principal(request)
+    return aiohttp_jinja2.render_template("child/what_happens.html", request, page_context(
+        request, "child-what-happens", principal.public() if principal else None,
+        retention=request.app[retention_key].retention))

@@ -1,4 +1,9 @@
-"""Real Chromium (Debian's /usr/bin/chromium) driven by Playwright, headless."""
+"""Real Chromium (Debian's /usr/bin/chromium) driven by Playwright, headless.
+
+One browser per test module (starting Chromium is the slow part); each test gets a fresh server and
+database, and fresh browser contexts (their own cookies and storage) from ``open_page``. Browser tests
+run on their module's event loop, so the server, the database client and the browser share it.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 from playwright.async_api import async_playwright
+
+from tests.browser import pages
+from tests.support import seed_world, start_server
 
 CHROMIUM = os.environ.get("ADVOCACY_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -21,9 +30,10 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.asyncio(loop_scope="module"), append=False)
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def browser():
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is needed at {CHROMIUM} for browser tests: apt-get install -y chromium")
@@ -33,6 +43,24 @@ async def browser():
             yield browser
         finally:
             await browser.close()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def server(database_uri: str, database_name: str):
+    async with start_server(database_uri, database_name) as running:
+        yield running
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def world(server):
+    return await seed_world(server)
+
+
+@pytest_asyncio.fixture(autouse=True, loop_scope="module")
+async def _close_pages(server):
+    """Close the test's browser contexts before its server stops (open sockets would slow the stop)."""
+    yield
+    await pages.close_all()
 
 
 @pytest.fixture

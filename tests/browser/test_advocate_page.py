@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.async_api import expect
 
-from tests.browser.test_chat_journey import child_signs_in, open_page
+from tests.browser.pages import child_signs_in, open_page
 from tests.support import add_advocate, make_pairable
 
 
@@ -13,7 +13,7 @@ async def test_a_child_opts_out_and_back_in_with_one_button_on_their_page(browse
     amira = world.children[0]
     page, problems = await open_page(browser, world, 360, 640)
     await child_signs_in(page, amira)
-    await page.click("#about-advocate")
+    await page.click("#nav-advocate")
     await expect(page.locator("h1")).to_have_text("Your advocate is Ada Advocate")
 
     await page.click("#ask-opt-out")

@@ -29,7 +29,7 @@ async def test_a_child_waiting_too_long_shows_in_the_console_until_marked_seen(b
 
     page, problems = await open_page(browser, world, 1280, 800)
     await advocate_signs_in(page, advocate, server)
-    note = page.locator("#notification-list .note")
+    note = page.locator("#notification-list .notes__item")
     await expect(note).to_have_count(1)
     await expect(note).to_contain_text(f"{child.name} has been waiting a while for a reply.")
     await page.screenshot(path=str(artifacts / "console-nudge-1280x800.png"))

@@ -83,7 +83,7 @@ async def test_the_figures_page_has_a_chart_for_each_figure_ranks_areas_and_down
     server = world.server
     page, problems = await open_page(browser, world, 1280, 900)
     await staff_signs_in(page, world.manager, server, "/console")
-    await page.click("#figures-link")
+    await page.click("#nav-figures")
     await page.wait_for_url("**/figures")
     problems.clear()  # only the figures pages' own complaints count here
     rows = page.locator("#figures tbody tr")

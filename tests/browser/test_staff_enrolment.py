@@ -6,7 +6,7 @@ import pyotp
 from playwright.async_api import expect
 
 from advocacy.people import create_staff
-from tests.browser.test_chat_journey import open_page
+from tests.browser.pages import open_page
 from tests.support import PASSWORD
 
 

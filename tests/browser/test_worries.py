@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.async_api import expect
 
-from tests.browser.test_chat_journey import advocate_signs_in, child_signs_in, open_page
+from tests.browser.pages import advocate_signs_in, child_signs_in, open_page
 from tests.support import connect
 
 HOSTILE = "<img src=x onerror=alert(1)> my carer took my phone"
@@ -14,7 +14,7 @@ async def test_a_child_raises_a_worry_and_sees_what_happens_next(browser, world,
     child, advocate = world.children[0], world.advocates[0]
     page, problems = await open_page(browser, world, 360, 640)
     await child_signs_in(page, child)
-    await page.click("#worries-link")
+    await page.click("#nav-worries")
     await page.wait_for_url("**/child/worries")
     await expect(page.locator("#worries-status")).to_have_text("You haven't told us about any worries yet.")
     await page.click("#new-worry-link")
@@ -43,7 +43,7 @@ async def test_a_child_raises_a_worry_and_sees_what_happens_next(browser, world,
     # The advocate raises it with the social worker; the child's page says so in plain words.
     staff, staff_problems = await open_page(browser, world, 1280, 800)
     await advocate_signs_in(staff, advocate, world.server)
-    await staff.click("#concerns-link")
+    await staff.click("#nav-concerns")
     await staff.wait_for_url("**/console/concerns")
     await staff.locator(".concern-item").first.click()
     await expect(staff.locator("#detail-words")).to_have_text(HOSTILE)

@@ -10,7 +10,7 @@ from playwright.async_api import Page, expect
 from advocacy.chat.text import tidy_text
 from advocacy.pairing.service import pair_child
 from advocacy.people import create_child
-from tests.browser.test_chat_journey import advocate_signs_in, child_signs_in, open_page
+from tests.browser.pages import advocate_signs_in, child_signs_in, open_page
 from tests.support import connect, sign_in
 
 CORPUS = [

@@ -112,6 +112,7 @@ PLACEHOLDERS: dict[str, Callable[["Scene"], str]] = {
     "child": lambda s: s.world.children[TARGET_CHILD].id,
     "staff": lambda s: s.world.advocates[0].id,
     "name": lambda s: "socket.io.min.js",
+    "path": lambda s: "css/app.css",
     "advocate": lambda s: s.world.advocates[0].id,
     "plan": lambda s: s.plan,
     "concern": lambda s: s.values.get("concern", "co_none"),  # a scene's concern (make_scene), or none at all
@@ -141,7 +142,7 @@ ROUTES: dict[str, Row] = {
     "GET /child": Row(allowed={"child", "other_child"}),
     "GET /console": Row(allowed=STAFF_CONSOLE),
     "GET /vendor/{name}": Row(public=True),
-    "GET /static": Row(public=True),
+    "GET /static/{path}": Row(public=True),
     "GET /socket.io/": Row(public=True),  # the transport: namespaces check the session (EVENTS)
     "POST /socket.io/": Row(public=True),
     "OPTIONS /socket.io/": Row(public=True),
@@ -163,6 +164,7 @@ ROUTES: dict[str, Row] = {
     "POST /api/staff/{staff}/second-factor/reset": Row(allowed={"admin"}),
     # concerns, safeguarding and the oversight queue (issue 4)
     "GET /child/worries": Row(allowed={"child", "other_child"}),
+    "GET /child/what-happens": Row(public=True),
     "GET /child/worries/new": Row(allowed={"child", "other_child"}),
     "GET /console/concerns": Row(allowed={"advocate", "other_advocate", "manager", "other_manager"} | COVER),
     "POST /api/concerns": Row(allowed={"child", "advocate", "covering_advocate", "manager"}, body=lambda s: {
@@ -355,8 +357,6 @@ def fill(path: str, scene: Scene) -> str:
         if name not in PLACEHOLDERS:
             pytest.fail(f"no value for {{{name}}} in {path}: add one to PLACEHOLDERS in {__file__}")
         path = path.replace(f"{{{name}}}", PLACEHOLDERS[name](scene))
-    if path == "/static":
-        return "/static/css/app.css"
     return path
 
 

@@ -6,10 +6,18 @@
   const TYPING_EVERY_MS = 3000;
   const TYPING_SHOWN_MS = 4000;
   const LOOK_BACK_MS = 2 * 60 * 1000;
-  const NOT_SENT = 'Not sent – tap to try again';
-  const OFFLINE = 'Not sent yet: we lost the connection. Check your internet, then tap the message to try again.';
+  const OFFLINE = "Not sent yet: we lost the connection. We'll send it when you're back online, or tap Try again.";
   // Trying again cannot fix these: the text goes back into the box instead.
   const PUT_BACK = new Set(['text_missing', 'text_empty', 'text_too_long', 'bad_request']);
+  // Lost in the connection, not refused: sent again by itself once the connection is back.
+  const CONNECTION = new Set(['timeout', 'disconnected']);
+  // Each state of my message: a mark and words (the words are what screen readers hear, and what shows on the newest).
+  const STATES = {
+    sending: ['', 'Sending…'],
+    delivered: ['✓', 'Delivered'],
+    seen: ['✓✓', 'Seen'],
+    failed: ['⚠', 'Not sent'],
+  };
   const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
   const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
   const $ = (id) => document.getElementById(id);
@@ -43,19 +51,10 @@
     return `${d.getDate()} ${MONTHS[d.getMonth()]} ${clock}`;
   };
 
-  let goingAway = false;
-  const signOut = async (next) => {
-    goingAway = true;
-    try {
-      await fetch('/api/session', { method: 'DELETE', credentials: 'same-origin' });
-    } catch (e) { /* leave anyway */ }
-    window.location.replace(next);
-  };
-
   class Conversation {
     constructor(client, summary) {
       Object.assign(this, {
-        client, summary, id: summary.id, byId: new Map(), pending: new Map(),
+        client, summary, id: summary.id, byId: new Map(), data: new Map(), pending: new Map(), early: null,
         loaded: false, loading: false, more: false, seenUpTo: null, readSent: null, typingName: null,
       });
       this.list = make('ol', 'message-list');
@@ -63,8 +62,8 @@
       this.list.hidden = true;
       client.box.append(this.list);
       this.list.addEventListener('click', (event) => {
-        const bubble = event.target.closest && event.target.closest('.msg--failed');
-        if (bubble) this.deliver(bubble.dataset.clientId);
+        const target = event.target.closest && event.target.closest('.msg--failed');
+        if (target) this.deliver(target.dataset.clientId);
       });
     }
 
@@ -72,24 +71,55 @@
     get lastId() { const all = this.stored(); return all.length ? all[all.length - 1].dataset.id : null; }
     get firstId() { const el = this.list.querySelector('.msg[data-id]'); return el ? el.dataset.id : null; }
     isMine(msg) { return Boolean(msg.sender) && msg.sender.id === this.client.me; }
+    // The loaded messages sent by someone in this role, oldest first.
+    messagesFrom(role) {
+      return Array.from(this.stored(), (li) => this.data.get(li.dataset.id)).filter((m) => m && m.sender && m.sender.role === role);
+    }
 
-    bubble(mine, text, clientId, sentAt) {
-      const li = make('li', `msg msg--${mine ? 'mine' : 'theirs'}`);
-      li.dataset.clientId = clientId || '';
+    bubble(msg, mine) {
+      const li = make('li', mine ? 'msg msg--mine' : `msg msg--theirs msg--${(msg.sender && msg.sender.role) || 'someone'}`);
+      li.dataset.clientId = msg.client_id || '';
+      const who = mine ? 'You' : (msg.sender && msg.sender.name) || 'They';
       const body = make('p', 'msg__text');
-      body.append(make('span', 'visually-hidden msg__who', mine ? 'You: ' : ''), text);
-      const time = make('time', 'msg__time', formatTime(sentAt));
-      time.dateTime = sentAt;
+      body.append(make('span', 'visually-hidden msg__who', `${who}: `), msg.text);
+      const time = make('time', 'msg__time', formatTime(msg.sent_at));
+      time.dateTime = msg.sent_at;
       const meta = make('p', 'msg__meta');
-      meta.append(time, make('span', 'msg__status'));
+      meta.append(time);
       li.append(body, meta);
+      if (mine) {
+        const status = make('span', 'msg__status');
+        status.append(make('span', 'msg__tick'), make('span', 'msg__state'));
+        status.firstChild.setAttribute('aria-hidden', 'true');
+        meta.append(status);
+      }
       return li;
     }
 
-    setStatus(li, text, retry) {
-      const next = make(retry ? 'button' : 'span', retry ? 'msg__retry' : 'msg__status', text);
-      if (retry) next.type = 'button';
-      li.querySelector('.msg__status, .msg__retry').replaceWith(next);
+    setState(li, state) {
+      const [tick, words] = STATES[state];
+      li.classList.toggle('msg--pending', state === 'sending');
+      li.classList.toggle('msg--failed', state === 'failed');
+      li.classList.toggle('msg--seen', state === 'seen');
+      li.dataset.state = state;
+      li.querySelector('.msg__tick').textContent = tick;
+      li.querySelector('.msg__state').textContent = words;
+      const retry = li.querySelector('.msg__retry');
+      if (state === 'failed' && !retry) {
+        const button = make('button', 'msg__retry', 'Try again');
+        button.type = 'button';
+        li.append(button);
+      } else if (state !== 'failed' && retry) {
+        retry.remove();
+      }
+    }
+
+    // The newest of my messages shows its state in words.
+    markNewest() {
+      const mine = this.list.querySelectorAll('.msg--mine');
+      const newest = mine[mine.length - 1];
+      for (const li of this.list.querySelectorAll('.msg--newest')) if (li !== newest) li.classList.remove('msg--newest');
+      if (newest) newest.classList.add('msg--newest');
     }
 
     // Shows a stored message once; the pending bubble with the same client_id becomes it.
@@ -97,21 +127,20 @@
       if (!msg || this.byId.has(msg.id)) return null;
       const mine = this.isMine(msg);
       const waiting = mine && this.pending.get(msg.client_id);
-      const li = waiting ? waiting.el : this.bubble(mine, msg.text, msg.client_id, msg.sent_at);
+      const li = waiting ? waiting.el : this.bubble(msg, mine);
       if (waiting) {
         this.pending.delete(msg.client_id);
-        li.classList.remove('msg--pending', 'msg--failed');
-        this.setStatus(li, '');
         const time = li.querySelector('time');
         time.dateTime = msg.sent_at;
         time.textContent = formatTime(msg.sent_at);
       } else if (!mine) {
-        li.querySelector('.msg__who').textContent = `${(msg.sender && msg.sender.name) || 'They'}: `;
         this.hideTyping();
       }
+      if (mine) this.setState(li, 'delivered');
       const all = this.stored();
       li.dataset.id = msg.id;
       this.byId.set(msg.id, li);
+      this.data.set(msg.id, msg);
       // Stored messages keep the server's order; unsent ones stay below them.
       const last = all[all.length - 1];
       if (older) this.list.prepend(li);
@@ -131,11 +160,19 @@
       return null;
     }
 
-    async loadLatest() {
-      if (this.loading) return;
+    // early: a history answer already asked for (the page named this conversation before it connected).
+    // Asked again while loading, it answers when that load is done.
+    loadLatest(early) {
+      if (!this.latest) this.latest = this.fetchLatest(early).finally(() => { this.latest = null; });
+      return this.latest;
+    }
+
+    async fetchLatest(early) {
       this.loading = true;
-      const ack = await this.history({ limit: 50 });
+      this.client.busy(this, true);
+      const ack = early ? await early.then((a) => (a.ok ? a : this.history({ limit: 50 }))) : await this.history({ limit: 50 });
       this.loading = false;
+      this.client.busy(this, false);
       if (!ack) return;
       this.loaded = true;
       this.more = ack.more;
@@ -151,10 +188,10 @@
       this.loading = false;
       if (!ack) return;
       this.more = ack.more;
-      const thread = this.client.thread;
-      const height = thread.scrollHeight;
+      const scroller = this.client.scroller();
+      const height = scroller.scrollHeight;
       this.addAll(ack.messages, true);
-      if (this.client.active === this) thread.scrollTop += thread.scrollHeight - height;
+      if (this.client.active === this) scroller.scrollTop += scroller.scrollHeight - height;
       this.client.changed(this, {});
     }
 
@@ -191,28 +228,31 @@
     }
 
     receive(msg) {
-      const stick = this.client.nearBottom() || this.isMine(msg);
+      const mine = this.isMine(msg);
+      const stick = this.client.nearBottom() || mine;
       if (!this.add(msg, false)) return;
       this.applySeen();
       this.client.changed(this, { scroll: stick });
+      if (!mine && this.client.active === this) this.client.announce(`${(msg.sender && msg.sender.name) || 'They'}: ${msg.text}`);
     }
 
     send(text) {
       const clientId = newClientId();
-      const li = this.bubble(true, text, clientId, new Date().toISOString());
+      const li = this.bubble({ client_id: clientId, text, sent_at: new Date().toISOString() }, true);
       this.pending.set(clientId, { el: li, text });
+      this.setState(li, 'sending');
       this.list.append(li);
       this.client.changed(this, { scroll: true });
       this.deliver(clientId);
     }
 
+    // Sends (or sends again) a message that is not stored yet, always with its first client_id,
+    // so however many times it goes, the server keeps it once.
     async deliver(clientId) {
       const item = this.pending.get(clientId);
       if (!item || item.sending) return;
       item.sending = true;
-      item.el.classList.remove('msg--failed');
-      item.el.classList.add('msg--pending');
-      this.setStatus(item.el, 'Sending…');
+      this.setState(item.el, 'sending');
       const ack = await this.client.call('send', { conversation: this.id, client_id: clientId, text: item.text });
       item.sending = false;
       if (ack.ok) {
@@ -222,16 +262,26 @@
         this.client.changed(this, { sent: true });
         return;
       }
-      if (!this.pending.has(clientId)) return;
+      if (!this.pending.has(clientId)) return; // stored meanwhile (it came back in the history after reconnecting)
       if (PUT_BACK.has(ack.error.code)) {
         this.pending.delete(clientId);
         item.el.remove();
         this.client.putBack(item.text);
+        this.markNewest();
       } else {
-        item.el.classList.replace('msg--pending', 'msg--failed');
-        this.setStatus(item.el, NOT_SENT, true);
+        item.retryWhenBack = CONNECTION.has(ack.error.code);
+        this.setState(item.el, 'failed');
       }
       this.client.notice(ack.error.message, true);
+    }
+
+    resendWaiting() {
+      for (const [clientId, item] of this.pending) {
+        if (!item.sending && (item.retryWhenBack || item.el.dataset.state === 'sending')) {
+          item.retryWhenBack = false;
+          this.deliver(clientId);
+        }
+      }
     }
 
     async markRead() {
@@ -247,28 +297,19 @@
       this.client.changed(this, { read: true });
     }
 
-    // "Seen" goes on my latest message at or before the other side's read pointer.
+    // Every message of mine up to the other side's read pointer is "Seen"; later ones are "Delivered".
     applySeen() {
       const upTo = this.seenUpTo;
-      if (!upTo) return;
-      const target = this.byId.get(upTo);
-      let seen = null;
-      for (const li of this.stored()) {
+      const all = Array.from(this.stored());
+      const target = upTo ? this.byId.get(upTo) : null;
+      const last = target ? all.indexOf(target) : -1;
+      all.forEach((li, i) => {
+        if (!li.classList.contains('msg--mine')) return;
         // Not loaded here: ids of equal length compare in the server's order (MongoDB ObjectIds).
-        if (!target && !(li.dataset.id.length === upTo.length && li.dataset.id <= upTo)) break;
-        if (li.classList.contains('msg--mine')) seen = li;
-        if (li === target) break;
-      }
-      for (const li of this.list.querySelectorAll('.msg--seen')) {
-        if (li !== seen) {
-          li.classList.remove('msg--seen');
-          this.setStatus(li, '');
-        }
-      }
-      if (seen && !seen.classList.contains('msg--seen')) {
-        seen.classList.add('msg--seen');
-        this.setStatus(seen, 'Seen');
-      }
+        const seen = target ? i <= last : Boolean(upTo) && li.dataset.id.length === upTo.length && li.dataset.id <= upTo;
+        this.setState(li, seen ? 'seen' : 'delivered');
+      });
+      this.markNewest();
     }
 
     onRead(data) {
@@ -298,14 +339,14 @@
   }
 
   class ChatClient {
-    // options: me, signInUrl, onConversations(list, client), and optional
-    // onMessage(conv, msg), onChange(conv, what), onPresence(conv, data).
+    // options: me, signInUrl, onConversations(list, client), and optional preload (a conversation id to
+    // load at once), onMessage(conv, msg), onChange(conv, what), onPresence(conv, data).
     constructor(options) {
       Object.assign(this, {
         options, me: options.me, conversations: new Map(), active: null, lastTyping: 0,
         box: $('messages'), thread: $('thread'), status: $('chat-status'), typingLine: $('typing'),
         olderButton: $('load-older'), emptyNote: $('empty-note'), input: $('message-input'),
-        sendButton: $('send-button'), form: $('composer'),
+        sendButton: $('send-button'), form: $('composer'), live: $('chat-live'),
       });
       this.wire();
     }
@@ -320,7 +361,7 @@
       this.socket = socket;
       const conv = (data) => data && this.conversations.get(data.conversation);
       socket.on('connect', () => this.connected());
-      socket.on('disconnect', () => this.notice('Connection lost. Trying to reconnect…'));
+      socket.on('disconnect', () => this.notice("Connection lost. We're trying to reconnect…"));
       socket.on('connect_error', (err) => {
         const data = (err && err.data) || {};
         if (data.code === 'unauthorised' || data.code === 'session_expired') this.leave(data.code === 'session_expired');
@@ -349,12 +390,14 @@
 
     leave(expired) {
       // A quick exit or a sign-out is already taking this page away.
-      if (goingAway || document.documentElement.classList.contains('leaving')) return;
+      if (document.documentElement.classList.contains('leaving')) return;
       window.location.replace(this.options.signInUrl + (expired ? '?signed-out' : ''));
     }
 
     async connected() {
       this.notice('');
+      const preload = this.options.preload;
+      const early = preload && !this.conversations.has(preload) ? this.call('history', { conversation: preload, limit: 50 }) : null;
       const ack = await this.call('conversations', {});
       if (!ack.ok) {
         this.notice(ack.error.message, true);
@@ -364,18 +407,23 @@
         const known = this.conversations.get(summary.id);
         if (known) known.summary = summary;
         else this.conversations.set(summary.id, new Conversation(this, summary));
+        const c = this.conversations.get(summary.id);
+        if (summary.seen_up_to && !(c.seenUpTo && c.seenUpTo >= summary.seen_up_to)) c.seenUpTo = summary.seen_up_to;
       }
+      if (early && this.conversations.has(preload)) this.conversations.get(preload).early = early;
       this.options.onConversations(ack.conversations, this);
       for (const c of this.conversations.values()) {
         if (c.loaded) c.catchUp();
-        for (const [clientId, item] of c.pending) {
-          if (!item.sending && item.el.classList.contains('msg--pending')) c.deliver(clientId);
-        }
+        c.resendWaiting();
       }
     }
 
     call(event, payload) {
       return new Promise((resolve) => {
+        if (!this.socket.connected && event === 'send') {
+          resolve({ ok: false, error: { code: 'disconnected', message: OFFLINE } });
+          return;
+        }
         this.socket.timeout(ACK_MS).emit(event, payload, (err, ack) => {
           if (err) resolve({ ok: false, error: { code: 'timeout', message: OFFLINE } });
           else if (ack && typeof ack === 'object') resolve(ack);
@@ -391,19 +439,25 @@
       this.input.disabled = !conv;
       this.sendButton.disabled = !conv;
       if (!conv) {
+        this.busy(null, false);
         this.refresh();
         return;
       }
       conv.list.hidden = false;
       if (conv.loaded) this.changed(conv, { scroll: true });
-      else conv.loadLatest();
+      else conv.loadLatest(conv.early);
+      conv.early = null;
+    }
+
+    busy(conv, loading) {
+      if (conv === null || conv === this.active) this.thread.setAttribute('aria-busy', loading ? 'true' : 'false');
     }
 
     changed(conv, what) {
       if (conv === this.active) {
         this.refresh();
         if (what.scroll) {
-          this.thread.scrollTop = this.thread.scrollHeight;
+          this.scrollToEnd();
           conv.markRead();
         }
       }
@@ -417,16 +471,37 @@
       this.typingLine.textContent = c && c.typingName ? `${c.typingName} is typing…` : '';
     }
 
+    // The messages scroll inside the thread when the layout gives it a height, and with the page otherwise
+    // (large text on a small screen).
+    scroller() {
+      const style = window.getComputedStyle(this.thread);
+      return style.overflowY === 'auto' || style.overflowY === 'scroll' ? this.thread : document.scrollingElement;
+    }
+
+    scrollToEnd() {
+      const s = this.scroller();
+      if (s === this.thread) s.scrollTop = s.scrollHeight;
+      else this.form.scrollIntoView({ block: 'end' });
+    }
+
     nearBottom() {
-      const t = this.thread;
-      return t.scrollHeight - t.scrollTop - t.clientHeight < 80;
+      const s = this.scroller();
+      if (s === this.thread) return s.scrollHeight - s.scrollTop - s.clientHeight < 80;
+      return this.form.getBoundingClientRect().bottom - window.innerHeight < 80;
     }
 
     notice(text, isError) {
       const stick = this.nearBottom();
       this.status.textContent = text || '';
       this.status.classList.toggle('chat-status--error', Boolean(isError));
-      if (stick) this.thread.scrollTop = this.thread.scrollHeight;
+      if (stick) this.scrollToEnd();
+    }
+
+    // Read out by screen readers (new messages as they come in), without moving anyone's focus.
+    announce(text) {
+      if (!this.live) return;
+      this.live.textContent = '';
+      setTimeout(() => { this.live.textContent = text; }, 50);
     }
 
     putBack(text) {
@@ -468,11 +543,14 @@
         this.call('typing', { conversation: this.active.id });
       });
       this.olderButton.addEventListener('click', () => this.active && this.active.loadOlder());
-      this.thread.addEventListener('scroll', () => {
-        if (this.thread.scrollTop < 40 && this.active && this.active.loaded) this.active.loadOlder();
-      }, { passive: true });
-      const out = $('sign-out');
-      if (out) out.addEventListener('click', () => signOut(out.dataset.next));
+      const nearTop = () => {
+        if (!this.active || !this.active.loaded) return;
+        const s = this.scroller();
+        const top = s === this.thread ? s.scrollTop : this.thread.getBoundingClientRect().top;
+        if (s === this.thread ? top < 40 : top > -40) this.active.loadOlder();
+      };
+      this.thread.addEventListener('scroll', nearTop, { passive: true });
+      window.addEventListener('scroll', nearTop, { passive: true });
     }
   }
 

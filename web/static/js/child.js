@@ -2,18 +2,37 @@
 (() => {
   'use strict';
   const { ChatClient } = window.AdvocacyChat;
+  const box = document.getElementById('messages');
   const nameEl = document.getElementById('advocate-name');
   const initialEl = document.getElementById('advocate-initial');
   const presenceEl = document.getElementById('presence');
+
+  // The welcome after choosing a PIN shows once: reloading the page, or coming back to it, does not bring it back.
+  if (window.location.search && window.history.replaceState) window.history.replaceState(null, '', window.location.pathname);
+
+  const welcome = document.getElementById('welcome');
+  const showWelcome = () => {
+    const thread = document.getElementById('thread');
+    if (client && client.scroller() === thread) {
+      thread.scrollTop += welcome.getBoundingClientRect().top - thread.getBoundingClientRect().top - 8;
+    } else {
+      window.scrollTo(0, 0);
+    }
+    welcome.focus({ preventScroll: true });
+  };
 
   const setPresence = (online, text) => {
     presenceEl.textContent = text;
     presenceEl.classList.toggle('presence--online', Boolean(online));
   };
+  const words = (online, expected) => expected
+    || (online ? 'Your advocate is online now.' : "Your advocate isn't online right now.");
 
-  const client = new ChatClient({
-    me: document.getElementById('messages').dataset.me || document.body.dataset.userId,
+  let client = null;
+  client = new ChatClient({
+    me: box.dataset.me || document.body.dataset.userId,
     signInUrl: '/child/sign-in',
+    preload: box.dataset.conversation || null,
     onConversations(list, chat) {
       const summary = list[0];
       if (!summary) {
@@ -22,17 +41,20 @@
         return;
       }
       const name = (summary.advocate_name || '').trim();
-      nameEl.textContent = name || 'Your advocate';
+      nameEl.textContent = name || 'your advocate';
       initialEl.textContent = name ? name.charAt(0).toUpperCase() : '';
-      setPresence(summary.advocate_online, summary.reply_expected
-        || (summary.advocate_online ? 'Your advocate is online now.' : "Your advocate isn't online right now."));
-      chat.select(chat.conversations.get(summary.id));
+      setPresence(summary.advocate_online, words(summary.advocate_online, summary.reply_expected));
+      const conv = chat.conversations.get(summary.id);
+      const first = !chat.active;
+      chat.select(conv);
+      // The welcome after choosing a PIN is read first: the messages are below it.
+      if (first && welcome) conv.loadLatest().then(showWelcome);
     },
     onPresence(conv, data) {
       if (data.role === 'child' || conv !== client.active) return;
-      setPresence(data.online, data.reply_expected
-        || (data.online ? 'Your advocate is online now.' : "Your advocate isn't online right now."));
+      setPresence(data.online, words(data.online, data.reply_expected));
     },
   });
   client.start();
+  if (welcome && !box.dataset.conversation) showWelcome();
 })();

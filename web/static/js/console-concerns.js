@@ -3,7 +3,7 @@
 (() => {
   'use strict';
   const $ = (id) => document.getElementById(id);
-  const { make, jsonApi } = window.AdvocacyPage;
+  const { make, jsonApi, CONCERN_STATUS: STATUS } = window.AdvocacyPage;
   const when = (iso) => (iso ? new Date(iso).toLocaleString('en-GB', {
     weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit',
   }) : '–');
@@ -11,10 +11,6 @@
     social_worker: 'the social worker', team_manager: "the social worker's manager",
     reviewing_officer: 'the reviewing officer', placement: 'the placement', complaint: 'a formal complaint',
     other: 'someone else',
-  };
-  const STATUS = {
-    draft: 'Safeguarding flag (draft)', open: 'Open', raised: 'Raised', awaiting_response: 'Awaiting a response',
-    escalated: 'Escalated', resolved: 'Resolved', closed: 'Closed', dismissed: 'Dismissed',
   };
   const PLAIN_MOVES = ['open', 'raised', 'awaiting_response'];
 
@@ -91,6 +87,7 @@
     $('detail-title').textContent = `${concern.child_name || 'A child'}: ${concern.category_label}`;
     $('detail-due').hidden = !concern.due_words;
     $('detail-due').textContent = concern.due_words ? `Next step ${concern.due_words}` : '';
+    $('detail-due').classList.toggle('due--late', Boolean(concern.due_words && concern.due_words.startsWith('overdue')));
     const facts = [
       ['Status', STATUS[concern.status] || concern.status], ['Severity', concern.severity],
       ['Raised', when(concern.raised_at)], ['Respond to the child by', when(concern.deadlines.respond_by)],
@@ -150,67 +147,36 @@
   $('confirm-draft').addEventListener('click', () => act('confirm', {}));
   $('dismiss-draft').addEventListener('click', () => act('dismiss', { reason: $('dismiss-reason').value }));
 
-  // logging a concern -----------------------------------------------------------
+  // logging a concern: the child's recent messages come from the chat -------------------------
 
   let socket = null;
   let conversations = [];
-
-  const showMessages = async () => {
-    const choices = $('message-choices');
-    choices.replaceChildren();
-    const conv = conversations.find((c) => c.child === $('log-child').value);
-    if (!socket || !conv) {
-      $('log-messages-note').textContent = 'No chat with this child to link.';
+  const connected = new Promise((resolve) => {
+    if (!window.io) {
+      resolve();
       return;
     }
-    const answer = await socket.timeout(10000).emitWithAck('history', { conversation: conv.id, limit: 30 });
-    const fromChild = answer.ok ? answer.messages.filter((m) => m.sender.role === 'child').slice(-10) : [];
-    $('log-messages-note').textContent = fromChild.length ? "The child's recent messages:" : 'No messages from this child yet.';
-    choices.replaceChildren(...fromChild.map((m) => {
-      const li = make('li');
-      const label = make('label');
-      const box = make('input');
-      box.type = 'checkbox';
-      box.value = m.id;
-      label.append(box, make('span', null, `${when(m.sent_at)}: ${m.text}`));
-      li.append(label);
-      return li;
-    }));
-  };
-
-  const connectChat = () => {
-    if (!window.io) return;
     socket = window.io('/chat', { transports: ['websocket'], withCredentials: true });
     socket.on('connect', async () => {
-      const answer = await socket.timeout(10000).emitWithAck('conversations', {});
-      conversations = answer.ok ? answer.conversations : [];
-      if ($('log-concern').open) showMessages();
+      const answer = await socket.timeout(10000).emitWithAck('conversations', {}).catch(() => null);
+      conversations = answer && answer.ok ? answer.conversations : [];
+      resolve();
     });
-  };
-
-  $('log-concern').addEventListener('toggle', () => { if ($('log-concern').open) showMessages(); });
-  $('log-child').addEventListener('change', showMessages);
-  onSubmit('log-form', async () => {
-    const body = {
-      child: $('log-child').value, category: $('log-category').value, severity: $('log-severity').value,
-      child_words: $('log-words').value, child_wants: $('log-wants').value,
-      messages: Array.from(document.querySelectorAll('#message-choices input:checked'), (box) => box.value),
-    };
-    const answer = await api('POST', '/api/concerns', body);
-    if (!answer.ok) {
-      $('log-error').textContent = answer.error.message;
-      return;
-    }
-    $('log-error').textContent = '';
-    $('log-form').reset();
-    $('log-concern').open = false;
-    await loadList();
-    render(answer.concern);
+    socket.on('connect_error', () => resolve()); // a manager has no chats: no messages to link
   });
 
-  $('sign-out').addEventListener('click', async () => {
-    try { await fetch('/api/session', { method: 'DELETE', credentials: 'same-origin' }); } catch (e) { /* leave anyway */ }
-    window.location.replace($('sign-out').dataset.next);
+  window.AdvocacyConcernForm.attach({
+    async messagesOf(childId) {
+      await connected;
+      const conv = conversations.find((c) => c.child === childId);
+      if (!socket || !conv) return [];
+      const answer = await socket.timeout(10000).emitWithAck('history', { conversation: conv.id, limit: 50 });
+      return answer.ok ? answer.messages.filter((m) => m.sender.role === 'child') : [];
+    },
+    async onLogged(concern) {
+      await loadList();
+      render(concern);
+    },
   });
 
   const opened = new URLSearchParams(window.location.hash.slice(1)).get('concern');
@@ -219,5 +185,4 @@
     const id = new URLSearchParams(window.location.hash.slice(1)).get('concern');
     if (id) show(id);
   });
-  connectChat();
 })();

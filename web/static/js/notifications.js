@@ -10,6 +10,12 @@
   const WORDS = {
     'child.waiting': (who) => `${who} has been waiting a while for a reply.`,
     'child.waiting_long': (who) => `${who} has been waiting more than a working day for a reply from their advocate.`,
+    'child.paired': (who) => `${who} is now one of your children.`,
+    'child.moved_away': (who) => `${who} has a different advocate now.`,
+    'child.opted_out': (who) => `${who} has chosen not to have an advocate for now.`,
+    'child.asked_for_someone_else': (who) => `${who} asked for a different advocate.`,
+    'child.cover_started': (who) => `You are covering for ${who}'s advocate while they are away.`,
+    'child.cover_ended': (who) => `Your cover for ${who} has ended.`,
   };
 
   // The child's name as the conversation list shows it, if this person can see it.
@@ -25,21 +31,18 @@
     return `${childName(note)}: ${note.kind.replace(/^child\./, '').replace(/[._]/g, ' ')}.`;
   };
 
-  const make = (tag, className, text) => {
-    const el = document.createElement(tag);
-    if (className) el.className = className;
-    if (text != null) el.textContent = text;
-    return el;
-  };
+  const { make } = window.AdvocacyPage;
+  // Concerns, safeguarding flags and oversight are the alerts' (console-alerts.js), at the top of the page.
+  const elsewhere = (note) => Boolean(window.AdvocacyAlerts && window.AdvocacyAlerts.handles(note.kind));
 
   const refresh = () => { panel.hidden = shown.size === 0; };
 
   const show = (note) => {
-    if (note.seen || shown.has(note.id)) return;
-    const li = make('li', `note${note.urgent ? ' note--urgent' : ''}`);
+    if (note.seen || shown.has(note.id) || elsewhere(note)) return;
+    const li = make('li', `notes__item${note.urgent ? ' notes__item--urgent' : ''}`);
     li.dataset.kind = note.kind;
-    li.append(make('p', 'note__text', words(note)));
-    const seen = make('button', 'button button--quiet note__seen', 'Seen');
+    li.append(make('p', 'notes__text', words(note)));
+    const seen = make('button', 'button button--quiet notes__seen', 'Seen');
     seen.type = 'button';
     seen.addEventListener('click', () => {
       socket.timeout(10000).emit('seen', { ids: [note.id] }, (err, ack) => {

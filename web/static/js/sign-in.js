@@ -61,9 +61,13 @@
       try { answer = await response.json(); } catch (e) { answer = null; }
       if (response.ok && answer && answer.ok) {
         // 202: the password was right and an authenticator app is to be set up first.
-        // Reviewers work the oversight queue; everyone else starts at the console.
-        const home = answer.role === 'reviewer' && form.dataset.nextReviewer ? form.dataset.nextReviewer : form.dataset.next;
-        window.location.replace(answer.enrolment_needed ? answer.next : home);
+        // A child's first sign-in (their PIN just chosen) lands on a welcome.
+        let next = form.dataset.next;
+        if (answer.enrolment_needed) next = answer.next;
+        else if (answer.first_sign_in && form.dataset.firstNext) next = form.dataset.firstNext;
+        // Reviewers work the oversight queue; other staff start at the console.
+        else if (answer.role === 'reviewer' && form.dataset.nextReviewer) next = form.dataset.nextReviewer;
+        window.location.replace(next);
         return;
       }
       const message = answer && answer.error && answer.error.message;
