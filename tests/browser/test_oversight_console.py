@@ -8,10 +8,10 @@ from playwright.async_api import Page, expect
 from advocacy.auth import totp
 from advocacy.auth.staff_sign_in import set_second_factor
 from advocacy.people import create_staff
-from tests.browser.test_chat_journey import open_page
-from tests.integration.concerns_support import apis  # noqa: F401  (fixture)
+from tests.browser.pages import open_page
+from tests.integration.concerns_support import Api
 from tests.integration.figures_support import LEEDS, build_history, read_csv
-from tests.support import PASSWORD, Person, Server, World, otp_for
+from tests.support import PASSWORD, Person, Server, World, otp_for, sign_in
 
 
 async def reviewer_of(world: World) -> Person:
@@ -35,7 +35,7 @@ async def staff_signs_in(page: Page, person: Person, server: Server, lands: str)
 
 
 async def test_an_escalation_appears_in_the_open_queue_and_the_case_shows_the_child_only_for_a_reason(
-        browser, world, apis, artifacts):
+        browser, world, artifacts):
     server, amira = world.server, world.children[0]
     rae = await reviewer_of(world)
     page, problems = await open_page(browser, world, 1280, 900)
@@ -43,9 +43,12 @@ async def test_an_escalation_appears_in_the_open_queue_and_the_case_shows_the_ch
     await expect(page.locator("#queue-empty")).to_be_visible()
     await expect(page.locator("#count-open")).to_have_text("0")
 
-    ada = await apis(server, world.advocates[0])
-    concern = (await ada.raise_concern(amira, severity="high"))["id"]
-    status, body = await ada.post(f"/api/concerns/{concern}/escalate", {"level": "oversight", "reason": "No answer."})
+    ada = Api(server, world.advocates[0], await sign_in(server, world.advocates[0]))
+    try:
+        concern = (await ada.raise_concern(amira, severity="high"))["id"]
+        status, body = await ada.post(f"/api/concerns/{concern}/escalate", {"level": "oversight", "reason": "No answer."})
+    finally:
+        await ada.close()
     assert status == 200, body
     row = page.locator("#queue-body tr")
     await expect(row).to_have_count(1)  # arrived live: the page was not loaded again
