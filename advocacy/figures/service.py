@@ -122,12 +122,13 @@ class Figures:
                 for area in lineage(las.get(cover["child"])):
                     counts[area]["away"] += 1
                     counts[area]["uncovered"] += cover.get("cover") is None
-        # unresolved concerns past their deadline
-        overdue = self.store.concerns.find(
-            {"status": {"$in": sorted(s.value for s in UNRESOLVED)}, "deadlines.oversight_by": {"$lt": now}}, {"la": 1})
-        async for concern in overdue:
-            for area in lineage(concern.get("la")):
-                counts[area]["overdue"] += 1
+        # unresolved concerns past their deadline: one status at a time, so each read is an equality and
+        # a range on the (status, deadlines.oversight_by) index rather than a scan
+        for status in sorted(s.value for s in UNRESOLVED):
+            overdue = self.store.concerns.find({"status": status, "deadlines.oversight_by": {"$lt": now}}, {"la": 1})
+            async for concern in overdue:
+                for area in lineage(concern.get("la")):
+                    counts[area]["overdue"] += 1
         return counts
 
     async def snapshot(self) -> None:
