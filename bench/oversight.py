@@ -213,6 +213,7 @@ async def measure(uri: str, clock: ManualClock, requests: int, la: str) -> dict[
     store = await Store.connect(uri, "bench", 30)
     await store.figures_current.delete_many({})  # so the job publishes afresh for this size
     await store.figures_published.delete_many({})
+    await store.leases.delete_many({})  # the last server's leases (its clock stands still, so they would not expire)
     app = init_app(settings, store, clock)
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
     await runner.setup()
