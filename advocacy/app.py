@@ -21,10 +21,13 @@ from advocacy.chat.presence import Presence
 from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
 from advocacy.concerns import wiring as concerns_wiring
+from advocacy.concerns.keys import concerns_key
 from advocacy.crypto import Keyring, load_accepted_master_keys, load_master_key
+from advocacy.figures import wiring as figures_wiring
 from advocacy.notifications import ConsoleNamespace, Notifier
+from advocacy.oversight.pages import setup_reviewer_pages
 from advocacy.pairing.service import Pairings
-from advocacy.pairing.views import setup_pairing
+from advocacy.pairing.views import pairing_key, setup_pairing
 from advocacy.scale import RedisPresence, SessionsEnded, client_manager, redis_client
 from advocacy.privacy.erasure import RetentionJob
 from advocacy.privacy.retention import load_retention
@@ -33,6 +36,7 @@ from advocacy.privacy.views import routes as privacy_routes
 from advocacy.privacy.trail import pairing_recorder
 from advocacy.settings import Settings
 from advocacy.store import Store
+from advocacy.team.views import setup_team
 from advocacy.views import VENDOR_FILES, WEB_DIR, routes
 from advocacy.web import auth_key, errors, same_origin_changes, security_headers, settings_key
 
@@ -130,6 +134,10 @@ def init_app(
     app.cleanup_ctx.append(_retention)
     app.on_shutdown.append(_close_sockets)
     setup_pairing(app)
+    figures = figures_wiring.install(app, settings=settings, store=store, clock=clock, concerns=app[concerns_key],
+                                     pairing=app[pairing_key], chat=chat)
+    figures.also.append(setup_reviewer_pages(app).queue.counts.recount)
+    setup_team(app)
     return app
 
 

@@ -19,6 +19,7 @@ from aiohttp import web
 from advocacy import demo
 from advocacy.clock import Clock
 from advocacy.concerns.demo import seed_concerns
+from advocacy.figures.demo import seed_history
 from advocacy.crypto import Keyring, MasterKeyError, load_accepted_master_keys, load_master_key, new_master_key
 from advocacy.embedded_db import EmbeddedDatabase, EmbeddedDatabaseError, running_uri
 from advocacy.pairing import cli as pairing_cli
@@ -78,6 +79,7 @@ async def serve(settings: Settings, with_demo: bool, reuse_port: bool = False) -
         if with_demo:
             creds = await demo.seed(store, clock, Path(settings.data_dir), settings.base_url)
             await seed_concerns(app, creds)
+            await seed_history(app)
             print(demo.describe(creds), flush=True)
         else:
             print(f"Advocacy service running at {settings.base_url} (Ctrl+C to stop)", flush=True)
@@ -248,6 +250,16 @@ async def retention_run_command(settings: Settings) -> int:
     return 0
 
 
+async def figures_rebuild_command(settings: Settings) -> int:
+    from advocacy.figures.tally import rebuild
+
+    async with open_store(settings) as store:
+        written = await rebuild(store)
+    print(f"Recounted the figures' running totals: {written} area-months. The figures job publishes them "
+          "at its next run.")
+    return 0
+
+
 async def audit_verify_command(settings: Settings, anchor: str | None) -> int:
     """Check the audit chain (and an anchor noted earlier); 0 if intact, 3 if not."""
     from advocacy import audit
@@ -349,6 +361,11 @@ def _parser() -> argparse.ArgumentParser:
     retention_commands = retention_p.add_subparsers(dest="retention_command", required=True)
     with_data_dir(retention_commands.add_parser("run", help="erase now what is past retention (servers do it daily)"))
 
+    figures_p = commands.add_parser("figures", help="the transparency figures (docs/figures.md)")
+    figures_commands = figures_p.add_subparsers(dest="figures_command", required=True)
+    with_data_dir(figures_commands.add_parser(
+        "rebuild", help="recount the running totals from the concern, opt-out and message records"))
+
     audit_p = commands.add_parser("audit", help="the hash-chained audit trail")
     audit_commands = audit_p.add_subparsers(dest="audit_command", required=True)
     verify_p = audit_commands.add_parser(
@@ -409,6 +426,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(left_care_command(settings, args.child_id, args.on))
         elif args.command == "retention" and args.retention_command == "run":
             return asyncio.run(retention_run_command(settings))
+        elif args.command == "figures" and args.figures_command == "rebuild":
+            return asyncio.run(figures_rebuild_command(settings))
         elif args.command == "audit" and args.audit_command == "verify":
             return asyncio.run(audit_verify_command(settings, args.anchor))
     except (EmbeddedDatabaseError, DatabaseUnavailable) as exc:

@@ -139,6 +139,9 @@ SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
         "sweep_interval_seconds": _int(1, 3600),
         "duty_manager": _str(r"|[a-z0-9][a-z0-9._-]{1,39}", "empty (each advocate's own manager) or a manager's username"),
     },
+    "figures": {
+        "figures_interval_seconds": _int(10, 24 * 3600),
+    },
     "hours": {
         "timezone": _timezone,
         "working_day_start": _str(_TIME, "a time of day as HH:MM, e.g. 09:00"),

@@ -14,7 +14,7 @@ from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorCollection, AsyncIOMotorDatabase
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateOne
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReplaceOne, ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError, ServerSelectionTimeoutError
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "DatabaseUnavailable",
     "DuplicateKeyError",
     "PyMongoError",
+    "ReplaceOne",
     "ReturnDocument",
     "Store",
     "INDEXES",
@@ -112,6 +113,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         _index([("pending", ASCENDING)], sparse=True),
         _index([("advocate", ASCENDING), ("status", ASCENDING)]),
         _index([("la", ASCENDING), ("raised_at", ASCENDING)]),
+        # Unresolved concerns past their deadline: "overdue now" in the figures (advocacy.figures.job).
+        _index([("status", ASCENDING), ("deadlines.oversight_by", ASCENDING)]),
     ],
     # One row per thing that happened to a concern (raised, responded, escalated,
     # resolved ...) with its local authority and London month: figures per LA and month.
@@ -132,6 +135,16 @@ INDEXES: dict[str, list[IndexModel]] = {
     "disclosures": [_index([("child", ASCENDING), ("at", ASCENDING)])],
     # The reference reviewers know a child by, instead of their name.
     "pseudonyms": [_index([("ref", ASCENDING)], unique=True)],
+    # The transparency figures (advocacy.figures): running totals per area ("la:CODE", "region:SLUG",
+    # "england") and London month, kept as things happen; counts as they stand at each month's end;
+    # and the published (suppressed) figures of a period, one document per area, with a pointer to
+    # the latest complete set.
+    "figures_months": [_index([("month", ASCENDING)])],
+    "figures_stock": [_index([("month", ASCENDING)])],
+    "figures_published": [_index([("period", ASCENDING), ("gen", ASCENDING), ("kind", ASCENDING)])],
+    "figures_current": [],
+    # How many oversight items are open, by level, status, area, category and reviewer (advocacy.oversight.counts).
+    "oversight_counts": [],
 }
 
 

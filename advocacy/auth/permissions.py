@@ -111,6 +111,13 @@ PERMISSIONS: dict[str, dict[Role, str]] = {
     "oversight.record_update": {Role.REVIEWER: ANY},
     "oversight.representation": {Role.REVIEWER: ANY},
     "oversight.close": {Role.REVIEWER: ANY},
+    # the reviewers' pages, and a child's name shown to a reviewer who gives a reason (issue 5)
+    "page.oversight": {Role.REVIEWER: ANY},
+    "oversight.reveal": {Role.REVIEWER: ANY},
+    # the transparency figures: counts per area with small numbers suppressed, never a child's record
+    "page.figures": {Role.REVIEWER: ANY, Role.MANAGER: ANY, Role.ADMIN: ANY},
+    # a manager's view of their own team: caseloads, children waiting, deadlines, cover
+    "page.team": {Role.MANAGER: TEAM},
 }
 
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from datetime import datetime
+from typing import Any, Awaitable, Callable
 
 from advocacy import audit
 from advocacy.auth.permissions import OWN, PAIRED, scope_for
@@ -81,6 +82,9 @@ class ChatService:
         self.store = store
         self.settings = settings
         self.clock = clock
+        # Called with (child id, waiting since, answered at) when a staff message ends a child's
+        # wait for a reply (the figures' median time to a reply).
+        self.reply_listeners: list[Callable[[str, datetime, datetime], Awaitable[None]]] = []
         self.writes: Batch[dict[str, Any], None] = Batch(self._store_messages)
         self.lookups: Batch[str, dict[str, Any] | None] = Batch(self._find_conversations)
 
@@ -91,6 +95,8 @@ class ChatService:
     async def _store_messages(self, docs: list[dict[str, Any]]) -> list[Exception | None]:
         """Insert a batch, then keep each conversation's ``waiting_since`` in step, in message order."""
         results = await insert_each(self.store.messages, docs)
+        stored = [doc for doc, error in zip(docs, results) if error is None]
+        waits = await self._waits_ended(stored) if self.reply_listeners else []
         updates = []
         for doc, error in zip(docs, results):
             if error is not None or doc["sender"]["role"] not in ("child", "advocate"):
@@ -107,7 +113,32 @@ class ChatService:
                 # The messages are stored: acknowledge them (a refusal now would make the
                 # resend find them and deliver nothing live); only the waiting mark is late.
                 log.warning("could not update waiting times: %s", exc.__class__.__name__)
+                waits = []
+        for child, since, answered in waits:
+            for listener in self.reply_listeners:
+                await listener(child, since, answered)
         return results
+
+    async def _waits_ended(self, docs: list[dict[str, Any]]) -> list[tuple[str, datetime, datetime]]:
+        """(child, waiting since, answered at) for each wait an advocate's message in ``docs`` ends,
+        from the conversations' ``waiting_since`` before the batch and the batch's own messages in order."""
+        answered = {d["conversation"] for d in docs if d["sender"]["role"] == "advocate"}
+        if not answered:
+            return []
+        waiting = {c["_id"]: (c["child"], c.get("waiting_since")) async for c in self.store.conversations.find(
+            {"_id": {"$in": sorted(answered)}}, {"child": 1, "waiting_since": 1})}
+        ended = []
+        for doc in docs:
+            conv = doc["conversation"]
+            if conv not in waiting:
+                continue
+            child, since = waiting[conv]
+            if doc["sender"]["role"] == "child" and since is None:
+                waiting[conv] = (child, doc["sent_at"])
+            elif doc["sender"]["role"] == "advocate" and since is not None:
+                ended.append((child, since, doc["sent_at"]))
+                waiting[conv] = (child, None)
+        return ended
 
     @property
     def keyring(self) -> Keyring:

@@ -206,6 +206,8 @@ class ConcernService:
         # Called with the stored concern after it is raised or changes status, e.g. to take
         # a ladder step that is due at once (an urgent concern's manager is told at once).
         self.after_change: list[Listener] = []
+        # Called with each concern_events row once it is stored (the figures' running totals).
+        self.event_listeners: list[Listener] = []
         # Called with (concern, principal) after a child raises a worry (safeguarding triage).
         self.after_child_raised: list[Callable[[dict[str, Any], Principal, str], Awaitable[dict[str, Any] | None]]] = []
 
@@ -720,7 +722,7 @@ class ConcernService:
 
     async def record_event(self, doc: Mapping[str, Any], kind: str, at: datetime, **data: Any) -> None:
         """One row per event, with the child's local authority and the London month and day."""
-        await self.store.concern_events.insert_one({
+        row = {
             "_id": new_id("ce"),
             "concern": doc["_id"],
             "child": doc["child"],
@@ -733,7 +735,10 @@ class ConcernService:
             "month": month_of(at),
             "day": f"{calendar.local_date(at):%Y-%m-%d}",
             **data,
-        })
+        }
+        await self.store.concern_events.insert_one(row)
+        for listener in self.event_listeners:
+            await listener(row)
 
     # pairing ---------------------------------------------------------------
 

@@ -62,6 +62,10 @@ class OversightQueue:
         self.notifier = notifier
         self.namespace: OversightNamespace | None = None
         self.tell_child: TellChild | None = None
+        # Called with (the item before, the item after) each time one arrives (before None) or changes.
+        self.item_listeners: list[Callable[[Mapping[str, Any] | None, Mapping[str, Any]], Awaitable[None]]] = []
+        # The open queue's running counts (advocacy.oversight.counts), once wired.
+        self.counts: Any = None
 
     # pseudonyms --------------------------------------------------------------
 
@@ -117,13 +121,38 @@ class OversightQueue:
             await self.store.oversight.insert_one(doc)
         except DuplicateKeyError:
             return False
+        await self._changed(None, doc)
         await self._push("added", doc)
         return True
 
+    async def _changed(self, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> None:
+        for listener in self.item_listeners:
+            try:
+                await listener(before, after)
+            except Exception:  # a count is recounted later; the change itself stands
+                log.exception("an oversight item listener failed")
+
     # reading -----------------------------------------------------------------
 
-    async def listing(self, principal: Principal, filters: Any) -> dict[str, Any]:
-        """Open items (or closed ones with status=closed), most urgent then most overdue first."""
+    async def listing(self, principal: Principal, filters: Any, offset: int = 0, limit: int = PAGE) -> dict[str, Any]:
+        """Open items (or closed ones with status=closed), most urgent then most overdue first; with the
+        counts of the whole open queue."""
+        query = self.query(principal, filters)
+        order = [("rank", ASCENDING), ("due_at", ASCENDING), ("raised_at", ASCENDING)]
+        docs = await self.store.oversight.find(query).sort(order).skip(offset).limit(limit).to_list(None)
+        counts = await self.counts.read() if self.counts is not None else None
+        if query == {"open": True} and counts is not None:
+            total = counts["n"]  # the whole open queue: counted already
+        else:
+            total = await self.store.oversight.count_documents(query)
+        shown = None if counts is None else {
+            "open": counts["n"], **{k: counts[k] for k in ("level", "status", "la", "region", "category")},
+            "unclaimed": counts["claimed"].get("nobody", 0), "mine": counts["claimed"].get(principal.user_id, 0)}
+        return {"items": await self._summaries(docs, principal), "total": total,
+                **({"counts": shown} if shown is not None else {})}
+
+    def query(self, principal: Principal, filters: Any) -> dict[str, Any]:
+        """The database query for the queue's filters; ServiceError(bad_request) for a wrong one."""
         filters = payload(filters if filters is not None else {})
         only_fields(filters, FILTERS)
         query: dict[str, Any] = {"open": True}
@@ -141,18 +170,17 @@ class OversightQueue:
         if "claimed" in filters:
             claimed = check_choice(filters["claimed"], "claimed", ("me", "nobody"))
             query["claimed_by"] = principal.user_id if claimed == "me" else None
-        order = [("rank", ASCENDING), ("due_at", ASCENDING), ("raised_at", ASCENDING)]
-        cursor = self.store.oversight.find(query).sort(order).limit(PAGE)
-        docs = await cursor.to_list(None)
-        total = await self.store.oversight.count_documents(query)
-        return {"items": await self._summaries(docs, principal), "total": total}
+        return query
 
     async def _summaries(self, docs: list[dict[str, Any]], principal: Principal | None) -> list[dict[str, Any]]:
         children = {c["_id"]: c async for c in self.store.children.find(
             {"_id": {"$in": list({d["child"] for d in docs})}}, {"birth_date": 1})}
         las = {la["_id"]: la async for la in self.store.local_authorities.find(
             {"_id": {"$in": list({d["la"] for d in docs})}}, {"name": 1})}
-        return [self._summary(d, children.get(d["child"], {}), las.get(d["la"], {}), principal) for d in docs]
+        reviewers = {r["_id"]: r.get("name", "") async for r in self.store.staff.find(
+            {"_id": {"$in": list({d["claimed_by"] for d in docs if d.get("claimed_by")})}}, {"name": 1})}
+        return [{**self._summary(d, children.get(d["child"], {}), las.get(d["la"], {}), principal),
+                 "claimed_by_name": reviewers.get(d.get("claimed_by"))} for d in docs]
 
     def _summary(self, doc: Mapping[str, Any], child: Mapping[str, Any], la: Mapping[str, Any],
                  principal: Principal | None) -> dict[str, Any]:
@@ -236,6 +264,7 @@ class OversightQueue:
             written = await self.store.oversight.update_one({"_id": doc["_id"], "version": doc.get("version", 0)}, update)
             if written.matched_count == 1:  # (not find_one_and_update: see ConcernService.change)
                 stored = await self.store.oversight.find_one({"_id": doc["_id"]})
+                await self._changed(doc, stored)
                 await self._push(change, stored)
                 return (await self._summaries([stored], principal))[0]
         raise ServiceError("unavailable", "That item is changing a lot right now; please try again. Nothing was changed.")

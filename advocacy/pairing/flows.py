@@ -117,6 +117,8 @@ class PairingService:
         self.zone = ZoneInfo(settings.timezone)
         self.plan_lock = asyncio.Lock()  # one whole-roster plan at a time in this process
         pairings.listeners.append(self.on_change)
+        # Called with each opt_events row once it is stored (the figures' running totals).
+        self.event_listeners: list[Callable[[dict[str, Any]], Awaitable[None]]] = []
 
     # dates -------------------------------------------------------------------
 
@@ -284,10 +286,13 @@ class PairingService:
     async def _event(self, child: dict[str, Any], kind: str, by: By, **extra: Any) -> None:
         now = self.clock.now()
         regions = await regions_by_la(self.store)
-        await self.store.opt_events.insert_one({
+        row = {
             "_id": new_id("oe"), "child": child["_id"], "la": child.get("la"), "region": regions.get(child.get("la")),
             "kind": kind, "at": now, "month": self.month(now), "by": (by or {}).get("role", "service"), **extra,
-        })
+        }
+        await self.store.opt_events.insert_one(row)
+        for listener in self.event_listeners:
+            await listener(row)
 
     async def opt_out(self, child_id: str, reason: Any, by: By) -> dict[str, Any]:
         """The child chooses to have no advocate: nothing is deleted; their advocate and manager are told."""

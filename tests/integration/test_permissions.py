@@ -47,6 +47,8 @@ COVER = {"covering_advocate", "cover_ended_advocate"}
 ALL_SIGNED_IN = {"child", "other_child", "advocate", "other_advocate", "cover_advocate", "manager", "other_manager",
                  "reviewer", "admin", "bot"} | COVER
 STAFF_CONSOLE = {"advocate", "other_advocate", "manager", "other_manager", "admin"} | COVER
+# The transparency figures: counts with small numbers suppressed, for the Commissioner's office and managers.
+FIGURES = {"reviewer", "manager", "other_manager", "admin"}
 
 
 async def _mint(scene: "Scene", user_id: str, role: str, lifetime: timedelta = timedelta(hours=1)) -> str:
@@ -115,6 +117,8 @@ PLACEHOLDERS: dict[str, Callable[["Scene"], str]] = {
     "plan": lambda s: s.plan,
     "concern": lambda s: s.values.get("concern", "co_none"),  # a scene's concern (make_scene), or none at all
     "item": lambda s: s.values.get("item", "ov_none"),
+    "region": lambda s: "yorkshire-and-the-humber",
+    "la": lambda s: "E08000035",
 }
 
 
@@ -206,6 +210,15 @@ ROUTES: dict[str, Row] = {
                                                             setup=concerns.claimed_item),
     "POST /api/oversight/items/{item}/close": Row(allowed={"reviewer"}, body={"decision": "upheld"},
                                                   setup=concerns.claimed_item),
+    # the oversight console, the figures and the managers' team page (issue 5)
+    "GET /oversight": Row(allowed={"reviewer"}),
+    "GET /oversight/items/{item}": Row(allowed={"reviewer"}, setup=concerns.new_item),
+    "POST /api/oversight/items/{item}/reveal": Row(allowed={"reviewer"}, body={"reason": "To check the placement."},
+                                                   setup=concerns.new_item),
+    "GET /figures": Row(allowed=FIGURES),
+    "GET /figures/regions/{region}": Row(allowed=FIGURES),
+    "GET /figures/las/{la}": Row(allowed=FIGURES),
+    "GET /console/team": Row(allowed={"manager", "other_manager"}),
     # the service
     "GET /api/health": Row(public=True),
     "GET /api/openapi.json": Row(public=True),
@@ -468,3 +481,24 @@ async def test_a_session_that_expires_while_connected_is_refused_at_its_next_eve
         ack = await client.call(key.split(" ")[1], EVENTS[key].data(scene))
         assert ack["ok"] is False and ack["error"]["code"] == "session_expired", f"{key}: {ack}"
     assert await snapshot(scene.server) == before
+
+
+async def test_a_reviewer_on_a_concern_never_escalated_reaches_nothing_of_it(world):
+    """Every route naming a concern, an item or a child, as a reviewer, aimed at a concern that never
+    went to oversight (its id, and guesses at an item made from it): refused, nothing changed, no name."""
+    scene = await make_scene(world)
+    never = await concerns.open_concern(scene)
+    target = world.children[TARGET_CHILD]
+    token = await scene.token("reviewer")
+    guesses = [never["concern"], f"ov_{never['concern'][3:]}", f"ov_{never['concern']}"]
+    aimed = [key for key in ROUTES if any(f"{{{name}}}" in key for name in ("concern", "item", "child"))]
+    assert any("{item}" in key for key in aimed) and any("{concern}" in key for key in aimed)
+    for key in aimed:
+        for guess in guesses:
+            scene.values = {**scene.base_values, "concern": never["concern"], "item": guess}
+            before = await snapshot(scene.server)
+            status, location, text = await call_route(scene, key, token)
+            refused = status in {403, 404} or (status == 303 and location.endswith("/sign-in"))
+            assert refused, f"{key} as a reviewer, aimed at a concern never escalated ({guess}): answered {status}"
+            assert target.name not in text and never["concern"] not in text.replace(guess, ""), key
+            assert await snapshot(scene.server) == before, f"{key}: a refused request changed the database"

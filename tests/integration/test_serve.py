@@ -101,7 +101,8 @@ async def test_demo_sign_ins_work_and_acknowledged_messages_survive_restarts_and
                                                            "otp": pyotp.TOTP(reviewer["totp_secret"]).now()})
         async with http.get("/api/oversight/items", headers={"Authorization": f"Bearer {token}"}) as resp:
             queue = await resp.json()
-        assert queue["total"] == 1 and queue["items"][0]["la_name"] == "Manchester"  # the demo's escalated concern
+        # the demo's escalated concern, and the demo history's concerns left open past their deadlines
+        assert queue["total"] > 1 and "Manchester" in {i["la_name"] for i in queue["items"]}
         assert not any(c["name"] in json.dumps(queue) for c in creds["children"])
 
     sent = []

@@ -65,6 +65,8 @@
         let next = form.dataset.next;
         if (answer.enrolment_needed) next = answer.next;
         else if (answer.first_sign_in && form.dataset.firstNext) next = form.dataset.firstNext;
+        // Reviewers work the oversight queue; other staff start at the console.
+        else if (answer.role === 'reviewer' && form.dataset.nextReviewer) next = form.dataset.nextReviewer;
         window.location.replace(next);
         return;
       }

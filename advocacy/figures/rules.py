@@ -1,0 +1,440 @@
+"""The figures' rules (pure, no I/O): months and periods, histograms and their medians, small-number suppression.
+
+Months are London calendar months written "2026-03". A period is a run of whole
+months; its charts show the twelve months ending with its last month.
+
+Medians cannot be added up, so each running total keeps a histogram instead:
+
+- time to a reply, in seconds: bucket 0 is under 30 seconds, bucket ``k`` >= 1
+  covers [30 x 2^((k-1)/4), 30 x 2^(k/4)) seconds, so each bucket is 19% wider
+  than the one before. The median is read by linear interpolation inside the
+  bucket holding the middle reply; the exact median lies in the same bucket, so
+  the figure is within 19% of it (within 30 seconds under half a minute);
+- working days to resolve: one bucket per whole day (0 to 249, and "250 or
+  more"), so the median is exact.
+
+Suppression: every count of children (or of things that happened to children)
+below ``SMALL`` is shown as "fewer than 5". A count that would let someone work
+such a figure out by subtraction (from a total, from the other parts of a
+total, from another column, from the months of a period) is hidden as well
+("hidden"), chosen by ``Suppression.solve``; see docs/figures.md.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Hashable, Iterable, Mapping
+
+SMALL = 5
+WINDOW = 12  # months in each chart
+LONGEST_PERIOD = 120  # months
+
+# ---------------------------------------------------------------- months and periods
+
+_MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+
+
+def month_of_date(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    found = _MONTH.fullmatch(text) if isinstance(text, str) else None
+    if not found:
+        raise ValueError(f"{text!r} is not a month written like 2026-03")
+    return int(found.group(1)), int(found.group(2))
+
+
+def add_months(month: str, n: int) -> str:
+    year, number = parse_month(month)
+    index = year * 12 + (number - 1) + n
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def months_from(first: str, last: str) -> list[str]:
+    """Every month from ``first`` to ``last``, both included (empty if ``last`` is earlier)."""
+    count = month_index(last) - month_index(first) + 1
+    return [add_months(first, i) for i in range(max(count, 0))]
+
+
+def month_index(month: str) -> int:
+    year, number = parse_month(month)
+    return year * 12 + number - 1
+
+
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+LONG_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+                    "October", "November", "December")
+
+
+def month_words(month: str, short: bool = False) -> str:
+    year, number = parse_month(month)
+    return f"{(MONTH_NAMES if short else LONG_MONTH_NAMES)[number - 1]} {year}"
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole months from ``first`` to ``last``; ``window`` is the twelve months its charts show."""
+
+    first: str
+    last: str
+
+    @property
+    def months(self) -> list[str]:
+        return months_from(self.first, self.last)
+
+    @property
+    def window(self) -> list[str]:
+        return months_from(add_months(self.last, 1 - WINDOW), self.last)
+
+    @property
+    def key(self) -> str:
+        return f"{self.first}_{self.last}"
+
+    @property
+    def words(self) -> str:
+        if self.first == self.last:
+            return month_words(self.first)
+        return f"{month_words(self.first)} to {month_words(self.last)}"
+
+
+def default_period(this_month: str) -> Period:
+    """The twelve months ending with this one (so far)."""
+    return Period(add_months(this_month, 1 - WINDOW), this_month)
+
+
+def choose_period(first: str | None, last: str | None, this_month: str) -> Period:
+    """The period asked for (either end may be left out); ValueError says what is wrong, in plain words."""
+    if not first and not last:
+        return default_period(this_month)
+    try:
+        last = last or this_month
+        parse_month(last)
+        first = first or add_months(last, 1 - WINDOW)
+        parse_month(first)
+    except ValueError:
+        raise ValueError("Choose the months like 2026-03 (year, then month).") from None
+    if month_index(last) > month_index(this_month):
+        raise ValueError(f"The period can't end after this month ({month_words(this_month)}).")
+    if month_index(first) > month_index(last):
+        raise ValueError("The first month of the period is after its last month.")
+    if month_index(last) - month_index(first) + 1 > LONGEST_PERIOD:
+        raise ValueError(f"A period can be {LONGEST_PERIOD} months at most.")
+    return Period(first, last)
+
+
+# ---------------------------------------------------------------- histograms and medians
+
+REPLY_FIRST_EDGE = 30.0  # seconds
+REPLY_STEPS_PER_DOUBLING = 4
+REPLY_LAST_BUCKET = 1 + REPLY_STEPS_PER_DOUBLING * 18  # 30 s x 2^18: about 91 days; longer waits share it
+DAYS_LAST_BUCKET = 250
+
+
+def reply_bucket(seconds: float) -> int:
+    """The histogram bucket of a wait of ``seconds`` for a reply."""
+    if seconds < REPLY_FIRST_EDGE:
+        return 0
+    # The small epsilon keeps a wait exactly on an edge in the bucket that edge opens.
+    k = 1 + math.floor(REPLY_STEPS_PER_DOUBLING * math.log2(seconds / REPLY_FIRST_EDGE) + 1e-9)
+    return min(k, REPLY_LAST_BUCKET)
+
+
+def reply_bucket_bounds(k: int) -> tuple[float, float]:
+    """[lower, upper) seconds of reply bucket ``k``."""
+    if k <= 0:
+        return 0.0, REPLY_FIRST_EDGE
+    lower = REPLY_FIRST_EDGE * 2 ** ((k - 1) / REPLY_STEPS_PER_DOUBLING)
+    upper = REPLY_FIRST_EDGE * 2 ** (k / REPLY_STEPS_PER_DOUBLING)
+    return lower, upper
+
+
+def days_bucket(working_days: int) -> int:
+    return min(max(int(working_days), 0), DAYS_LAST_BUCKET)
+
+
+def merge(into: dict[str, int], more: Mapping[str, int] | None) -> dict[str, int]:
+    """Add histogram (or counter) ``more`` into ``into``; returns ``into``."""
+    for key, count in (more or {}).items():
+        into[key] = into.get(key, 0) + count
+    return into
+
+
+def _sorted_buckets(hist: Mapping[str, int]) -> list[tuple[int, int]]:
+    return sorted((int(k), n) for k, n in hist.items() if n > 0)
+
+
+def reply_median(hist: Mapping[str, int]) -> float | None:
+    """The median wait in seconds from a reply histogram (grouped median, linear inside its bucket)."""
+    buckets = _sorted_buckets(hist)
+    total = sum(n for _, n in buckets)
+    if total == 0:
+        return None
+    half = total / 2
+    below = 0
+    for k, n in buckets:
+        if below + n >= half:
+            lower, upper = reply_bucket_bounds(k)
+            return lower + (upper - lower) * (half - below) / n
+        below += n
+    return None  # not reached
+
+
+def days_median(hist: Mapping[str, int]) -> float | None:
+    """The exact median of whole working days (the mean of the two middle values for an even count)."""
+    buckets = _sorted_buckets(hist)
+    total = sum(n for _, n in buckets)
+    if total == 0:
+        return None
+
+    def value_at(position: int) -> int:  # 0-based position in the sorted values
+        seen = 0
+        for k, n in buckets:
+            seen += n
+            if position < seen:
+                return k
+        return buckets[-1][0]
+
+    if total % 2:
+        return float(value_at(total // 2))
+    return (value_at(total // 2 - 1) + value_at(total // 2)) / 2
+
+
+def histogram_total(hist: Mapping[str, int] | None) -> int:
+    return sum((hist or {}).values())
+
+
+def median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return float(ordered[mid]) if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+# ---------------------------------------------------------------- suppression
+
+SHOWN, FEWER, HIDDEN, NONE = "shown", "fewer", "hidden", "none"
+Key = Hashable
+_FEWER_RANGE = (0, SMALL - 1)
+_UNBOUNDED = math.inf
+
+
+class Suppression:
+    """Decide which counts are shown, "fewer than 5" (FEWER) or hidden to protect them (HIDDEN).
+
+    ``count(key, value)`` adds a count; ``displayed=False`` marks one the pages never
+    print but a reader may work out (e.g. children without an advocate = known - paired):
+    it is protected when small, counts as known only where the relations give it away,
+    and is never chosen to be hidden, since hiding it hides nothing.
+    ``relate(total, parts)`` says total = sum of parts. ``solve()`` then hides counts until
+    no "fewer than 5" count can be narrowed below its five possible values (0 to 4) by
+    someone who knows every shown count and every relation, that a "fewer than 5" is 0 to 4
+    and a hidden one 5 or more, and works the relations together (bounds propagation;
+    see docs/figures.md for what that covers).
+    """
+
+    def __init__(self, small: int = SMALL) -> None:
+        self.small = small
+        self.value: dict[Key, int] = {}
+        self.state: dict[Key, str] = {}
+        self.displayed: dict[Key, bool] = {}
+        self.relations: list[tuple[Key, tuple[Key, ...]]] = []
+
+    def count(self, key: Key, value: int | None, *, displayed: bool = True) -> None:
+        if value is None:
+            self.state[key] = NONE
+            return
+        self.value[key] = int(value)
+        self.state[key] = FEWER if value < self.small else SHOWN
+        self.displayed[key] = displayed
+
+    def relate(self, total: Key, parts: Iterable[Key]) -> None:
+        parts = tuple(parts)
+        cells = (total, *parts)
+        if any(self.state.get(k, NONE) == NONE for k in cells):
+            return  # something in it is not known: nothing to subtract
+        self.relations.append((total, parts))
+
+    def _bounds(self, key: Key) -> tuple[float, float]:
+        state = self.state[key]
+        if not self.displayed.get(key, True):  # never printed: known only where the relations give it away
+            return 0, _UNBOUNDED
+        if state == SHOWN:
+            return self.value[key], self.value[key]
+        return _FEWER_RANGE if state == FEWER else (self.small, _UNBOUNDED)
+
+    def _seen(self, key: Key) -> bool:
+        return self.state[key] == SHOWN and self.displayed[key]
+
+    # one relation at a time: a quick first pass ---------------------------------------
+
+    def _narrows(self, relation: tuple[Key, tuple[Key, ...]], bounds: Mapping[Key, tuple[float, float]] | None = None
+                 ) -> dict[Key, tuple[float, float]]:
+        """What ``relation`` says of each unknown cell in it, given the others' bounds."""
+        get = (lambda k: bounds[k]) if bounds is not None else self._bounds
+        total, parts = relation
+        low_t, high_t = get(total)
+        lows = [get(p)[0] for p in parts]
+        highs = [get(p)[1] for p in parts]
+        low_sum = sum(lows)
+        infinite = sum(1 for h in highs if h == _UNBOUNDED)
+        finite_high = sum(h for h in highs if h != _UNBOUNDED)
+        said: dict[Key, tuple[float, float]] = {}
+        if not self._seen(total):
+            said[total] = (low_sum, _UNBOUNDED if infinite else finite_high)
+        for part, low_p, high_p in zip(parts, lows, highs):
+            if self._seen(part):
+                continue
+            others_infinite = infinite - (high_p == _UNBOUNDED)
+            others_high = _UNBOUNDED if others_infinite else finite_high - (0 if high_p == _UNBOUNDED else high_p)
+            said[part] = (low_t - others_high, high_t - (low_sum - low_p))
+        return said
+
+    def _unsafe(self, relation: tuple[Key, tuple[Key, ...]]) -> bool:
+        for key, (low, high) in self._narrows(relation).items():
+            if self.state[key] == FEWER and (low > 0 or high < self.small - 1):
+                return True
+        return False
+
+    def _make_safe(self, relation: tuple[Key, tuple[Key, ...]]) -> list[Key]:
+        changed: list[Key] = []
+        while self._unsafe(relation):
+            total, parts = relation
+            candidates = [k for k in (*parts, total) if self._seen(k)]
+            if not candidates:
+                break  # nothing here to hide; the joint check below looks further
+            chosen = None
+            for key in sorted(candidates, key=lambda k: self.value[k]):
+                self.state[key] = HIDDEN
+                safe = not self._unsafe(relation)
+                self.state[key] = SHOWN
+                if safe:
+                    chosen = key
+                    break
+            if chosen is None:
+                chosen = max(candidates, key=lambda k: self.value[k])
+            self.state[chosen] = HIDDEN
+            changed.append(chosen)
+        return changed
+
+    # all relations together ----------------------------------------------------------
+
+    def _members(self) -> dict[Key, list[int]]:
+        member: dict[Key, list[int]] = {}
+        for index, (total, parts) in enumerate(self.relations):
+            for key in (total, *parts):
+                member.setdefault(key, []).append(index)
+        return member
+
+    def audit(self, member: Mapping[Key, list[int]] | None = None, among: Iterable[int] | None = None) -> list[Key]:
+        """The "fewer than 5" counts that the shown counts and all relations together narrow down
+        (by propagating each unknown's possible range through the relations until nothing changes).
+        ``among``: only these relations (a set closed under shared counts, e.g. a component)."""
+        member = member if member is not None else self._members()
+        indices = range(len(self.relations)) if among is None else among
+        bounds: dict[Key, tuple[float, float]] = {}
+        pending = []
+        for i in indices:
+            total, parts = self.relations[i]
+            for key in (total, *parts):
+                if key not in bounds:
+                    bounds[key] = self._bounds(key)
+            if not self._seen(total) or not all(self._seen(p) for p in parts):
+                pending.append(i)
+        waiting = set(pending)
+        while pending:
+            index = pending.pop()
+            waiting.discard(index)
+            for key, (low, high) in self._narrows(self.relations[index], bounds).items():
+                old_low, old_high = bounds[key]
+                new = (max(old_low, low), min(old_high, high))
+                if new != (old_low, old_high):
+                    bounds[key] = new
+                    for other in member.get(key, ()):
+                        if other not in waiting:
+                            waiting.add(other)
+                            pending.append(other)
+        return [k for k, (low, high) in bounds.items()
+                if self.state[k] == FEWER and (low > 0 or high < self.small - 1)]
+
+    def _components(self, member: Mapping[Key, list[int]]) -> tuple[list[list[int]], dict[Key, int]]:
+        """Relations grouped into sets that share no count, and each count's group."""
+        group: dict[Key, int] = {}
+        components: list[list[int]] = []
+        for start in range(len(self.relations)):
+            total, parts = self.relations[start]
+            if total in group:
+                continue
+            number = len(components)
+            found: list[int] = []
+            stack, seen = [start], {start}
+            while stack:
+                index = stack.pop()
+                found.append(index)
+                total, parts = self.relations[index]
+                for key in (total, *parts):
+                    if key in group:
+                        continue
+                    group[key] = number
+                    for other in member.get(key, ()):
+                        if other not in seen:
+                            seen.add(other)
+                            stack.append(other)
+            components.append(found)
+        return components, group
+
+    def _nearest_shown(self, key: Key, member: Mapping[Key, list[int]]) -> Key | None:
+        """The smallest shown count in the relations nearest ``key`` (through unknown counts)."""
+        seen_cells, seen_relations, layer = {key}, set(), [key]
+        while layer:
+            candidates, following = [], []
+            for cell in layer:
+                for index in member.get(cell, ()):
+                    if index in seen_relations:
+                        continue
+                    seen_relations.add(index)
+                    total, parts = self.relations[index]
+                    for other in (total, *parts):
+                        if other in seen_cells:
+                            continue
+                        seen_cells.add(other)
+                        if self._seen(other):
+                            candidates.append(other)
+                        else:
+                            following.append(other)
+            if candidates:
+                return min(candidates, key=lambda k: (self.value[k], str(k)))
+            layer = following
+        return None
+
+    def solve(self) -> dict[Key, str]:
+        """Hide counts until no "fewer than 5" can be narrowed down; returns each key's state."""
+        member = self._members()
+        pending = [i for i, (t, ps) in enumerate(self.relations)
+                   if not self._seen(t) or not all(self._seen(p) for p in ps)]
+        waiting = set(pending)
+        while pending:  # first, each relation on its own
+            index = pending.pop()
+            waiting.discard(index)
+            for key in self._make_safe(self.relations[index]):
+                for other in member.get(key, ()):
+                    if other not in waiting:
+                        waiting.add(other)
+                        pending.append(other)
+        # then all of them together, hiding the nearest small count until nothing narrows; only the
+        # groups of relations where something was hidden are looked at again
+        components, group = self._components(member)
+        dirty = set(range(len(components)))
+        while dirty:
+            narrowed = [key for number in sorted(dirty) for key in self.audit(member, components[number])]
+            dirty = set()
+            for key in narrowed:
+                chosen = self._nearest_shown(key, member)
+                if chosen is not None and self.state[chosen] == SHOWN:
+                    self.state[chosen] = HIDDEN
+                    dirty.add(group[chosen])
+        return dict(self.state)

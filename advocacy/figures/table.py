@@ -1,0 +1,366 @@
+"""What the figures pages publish, worked out from the running totals (pure, no I/O).
+
+``publish`` takes the monthly running totals (flows: things that happened in a
+month) and the month-end counts (stocks) of every area, and returns, for every
+area, the figures of the period and of each of the twelve months its charts
+show, with small numbers suppressed across the whole set at once, so every
+page shows the same suppression and nothing one page hides can be worked out
+from another (see docs/figures.md for each figure's definition).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from advocacy.figures import rules
+from advocacy.figures.rules import FEWER, HIDDEN, NONE, SHOWN, Period, Suppression
+
+# Counts kept per area and month as things happen (flows) ...
+FLOWS = ("opted_out", "opted_in", "raised", "resolved", "on_time", "late", "answered", "happy", "unhappy",
+         "esc_manager", "esc_oversight")
+# ... and counted as they stand at the end of each month (stocks).
+STOCKS = ("known", "paired", "unpaired", "overdue", "away", "covered", "uncovered")
+# Counts the pages never print but a reader can work out from two that they do.
+DERIVED = {"unpaired": ("known", "paired"), "late": ("resolved", "on_time"), "unhappy": ("answered", "happy"),
+           "covered": ("away", "uncovered")}
+PERIOD = "period"
+OUTSIDE = "outside"  # the months of a period before its chart's twelve
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    heading: str
+    explain: str
+    kind: str  # count, share, rate, duration, days, caseload, cover
+
+
+COLUMNS = (
+    Column("known", "Children known", "Children the service knows in the area at the end of the period", "count"),
+    Column("paired", "Paired with an advocate", "Children with an advocate at the end of the period", "count"),
+    Column("opted_out", "Opted out", "Times a child chose not to have an advocate during the period", "count"),
+    Column("opted_in", "Opted back in", "Times a child who had opted out asked for an advocate again", "count"),
+    Column("reply_time", "Median time to a reply", "Median time from a child's message to their advocate's reply",
+           "duration"),
+    Column("concerns", "Concerns per 100 children", "Concerns raised during the period for every 100 children known",
+           "rate"),
+    Column("on_time", "Resolved by the deadline", "Share of concerns resolved before their oversight deadline",
+           "share"),
+    Column("resolve_days", "Median days to resolve", "Median working days from raising a concern to resolving it",
+           "days"),
+    Column("to_manager", "To a manager, per 100 children", "Concerns escalated to an advocate's manager, "
+           "for every 100 children known", "rate"),
+    Column("to_oversight", "To oversight, per 100 children", "Concerns escalated to the Commissioner's oversight "
+           "queue, for every 100 children known", "rate"),
+    Column("overdue", "Overdue now", "Unresolved concerns past their deadline (at the end of the period; now for "
+           "a period ending this month)", "count"),
+    Column("happy", "Child happy with the outcome", "Share of resolved concerns where the child said they were "
+           "happy with the outcome (of those asked)", "share"),
+    Column("caseload_median", "Caseload (median)", "Median number of children per advocate working in the area",
+           "caseload"),
+    Column("caseload_max", "Caseload (highest)", "Highest number of children of one advocate working in the area",
+           "caseload"),
+    Column("cover", "Without cover", "Children whose advocate is away and who have no one covering",
+           "cover"),
+)
+COLUMN_KEYS = tuple(c.key for c in COLUMNS)
+RATES = {"concerns": "raised", "to_manager": "esc_manager", "to_oversight": "esc_oversight"}
+SHARES = {"on_time": ("on_time", "resolved"), "happy": ("happy", "answered"), "paired": ("paired", "known")}
+
+
+@dataclass(frozen=True)
+class Area:
+    id: str  # "england", "region:North West", "la:E08000003"
+    kind: str  # england, region, la
+    name: str
+    parent: str | None = None
+    code: str | None = None  # a local authority's code; a region's slug
+
+
+@dataclass
+class Flow:
+    """One area's running totals for one month (or summed over several)."""
+
+    n: dict[str, int] = field(default_factory=dict)
+    cat: dict[str, int] = field(default_factory=dict)
+    reply: dict[str, int] = field(default_factory=dict)
+    days: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: "Flow | Mapping[str, Any] | None") -> "Flow":
+        if other is None:
+            return self
+        get = (lambda k: getattr(other, k)) if isinstance(other, Flow) else (lambda k: other.get(k))
+        for name in ("n", "cat", "reply", "days"):
+            rules.merge(getattr(self, name), get(name))
+        return self
+
+
+def flow_counts(flow: Flow) -> dict[str, int]:
+    n = flow.n
+    counts = {key: int(n.get(key, 0)) for key in FLOWS}
+    counts["late"] = counts["resolved"] - counts["on_time"]
+    counts["unhappy"] = counts["answered"] - counts["happy"]
+    return counts
+
+
+def stock_counts(stock: Mapping[str, Any] | None) -> dict[str, int | None]:
+    if stock is None:
+        return {key: None for key in STOCKS}
+    counts = {key: int(stock.get(key, 0)) for key in ("known", "paired", "overdue", "away", "uncovered")}
+    counts["unpaired"] = counts["known"] - counts["paired"]
+    counts["covered"] = counts["away"] - counts["uncovered"]
+    return counts
+
+
+@dataclass
+class Inputs:
+    period: Period
+    areas: list[Area]
+    flows: dict[tuple[str, str], Flow]  # (area id, month) -> totals; missing means nothing happened
+    stocks: dict[tuple[str, str], Mapping[str, Any]]  # (area id, month) -> counts at the month's end
+    categories: list[tuple[str, str]]  # (key, staff label), in order
+
+
+def _slots(period: Period) -> list[str]:
+    return [PERIOD, *period.window]
+
+
+def _period_flow(inputs: Inputs, area: str, months: Iterable[str]) -> Flow:
+    total = Flow()
+    for month in months:
+        total.add(inputs.flows.get((area, month)))
+    return total
+
+
+def build(inputs: Inputs) -> tuple[Suppression, dict[tuple[str, str], Flow], dict[tuple[str, str], Mapping[str, Any] | None]]:
+    """The counts of every area and slot, their relations, solved; with the flows and stocks used."""
+    period, window = inputs.period, inputs.period.window
+    inside = [m for m in period.months if m in window]
+    outside = [m for m in period.months if m not in window]
+    flows: dict[tuple[str, str], Flow] = {}
+    stocks: dict[tuple[str, str], Mapping[str, Any] | None] = {}
+    cells = Suppression()
+    categories = [key for key, _ in inputs.categories]
+    for area in inputs.areas:
+        for slot in _slots(period):
+            flow = _period_flow(inputs, area.id, period.months if slot == PERIOD else [slot])
+            stock = inputs.stocks.get((area.id, period.last if slot == PERIOD else slot))
+            flows[area.id, slot] = flow
+            stocks[area.id, slot] = stock
+            for key, value in flow_counts(flow).items():
+                cells.count((area.id, key, slot), value, displayed=key not in DERIVED)
+            for key, value in stock_counts(stock).items():
+                cells.count((area.id, key, slot), value, displayed=key not in DERIVED)
+        for key in categories:
+            cells.count((area.id, f"cat:{key}", PERIOD), int(flows[area.id, PERIOD].cat.get(key, 0)))
+        if outside:
+            before = flow_counts(_period_flow(inputs, area.id, outside))
+            for key, value in before.items():
+                cells.count((area.id, key, OUTSIDE), value, displayed=False)
+    # total = sum of parts: the columns that add up ...
+    for area in inputs.areas:
+        for slot in _slots(period):
+            for derived, (total, shown) in DERIVED.items():
+                cells.relate((area.id, total, slot), [(area.id, shown, slot), (area.id, derived, slot)])
+        cells.relate((area.id, "raised", PERIOD), [(area.id, f"cat:{key}", PERIOD) for key in categories])
+        # ... the months of the period (flows) and the period's end (stocks) ...
+        for key in FLOWS:
+            parts = [(area.id, key, m) for m in inside] + ([(area.id, key, OUTSIDE)] if outside else [])
+            cells.relate((area.id, key, PERIOD), parts)
+        for key in STOCKS:
+            cells.relate((area.id, key, PERIOD), [(area.id, key, period.last)])
+    # ... and the areas within an area.
+    children: dict[str, list[str]] = {}
+    for area in inputs.areas:
+        if area.parent:
+            children.setdefault(area.parent, []).append(area.id)
+    keys = [*FLOWS, *STOCKS]
+    for parent, members in children.items():
+        for slot in _slots(period):
+            for key in keys:
+                cells.relate((parent, key, slot), [(m, key, slot) for m in members])
+        for key in categories:
+            cells.relate((parent, f"cat:{key}", PERIOD), [(m, f"cat:{key}", PERIOD) for m in members])
+    cells.solve()
+    return cells, flows, stocks
+
+
+# ---------------------------------------------------------------- what a reader sees
+
+FEWER_TEXT = "fewer than 5"
+HIDDEN_TEXT = "hidden"
+NONE_TEXT = "no figures"
+
+
+def _cell(text: str, value: float | None, state: str, note: str = "") -> dict[str, Any]:
+    return {"text": text, "value": value, "state": state, "note": note}
+
+
+def _suppressed(state: str) -> dict[str, Any]:
+    return _cell({FEWER: FEWER_TEXT, HIDDEN: HIDDEN_TEXT}.get(state, NONE_TEXT), None, state)
+
+
+def _worst(*states: str) -> str:
+    for state in (NONE, FEWER, HIDDEN):
+        if state in states:
+            return state
+    return SHOWN
+
+
+def count_text(value: float) -> str:
+    return f"{int(value):,}"
+
+
+def duration_text(seconds: float) -> str:
+    """A wait in words a reviewer reads at a glance: "45 s", "12 min", "3 h 20 min", "2 days 4 h"."""
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes:02d} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} day{'s' if days != 1 else ''} {hours} h" if hours else f"{days} day{'s' if days != 1 else ''}"
+
+
+def days_text(days: float) -> str:
+    text = f"{days:g}"
+    return f"{text} working day{'' if days == 1 else 's'}"
+
+
+class Reader:
+    """Turns the solved counts into what each cell of each page says."""
+
+    def __init__(self, cells: Suppression, flows: Mapping[tuple[str, str], Flow],
+                 stocks: Mapping[tuple[str, str], Mapping[str, Any] | None]) -> None:
+        self.cells = cells
+        self.flows = flows
+        self.stocks = stocks
+
+    def state(self, area: str, key: str, slot: str) -> str:
+        return self.cells.state.get((area, key, slot), NONE)
+
+    def value(self, area: str, key: str, slot: str) -> int:
+        return self.cells.value[(area, key, slot)]
+
+    def count(self, area: str, key: str, slot: str) -> dict[str, Any]:
+        state = self.state(area, key, slot)
+        if state != SHOWN:
+            return _suppressed(state)
+        value = self.value(area, key, slot)
+        return _cell(count_text(value), value, SHOWN)
+
+    def rate(self, area: str, key: str, slot: str) -> dict[str, Any]:
+        """``key`` per 100 children known at the end of the slot."""
+        state = _worst(self.state(area, key, slot), self.state(area, "known", slot))
+        if state != SHOWN:
+            return _suppressed(state)
+        known = self.value(area, "known", slot)
+        if known == 0:
+            return _suppressed(NONE)
+        rate = 100 * self.value(area, key, slot) / known
+        return _cell(f"{rate:.1f}", round(rate, 3), SHOWN)
+
+    def share(self, area: str, part: str, whole: str, slot: str) -> dict[str, Any]:
+        rest = next(d for d, (total, shown) in DERIVED.items() if (total, shown) == (whole, part))
+        state = _worst(self.state(area, part, slot), self.state(area, whole, slot), self.state(area, rest, slot))
+        if state != SHOWN:
+            return _suppressed(state)
+        whole_value = self.value(area, whole, slot)
+        share = 100 * self.value(area, part, slot) / whole_value
+        return _cell(f"{share:.0f}%", round(share, 3), SHOWN, f"of {whole_value:,}")
+
+    def median(self, area: str, slot: str, which: str) -> dict[str, Any]:
+        flow = self.flows.get((area, slot))
+        hist = getattr(flow, which) if flow else {}
+        total = rules.histogram_total(hist)
+        if total == 0:
+            return _suppressed(NONE)
+        if total < rules.SMALL:
+            return _suppressed(FEWER)
+        if which == "reply":
+            seconds = rules.reply_median(hist)
+            return _cell(duration_text(seconds), round(seconds, 1), SHOWN)
+        days = rules.days_median(hist)
+        return _cell(days_text(days), days, SHOWN)
+
+    def stock_value(self, area: str, slot: str, key: str) -> dict[str, Any]:
+        stock = self.stocks.get((area, slot))
+        if stock is None or stock.get(key) is None:
+            return _suppressed(NONE)
+        value = stock[key]
+        return _cell(f"{value:g}", value, SHOWN)
+
+    def cover(self, area: str, slot: str) -> dict[str, Any]:
+        cell = self.count(area, "uncovered", slot)
+        away = self.count(area, "away", slot)
+        if cell["state"] == SHOWN or away["state"] == SHOWN:
+            cell["note"] = f"of {away['text']} away" if away["state"] == SHOWN else ""
+        elif away["state"] == NONE:
+            return _suppressed(NONE)
+        if self.state(area, "away", slot) == SHOWN and self.value(area, "away", slot) == 0:
+            cell["note"] = "nobody away"
+        return cell
+
+    def figure(self, area: str, column: str, slot: str) -> dict[str, Any]:
+        if column in ("known", "opted_out", "opted_in", "overdue"):
+            return self.count(area, column, slot)
+        if column == "paired":
+            cell = self.count(area, "paired", slot)
+            share = self.share(area, "paired", "known", slot)
+            if cell["state"] == SHOWN and share["state"] == SHOWN:
+                cell["note"] = f"{share['text']} of those known"
+            return cell
+        if column in RATES:
+            return self.rate(area, RATES[column], slot)
+        if column in ("on_time", "happy"):
+            part, whole = SHARES[column]
+            return self.share(area, part, whole, slot)
+        if column == "reply_time":
+            return self.median(area, slot, "reply")
+        if column == "resolve_days":
+            return self.median(area, slot, "days")
+        if column in ("caseload_median", "caseload_max"):
+            return self.stock_value(area, slot, column)
+        if column == "cover":
+            return self.cover(area, slot)
+        raise KeyError(column)
+
+
+def publish(inputs: Inputs) -> dict[str, dict[str, Any]]:
+    """Every area's published figures: ``row`` (the period), ``series`` (the chart months), ``categories``."""
+    cells, flows, stocks = build(inputs)
+    reader = Reader(cells, flows, stocks)
+    window = inputs.period.window
+    out: dict[str, dict[str, Any]] = {}
+    for area in inputs.areas:
+        out[area.id] = {
+            "area": area.id, "kind": area.kind, "name": area.name, "parent": area.parent, "code": area.code,
+            "row": {c: reader.figure(area.id, c, PERIOD) for c in COLUMN_KEYS},
+            "series": {c: [reader.figure(area.id, c, m) for m in window] for c in COLUMN_KEYS},
+            "categories": [
+                {"key": key, "label": label, "count": reader.count(area.id, f"cat:{key}", PERIOD),
+                 "rate": _category_rate(reader, area.id, key)}
+                for key, label in inputs.categories
+            ],
+        }
+    return out
+
+
+def _category_rate(reader: Reader, area: str, key: str) -> dict[str, Any]:
+    return reader.rate(area, f"cat:{key}", PERIOD) if reader.state(area, "known", PERIOD) != NONE else _suppressed(NONE)
+
+
+def sort_rows(rows: list[dict[str, Any]], column: str, descending: bool) -> list[dict[str, Any]]:
+    """Rows ordered on one column's shown values; anything not shown goes last (in name order), so
+    the order never hints at a suppressed value."""
+    shown = [r for r in rows if r["row"][column]["value"] is not None]
+    rest = [r for r in rows if r["row"][column]["value"] is None]
+    shown.sort(key=lambda r: (r["row"][column]["value"], r["name"]) if not descending else
+               (-r["row"][column]["value"], r["name"]))
+    rest.sort(key=lambda r: r["name"])
+    return shown + rest

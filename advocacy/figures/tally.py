@@ -1,0 +1,197 @@
+"""Running totals for the figures, kept up to date as things happen.
+
+Each event adds to three documents of ``figures_months`` in one bulk write: its
+local authority's, its region's and England's, for the London month it
+happened in (``_id`` "la:E08000035|2026-03"). Documents hold counters ``n``,
+concerns raised by category ``cat``, and two histograms (``reply``: seconds to
+a reply, ``days``: working days to resolve; see advocacy.figures.rules).
+
+The service calls in from the one place each kind of event is recorded:
+
+- ``concern_event``: every row ConcernService writes to ``concern_events``
+  (raised, confirmed, escalated, resolved ...);
+- ``opt_event``: every row the pairing service writes to ``opt_events``;
+- ``replied``: the chat, when an advocate's message ends a child's wait.
+
+A failure here is logged and never undoes the event it counts; ``rebuild``
+recounts every total from the logs (``advocacy figures rebuild``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime
+from typing import Any, Iterable, Mapping
+
+from advocacy import calendar
+from advocacy.clock import Clock
+from advocacy.figures import rules
+from advocacy.store import Store, UpdateOne
+
+log = logging.getLogger(__name__)
+
+ENGLAND = "england"
+
+
+def region_slug(region: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", region.lower()).strip("-")
+
+
+def areas_of(la: str | None, region: str | None) -> list[str]:
+    """The areas an event in local authority ``la`` counts towards."""
+    if not la:
+        return []
+    areas = [f"la:{la}"]
+    if region:
+        areas.append(f"region:{region_slug(region)}")
+    return [*areas, ENGLAND]
+
+
+def concern_increments(row: Mapping[str, Any]) -> dict[str, int]:
+    """What one concern_events row adds, as ``$inc`` paths."""
+    kind = row.get("kind")
+    inc: dict[str, int] = {}
+    if (kind == "raised" and row.get("source") != "safeguarding") or kind == "confirmed":
+        # A safeguarding draft is not a concern until a person confirms it.
+        inc["n.raised"] = 1
+        inc[f"cat.{row['category']}"] = 1
+    elif kind == "escalated_manager":
+        inc["n.esc_manager"] = 1
+    elif kind == "escalated_oversight":
+        inc["n.esc_oversight"] = 1
+    elif kind == "resolved":
+        inc["n.resolved"] = 1
+        if row.get("by_oversight_deadline"):
+            inc["n.on_time"] = 1
+        happy = row.get("child_happy")
+        if happy is not None:
+            inc["n.answered"] = 1
+            if happy:
+                inc["n.happy"] = 1
+        if row.get("working_days") is not None:
+            inc[f"days.{rules.days_bucket(row['working_days'])}"] = 1
+    return inc
+
+
+def opt_increments(row: Mapping[str, Any]) -> dict[str, int]:
+    kind = row.get("kind")
+    return {f"n.{kind}": 1} if kind in ("opted_out", "opted_in") else {}
+
+
+def reply_increments(seconds: float) -> dict[str, int]:
+    return {f"reply.{rules.reply_bucket(max(seconds, 0.0))}": 1, "n.replies": 1}
+
+
+def month_at(at: datetime) -> str:
+    return rules.month_of_date(calendar.local_date(at))
+
+
+def writes(la: str | None, region: str | None, month: str, inc: Mapping[str, int]) -> list[UpdateOne]:
+    return [UpdateOne({"_id": f"{area}|{month}"}, {"$inc": dict(inc), "$setOnInsert": {"area": area, "month": month}},
+                      upsert=True) for area in areas_of(la, region)]
+
+
+class Tally:
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+        self._regions: dict[str, str | None] = {}
+
+    async def add(self, la: str | None, region: str | None, month: str, inc: Mapping[str, int]) -> None:
+        if inc and la:
+            await self.store.figures_months.bulk_write(writes(la, region, month, inc), ordered=False)
+
+    async def concern_event(self, row: Mapping[str, Any]) -> None:
+        try:
+            await self.add(row.get("la"), row.get("region"), row["month"], concern_increments(row))
+        except Exception:  # the event is stored already; `advocacy figures rebuild` recounts
+            log.exception("could not count a concern event in the figures")
+
+    async def opt_event(self, row: Mapping[str, Any]) -> None:
+        try:
+            await self.add(row.get("la"), row.get("region"), row["month"], opt_increments(row))
+        except Exception:
+            log.exception("could not count an opt-out or opt-in in the figures")
+
+    async def replied(self, child_id: str, waiting_since: datetime, replied_at: datetime) -> None:
+        """An advocate answered a child who had been waiting since ``waiting_since``."""
+        try:
+            child = await self.store.children.find_one({"_id": child_id}, {"la": 1})
+            la = (child or {}).get("la")
+            seconds = (replied_at - waiting_since).total_seconds()
+            await self.add(la, await self.region_of(la) if la else None, month_at(replied_at),
+                           reply_increments(seconds))
+        except Exception:
+            log.exception("could not count a reply in the figures")
+
+    async def region_of(self, la: str) -> str | None:
+        if la not in self._regions:
+            doc = await self.store.local_authorities.find_one({"_id": la}, {"region": 1})
+            self._regions[la] = (doc or {}).get("region")
+        return self._regions[la]
+
+
+# ---------------------------------------------------------------- recounting from the logs
+
+
+def accumulate(totals: dict[str, dict[str, int]], la: str | None, region: str | None, month: str,
+                inc: Mapping[str, int]) -> None:
+    for area in areas_of(la, region):
+        doc = totals.setdefault(f"{area}|{month}", {})
+        for path, count in inc.items():
+            doc[path] = doc.get(path, 0) + count
+
+
+def reply_waits(messages: Iterable[Mapping[str, Any]]) -> list[tuple[datetime, datetime]]:
+    """(waiting since, answered at) for each wait in one conversation's messages, oldest first:
+    a child's message starts a wait unless one is open, their advocate's ends it (as the chat keeps
+    ``waiting_since``); notices and bots do neither."""
+    waits, since = [], None
+    for message in messages:
+        role = message["sender"]["role"]
+        if role == "child" and since is None:
+            since = message["sent_at"]
+        elif role == "advocate" and since is not None:
+            waits.append((since, message["sent_at"]))
+            since = None
+    return waits
+
+
+def documents(totals: Mapping[str, Mapping[str, int]]) -> list[dict[str, Any]]:
+    """``figures_months`` documents from totals made by ``accumulate``."""
+    docs = []
+    for key, counts in totals.items():
+        area, month = key.rsplit("|", 1)
+        doc: dict[str, Any] = {"_id": key, "area": area, "month": month}
+        for path, count in counts.items():
+            group, name = path.split(".", 1)
+            doc.setdefault(group, {})[name] = count
+        docs.append(doc)
+    return docs
+
+
+async def rebuild(store: Store) -> int:
+    """Recount every running total from concern_events, opt_events and the chat's messages.
+
+    For a database from before the figures existed, or to repair totals after a crash
+    between an event and its count. Returns how many documents were written.
+    """
+    totals: dict[str, dict[str, int]] = {}
+    async for row in store.concern_events.find({}):
+        accumulate(totals, row.get("la"), row.get("region"), row["month"], concern_increments(row))
+    async for row in store.opt_events.find({}):
+        accumulate(totals, row.get("la"), row.get("region"), row["month"], opt_increments(row))
+    regions = {d["_id"]: d.get("region") async for d in store.local_authorities.find({}, {"region": 1})}
+    children = {d["_id"]: d.get("la") async for d in store.children.find({}, {"la": 1})}
+    async for conv in store.conversations.find({}, {"child": 1}):
+        la = children.get(conv["child"])
+        messages = store.messages.find({"conversation": conv["_id"]}, {"sender": 1, "sent_at": 1}).sort("_id", 1)
+        for since, answered in reply_waits(await messages.to_list(None)):
+            accumulate(totals, la, regions.get(la), month_at(answered),
+                        reply_increments((answered - since).total_seconds()))
+    docs = documents(totals)
+    await store.figures_months.delete_many({})
+    for start in range(0, len(docs), 1000):
+        await store.figures_months.insert_many(docs[start:start + 1000])
+    return len(docs)

@@ -1,0 +1,1 @@
+"""A manager's view of their own team of advocates."""

@@ -1,0 +1,127 @@
+"""The figures' pure rules: medians from histograms, periods, and small-number suppression."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from advocacy.figures import rules
+from advocacy.figures.rules import FEWER, HIDDEN, SHOWN, Suppression
+
+
+def test_the_median_of_days_is_exact_and_the_reply_median_within_its_bucket():
+    days = [0, 1, 1, 2, 3, 7, 12, 300]
+    hist: dict[str, int] = {}
+    for d in days:
+        rules.merge(hist, {str(rules.days_bucket(d)): 1})
+    assert rules.days_median(hist) == rules.median([min(d, rules.DAYS_LAST_BUCKET) for d in days]) == 2.5
+    waits = [10, 45, 90, 600, 3600, 7200, 86400]
+    reply: dict[str, int] = {}
+    for w in waits:
+        rules.merge(reply, {str(rules.reply_bucket(w)): 1})
+    estimate = rules.reply_median(reply)
+    low, high = rules.reply_bucket_bounds(rules.reply_bucket(600))
+    assert low <= estimate < high and abs(estimate - 600) / 600 < 0.19
+
+
+def test_a_period_is_checked_in_plain_words():
+    assert rules.choose_period(None, None, "2026-11") == rules.Period("2025-12", "2026-11")
+    assert rules.choose_period("2026-01", "2026-03", "2026-11").window[0] == "2025-04"
+    for first, last in (("2026-13", None), (None, "2027-01"), ("2026-05", "2026-02"), ("2010-01", "2026-01")):
+        with pytest.raises(ValueError):
+            rules.choose_period(first, last, "2026-11")
+
+
+def _attack(cells: Suppression) -> dict:
+    """Every value each unknown cell could take, found by trying every combination with a depth-first
+    search: what someone who sees the shown counts and knows the relations can say of each.
+    (Hidden counts are tried up to a little above the largest real count, which is all the tables here need.)"""
+    unknown = [k for k, s in cells.state.items() if s in (FEWER, HIDDEN) or not cells.displayed[k]]
+    top = max(cells.value.values()) + cells.small
+    ranges = {k: range(0, top) if not cells.displayed[k] else range(0, cells.small) if cells.state[k] == FEWER
+              else range(cells.small, top) for k in unknown}
+    known = {k: cells.value[k] for k, s in cells.state.items() if s == SHOWN and cells.displayed[k]}
+    possible: dict = {k: set() for k in unknown}
+
+    def consistent(values: dict) -> bool:
+        for total, parts in cells.relations:
+            cells_in = (total, *parts)
+            if all(k in values for k in cells_in) and values[total] != sum(values[p] for p in parts):
+                return False
+        return True
+
+    def search(index: int, values: dict) -> None:
+        if index == len(unknown):
+            for k in unknown:
+                possible[k].add(values[k])
+            return
+        key = unknown[index]
+        for value in ranges[key]:
+            values[key] = value
+            if consistent(values):
+                search(index + 1, values)
+            del values[key]
+
+    search(0, dict(known))
+    return possible
+
+
+def test_a_small_count_cannot_be_worked_out_from_its_total_and_the_other_parts():
+    cells = Suppression()
+    for key, value in {"total": 20, "a": 3, "b": 10, "c": 7}.items():
+        cells.count(key, value)
+    cells.relate("total", ["a", "b", "c"])
+    state = cells.solve()
+    assert state["a"] == FEWER and state["total"] == SHOWN
+    assert list(state.values()).count(HIDDEN) >= 1  # the secondary suppression
+    assert _attack(cells)["a"] == set(range(5))
+
+
+def test_a_table_of_rows_and_columns_protects_its_small_cells_every_way():
+    cells = Suppression()
+    values = {"r1": 12, "r2": 15, "a": 13, "b": 14, "r1a": 2, "r1b": 10, "r2a": 11, "r2b": 4, "all": 27}
+    for key, value in values.items():
+        cells.count(key, value)
+    for total, parts in (("all", ["r1", "r2"]), ("all", ["a", "b"]), ("r1", ["r1a", "r1b"]), ("r2", ["r2a", "r2b"]),
+                         ("a", ["r1a", "r2a"]), ("b", ["r1b", "r2b"])):
+        cells.relate(total, parts)
+    cells.solve()
+    assert cells.audit() == []
+    seen = _attack(cells)
+    assert seen["r1a"] == set(range(5)) and seen["r2b"] == set(range(5))
+
+
+def test_suppression_holds_on_random_small_tables():
+    generator = random.Random(5)
+    for _ in range(40):
+        cells = Suppression()
+        parts = [generator.choice([0, 1, 2, 3, 4, 6, 9, 15]) for _ in range(3)]
+        months = [generator.choice([0, 2, 5, 8]) for _ in range(2)]
+        cells.count("total", sum(parts))
+        for i, v in enumerate(parts):
+            cells.count(f"p{i}", v)
+        cells.count("m0", months[0])
+        cells.count("m1", months[1])
+        cells.count("p0+", months[0] + months[1] + parts[0])
+        cells.count("rest", parts[1] + parts[2], displayed=False)  # never printed: total - p0
+        cells.relate("total", ["p0", "p1", "p2"])
+        cells.relate("total", ["p0", "rest"])
+        cells.relate("rest", ["p1", "p2"])
+        cells.relate("p0+", ["p0", "m0", "m1"])
+        cells.solve()
+        for key, possible in _attack(cells).items():
+            if cells.state[key] == FEWER and cells.displayed[key]:
+                assert possible == set(range(5)), (key, cells.state)
+            elif cells.state[key] == FEWER:  # never printed, so not known to be small: still at least 5 values
+                assert len(possible) >= 5, (key, cells.state)
+
+
+def test_a_count_not_displayed_is_protected_but_never_chosen_to_hide():
+    cells = Suppression()
+    cells.count("known", 30)
+    cells.count("paired", 28)
+    cells.count("unpaired", 2, displayed=False)
+    cells.relate("known", ["paired", "unpaired"])
+    state = cells.solve()
+    assert state["unpaired"] == FEWER and state["paired"] == HIDDEN and state["known"] == SHOWN
