@@ -221,6 +221,10 @@ SHOWN, FEWER, HIDDEN, NONE = "shown", "fewer", "hidden", "none"
 Key = Hashable
 _FEWER_RANGE = (0, SMALL - 1)
 _UNBOUNDED = math.inf
+# How many times the joint check works any one sum. Sums linked in a cycle (areas, months and the
+# period) can tighten each other by a few at a time for as many passes as the counts are large, which
+# at national scale does not finish; the ranges after this many passes are what the check uses.
+JOINT_PASSES = 40
 
 
 class Suppression:
@@ -346,9 +350,13 @@ class Suppression:
             if not self._seen(total) or not all(self._seen(p) for p in parts):
                 pending.append(i)
         waiting = set(pending)
+        visits: dict[int, int] = {}
         while pending:
             index = pending.pop()
             waiting.discard(index)
+            visits[index] = visits.get(index, 0) + 1
+            if visits[index] > JOINT_PASSES:
+                continue  # a long cycle of sums creeping by a few each pass: stop it here (docs/figures.md)
             for key, (low, high) in self._narrows(self.relations[index], bounds).items():
                 old_low, old_high = bounds[key]
                 new = (max(old_low, low), min(old_high, high))

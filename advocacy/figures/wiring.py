@@ -32,7 +32,8 @@ def install(app: web.Application, *, settings: Settings, store: Store, clock: Cl
 
 
 async def _job(app: web.Application) -> AsyncIterator[None]:
-    job = app[views.figures_key].job
-    job.start()
+    figures = app[views.figures_key]
+    figures.job.start()
     yield
-    await job.stop()
+    await figures.job.stop()
+    figures.close()
