@@ -24,9 +24,6 @@ import asyncio
 import hashlib
 import json
 import logging
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 from typing import Any, Awaitable, Callable, Mapping
 
@@ -53,7 +50,6 @@ class Figures:
         self.interval_seconds = interval_seconds
         self.job = LeasedJob(store, clock, "figures", interval_seconds, self.run)
         self._lock = asyncio.Lock()
-        self._pool: ProcessPoolExecutor | None = None
         # Other counts brought up to date with the figures (the oversight queue's).
         self.also: list[Callable[[], Awaitable[Any]]] = []
 
@@ -159,32 +155,11 @@ class Figures:
                   self.store.figures_stock.find({"month": {"$in": sorted(set(period.window) | {period.last})}})}
         return table.Inputs(period, await self.areas(), flows, stocks, self.categories)
 
-    async def _work_out(self, inputs: table.Inputs) -> dict[str, dict[str, Any]]:
-        """``table.publish`` in a process of its own: at national scale it is a minute or two of pure
-        Python, which in a thread would hold the interpreter's lock the chat needs."""
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-        try:
-            return await asyncio.get_running_loop().run_in_executor(self._pool, table.publish, inputs)
-        except BrokenProcessPool:  # the worker died (killed, out of memory): a new one next time
-            self.close()
-            raise
-
-    def close(self) -> None:
-        """Stop the worker process at once, if one was started (figures half worked out are simply
-        worked out again by whichever process runs the job next)."""
-        pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        # Python 3.11 has no public way to stop a busy worker (3.14 adds terminate_workers()).
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
-
     async def publish(self, period: Period) -> int:
         """Work out and store the period's figures for every area; returns the new generation."""
         inputs = await self.inputs(period)
-        published = await self._work_out(inputs)
+        # Seconds of pure Python for a national table: in a thread, so pages are served meanwhile.
+        published = await asyncio.to_thread(table.publish, inputs)
         now = self.clock.now()
         stock_at = max((s.get("at") for s in inputs.stocks.values() if s.get("at")), default=None)
         digest = hashlib.sha256(json.dumps(published, sort_keys=True, default=str).encode()).hexdigest()

@@ -32,8 +32,7 @@ def install(app: web.Application, *, settings: Settings, store: Store, clock: Cl
 
 
 async def _job(app: web.Application) -> AsyncIterator[None]:
-    figures = app[views.figures_key]
-    figures.job.start()
+    job = app[views.figures_key].job
+    job.start()
     yield
-    await figures.job.stop()
-    figures.close()
+    await job.stop()
