@@ -228,7 +228,7 @@ async def left_care_command(settings: Settings, child_id: str, on: str | None) -
 
     from advocacy.people import record_left_care
 
-    when = datetime.now(timezone.utc) if on is None else datetime.combine(
+    when = Clock().now() if on is None else datetime.combine(
         date.fromisoformat(on), datetime.min.time(), timezone.utc)
     async with open_store(settings) as store:
         if not await record_left_care(store, child_id, when):
