@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from advocacy import audit
 from advocacy.auth import codes, passwords, staff_sign_in
+from advocacy.auth.tokens import new_token
 from advocacy.auth.permissions import ANY, OWN, PAIRED, TEAM, Role, scope_for
 from advocacy.clock import Clock
 from advocacy.errors import ServiceError
@@ -47,6 +48,7 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(8)}"
 
 
+
 class AuthService:
     def __init__(self, store: Store, settings: Settings, clock: Clock) -> None:
         self.store = store
@@ -62,7 +64,7 @@ class AuthService:
 
         The session keeps identifiers only: the name is looked up when the session is used.
         """
-        token = secrets.token_urlsafe(32)
+        token = new_token()
         now = self.clock.now()
         session = {
             "_id": new_id("se"),

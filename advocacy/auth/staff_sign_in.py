@@ -16,7 +16,6 @@ so a copy of the database does not give anyone the codes.
 from __future__ import annotations
 
 import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from advocacy import audit
 from advocacy.auth import lockout, passwords, totp
 from advocacy.auth.permissions import STAFF_ROLES, scope_for
+from advocacy.auth.tokens import new_token
 from advocacy.crypto import DataErased, keyring_of
 from advocacy.errors import ServiceError
 from advocacy.store import DuplicateKeyError, ReturnDocument, Store
@@ -167,7 +167,7 @@ async def _second_factor(auth: "AuthService", staff: dict[str, Any], typed: str)
 
 
 async def _start_enrolment(auth: "AuthService", staff: dict[str, Any]) -> Enrolment:
-    secret, token = totp.new_secret(), secrets.token_urlsafe(32)
+    secret, token = totp.new_secret(), new_token()
     expires_at = auth.clock.now() + timedelta(minutes=auth.settings.staff_enrolment_minutes)
     sealed = await keyring_of(auth.store).seal(staff["_id"], secret, "totp enrolment")
     await auth.store.staff.update_one(
