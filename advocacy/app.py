@@ -28,7 +28,7 @@ from advocacy.notifications import ConsoleNamespace, Notifier
 from advocacy.oversight.pages import setup_reviewer_pages
 from advocacy.pairing.service import Pairings
 from advocacy.pairing.views import pairing_key, setup_pairing
-from advocacy.scale import RedisPresence, SessionsEnded, client_manager, redis_client
+from advocacy.scale import RedisPresence, access_changed, client_manager, redis_client, sessions_ended
 from advocacy.privacy.erasure import RetentionJob
 from advocacy.privacy.retention import load_retention
 from advocacy.privacy.sealing import seal_legacy_records_once
@@ -117,6 +117,9 @@ def init_app(
     sio.register_namespace(ConsoleNamespace(auth, notifier, clock))
     app[notifier_key] = notifier
     app[pairings_key] = Pairings(store, clock)
+    # First, so the sockets are in their new rooms before anyone is told of the change.
+    app[pairings_key].listeners.append(
+        lambda change: namespace.access_changed([change.child, change.advocate, change.previous]))
     bots = BotsNamespace(auth, BotService(store, settings, clock, namespace, notifier), clock)
     sio.register_namespace(bots)
     namespace.watchers.append(bots.chat_happened)
@@ -130,7 +133,7 @@ def init_app(
     app[retention_key] = RetentionJob(store, clock, load_retention())
     app.cleanup_ctx.append(_indexes)
     if redis is not None:
-        app.cleanup_ctx.append(_scaled_out(redis, presence, auth, settings))
+        app.cleanup_ctx.append(_scaled_out(redis, presence, auth, namespace, settings))
     app.cleanup_ctx.append(_retention)
     app.on_shutdown.append(_close_sockets)
     setup_pairing(app)
@@ -154,14 +157,17 @@ async def _close_sockets(app: web.Application) -> None:
     await sio.shutdown()
 
 
-def _scaled_out(redis, presence: RedisPresence, auth: AuthService, settings: Settings):
+def _scaled_out(redis, presence: RedisPresence, auth: AuthService, chat: ChatNamespace, settings: Settings):
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
-        sessions_ended = SessionsEnded(settings, auth.on_session_ended)
-        auth.on_session_ended[:] = [sessions_ended.publish]
+        news = [sessions_ended(settings, auth.on_session_ended), access_changed(settings, chat.on_access_changed)]
+        auth.on_session_ended[:] = [news[0].publish]
+        chat.on_access_changed[:] = [news[1].publish]
         await presence.start()
-        await sessions_ended.start()
+        for channel in news:
+            await channel.start()
         yield
-        await sessions_ended.stop()
+        for channel in news:
+            await channel.stop()
         await presence.stop()
         await redis.aclose()
 

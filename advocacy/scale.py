@@ -3,7 +3,8 @@
 With ``redis_url`` set, every process attaches ``socketio.AsyncRedisManager`` (an
 emit to a room reaches sockets in every process), counts who is connected in
 Redis rather than in its own memory, and tells every process when a session
-ends so that process closes that session's sockets. Without it nothing here is
+ends (so it closes that session's sockets) and when someone's conversations
+change (so it moves their sockets in or out of the conversations' rooms). Without it nothing here is
 used and a single process keeps everything in memory.
 """
 
@@ -24,7 +25,8 @@ from advocacy.settings import Settings
 
 log = logging.getLogger(__name__)
 
-__all__ = ["RedisPresence", "SessionsEnded", "cancelled", "client_manager", "redis_client"]
+__all__ = ["Broadcast", "RedisPresence", "access_changed", "cancelled", "client_manager", "redis_client",
+           "sessions_ended"]
 
 
 async def cancelled(task: asyncio.Task[Any] | None) -> None:
@@ -133,26 +135,27 @@ class RedisPresence:
         return {u for u, total in zip(wanted, totals) if total}
 
 
-class SessionsEnded:
-    """Tells every process that sessions have ended, so each closes the sockets it holds.
+class Broadcast:
+    """News that every process (this one included) acts on, through a Redis channel.
 
-    Takes the place of the local callbacks in ``AuthService.on_session_ended``:
-    ``publish`` is called instead, and every process (this one included) runs
-    the callbacks when the news arrives.
+    Takes the place of a list of local callbacks: ``publish(*args)`` is called
+    instead of them, and every process runs them with those arguments (which
+    must be JSON) when the news arrives.
     """
 
-    def __init__(self, settings: Settings, callbacks: list[Callable[[str], Any]]) -> None:
+    def __init__(self, settings: Settings, name: str, callbacks: list[Callable[..., Any]]) -> None:
         self.redis = listening_client(settings)
-        self.channel = _prefix(settings) + "sessions-ended"
+        self.name = name
+        self.channel = _prefix(settings) + name
         self.callbacks = list(callbacks)
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
 
-    async def publish(self, session_id: str) -> None:
-        await self.redis.publish(self.channel, json.dumps({"session": session_id}))
+    async def publish(self, *args: Any) -> None:
+        await self.redis.publish(self.channel, json.dumps(list(args)))
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._listen(), name="sessions ended")
+        self._task = asyncio.create_task(self._listen(), name=self.name)
         await asyncio.wait_for(self._ready.wait(), 10)
 
     async def stop(self) -> None:
@@ -166,16 +169,26 @@ class SessionsEnded:
                     await pubsub.subscribe(self.channel)
                     self._ready.set()
                     async for message in pubsub.listen():
-                        await self._run(json.loads(message["data"])["session"])
+                        await self._run(json.loads(message["data"]))
             except (RedisError, OSError) as exc:
-                log.warning("sessions-ended channel lost (%s); reconnecting", exc.__class__.__name__)
+                log.warning("%s channel lost (%s); reconnecting", self.name, exc.__class__.__name__)
                 await asyncio.sleep(1)
 
-    async def _run(self, session_id: str) -> None:
+    async def _run(self, args: list[Any]) -> None:
         for callback in self.callbacks:
             try:
-                result = callback(session_id)
+                result = callback(*args)
                 if isinstance(result, Awaitable):
                     await result
             except Exception:
-                log.exception("closing the sockets of an ended session failed")
+                log.exception("acting on %s news failed", self.name)
+
+
+def sessions_ended(settings: Settings, callbacks: list[Callable[[str], Any]]) -> Broadcast:
+    """Every process closes the sockets it holds of a session that has ended."""
+    return Broadcast(settings, "sessions-ended", callbacks)
+
+
+def access_changed(settings: Settings, callbacks: list[Callable[[list[str]], Any]]) -> Broadcast:
+    """Every process moves the sockets it holds of these users into the rooms they may be in now."""
+    return Broadcast(settings, "access-changed", callbacks)

@@ -264,7 +264,10 @@ class ChatParticipant:
         self.conversations: list[dict[str, Any]] = []
         self.threads: dict[str, _Thread] = {}
         self.repeats = 0  # arrivals of a message already shown (dropped, never shown twice)
+        self.changes = 0  # times the server said this user's conversations changed
+        self._resyncs: set[asyncio.Task[None]] = set()
         client.on("message", self._arrived, "/chat")
+        client.on("conversations.changed", self._changed, "/chat")
         client.on_connect(self.resync)
 
     @classmethod
@@ -289,6 +292,14 @@ class ChatParticipant:
 
     async def _arrived(self, msg: dict[str, Any]) -> None:
         self._show(msg)
+
+    async def _changed(self, _data: Any = None) -> None:
+        # A new advocate, a cover begun or ended: list the conversations again, apart from the
+        # socket's reading of events (resync waits on answers that reading delivers).
+        self.changes += 1
+        task = asyncio.ensure_future(self.resync())
+        self._resyncs.add(task)
+        task.add_done_callback(self._resyncs.discard)
 
     def messages(self, conversation: str) -> list[dict[str, Any]]:
         """What the screen shows, in the server's order."""

@@ -172,7 +172,7 @@ async def sign_in(server: Server, person: Person, http: aiohttp.ClientSession | 
             await http.close()
 
 
-RECORDED_EVENTS = ("message", "read", "typing", "presence", "signed_out", "notification", "item")
+RECORDED_EVENTS = ("message", "read", "typing", "presence", "signed_out", "notification", "item", "conversations.changed")
 
 
 class ChatClient:

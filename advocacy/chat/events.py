@@ -52,6 +52,9 @@ class ChatNamespace(SignedInNamespace):
         # triage); a hook must return at once, doing its work in a task of its own.
         self.after_child_message: list[Callable[[dict[str, Any]], None]] = []
         self._delivered: OrderedDict[str, None] = OrderedDict()
+        # Run with the ids of users whose conversations changed; with several processes,
+        # ``advocacy.scale`` puts one that tells every process in place of ``resync``.
+        self.on_access_changed: list[Callable[[list[str]], Awaitable[None]]] = [self.resync]
 
     # connection --------------------------------------------------------------
 
@@ -69,6 +72,44 @@ class ChatNamespace(SignedInNamespace):
                 return
             await self._announce_presence(principal, conversation_ids, online=False)
             await self._tell_watchers("presence", {"user": principal.user_id, "role": principal.role, "online": False})
+
+    async def access_changed(self, user_ids: list[str | None]) -> None:
+        """Who may see which conversations changed for these users (a pairing, a cover):
+        every process moves their open sockets and tells their pages."""
+        wanted = sorted({u for u in user_ids if u})
+        if not wanted:
+            return
+        for callback in self.on_access_changed:
+            try:
+                await callback(wanted)
+            except Exception:  # e.g. Redis down: their pages catch up when they next connect
+                log.exception("telling the processes of a change of access failed")
+
+    async def resync(self, user_ids: list[str]) -> None:
+        """Put this process's sockets of these users in the rooms of exactly the conversations
+        they may see now (out of any they may no longer see), and tell each page to reload its
+        list. A socket whose conversations cannot be read now is closed: it reconnects and
+        joins afresh, so it never keeps a room it has lost."""
+        wanted = set(user_ids)
+        allowed: dict[str, set[str]] = {}
+        for sid, principal in list(self.principals.items()):
+            if principal.user_id not in wanted:
+                continue
+            if principal.user_id not in allowed:
+                try:
+                    ids = await self.chat.conversation_ids(principal)
+                except PyMongoError:
+                    log.warning("could not read conversations after a change of access; closing the socket")
+                    await self.disconnect(sid)
+                    continue
+                allowed[principal.user_id] = {conv_room(i) for i in ids}
+            rooms = allowed[principal.user_id]
+            current = {r for r in self.rooms(sid) if r.startswith("conv:")}
+            for room in current - rooms:
+                await self.leave_room(sid, room)
+            for room in rooms - current:
+                await self.enter_room(sid, room)
+            await self.emit("conversations.changed", {}, to=sid)
 
     async def _join_conversations(self, sid: str, principal: Principal) -> list[str]:
         ids = await self.chat.conversation_ids(principal)

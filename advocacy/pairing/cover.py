@@ -20,7 +20,8 @@ from advocacy.auth.service import new_id
 from advocacy.errors import ServiceError
 from advocacy.pairing.flows import By, PairingService, first_name
 
-Rooms = Callable[[str, list[str], bool], Awaitable[None]]
+# Told the ids of advocates whose conversations changed (their sockets join or leave rooms).
+Rooms = Callable[[list[str | None]], Awaitable[None]]
 LONGEST_DAYS = 366
 
 
@@ -112,7 +113,7 @@ def day_words(iso: str) -> str:
 
 
 async def cover_tick(service: PairingService, rooms: Rooms | None = None) -> dict[str, int]:
-    """Start leave that has begun and end leave that is over: tell each child, move the cover's sockets."""
+    """Start leave that has begun and end leave that is over: move the covers' sockets, tell each child."""
     store, now = service.store, service.clock.now()
     started = ended = 0
     async for leave in store.leaves.find({"state": "planned", "starts_at": {"$lte": now}}):
@@ -131,15 +132,13 @@ async def _names(service: PairingService, ids: list[str | None]) -> dict[str, st
             service.store.staff.find({"_id": {"$in": [i for i in ids if i]}}, {"name": 1})}
 
 
-async def _conversations(service: PairingService, child: str) -> list[str]:
-    return [d["_id"] async for d in service.store.conversations.find({"child": child, "active": True}, {"_id": 1})]
-
-
 async def _tell_start(service: PairingService, leave: dict[str, Any], rooms: Rooms | None) -> int:
     store = service.store
     covers = await store.covers.find({"leave": leave["_id"], "told_start": False, "cover": {"$ne": None}}).to_list(None)
     names = await _names(service, [leave["advocate"], *(c["cover"] for c in covers)])
     away = names.get(leave["advocate"], "Your advocate")
+    if rooms:
+        await rooms([c["cover"] for c in covers])
     for cover in covers:
         child = await store.children.find_one({"_id": cover["child"]}, {"advocate": 1})
         if not child or child.get("advocate") != leave["advocate"]:
@@ -150,8 +149,6 @@ async def _tell_start(service: PairingService, leave: dict[str, Any], rooms: Roo
                            f"{away} will be back after that.", f"cover:{cover['_id']}:start")
         await store.covers.update_one({"_id": cover["_id"]}, {"$set": {"told_start": True}})
         await service.notifier.tell([cover["cover"]], "child.cover_started", child=cover["child"], leave=leave["_id"])
-        if rooms:
-            await rooms(cover["cover"], await _conversations(service, cover["child"]), True)
     return len(covers)
 
 
@@ -160,9 +157,9 @@ async def _tell_end(service: PairingService, leave: dict[str, Any], rooms: Rooms
     covers = await store.covers.find({"leave": leave["_id"], "told_end": False, "cover": {"$ne": None}}).to_list(None)
     names = await _names(service, [leave["advocate"]])
     back = names.get(leave["advocate"], "Your advocate")
+    if rooms:
+        await rooms([c["cover"] for c in covers])
     for cover in covers:
-        if rooms:
-            await rooms(cover["cover"], await _conversations(service, cover["child"]), False)
         child = await store.children.find_one({"_id": cover["child"]}, {"advocate": 1})
         if child and child.get("advocate") == leave["advocate"] and cover["told_start"]:
             await service.tell(cover["child"], f"{back} is back, so {back} is looking after you again.",

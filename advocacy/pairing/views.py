@@ -11,7 +11,6 @@ from aiohttp import web
 
 from advocacy.auth.permissions import ANY, TEAM, may, scope_for
 from advocacy.auth.service import Principal
-from advocacy.chat.events import conv_room
 from advocacy.errors import ServiceError
 from advocacy.leases import LeasedJob
 from advocacy.pairing import cover, plans
@@ -355,19 +354,9 @@ def setup_pairing(app: web.Application) -> None:
     app[pairing_key] = service
     app.router.add_routes(routes)
 
-    async def rooms(user_id: str, conversation_ids: list[str], join: bool) -> None:
-        """Put this user's open chat sockets in (or out of) these conversations' rooms."""
-        for sid, principal in list(chat_ns.principals.items()):
-            if principal.user_id == user_id:
-                for conversation_id in conversation_ids:
-                    if join:
-                        await chat_ns.enter_room(sid, conv_room(conversation_id))
-                    else:
-                        await chat_ns.leave_room(sid, conv_room(conversation_id))
-
     async def tick() -> None:
         await service.offers_due()
-        await cover.cover_tick(service, rooms)
+        await cover.cover_tick(service, chat_ns.access_changed)
 
     job = LeasedJob(service.store, service.clock, "pairing", service.policy.check_every_seconds, tick)
     app[pairing_job_key] = job

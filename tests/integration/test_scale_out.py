@@ -199,3 +199,62 @@ async def test_two_processes_sweeping_at_once_take_each_escalation_step_once(red
         assert len(about_manager) == 1, to_child  # the child is told once, though two processes swept
         concern = await one.store.concerns.find_one({"_id": worry["concern"]["id"]})
         assert set(concern["ladder"]) == {"reminder", "manager"}
+
+
+async def test_a_pairing_changed_on_one_process_moves_the_sockets_held_by_the_other(redis, database_uri, database_name):
+    """The child and both advocates are connected to process two; the change is made on process one."""
+    from advocacy.pairing.views import pairing_job_key, pairing_key
+    from tests.support import add_advocate, api, make_pairable
+
+    async with start_server(database_uri, database_name, redis_url=redis.url) as one, \
+            start_server(database_uri, database_name, redis_url=redis.url) as two:
+        world = await seed_world(one)
+        await make_pairable(world)
+        amira, ada = world.children[0], world.advocates[0]
+        cat = await add_advocate(one, "cat.advocate", "Cat Advocate", world.manager, capacity=1)
+        amira_chat, ada_chat, cat_chat = [await connect(two, p) for p in (amira, ada, cat)]
+
+        status, body = await api(one, amira, "POST", f"/api/children/{amira.id}/someone-else")
+        assert status == 200 and body["advocate"]["id"] == cat.id
+        for chat in (amira_chat, ada_chat, cat_chat):
+            await chat.next("conversations.changed")
+        new = (await amira_chat.call("conversations"))["conversations"][0]["id"]
+        assert new != world.conversation_of(amira)
+        assert (await amira_chat.send(new, "hello Cat"))["ok"]
+        while (heard := await cat_chat.next("message"))["sender"]["role"] != "child":
+            pass
+        assert heard["text"] == "hello Cat"
+        assert [m for m in _drain(ada_chat, "message") if m["conversation"] == new] == []
+
+        # Cover chosen and ended by the pairing job of process one; Dev is connected to process two.
+        dev = await add_advocate(one, "dev.advocate", "Dev Advocate", world.manager)
+        service = one.app[pairing_key]
+        day = service.today() + timedelta(days=1)
+        status, body = await api(one, world.manager, "POST", f"/api/advocates/{cat.id}/leave",
+                                 json={"starts": day.isoformat(), "ends": day.isoformat()})
+        assert status == 201 and {c["cover"]["id"] for c in body["leave"]["covers"]} == {dev.id}
+        leave = await one.store.leaves.find_one({"_id": body["leave"]["id"]})
+        for server in (one, two):
+            server.clock.advance(leave["starts_at"] - server.clock.now() + timedelta(minutes=1))
+        dev_chat = await connect(two, dev)
+        await one.app[pairing_job_key].run_once()
+        await dev_chat.next("conversations.changed")
+        amira_chat = await connect(two, amira)
+        assert (await amira_chat.send(new, "is anyone there?"))["ok"]
+        while (heard := await dev_chat.next("message"))["sender"]["role"] != "child":
+            pass
+        assert heard["text"] == "is anyone there?"
+
+        for server in (one, two):
+            server.clock.advance(leave["ends_at"] - server.clock.now() + timedelta(minutes=1))
+        await one.app[pairing_job_key].run_once()
+        await dev_chat.next("conversations.changed")
+        amira_chat = await connect(two, amira)
+        _drain(dev_chat, "message")
+        assert (await amira_chat.send(new, "Cat, are you back?"))["ok"]
+        assert await dev_chat.nothing("message", 1)
+
+
+def _drain(chat, event: str) -> list:
+    queue = chat.received[event]
+    return [queue.get_nowait() for _ in range(queue.qsize())]

@@ -340,7 +340,8 @@
 
   class ChatClient {
     // options: me, signInUrl, onConversations(list, client), and optional preload (a conversation id to
-    // load at once), onMessage(conv, msg), onChange(conv, what), onPresence(conv, data).
+    // load at once), onMessage(conv, msg), onChange(conv, what), onPresence(conv, data), and
+    // onGone(conv) when a conversation is no longer theirs to see.
     constructor(options) {
       Object.assign(this, {
         options, me: options.me, conversations: new Map(), active: null, lastTyping: 0,
@@ -369,6 +370,8 @@
         else this.notice("You're offline right now. We'll keep trying to connect.");
       });
       socket.on('signed_out', () => this.leave(true));
+      // A new advocate, cover that began or ended: the server has moved this socket already.
+      socket.on('conversations.changed', () => this.connected());
       socket.on('message', (msg) => {
         const c = conv(msg);
         if (!c) return;
@@ -402,6 +405,15 @@
       if (!ack.ok) {
         this.notice(ack.error.message, true);
         return;
+      }
+      const now = new Set(ack.conversations.map((summary) => summary.id));
+      for (const [id, gone] of this.conversations) {
+        if (now.has(id)) continue;
+        // No longer theirs to see (the child has another advocate, a cover has ended).
+        this.conversations.delete(id);
+        if (this.active === gone) this.select(null);
+        gone.list.remove();
+        if (this.options.onGone) this.options.onGone(gone);
       }
       for (const summary of ack.conversations) {
         const known = this.conversations.get(summary.id);

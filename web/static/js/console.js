@@ -289,6 +289,22 @@
       else emptyNote.hidden = true;
       if (!list.length) $('choose-note').hidden = true;
     },
+    onGone(conv) {
+      const row = rows.get(conv.id);
+      if (row) row.li.remove();
+      rows.delete(conv.id);
+      if (client.active) return;
+      titleEl.textContent = '';
+      presenceEl.hidden = true;
+      exportLink.hidden = true;
+      logButton.hidden = true;
+      sideAsked += 1; // a list still loading for them is not shown
+      sideList.replaceChildren();
+      sideNote.textContent = 'Choose a child to see their concerns.';
+      $('choose-note').hidden = false;
+      if (window.history.replaceState) window.history.replaceState(null, '', window.location.pathname);
+      client.announce(`${childName(conv)} is no longer in your list.`);
+    },
     onMessage(conv, msg) {
       const role = msg.sender && msg.sender.role;
       const looking = conv === client.active && document.visibilityState === 'visible';
