@@ -26,7 +26,9 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Hashable, Iterable, Mapping
+from typing import Any, Callable, Hashable, Iterable, Mapping
+
+import numpy as np
 
 SMALL = 5
 WINDOW = 12  # months in each chart
@@ -247,6 +249,7 @@ class Suppression:
         self.state: dict[Key, str] = {}
         self.displayed: dict[Key, bool] = {}
         self.relations: list[tuple[Key, tuple[Key, ...]]] = []
+        self._arrays: _Sums | None = None
 
     def count(self, key: Key, value: int | None, *, displayed: bool = True) -> None:
         if value is None:
@@ -334,40 +337,36 @@ class Suppression:
                 member.setdefault(key, []).append(index)
         return member
 
+    def _sums(self) -> "_Sums":
+        """The relations as arrays of cell numbers (made once; the relations do not change in a solve)."""
+        if self._arrays is None or self._arrays.relations != len(self.relations):
+            self._arrays = _Sums(self.relations)
+        return self._arrays
+
+    def _ranges(self, sums: "_Sums") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each cell's range before any sum is worked (as ``_bounds``), and whether it is shown."""
+        low = np.empty(len(sums.keys))
+        high = np.empty(len(sums.keys))
+        seen = np.zeros(len(sums.keys), dtype=bool)
+        for i, key in enumerate(sums.keys):
+            low[i], high[i] = self._bounds(key)
+            seen[i] = self._seen(key)
+        return low, high, seen
+
     def audit(self, member: Mapping[Key, list[int]] | None = None, among: Iterable[int] | None = None) -> list[Key]:
         """The "fewer than 5" counts that the shown counts and all relations together narrow down
-        (by propagating each unknown's possible range through the relations until nothing changes).
-        ``among``: only these relations (a set closed under shared counts, e.g. a component)."""
-        member = member if member is not None else self._members()
-        indices = range(len(self.relations)) if among is None else among
-        bounds: dict[Key, tuple[float, float]] = {}
-        pending = []
-        for i in indices:
-            total, parts = self.relations[i]
-            for key in (total, *parts):
-                if key not in bounds:
-                    bounds[key] = self._bounds(key)
-            if not self._seen(total) or not all(self._seen(p) for p in parts):
-                pending.append(i)
-        waiting = set(pending)
-        visits: dict[int, int] = {}
-        while pending:
-            index = pending.pop()
-            waiting.discard(index)
-            visits[index] = visits.get(index, 0) + 1
-            if visits[index] > JOINT_PASSES:
-                continue  # a long cycle of sums creeping by a few each pass: stop it here (docs/figures.md)
-            for key, (low, high) in self._narrows(self.relations[index], bounds).items():
-                old_low, old_high = bounds[key]
-                new = (max(old_low, low), min(old_high, high))
-                if new != (old_low, old_high):
-                    bounds[key] = new
-                    for other in member.get(key, ()):
-                        if other not in waiting:
-                            waiting.add(other)
-                            pending.append(other)
-        return [k for k, (low, high) in bounds.items()
-                if self.state[k] == FEWER and (low > 0 or high < self.small - 1)]
+        (by propagating each unknown's possible range through the relations until nothing changes,
+        or ``JOINT_PASSES`` rounds). ``among``: only these relations (a set closed under shared
+        counts, e.g. a component). ``member`` is not needed any more (kept for callers)."""
+        sums = self._sums()
+        low, high, seen = self._ranges(sums)
+        chosen = None if among is None else np.fromiter(among, dtype=np.intp)
+        low, high = sums.propagate(low, high, seen, chosen, JOINT_PASSES)
+        return [sums.keys[i] for i in np.flatnonzero(self._narrowed(sums, low, high))]
+
+    def _narrowed(self, sums: "_Sums", low: np.ndarray, high: np.ndarray) -> np.ndarray:
+        fewer = np.fromiter((self.state[k] == FEWER for k in sums.keys), dtype=bool, count=len(sums.keys))
+        return fewer & ((low > 0) | (high < self.small - 1))
 
     def _components(self, member: Mapping[Key, list[int]]) -> tuple[list[list[int]], dict[Key, int]]:
         """Relations grouped into sets that share no count, and each count's group."""
@@ -395,28 +394,24 @@ class Suppression:
             components.append(found)
         return components, group
 
-    def _nearest_shown(self, key: Key, member: Mapping[Key, list[int]]) -> Key | None:
-        """The smallest shown count in the relations nearest ``key`` (through unknown counts)."""
-        seen_cells, seen_relations, layer = {key}, set(), [key]
-        while layer:
-            candidates, following = [], []
-            for cell in layer:
-                for index in member.get(cell, ()):
-                    if index in seen_relations:
-                        continue
-                    seen_relations.add(index)
-                    total, parts = self.relations[index]
-                    for other in (total, *parts):
-                        if other in seen_cells:
-                            continue
-                        seen_cells.add(other)
-                        if self._seen(other):
-                            candidates.append(other)
-                        else:
-                            following.append(other)
-            if candidates:
-                return min(candidates, key=lambda k: (self.value[k], str(k)))
-            layer = following
+    def _nearest_shown(self, cell: int, sums: "_Sums", shown: np.ndarray) -> int | None:
+        """The smallest shown count in the relations nearest ``cell`` (through unknown counts), by
+        cell numbers; between equal counts, the first key in text order."""
+        seen_cells = np.zeros(len(sums.keys), dtype=bool)
+        seen_relations = np.zeros(sums.relations, dtype=bool)
+        seen_cells[cell] = True
+        layer = np.array([cell], dtype=np.intp)
+        while len(layer):
+            relations = _gather(sums.cell_start, sums.cell_relations, layer)  # repeats do no harm
+            relations = relations[~seen_relations[relations]]
+            seen_relations[relations] = True
+            cells = _gather(sums.relation_start, sums.relation_cells, relations)
+            cells = cells[~seen_cells[cells]]
+            seen_cells[cells] = True
+            candidates = cells[shown[cells]]
+            if len(candidates):
+                return int(candidates[np.argmin(sums.rank[candidates])])
+            layer = cells
         return None
 
     def solve(self) -> dict[Key, str]:
@@ -436,13 +431,96 @@ class Suppression:
         # then all of them together, hiding the nearest small count until nothing narrows; only the
         # groups of relations where something was hidden are looked at again
         components, group = self._components(member)
+        sums = self._sums()
+        low, high, shown = self._ranges(sums)  # kept up to date as counts are hidden
+        fewer = np.fromiter((self.state[k] == FEWER for k in sums.keys), dtype=bool, count=len(sums.keys))
+        sums.rank_by(lambda key: (self.value.get(key, 0), str(key)))
         dirty = set(range(len(components)))
         while dirty:
-            narrowed = [key for number in sorted(dirty) for key in self.audit(member, components[number])]
+            among = np.fromiter((index for number in sorted(dirty) for index in components[number]), dtype=np.intp)
+            worked_low, worked_high = sums.propagate(low, high, shown, among, JOINT_PASSES)
+            narrowed = np.flatnonzero(fewer & ((worked_low > 0) | (worked_high < self.small - 1)))
             dirty = set()
-            for key in narrowed:
-                chosen = self._nearest_shown(key, member)
-                if chosen is not None and self.state[chosen] == SHOWN:
-                    self.state[chosen] = HIDDEN
-                    dirty.add(group[chosen])
+            for cell in narrowed:
+                chosen = self._nearest_shown(int(cell), sums, shown)
+                if chosen is not None and shown[chosen]:
+                    key = sums.keys[chosen]
+                    self.state[key] = HIDDEN
+                    shown[chosen], low[chosen], high[chosen] = False, self.small, math.inf
+                    dirty.add(group[key])
         return dict(self.state)
+
+
+class _Sums:
+    """The relations ``total = sum of parts`` as arrays of cell numbers, to work all of them at once."""
+
+    def __init__(self, relations: list[tuple[Key, tuple[Key, ...]]]) -> None:
+        self.relations = len(relations)
+        self.number: dict[Key, int] = {}
+        for total, parts in relations:
+            for key in (total, *parts):
+                self.number.setdefault(key, len(self.number))
+        self.keys: list[Key] = list(self.number)
+        number = self.number
+        cells_of = [[number[k] for k in (t, *ps)] for t, ps in relations]
+        sizes = [len(ps) for _, ps in relations]
+        self.total = np.fromiter((cells[0] for cells in cells_of), dtype=np.intp, count=len(relations))
+        self.part = np.fromiter((c for cells in cells_of for c in cells[1:]), dtype=np.intp, count=sum(sizes))
+        self.owner = np.repeat(np.arange(len(relations), dtype=np.intp), sizes)
+        # Each relation's cells, and each cell's relations, as (start, flat array) pairs.
+        self.relation_cells = np.fromiter((c for cells in cells_of for c in cells), dtype=np.intp,
+                                          count=sum(sizes) + len(relations))
+        self.relation_start = np.concatenate(([0], np.cumsum([len(cells) for cells in cells_of]))).astype(np.intp)
+        holders = np.repeat(np.arange(len(relations), dtype=np.intp), np.diff(self.relation_start))
+        by_cell = np.argsort(self.relation_cells, kind="stable")
+        self.cell_relations = holders[by_cell]
+        self.cell_start = np.searchsorted(self.relation_cells[by_cell], np.arange(len(self.keys) + 1)).astype(np.intp)
+        self.rank = np.arange(len(self.keys), dtype=np.intp)
+
+    def rank_by(self, order: Callable[[Key], Any]) -> None:
+        """Number the cells in the ``order`` of their keys (the smallest first)."""
+        self.rank = np.empty(len(self.keys), dtype=np.intp)
+        self.rank[sorted(range(len(self.keys)), key=lambda i: order(self.keys[i]))] = np.arange(len(self.keys))
+
+    def propagate(self, low: np.ndarray, high: np.ndarray, fixed: np.ndarray, among: np.ndarray | None,
+                  passes: int) -> tuple[np.ndarray, np.ndarray]:
+        """Narrow each cell's range [low, high] through the sums (only those numbered in ``among``, if
+        given), every sum at once in each round, until nothing changes or ``passes`` rounds; ``fixed``
+        cells (the shown counts) keep theirs. A total lies between the sums of its parts' ranges; a
+        part between the total less the most and the least the other parts can be."""
+        total, part, owner = self.total, self.part, self.owner
+        if among is not None:
+            chosen = np.zeros(len(total), dtype=bool)
+            chosen[among] = True
+            keep = chosen[owner]
+            renumbered = np.cumsum(chosen) - 1
+            total, part, owner = total[chosen], part[keep], renumbered[owner[keep]]
+        count = len(total)
+        free_total, free_part = ~fixed[total], ~fixed[part]
+        total_free, part_free = total[free_total], part[free_part]
+        for _ in range(passes):
+            part_low, part_high = low[part], high[part]
+            endless = np.isinf(part_high)
+            part_high_finite = np.where(endless, 0.0, part_high)
+            low_sum = np.bincount(owner, weights=part_low, minlength=count)
+            endless_count = np.bincount(owner, weights=endless.astype(np.float64), minlength=count)
+            high_sum = np.bincount(owner, weights=part_high_finite, minlength=count)
+            new_low, new_high = low.copy(), high.copy()
+            np.maximum.at(new_low, total_free, low_sum[free_total])
+            np.minimum.at(new_high, total_free, np.where(endless_count > 0, np.inf, high_sum)[free_total])
+            others_endless = endless_count[owner] - endless
+            others_high = np.where(others_endless > 0, np.inf, high_sum[owner] - part_high_finite)
+            np.maximum.at(new_low, part_free, (low[total][owner] - others_high)[free_part])
+            np.minimum.at(new_high, part_free, (high[total][owner] - (low_sum[owner] - part_low))[free_part])
+            if np.array_equal(new_low, low) and np.array_equal(new_high, high):
+                break
+            low, high = new_low, new_high
+        return low, high
+
+
+def _gather(start: np.ndarray, flat: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """``flat[start[i]:start[i + 1]]`` for each ``i`` in ``ids``, one after another."""
+    begins = start[ids]
+    lengths = start[ids + 1] - begins
+    offsets = np.repeat(begins - np.cumsum(lengths) + lengths, lengths)
+    return flat[offsets + np.arange(offsets.size)]
