@@ -159,9 +159,9 @@ async def _close_sockets(app: web.Application) -> None:
 
 def _scaled_out(redis, presence: RedisPresence, auth: AuthService, chat: ChatNamespace, settings: Settings):
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
-        news = [sessions_ended(settings, auth.on_session_ended), access_changed(settings, chat.on_access_changed)]
+        news = [sessions_ended(settings, auth.on_session_ended), access_changed(settings, chat.access_listeners)]
         auth.on_session_ended[:] = [news[0].publish]
-        chat.on_access_changed[:] = [news[1].publish]
+        chat.access_listeners[:] = [news[1].publish]
         await presence.start()
         for channel in news:
             await channel.start()

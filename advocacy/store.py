@@ -15,7 +15,7 @@ from typing import Any
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorCollection, AsyncIOMotorDatabase
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReplaceOne, ReturnDocument, UpdateOne
-from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError, ServerSelectionTimeoutError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, PyMongoError, ServerSelectionTimeoutError
 
 __all__ = [
     "ASCENDING",
@@ -109,7 +109,9 @@ INDEXES: dict[str, list[IndexModel]] = {
     # and those whose last step's effects were interrupted (pending).
     "concerns": [
         _index([("child", ASCENDING), ("raised_at", DESCENDING)]),
-        _index([("next_due", ASCENDING)]),
+        # Sparse: ``next_due`` is there only while a step is still to fall due, so the sweeper
+        # reads a short index (the embedded database walks every entry of a full one).
+        _index([("next_due", ASCENDING)], sparse=True, name="next_due_sparse"),
         _index([("pending", ASCENDING)], sparse=True),
         _index([("advocate", ASCENDING), ("status", ASCENDING)]),
         _index([("la", ASCENDING), ("raised_at", ASCENDING)]),
@@ -204,9 +206,19 @@ class Store:
         return coll
 
     async def create_indexes(self) -> None:
+        await self._replace_old_indexes()
         for name, indexes in INDEXES.items():
             if indexes:
                 await self.db[name].create_indexes(indexes)
+
+    async def _replace_old_indexes(self) -> None:
+        """Once, on a database made before an index changed: bring the data in line, drop the old one."""
+        if "next_due_1" in await self.concerns.index_information():
+            await self.concerns.update_many({"next_due": None}, {"$unset": {"next_due": ""}})
+            try:
+                await self.concerns.drop_index("next_due_1")
+            except OperationFailure:  # another process starting at the same moment dropped it
+                pass
 
     async def drop_database(self) -> None:
         await self.client.drop_database(self.db.name)

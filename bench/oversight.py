@@ -160,7 +160,7 @@ class Seeder:
                 "deadlines": {"respond_by": raised + timedelta(days=2), "manager_by": raised + timedelta(days=14),
                               "oversight_by": oversight_by},
                 "ladder": {**({"manager": raised} if to_manager else {}), **({"oversight": raised} if to_oversight else {})},
-                "next_due": None, "timeline": [],
+                "timeline": [],
             })
             if to_oversight and resolved_at is None:
                 item_id = f"ov_{n:07d}"

@@ -54,7 +54,7 @@ class ChatNamespace(SignedInNamespace):
         self._delivered: OrderedDict[str, None] = OrderedDict()
         # Run with the ids of users whose conversations changed; with several processes,
         # ``advocacy.scale`` puts one that tells every process in place of ``resync``.
-        self.on_access_changed: list[Callable[[list[str]], Awaitable[None]]] = [self.resync]
+        self.access_listeners: list[Callable[[list[str]], Awaitable[None]]] = [self.resync]
 
     # connection --------------------------------------------------------------
 
@@ -79,7 +79,7 @@ class ChatNamespace(SignedInNamespace):
         wanted = sorted({u for u in user_ids if u})
         if not wanted:
             return
-        for callback in self.on_access_changed:
+        for callback in self.access_listeners:
             try:
                 await callback(wanted)
             except Exception:  # e.g. Redis down: their pages catch up when they next connect

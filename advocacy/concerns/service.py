@@ -367,7 +367,9 @@ class ConcernService:
             "version": 0,
             **(extra or {}),
         }
-        doc["next_due"] = sla.next_due(ladder_state(doc), self.policy)
+        due = sla.next_due(ladder_state(doc), self.policy)
+        if due is not None:  # left out when nothing is due: the sweeper's index holds only what is
+            doc["next_due"] = due
         return doc
 
     async def _linked_messages(self, child_id: str, ids: Any) -> list[str]:
@@ -411,10 +413,10 @@ class ConcernService:
                 if key.startswith("ladder."):
                     ladder[key.split(".", 1)[1]] = value
             after["ladder"] = ladder
-            update: dict[str, Any] = {
-                "$set": {**built.set, "next_due": sla.next_due(ladder_state(after), self.policy)},
-                "$inc": {"version": 1},
-            }
+            due = sla.next_due(ladder_state(after), self.policy)
+            update: dict[str, Any] = {"$set": {**built.set, **({"next_due": due} if due else {})}, "$inc": {"version": 1}}
+            if due is None:  # nothing left to fall due: out of the sweeper's (sparse) index
+                update["$unset"] = {"next_due": ""}
             for operator, fields in built.also.items():
                 update.setdefault(operator, {}).update(fields)
             if built.timeline:

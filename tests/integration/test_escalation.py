@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from advocacy.app import keyring_key
 from advocacy.chat.service import message_purpose
@@ -77,7 +77,7 @@ async def test_a_concern_climbs_the_ladder_exactly_once(world, apis):
     server.clock.advance(timedelta(days=60))
     assert (await sweeper.sweep()).steps == 0
     concern = await server.store.concerns.find_one({"_id": cid})
-    assert set(concern["ladder"]) == {"reminder", "manager", "oversight"} and concern["next_due"] is None
+    assert set(concern["ladder"]) == {"reminder", "manager", "oversight"} and concern.get("next_due") is None
     assert [e["kind"] for e in concern["timeline"]] == ["reminder", "escalated", "escalated"]
     assert [e["level"] for e in concern["timeline"][1:]] == ["manager", "oversight"]
     assert await server.store.oversight.count_documents({"concern": cid}) == 1
@@ -251,3 +251,28 @@ async def test_a_concern_follows_the_child_to_a_new_advocate(world, apis):
     assert (await server.store.concerns.find_one({"_id": cid}))["advocate"] == ben.id
     assert (await (await apis(server, ben)).get(f"/api/concerns/{cid}"))[0] == 200
     assert (await (await apis(server, world.advocates[0])).get(f"/api/concerns/{cid}"))[0] == 404
+
+
+async def test_a_database_from_before_the_sparse_index_is_brought_in_line_once(database_uri, database_name):
+    """Concerns with nothing due used to keep ``next_due: None`` in a full index, which the embedded
+    database walks whole on every sweep; at start-up they lose the field and the old index goes."""
+    from pymongo import ASCENDING
+
+    from advocacy.store import Store
+
+    store = await Store.connect(database_uri, database_name)
+    try:
+        due = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+        await store.concerns.create_index([("next_due", ASCENDING)])  # named next_due_1, as it was
+        await store.concerns.insert_many([{"_id": "c_done", "next_due": None}, {"_id": "c_due", "next_due": due}])
+        await store.create_indexes()
+        await store.create_indexes()  # again, as every later start-up: nothing left to do
+        indexes = await store.concerns.index_information()
+        assert "next_due_1" not in indexes and indexes["next_due_sparse"]["sparse"] is True
+        assert "next_due" not in await store.concerns.find_one({"_id": "c_done"})
+        assert (await store.concerns.find_one({"_id": "c_due"}))["next_due"] == due
+        found = await store.concerns.find({"next_due": {"$lte": due}}, {"_id": 1}).to_list(None)
+        assert [d["_id"] for d in found] == ["c_due"]
+    finally:
+        await store.drop_database()
+        store.close()
