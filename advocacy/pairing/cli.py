@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import Any, AsyncIterator
 
+from redis.exceptions import RedisError
+
 from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
 from advocacy.crypto import Keyring, load_accepted_master_keys, load_master_key
@@ -18,9 +20,10 @@ from advocacy.pairing import plans
 from advocacy.pairing.flows import PairingService
 from advocacy.pairing.importer import import_children
 from advocacy.pairing.instance import InstanceError, load_weights
-from advocacy.pairing.service import Pairings
+from advocacy.pairing.service import PairingChange, Pairings
 from advocacy.pairing.solver import solve
 from advocacy.privacy.trail import pairing_recorder
+from advocacy.scale import access_changed
 from advocacy.settings import Settings
 from advocacy.store import Store
 
@@ -87,20 +90,35 @@ def solve_command(args: argparse.Namespace) -> int:
 @contextlib.asynccontextmanager
 async def offline_service(store: Store, settings: Settings) -> AsyncIterator[PairingService]:
     """The pairing flows outside the server: notices are stored for children to see when they next
-    look, notifications are stored for staff consoles to list."""
+    look, notifications are stored for staff consoles to list. With several server processes
+    (Redis), the servers are told whose conversations changed, so open chats follow at once; a
+    single process without Redis cannot be told, and its open pages catch up when they reconnect."""
     clock = Clock()
     keyring = Keyring(store, load_master_key(settings, create_for_development=True),
                       load_accepted_master_keys(settings), clock=clock).attach()
     chat = ChatService(store, settings, clock)
     pairings = Pairings(store, clock)
     pairings.listeners.append(pairing_recorder(store, clock))
+    news = access_changed(settings, []) if settings.redis_url else None
+    if news is not None:
+        async def tell_servers(change: PairingChange) -> None:
+            try:
+                await news.publish(sorted({u for u in (change.child, change.advocate, change.previous) if u}))
+            except (RedisError, OSError) as exc:  # the change stands; open pages catch up on reconnecting
+                print(f"advocacy: could not tell the servers of a change ({exc.__class__.__name__})", file=sys.stderr)
+
+        pairings.listeners.append(tell_servers)
 
     async def tell(child: str, text: str, key: str) -> Any:
         conversation = await chat.active_conversation_of(child)
         if conversation is not None:
             await chat.post_notice(conversation["_id"], text, key)
 
-    yield PairingService(store, clock, settings, pairings, Notifier(store, clock), keyring, tell)
+    try:
+        yield PairingService(store, clock, settings, pairings, Notifier(store, clock), keyring, tell)
+    finally:
+        if news is not None:
+            await news.redis.aclose()
 
 
 async def plan_command(store: Store, settings: Settings, args: argparse.Namespace) -> int:

@@ -258,3 +258,23 @@ async def test_a_pairing_changed_on_one_process_moves_the_sockets_held_by_the_ot
 def _drain(chat, event: str) -> list:
     queue = chat.received[event]
     return [queue.get_nowait() for _ in range(queue.qsize())]
+
+
+async def test_children_imported_from_the_command_line_reach_an_open_console_through_redis(redis, database_uri,
+                                                                                            database_name, tmp_path):
+    from tests.integration.test_pairing_cli import database_env, run
+    from tests.support import make_pairable
+
+    async with start_server(database_uri, database_name, redis_url=redis.url) as server:
+        world = await seed_world(server)
+        await make_pairable(world)
+        ada_chat = await connect(server, world.advocates[0])
+        before = len((await ada_chat.call("conversations"))["conversations"])
+        csv_file = tmp_path / "leeds.csv"
+        csv_file.write_text("name,la,birth_date,languages,ref\nGabi,E08000035,2012-04-01,en,L-1\n")
+        code, out, err = await run("import", str(csv_file), "--codes-out", str(tmp_path / "codes.csv"),
+                                   env={**database_env(server, tmp_path), "ADVOCACY_REDIS_URL": redis.url})
+        assert code == 0 and "1 paired with an advocate" in out, (out, err)
+        await ada_chat.next("conversations.changed")
+        listed = (await ada_chat.call("conversations"))["conversations"]
+        assert len(listed) == before + 1 and "Gabi" in [c["child_name"] for c in listed]
