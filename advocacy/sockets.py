@@ -94,6 +94,7 @@ class SignedInNamespace(socketio.AsyncNamespace):
         self.clock = clock
         self.principals: dict[str, Principal] = {}
         self.sids_by_session: dict[str, set[str]] = {}
+        self.sids_by_user: dict[str, set[str]] = {}
         auth.on_session_ended.append(self.close_session)
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
@@ -107,6 +108,7 @@ class SignedInNamespace(socketio.AsyncNamespace):
             raise refusal(ServiceError("forbidden", self.refused_message))
         self.principals[sid] = principal
         self.sids_by_session.setdefault(principal.session_id, set()).add(sid)
+        self.sids_by_user.setdefault(principal.user_id, set()).add(sid)
         await self.enter_room(sid, user_room(principal.user_id))
         await self.connected(sid, principal)
 
@@ -117,11 +119,12 @@ class SignedInNamespace(socketio.AsyncNamespace):
         principal = self.principals.pop(sid, None)
         if principal is None:
             return
-        sids = self.sids_by_session.get(principal.session_id)
-        if sids is not None:
-            sids.discard(sid)
-            if not sids:
-                del self.sids_by_session[principal.session_id]
+        for index, key in ((self.sids_by_session, principal.session_id), (self.sids_by_user, principal.user_id)):
+            sids = index.get(key)
+            if sids is not None:
+                sids.discard(sid)
+                if not sids:
+                    del index[key]
         await self.disconnected(sid, principal)
 
     async def disconnected(self, sid: str, principal: Principal) -> None:

@@ -90,10 +90,10 @@ class ChatNamespace(SignedInNamespace):
         they may see now (out of any they may no longer see), and tell each page to reload its
         list. A socket whose conversations cannot be read now is closed: it reconnects and
         joins afresh, so it never keeps a room it has lost."""
-        wanted = set(user_ids)
         allowed: dict[str, set[str]] = {}
-        for sid, principal in list(self.principals.items()):
-            if principal.user_id not in wanted:
+        for sid in [sid for user in set(user_ids) for sid in self.sids_by_user.get(user, ())]:
+            principal = self.principals.get(sid)
+            if principal is None:  # gone while we worked
                 continue
             if principal.user_id not in allowed:
                 try:
