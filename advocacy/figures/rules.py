@@ -353,19 +353,22 @@ class Suppression:
             seen[i] = self._seen(key)
         return low, high, seen
 
-    def audit(self, member: Mapping[Key, list[int]] | None = None, among: Iterable[int] | None = None) -> list[Key]:
+    def audit(self, among: Iterable[int] | None = None) -> list[Key]:
         """The "fewer than 5" counts that the shown counts and all relations together narrow down
         (by propagating each unknown's possible range through the relations until nothing changes,
         or ``JOINT_PASSES`` rounds). ``among``: only these relations (a set closed under shared
-        counts, e.g. a component). ``member`` is not needed any more (kept for callers)."""
+        counts, e.g. a component)."""
         sums = self._sums()
         low, high, seen = self._ranges(sums)
         chosen = None if among is None else np.fromiter(among, dtype=np.intp)
         low, high = sums.propagate(low, high, seen, chosen, JOINT_PASSES)
-        return [sums.keys[i] for i in np.flatnonzero(self._narrowed(sums, low, high))]
+        return [sums.keys[i] for i in np.flatnonzero(self._narrowed(self._fewer(sums), low, high))]
 
-    def _narrowed(self, sums: "_Sums", low: np.ndarray, high: np.ndarray) -> np.ndarray:
-        fewer = np.fromiter((self.state[k] == FEWER for k in sums.keys), dtype=bool, count=len(sums.keys))
+    def _fewer(self, sums: "_Sums") -> np.ndarray:
+        return np.fromiter((self.state[k] == FEWER for k in sums.keys), dtype=bool, count=len(sums.keys))
+
+    def _narrowed(self, fewer: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+        """Which "fewer than 5" counts these ranges narrow below their five possible values."""
         return fewer & ((low > 0) | (high < self.small - 1))
 
     def _components(self, member: Mapping[Key, list[int]]) -> tuple[list[list[int]], dict[Key, int]]:
@@ -433,13 +436,13 @@ class Suppression:
         components, group = self._components(member)
         sums = self._sums()
         low, high, shown = self._ranges(sums)  # kept up to date as counts are hidden
-        fewer = np.fromiter((self.state[k] == FEWER for k in sums.keys), dtype=bool, count=len(sums.keys))
+        fewer = self._fewer(sums)  # no count becomes "fewer than 5" while solving; shown ones get hidden
         sums.rank_by(lambda key: (self.value.get(key, 0), str(key)))
         dirty = set(range(len(components)))
         while dirty:
             among = np.fromiter((index for number in sorted(dirty) for index in components[number]), dtype=np.intp)
             worked_low, worked_high = sums.propagate(low, high, shown, among, JOINT_PASSES)
-            narrowed = np.flatnonzero(fewer & ((worked_low > 0) | (worked_high < self.small - 1)))
+            narrowed = np.flatnonzero(self._narrowed(fewer, worked_low, worked_high))
             dirty = set()
             for cell in narrowed:
                 chosen = self._nearest_shown(int(cell), sums, shown)
