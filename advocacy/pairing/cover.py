@@ -21,7 +21,7 @@ from advocacy.errors import ServiceError
 from advocacy.pairing.flows import By, PairingService, first_name
 
 # Told the ids of advocates whose conversations changed (their sockets join or leave rooms).
-Rooms = Callable[[list[str | None]], Awaitable[None]]
+AccessChanged = Callable[[list[str | None]], Awaitable[None]]
 LONGEST_DAYS = 366
 
 
@@ -112,17 +112,17 @@ def day_words(iso: str) -> str:
     return f"{day:%A} {day.day} {day:%B}"
 
 
-async def cover_tick(service: PairingService, rooms: Rooms | None = None) -> dict[str, int]:
+async def cover_tick(service: PairingService, access_changed: AccessChanged | None = None) -> dict[str, int]:
     """Start leave that has begun and end leave that is over: move the covers' sockets, tell each child."""
     store, now = service.store, service.clock.now()
     started = ended = 0
     async for leave in store.leaves.find({"state": "planned", "starts_at": {"$lte": now}}):
         if leave["ends_at"] > now:
             await choose_covers(service, leave)
-            started += await _tell_start(service, leave, rooms)
+            started += await _tell_start(service, leave, access_changed)
         await store.leaves.update_one({"_id": leave["_id"]}, {"$set": {"state": "started"}})
     async for leave in store.leaves.find({"state": "started", "ends_at": {"$lte": now}}):
-        ended += await _tell_end(service, leave, rooms)
+        ended += await _tell_end(service, leave, access_changed)
         await store.leaves.update_one({"_id": leave["_id"]}, {"$set": {"state": "ended"}})
     return {"started": started, "ended": ended}
 
@@ -132,13 +132,13 @@ async def _names(service: PairingService, ids: list[str | None]) -> dict[str, st
             service.store.staff.find({"_id": {"$in": [i for i in ids if i]}}, {"name": 1})}
 
 
-async def _tell_start(service: PairingService, leave: dict[str, Any], rooms: Rooms | None) -> int:
+async def _tell_start(service: PairingService, leave: dict[str, Any], access_changed: AccessChanged | None) -> int:
     store = service.store
     covers = await store.covers.find({"leave": leave["_id"], "told_start": False, "cover": {"$ne": None}}).to_list(None)
     names = await _names(service, [leave["advocate"], *(c["cover"] for c in covers)])
     away = names.get(leave["advocate"], "Your advocate")
-    if rooms:
-        await rooms([c["cover"] for c in covers])
+    if access_changed:
+        await access_changed([c["cover"] for c in covers])
     for cover in covers:
         child = await store.children.find_one({"_id": cover["child"]}, {"advocate": 1})
         if not child or child.get("advocate") != leave["advocate"]:
@@ -152,13 +152,13 @@ async def _tell_start(service: PairingService, leave: dict[str, Any], rooms: Roo
     return len(covers)
 
 
-async def _tell_end(service: PairingService, leave: dict[str, Any], rooms: Rooms | None) -> int:
+async def _tell_end(service: PairingService, leave: dict[str, Any], access_changed: AccessChanged | None) -> int:
     store = service.store
     covers = await store.covers.find({"leave": leave["_id"], "told_end": False, "cover": {"$ne": None}}).to_list(None)
     names = await _names(service, [leave["advocate"]])
     back = names.get(leave["advocate"], "Your advocate")
-    if rooms:
-        await rooms([c["cover"] for c in covers])
+    if access_changed:
+        await access_changed([c["cover"] for c in covers])
     for cover in covers:
         child = await store.children.find_one({"_id": cover["child"]}, {"advocate": 1})
         if child and child.get("advocate") == leave["advocate"] and cover["told_start"]:
