@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Iterable
 
 from advocacy.auth.service import AuthService, Principal
 from advocacy.chat.presence import Presence, reply_expected
@@ -107,15 +107,22 @@ class ChatNamespace(SignedInNamespace):
             current = {r for r in self.rooms(sid) if r.startswith("conv:")}
             for room in current - rooms:
                 await self.leave_room(sid, room)
-            for room in rooms - current:
-                await self.enter_room(sid, room)
+            await self._enter(sid, rooms - current)
             await self.emit("conversations.changed", {}, to=sid)
 
     async def _join_conversations(self, sid: str, principal: Principal) -> list[str]:
         ids = await self.chat.conversation_ids(principal)
-        for conversation_id in ids:
-            await self.enter_room(sid, conv_room(conversation_id))
+        await self._enter(sid, [conv_room(i) for i in ids])
         return ids
+
+    async def _enter(self, sid: str, rooms: Iterable[str]) -> None:
+        """Put a socket in these rooms; nothing if it has gone meanwhile (a page reloaded while
+        its list was being read)."""
+        try:
+            for room in rooms:
+                await self.enter_room(sid, room)
+        except ValueError:  # python-socketio: "sid is not connected to requested namespace"
+            pass
 
     async def _announce_presence(
         self, principal: Principal, conversation_ids: list[str], online: bool, skip_sid: str | None = None
@@ -158,8 +165,8 @@ class ChatNamespace(SignedInNamespace):
         conversations = await self.chat.conversations(principal)
         now = self.clock.now()
         online_now = await self.presence.online({c[side] for c in conversations for side in ("advocate", "child")})
+        await self._enter(sid, [conv_room(conv["id"]) for conv in conversations])
         for conv in conversations:
-            await self.enter_room(sid, conv_room(conv["id"]))
             online = conv["advocate"] in online_now
             conv["advocate_online"] = online
             conv["child_online"] = conv["child"] in online_now

@@ -121,6 +121,7 @@ async def test_the_chat_works_by_keyboard_alone(browser, world):
     await expect(page.locator(".msg--mine .msg__text").last).to_have_text("You: First line\nsecond line")
     await expect(page.locator("#message-input")).to_have_value("")
     await expect(page.locator("#message-input")).to_be_focused()
+    await expect(page.locator(".msg--mine[data-id]")).to_have_count(1)  # the server has it (the bubble shows at once)
     stored = await world.server.store.messages.count_documents({"sender.id": amira.id})
     assert stored == 1
 

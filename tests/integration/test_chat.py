@@ -406,3 +406,9 @@ async def test_no_notice_for_a_child_without_an_advocate(world):
     await pair_child(world.server.store, world.server.clock, amira.id, None, "opted out")
     assert await world.server.app[chat_ns_key].tell_child(amira.id, "Hello", "k") is None
     assert await message_count(world.server) == 0
+
+
+async def test_a_socket_gone_while_its_conversations_were_read_is_left_alone(world):
+    """A page reloaded while its list was read: joining its rooms is skipped, not an error
+    (python-socketio raises ValueError for a socket it no longer has)."""
+    await world.server.app[chat_ns_key]._enter("a-socket-that-has-gone", ["conv:cv_x"])
