@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from datetime import timedelta
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator
 
@@ -268,6 +269,18 @@ async def make_pairable(world: World) -> None:
     await store.children.update_many({}, {"$set": {"languages": ["en"], "prefers": {"advocate": None, "gender": None},
                                                    "avoid": []}})
 
+
+
+async def leave_tomorrow(server: Server, manager: Person, advocate: Person, covers: set[str]) -> dict[str, Any]:
+    """The manager records a day's leave for ``advocate`` tomorrow; checks who was chosen to cover
+    and returns the stored leave (with ``starts_at`` and ``ends_at``)."""
+    from advocacy.pairing.views import pairing_key
+
+    day = server.app[pairing_key].today() + timedelta(days=1)
+    status, body = await api(server, manager, "POST", f"/api/advocates/{advocate.id}/leave",
+                             json={"starts": day.isoformat(), "ends": day.isoformat()})
+    assert status == 201 and {c["cover"]["id"] for c in body["leave"]["covers"]} == covers, body
+    return await server.store.leaves.find_one({"_id": body["leave"]["id"]})
 
 API_TOKENS: dict[tuple[str, str], str] = {}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from advocacy.pairing.views import pairing_job_key, pairing_key
-from tests.support import add_advocate, api, connect, make_pairable
+from tests.support import add_advocate, api, connect, leave_tomorrow, make_pairable
 
 
 async def _until(chat, predicate, timeout: float = 5):
@@ -78,11 +78,7 @@ async def test_a_cover_hears_the_child_only_while_the_leave_lasts_without_reconn
     server, amira, ada = world.server, world.children[0], world.advocates[0]
     cat = await add_advocate(server, "cat.advocate", "Cat Advocate", world.manager)
     service = server.app[pairing_key]
-    day = service.today() + timedelta(days=1)
-    status, body = await api(server, world.manager, "POST", f"/api/advocates/{ada.id}/leave",
-                             json={"starts": day.isoformat(), "ends": day.isoformat()})
-    assert status == 201 and {c["cover"]["id"] for c in body["leave"]["covers"]} == {cat.id}
-    leave = await server.store.leaves.find_one({"_id": body["leave"]["id"]})
+    leave = await leave_tomorrow(server, world.manager, ada, {cat.id})
     conversation = world.conversation_of(amira)
 
     server.clock.advance(leave["starts_at"] - service.clock.now() + timedelta(minutes=1))

@@ -203,8 +203,8 @@ async def test_two_processes_sweeping_at_once_take_each_escalation_step_once(red
 
 async def test_a_pairing_changed_on_one_process_moves_the_sockets_held_by_the_other(redis, database_uri, database_name):
     """The child and both advocates are connected to process two; the change is made on process one."""
-    from advocacy.pairing.views import pairing_job_key, pairing_key
-    from tests.support import add_advocate, api, make_pairable
+    from advocacy.pairing.views import pairing_job_key
+    from tests.support import add_advocate, api, leave_tomorrow, make_pairable
 
     async with start_server(database_uri, database_name, redis_url=redis.url) as one, \
             start_server(database_uri, database_name, redis_url=redis.url) as two:
@@ -228,12 +228,7 @@ async def test_a_pairing_changed_on_one_process_moves_the_sockets_held_by_the_ot
 
         # Cover chosen and ended by the pairing job of process one; Dev is connected to process two.
         dev = await add_advocate(one, "dev.advocate", "Dev Advocate", world.manager)
-        service = one.app[pairing_key]
-        day = service.today() + timedelta(days=1)
-        status, body = await api(one, world.manager, "POST", f"/api/advocates/{cat.id}/leave",
-                                 json={"starts": day.isoformat(), "ends": day.isoformat()})
-        assert status == 201 and {c["cover"]["id"] for c in body["leave"]["covers"]} == {dev.id}
-        leave = await one.store.leaves.find_one({"_id": body["leave"]["id"]})
+        leave = await leave_tomorrow(one, world.manager, cat, {dev.id})
         for server in (one, two):
             server.clock.advance(leave["starts_at"] - server.clock.now() + timedelta(minutes=1))
         dev_chat = await connect(two, dev)
