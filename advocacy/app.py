@@ -15,7 +15,7 @@ from advocacy.auth.service import AuthService
 from advocacy.botapi.events import BotsNamespace
 from advocacy.botapi.service import BotService
 from advocacy.auth.views import routes as auth_routes
-from advocacy.calendar import moment_words
+from advocacy.workdays import moment_words
 from advocacy.chat.events import ChatNamespace
 from advocacy.chat.presence import Presence
 from advocacy.chat.service import ChatService
@@ -28,7 +28,7 @@ from advocacy.notifications import ConsoleNamespace, Notifier
 from advocacy.oversight.pages import setup_reviewer_pages
 from advocacy.pairing.service import Pairings
 from advocacy.pairing.views import pairing_key, setup_pairing
-from advocacy.scale import RedisPresence, access_changed, client_manager, redis_client, sessions_ended
+from advocacy.scale_out import RedisPresence, access_changed, client_manager, redis_client, sessions_ended
 from advocacy.privacy.erasure import RetentionJob
 from advocacy.privacy.retention import load_retention
 from advocacy.privacy.sealing import seal_legacy_records_once

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from advocacy.batch import Batch
+from advocacy.group_commit import GroupCommit
 from advocacy.clock import Clock
 from advocacy.store import DESCENDING, DuplicateKeyError, Store
 
@@ -57,13 +57,13 @@ async def record(
     return await _appender(store)(entry)
 
 
-def _appender(store: Store) -> Batch[dict[str, Any], int]:
+def _appender(store: Store) -> GroupCommit[dict[str, Any], int]:
     """One appender per store. Entries that arrive together are chained together after one
     read of the last entry (group commit), rather than racing each other for the next
     number: under load that race made every writer retry once per writer ahead of it."""
     appender = vars(store).get("_audit_appender")
     if appender is None:
-        appender = vars(store)["_audit_appender"] = Batch(lambda entries: _append(store, entries))
+        appender = vars(store)["_audit_appender"] = GroupCommit(lambda entries: _append(store, entries))
     return appender
 
 

@@ -391,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         if args.command == "serve" and settings.workers > 1:
-            from advocacy.workers import supervise
+            from advocacy.supervisor import supervise
 
             asyncio.run(supervise(settings, settings.workers, args.demo, args.reuse_port))
         elif args.command == "serve":

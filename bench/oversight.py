@@ -42,7 +42,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from advocacy import calendar
+from advocacy import workdays
 from advocacy.app import init_app
 from advocacy.clock import ManualClock
 from advocacy.concerns.categories import load_categories
@@ -131,7 +131,7 @@ class Seeder:
             raised = self.now - timedelta(seconds=r.uniform(0, YEARS * 365 * 86400))
             severity = r.choices(("standard", "high", "urgent"), (80, 17, 3))[0]
             category = r.choice(CATEGORIES)
-            oversight_by = calendar.working_day_deadline(raised, 20)
+            oversight_by = workdays.working_day_deadline(raised, 20)
             age = (self.now - raised).days
             resolved_at = None
             if r.random() < (0.97 if age > 60 else 0.5):
@@ -147,8 +147,8 @@ class Seeder:
                 happy = r.choice((True, True, True, False, None))
                 rows.append({"kind": "resolved", "at": resolved_at, "by_oversight_deadline": resolved_at <= oversight_by,
                              "child_happy": happy,
-                             "working_days": calendar.working_days_between(calendar.local_date(raised),
-                                                                           calendar.local_date(resolved_at))})
+                             "working_days": workdays.working_days_between(workdays.local_date(raised),
+                                                                           workdays.local_date(resolved_at))})
             for row in rows:
                 if row["at"] <= self.now:
                     tally.accumulate(self.totals, la, region, tally.month_at(row["at"]), tally.concern_increments(row))

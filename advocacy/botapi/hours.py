@@ -11,7 +11,7 @@ import re
 from datetime import datetime, time
 from typing import Any
 
-from advocacy import calendar
+from advocacy import workdays
 
 _HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 
@@ -40,12 +40,12 @@ def of(advocate: dict[str, Any] | None, default_start: str, default_end: str) ->
 
 
 def is_working(now: datetime, hours: tuple[str, str]) -> bool:
-    return calendar.is_working_time(now, parse(hours[0]), parse(hours[1]))
+    return workdays.is_working_time(now, parse(hours[0]), parse(hours[1]))
 
 
 def waited(since: datetime, now: datetime, hours: tuple[str, str]) -> float:
     """Working hours from ``since`` to ``now`` by these hours."""
-    return calendar.working_hours_between(since, max(since, now), parse(hours[0]), parse(hours[1]))
+    return workdays.working_hours_between(since, max(since, now), parse(hours[0]), parse(hours[1]))
 
 
 def day_length(hours: tuple[str, str]) -> float:

@@ -17,7 +17,7 @@ from advocacy.auth.service import AuthService
 from advocacy.botapi.accounts import ensure_bot
 from advocacy.clock import Clock
 from advocacy.leases import acquire, holder_name, release
-from advocacy.scale import cancelled
+from advocacy.scale_out import cancelled
 from advocacy.settings import Settings
 from advocacy.store import PyMongoError, Store
 from bots.away import AwayBot

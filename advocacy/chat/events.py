@@ -53,7 +53,7 @@ class ChatNamespace(SignedInNamespace):
         self.after_child_message: list[Callable[[dict[str, Any]], None]] = []
         self._delivered: OrderedDict[str, None] = OrderedDict()
         # Run with the ids of users whose conversations changed; with several processes,
-        # ``advocacy.scale`` puts one that tells every process in place of ``resync``.
+        # ``advocacy.scale_out`` puts one that tells every process in place of ``resync``.
         self.access_listeners: list[Callable[[list[str]], Awaitable[None]]] = [self.resync]
 
     # connection --------------------------------------------------------------

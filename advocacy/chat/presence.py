@@ -1,7 +1,7 @@
 """Who is connected and what a child is told about replies.
 
 ``Presence`` counts connections in this process; with several processes
-``advocacy.scale.RedisPresence`` keeps the same counts in Redis. Both have the
+``advocacy.scale_out.RedisPresence`` keeps the same counts in Redis. Both have the
 same (async) methods.
 """
 
@@ -12,7 +12,7 @@ from datetime import datetime, time
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
-from advocacy import calendar
+from advocacy import workdays
 from advocacy.settings import Settings
 
 
@@ -60,9 +60,9 @@ def reply_expected(online: bool, now: datetime, settings: Settings, hours: tuple
     if online:
         return "Your advocate is online now."
     start, end = (_hhmm(t) for t in (hours or (settings.working_day_start, settings.working_day_end)))
-    if calendar.is_working_time(now, start, end):
+    if workdays.is_working_time(now, start, end):
         return "Your advocate isn't online right now. They'll reply as soon as they can today."
-    back = calendar.next_working_start(now, start, end).astimezone(ZoneInfo(settings.timezone))
+    back = workdays.next_working_start(now, start, end).astimezone(ZoneInfo(settings.timezone))
     local_now = now.astimezone(ZoneInfo(settings.timezone))
     days = (back.date() - local_now.date()).days
     if days == 0:

@@ -3,7 +3,7 @@
 A message is acknowledged only after it is stored. The unique index on
 (sender, client_id) makes a resend return the stored message instead of a
 second copy. Messages are written in small batches (group commit, see
-``advocacy.batch``), and conversations looked up in batches, so that under
+``advocacy.group_commit``), and conversations looked up in batches, so that under
 load the database does a few large operations rather than many small ones.
 
 Every message read and write goes through here. The text is sealed under the
@@ -22,7 +22,7 @@ from typing import Any, Awaitable, Callable
 from advocacy import audit
 from advocacy.auth.permissions import OWN, PAIRED, scope_for
 from advocacy.auth.service import Principal
-from advocacy.batch import Batch
+from advocacy.group_commit import GroupCommit
 from advocacy.chat.text import check_client_id, check_message_text
 from advocacy.clock import Clock
 from advocacy.crypto import Keyring, keyring_of
@@ -85,8 +85,8 @@ class ChatService:
         # Called with (child id, waiting since, answered at) when a staff message ends a child's
         # wait for a reply (the figures' median time to a reply).
         self.reply_listeners: list[Callable[[str, datetime, datetime], Awaitable[None]]] = []
-        self.writes: Batch[dict[str, Any], None] = Batch(self._store_messages)
-        self.lookups: Batch[str, dict[str, Any] | None] = Batch(self._find_conversations)
+        self.writes: GroupCommit[dict[str, Any], None] = GroupCommit(self._store_messages)
+        self.lookups: GroupCommit[str, dict[str, Any] | None] = GroupCommit(self._find_conversations)
 
     async def _find_conversations(self, ids: list[str]) -> list[dict[str, Any] | None]:
         found = {c["_id"]: c async for c in self.store.conversations.find({"_id": {"$in": list(set(ids))}})}

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any, Awaitable, Callable, Iterable, Mapping
 
-from advocacy import audit, calendar
+from advocacy import audit, workdays
 from advocacy.auth.permissions import ANY, COVERED, OWN, PAIRED, TEAM, Role, scope_for
 from advocacy.auth.service import AuthService, Principal, new_id
 from advocacy.chat.text import is_blank, tidy_text
@@ -89,7 +89,7 @@ def iso(at: datetime | None) -> str | None:
 
 
 def month_of(at: datetime) -> str:
-    return f"{calendar.local_date(at):%Y-%m}"
+    return f"{workdays.local_date(at):%Y-%m}"
 
 
 def refused(exc: TransitionRefused) -> ServiceError:
@@ -158,7 +158,7 @@ def check_answer_by(value: Any, now: datetime, policy: Policy) -> datetime | Non
     try:
         if len(value) == 10:
             day = datetime.strptime(value, "%Y-%m-%d").date()
-            at = datetime.combine(day, policy.deadlines_at, tzinfo=calendar.LONDON).astimezone(timezone.utc)
+            at = datetime.combine(day, policy.deadlines_at, tzinfo=workdays.LONDON).astimezone(timezone.utc)
         else:
             at = datetime.fromisoformat(value)
             if at.tzinfo is None:
@@ -562,8 +562,8 @@ class ConcernService:
                     "child_happy": happy,
                     "by_manager_deadline": now <= deadlines["manager_by"],
                     "by_oversight_deadline": now <= deadlines["oversight_by"],
-                    "working_days": calendar.working_days_between(
-                        calendar.local_date(current["raised_at"]), calendar.local_date(now)),
+                    "working_days": workdays.working_days_between(
+                        workdays.local_date(current["raised_at"]), workdays.local_date(now)),
                 })],
             )
             return self.responded(current, built, principal)
@@ -735,7 +735,7 @@ class ConcernService:
             "kind": kind,
             "at": at,
             "month": month_of(at),
-            "day": f"{calendar.local_date(at):%Y-%m-%d}",
+            "day": f"{workdays.local_date(at):%Y-%m-%d}",
             **data,
         }
         await self.store.concern_events.insert_one(row)

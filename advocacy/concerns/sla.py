@@ -21,7 +21,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal, Mapping
 
-from advocacy import calendar
+from advocacy import workdays
 from advocacy.concerns.states import UNRESOLVED, ConcernStatus
 from advocacy.settings import CONFIG_DIR, SettingsError
 
@@ -60,8 +60,8 @@ class Window:
     def due(self, raised_at: datetime, deadlines_at: time) -> datetime:
         """When this window runs out for a concern raised at ``raised_at`` (UTC)."""
         if self.unit == "working_days":
-            return calendar.working_day_deadline(raised_at, self.amount, deadlines_at)
-        raised_at = calendar.as_utc(raised_at, "raised_at")
+            return workdays.working_day_deadline(raised_at, self.amount, deadlines_at)
+        raised_at = workdays.as_utc(raised_at, "raised_at")
         return raised_at + timedelta(**{self.unit: self.amount})
 
     def __str__(self) -> str:
@@ -136,10 +136,10 @@ def deadlines(raised_at: datetime, severity: str, policy: Policy) -> Deadlines:
 
 def _reminder_at(raised_at: datetime, respond_by: datetime, window: Window, policy: Policy) -> datetime:
     share = policy.reminder_percent / 100
-    raised_at = calendar.as_utc(raised_at, "raised_at")
+    raised_at = workdays.as_utc(raised_at, "raised_at")
     if window.unit == "working_days":
-        hours = calendar.working_hours_between(raised_at, respond_by, policy.working_day_starts, policy.deadlines_at)
-        at = calendar.add_working_hours(raised_at, hours * share, policy.working_day_starts, policy.deadlines_at)
+        hours = workdays.working_hours_between(raised_at, respond_by, policy.working_day_starts, policy.deadlines_at)
+        at = workdays.add_working_hours(raised_at, hours * share, policy.working_day_starts, policy.deadlines_at)
     else:
         at = raised_at + (respond_by - raised_at) * share
     # Float arithmetic leaves stray microseconds; a reminder to the second is plenty.
@@ -148,7 +148,7 @@ def _reminder_at(raised_at: datetime, respond_by: datetime, window: Window, poli
 
 def due_steps(state: LadderState, now: datetime, policy: Policy) -> tuple[Step, ...]:
     """The ladder steps that are due at ``now`` and not yet done, earliest deadline first."""
-    now = calendar.as_utc(now, "now")
+    now = workdays.as_utc(now, "now")
     return tuple(step for at, step in _steps_left(state, policy) if at <= now)
 
 
@@ -191,7 +191,7 @@ def next_step(state: LadderState, now: datetime, policy: Policy) -> Step:
 
 def describe_due(deadline: datetime, now: datetime) -> str:
     """Words for staff: "due in 3 hours", "due in 2 working days", "overdue by 1 working day", "due now"."""
-    deadline, now = calendar.as_utc(deadline, "deadline"), calendar.as_utc(now, "now")
+    deadline, now = workdays.as_utc(deadline, "deadline"), workdays.as_utc(now, "now")
     if deadline >= now:
         gap = _describe_gap(now, deadline)
         return "due now" if gap is None else f"due in {gap}"
@@ -206,7 +206,7 @@ def _describe_gap(earlier: datetime, later: datetime) -> str | None:
     if seconds < 3600:
         return _plural(int(seconds // 60), "minute")
     if seconds >= 24 * 3600:
-        days = calendar.working_days_between(calendar.local_date(earlier), calendar.local_date(later))
+        days = workdays.working_days_between(workdays.local_date(earlier), workdays.local_date(later))
         if days:
             return _plural(days, "working day")
     return _plural(int(seconds // 3600), "hour")

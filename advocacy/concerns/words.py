@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Mapping
 
-from advocacy import calendar
+from advocacy import workdays
 from advocacy.concerns.categories import Category
 
 # Who an advocate raised a worry with, as a child would say it.
@@ -48,7 +48,7 @@ COMMISSIONER = "the Children's Commissioner's team"
 
 def day_words(instant: datetime, now: datetime) -> str:
     """"Tuesday 3 March" (London date), with the year when it is not this year."""
-    day, today = calendar.local_date(instant), calendar.local_date(now)
+    day, today = workdays.local_date(instant), workdays.local_date(now)
     text = f"{day:%A} {day.day} {day:%B}"
     return text if day.year == today.year else f"{text} {day.year}"
 
@@ -59,8 +59,8 @@ def by_words(deadline: datetime, now: datetime) -> str:
     Deadlines counted in working days fall at the end of a working day, so the day
     is enough; a deadline in clock hours (urgent worries) says the time too.
     """
-    local = calendar.as_utc(deadline, "deadline").astimezone(calendar.LONDON)
-    day, today = local.date(), calendar.local_date(now)
+    local = workdays.as_utc(deadline, "deadline").astimezone(workdays.LONDON)
+    day, today = local.date(), workdays.local_date(now)
     hour = local.hour % 12 or 12
     clock = f"{hour}{'am' if local.hour < 12 else 'pm'}" if local.minute == 0 else (
         f"{hour}:{local.minute:02d}{'am' if local.hour < 12 else 'pm'}"

@@ -27,7 +27,7 @@ import logging
 from datetime import datetime
 from typing import Any, Awaitable, Callable, Mapping
 
-from advocacy import calendar
+from advocacy import workdays
 from advocacy.clock import Clock
 from advocacy.concerns.states import UNRESOLVED
 from advocacy.figures import rules, table
@@ -54,7 +54,7 @@ class Figures:
         self.also: list[Callable[[], Awaitable[Any]]] = []
 
     def this_month(self) -> str:
-        return rules.month_of_date(calendar.local_date(self.clock.now()))
+        return rules.month_of_date(workdays.local_date(self.clock.now()))
 
     # areas -------------------------------------------------------------------
 

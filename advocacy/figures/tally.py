@@ -24,7 +24,7 @@ import re
 from datetime import datetime
 from typing import Any, Iterable, Mapping
 
-from advocacy import calendar
+from advocacy import workdays
 from advocacy.clock import Clock
 from advocacy.figures import rules
 from advocacy.store import Store, UpdateOne
@@ -84,7 +84,7 @@ def reply_increments(seconds: float) -> dict[str, int]:
 
 
 def month_at(at: datetime) -> str:
-    return rules.month_of_date(calendar.local_date(at))
+    return rules.month_of_date(workdays.local_date(at))
 
 
 def writes(la: str | None, region: str | None, month: str, inc: Mapping[str, int]) -> list[UpdateOne]:

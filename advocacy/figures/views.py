@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import aiohttp_jinja2
 from aiohttp import web
 
-from advocacy import calendar
+from advocacy import workdays
 from advocacy.auth.permissions import may
 from advocacy.auth.service import Principal
 from advocacy.errors import ServiceError
@@ -54,7 +54,7 @@ def link(request: web.Request, **changes: str | None) -> str:
 def london_words(at: datetime | None) -> str:
     if at is None:
         return "not yet"
-    local = at.astimezone(calendar.LONDON)
+    local = at.astimezone(workdays.LONDON)
     return f"{local.day} {local:%B %Y} at {local:%H:%M}"
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable, Mapping
 
-from advocacy import calendar
+from advocacy import workdays
 from advocacy.concerns.sla import describe_due
 
 WITH = {
@@ -177,7 +177,7 @@ def timeline(case: Mapping[str, Any], now: datetime, letters: Mapping[str, str],
 def when_words(at: datetime | None) -> str:
     if at is None:
         return ""
-    local = at.astimezone(calendar.LONDON)
+    local = at.astimezone(workdays.LONDON)
     return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M}"
 
 

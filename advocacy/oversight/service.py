@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Awaitable, Callable, Mapping
 
-from advocacy import audit, calendar
+from advocacy import audit, workdays
 from advocacy.auth.service import AuthService, Principal, new_id
 from advocacy.clock import Clock
 from advocacy.concerns.service import (
@@ -190,7 +190,7 @@ class OversightQueue:
             "id": doc["_id"],
             "concern": doc["concern"],
             "ref": doc["ref"],
-            "age_band": age_band(child.get("birth_date"), calendar.local_date(now)),
+            "age_band": age_band(child.get("birth_date"), workdays.local_date(now)),
             "la": doc.get("la"),
             "la_name": la.get("name"),
             "region": doc.get("region"),

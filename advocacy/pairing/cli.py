@@ -23,7 +23,7 @@ from advocacy.pairing.instance import InstanceError, load_weights
 from advocacy.pairing.service import PairingChange, Pairings
 from advocacy.pairing.solver import solve
 from advocacy.privacy.trail import pairing_recorder
-from advocacy.scale import access_changed
+from advocacy.scale_out import access_changed
 from advocacy.settings import Settings
 from advocacy.store import Store
 

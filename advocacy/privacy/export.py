@@ -16,7 +16,7 @@ from typing import Any, Awaitable, Callable
 
 import jinja2
 
-from advocacy.calendar import moment_words
+from advocacy.workdays import moment_words
 from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
 from advocacy.people import child_names, staff_by_ids

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from advocacy import audit, calendar
+from advocacy import audit, workdays
 from advocacy.auth.service import Principal
 from advocacy.clock import Clock
 from advocacy.concerns.categories import Category
@@ -44,7 +44,7 @@ def next_deadline(concern: dict[str, Any]) -> tuple[str, datetime] | None:
 
 
 def when_words(at: datetime) -> str:
-    local = at.astimezone(calendar.LONDON)
+    local = at.astimezone(workdays.LONDON)
     return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
 
 

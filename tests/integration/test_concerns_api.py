@@ -6,7 +6,7 @@ from datetime import datetime, time
 
 import pytest
 
-from advocacy import calendar
+from advocacy import workdays
 from tests.integration.concerns_support import STANDARD_WORRY, add_reviewer, apis  # noqa: F401  (fixture)
 from tests.support import connect
 
@@ -31,11 +31,11 @@ async def test_an_advocate_raises_a_concern_and_gets_its_deadlines_with_offsets(
     assert all(concern["deadlines"][k][-6:] == "+00:00" for k in ("respond_by", "manager_by", "oversight_by"))
     # Checked against the calendar directly: 17:00 London on the 1st, 5th and 10th working day after.
     for key, n in (("respond_by", 1), ("manager_by", 5), ("oversight_by", 10)):
-        day = calendar.local_date(raised)
+        day = workdays.local_date(raised)
         while n:
             day = day.fromordinal(day.toordinal() + 1)
-            n -= calendar.is_working_day(day)
-        assert deadlines[key].astimezone(calendar.LONDON).replace(tzinfo=None) == datetime.combine(day, time(17, 0))
+            n -= workdays.is_working_day(day)
+        assert deadlines[key].astimezone(workdays.LONDON).replace(tzinfo=None) == datetime.combine(day, time(17, 0))
     # An advocate who writes it down has heard the child: no reminder to respond.
     assert concern["responded_at"] == concern["raised_at"]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import re
 
-from advocacy import calendar
+from advocacy import workdays
 from advocacy.figures import rules, tally
 from advocacy.figures.table import COLUMNS, count_text, days_text
 from advocacy.figures.tally import reply_waits
@@ -29,7 +29,7 @@ async def recount(server, la: str) -> dict[str, str]:
     on_time = [c for c in resolved if c["resolved_at"] <= c["deadlines"]["oversight_by"]]
     answered = [c for c in resolved if c["outcome"]["child_happy"] is not None]
     happy = [c for c in answered if c["outcome"]["child_happy"]]
-    days = [calendar.working_days_between(calendar.local_date(c["raised_at"]), calendar.local_date(c["resolved_at"]))
+    days = [workdays.working_days_between(workdays.local_date(c["raised_at"]), workdays.local_date(c["resolved_at"]))
             for c in resolved]
     overdue = [c for c in concerns if c["status"] in UNRESOLVED and c["deadlines"]["oversight_by"] < now]
     waits = []

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from advocacy.botapi import hours
-from advocacy.batch import Batch
+from advocacy.group_commit import GroupCommit
 from advocacy.settings import SettingsError, load
 from bots.away import away_text
 from bots.nudge import nudges
@@ -81,7 +81,7 @@ async def test_group_commit_sends_the_first_alone_and_batches_what_arrives_meanw
         await asyncio.sleep(0.01)
         return [ValueError(i) if i == 3 else i * 10 for i in items]
 
-    batch: Batch[int, int] = Batch(run)
+    batch: GroupCommit[int, int] = GroupCommit(run)
     first = asyncio.ensure_future(batch(0))
     await asyncio.sleep(0.001)  # the first call is under way: the rest wait for it, together
     results = [await first] + await asyncio.gather(*(batch(i) for i in range(1, 6)), return_exceptions=True)
@@ -98,7 +98,7 @@ async def test_a_failed_batch_fails_every_caller_in_it_and_the_next_batch_runs()
             raise ConnectionError("database down")
         return items
 
-    batch = Batch(run)
+    batch = GroupCommit(run)
     with pytest.raises(ConnectionError):
         await batch("a")
     assert await batch("b") == "b"

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from advocacy.calendar import LONDON
+from advocacy.workdays import LONDON
 from advocacy.concerns.categories import load_categories
 from advocacy.concerns.sla import deadlines, load_policy
 from advocacy.concerns.words import (

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from advocacy.calendar import LONDON
+from advocacy.workdays import LONDON
 from advocacy.concerns.categories import FALLBACK_KEY, CategoriesError, load_categories
 from advocacy.concerns.sla import (
     DEFAULT_POLICY_PATH,

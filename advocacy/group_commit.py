@@ -15,8 +15,8 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 
-class Batch(Generic[Item, Result]):
-    """``await batch(item)`` runs ``run([items...])`` for a batch and returns this item's result.
+class GroupCommit(Generic[Item, Result]):
+    """``await group(item)`` runs ``run([items...])`` for a batch and returns this item's result.
 
     ``run`` returns one result per item, in order; a result that is an exception
     is raised to that item's caller alone. If ``run`` itself fails, every caller

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advocacy import calendar
-from advocacy.calendar import (
+from advocacy import workdays
+from advocacy.workdays import (
     LONDON,
     add_working_days,
     add_working_hours,
@@ -298,12 +298,12 @@ def test_add_working_hours_is_undone_by_working_hours_between(instant: datetime,
 
 
 def test_module_reads_no_clock() -> None:
-    source = Path(calendar.__file__).read_text(encoding="utf-8")
+    source = Path(workdays.__file__).read_text(encoding="utf-8")
     assert ".now(" not in source and "time.time" not in source and ".today(" not in source
 
 
 def test_moments_in_words_are_london_wall_clock_time_and_other_things_pass_through():
-    from advocacy.calendar import moment_words
+    from advocacy.workdays import moment_words
 
     assert moment_words("2026-07-01T23:30:00+00:00") == "Thu 2 Jul 2026, 00:30"  # BST: already the next day
     assert moment_words(datetime(2026, 12, 25, 9, 5, tzinfo=timezone.utc)) == "Fri 25 Dec 2026, 09:05"

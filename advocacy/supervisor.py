@@ -26,7 +26,7 @@ from advocacy.embedded_db import EmbeddedDatabase, _die_with_parent
 from advocacy.settings import Settings
 from advocacy.store import Store
 
-log = logging.getLogger("advocacy.workers")
+log = logging.getLogger("advocacy.supervisor")
 
 RESTART_DELAY_SECONDS = 1.0
 
