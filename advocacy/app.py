@@ -78,7 +78,7 @@ def init_app(
     app[clock_key] = clock
     app[keyring_key] = keyring
     auth = AuthService(store, settings, clock)
-    chat = ChatService(store, settings, clock)
+    chat = ChatService(store, settings, clock, auth.access)
     app[auth_key] = auth
     app[chat_key] = chat
 

@@ -17,6 +17,7 @@ from typing import AsyncIterator
 from aiohttp import web
 
 from advocacy import demo
+from advocacy.auth.access import Access
 from advocacy.clock import Clock
 from advocacy.concerns.demo import seed_concerns
 from advocacy.figures.demo import seed_history
@@ -95,7 +96,7 @@ async def serve(settings: Settings, with_demo: bool, reuse_port: bool = False) -
 
 
 async def create_staff_command(settings: Settings, args: argparse.Namespace) -> None:
-    from advocacy.people import StaffError, create_staff
+    from advocacy.auth.accounts import StaffError, create_staff
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
     async with open_store(settings, share_running=True) as store:
@@ -207,7 +208,7 @@ async def export_child_command(settings: Settings, child_id: str, out: Path) -> 
     clock = Clock()
     async with open_store(settings) as store:
         Keyring(store, load_master_key(settings), load_accepted_master_keys(settings), clock=clock).attach()
-        data = await export.gather(store, ChatService(store, settings, clock), clock, child_id)
+        data = await export.gather(store, ChatService(store, settings, clock, Access(store, clock)), clock, child_id)
         if data is None:
             print(f"There is no child {child_id!r}.", file=sys.stderr)
             return 1

@@ -14,11 +14,11 @@ from typing import Any
 
 from advocacy.auth import passwords, totp
 from advocacy.auth.staff_sign_in import set_second_factor
-from advocacy.auth.service import issue_access_code
+from advocacy.auth.accounts import issue_access_code
 from advocacy.clock import Clock
 from advocacy.pairing.policy import add_months
 from advocacy.pairing.service import pair_child
-from advocacy.people import create_child, create_staff
+from advocacy.auth.accounts import create_child, create_staff
 from advocacy.store import Store
 
 LOCAL_AUTHORITIES = [

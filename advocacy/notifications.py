@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from advocacy.auth.service import AuthService, Principal, new_id
+from advocacy.auth.service import AuthService
+from advocacy.auth.principal import Principal
+from advocacy.ids import new_id
 from advocacy.clock import Clock
 from advocacy.errors import ServiceError
 from advocacy.sockets import SignedInNamespace, event, user_room

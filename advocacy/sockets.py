@@ -17,7 +17,8 @@ from typing import Any, Awaitable, Callable
 import socketio
 
 from advocacy.auth.permissions import may
-from advocacy.auth.service import AuthService, Principal
+from advocacy.auth.service import AuthService
+from advocacy.auth.principal import Principal
 from advocacy.clock import Clock
 from advocacy.errors import ServiceError
 from advocacy.store import PyMongoError

@@ -11,7 +11,8 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from advocacy.auth.permissions import may
-from advocacy.auth.service import AuthService, Principal
+from advocacy.auth.service import AuthService
+from advocacy.auth.principal import Principal
 from advocacy.errors import ServiceError
 from advocacy.settings import Settings
 from advocacy.store import PyMongoError

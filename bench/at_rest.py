@@ -13,13 +13,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from advocacy.auth.service import Principal
+from advocacy.auth.access import Access
+from advocacy.auth.principal import Principal
 from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
 from advocacy.crypto import Keyring, decode_master_key, new_master_key
 from advocacy.embedded_db import EmbeddedDatabase
 from advocacy.pairing.service import pair_child
-from advocacy.people import child_names, create_child, create_staff
+from advocacy.people import child_names
+from advocacy.auth.accounts import create_child, create_staff
 from advocacy.settings import load
 from advocacy.store import Store
 
@@ -71,7 +73,7 @@ async def main(quick: bool) -> None:
             print(f"30 children's names, keys cached:     median "
                   f"{median_ms(await timed(rounds, lambda: child_names(store, children)))}")
 
-            chat = ChatService(store, settings, clock)
+            chat = ChatService(store, settings, clock, Access(store, clock))
             child_principal = Principal("se_bench", children[0], "child", "Child 0", clock.now())
             conv = await store.conversations.find_one({"child": children[0]})
             for i in range(50):

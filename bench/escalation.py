@@ -27,7 +27,9 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from advocacy.auth.service import AuthService, Principal
+from advocacy.auth.access import Access
+from advocacy.auth.service import AuthService
+from advocacy.auth.principal import Principal
 from advocacy.chat.service import ChatService
 from advocacy.clock import ManualClock
 from advocacy.concerns.service import ConcernService
@@ -38,7 +40,7 @@ from advocacy.escalation.sweeper import Sweeper
 from advocacy.notifications import Notifier
 from advocacy.oversight.service import OversightQueue
 from advocacy.pairing.service import pair_child
-from advocacy.people import create_child, create_staff
+from advocacy.auth.accounts import create_child, create_staff
 from advocacy.settings import load
 from advocacy.store import Store
 
@@ -75,7 +77,7 @@ async def run(total: int, due: int, folder: Path) -> tuple[float, float, int, in
         concerns = ConcernService(store, clock, keyring, auth, settings, notifier)
         oversight = OversightQueue(store, clock, keyring, concerns, notifier)
         ladder = Ladder(store, concerns, notifier, oversight, settings)
-        chat = ChatService(store, settings, clock)
+        chat = ChatService(store, settings, clock, Access(store, clock))
 
         async def tell_child(child_id: str, text: str, key: str) -> None:
             conv = await chat.active_conversation_of(child_id)

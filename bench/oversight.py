@@ -51,7 +51,7 @@ from advocacy.embedded_db import EmbeddedDatabase
 from advocacy.figures import rules, tally
 from advocacy.figures.views import figures_key
 from advocacy.oversight.queue import RANK, new_ref
-from advocacy.people import create_staff
+from advocacy.auth.accounts import create_staff
 from advocacy.settings import load
 from advocacy.store import Store
 from advocacy.web import auth_key

@@ -37,7 +37,7 @@ from advocacy.clock import Clock  # noqa: E402
 from advocacy.crypto import new_master_key  # noqa: E402
 from advocacy.embedded_db import EmbeddedDatabase  # noqa: E402
 from advocacy.pairing.service import pair_child  # noqa: E402
-from advocacy.people import create_child, create_staff  # noqa: E402
+from advocacy.auth.accounts import create_child, create_staff# noqa: E402
 from advocacy.settings import load  # noqa: E402
 from advocacy.store import Store  # noqa: E402
 from advocacy.web import SESSION_COOKIE  # noqa: E402

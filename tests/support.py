@@ -19,7 +19,7 @@ from advocacy.auth.staff_sign_in import set_second_factor
 from advocacy.clock import ShiftedClock
 from advocacy.crypto import new_master_key
 from advocacy.pairing.service import pair_child
-from advocacy.people import create_child, create_staff
+from advocacy.auth.accounts import create_child, create_staff
 from advocacy.settings import Settings, load
 from advocacy.store import Store
 

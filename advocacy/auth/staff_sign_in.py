@@ -18,18 +18,18 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from advocacy import audit
 from advocacy.auth import lockout, passwords, totp
 from advocacy.auth.permissions import STAFF_ROLES, scope_for
 from advocacy.auth.tokens import new_token
+from advocacy.auth.principal import Principal
+from advocacy.auth.sessions import Sessions
 from advocacy.crypto import DataErased, keyring_of
 from advocacy.errors import ServiceError
 from advocacy.store import DuplicateKeyError, ReturnDocument, Store
 
-if TYPE_CHECKING:
-    from advocacy.auth.service import AuthService, Principal
 
 ISSUER = "Advocacy service"
 ACTION = "sign_in.staff"
@@ -49,8 +49,8 @@ class Enrolment:
                 "expires_at": self.expires_at.isoformat(timespec="seconds")}
 
 
-def _policy(auth: "AuthService") -> lockout.Policy:
-    s = auth.settings
+def _policy(sessions: Sessions) -> lockout.Policy:
+    s = sessions.settings
     return lockout.Policy(s.staff_slow_after_failures, s.staff_max_failures, timedelta(minutes=s.staff_lockout_minutes))
 
 
@@ -62,9 +62,9 @@ def _hash(token: str) -> str:
     return hashlib.sha256(("enrolment:" + token).encode()).hexdigest()
 
 
-async def _claim_attempt(auth: "AuthService", username: str) -> lockout.Block:
+async def _claim_attempt(sessions: Sessions, username: str) -> lockout.Block:
     """Count this attempt (refusing it if the username is slowed down or locked)."""
-    store, now, key = auth.store, auth.clock.now(), _attempts_key(username)
+    store, now, key = sessions.store, sessions.clock.now(), _attempts_key(username)
     try:
         state = await store.sign_in_attempts.find_one_and_update(
             {"_id": key, "$or": [{"blocked_until": None}, {"blocked_until": {"$lte": now}}]},
@@ -77,7 +77,7 @@ async def _claim_attempt(auth: "AuthService", username: str) -> lockout.Block:
         refused = lockout.refusal(await store.sign_in_attempts.find_one({"_id": key}), now)
         code, params = refused or ("sign_in_throttled", {"seconds": 1})
         raise ServiceError(code, **params)
-    block = lockout.block_after(state["failures"], now, _policy(auth))
+    block = lockout.block_after(state["failures"], now, _policy(sessions))
     await store.sign_in_attempts.update_one(
         {"_id": key},
         {"$set": {"failures": block.failures, "blocked_until": block.blocked_until, "locked": block.locked}},
@@ -85,18 +85,18 @@ async def _claim_attempt(auth: "AuthService", username: str) -> lockout.Block:
     return block
 
 
-async def _succeeded(auth: "AuthService", username: str) -> None:
-    await auth.store.sign_in_attempts.delete_one({"_id": _attempts_key(username)})
+async def _succeeded(sessions: Sessions, username: str) -> None:
+    await sessions.store.sign_in_attempts.delete_one({"_id": _attempts_key(username)})
 
 
-def _failure(block: lockout.Block, auth: "AuthService") -> ServiceError:
+def _failure(block: lockout.Block, sessions: Sessions) -> ServiceError:
     if block.locked:
-        return ServiceError("account_locked", minutes=auth.settings.staff_lockout_minutes)
+        return ServiceError("account_locked", minutes=sessions.settings.staff_lockout_minutes)
     return ServiceError("sign_in_failed")
 
 
-async def _record(auth: "AuthService", actor: str, role: str, outcome: str, **ids: Any) -> None:
-    await audit.record(auth.store, auth.clock, actor=actor, role=role, action=ACTION, outcome=outcome, **ids)
+async def _record(sessions: Sessions, actor: str, role: str, outcome: str, **ids: Any) -> None:
+    await audit.record(sessions.store, sessions.clock, actor=actor, role=role, action=ACTION, outcome=outcome, **ids)
 
 
 def _checked(value: Any, longest: int) -> str:
@@ -106,44 +106,44 @@ def _checked(value: Any, longest: int) -> str:
 
 
 async def sign_in(
-    auth: "AuthService", username: Any, password: Any, otp: Any
-) -> tuple[str, "Principal"] | Enrolment:
+    sessions: Sessions, username: Any, password: Any, otp: Any
+) -> tuple[str, Principal] | Enrolment:
     """A session (token, principal), or an Enrolment when the account has no second factor yet."""
     username = _checked(username, 200).strip().lower()
     password = _checked(password, 1024)
     otp = _checked(otp if otp is not None else "", 64)
-    store = auth.store
+    store = sessions.store
     staff = await store.staff.find_one({"username": username, "active": {"$ne": False}})
     actor, role = (staff["_id"], staff["role"]) if staff else ("unknown", "unknown")
     try:
-        block = await _claim_attempt(auth, username)
+        block = await _claim_attempt(sessions, username)
     except ServiceError as refused:
-        await _record(auth, actor, role, refused.code)
+        await _record(sessions, actor, role, refused.code)
         raise
     if not await passwords.verify_secret(staff["password_hash"] if staff else None, password):
-        await _record(auth, actor, role, "locked" if block.locked else "failed")
-        raise _failure(block, auth)
+        await _record(sessions, actor, role, "locked" if block.locked else "failed")
+        raise _failure(block, sessions)
     if not staff.get("totp_sealed"):
-        enrolment = await _start_enrolment(auth, staff)
-        await _record(auth, actor, role, "enrolment_started")
+        enrolment = await _start_enrolment(sessions, staff)
+        await _record(sessions, actor, role, "enrolment_started")
         return enrolment
-    method = await _second_factor(auth, staff, otp)
+    method = await _second_factor(sessions, staff, otp)
     if method is None:
-        await _record(auth, actor, role, "locked" if block.locked else "failed")
-        raise _failure(block, auth)
-    await _succeeded(auth, username)
-    token, principal = await auth.open_session(staff["_id"], staff["role"], _lifetime(auth))
-    await _record(auth, actor, role, "ok", method=method, session=principal.session_id)
+        await _record(sessions, actor, role, "locked" if block.locked else "failed")
+        raise _failure(block, sessions)
+    await _succeeded(sessions, username)
+    token, principal = await sessions.open_session(staff["_id"], staff["role"], _lifetime(sessions))
+    await _record(sessions, actor, role, "ok", method=method, session=principal.session_id)
     return token, principal
 
 
-def _lifetime(auth: "AuthService") -> timedelta:
-    return timedelta(hours=auth.settings.staff_session_hours)
+def _lifetime(sessions: Sessions) -> timedelta:
+    return timedelta(hours=sessions.settings.staff_session_hours)
 
 
-async def _second_factor(auth: "AuthService", staff: dict[str, Any], typed: str) -> str | None:
+async def _second_factor(sessions: Sessions, staff: dict[str, Any], typed: str) -> str | None:
     """"totp" or "recovery_code" if ``typed`` is a right, unused code; None otherwise."""
-    store = auth.store
+    store = sessions.store
     if totp.looks_like_recovery_code(typed):
         used = await store.staff.update_one(
             {"_id": staff["_id"], "recovery_hashes": totp.recovery_code_hash(typed)},
@@ -155,7 +155,7 @@ async def _second_factor(auth: "AuthService", staff: dict[str, Any], typed: str)
     except DataErased:
         return None
     last = staff.get("totp_last_step")
-    step = totp.matching_step(secret, typed, auth.clock.now(), last)
+    step = totp.matching_step(secret, typed, sessions.clock.now(), last)
     if step is None:
         return None
     # Each code works once, even if two sign-ins race with it.
@@ -166,61 +166,61 @@ async def _second_factor(auth: "AuthService", staff: dict[str, Any], typed: str)
     return "totp" if taken.modified_count == 1 else None
 
 
-async def _start_enrolment(auth: "AuthService", staff: dict[str, Any]) -> Enrolment:
+async def _start_enrolment(sessions: Sessions, staff: dict[str, Any]) -> Enrolment:
     secret, token = totp.new_secret(), new_token()
-    expires_at = auth.clock.now() + timedelta(minutes=auth.settings.staff_enrolment_minutes)
-    sealed = await keyring_of(auth.store).seal(staff["_id"], secret, "totp enrolment")
-    await auth.store.staff.update_one(
+    expires_at = sessions.clock.now() + timedelta(minutes=sessions.settings.staff_enrolment_minutes)
+    sealed = await keyring_of(sessions.store).seal(staff["_id"], secret, "totp enrolment")
+    await sessions.store.staff.update_one(
         {"_id": staff["_id"]},
         {"$set": {"enrolment": {"token_hash": _hash(token), "secret_sealed": sealed, "expires_at": expires_at}}},
     )
     return Enrolment(token, secret, totp.provisioning_uri(secret, staff["username"], ISSUER), expires_at)
 
 
-async def pending_enrolment(auth: "AuthService", token: Any) -> tuple[dict[str, Any], str]:
+async def pending_enrolment(sessions: Sessions, token: Any) -> tuple[dict[str, Any], str]:
     """The staff record and secret of an enrolment in progress; ServiceError if there is none."""
     if not isinstance(token, str) or not token or len(token) > 200:
         raise ServiceError("enrolment_expired")
-    staff = await auth.store.staff.find_one({"enrolment.token_hash": _hash(token), "active": {"$ne": False}})
-    if staff is None or staff["enrolment"]["expires_at"] <= auth.clock.now() or staff.get("totp_sealed"):
+    staff = await sessions.store.staff.find_one({"enrolment.token_hash": _hash(token), "active": {"$ne": False}})
+    if staff is None or staff["enrolment"]["expires_at"] <= sessions.clock.now() or staff.get("totp_sealed"):
         raise ServiceError("enrolment_expired")
     try:
-        secret = await keyring_of(auth.store).unseal(staff["_id"], staff["enrolment"]["secret_sealed"], "totp enrolment")
+        secret = await keyring_of(sessions.store).unseal(staff["_id"], staff["enrolment"]["secret_sealed"], "totp enrolment")
     except DataErased:
         raise ServiceError("enrolment_expired") from None
     return staff, secret
 
 
-async def finish_enrolment(auth: "AuthService", token: Any, otp: Any) -> tuple[str, "Principal", list[str]]:
+async def finish_enrolment(sessions: Sessions, token: Any, otp: Any) -> tuple[str, Principal, list[str]]:
     """Check the first code from the new authenticator; returns (session token, principal, recovery codes)."""
-    staff, secret = await pending_enrolment(auth, token)
+    staff, secret = await pending_enrolment(sessions, token)
     actor, role = staff["_id"], staff["role"]
     try:
-        block = await _claim_attempt(auth, staff["username"])
+        block = await _claim_attempt(sessions, staff["username"])
     except ServiceError as refused:
-        await audit.record(auth.store, auth.clock, actor=actor, role=role, action="second_factor.enrol",
+        await audit.record(sessions.store, sessions.clock, actor=actor, role=role, action="second_factor.enrol",
                            outcome=refused.code)
         raise
-    step = totp.matching_step(secret, otp, auth.clock.now(), None) if isinstance(otp, str) and len(otp) < 64 else None
+    step = totp.matching_step(secret, otp, sessions.clock.now(), None) if isinstance(otp, str) and len(otp) < 64 else None
     if step is None:
-        await audit.record(auth.store, auth.clock, actor=actor, role=role, action="second_factor.enrol",
+        await audit.record(sessions.store, sessions.clock, actor=actor, role=role, action="second_factor.enrol",
                            outcome="locked" if block.locked else "failed")
         if block.locked:
-            raise _failure(block, auth)
+            raise _failure(block, sessions)
         raise ServiceError("otp_wrong")
     codes = totp.new_recovery_codes()
-    sealed = await keyring_of(auth.store).seal(staff["_id"], secret, "totp")
-    done = await auth.store.staff.update_one(
+    sealed = await keyring_of(sessions.store).seal(staff["_id"], secret, "totp")
+    done = await sessions.store.staff.update_one(
         {"_id": staff["_id"], "enrolment.token_hash": _hash(token)},
         {"$set": {"totp_sealed": sealed, "totp_last_step": step, "recovery_hashes": [totp.recovery_code_hash(c) for c in codes],
-                  "totp_enrolled_at": auth.clock.now()},
+                  "totp_enrolled_at": sessions.clock.now()},
          "$unset": {"enrolment": ""}},
     )
     if done.modified_count != 1:  # finished a moment ago in another tab
         raise ServiceError("enrolment_expired")
-    await _succeeded(auth, staff["username"])
-    session_token, principal = await auth.open_session(staff["_id"], staff["role"], _lifetime(auth))
-    await audit.record(auth.store, auth.clock, actor=actor, role=role, action="second_factor.enrol", outcome="ok",
+    await _succeeded(sessions, staff["username"])
+    session_token, principal = await sessions.open_session(staff["_id"], staff["role"], _lifetime(sessions))
+    await audit.record(sessions.store, sessions.clock, actor=actor, role=role, action="second_factor.enrol", outcome="ok",
                        session=principal.session_id)
     return session_token, principal, codes
 
@@ -240,33 +240,33 @@ async def set_second_factor(store: Store, staff_id: str, secret: str) -> list[st
 # an admin's actions ------------------------------------------------------------
 
 
-async def _staff_in_scope(auth: "AuthService", principal: "Principal", action: str, staff_id: Any) -> dict[str, Any]:
+async def _staff_in_scope(sessions: Sessions, principal: Principal, action: str, staff_id: Any) -> dict[str, Any]:
     if scope_for(principal.role, action) is None:
         raise ServiceError("forbidden")
-    staff = await auth.store.staff.find_one({"_id": staff_id}) if isinstance(staff_id, str) else None
+    staff = await sessions.store.staff.find_one({"_id": staff_id}) if isinstance(staff_id, str) else None
     if staff is None or staff.get("role") not in {r.value for r in STAFF_ROLES}:
         raise ServiceError("not_found")
     return staff
 
 
-async def unlock(auth: "AuthService", principal: "Principal", staff_id: Any) -> None:
+async def unlock(sessions: Sessions, principal: Principal, staff_id: Any) -> None:
     """Let a locked or slowed-down staff account sign in again at once."""
-    staff = await _staff_in_scope(auth, principal, "staff.unlock", staff_id)
-    await _succeeded(auth, staff["username"])
-    await audit.record(auth.store, auth.clock, actor=principal.user_id, role=principal.role, action="staff.unlock",
+    staff = await _staff_in_scope(sessions, principal, "staff.unlock", staff_id)
+    await _succeeded(sessions, staff["username"])
+    await audit.record(sessions.store, sessions.clock, actor=principal.user_id, role=principal.role, action="staff.unlock",
                        staff=staff["_id"])
 
 
-async def reset_second_factor(auth: "AuthService", principal: "Principal", staff_id: Any) -> None:
+async def reset_second_factor(sessions: Sessions, principal: Principal, staff_id: Any) -> None:
     """A lost phone with no recovery codes left: the next sign-in sets up a new authenticator.
 
     Their sessions end too, in case the phone was stolen rather than lost.
     """
-    staff = await _staff_in_scope(auth, principal, "staff.reset_second_factor", staff_id)
-    await auth.store.staff.update_one(
+    staff = await _staff_in_scope(sessions, principal, "staff.reset_second_factor", staff_id)
+    await sessions.store.staff.update_one(
         {"_id": staff["_id"]},
         {"$unset": {"totp_sealed": "", "totp_last_step": "", "recovery_hashes": "", "enrolment": ""}},
     )
-    await auth.revoke_user_sessions(staff["_id"])
-    await audit.record(auth.store, auth.clock, actor=principal.user_id, role=principal.role,
+    await sessions.revoke_user_sessions(staff["_id"])
+    await audit.record(sessions.store, sessions.clock, actor=principal.user_id, role=principal.role,
                        action="staff.reset_second_factor", staff=staff["_id"])

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from advocacy.auth.service import AuthService, new_id
+from advocacy.auth.service import AuthService
+from advocacy.ids import new_id
 from advocacy.clock import Clock
 from advocacy.store import DuplicateKeyError, Store
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from advocacy.auth.service import AuthService, Principal
+from advocacy.auth.service import AuthService
+from advocacy.auth.principal import Principal
 from advocacy.botapi.service import BotService
 from advocacy.clock import Clock
 from advocacy.pairing.service import PairingChange

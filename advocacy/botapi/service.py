@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from advocacy.auth.service import Principal
+from advocacy.auth.principal import Principal
 from advocacy.botapi import hours
 from advocacy.chat.events import ChatNamespace, conv_room
 from advocacy.chat.presence import reply_expected

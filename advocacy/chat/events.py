@@ -10,7 +10,8 @@ import logging
 from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Iterable
 
-from advocacy.auth.service import AuthService, Principal
+from advocacy.auth.service import AuthService
+from advocacy.auth.principal import Principal
 from advocacy.chat.presence import Presence, reply_expected
 from advocacy.chat.ratelimit import RateLimiter
 from advocacy.chat.service import ChatService

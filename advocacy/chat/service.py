@@ -20,14 +20,13 @@ from datetime import datetime
 from typing import Any, Awaitable, Callable
 
 from advocacy import audit
-from advocacy.auth.permissions import OWN, PAIRED, scope_for
-from advocacy.auth.service import Principal
+from advocacy.auth.access import Access, matches
+from advocacy.auth.principal import Principal
 from advocacy.group_commit import GroupCommit
 from advocacy.chat.text import check_client_id, check_message_text
 from advocacy.clock import Clock
 from advocacy.crypto import Keyring, keyring_of
 from advocacy.errors import ServiceError
-from advocacy.pairing.access import granted_conversations
 from advocacy.people import child_names, staff_by_ids
 from advocacy.settings import Settings
 from advocacy.store import (
@@ -45,26 +44,6 @@ def message_purpose(message_id: ObjectId) -> str:
     return f"message:{message_id}"
 
 
-def matches(doc: dict[str, Any], query: dict[str, Any]) -> bool:
-    """Whether ``doc`` meets ``query``: the few operators who-may-see-what filters use.
-
-    Conversations are fetched in batches by id alone and each request's own
-    filter is checked here; an operator this does not know is an error, never a match.
-    """
-    for key, wanted in query.items():
-        if key == "$or":
-            if not any(matches(doc, alternative) for alternative in wanted):
-                return False
-        elif isinstance(wanted, dict):
-            if set(wanted) != {"$in"}:
-                raise ValueError(f"matches() does not know {sorted(wanted)}: check the filter in Python")
-            if doc.get(key) not in wanted["$in"]:
-                return False
-        elif doc.get(key) != wanted:
-            return False
-    return True
-
-
 def _payload(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ServiceError("bad_request", "That request didn't make sense to us: it should be a JSON object. Nothing was changed.")
@@ -78,10 +57,11 @@ def _message_id(value: Any) -> ObjectId:
 
 
 class ChatService:
-    def __init__(self, store: Store, settings: Settings, clock: Clock) -> None:
+    def __init__(self, store: Store, settings: Settings, clock: Clock, access: Access) -> None:
         self.store = store
         self.settings = settings
         self.clock = clock
+        self.access = access
         # Called with (child id, waiting since, answered at) when a staff message ends a child's
         # wait for a reply (the figures' median time to a reply).
         self.reply_listeners: list[Callable[[str, datetime, datetime], Awaitable[None]]] = []
@@ -192,24 +172,12 @@ class ChatService:
     async def _public_one(self, doc: dict[str, Any], child_id: str, **names: str) -> dict[str, Any]:
         return (await self._public([doc], child_id, names or None))[0]
 
-    # who may see what ----------------------------------------------------
-
-    async def _visible_filter(self, principal: Principal, action: str) -> dict[str, Any]:
-        scope = scope_for(principal.role, action)
-        if scope == OWN:
-            return {"child": principal.user_id, "active": True}
-        if scope == PAIRED:
-            own = {"advocate": principal.user_id, "active": True}
-            # Cover during a colleague's leave, and earlier chat a child agreed to show (history only).
-            granted = await granted_conversations(self.store, principal.role, principal.user_id, action,
-                                                  self.clock.now())
-            return {"$or": [own, {"_id": {"$in": granted}}]} if granted else own
-        raise ServiceError("forbidden")
+    # who may see what ---------------------------------------------------
 
     async def conversation(self, principal: Principal, conversation_id: Any, action: str) -> dict[str, Any]:
         """The conversation if ``principal`` may do ``action`` in it; the same refusal whether
         it does not exist or is someone else's."""
-        query = await self._visible_filter(principal, action)
+        query = await self.access.conversation_filter(principal, action)
         if not isinstance(conversation_id, str) or len(conversation_id) > 64:
             raise ServiceError("conversation_not_found")
         conv = await self.lookups(conversation_id)  # looked up with others at the same moment, by id alone
@@ -218,13 +186,13 @@ class ChatService:
         return conv
 
     async def conversation_ids(self, principal: Principal) -> list[str]:
-        query = await self._visible_filter(principal, "chat.conversations")
+        query = await self.access.conversation_filter(principal, "chat.conversations")
         return [c["_id"] async for c in self.store.conversations.find(query, {"_id": 1})]
 
     # listing -------------------------------------------------------------
 
     async def conversations(self, principal: Principal) -> list[dict[str, Any]]:
-        query = await self._visible_filter(principal, "chat.conversations")
+        query = await self.access.conversation_filter(principal, "chat.conversations")
         convs = await self.store.conversations.find(query).sort("created_at", ASCENDING).to_list(None)
         if principal.role != "child" and convs:
             # Each child's name and last message are shown: one entry for the whole list.

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from advocacy.auth.service import Principal
+from advocacy.auth.principal import Principal
 from advocacy.concerns.keys import concerns_key, ladder_key
 
 # (child id, advocate username, category, severity, the child's words, what they want, what happens next)

@@ -26,8 +26,9 @@ from functools import lru_cache
 from typing import Any, Awaitable, Callable, Iterable, Mapping
 
 from advocacy import audit, workdays
-from advocacy.auth.permissions import ANY, COVERED, OWN, PAIRED, TEAM, Role, scope_for
-from advocacy.auth.service import AuthService, Principal, new_id
+from advocacy.auth.service import AuthService
+from advocacy.auth.principal import Principal
+from advocacy.ids import new_id
 from advocacy.chat.text import is_blank, tidy_text
 from advocacy.clock import Clock
 from advocacy.concerns import sla
@@ -38,7 +39,6 @@ from advocacy.concerns.words import WHO, child_view
 from advocacy.crypto import Keyring
 from advocacy.errors import ServiceError
 from advocacy.notifications import Notifier
-from advocacy.pairing.access import covering
 from advocacy.people import child_names
 from advocacy.settings import Settings
 from advocacy.store import DESCENDING, ObjectId, Store
@@ -200,6 +200,7 @@ class ConcernService:
         self.clock = clock
         self.keyring = keyring
         self.auth = auth
+        self.access = auth.access
         self.settings = settings
         self.policy = policy or default_policy()
         self.categories = categories or default_categories()
@@ -226,59 +227,14 @@ class ConcernService:
 
     async def child_for(self, principal: Principal, action: str, child_id: Any) -> dict[str, Any]:
         """The child if ``principal`` may do ``action`` for them; the same refusal for unknown and not yours."""
-        scope = scope_for(principal.role, action)
-        if scope is None:
-            raise ServiceError("forbidden")
-        if not isinstance(child_id, str) or len(child_id) > 64:
-            raise ServiceError("child_not_found")
-        if scope == OWN:
-            child = await self.store.children.find_one({"_id": child_id}) if child_id == principal.user_id else None
-            if child is None:
-                raise ServiceError("child_not_found")
-            return child
-        try:
-            return await self.auth.child_in_scope(principal, action, child_id)
-        except ServiceError as exc:
-            if exc.code == "not_found":
-                raise ServiceError("child_not_found") from None
-            raise
+        return await self.access.child(principal, action, child_id, missing="child_not_found")
 
     async def concern_for(self, principal: Principal, action: str, concern_id: Any) -> dict[str, Any]:
         """The concern if ``principal`` may do ``action`` to it. A child never sees drafts or dismissed ones."""
-        scope = scope_for(principal.role, action)
-        if scope is None:
-            raise ServiceError("forbidden")
-        if not isinstance(concern_id, str) or len(concern_id) > 64:
-            raise ServiceError("concern_not_found")
-        doc = await self.store.concerns.find_one({"_id": concern_id})
-        if doc is None:
-            raise ServiceError("concern_not_found")
-        if scope == OWN and (doc["child"] != principal.user_id or doc["status"] in {"draft", "dismissed"}):
-            raise ServiceError("concern_not_found")
-        if scope != OWN:
-            try:
-                await self.child_for(principal, action, doc["child"])
-            except ServiceError as exc:
-                if exc.code == "child_not_found":
-                    raise ServiceError("concern_not_found") from None
-                raise
-        return doc
+        return await self.access.concern(principal, action, concern_id)
 
     async def children_in_scope(self, principal: Principal, action: str) -> list[str]:
-        scope = scope_for(principal.role, action)
-        if scope == OWN:
-            return [principal.user_id]
-        if scope == PAIRED:
-            mine = [c["_id"] async for c in self.store.children.find({"advocate": principal.user_id}, {"_id": 1})]
-            if scope_for(Role.COVER_ADVOCATE, action) == COVERED:  # and the children they cover for now
-                mine += [c["child"] for c in await covering(self.store, principal.user_id, self.clock.now())]
-            return list(dict.fromkeys(mine))
-        if scope == TEAM:
-            team = [a["_id"] async for a in self.store.staff.find({"manager": principal.user_id}, {"_id": 1})]
-            return [c["_id"] async for c in self.store.children.find({"advocate": {"$in": team}}, {"_id": 1})]
-        if scope == ANY:
-            return [c["_id"] async for c in self.store.children.find({}, {"_id": 1})]
-        raise ServiceError("forbidden")
+        return await self.access.children(principal, action)
 
     # raising ---------------------------------------------------------------
 

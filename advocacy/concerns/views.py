@@ -8,7 +8,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from advocacy.auth.permissions import may
-from advocacy.auth.service import Principal
+from advocacy.auth.principal import Principal
 from advocacy.concerns.keys import concerns_key, ladder_key
 from advocacy.errors import ServiceError
 from advocacy.people import child_names

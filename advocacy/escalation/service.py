@@ -34,7 +34,8 @@ from datetime import timedelta
 from typing import Any, Awaitable, Callable, Mapping
 
 from advocacy import audit
-from advocacy.auth.service import Principal, new_id
+from advocacy.auth.principal import Principal
+from advocacy.ids import new_id
 from advocacy.concerns.service import Built, ConcernService, check_choice, check_words, ladder_state, only_fields, payload
 from advocacy.concerns.sla import Step, next_step
 from advocacy.concerns.states import UNRESOLVED

@@ -19,11 +19,11 @@ from datetime import timedelta
 from aiohttp import web
 
 from advocacy.app import chat_key
-from advocacy.auth.service import Principal
+from advocacy.auth.principal import Principal
 from advocacy.concerns.keys import concerns_key, ladder_key
 from advocacy.figures.views import figures_key
 from advocacy.pairing.service import pair_child
-from advocacy.people import create_child
+from advocacy.auth.accounts import create_child
 
 # local authority -> the demo advocate who may work there (none has worked for it)
 ADVOCATE_FOR = {"E08000035": "sam.advocate", "E08000003": "jo.advocate", "E08000025": "jo.advocate",

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from advocacy import workdays
 from advocacy.auth.permissions import may
-from advocacy.auth.service import Principal
+from advocacy.auth.principal import Principal
 from advocacy.errors import ServiceError
 from advocacy.figures import charts, rules
 from advocacy.figures.downloads import csv_response

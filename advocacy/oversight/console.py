@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from advocacy import audit
-from advocacy.auth.service import Principal, new_id
+from advocacy.auth.principal import Principal
+from advocacy.ids import new_id
 from advocacy.clock import Clock
 from advocacy.concerns.service import check_words, only_fields, payload
 from advocacy.crypto import Keyring

@@ -19,7 +19,9 @@ import logging
 from typing import Any, Awaitable, Callable, Mapping
 
 from advocacy import audit, workdays
-from advocacy.auth.service import AuthService, Principal, new_id
+from advocacy.auth.service import AuthService
+from advocacy.auth.principal import Principal
+from advocacy.ids import new_id
 from advocacy.clock import Clock
 from advocacy.concerns.service import (
     Built,

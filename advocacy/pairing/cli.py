@@ -12,6 +12,7 @@ from typing import Any, AsyncIterator
 
 from redis.exceptions import RedisError
 
+from advocacy.auth.access import Access
 from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
 from advocacy.crypto import Keyring, load_accepted_master_keys, load_master_key
@@ -96,7 +97,7 @@ async def offline_service(store: Store, settings: Settings) -> AsyncIterator[Pai
     clock = Clock()
     keyring = Keyring(store, load_master_key(settings, create_for_development=True),
                       load_accepted_master_keys(settings), clock=clock).attach()
-    chat = ChatService(store, settings, clock)
+    chat = ChatService(store, settings, clock, Access(store, clock))
     pairings = Pairings(store, clock)
     pairings.listeners.append(pairing_recorder(store, clock))
     news = access_changed(settings, []) if settings.redis_url else None

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any, Awaitable, Callable
 
-from advocacy.auth.service import new_id
+from advocacy.ids import new_id
 from advocacy.errors import ServiceError
 from advocacy.pairing.flows import By, PairingService, first_name
 

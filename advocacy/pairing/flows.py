@@ -28,7 +28,7 @@ from typing import Any, Awaitable, Callable
 from zoneinfo import ZoneInfo
 
 from advocacy import audit
-from advocacy.auth.service import new_id
+from advocacy.ids import new_id
 from advocacy.clock import Clock
 from advocacy.crypto import Keyring
 from advocacy.errors import ServiceError
@@ -42,7 +42,7 @@ from advocacy.pairing.roster import (
 )
 from advocacy.pairing.service import PairingChange, PairingRefused, Pairings
 from advocacy.pairing.solver import solve
-from advocacy.people import create_child
+from advocacy.auth.accounts import create_child
 from advocacy.settings import Settings
 from advocacy.store import Store
 

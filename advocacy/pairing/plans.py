@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Callable, Mapping
 
-from advocacy.auth.service import new_id
+from advocacy.ids import new_id
 from advocacy.pairing.instance import COST_NAMES
 from advocacy.pairing.placement import unassigned_cost
 from advocacy.pairing.roster import load_roster

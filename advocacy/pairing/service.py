@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
-from advocacy.auth.service import new_id
+from advocacy.ids import new_id
 from advocacy.clock import Clock
 from advocacy.store import DuplicateKeyError, ReturnDocument, Store
 

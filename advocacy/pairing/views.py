@@ -9,8 +9,8 @@ from typing import Any, AsyncIterator
 import aiohttp_jinja2
 from aiohttp import web
 
-from advocacy.auth.permissions import ANY, TEAM, may, scope_for
-from advocacy.auth.service import Principal
+from advocacy.auth.permissions import may
+from advocacy.auth.principal import Principal
 from advocacy.errors import ServiceError
 from advocacy.leases import LeasedJob
 from advocacy.pairing import cover, plans
@@ -31,30 +31,21 @@ def by(principal: Principal) -> dict[str, str]:
 
 async def _child(request: web.Request, action: str) -> tuple[Principal, dict[str, Any]]:
     principal = await principal_of(request)
-    child = await request.app[auth_key].child_in_scope(principal, action, request.match_info["child"])
+    child = await request.app[auth_key].access.child(principal, action, request.match_info["child"])
     return principal, child
 
 
 async def _advocate(request: web.Request, action: str) -> tuple[Principal, dict[str, Any]]:
     """The advocate record if the caller may do ``action`` to it (their manager, or an admin)."""
     principal = await principal_of(request)
-    scope = scope_for(principal.role, action)
-    if scope is None:
-        raise ServiceError("forbidden")
-    advocate_id = request.match_info["advocate"]
-    store = request.app[pairing_key].store
-    advocate = await store.staff.find_one({"_id": advocate_id, "role": "advocate"}, {"manager": 1, "name": 1})
-    if advocate is None or (scope == TEAM and advocate.get("manager") != principal.user_id) or scope not in (TEAM, ANY):
-        raise ServiceError("not_found")
+    advocate = await request.app[auth_key].access.advocate(principal, action, request.match_info["advocate"],
+                                                           {"name": 1})
     return principal, advocate
 
 
 async def _team(request: web.Request, principal: Principal) -> set[str] | None:
     """The advocates a manager manages (None: an admin sees everyone)."""
-    if scope_for(principal.role, "pairing.plans") == ANY:
-        return None
-    store = request.app[pairing_key].store
-    return {d["_id"] async for d in store.staff.find({"role": "advocate", "manager": principal.user_id}, {"_id": 1})}
+    return await request.app[auth_key].access.advocates(principal, "pairing.plans")
 
 
 # children ------------------------------------------------------------------------

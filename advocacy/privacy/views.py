@@ -18,7 +18,7 @@ async def _export(request: web.Request, form: str) -> dict:
 
     auth = request.app[auth_key]
     principal = await principal_of(request)
-    child = await auth.child_in_scope(principal, "child.export", request.match_info["child"])
+    child = await auth.access.child(principal, "child.export", request.match_info["child"])
     data = await export.gather(auth.store, request.app[chat_key], auth.clock, child["_id"])
     await audit.record(auth.store, auth.clock, **audit.by(principal), action="child.export", subject=child["_id"],
                        form=form)

@@ -28,7 +28,8 @@ from functools import lru_cache
 from typing import Any, Awaitable, Callable, Iterable, Mapping
 
 from advocacy import audit
-from advocacy.auth.service import Principal, new_id
+from advocacy.auth.principal import Principal
+from advocacy.ids import new_id
 from advocacy.concerns.service import (
     Built,
     ConcernService,

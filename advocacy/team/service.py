@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from advocacy import audit, workdays
-from advocacy.auth.service import Principal
+from advocacy.auth.principal import Principal
 from advocacy.clock import Clock
 from advocacy.concerns.categories import Category
 from advocacy.concerns.sla import describe_due

@@ -16,7 +16,7 @@ from typing import Awaitable, Callable
 
 from playwright.async_api import Page, expect
 
-from advocacy.people import create_staff
+from advocacy.auth.accounts import create_staff
 from advocacy.web import SESSION_COOKIE, auth_key
 from tests.browser.pages import axe_violations, chat_ready, enlarge_text, open_page, reflow_problems, small_targets
 from tests.integration.concerns_support import add_reviewer

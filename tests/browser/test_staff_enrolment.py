@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyotp
 from playwright.async_api import expect
 
-from advocacy.people import create_staff
+from advocacy.auth.accounts import create_staff
 from tests.browser.pages import open_page
 from tests.support import PASSWORD
 

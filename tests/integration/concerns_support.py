@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 
 from advocacy.concerns.keys import concerns_key, ladder_key, oversight_key, safeguarding_key, sweeper_key
-from advocacy.people import create_staff
+from advocacy.auth.accounts import create_staff
 from tests.support import PASSWORD, Person, Server, World, sign_in
 
 __all__ = ["Api", "apis", "add_reviewer", "concerns_key", "ladder_key", "oversight_key", "safeguarding_key",

@@ -13,7 +13,7 @@ from advocacy.concerns.keys import concerns_key, ladder_key, sweeper_key
 from advocacy.figures.views import figures_key
 from advocacy.pairing.service import pair_child
 from advocacy.pairing.views import pairing_key
-from advocacy.people import create_child
+from advocacy.auth.accounts import create_child
 from tests.integration.concerns_support import _as
 from tests.support import World
 

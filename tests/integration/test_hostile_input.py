@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from advocacy.chat.text import tidy_text
 from advocacy.errors import CATALOGUE
-from advocacy.people import create_staff
+from advocacy.auth.accounts import create_staff
 from tests.hostile import any_json, any_text, check_property, field_values, huge_text
 from tests.integration.test_permissions import PLACEHOLDERS, Scene
 from tests.support import PASSWORD, Person, connect, sign_in

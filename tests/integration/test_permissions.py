@@ -30,7 +30,7 @@ import pytest
 import socketio
 
 from advocacy.app import chat_ns_key, notifier_key, sio_key
-from advocacy.people import create_staff
+from advocacy.auth.accounts import create_staff
 from advocacy.pairing import plans
 from advocacy.pairing.views import pairing_key
 from advocacy.web import auth_key

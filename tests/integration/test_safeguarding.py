@@ -7,7 +7,7 @@ import asyncio
 from datetime import timedelta
 
 from advocacy.concerns.words import SAFEGUARDING_HELP
-from advocacy.people import create_staff
+from advocacy.auth.accounts import create_staff
 from tests.integration.concerns_support import apis, ladder_key, safeguarding_key, sweeper_key  # noqa: F401
 from tests.support import PASSWORD, Person, connect
 

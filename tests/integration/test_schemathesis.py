@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from advocacy.people import create_staff
+from advocacy.auth.accounts import create_staff
 from tests.support import PASSWORD, Person, sign_in
 
 SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pyotp
 
-from advocacy.people import create_staff
+from advocacy.auth.accounts import create_staff
 from tests.support import PASSWORD, Person, otp_for, sign_in
 
 
