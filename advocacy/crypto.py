@@ -21,7 +21,7 @@ import hashlib
 import os
 from collections import OrderedDict
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -134,6 +134,22 @@ def keyring_of(store: Store) -> "Keyring":
     if keyring is None:
         raise RuntimeError("no keyring is attached to this store: call Keyring(...).attach() first")
     return keyring
+
+
+class KeylessKeyring:
+    """Stands in for the keyring of a command run without the master key (``advocacy audit verify``
+    needs none): anything that would seal or open a child's data refuses, saying how to give the key."""
+
+    def __init__(self, store: Store, missing: MasterKeyError) -> None:
+        self.store = store
+        self._missing = str(missing)
+
+    def attach(self) -> "KeylessKeyring":
+        self.store.keyring = self
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        raise MasterKeyError(self._missing)
 
 
 def _aad(child_id: str, purpose: str) -> bytes:

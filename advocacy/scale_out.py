@@ -15,18 +15,19 @@ import contextlib
 import json
 import logging
 import secrets
-from typing import Any, Awaitable, Callable, Iterable
+from typing import Any, Iterable
 
 import socketio
 from redis import asyncio as aioredis
 from redis.exceptions import RedisError
 
+from advocacy.chat.presence import Presence
+from advocacy.events import News, Topic
 from advocacy.settings import Settings
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Broadcast", "RedisPresence", "access_changed", "cancelled", "client_manager", "redis_client",
-           "sessions_ended"]
+__all__ = ["RedisPresence", "SharedTopic", "cancelled", "client_manager", "redis_client"]
 
 
 async def cancelled(task: asyncio.Task[Any] | None) -> None:
@@ -77,7 +78,7 @@ return total
 """
 
 
-class RedisPresence:
+class RedisPresence(Presence):
     """Open connections per user, per process, in Redis: "online" holds across processes.
 
     Each process renews a heartbeat key every few seconds; when a process dies
@@ -87,6 +88,7 @@ class RedisPresence:
     """
 
     def __init__(self, redis: aioredis.Redis, settings: Settings, ttl: int = 15) -> None:
+        super().__init__()
         self.redis = redis
         self.process = secrets.token_hex(6)
         self.ttl = ttl
@@ -135,30 +137,35 @@ class RedisPresence:
         return {u for u, total in zip(wanted, totals) if total}
 
 
-class Broadcast:
-    """News that every process (this one included) acts on, through a Redis channel.
+class SharedTopic(Topic[News]):
+    """A topic every process hears, through a Redis channel.
 
-    Takes the place of a list of local callbacks: ``publish(*args)`` is called
-    instead of them, and every process runs them with those arguments (which
-    must be JSON) when the news arrives.
+    ``publish`` sends the news (which must be JSON) to Redis; every process that
+    has called ``start`` (the servers) then runs its own subscribers with it. A
+    process that never starts it (a command run from a shell) only tells the
+    servers. If Redis cannot be reached, this process's own subscribers still run
+    and the others catch up when their pages reconnect.
     """
 
-    def __init__(self, settings: Settings, name: str, callbacks: list[Callable[..., Any]]) -> None:
+    def __init__(self, settings: Settings, name: str) -> None:
+        super().__init__(name)
         self.redis = listening_client(settings)
-        self.name = name
         self.channel = _prefix(settings) + name
-        self.callbacks = list(callbacks)
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
 
-    async def publish(self, *args: Any) -> None:
-        await self.redis.publish(self.channel, json.dumps(list(args)))
+    async def publish(self, news: News) -> None:
+        try:
+            await self.redis.publish(self.channel, json.dumps(news))
+        except (RedisError, OSError) as exc:
+            log.warning("could not tell the other processes of %s (%s)", self.name, exc.__class__.__name__)
+            await super().publish(news)
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._listen(), name=self.name)
         await asyncio.wait_for(self._ready.wait(), 10)
 
-    async def stop(self) -> None:
+    async def close(self) -> None:
         await cancelled(self._task)
         await self.redis.aclose()
 
@@ -169,26 +176,7 @@ class Broadcast:
                     await pubsub.subscribe(self.channel)
                     self._ready.set()
                     async for message in pubsub.listen():
-                        await self._run(json.loads(message["data"]))
+                        await super().publish(json.loads(message["data"]))
             except (RedisError, OSError) as exc:
                 log.warning("%s channel lost (%s); reconnecting", self.name, exc.__class__.__name__)
                 await asyncio.sleep(1)
-
-    async def _run(self, args: list[Any]) -> None:
-        for callback in self.callbacks:
-            try:
-                result = callback(*args)
-                if isinstance(result, Awaitable):
-                    await result
-            except Exception:
-                log.exception("acting on %s news failed", self.name)
-
-
-def sessions_ended(settings: Settings, callbacks: list[Callable[[str], Any]]) -> Broadcast:
-    """Every process closes the sockets it holds of a session that has ended."""
-    return Broadcast(settings, "sessions-ended", callbacks)
-
-
-def access_changed(settings: Settings, callbacks: list[Callable[[list[str]], Any]]) -> Broadcast:
-    """Every process moves the sockets it holds of these users into the rooms they may be in now."""
-    return Broadcast(settings, "access-changed", callbacks)

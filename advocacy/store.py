@@ -49,7 +49,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     "staff": [
         _index([("username", ASCENDING)], unique=True),
         _index([("role", ASCENDING), ("manager", ASCENDING)]),
-        # Where a new child's advocate is looked for first (advocacy.pairing.flows).
+        # Where a new child's advocate is looked for first (advocacy.pairing.service).
         _index([("regions", ASCENDING)]),
         _index([("languages", ASCENDING)]),
     ],

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from advocacy import demo
-from advocacy.clock import Clock
-from advocacy.crypto import Keyring, load_accepted_master_keys, load_master_key
+from advocacy.bootstrap import build
+from advocacy.crypto import load_master_key
 from advocacy.embedded_db import EmbeddedDatabase, _die_with_parent
 from advocacy.settings import Settings
 from advocacy.store import Store
@@ -84,9 +84,11 @@ async def supervise(settings: Settings, count: int, with_demo: bool, reuse_port:
         try:
             await store.create_indexes()
             if with_demo:
-                clock = Clock()
-                Keyring(store, load_master_key(settings), load_accepted_master_keys(settings), clock=clock).attach()
-                creds = await demo.seed(store, clock, Path(settings.data_dir), settings.base_url)
+                services = build(settings.replace(mongodb_uri=uri), store)
+                try:
+                    creds = await demo.seed(services, Path(settings.data_dir), settings.base_url)
+                finally:
+                    await services.close()
                 print(demo.describe(creds), flush=True)
         finally:
             store.close()

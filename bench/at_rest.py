@@ -13,13 +13,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from advocacy.auth.access import Access
 from advocacy.auth.principal import Principal
-from advocacy.chat.service import ChatService
+from advocacy.bootstrap import build
 from advocacy.clock import Clock
 from advocacy.crypto import Keyring, decode_master_key, new_master_key
 from advocacy.embedded_db import EmbeddedDatabase
-from advocacy.pairing.service import pair_child
+from advocacy.pairing.changes import pair_child
 from advocacy.people import child_names
 from advocacy.auth.accounts import create_child, create_staff
 from advocacy.settings import load
@@ -51,7 +50,8 @@ async def main(quick: bool) -> None:
             clock = Clock()
             settings = load(environ={})
             master = decode_master_key(new_master_key(), "bench")
-            keyring = Keyring(store, master).attach()
+            services = build(settings, store, clock, Keyring(store, master))
+            keyring = services.keyring
             advocate = await create_staff(store, clock, username="bench.advocate", password="x" * 12,
                                           name="Bench Advocate", role="advocate")
             children = [(await create_child(store, clock, name=f"Child {i}", la="E08000035"))[0]["_id"]
@@ -73,7 +73,7 @@ async def main(quick: bool) -> None:
             print(f"30 children's names, keys cached:     median "
                   f"{median_ms(await timed(rounds, lambda: child_names(store, children)))}")
 
-            chat = ChatService(store, settings, clock, Access(store, clock))
+            chat = services.chat
             child_principal = Principal("se_bench", children[0], "child", "Child 0", clock.now())
             conv = await store.conversations.find_one({"child": children[0]})
             for i in range(50):

@@ -27,20 +27,14 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from advocacy.auth.access import Access
-from advocacy.auth.service import AuthService
+from advocacy.auth.accounts import create_child, create_staff
 from advocacy.auth.principal import Principal
-from advocacy.chat.service import ChatService
+from advocacy.bootstrap import build
 from advocacy.clock import ManualClock
-from advocacy.concerns.service import ConcernService
+from advocacy.concerns.records import ConcernRecords
 from advocacy.crypto import Keyring, decode_master_key, new_master_key
 from advocacy.embedded_db import EmbeddedDatabase
-from advocacy.escalation.service import Ladder
-from advocacy.escalation.sweeper import Sweeper
-from advocacy.notifications import Notifier
-from advocacy.oversight.service import OversightQueue
-from advocacy.pairing.service import pair_child
-from advocacy.auth.accounts import create_child, create_staff
+from advocacy.pairing.changes import pair_child
 from advocacy.settings import load
 from advocacy.store import Store
 
@@ -48,7 +42,7 @@ CHILDREN = 40
 BATCH = 1000
 
 
-async def seed(store: Store, concerns: ConcernService, children: list[dict], advocate: Principal, total: int,
+async def seed(store: Store, concerns: ConcernRecords, children: list[dict], advocate: Principal, total: int,
                due: int) -> None:
     now = concerns.clock.now()
     docs = []
@@ -71,20 +65,8 @@ async def run(total: int, due: int, folder: Path) -> tuple[float, float, int, in
         await store.create_indexes()
         clock = ManualClock()
         settings = load(environ={})
-        keyring = Keyring(store, decode_master_key(new_master_key(), "bench")).attach()
-        auth = AuthService(store, settings, clock)
-        notifier = Notifier(store, clock)
-        concerns = ConcernService(store, clock, keyring, auth, settings, notifier)
-        oversight = OversightQueue(store, clock, keyring, concerns, notifier)
-        ladder = Ladder(store, concerns, notifier, oversight, settings)
-        chat = ChatService(store, settings, clock, Access(store, clock))
-
-        async def tell_child(child_id: str, text: str, key: str) -> None:
-            conv = await chat.active_conversation_of(child_id)
-            if conv is not None:
-                await chat.post_notice(conv["_id"], text, key)
-
-        ladder.tell_child = oversight.tell_child = tell_child
+        services = build(settings, store, clock, Keyring(store, decode_master_key(new_master_key(), "bench")))
+        concerns, ladder = services.concern_records, services.ladder
         await store.local_authorities.insert_one({"_id": "E08000035", "name": "Leeds", "region": "Yorkshire and The Humber"})
         manager = await create_staff(store, clock, username="bench.manager", password="x" * 12, name="M", role="manager")
         staff = await create_staff(store, clock, username="bench.advocate", password="x" * 12, name="A",
@@ -97,7 +79,7 @@ async def run(total: int, due: int, folder: Path) -> tuple[float, float, int, in
         advocate = Principal("se_bench", staff["_id"], "advocate", "A", clock.now() + timedelta(hours=1))
         await seed(store, concerns, children, advocate, total, due)
 
-        sweeper = Sweeper(store, clock, ladder)
+        sweeper = services.sweeper
         started = time.perf_counter()
         report = await sweeper.sweep()
         busy = time.perf_counter() - started

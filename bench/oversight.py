@@ -43,18 +43,20 @@ import aiohttp
 from aiohttp import web
 
 from advocacy import workdays
-from advocacy.app import init_app
+from advocacy.bootstrap import build
+from advocacy.edge.app import init_app
 from advocacy.clock import ManualClock
 from advocacy.concerns.categories import load_categories
 from advocacy.crypto import new_master_key
 from advocacy.embedded_db import EmbeddedDatabase
 from advocacy.figures import rules, tally
-from advocacy.figures.views import figures_key
-from advocacy.oversight.queue import RANK, new_ref
+
+from advocacy.oversight.queue import new_ref
+from advocacy.concerns.sla import RANK
 from advocacy.auth.accounts import create_staff
 from advocacy.settings import load
 from advocacy.store import Store
-from advocacy.web import auth_key
+
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import bench_dir, machine_load  # noqa: E402
@@ -220,7 +222,8 @@ async def measure(uri: str, clock: ManualClock, requests: int, la: str) -> dict[
     await store.figures_current.delete_many({})  # so the job publishes afresh for this size
     await store.figures_published.delete_many({})
     await store.leases.delete_many({})  # the last server's leases (its clock stands still, so they would not expire)
-    app = init_app(settings, store, clock)
+    services = build(settings, store, clock)
+    app = init_app(services)
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -228,7 +231,7 @@ async def measure(uri: str, clock: ManualClock, requests: int, la: str) -> dict[
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     try:
         started = time.perf_counter()
-        figures = app[figures_key]
+        figures = services.figures
         period = rules.default_period(figures.this_month())
         while await store.figures_current.find_one({"_id": period.key}) is None:  # the job's first run
             await asyncio.sleep(0.2)
@@ -238,7 +241,7 @@ async def measure(uri: str, clock: ManualClock, requests: int, la: str) -> dict[
         if reviewer is None:
             reviewer = await create_staff(store, clock, username="bench.reviewer", password="bench-password-1",
                                           name="Bench Reviewer", role="reviewer")
-        token, _ = await app[auth_key].open_session(reviewer["_id"], "reviewer", timedelta(hours=2))
+        token, _ = await services.auth.open_session(reviewer["_id"], "reviewer", timedelta(hours=2))
         async with aiohttp.ClientSession(f"http://127.0.0.1:{port}",
                                          headers={"Authorization": f"Bearer {token}"}) as http:
             return {

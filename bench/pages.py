@@ -32,15 +32,17 @@ from playwright.async_api import async_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from advocacy.app import chat_ns_key, init_app  # noqa: E402
+from advocacy.bootstrap import build  # noqa: E402
+from advocacy.edge.app import init_app
+from tests.support import chat_namespace  # noqa: E402
 from advocacy.clock import Clock  # noqa: E402
 from advocacy.crypto import new_master_key  # noqa: E402
 from advocacy.embedded_db import EmbeddedDatabase  # noqa: E402
-from advocacy.pairing.service import pair_child  # noqa: E402
+from advocacy.pairing.changes import pair_child  # noqa: E402
 from advocacy.auth.accounts import create_child, create_staff# noqa: E402
 from advocacy.settings import load  # noqa: E402
 from advocacy.store import Store  # noqa: E402
-from advocacy.web import SESSION_COOKIE  # noqa: E402
+from advocacy.edge.handlers import SESSION_COOKIE  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -48,13 +50,13 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--
 PIN = "2468"
 
 
-async def serve(folder: Path) -> tuple[web.AppRunner, Store, str, dict[str, str]]:
+async def serve(folder: Path) -> tuple[web.AppRunner, Store, str, dict[str, str], EmbeddedDatabase]:
     db = await EmbeddedDatabase.start(folder)
     settings = load(environ={}).replace(mongodb_uri=db.uri, database_name="bench_pages", master_key=new_master_key())
     store = await Store.connect(db.uri, "bench_pages", 10)
     clock = Clock()
-    app = init_app(settings, store, clock)
-    app["bench_db"] = db
+    services = build(settings, store, clock)
+    app = init_app(services)
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -66,12 +68,12 @@ async def serve(folder: Path) -> tuple[web.AppRunner, Store, str, dict[str, str]
     child, code = await create_child(store, clock, name="Amira", la="E08000035")
     await pair_child(store, clock, child["_id"], advocate["_id"], "bench")
     for i in range(30):
-        await app[chat_ns_key].tell_child(child["_id"], f"A message of an ordinary length, number {i}, to fill the chat.",
+        await services.chat.tell_child(child["_id"], f"A message of an ordinary length, number {i}, to fill the chat.",
                                           f"bench:{i}")
     async with ClientSession(base_url=url) as http:
         async with http.post("/api/session/child", json={"access_code": code, "pin": PIN}) as resp:
             token = (await resp.json())["token"]
-    return runner, store, url, {"token": token}
+    return runner, store, url, {"token": token}, db
 
 
 async def one_load(browser, url: str, token: str, down_kbit: int, latency_ms: int) -> dict[str, float]:
@@ -110,7 +112,7 @@ async def one_load(browser, url: str, token: str, down_kbit: int, latency_ms: in
 
 async def main(rounds: int, down_kbit: int, latency_ms: int) -> None:
     with tempfile.TemporaryDirectory(prefix="advocacy-bench-pages-") as folder:
-        runner, store, url, session = await serve(Path(folder))
+        runner, store, url, session, db = await serve(Path(folder))
         try:
             async with async_playwright() as p:
                 browser = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
@@ -118,7 +120,6 @@ async def main(rounds: int, down_kbit: int, latency_ms: int) -> None:
                 loads = [await one_load(browser, url, session["token"], down_kbit, latency_ms) for _ in range(rounds)]
                 await browser.close()
         finally:
-            db = runner.app["bench_db"]
             await runner.cleanup()
             await store.drop_database()
             store.close()

@@ -220,9 +220,10 @@ async def seed_database(store, instance: dict, assignments: dict) -> None:
 
 
 async def one_new_child(instance: dict, assignments: dict, weights: dict, n_new: int, seed: int) -> None:
+    from advocacy.bootstrap import build
     from advocacy.clock import Clock
+    from advocacy.crypto import Keyring, decode_master_key, new_master_key
     from advocacy.embedded_db import EmbeddedDatabase
-    from advocacy.pairing.cli import offline_service
     from advocacy.settings import load
     from advocacy.store import Store
 
@@ -251,15 +252,19 @@ async def one_new_child(instance: dict, assignments: dict, weights: dict, n_new:
             roster = None
             gc.collect()
             gc.freeze()
-            async with offline_service(store, settings) as service:
+            services = build(settings, store, Clock(), Keyring(store, decode_master_key(new_master_key(), "bench")))
+            try:
+                service = services.pairing
                 service.weights = dict(weights)
                 pairing_times, total_times, recorded_times, checked = [], [], [], 0
                 stamp: list[float] = []
+                announce = service.changes.announced.publish
 
-                async def recorded(change) -> None:  # the first listener: the change is stored by now
+                async def recorded(change) -> None:  # the change is stored by now, and nobody told yet
                     stamp.append(time.perf_counter())
+                    await announce(change)
 
-                service.pairings.listeners.insert(0, recorded)
+                service.changes.announced.publish = recorded
                 for i, (languages, gender) in enumerate(templates):
                     fields = {"name": f"New {i}", "la": rng.choice(las), "languages": languages,
                               "prefers": {"advocate": None, "gender": gender}}
@@ -274,6 +279,8 @@ async def one_new_child(instance: dict, assignments: dict, weights: dict, n_new:
                         recorded_times.append(stamp.pop() - paired)
                     if i < 5:
                         checked += await _check_exact(store, service, doc["_id"], change, weights)
+            finally:
+                await services.close()
             pairing_times.sort()
             print(f"pairing one new child ({n_new} children, one at a time, on the roster above):")
             print(f"  median {statistics.median(pairing_times) * 1000:.1f} ms, "

@@ -13,12 +13,14 @@ import aiohttp
 import socketio
 from aiohttp import web
 
-from advocacy.app import init_app
+from advocacy.bootstrap import Services, build
+from advocacy.edge.app import init_app
+from advocacy.edge.keys import sio_key
 from advocacy.auth import totp
 from advocacy.auth.staff_sign_in import set_second_factor
 from advocacy.clock import ShiftedClock
 from advocacy.crypto import new_master_key
-from advocacy.pairing.service import pair_child
+from advocacy.pairing.changes import pair_child
 from advocacy.auth.accounts import create_child, create_staff
 from advocacy.settings import Settings, load
 from advocacy.store import Store
@@ -36,6 +38,7 @@ class Server:
     clock: ShiftedClock
     app: web.Application
     settings: Settings
+    services: Services
 
     def http(self, **kwargs: Any) -> aiohttp.ClientSession:
         """An HTTP client with its own cookie jar (one per person)."""
@@ -50,14 +53,15 @@ async def start_server(uri: str, database_name: str, **overrides: Any) -> AsyncI
     settings = load(environ={}).replace(mongodb_uri=uri, database_name=database_name, **overrides)
     store = await Store.connect(uri, database_name, 10)
     clock = ShiftedClock()
-    app = init_app(settings, store, clock)
+    services = build(settings, store, clock)
+    app = init_app(services)
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     try:
-        yield Server(f"http://127.0.0.1:{port}", store, clock, app, settings)
+        yield Server(f"http://127.0.0.1:{port}", store, clock, app, settings, services)
     finally:
         while OPEN_CLIENTS:
             await OPEN_CLIENTS.pop().close()
@@ -274,9 +278,7 @@ async def make_pairable(world: World) -> None:
 async def leave_tomorrow(server: Server, manager: Person, advocate: Person, covers: set[str]) -> dict[str, Any]:
     """The manager records a day's leave for ``advocate`` tomorrow; checks who was chosen to cover
     and returns the stored leave (with ``starts_at`` and ``ends_at``)."""
-    from advocacy.pairing.views import pairing_key
-
-    day = server.app[pairing_key].today() + timedelta(days=1)
+    day = server.services.pairing.today() + timedelta(days=1)
     status, body = await api(server, manager, "POST", f"/api/advocates/{advocate.id}/leave",
                              json={"starts": day.isoformat(), "ends": day.isoformat()})
     assert status == 201 and {c["cover"]["id"] for c in body["leave"]["covers"]} == covers, body
@@ -302,10 +304,14 @@ async def api(server: Server, person: Person, method: str, path: str, **kwargs: 
 
 async def service_notices(server: Server, child_id: str) -> list[str]:
     """The service's notices in the child's chats, oldest first (opened with the child's key)."""
-    from advocacy.app import keyring_key
     from advocacy.chat.service import message_purpose
 
-    keyring = server.app[keyring_key]
+    keyring = server.services.keyring
     conversations = [c["_id"] async for c in server.store.conversations.find({"child": child_id}, {"_id": 1})]
     cursor = server.store.messages.find({"conversation": {"$in": conversations}, "sender.role": "service"})
     return [await keyring.unseal(child_id, m["text"], message_purpose(m["_id"])) async for m in cursor.sort("_id", 1)]
+
+
+def chat_namespace(app: web.Application):
+    """The server's /chat namespace (advocacy.edge.chat_events.ChatNamespace)."""
+    return app[sio_key].namespace_handlers["/chat"]

@@ -13,13 +13,14 @@ from typing import Any
 
 from advocacy.auth.principal import Principal
 from advocacy.botapi import hours
-from advocacy.chat.events import ChatNamespace, conv_room
-from advocacy.chat.presence import reply_expected
+from advocacy.chat.presence import Presence, PresenceChange, reply_expected
+from advocacy.chat.service import ChatService
 from advocacy.chat.text import check_client_id, check_message_text
 from advocacy.clock import Clock
 from advocacy.errors import ServiceError
-from advocacy.notifications import Notifier
-from advocacy.pairing.service import PairingChange
+from advocacy.notifications.service import Notifier
+from advocacy.notifications.service import Notifier
+from advocacy.pairing.changes import PairingChange
 from advocacy.settings import Settings
 from advocacy.store import DuplicateKeyError, Store
 
@@ -39,12 +40,14 @@ def _iso(at: datetime | None) -> str | None:
 
 
 class BotService:
-    def __init__(self, store: Store, settings: Settings, clock: Clock, chat: ChatNamespace, notifier: Notifier) -> None:
+    def __init__(self, store: Store, settings: Settings, clock: Clock, chat: ChatService, notifier: Notifier,
+                 presence: Presence) -> None:
         self.store = store
         self.settings = settings
         self.clock = clock
         self.chat = chat
         self.notifier = notifier
+        self.presence = presence
 
     def hours_of(self, advocate: dict[str, Any] | None) -> tuple[str, str]:
         return hours.of(advocate, self.settings.working_day_start, self.settings.working_day_end)
@@ -64,11 +67,7 @@ class BotService:
         data = _object(data)
         text = check_message_text(data.get("text"), self.settings.max_message_chars)
         key = check_client_id(data.get("key"))
-        conv = await self._conversation(data)
-        sender = {"id": bot.user_id, "role": "bot", "name": bot.name}
-        message, is_new = await self.chat.chat.post_notice(conv["_id"], text, key, sender)
-        if is_new:
-            await self.chat.emit("message", message, room=conv_room(conv["_id"]))
+        message, is_new = await self.chat.post_as_bot(bot, data.get("conversation"), text, key)
         return {"message": message, "new": is_new}
 
     # is the advocate around? ---------------------------------------------------
@@ -84,7 +83,7 @@ class BotService:
                                                                                "last_available_at": 1})
         now = self.clock.now()
         own_hours = self.hours_of(advocate)
-        online = conv["advocate"] in await self.chat.presence.online([conv["advocate"]])
+        online = conv["advocate"] in await self.presence.online([conv["advocate"]])
         working = hours.is_working(now, own_hours)
         if online and working:
             await self.available(conv["advocate"], now)
@@ -102,14 +101,14 @@ class BotService:
             {"$set": {"last_available_at": now}},
         )
 
-    async def presence_changed(self, user_id: str, role: str) -> None:
+    async def presence_changed(self, change: PresenceChange) -> None:
         """An advocate came or went: if it is their working time, they were around just now."""
-        if role != "advocate":
+        if change.role != "advocate":
             return
-        advocate = await self.store.staff.find_one({"_id": user_id}, {"working_hours": 1})
+        advocate = await self.store.staff.find_one({"_id": change.user}, {"working_hours": 1})
         now = self.clock.now()
         if hours.is_working(now, self.hours_of(advocate)):
-            await self.available(user_id, now)
+            await self.available(change.user, now)
 
     # who is waiting ----------------------------------------------------------
 

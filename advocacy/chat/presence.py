@@ -2,18 +2,31 @@
 
 ``Presence`` counts connections in this process; with several processes
 ``advocacy.scale_out.RedisPresence`` keeps the same counts in Redis. Both have the
-same (async) methods.
+same (async) methods, and the same ``changed`` topic: the chat publishes on it
+when someone comes online or goes offline (the bots are told; an advocate
+around in their working hours is noted as available).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
 from advocacy import workdays
+from advocacy.events import Topic
 from advocacy.settings import Settings
+
+
+@dataclass(frozen=True)
+class PresenceChange:
+    """Someone came online (their first connection) or went offline (their last one closed)."""
+
+    user: str
+    role: str
+    online: bool
 
 
 class Presence:
@@ -21,6 +34,7 @@ class Presence:
 
     def __init__(self) -> None:
         self._connections: Counter[str] = Counter()
+        self.changed: Topic[PresenceChange] = Topic("presence.changed")
 
     async def connected(self, user_id: str) -> bool:
         """Record a connection; True if the user has just come online."""

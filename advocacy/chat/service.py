@@ -10,14 +10,21 @@ Every message read and write goes through here. The text is sealed under the
 child's data key (advocacy.crypto), bound to the message's id, before it is
 stored; the stored sender is an id and a role, and names are looked up when
 messages are read, so the database holds no readable words or names.
+
+One door into a conversation: a child's or an advocate's message (``send``),
+a notice from the service (``tell_child``) and a bot's message (``post_as_bot``)
+are each stored, then published once on ``message_added``; the Socket.IO edge
+delivers it, the bots are told, safeguarding reads a child's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from advocacy import audit
 from advocacy.auth.access import Access, matches
@@ -27,6 +34,7 @@ from advocacy.chat.text import check_client_id, check_message_text
 from advocacy.clock import Clock
 from advocacy.crypto import Keyring, keyring_of
 from advocacy.errors import ServiceError
+from advocacy.events import Topic
 from advocacy.people import child_names, staff_by_ids
 from advocacy.settings import Settings
 from advocacy.store import (
@@ -37,6 +45,28 @@ log = logging.getLogger(__name__)
 
 # The sender of messages the service itself writes into a conversation (notices).
 SERVICE_SENDER = {"id": "service", "role": "service", "name": "Advocacy service"}
+# How many message ids a process remembers having published, so a resend it has already
+# passed on is not passed on again.
+REMEMBERED_PUBLISHED = 20_000
+
+
+@dataclass(frozen=True)
+class MessageAdded:
+    """A message was stored in a conversation. ``message`` is as clients see it (text opened,
+    sender named); ``origin`` is the connection it came from, which has it already (in its
+    acknowledgement), so it is not sent back there."""
+
+    message: dict[str, Any]
+    origin: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An advocate's message ended a child's wait for a reply (the figures' median time to a reply)."""
+
+    child: str
+    waiting_since: datetime
+    answered_at: datetime
 
 
 def message_purpose(message_id: ObjectId) -> str:
@@ -62,9 +92,9 @@ class ChatService:
         self.settings = settings
         self.clock = clock
         self.access = access
-        # Called with (child id, waiting since, answered at) when a staff message ends a child's
-        # wait for a reply (the figures' median time to a reply).
-        self.reply_listeners: list[Callable[[str, datetime, datetime], Awaitable[None]]] = []
+        self.message_added: Topic[MessageAdded] = Topic("chat.message_added")
+        self.replied: Topic[Reply] = Topic("chat.replied")
+        self._published: OrderedDict[str, None] = OrderedDict()
         self.writes: GroupCommit[dict[str, Any], None] = GroupCommit(self._store_messages)
         self.lookups: GroupCommit[str, dict[str, Any] | None] = GroupCommit(self._find_conversations)
 
@@ -76,7 +106,7 @@ class ChatService:
         """Insert a batch, then keep each conversation's ``waiting_since`` in step, in message order."""
         results = await insert_each(self.store.messages, docs)
         stored = [doc for doc, error in zip(docs, results) if error is None]
-        waits = await self._waits_ended(stored) if self.reply_listeners else []
+        waits = await self._waits_ended(stored) if self.replied.heard else []
         updates = []
         for doc, error in zip(docs, results):
             if error is not None or doc["sender"]["role"] not in ("child", "advocate"):
@@ -95,8 +125,7 @@ class ChatService:
                 log.warning("could not update waiting times: %s", exc.__class__.__name__)
                 waits = []
         for child, since, answered in waits:
-            for listener in self.reply_listeners:
-                await listener(child, since, answered)
+            await self.replied.publish(Reply(child, since, answered))
         return results
 
     async def _waits_ended(self, docs: list[dict[str, Any]]) -> list[tuple[str, datetime, datetime]]:
@@ -241,56 +270,79 @@ class ChatService:
 
     # sending -------------------------------------------------------------
 
-    async def send(self, principal: Principal, data: Any) -> tuple[dict[str, Any], bool]:
-        """Store a message; returns (message, True) or, for a resend, (the stored message, False)."""
+    async def send(self, principal: Principal, data: Any, origin: str | None = None) -> tuple[dict[str, Any], bool]:
+        """Store a message from a child or their advocate; returns (message, True) or, for a resend,
+        (the stored message, False). ``origin`` names the connection it came from."""
         data = _payload(data)
         text = check_message_text(data.get("text"), self.settings.max_message_chars)
         client_id = check_client_id(data.get("client_id"))
+        sender = {"id": principal.user_id, "role": principal.role, "name": principal.name}
         try:
             conv = await self.conversation(principal, data.get("conversation"), "chat.send")
         except ServiceError:
             # A resend of a message stored before the child was paired with someone else.
-            existing = await self._sent(principal, client_id)
+            existing = await self._sent(sender, client_id)
             if existing is None:
                 raise
-            return await self._resent(existing, principal), False
-        doc = await self._new_message(conv, {"id": principal.user_id, "role": principal.role}, client_id, text)
+            message, is_new = await self._stored(existing, sender), False
+        else:
+            message, is_new = await self._add(conv, sender, client_id, text)
+        if is_new or message["id"] not in self._published:
+            # A resend this process has not passed on may have been stored by a process that
+            # stopped before passing it on: pass it on now (what hears it copes with a repeat).
+            self._remember_published(message["id"])
+            await self.message_added.publish(MessageAdded(message, origin))
+        return message, is_new
+
+    async def tell_child(self, child_id: str, text: str, key: str) -> dict[str, Any] | None:
+        """Write a notice from the service into the child's conversation (pairing news, escalations...).
+
+        The one way the service tells a child something in their chat. ``key`` names the
+        event the notice is about (e.g. ``paired:pa_123``): a notice with the same key is
+        stored once, so a retried job never tells a child twice. None if the child has no
+        advocate now. A notice does not count as an answer to the child.
+        """
+        conv = await self.active_conversation_of(child_id)
+        if conv is None:
+            return None
+        message, is_new = await self._add(conv, SERVICE_SENDER, key, text)
+        if is_new:
+            await self.message_added.publish(MessageAdded(message))
+        return message
+
+    async def post_as_bot(self, bot: Principal, conversation_id: Any, text: str, key: str) -> tuple[dict[str, Any], bool]:
+        """A bot writes into an active conversation as itself, once per ``key``: (message, is new)."""
+        if not isinstance(conversation_id, str) or len(conversation_id) > 64:
+            raise ServiceError("conversation_not_found")
+        conv = await self.store.conversations.find_one({"_id": conversation_id, "active": True})
+        if conv is None:
+            raise ServiceError("conversation_not_found")
+        message, is_new = await self._add(conv, {"id": bot.user_id, "role": "bot", "name": bot.name}, key, text)
+        if is_new:
+            await self.message_added.publish(MessageAdded(message))
+        return message, is_new
+
+    async def _add(self, conv: dict[str, Any], sender: dict[str, str], client_id: str,
+                   text: str) -> tuple[dict[str, Any], bool]:
+        """Store a message once per (sender, client id): (message, True), or (the stored one, False)."""
+        doc = await self._new_message(conv, sender, client_id, text)
         try:
             await self.writes(doc)
         except DuplicateKeyError:  # a resend (or the same resend racing us)
-            return await self._resent(await self._sent(principal, client_id), principal), False
-        return await self._public_one(doc, conv["child"], **{principal.user_id: principal.name}), True
+            return await self._stored(await self._sent(sender, client_id), sender), False
+        return await self._public_one(doc, conv["child"], **{sender["id"]: sender["name"]}), True
 
-    async def _resent(self, doc: dict[str, Any], principal: Principal) -> dict[str, Any]:
+    async def _stored(self, doc: dict[str, Any], sender: dict[str, str]) -> dict[str, Any]:
         conv = await self.store.conversations.find_one({"_id": doc["conversation"]}, {"child": 1})
-        return await self._public_one(doc, conv["child"], **{principal.user_id: principal.name})
+        return await self._public_one(doc, conv["child"], **{sender["id"]: sender["name"]})
 
-    async def _sent(self, principal: Principal, client_id: str) -> dict[str, Any] | None:
-        return await self.store.messages.find_one({"sender.id": principal.user_id, "client_id": client_id})
+    async def _sent(self, sender: dict[str, str], client_id: str) -> dict[str, Any] | None:
+        return await self.store.messages.find_one({"sender.id": sender["id"], "client_id": client_id})
 
-    async def post_notice(
-        self, conversation_id: str, text: str, key: str, sender: dict[str, str] | None = None
-    ) -> tuple[dict[str, Any], bool]:
-        """Store a notice from the service itself (pairing news, a reply out of hours...).
-
-        ``key`` names the event the notice is about (e.g. ``paired:pa_123``): a notice
-        with the same key is stored once, so a retried job never tells a child twice.
-        Returns (message, True), or (the stored message, False) when it was already there.
-        A notice does not count as an answer to the child. ``sender`` is the service
-        unless a bot writes as itself (``{"id", "role": "bot", "name"}``).
-        """
-        sender = sender or SERVICE_SENDER
-        conv = await self.store.conversations.find_one({"_id": conversation_id}, {"child": 1})
-        if conv is None:
-            raise ServiceError("conversation_not_found")
-        doc = await self._new_message(conv, sender, key, text)
-        names = {sender["id"]: sender["name"]}
-        try:
-            await self.store.messages.insert_one(doc)
-        except DuplicateKeyError:
-            doc = await self.store.messages.find_one({"sender.id": sender["id"], "client_id": key})
-            return await self._public_one(doc, conv["child"], **names), False
-        return await self._public_one(doc, conv["child"], **names), True
+    def _remember_published(self, message_id: str) -> None:
+        self._published[message_id] = None
+        if len(self._published) > REMEMBERED_PUBLISHED:
+            self._published.popitem(last=False)
 
     async def everything_of_child(self, child_id: str) -> list[dict[str, Any]]:
         """Every conversation of a child with all its messages, oldest first (their data export)."""

@@ -1,55 +1,7 @@
-"""Concerns: what a child is worried about, its status, and its escalation clocks.
+"""Concerns: what a child is worried about, what is done about it, and the escalation ladder it climbs.
 
-The pure rules live here (``states``, ``sla``, ``categories``); the I/O lives
-in the service that applies them.
+The pure rules live in their own modules (``states``, ``sla``, ``ladder_rules``,
+``categories``, ``checks``, ``words``); the records and their safe writes in
+``records``; people's actions in ``service``; the ladder and its sweeper in
+``ladder`` and ``sweeper``.
 """
-
-from advocacy.concerns.categories import CategoriesError, Category, load_categories
-from advocacy.concerns.sla import (
-    Deadlines,
-    LadderState,
-    Policy,
-    PolicyError,
-    Severity,
-    Step,
-    deadlines,
-    describe_due,
-    due_steps,
-    load_policy,
-    next_due,
-    next_step,
-)
-from advocacy.concerns.states import (
-    CONCERN,
-    OVERSIGHT,
-    ConcernStatus,
-    OversightDecision,
-    OversightStatus,
-    TransitionRefused,
-    transition,
-)
-
-__all__ = [
-    "CONCERN",
-    "OVERSIGHT",
-    "CategoriesError",
-    "Category",
-    "ConcernStatus",
-    "Deadlines",
-    "LadderState",
-    "OversightDecision",
-    "OversightStatus",
-    "Policy",
-    "PolicyError",
-    "Severity",
-    "Step",
-    "TransitionRefused",
-    "deadlines",
-    "describe_due",
-    "due_steps",
-    "load_categories",
-    "load_policy",
-    "next_due",
-    "next_step",
-    "transition",
-]

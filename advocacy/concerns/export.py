@@ -1,12 +1,11 @@
-"""A child's worries and the disclosures about them, for their data export (advocacy.privacy.export)."""
+"""A child's worries and the disclosures about them: sections of their data export (advocacy.privacy.export)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from advocacy.concerns.service import default_categories, iso
+from advocacy.concerns.records import default_categories, iso
 from advocacy.crypto import keyring_of
-from advocacy.privacy import export
 from advocacy.store import ASCENDING, Store
 
 # What the audited actions of concerns, safeguarding and oversight mean, in a child's words.
@@ -60,11 +59,3 @@ async def disclosures(store: Store, child_id: str) -> tuple[str, list[dict[str, 
             "why_not": await _open(store, child_id, doc.get("why_not_told"), "disclosure.why_not_told"),
         })
     return "Times we told someone outside the service about you", out
-
-
-def register() -> None:
-    """Add these to every export (once, however many apps a process builds)."""
-    export.ACTIONS.update(ACTIONS)
-    for section in (worries, disclosures):
-        if section not in export.SECTIONS:
-            export.SECTIONS.append(section)

@@ -1,14 +1,10 @@
-"""The escalation clocks of a concern: when it is due, and which ladder step is due now.
+"""The clocks of a concern: by when the child must be answered, and by when it goes to the
+advocate's manager and to the oversight queue if still unresolved.
 
 The policy lives in ``config/escalation.toml`` and is read only by
 ``load_policy``. Everything else is pure: callers pass the instants in, and
-every instant returned is timezone-aware UTC.
-
-The ladder for an unresolved concern is: remind the advocate (before the time
-to respond to the child runs out), tell the advocate's manager, send it to the
-oversight queue. ``next_step`` names the earliest step that is due and not yet
-done, so a sweeper can call it repeatedly, record each step it takes, and never
-take one twice.
+every instant returned is timezone-aware UTC. Which ladder step is due when
+follows from these clocks: ``advocacy.concerns.ladder_rules``.
 """
 
 from __future__ import annotations
@@ -22,7 +18,6 @@ from pathlib import Path
 from typing import Any, Literal, Mapping
 
 from advocacy import workdays
-from advocacy.concerns.states import UNRESOLVED, ConcernStatus
 from advocacy.settings import CONFIG_DIR, SettingsError
 
 DEFAULT_POLICY_PATH = CONFIG_DIR / "escalation.toml"
@@ -34,13 +29,14 @@ class Severity(StrEnum):
     STANDARD = "standard"
 
 
-class Step(StrEnum):
-    """A rung of the escalation ladder, in the order they are climbed."""
+# The order of urgency: a concern's severity, and the level of its item in the oversight queue.
+RANK = {Severity.URGENT.value: 0, Severity.HIGH.value: 1, Severity.STANDARD.value: 2}
+LEVELS = tuple(RANK)
 
-    REMINDER = "reminder"
-    MANAGER = "manager"
-    OVERSIGHT = "oversight"
-    NONE = "none"
+
+def higher_level(a: str, b: str) -> str:
+    """The more urgent of two levels."""
+    return a if RANK[a] <= RANK[b] else b
 
 
 class PolicyError(SettingsError):
@@ -103,22 +99,6 @@ class Deadlines:
     oversight_by: datetime
 
 
-@dataclass(frozen=True)
-class LadderState:
-    """What a sweeper knows about one concern.
-
-    ``done`` holds the ladder steps already taken ("reminder", "manager",
-    "oversight"); ``responded_at`` is when the advocate first responded to
-    the child, if they have.
-    """
-
-    raised_at: datetime
-    severity: str
-    status: str
-    done: frozenset[str] = frozenset()
-    responded_at: datetime | None = None
-
-
 # ---------------------------------------------------------------- the clocks
 
 
@@ -144,49 +124,6 @@ def _reminder_at(raised_at: datetime, respond_by: datetime, window: Window, poli
         at = raised_at + (respond_by - raised_at) * share
     # Float arithmetic leaves stray microseconds; a reminder to the second is plenty.
     return (at + timedelta(microseconds=500_000)).replace(microsecond=0)
-
-
-def due_steps(state: LadderState, now: datetime, policy: Policy) -> tuple[Step, ...]:
-    """The ladder steps that are due at ``now`` and not yet done, earliest deadline first."""
-    now = workdays.as_utc(now, "now")
-    return tuple(step for at, step in _steps_left(state, policy) if at <= now)
-
-
-def next_due(state: LadderState, policy: Policy) -> datetime | None:
-    """When the next ladder step not yet done falls due (perhaps already past); None if none is left.
-
-    A sweeper indexes concerns on this instant, so it only ever reads the concerns that are due.
-    """
-    left = _steps_left(state, policy)
-    return left[0][0] if left else None
-
-
-def _steps_left(state: LadderState, policy: Policy) -> list[tuple[datetime, Step]]:
-    status = ConcernStatus(state.status)
-    done = {Step(step) for step in state.done}
-    if status not in UNRESOLVED and status is not ConcernStatus.DRAFT:
-        return []
-    due = deadlines(state.raised_at, state.severity, policy)
-    candidates = [(due.manager_by, Step.MANAGER)]
-    # A draft is a flag nobody has confirmed yet: the advocate is reminded and the manager
-    # told, but it goes to the oversight queue (outside the service) only once a person confirms it.
-    if status is not ConcernStatus.DRAFT:
-        candidates.append((due.oversight_by, Step.OVERSIGHT))
-    if state.responded_at is None:
-        candidates.append((due.reminder_at, Step.REMINDER))
-    ladder = list(Step)
-    candidates.sort(key=lambda pair: (pair[0], ladder.index(pair[1])))
-    return [(at, step) for at, step in candidates if step not in done]
-
-
-def next_step(state: LadderState, now: datetime, policy: Policy) -> Step:
-    """The one ladder step to take now (``Step.NONE`` if nothing is due).
-
-    Call again after recording the step as done: if the sweeper was away, the
-    steps it missed come back one at a time, in the order they fell due.
-    """
-    steps = due_steps(state, now, policy)
-    return steps[0] if steps else Step.NONE
 
 
 def describe_due(deadline: datetime, now: datetime) -> str:

@@ -25,7 +25,7 @@ import hashlib
 import json
 import logging
 from datetime import datetime
-from typing import Any, Awaitable, Callable, Mapping
+from typing import Any, Mapping
 
 from advocacy import workdays
 from advocacy.clock import Clock
@@ -34,6 +34,7 @@ from advocacy.figures import rules, table
 from advocacy.figures.rules import Period
 from advocacy.figures.table import Area, Flow
 from advocacy.figures.tally import ENGLAND, region_slug
+from advocacy.events import Topic
 from advocacy.leases import LeasedJob
 from advocacy.store import ReplaceOne, Store
 
@@ -50,8 +51,8 @@ class Figures:
         self.interval_seconds = interval_seconds
         self.job = LeasedJob(store, clock, "figures", interval_seconds, self.run)
         self._lock = asyncio.Lock()
-        # Other counts brought up to date with the figures (the oversight queue's).
-        self.also: list[Callable[[], Awaitable[Any]]] = []
+        # Each time the job has counted and published (other counts are brought up to date with it).
+        self.published: Topic[None] = Topic("figures.published")
 
     def this_month(self) -> str:
         return rules.month_of_date(workdays.local_date(self.clock.now()))
@@ -186,8 +187,7 @@ class Figures:
         async with self._lock:  # one computation at a time in this process
             await self.snapshot()
             await self.publish(rules.default_period(self.this_month()))
-        for recount in self.also:
-            await recount()
+        await self.published.publish(None)
         stale = self.clock.now().timestamp() - KEEP_OTHER_PERIODS_SECONDS
         default = rules.default_period(self.this_month()).key
         async for current in self.store.figures_current.find({"_id": {"$ne": default}}):

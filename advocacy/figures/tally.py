@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any, Iterable, Mapping
 
 from advocacy import workdays
+from advocacy.chat.service import Reply
 from advocacy.clock import Clock
 from advocacy.figures import rules
 from advocacy.store import Store, UpdateOne
@@ -114,13 +115,13 @@ class Tally:
         except Exception:
             log.exception("could not count an opt-out or opt-in in the figures")
 
-    async def replied(self, child_id: str, waiting_since: datetime, replied_at: datetime) -> None:
-        """An advocate answered a child who had been waiting since ``waiting_since``."""
+    async def replied(self, reply: Reply) -> None:
+        """An advocate answered a child who had been waiting since ``reply.waiting_since``."""
         try:
-            child = await self.store.children.find_one({"_id": child_id}, {"la": 1})
+            child = await self.store.children.find_one({"_id": reply.child}, {"la": 1})
             la = (child or {}).get("la")
-            seconds = (replied_at - waiting_since).total_seconds()
-            await self.add(la, await self.region_of(la) if la else None, month_at(replied_at),
+            seconds = (reply.answered_at - reply.waiting_since).total_seconds()
+            await self.add(la, await self.region_of(la) if la else None, month_at(reply.answered_at),
                            reply_increments(seconds))
         except Exception:
             log.exception("could not count a reply in the figures")

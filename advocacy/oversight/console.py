@@ -16,12 +16,12 @@ from advocacy import audit
 from advocacy.auth.principal import Principal
 from advocacy.ids import new_id
 from advocacy.clock import Clock
-from advocacy.concerns.service import check_words, only_fields, payload
+from advocacy.concerns.checks import check_words, only_fields, payload
 from advocacy.crypto import Keyring
 from advocacy.errors import ServiceError
 from advocacy.figures.tally import region_slug
 from advocacy.oversight import case as case_rules
-from advocacy.oversight.queue import LEVELS
+from advocacy.concerns.sla import LEVELS
 from advocacy.oversight.service import OversightQueue
 from advocacy.people import child_names
 from advocacy.store import Store
@@ -61,7 +61,7 @@ class ReviewerConsole:
                 "la": [(la["_id"], la.get("name", la["_id"]), counts.get("la", {}).get(la["_id"], 0)) for la in las],
                 "region": [(r, r, counts.get("region", {}).get(region_slug(r), 0)) for r in regions],
                 "category": [(c.key, c.staff_label, counts.get("category", {}).get(c.key, 0))
-                             for c in self.queue.concerns.categories.values()],
+                             for c in self.queue.records.categories.values()],
                 "level": [(lv, lv.capitalize(), counts.get("level", {}).get(lv, 0)) for lv in LEVELS],
                 "status": [(s, words, counts.get("status", {}).get(s, 0) if s != "closed" else None)
                            for s, words in STATUSES.items()],
@@ -108,14 +108,14 @@ class ReviewerConsole:
         data = payload(data)
         only_fields(data, {"reason"})
         item = await self.queue.item_for(item_id)
-        reason = check_words(data.get("reason"), "why you need to see who the child is", self.queue.concerns.limit,
+        reason = check_words(data.get("reason"), "why you need to see who the child is", self.queue.records.limit,
                              required=False)
         if len(reason) < REASON_SHORTEST:
             raise ServiceError("reason_required", "Please say why you need to see who the child is "
                                f"(at least {REASON_SHORTEST} characters). Nothing was shown.")
         child_id = item["child"]
         sealed = await self.keyring.seal(child_id, reason, "oversight.note")
-        entry = {"id": new_id("ol"), "at": self.queue.concerns.now(),
+        entry = {"id": new_id("ol"), "at": self.queue.records.now(),
                  "by": {"id": principal.user_id, "role": principal.role}, "kind": "revealed", "text": sealed}
         await self.queue._change(principal, item["_id"], lambda _: {"$push": {"log": entry}}, "revealed")
         await audit.record(self.store, self.clock, **audit.by(principal), action="oversight.reveal", subject=child_id,

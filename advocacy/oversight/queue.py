@@ -17,8 +17,6 @@ import secrets
 from datetime import date, datetime
 from typing import Any
 
-RANK = {"urgent": 0, "high": 1, "standard": 2}
-LEVELS = tuple(RANK)
 # Letters and digits that cannot be mistaken for one another when read aloud or copied.
 _REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 # (youngest, oldest, words): the bands reviewers see instead of a date of birth.
@@ -47,8 +45,3 @@ def age_band(birth_date: Any, today: date) -> str:
         if youngest <= age <= oldest:
             return words
     return UNKNOWN_AGE
-
-
-def higher_level(a: str, b: str) -> str:
-    """The more urgent of two levels."""
-    return a if RANK[a] <= RANK[b] else b

@@ -9,65 +9,67 @@ record the answer, record a representation they made, and close it with a
 decision; the moves follow ``advocacy.concerns.states.OVERSIGHT``.
 
 Reviewers see a child only as a pseudonymous reference, an age band and a
-local authority. Every change is pushed to connected reviewers on the
-``/oversight`` Socket.IO namespace as an ``item`` event.
+local authority. Every arrival and change is published on ``item_changed``: the
+queue's running counts follow it here, and the ``/oversight`` Socket.IO
+namespace pushes it to connected reviewers as an ``item`` event
+(advocacy.edge.oversight_events).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
 
 from advocacy import audit, workdays
-from advocacy.auth.service import AuthService
 from advocacy.auth.principal import Principal
 from advocacy.ids import new_id
 from advocacy.clock import Clock
-from advocacy.concerns.service import (
-    Built,
-    ConcernService,
-    check_choice,
-    check_words,
-    iso,
-    only_fields,
-    payload,
-    refused,
-)
+from advocacy.chat.service import ChatService
+from advocacy.concerns.checks import check_choice, check_words, only_fields, payload, refused
+from advocacy.concerns.records import Built, ConcernRecords, iso
+from advocacy.concerns.shown import ConcernViews
 from advocacy.concerns.sla import describe_due
 from advocacy.concerns.states import OVERSIGHT, TransitionRefused
 from advocacy.concerns.words import oversight_closed_notice
 from advocacy.crypto import Keyring
 from advocacy.errors import ServiceError
-from advocacy.notifications import Notifier
-from advocacy.oversight.queue import LEVELS, RANK, age_band, new_ref
-from advocacy.sockets import SignedInNamespace, event
+from advocacy.events import Topic
+from advocacy.notifications.service import Notifier
+from advocacy.oversight.counts import QueueCounts
+from advocacy.oversight.queue import age_band, new_ref
+from advocacy.concerns.sla import LEVELS, RANK
 from advocacy.store import ASCENDING, DuplicateKeyError, Store
 
 log = logging.getLogger(__name__)
 
-NAMESPACE = "/oversight"
-REVIEWERS_ROOM = "reviewers"
 UPDATE_FROM = ("advocate", "la")
 REPRESENTATION_TO = ("la", "other")
 FILTERS = ("la", "region", "category", "level", "status", "claimed")
 PAGE = 200
 
-TellChild = Callable[[str, str, str], Awaitable[Any]]
+@dataclass(frozen=True)
+class ItemChange:
+    """An item arrived (``before`` is None) or changed: ``change`` says how ("added", "claimed", "note" ...)."""
+
+    change: str
+    before: Mapping[str, Any] | None
+    after: Mapping[str, Any]
 
 
 class OversightQueue:
-    def __init__(self, store: Store, clock: Clock, keyring: Keyring, concerns: ConcernService, notifier: Notifier) -> None:
+    def __init__(self, store: Store, clock: Clock, keyring: Keyring, records: ConcernRecords, shown: ConcernViews,
+                 notifier: Notifier, chat: ChatService) -> None:
         self.store = store
         self.clock = clock
         self.keyring = keyring
-        self.concerns = concerns
+        self.records = records
+        self.shown = shown
         self.notifier = notifier
-        self.namespace: OversightNamespace | None = None
-        self.tell_child: TellChild | None = None
-        # Called with (the item before, the item after) each time one arrives (before None) or changes.
-        self.item_listeners: list[Callable[[Mapping[str, Any] | None, Mapping[str, Any]], Awaitable[None]]] = []
-        # The open queue's running counts (advocacy.oversight.counts), once wired.
-        self.counts: Any = None
+        self.chat = chat
+        # The open queue's running counts, kept as items arrive and change.
+        self.counts = QueueCounts(store)
+        self.item_changed: Topic[ItemChange] = Topic("oversight.item_changed")
 
     # pseudonyms --------------------------------------------------------------
 
@@ -92,7 +94,7 @@ class OversightQueue:
         reason: bytes | None,
     ) -> bool:
         """Put a concern in the queue as ``item_id``; False if that item is already there (a retry)."""
-        now = self.concerns.now()
+        now = self.records.now()
         doc = {
             "_id": item_id,
             "concern": concern["_id"],
@@ -123,16 +125,15 @@ class OversightQueue:
             await self.store.oversight.insert_one(doc)
         except DuplicateKeyError:
             return False
-        await self._changed(None, doc)
-        await self._push("added", doc)
+        await self._changed(ItemChange("added", None, doc))
         return True
 
-    async def _changed(self, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> None:
-        for listener in self.item_listeners:
-            try:
-                await listener(before, after)
-            except Exception:  # a count is recounted later; the change itself stands
-                log.exception("an oversight item listener failed")
+    async def _changed(self, change: ItemChange) -> None:
+        try:
+            await self.counts.changed(change.before, change.after)
+        except Exception:  # the counts are recounted later; the change itself stands
+            log.exception("could not count an oversight item's change")
+        await self.item_changed.publish(change)
 
     # reading -----------------------------------------------------------------
 
@@ -142,7 +143,7 @@ class OversightQueue:
         query = self.query(principal, filters)
         order = [("rank", ASCENDING), ("due_at", ASCENDING), ("raised_at", ASCENDING)]
         docs = await self.store.oversight.find(query).sort(order).skip(offset).limit(limit).to_list(None)
-        counts = await self.counts.read() if self.counts is not None else None
+        counts = await self.counts.read()
         if query == {"open": True} and counts is not None:
             total = counts["n"]  # the whole open queue: counted already
         else:
@@ -187,7 +188,7 @@ class OversightQueue:
     def _summary(self, doc: Mapping[str, Any], child: Mapping[str, Any], la: Mapping[str, Any],
                  principal: Principal | None) -> dict[str, Any]:
         now = self.clock.now()
-        category = self.concerns.categories.get(doc["category"])
+        category = self.records.categories.get(doc["category"])
         return {
             "id": doc["_id"],
             "concern": doc["concern"],
@@ -231,7 +232,7 @@ class OversightQueue:
         async def opened(value: Any, purpose: str) -> str | None:
             return await self.keyring.unseal_or_erased(child, value, purpose) if value is not None else None
 
-        staff_view = await self.concerns.for_staff(concern)
+        staff_view = await self.shown.for_staff(concern)
         for private in ("child", "child_name"):
             staff_view.pop(private, None)
         log_entries = []
@@ -266,13 +267,12 @@ class OversightQueue:
             written = await self.store.oversight.update_one({"_id": doc["_id"], "version": doc.get("version", 0)}, update)
             if written.matched_count == 1:  # (not find_one_and_update: see ConcernService.change)
                 stored = await self.store.oversight.find_one({"_id": doc["_id"]})
-                await self._changed(doc, stored)
-                await self._push(change, stored)
+                await self._changed(ItemChange(change, doc, stored))
                 return (await self._summaries([stored], principal))[0]
         raise ServiceError("unavailable", "That item is changing a lot right now; please try again. Nothing was changed.")
 
     def _entry(self, principal: Principal, kind: str, **fields: Any) -> dict[str, Any]:
-        return {"id": new_id("ol"), "at": self.concerns.now(), "by": {"id": principal.user_id, "role": principal.role},
+        return {"id": new_id("ol"), "at": self.records.now(), "by": {"id": principal.user_id, "role": principal.role},
                 "kind": kind, **fields}
 
     @staticmethod
@@ -317,7 +317,7 @@ class OversightQueue:
         data = payload(data)
         only_fields(data, {"text", *fields})
         doc = await self.item_for(item_id)
-        return data, doc, await self._sealed(doc, check_words(data.get("text"), what, self.concerns.limit))
+        return data, doc, await self._sealed(doc, check_words(data.get("text"), what, self.records.limit))
 
     async def note(self, principal: Principal, item_id: Any, data: Any) -> dict[str, Any]:
         _, _, text = await self._writing(item_id, data, "the note")
@@ -337,7 +337,7 @@ class OversightQueue:
             self._mine(current, principal)
             self._move(current, "awaiting_update")
             return {"$set": {"status": "awaiting_update",
-                             "request": {"id": request_id, "from": source, "at": self.concerns.now()}},
+                             "request": {"id": request_id, "from": source, "at": self.records.now()}},
                     "$push": {"log": self._entry(principal, "update_requested", text=text, request=request_id,
                                                  **{"from": source})}}
 
@@ -380,13 +380,13 @@ class OversightQueue:
         if decision is not None and not isinstance(decision, str):
             raise ServiceError("decision_unknown")
         doc = await self.item_for(item_id)
-        note = check_words(data.get("text"), "the reasons for the decision", self.concerns.limit, required=False)
+        note = check_words(data.get("text"), "the reasons for the decision", self.records.limit, required=False)
         text = await self._sealed(doc, note) if note else None
 
         def build(current: dict[str, Any]) -> dict[str, Any]:
             self._mine(current, principal)
             self._move(current, "closed", decision)
-            now = self.concerns.now()
+            now = self.records.now()
             entry = self._entry(principal, "closed", decision=decision, **({"text": text} if text else {}))
             return {"$set": {"status": "closed", "open": False, "decision": decision, "closed_at": now, "request": None},
                     "$push": {"log": entry}}
@@ -400,49 +400,24 @@ class OversightQueue:
 
     async def _concern_told_closed(self, principal: Principal, item: Mapping[str, Any], decision: str) -> None:
         def build(concern: dict[str, Any]) -> Built:
-            built = Built(timeline=[self.concerns.entry(principal, "oversight_closed", item=item["_id"], decision=decision)],
+            built = Built(timeline=[self.records.entry(principal, "oversight_closed", item=item["_id"], decision=decision)],
                           events=[("oversight_closed", {"decision": decision, "item": item["_id"]})])
             if (concern.get("oversight") or {}).get("item") == item["_id"]:
                 built.set["oversight.open"] = False
                 built.set["oversight.decision"] = decision
             return built
 
-        concern = await self.concerns.change(item["concern"], build)
+        concern = await self.records.change(item["concern"], build)
         await self.notifier.tell([concern.get("advocate")], "oversight.closed", child=item["child"], item=item["_id"],
                                  concern=item["concern"], decision=decision)
-        if self.tell_child is not None:
-            category = self.concerns.categories.get(concern["category"])
-            await self.tell_child(concern["child"], oversight_closed_notice(category.child_label if category else ""),
-                                  f"oversight:{item['_id']}:closed")
+        category = self.records.categories.get(concern["category"])
+        await self.chat.tell_child(concern["child"], oversight_closed_notice(category.child_label if category else ""),
+                                   f"oversight:{item['_id']}:closed")
 
     async def _sealed(self, doc: Mapping[str, Any], text: str) -> bytes:
         return await self.keyring.seal(doc["child"], text, "oversight.note")
 
-    async def _push(self, change: str, doc: Mapping[str, Any]) -> None:
-        if self.namespace is None:
-            return
-        try:
-            [summary] = await self._summaries([dict(doc)], None)
-            await self.namespace.emit("item", {"change": change, "item": summary}, room=REVIEWERS_ROOM)
-        except Exception:  # a live update must never undo the change it reports
-            log.exception("could not push an oversight update")
-
-
-class OversightNamespace(SignedInNamespace):
-    """Live updates for reviewers: every reviewer's sockets are in one room."""
-
-    connect_action = "oversight.connect"
-    refused_message = "The oversight queue is for reviewers."
-
-    def __init__(self, auth: AuthService, queue: OversightQueue, clock: Clock) -> None:
-        super().__init__(NAMESPACE, auth, clock)
-        self.queue = queue
-        queue.namespace = self
-
-    async def connected(self, sid: str, principal: Principal) -> None:
-        await self.enter_room(sid, REVIEWERS_ROOM)
-
-    @event("oversight.queue")
-    async def on_queue(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
-        return await self.queue.listing(principal, data)
-
+    async def summary(self, doc: Mapping[str, Any]) -> dict[str, Any]:
+        """An item as the queue lists it (for any reviewer: nothing about who is looking)."""
+        [summary] = await self._summaries([dict(doc)], None)
+        return summary

@@ -18,7 +18,7 @@ from typing import Any, Awaitable, Callable
 
 from advocacy.ids import new_id
 from advocacy.errors import ServiceError
-from advocacy.pairing.flows import By, PairingService, first_name
+from advocacy.pairing.service import By, PairingService, first_name
 
 # Told the ids of advocates whose conversations changed (their sockets join or leave rooms).
 AccessChanged = Callable[[list[str | None]], Awaitable[None]]
@@ -144,7 +144,7 @@ async def _tell_start(service: PairingService, leave: dict[str, Any], access_cha
         if not child or child.get("advocate") != leave["advocate"]:
             continue
         who = names.get(cover["cover"], "another advocate")
-        await service.tell(cover["child"], f"{away} is away until {day_words(leave['last_day'])}. While {away} is away, "
+        await service.chat.tell_child(cover["child"], f"{away} is away until {day_words(leave['last_day'])}. While {away} is away, "
                            f"{who} will look after you. You can send messages here as usual and {who} will answer. "
                            f"{away} will be back after that.", f"cover:{cover['_id']}:start")
         await store.covers.update_one({"_id": cover["_id"]}, {"$set": {"told_start": True}})
@@ -162,7 +162,7 @@ async def _tell_end(service: PairingService, leave: dict[str, Any], access_chang
     for cover in covers:
         child = await store.children.find_one({"_id": cover["child"]}, {"advocate": 1})
         if child and child.get("advocate") == leave["advocate"] and cover["told_start"]:
-            await service.tell(cover["child"], f"{back} is back, so {back} is looking after you again.",
+            await service.chat.tell_child(cover["child"], f"{back} is back, so {back} is looking after you again.",
                                f"cover:{cover['_id']}:end")
         await store.covers.update_one({"_id": cover["_id"]}, {"$set": {"told_end": True}})
         await service.notifier.tell([cover["cover"]], "child.cover_ended", child=cover["child"], leave=leave["_id"])

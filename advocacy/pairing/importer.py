@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable
 
-from advocacy.pairing.flows import PairingService
+from advocacy.pairing.service import PairingService
 from advocacy.pairing.intake import check_child
 
 COLUMNS = ("name", "la", "birth_date", "languages", "gender_preference", "ref")

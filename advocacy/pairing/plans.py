@@ -14,7 +14,7 @@ counted as moves.
 
 ``make_plan`` reads the roster, proposes and stores the plan (the console lists
 stored plans); ``apply_plan`` makes the changes of a reviewed plan through
-``Pairings.pair``, skipping any child whose advocate changed since the plan
+``PairingChanges.pair``, skipping any child whose advocate changed since the plan
 was made and any change that would now break a hard rule.
 """
 
@@ -27,7 +27,7 @@ from advocacy.ids import new_id
 from advocacy.pairing.instance import COST_NAMES
 from advocacy.pairing.placement import unassigned_cost
 from advocacy.pairing.roster import load_roster
-from advocacy.pairing.service import PairingRefused
+from advocacy.pairing.changes import PairingRefused
 from advocacy.pairing.solver import cost_of, pair_cost, solve
 from advocacy.store import DESCENDING, Store
 
@@ -189,7 +189,7 @@ async def apply_plan(service, plan: Mapping[str, Any], by: dict[str, str] | None
                 applied += 1
             else:
                 try:
-                    await service.pairings.pair(change["child"], change["to"], "plan", by=by)
+                    await service.changes.pair(change["child"], change["to"], "plan", by=by)
                     applied += 1
                 except PairingRefused as refused:
                     if refused.reason == "full":
@@ -204,7 +204,7 @@ async def apply_plan(service, plan: Mapping[str, Any], by: dict[str, str] | None
             if breakable is None:
                 skipped += [{"child": c["child"], "why": "no room with that advocate now"} for c in stuck]
                 break
-            await service.pairings.pair(breakable["child"], None, "plan", by=by)
+            await service.changes.pair(breakable["child"], None, "plan", by=by)
             breakable["from"] = None
         pending = stuck
     result = {"applied": applied, "skipped": skipped}

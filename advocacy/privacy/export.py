@@ -2,11 +2,12 @@
 
 The law gives a child the right to ask for what is held about them. Staff make
 the export (`GET /api/children/{id}/export[.html]`) or an operator runs
-`advocacy export-child ID`; either way it is written to the audit trail.
+`advocacy export-child ID`; both go through ``ChildExport.export``, so both hold
+exactly the same, and either way it is written to the audit trail.
 
-A capability that keeps more about a child (concerns, for instance) adds a
-section with ``SECTIONS.append(...)``: an async function (store, child id) ->
-(title, list of plain records), shown under that title.
+A capability that keeps more about a child adds a section to ``SECTIONS``: an
+async function (store, child id) -> (title, list of plain records), shown
+under that title, and its audited actions' words to ``ACTIONS``.
 """
 
 from __future__ import annotations
@@ -16,15 +17,19 @@ from typing import Any, Awaitable, Callable
 
 import jinja2
 
-from advocacy.workdays import moment_words
+from advocacy import audit
+from advocacy.auth.principal import Principal
 from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
+from advocacy.concerns import export as concern_export
 from advocacy.people import child_names, staff_by_ids
 from advocacy.settings import PROJECT_ROOT
 from advocacy.store import ASCENDING, Store
+from advocacy.workdays import moment_words
 
 Section = Callable[[Store, str], Awaitable[tuple[str, list[dict[str, Any]]]]]
-SECTIONS: list[Section] = []
+# What other capabilities hold about a child, each under its title.
+SECTIONS: tuple[Section, ...] = (concern_export.worries, concern_export.disclosures)
 
 # What each audited action means, in words a child understands.
 ACTIONS = {
@@ -37,6 +42,7 @@ ACTIONS = {
     "pairing.change": "changed who your advocate is",
     "sign_in.child": "signed in",
     "retention.erase": "deleted old records",
+    **concern_export.ACTIONS,
 }
 
 _TEMPLATES = jinja2.Environment(
@@ -115,6 +121,29 @@ async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str) -
         title, records = await section(store, child_id)
         data["more"][title] = records
     return data
+
+
+class ChildExport:
+    """Everything held about a child, made for staff (the API) or an operator (the command) alike."""
+
+    def __init__(self, store: Store, clock: Clock, chat: ChatService) -> None:
+        self.store = store
+        self.clock = clock
+        self.chat = chat
+
+    async def export(self, child_id: str, *, by: Principal | None, form: str) -> dict[str, Any] | None:
+        """The export (None if there is no such child), recorded in the audit trail as made by
+        ``by`` (None: an operator at the command line) in ``form`` ("json", "html", "command")."""
+        data = await gather(self.store, self.chat, self.clock, child_id)
+        if data is None:
+            return None
+        who = audit.by(by) if by is not None else {"actor": "operator", "role": "admin"}
+        await audit.record(self.store, self.clock, **who, action="child.export", subject=child_id, form=form)
+        return data
+
+    @staticmethod
+    def render_html(data: dict[str, Any]) -> str:
+        return render_html(data)
 
 
 def render_html(data: dict[str, Any]) -> str:

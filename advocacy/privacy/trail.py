@@ -1,15 +1,17 @@
-"""What the audit trail learns by listening: every change of a child's advocate."""
+"""What the audit trail learns from the news: every change of a child's advocate."""
 
 from __future__ import annotations
 
 from advocacy import audit
 from advocacy.clock import Clock
-from advocacy.pairing.service import Listener, PairingChange
+from advocacy.events import Subscriber
+from advocacy.pairing.changes import PairingChange
 from advocacy.store import Store
 
 
-def pairing_recorder(store: Store, clock: Clock) -> Listener:
-    """A Pairings listener writing each change to the audit trail (identifiers and the reason only)."""
+def pairing_recorder(store: Store, clock: Clock) -> Subscriber[PairingChange]:
+    """A subscriber to ``PairingChanges.announced`` writing each change to the audit trail (identifiers
+    and the reason only)."""
 
     async def record(change: PairingChange) -> None:
         by = getattr(change, "by", None)  # who asked, when the change says so; else the service itself

@@ -1,8 +1,8 @@
 """Safeguarding in a running service: triage of children's messages, drafts, alerts, disclosures.
 
-After a child's message is stored and delivered, the chat hands it here
-(``check_message``, run as a task, so checking never delays delivery). If
-triage matches:
+Every message a child sends reaches here (``child_wrote``, subscribed to the
+chat's ``message_added``) and is checked in a task of its own, so checking never
+delays delivery. If triage matches:
 
 - the message is flagged (``flags``, by message id: the rules that fired, never words);
 - a draft urgent concern is opened with the message as the child's words (or
@@ -25,26 +25,21 @@ from __future__ import annotations
 import asyncio
 import logging
 from functools import lru_cache
-from typing import Any, Awaitable, Callable, Iterable, Mapping
+from typing import Any, Mapping
 
 from advocacy import audit
+from advocacy.auth.access import Access
 from advocacy.auth.principal import Principal
-from advocacy.ids import new_id
-from advocacy.concerns.service import (
-    Built,
-    ConcernService,
-    check_severity,
-    check_words,
-    iso,
-    only_fields,
-    payload,
-    refused,
-)
+from advocacy.chat.presence import Presence
+from advocacy.chat.service import ChatService, MessageAdded
+from advocacy.concerns.checks import check_severity, check_words, only_fields, payload, refused
+from advocacy.concerns.ladder import Ladder
+from advocacy.concerns.records import Built, ConcernRecords, iso
 from advocacy.concerns.states import CONCERN, TransitionRefused
 from advocacy.concerns.words import SAFEGUARDING_HELP
 from advocacy.errors import ServiceError
-from advocacy.escalation.service import Ladder
-from advocacy.notifications import Notifier
+from advocacy.ids import new_id
+from advocacy.notifications.service import Notifier
 from advocacy.safeguarding.triage import MODEL_RULE_ID, Match, Rules, load_rules, triage
 from advocacy.store import DESCENDING, DuplicateKeyError, Store
 
@@ -55,9 +50,6 @@ DRAFT_CATEGORY = {"self_harm": "health"}
 DRAFT_FALLBACK_CATEGORY = "feeling_safe"
 DISCLOSED_TO = ("la_front_door", "police", "other")
 
-# Which of these users are online now (chat presence: across processes with Redis, so it is awaited).
-Online = Callable[[Iterable[str]], Awaitable[set[str]]]
-TellChild = Callable[[str, str, str], Awaitable[Any]]
 
 
 @lru_cache(maxsize=None)
@@ -65,28 +57,27 @@ def default_rules() -> Rules:
     return load_rules()
 
 
-async def _nobody_online(user_ids: Iterable[str]) -> set[str]:
-    return set()
-
-
 class Safeguarding:
-    def __init__(self, store: Store, concerns: ConcernService, ladder: Ladder, notifier: Notifier,
-                 rules: Rules | None = None) -> None:
+    def __init__(self, store: Store, records: ConcernRecords, access: Access, ladder: Ladder, notifier: Notifier,
+                 chat: ChatService, presence: Presence, rules: Rules | None = None) -> None:
         self.store = store
-        self.concerns = concerns
+        self.records = records
+        self.access = access
         self.ladder = ladder
         self.notifier = notifier
+        self.chat = chat
+        self.presence = presence
         self.rules = rules or default_rules()
-        self.online: Online = _nobody_online
-        self.tell_child: TellChild | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._drafting: dict[str, asyncio.Lock] = {}
 
-    # the chat's hook -----------------------------------------------------------
+    # what children write ---------------------------------------------------------
 
-    def message_sent(self, message: Mapping[str, Any]) -> None:
-        """Called by the chat after a child's message is stored and delivered: check it in the background."""
-        task = asyncio.create_task(self.check_message(message))
+    async def child_wrote(self, added: MessageAdded) -> None:
+        """A message was stored: if a child wrote it, check it in the background."""
+        if added.message["sender"]["role"] != "child":
+            return
+        task = asyncio.create_task(self.check_message(added.message))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -114,7 +105,7 @@ class Safeguarding:
         try:
             await self.store.flags.insert_one({
                 "_id": message["id"], "child": child["_id"], "conversation": message["conversation"],
-                "matches": found, "flagged_at": self.concerns.now(), "advocate": child.get("advocate"),
+                "matches": found, "flagged_at": self.records.now(), "advocate": child.get("advocate"),
             })
         except DuplicateKeyError:
             return  # already flagged (a retried check)
@@ -135,17 +126,17 @@ class Safeguarding:
                 return Built(also={"$push": {"safeguarding.messages": message["id"], "messages": message["id"],
                                              "safeguarding.matches": {"$each": found}}})
 
-            stored = await self.concerns.change(existing["_id"], build)
+            stored = await self.records.change(existing["_id"], build)
             if stored is not None:
                 return stored, False
         category = DRAFT_CATEGORY.get(found[0]["category"], DRAFT_FALLBACK_CATEGORY)
-        concern = await self.concerns.insert(
+        concern = await self.records.insert(
             child, category=category, severity="urgent", child_words=message["text"], child_wants="",
             source="safeguarding", by=None, linked=[message["id"]], status="draft",
             raised_at=None, extra={
                 "safeguarding": {"messages": [message["id"]], "matches": found, "decision": None},
                 # The duty manager is alerted at once (below): that is the urgent manager step.
-                "ladder": {"manager": {"at": self.concerns.now(), "by": {"id": "safeguarding", "role": "service"},
+                "ladder": {"manager": {"at": self.records.now(), "by": {"id": "safeguarding", "role": "service"},
                                        "hand": False, "quiet": True}},
             },
         )
@@ -154,12 +145,12 @@ class Safeguarding:
     async def _alert(self, child: Mapping[str, Any], concern: Mapping[str, Any], message_id: str | None,
                      help_key: str | None) -> None:
         advocate = child.get("advocate")
-        advocates = await self.concerns.advocates_of(concern)  # and whoever covers their leave
+        advocates = await self.records.advocates_of(concern)  # and whoever covers their leave
         duty = await self.ladder.duty_managers(advocate)
         ids = {"concern": concern["_id"], **({"message": message_id} if message_id else {})}
         await self.notifier.tell([*advocates, *duty], "safeguarding.flagged", child=child["_id"], urgent=True, **ids)
-        if help_key and self.tell_child is not None and not await self.online(advocates):
-            await self.tell_child(child["_id"], SAFEGUARDING_HELP, help_key)
+        if help_key and not await self.presence.online(advocates):
+            await self.chat.tell_child(child["_id"], SAFEGUARDING_HELP, help_key)
 
     # a worry a child raised themselves ---------------------------------------------
 
@@ -178,12 +169,12 @@ class Safeguarding:
             built = Built(set={"safeguarding": {"messages": [], "matches": found, "decision": "raised_by_child"}})
             if doc["severity"] != "urgent":
                 built.set["severity"] = "urgent"
-                built.set["deadlines"] = self.concerns.deadlines_for(doc["raised_at"], "urgent")
+                built.set["deadlines"] = self.records.deadlines_for(doc["raised_at"], "urgent")
             return built
 
-        stored = await self.concerns.change(concern["_id"], build)
+        stored = await self.records.change(concern["_id"], build)
         child = await self.store.children.find_one({"_id": concern["child"]})
-        advocate_online = bool(child.get("advocate")) and child["advocate"] in await self.online([child["advocate"]])
+        advocate_online = bool(child.get("advocate")) and child["advocate"] in await self.presence.online([child["advocate"]])
         await self._alert(child, stored, None, help_key=f"safeguarding-help:{stored['_id']}")
         await self.ladder.after_change(stored)
         return {"flagged": True, "help": None if advocate_online else SAFEGUARDING_HELP}
@@ -192,61 +183,61 @@ class Safeguarding:
 
     async def confirm(self, principal: Principal, concern_id: Any, data: Any) -> dict[str, Any]:
         """A draft becomes an open concern (optionally with its category, severity and what the child wants)."""
-        doc = await self.concerns.concern_for(principal, "safeguarding.decide", concern_id)
+        doc = await self.access.concern(principal, "safeguarding.decide", concern_id)
         data = payload(data if data is not None else {})
         only_fields(data, {"category", "severity", "child_wants", "note"})
         category = data.get("category", doc["category"])
-        if not isinstance(category, str) or category not in self.concerns.categories:
+        if not isinstance(category, str) or category not in self.records.categories:
             raise ServiceError("category_unknown")
         severity = check_severity(data.get("severity", doc["severity"]))
-        wants = check_words(data.get("child_wants"), "what the child wants to happen", self.concerns.limit, required=False)
-        note = check_words(data.get("note"), "the note", self.concerns.limit, required=False)
-        sealed_wants = await self.concerns.seal(doc, wants, "concern.child_wants") if wants else None
-        sealed_note = await self.concerns.seal(doc, note, "concern.note") if note else None
+        wants = check_words(data.get("child_wants"), "what the child wants to happen", self.records.limit, required=False)
+        note = check_words(data.get("note"), "the note", self.records.limit, required=False)
+        sealed_wants = await self.records.seal(doc, wants, "concern.child_wants") if wants else None
+        sealed_note = await self.records.seal(doc, note, "concern.note") if note else None
 
         def build(current: dict[str, Any]) -> Built:
             _draft_move(current, "open")
-            now = self.concerns.now()
+            now = self.records.now()
             built = Built(
                 set={"status": "open", "category": category, "severity": severity,
                      "safeguarding.decision": "confirmed", "safeguarding.decided_at": now,
                      "safeguarding.decided_by": {"id": principal.user_id, "role": principal.role}},
-                timeline=[self.concerns.entry(principal, "confirmed", **({"note": sealed_note} if sealed_note else {}))],
+                timeline=[self.records.entry(principal, "confirmed", **({"note": sealed_note} if sealed_note else {}))],
                 events=[("confirmed", {})],
             )
             if severity != current["severity"]:
-                built.set["deadlines"] = self.concerns.deadlines_for(current["raised_at"], severity)
+                built.set["deadlines"] = self.records.deadlines_for(current["raised_at"], severity)
             if sealed_wants:
                 built.set["child_wants"] = sealed_wants
-            return self.concerns.responded(current, built, principal)
+            return self.records.responded(current, built, principal)
 
-        stored = await self.concerns.change(doc["_id"], build)
-        await audit.record(self.store, self.concerns.clock, actor=principal.user_id, role=principal.role,
+        stored = await self.records.change(doc["_id"], build)
+        await audit.record(self.store, self.records.clock, actor=principal.user_id, role=principal.role,
                            action="safeguarding.confirmed", subject=stored["child"], concern=stored["_id"])
         return stored
 
     async def dismiss(self, principal: Principal, concern_id: Any, data: Any) -> dict[str, Any]:
         """A draft was a false alarm: dismissed, with the reason kept."""
-        doc = await self.concerns.concern_for(principal, "safeguarding.decide", concern_id)
+        doc = await self.access.concern(principal, "safeguarding.decide", concern_id)
         data = payload(data)
         only_fields(data, {"reason"})
         reason = data.get("reason")
         if reason is None or (isinstance(reason, str) and not reason.strip()):
             raise ServiceError("reason_required", "Please say why this is not a worry. Nothing was changed.")
-        sealed = await self.concerns.seal(doc, check_words(reason, "the reason", self.concerns.limit), "concern.reason")
+        sealed = await self.records.seal(doc, check_words(reason, "the reason", self.records.limit), "concern.reason")
 
         def build(current: dict[str, Any]) -> Built:
             _draft_move(current, "dismissed")
-            now = self.concerns.now()
-            return self.concerns.responded(current, Built(
+            now = self.records.now()
+            return self.records.responded(current, Built(
                 set={"status": "dismissed", "safeguarding.decision": "dismissed", "safeguarding.decided_at": now,
                      "safeguarding.decided_by": {"id": principal.user_id, "role": principal.role}, "closed_at": now},
-                timeline=[self.concerns.entry(principal, "dismissed", reason=sealed)],
+                timeline=[self.records.entry(principal, "dismissed", reason=sealed)],
                 events=[("dismissed", {})],
             ), principal)
 
-        stored = await self.concerns.change(doc["_id"], build)
-        await audit.record(self.store, self.concerns.clock, actor=principal.user_id, role=principal.role,
+        stored = await self.records.change(doc["_id"], build)
+        await audit.record(self.store, self.records.clock, actor=principal.user_id, role=principal.role,
                            action="safeguarding.dismissed", subject=stored["child"], concern=stored["_id"])
         return stored
 
@@ -256,16 +247,16 @@ class Safeguarding:
         """Record that information about a child was shared outside the service. Append-only."""
         data = payload(data)
         only_fields(data, {"concern", "with", "with_detail", "what", "why", "child_told", "why_not_told"})
-        child = await self.concerns.child_for(principal, "safeguarding.disclose", child_id)
+        child = await self.access.child(principal, "safeguarding.disclose", child_id, missing="child_not_found")
         concern_id = data.get("concern")
         if concern_id is not None:
-            concern = await self.concerns.concern_for(principal, "safeguarding.disclose", concern_id)
+            concern = await self.access.concern(principal, "safeguarding.disclose", concern_id)
             if concern["child"] != child["_id"]:
                 raise ServiceError("concern_not_found")
         shared_with = data.get("with")
         if shared_with not in DISCLOSED_TO:
             raise ServiceError("bad_request", f"with must be one of {', '.join(DISCLOSED_TO)}. Nothing was saved.")
-        limit = self.concerns.limit
+        limit = self.records.limit
         detail = check_words(data.get("with_detail"), "who it was shared with", limit, required=shared_with == "other")
         what = check_words(data.get("what"), "what was shared", limit)
         why = check_words(data.get("why"), "why it was shared", limit)
@@ -275,7 +266,7 @@ class Safeguarding:
         why_not = check_words(data.get("why_not_told"), "why the child was not told beforehand", limit, required=not told)
         if told and why_not:
             raise ServiceError("bad_request", "why_not_told is only for when the child was not told. Nothing was saved.")
-        keyring = self.concerns.keyring
+        keyring = self.records.keyring
 
         async def seal(text: str, purpose: str) -> bytes | None:
             return await keyring.seal(child["_id"], text, purpose) if text else None
@@ -285,7 +276,7 @@ class Safeguarding:
             "child": child["_id"],
             "concern": concern_id,
             "by": {"id": principal.user_id, "role": principal.role},
-            "at": self.concerns.now(),
+            "at": self.records.now(),
             "with": shared_with,
             "with_detail": await seal(detail, "disclosure.with"),
             "what": await seal(what, "disclosure.what"),
@@ -294,23 +285,23 @@ class Safeguarding:
             "why_not_told": await seal(why_not, "disclosure.why_not_told"),
         }
         await self.store.disclosures.insert_one(doc)
-        await audit.record(self.store, self.concerns.clock, actor=principal.user_id, role=principal.role,
+        await audit.record(self.store, self.records.clock, actor=principal.user_id, role=principal.role,
                            action="safeguarding.disclosed", subject=child["_id"], disclosure=doc["_id"],
                            shared_with=shared_with, child_told=told, **({"concern": concern_id} if concern_id else {}))
         if concern_id is not None:
-            await self.concerns.change(concern_id, lambda current: Built(
-                timeline=[self.concerns.entry(principal, "disclosure", disclosure=doc["_id"], to=shared_with)]))
+            await self.records.change(concern_id, lambda current: Built(
+                timeline=[self.records.entry(principal, "disclosure", disclosure=doc["_id"], to=shared_with)]))
         return await self._disclosure_view(doc)
 
     async def disclosures(self, principal: Principal, child_id: Any) -> list[dict[str, Any]]:
-        child = await self.concerns.child_for(principal, "safeguarding.disclosures", child_id)
+        child = await self.access.child(principal, "safeguarding.disclosures", child_id, missing="child_not_found")
         docs = await self.store.disclosures.find({"child": child["_id"]}).sort("at", DESCENDING).to_list(None)
-        await audit.record(self.store, self.concerns.clock, **audit.by(principal), action="safeguarding.disclosures",
+        await audit.record(self.store, self.records.clock, **audit.by(principal), action="safeguarding.disclosures",
                            subject=child["_id"], records=len(docs))
         return [await self._disclosure_view(d) for d in docs]
 
     async def _disclosure_view(self, doc: Mapping[str, Any]) -> dict[str, Any]:
-        keyring = self.concerns.keyring
+        keyring = self.records.keyring
 
         async def opened(field: str) -> str | None:
             value = doc.get(field)
@@ -323,7 +314,7 @@ class Safeguarding:
         }
 
     async def flags(self, principal: Principal, child_id: Any) -> list[dict[str, Any]]:
-        child = await self.concerns.child_for(principal, "safeguarding.decide", child_id)
+        child = await self.access.child(principal, "safeguarding.decide", child_id, missing="child_not_found")
         docs = await self.store.flags.find({"child": child["_id"]}).sort("flagged_at", DESCENDING).limit(200).to_list(None)
         return [{"message": d["_id"], "conversation": d["conversation"], "matches": d["matches"],
                  "flagged_at": iso(d["flagged_at"]), "concern": d.get("concern")} for d in docs]

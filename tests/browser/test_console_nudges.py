@@ -7,7 +7,7 @@ from datetime import timedelta
 from playwright.async_api import expect
 
 from advocacy.botapi.accounts import create_bot, issue_token
-from advocacy.web import auth_key
+
 from bots.nudge import NudgeBot
 from bots.sdk import BotClient
 from tests.browser.test_chat_journey import advocate_signs_in, open_page
@@ -20,7 +20,7 @@ async def test_a_child_waiting_too_long_shows_in_the_console_until_marked_seen(b
     await kid.send(world.conversation_of(child), "hello? I need to talk to someone")
     server.clock.advance(timedelta(days=7))  # several working days, whatever day the test runs
     bot = await create_bot(server.store, server.clock, "Nudger")
-    client = BotClient(server.url, await issue_token(server.app[auth_key], bot, 1))
+    client = BotClient(server.url, await issue_token(server.services.auth, bot, 1))
     await client.start()
     try:
         assert await NudgeBot(client).nudge_once() == 2  # the advocate, and their manager on their own console

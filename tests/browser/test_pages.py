@@ -17,7 +17,7 @@ from typing import Awaitable, Callable
 from playwright.async_api import Page, expect
 
 from advocacy.auth.accounts import create_staff
-from advocacy.web import SESSION_COOKIE, auth_key
+from advocacy.edge.handlers import SESSION_COOKIE
 from tests.browser.pages import axe_violations, chat_ready, enlarge_text, open_page, reflow_problems, small_targets
 from tests.integration.concerns_support import add_reviewer
 from tests.support import PASSWORD, World, api, connect
@@ -150,7 +150,7 @@ async def sign_in_as(page: Page, world: World, who: str, people: dict[str, tuple
         await page.wait_for_url("**/staff/enrol")
     elif who != "nobody":
         user_id, role = people[who]
-        token, _ = await world.server.app[auth_key].open_session(user_id, role, timedelta(hours=2))
+        token, _ = await world.server.services.auth.open_session(user_id, role, timedelta(hours=2))
         await page.context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": world.server.url}])
 
 
@@ -217,7 +217,7 @@ async def test_the_copy_of_everything_held_about_a_child_passes_axe(browser, wor
     """The downloadable page a young person is given (GET /api/children/{id}/export.html), opened as a file."""
     amira = world.children[0]
     await (await connect(world.server, amira)).send(world.conversation_of(amira), "Hello, this is me")
-    token, _ = await world.server.app[auth_key].open_session(world.advocates[0].id, "advocate", timedelta(hours=1))
+    token, _ = await world.server.services.auth.open_session(world.advocates[0].id, "advocate", timedelta(hours=1))
     async with world.server.http(headers={"Authorization": f"Bearer {token}"}) as http:
         async with http.get(f"/api/children/{amira.id}/export.html") as resp:
             assert resp.status == 200

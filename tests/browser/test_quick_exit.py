@@ -7,7 +7,7 @@ import re
 
 from playwright.async_api import Page, expect
 
-from advocacy.web import SESSION_COOKIE
+from advocacy.edge.handlers import SESSION_COOKIE
 from tests.browser.pages import NEUTRAL_SITE, chat_ready, open_page
 from tests.support import Person, Server, make_pairable
 

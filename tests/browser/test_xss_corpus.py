@@ -8,7 +8,7 @@ from __future__ import annotations
 from playwright.async_api import Page, expect
 
 from advocacy.chat.text import tidy_text
-from advocacy.pairing.service import pair_child
+from advocacy.pairing.changes import pair_child
 from advocacy.auth.accounts import create_child
 from tests.browser.pages import advocate_signs_in, child_signs_in, open_page
 from tests.support import connect, sign_in

@@ -7,12 +7,11 @@ from typing import Any, AsyncIterator, Callable, Awaitable
 import aiohttp
 import pytest
 
-from advocacy.concerns.keys import concerns_key, ladder_key, oversight_key, safeguarding_key, sweeper_key
+
 from advocacy.auth.accounts import create_staff
 from tests.support import PASSWORD, Person, Server, World, sign_in
 
-__all__ = ["Api", "apis", "add_reviewer", "concerns_key", "ladder_key", "oversight_key", "safeguarding_key",
-           "sweeper_key", "STANDARD_WORRY"]
+__all__ = ["Api", "apis", "add_reviewer", "STANDARD_WORRY"]
 
 STANDARD_WORRY = {
     "category": "contact",
@@ -77,9 +76,7 @@ async def add_reviewer(world: World, username: str = "rae.reviewer") -> Person:
 async def _as(server: Server, user_id: str, role: str):
     from datetime import timedelta
 
-    from advocacy.web import auth_key
-
-    _, principal = await server.app[auth_key].open_session(user_id, role, timedelta(hours=1))
+    _, principal = await server.services.auth.open_session(user_id, role, timedelta(hours=1))
     return principal
 
 
@@ -91,7 +88,7 @@ async def _target(scene) -> tuple[Server, dict, object]:
 
 async def open_concern(scene) -> dict[str, str]:
     server, child, advocate = await _target(scene)
-    doc = await server.app[concerns_key].insert(child, category="contact", severity="standard", child_words="words",
+    doc = await server.services.concern_records.insert(child, category="contact", severity="standard", child_words="words",
                                                 child_wants="wants", source="staff", by=advocate)
     return {"concern": doc["_id"]}
 
@@ -99,13 +96,13 @@ async def open_concern(scene) -> dict[str, str]:
 async def resolved_concern(scene) -> dict[str, str]:
     values = await open_concern(scene)
     server, _, advocate = await _target(scene)
-    await server.app[concerns_key].resolve(advocate, values["concern"], {"outcome": "Sorted.", "child_happy": True})
+    await server.services.concerns.resolve(advocate, values["concern"], {"outcome": "Sorted.", "child_happy": True})
     return values
 
 
 async def draft_concern(scene) -> dict[str, str]:
     server, child, _ = await _target(scene)
-    doc = await server.app[concerns_key].insert(
+    doc = await server.services.concern_records.insert(
         child, category="feeling_safe", severity="urgent", child_words="words", child_wants="", source="safeguarding",
         by=None, status="draft", extra={"safeguarding": {"messages": [], "matches": [], "decision": None}})
     return {"concern": doc["_id"]}
@@ -119,19 +116,19 @@ async def _reviewer(server: Server):
 async def new_item(scene) -> dict[str, str]:
     values = await open_concern(scene)
     server, _, advocate = await _target(scene)
-    doc = await server.app[ladder_key].escalate_by_hand(advocate, values["concern"], {"level": "oversight", "reason": "Late."})
+    doc = await server.services.ladder.escalate_by_hand(advocate, values["concern"], {"level": "oversight", "reason": "Late."})
     return {"item": doc["oversight"]["item"], **values}
 
 
 async def claimed_item(scene) -> dict[str, str]:
     values = await new_item(scene)
     server = scene.world.server
-    await server.app[oversight_key].claim(await _reviewer(server), values["item"])
+    await server.services.oversight.claim(await _reviewer(server), values["item"])
     return values
 
 
 async def awaiting_item(scene) -> dict[str, str]:
     values = await claimed_item(scene)
     server = scene.world.server
-    await server.app[oversight_key].request_update(await _reviewer(server), values["item"], {"from": "la", "text": "Why?"})
+    await server.services.oversight.request_update(await _reviewer(server), values["item"], {"from": "la", "text": "Why?"})
     return values

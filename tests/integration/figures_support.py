@@ -8,11 +8,11 @@ import io
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from advocacy.app import chat_key
-from advocacy.concerns.keys import concerns_key, ladder_key, sweeper_key
-from advocacy.figures.views import figures_key
-from advocacy.pairing.service import pair_child
-from advocacy.pairing.views import pairing_key
+
+
+
+from advocacy.pairing.changes import pair_child
+
 from advocacy.auth.accounts import create_child
 from tests.integration.concerns_support import _as
 from tests.support import World
@@ -40,8 +40,8 @@ async def build_history(world: World, *, wakefield: bool = False) -> History:
     months' "fewer than 5" (zero) from being worked out.
     With ``wakefield``: also Wakefield (Yorkshire, like Leeds) with 2 children and nothing else."""
     server = world.server
-    store, clock, app = server.store, server.clock, server.app
-    await app[sweeper_key].stop()  # the ladder moves only when the test says
+    store, clock, services = server.store, server.clock, server.services
+    await services.sweeper_job.stop()  # the ladder moves only when the test says
     ada, ben = world.advocates
     history = History()
     await store.children.update_one({"_id": world.children[2].id}, {"$set": {"la": LEEDS}})
@@ -59,11 +59,11 @@ async def build_history(world: World, *, wakefield: bool = False) -> History:
             history.children.setdefault(la, []).append(doc["_id"])
     leeds = history.children[LEEDS]
     as_ada, as_ben = await _as(server, ada.id, "advocate"), await _as(server, ben.id, "advocate")
-    concerns, ladder = app[concerns_key], app[ladder_key]
+    records, concerns, ladder = services.concern_records, services.concerns, services.ladder
     now = clock.now()
     for i in range(30):
         child = await store.children.find_one({"_id": leeds[i % len(leeds)]})
-        doc = await concerns.insert(child, category="contact" if i < 16 else "money", severity="standard",
+        doc = await records.insert(child, category="contact" if i < 16 else "money", severity="standard",
                                     child_words="words", child_wants="wants", source="staff",
                                     by=as_ben if child["advocate"] == ben.id else as_ada,
                                     raised_at=now - timedelta(days=2 if i < 10 else 60))
@@ -76,11 +76,11 @@ async def build_history(world: World, *, wakefield: bool = False) -> History:
                                                         "reason": "No answer."})
         if i < 20:
             await concerns.resolve(by, concern, {"outcome": "Sorted.", "child_happy": i < 10})
-    pairing = app[pairing_key]
+    pairing = services.pairing
     for child in leeds[-10:]:
         await pairing.opt_out(child, None, {"role": "child", "id": child})
     await pairing.opt_in(leeds[-1], {"role": "child", "id": leeds[-1]})
-    chat = app[chat_key]
+    chat = services.chat
     for i, child_id in enumerate([leeds[j] for j in (0, 1, 3, 4, 5, 6)]):  # with Ada, not opted out
         conversation = await store.conversations.find_one({"child": child_id, "active": True})
         child = await _as(server, child_id, "child")
@@ -89,7 +89,7 @@ async def build_history(world: World, *, wakefield: bool = False) -> History:
         clock.advance(wait)
         await chat.send(as_ada, {"conversation": conversation["_id"], "text": "Hi.", "client_id": f"a-{i}"})
         history.waits_seconds.append(wait)
-    await app[figures_key].job.run_once()
+    await services.figures.job.run_once()
     return history
 
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from advocacy import audit
-from advocacy.app import pairings_key
+
 from tests.support import connect, sign_in
 
 ADVOCACY = str(Path(sys.executable).with_name("advocacy"))
@@ -49,8 +49,8 @@ async def test_actions_on_a_childs_sign_in_and_every_change_of_advocate_are_audi
     async with server.http(headers={"Authorization": f"Bearer {token}"}) as http:
         for path in ("reset-pin", "access-code", "sessions/revoke"):
             assert (await http.post(f"/api/children/{amira.id}/{path}")).status == 200
-    await server.app[pairings_key].pair(amira.id, ben.id, "asked for someone else")
-    await server.app[pairings_key].pair(amira.id, None, "opted out")
+    await server.services.pairing_changes.pair(amira.id, ben.id, "asked for someone else")
+    await server.services.pairing_changes.pair(amira.id, None, "opted out")
 
     recorded = [(e["action"], e["subject"], e["actor"], e["ids"]) for e in await entries(server, subject=amira.id)]
     assert recorded == [

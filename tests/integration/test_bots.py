@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import socketio
 
-from advocacy.app import chat_key, pairings_key
+
 from advocacy.botapi.accounts import create_bot, issue_token
-from advocacy.web import auth_key
+
 from bots.away import AwayBot
 from bots.nudge import NudgeBot
 from bots.sdk import BotClient
@@ -24,7 +24,7 @@ LONDON = ZoneInfo("Europe/London")
 
 async def bot_token(server, name: str = "Helper") -> str:
     bot = await server.store.bots.find_one({"name": name}) or await create_bot(server.store, server.clock, name)
-    return await issue_token(server.app[auth_key], bot, 30)
+    return await issue_token(server.services.auth, bot, 30)
 
 
 async def start(server, make, screens, name: str = "Helper"):
@@ -51,7 +51,7 @@ async def eventually(check, timeout: float = 10) -> None:
 async def from_bots(server, conversation: str) -> list[dict]:
     """The bots' messages in a conversation, as the child reads them (text opened)."""
     conv = await server.store.conversations.find_one({"_id": conversation})
-    everything = await server.app[chat_key].everything_of_child(conv["child"])
+    everything = await server.services.chat.everything_of_child(conv["child"])
     return [m for c in everything if c["id"] == conversation for m in c["messages"] if m["sender"]["role"] == "bot"]
 
 
@@ -112,7 +112,7 @@ async def test_welcome_introduces_the_advocate_on_each_pairing_once(world, scree
     caught_up = await from_bots(server, world.conversation_of(child))
     assert len(caught_up) == 1 and "Ben Advocate" in caught_up[0]["text"]  # paired before the bot started
 
-    change = await server.app[pairings_key].pair(child.id, ada.id, "asked for someone else")
+    change = await server.services.pairing_changes.pair(child.id, ada.id, "asked for someone else")
     await eventually(lambda: _count(server, change.conversation, 1))
     [welcome] = await from_bots(server, change.conversation)
     text = welcome["text"]
@@ -126,7 +126,7 @@ async def test_welcome_introduces_the_advocate_on_each_pairing_once(world, scree
     assert len(await from_bots(server, change.conversation)) == 1
     welcomes = await server.store.messages.count_documents({"sender.role": "bot"})
     assert welcomes == len(world.children) + 1
-    await server.app[pairings_key].pair(child.id, None, "opted out")  # nobody to introduce
+    await server.services.pairing_changes.pair(child.id, None, "opted out")  # nobody to introduce
     await asyncio.sleep(0.3)
     assert await server.store.messages.count_documents({"sender.role": "bot"}) == welcomes
     await client.stop()
@@ -251,7 +251,7 @@ async def test_a_bot_made_with_the_cli_runs_on_its_own_with_its_token(world, dat
                                                stderr=asyncio.subprocess.STDOUT)
     try:
         await eventually(lambda: _alive_and_count(bot, server, world.conversation_of(child), 1), timeout=30)
-        change = await server.app[pairings_key].pair(child.id, world.advocates[0].id, "moved area")
+        change = await server.services.pairing_changes.pair(child.id, world.advocates[0].id, "moved area")
         await eventually(lambda: _alive_and_count(bot, server, change.conversation, 1), timeout=30)
         [welcome] = await from_bots(server, change.conversation)
         assert welcome["sender"]["name"] == "Welcome helper"

@@ -6,12 +6,14 @@ import asyncio
 import uuid
 
 import pytest
+
+from advocacy.bootstrap import build
 import socketio
 
-from advocacy.app import chat_key, chat_ns_key, keyring_key
-from advocacy.web import auth_key
+from tests.support import chat_namespace
+
 from advocacy.chat.service import message_purpose
-from advocacy.pairing.service import pair_child
+from advocacy.pairing.changes import pair_child
 from tests.support import ChatClient, connect, message_count, sign_in, start_server
 
 
@@ -39,7 +41,7 @@ async def test_acknowledged_message_is_stored_before_the_ack(world):
     ack = await child_chat.send(world.conversation_of(child), "stored?")
     stored = await server.store.messages.find_one({"client_id": ack["message"]["client_id"]})
     assert stored is not None and b"stored?" not in stored["text"]
-    assert await server.app[keyring_key].unseal(child.id, stored["text"], message_purpose(stored["_id"])) == "stored?"
+    assert await server.services.keyring.unseal(child.id, stored["text"], message_purpose(stored["_id"])) == "stored?"
 
 
 async def test_senders_other_tabs_see_the_message_but_the_sending_tab_does_not_get_it_twice(world):
@@ -91,9 +93,10 @@ async def test_a_resend_of_a_message_stored_but_never_passed_on_is_delivered_onc
     server, child, advocate = world.server, world.children[0], world.advocates[0]
     conv = world.conversation_of(child)
     token = await sign_in(server, child)
-    # As if a process stored the message and stopped before delivering it.
-    principal = await server.app[auth_key].principal_for(token)
-    stored, is_new = await server.app[chat_key].send(
+    # As if another process stored the message and stopped before passing it on.
+    principal = await server.services.auth.principal_for(token)
+    elsewhere = build(server.settings, server.store, server.clock, server.services.keyring).chat
+    stored, is_new = await elsewhere.send(
         principal, {"conversation": conv, "client_id": "c-lost", "text": "did you get this?"})
     assert is_new
     child_chat, advocate_chat = await ChatClient(server).connect(token), await connect(server, advocate)
@@ -216,7 +219,7 @@ async def test_an_advocate_cannot_open_a_conversation_of_a_child_not_paired_to_t
 
 
 async def test_an_advocate_cannot_see_the_conversation_after_the_child_is_repaired(world):
-    from advocacy.pairing.service import pair_child
+    from advocacy.pairing.changes import pair_child
 
     server, child = world.server, world.children[0]
     await pair_child(server.store, server.clock, child.id, world.advocates[1].id, "test")
@@ -348,7 +351,7 @@ async def test_text_is_tidied_and_kept_as_plain_text(world):
     assert text == "Zo\u00eb <img src=x onerror=alert(1)>\nabcevil\ttab"
     assert (await advocate_chat.next("message"))["text"] == text
     stored = await server.store.messages.find_one({"_id": {"$exists": True}})
-    assert await server.app[keyring_key].unseal(child.id, stored["text"], message_purpose(stored["_id"])) == text
+    assert await server.services.keyring.unseal(child.id, stored["text"], message_purpose(stored["_id"])) == text
 
 
 async def test_every_acknowledged_message_survives_a_restart(database_uri, database_name):
@@ -386,7 +389,7 @@ async def test_a_notice_from_the_service_reaches_the_child_live_and_is_stored_on
     amira = world.children[0]
     child = await connect(world.server, amira)
     advocate = await connect(world.server, world.advocates[0])
-    chat_ns = world.server.app[chat_ns_key]
+    chat_ns = world.server.services.chat
 
     first = await chat_ns.tell_child(amira.id, "Your advocate is Ada.", "paired:test-1")
     again = await chat_ns.tell_child(amira.id, "Your advocate is Ada.", "paired:test-1")
@@ -404,11 +407,11 @@ async def test_a_notice_from_the_service_reaches_the_child_live_and_is_stored_on
 async def test_no_notice_for_a_child_without_an_advocate(world):
     amira = world.children[0]
     await pair_child(world.server.store, world.server.clock, amira.id, None, "opted out")
-    assert await world.server.app[chat_ns_key].tell_child(amira.id, "Hello", "k") is None
+    assert await world.server.services.chat.tell_child(amira.id, "Hello", "k") is None
     assert await message_count(world.server) == 0
 
 
 async def test_a_socket_gone_while_its_conversations_were_read_is_left_alone(world):
     """A page reloaded while its list was read: joining its rooms is skipped, not an error
     (python-socketio raises ValueError for a socket it no longer has)."""
-    await world.server.app[chat_ns_key]._enter("a-socket-that-has-gone", ["conv:cv_x"])
+    await chat_namespace(world.server.app)._enter("a-socket-that-has-gone", ["conv:cv_x"])

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 import socketio
 
-from advocacy.app import notifier_key
+
 from tests.support import ChatClient, connect, sign_in
 
 
 async def test_a_notification_is_pushed_to_its_addressee_only_and_kept_until_seen(world):
     server, advocate, other = world.server, world.advocates[0], world.advocates[1]
     mine, theirs = await connect(server, advocate, "/console"), await connect(server, other, "/console")
-    notifier = server.app[notifier_key]
+    notifier = server.services.notifier
 
     await notifier.tell([advocate.id, advocate.id, None], "child.opted_out", child=world.children[0].id)
     pushed = await mine.next("notification")
@@ -30,7 +30,7 @@ async def test_a_notification_is_pushed_to_its_addressee_only_and_kept_until_see
 
 async def test_notifications_told_while_offline_are_listed_on_connecting(world):
     server, advocate = world.server, world.advocates[0]
-    await server.app[notifier_key].tell([advocate.id], "concern.due_soon", child=world.children[1].id, concern="co_1")
+    await server.services.notifier.tell([advocate.id], "concern.due_soon", child=world.children[1].id, concern="co_1")
     console = await connect(server, advocate, "/console")
     listing = await console.call("notifications")
     assert [(n["kind"], n["ids"]) for n in listing["notifications"]] == [("concern.due_soon", {"concern": "co_1"})]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from advocacy.app import chat_ns_key, keyring_key
+from tests.support import chat_namespace
 from advocacy.crypto import ERASED_TEXT, Keyring, decode_master_key
 from advocacy.people import child_names
 from advocacy.privacy.sealing import seal_legacy_records, seal_legacy_records_once
@@ -32,7 +32,7 @@ async def chat_about_everything(world: World) -> None:
     child, advocate = await connect(server, amira), await connect(server, world.advocates[0])
     assert (await child.send(conv, CHILD_WORDS))["ok"]
     assert (await advocate.send(conv, ADVOCATE_WORDS))["ok"]
-    await server.app[chat_ns_key].tell_child(amira.id, NOTICE_WORDS, "away:test")
+    await server.services.chat.tell_child(amira.id, NOTICE_WORDS, "away:test")
     listing = await advocate.call("conversations")
     assert {c["child_name"] for c in listing["conversations"]} == {"Amira", "Billy"}
     history = await advocate.call("history", {"conversation": conv})
@@ -56,7 +56,7 @@ async def test_shredding_a_childs_key_makes_their_words_and_name_unreadable_ever
     other_process = Keyring(server.store, decode_master_key(server.settings.master_key, "test"))
     stored = await server.store.messages.find({}).to_list(None)
 
-    assert await server.app[keyring_key].shred(amira.id)
+    assert await server.services.keyring.shred(amira.id)
 
     advocate = await connect(server, world.advocates[0])
     history = await advocate.call("history", {"conversation": world.conversation_of(amira)})
@@ -92,7 +92,7 @@ async def test_records_stored_readable_by_an_older_version_are_sealed_at_start(w
     await server.store.sessions.insert_one({"_id": "se_old", "token_hash": "x", "user": "ch_legacy", "role": "child",
                                             "name": "Zebedee", "expires_at": server.clock.now()})
 
-    counts = await seal_legacy_records(server.store, server.app[keyring_key])
+    counts = await seal_legacy_records(server.store, server.services.keyring)
 
     assert counts == {"children": 1, "messages": 1, "sessions": 1}
     assert await readable_anywhere(server, ["Zebedee", "written before sealing", "'name': 'Amira'"]) == []
@@ -100,10 +100,10 @@ async def test_records_stored_readable_by_an_older_version_are_sealed_at_start(w
     child = await connect(server, amira)
     history = await child.call("history", {"conversation": conv})
     assert [(m["sender"]["name"], m["text"]) for m in history["messages"]] == [("Amira", "written before sealing")]
-    assert await seal_legacy_records(server.store, server.app[keyring_key]) == {"children": 0, "messages": 0,
+    assert await seal_legacy_records(server.store, server.services.keyring) == {"children": 0, "messages": 0,
                                                                                  "sessions": 0}
     # At start it runs until it has once finished: the first server start did, so later ones skip the scan.
-    assert await seal_legacy_records_once(server.store, server.app[keyring_key]) is None
+    assert await seal_legacy_records_once(server.store, server.services.keyring) is None
 
 
 async def test_a_key_shredded_by_another_server_stops_opening_here_within_the_cache_time(world):
@@ -111,7 +111,7 @@ async def test_a_key_shredded_by_another_server_stops_opening_here_within_the_ca
     from advocacy.crypto import CACHE_SECONDS
 
     elsewhere = Keyring(server.store, decode_master_key(server.settings.master_key, "test"))
-    here = server.app[keyring_key]
+    here = server.services.keyring
     assert await child_names(server.store, [amira.id]) == {amira.id: "Amira"}  # cached here now
     await elsewhere.shred(amira.id)
     assert await child_names(server.store, [amira.id]) == {amira.id: "Amira"}  # still cached, for a while

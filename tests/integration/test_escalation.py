@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta, timezone
 
-from advocacy.app import keyring_key
+
 from advocacy.chat.service import message_purpose
-from advocacy.concerns.sla import Step
-from advocacy.escalation.sweeper import Sweeper, sweeper_job
-from tests.integration.concerns_support import apis, ladder_key, sweeper_key  # noqa: F401  (fixture)
+from advocacy.concerns.ladder_rules import Step
+from advocacy.concerns.sweeper import Sweeper, sweeper_job
+from tests.integration.concerns_support import apis  # noqa: F401  (fixture)
 from tests.support import connect, start_server
 
 
@@ -17,7 +17,7 @@ async def notices_to(server, child) -> list[str]:
     """The service's notices in the child's chat, oldest first (opened as the chat opens them)."""
     conv = await server.store.conversations.find_one({"child": child.id, "active": True})
     docs = await server.store.messages.find({"conversation": conv["_id"], "sender.id": "service"}).sort("_id", 1).to_list(None)
-    keyring = server.app[keyring_key]
+    keyring = server.services.keyring
     return [await keyring.unseal(child.id, m["text"], message_purpose(m["_id"])) for m in docs]
 
 
@@ -31,8 +31,8 @@ def move_to(server, instant: datetime) -> None:
 
 async def quiet_sweeper(server) -> Sweeper:
     """Stop the server's own background sweeper, so the test decides when sweeps happen."""
-    await server.app[sweeper_key].stop()
-    return Sweeper(server.store, server.clock, server.app[ladder_key])
+    await server.services.sweeper_job.stop()
+    return Sweeper(server.store, server.clock, server.services.ladder)
 
 
 async def test_a_concern_climbs_the_ladder_exactly_once(world, apis):
@@ -91,12 +91,12 @@ async def test_a_concern_climbs_the_ladder_exactly_once(world, apis):
 
 async def test_two_sweepers_at_once_take_each_step_once(world, apis):
     server, ada = world.server, world.advocates[0]
-    await server.app[sweeper_key].stop()
+    await server.services.sweeper_job.stop()
     api = await apis(server, ada)
     ids = [(await api.raise_concern(child))["id"] for child in world.children[:2] for _ in range(3)]
     server.clock.advance(timedelta(days=45))  # past every deadline of a standard concern
 
-    ladder = server.app[ladder_key]
+    ladder = server.services.ladder
     sweepers = [Sweeper(server.store, server.clock, ladder) for _ in range(2)]
     jobs = [sweeper_job(server.store, server.clock, Sweeper(server.store, server.clock, ladder), 60, holder=f"h{i}")
             for i in range(2)]
@@ -121,9 +121,9 @@ async def test_two_servers_on_one_database_escalate_once(world, apis, database_u
     async with start_server(database_uri, database_name) as other:
         other.clock.offset = server.clock.offset = timedelta(days=30)
         results = await asyncio.gather(
-            server.app[sweeper_key].run_once(), other.app[sweeper_key].run_once(),
-            Sweeper(server.store, server.clock, server.app[ladder_key]).sweep(),
-            Sweeper(other.store, other.clock, other.app[ladder_key]).sweep(),
+            server.services.sweeper_job.run_once(), other.services.sweeper_job.run_once(),
+            Sweeper(server.store, server.clock, server.services.ladder).sweep(),
+            Sweeper(other.store, other.clock, other.services.ladder).sweep(),
         )
         assert sorted(results[:2]) == [False, True]
         concern = await server.store.concerns.find_one({"_id": cid})
@@ -134,14 +134,14 @@ async def test_two_servers_on_one_database_escalate_once(world, apis, database_u
 
 async def test_after_a_downtime_the_missed_steps_are_taken_in_order_once(world, apis):
     server, amira, ada = world.server, world.children[0], world.advocates[0]
-    await server.app[sweeper_key].stop()  # the server is "down" for its background work
+    await server.services.sweeper_job.stop()  # the server is "down" for its background work
     child_api = await apis(server, amira)
     cid = (await child_api.post("/api/concerns", {"child": amira.id, "category": "money", "child_words": "My pocket money stopped.",
                                                   "child_wants": "To get it back."}))[1]["concern"]["id"]
     child_chat = await connect(server, amira)
     server.clock.advance(timedelta(days=40))
 
-    server.app[sweeper_key].start()  # back up: the first run is straight away
+    server.services.sweeper_job.start()  # back up: the first run is straight away
     first = await child_chat.next("message", timeout=20)
     second = await child_chat.next("message", timeout=20)
     assert "manager is now helping" in first["text"] and "Children's Commissioner's team" in second["text"]
@@ -149,7 +149,7 @@ async def test_after_a_downtime_the_missed_steps_are_taken_in_order_once(world, 
     assert [(e["kind"], e.get("level")) for e in concern["timeline"]] == [
         ("reminder", None), ("escalated", "manager"), ("escalated", "oversight")]
     assert concern["ladder"]["reminder"]["at"] <= concern["ladder"]["manager"]["at"] <= concern["ladder"]["oversight"]["at"]
-    await server.app[sweeper_key].run_once()
+    await server.services.sweeper_job.run_once()
     assert await child_chat.nothing("message")
     assert len(await notifications(server, to=ada.id, kind="concern.due_soon")) == 1
     assert await server.store.oversight.count_documents({"concern": cid}) == 1
@@ -174,7 +174,7 @@ async def test_an_urgent_concern_tells_the_manager_at_once(world, apis):
 
 async def test_escalating_by_hand_with_a_reason(world, apis):
     server, amira, ada = world.server, world.children[0], world.advocates[0]
-    await server.app[sweeper_key].stop()
+    await server.services.sweeper_job.stop()
     advocate = await apis(server, ada)
     child_chat = await connect(server, amira)
     cid = (await advocate.raise_concern(amira))["id"]
@@ -200,7 +200,7 @@ async def test_escalating_by_hand_with_a_reason(world, apis):
     assert [(e["actor"], e["ids"]["level"]) for e in trail] == [(ada.id, "manager"), (world.manager.id, "oversight")]
 
     # Later, the deadlines pass: the steps taken by hand are not taken again.
-    sweeper = Sweeper(server.store, server.clock, server.app[ladder_key])
+    sweeper = Sweeper(server.store, server.clock, server.services.ladder)
     server.clock.advance(timedelta(days=45))
     assert (await sweeper.sweep()).steps == 0
     assert await server.store.oversight.count_documents({"concern": cid}) == 1
@@ -210,11 +210,11 @@ async def test_escalating_by_hand_with_a_reason(world, apis):
 async def test_a_step_interrupted_half_way_is_finished_by_the_sweeper_once(world, apis):
     server, amira = world.server, world.children[0]
     sweeper = await quiet_sweeper(server)
-    ladder = server.app[ladder_key]
+    ladder = server.services.ladder
     cid = (await (await apis(server, world.advocates[0])).raise_concern(amira))["id"]
     server.clock.advance(timedelta(days=45))
     # A process claims the manager step, then dies before telling anyone.
-    claimed = await ladder.concerns.change(cid, lambda doc: ladder._claim(doc, [Step.MANAGER], by=None, level="standard"))
+    claimed = await ladder.records.change(cid, lambda doc: ladder._claim(doc, [Step.MANAGER], by=None, level="standard"))
     assert claimed["pending"] == ["manager"] and await notices_to(server, amira) == []
 
     report = await sweeper.sweep()  # within the grace period: only the oversight step, which is due too
@@ -243,11 +243,10 @@ async def test_the_sweeper_reads_only_the_concerns_that_are_due(world, apis):
 
 
 async def test_a_concern_follows_the_child_to_a_new_advocate(world, apis):
-    from advocacy.app import pairings_key
 
     server, amira, ben = world.server, world.children[0], world.advocates[1]
     cid = (await (await apis(server, world.advocates[0])).raise_concern(amira))["id"]
-    await server.app[pairings_key].pair(amira.id, ben.id, "moved area")
+    await server.services.pairing_changes.pair(amira.id, ben.id, "moved area")
     assert (await server.store.concerns.find_one({"_id": cid}))["advocate"] == ben.id
     assert (await (await apis(server, ben)).get(f"/api/concerns/{cid}"))[0] == 200
     assert (await (await apis(server, world.advocates[0])).get(f"/api/concerns/{cid}"))[0] == 404

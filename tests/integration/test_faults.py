@@ -12,7 +12,9 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from advocacy.app import clock_key, init_app, sio_key
+from advocacy.bootstrap import build
+from advocacy.edge.app import init_app
+from advocacy.edge.keys import sio_key
 from advocacy.clock import ShiftedClock
 from advocacy.crypto import new_master_key
 from advocacy.embedded_db import EmbeddedDatabase, free_port, running_uri
@@ -104,14 +106,15 @@ async def test_while_the_database_is_down_sends_fail_fast_and_clearly_and_all_re
     settings = load(environ={}).replace(mongodb_uri=db.uri, database_name="faults", master_key=new_master_key(),
                                         database_operation_timeout_seconds=2)
     store = await Store.connect(db.uri, "faults", 10, settings.database_operation_timeout_seconds)
-    app = init_app(settings, store, ShiftedClock())
+    services = build(settings, store, ShiftedClock())
+    app = init_app(services)
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]
 
-    running = Server(f"http://127.0.0.1:{port}", store, app[clock_key], app, settings)
+    running = Server(f"http://127.0.0.1:{port}", store, services.clock, app, settings, services)
     try:
         world = await seed_world(running)
         child = world.children[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from advocacy import audit
-from advocacy.app import chat_key
+
 from advocacy.store import Store
 from tests.integration.processes import screens  # noqa: F401  (a fixture)
 from tests.support import sign_in
@@ -13,7 +13,7 @@ from tests.support import sign_in
 
 async def test_concurrent_sends_are_stored_in_batches_each_acknowledged_once_and_resends_stay_single(world, screens):
     server = world.server
-    chat = server.app[chat_key]
+    chat = server.services.chat
     people = []
     for child in world.children:
         people.append((screens.open([server.url], await sign_in(server, child)), world.conversation_of(child)))

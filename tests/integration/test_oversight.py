@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import socketio
 
-from tests.integration.concerns_support import add_reviewer, apis, sweeper_key  # noqa: F401  (fixture)
+from tests.integration.concerns_support import add_reviewer, apis  # noqa: F401  (fixture)
 from tests.support import ChatClient, connect, sign_in
 
 
@@ -20,7 +20,7 @@ async def escalate(api, concern_id: str, **extra) -> None:
 
 async def test_reviewers_see_the_queue_most_urgent_then_most_overdue_without_names(world, apis):
     server, (amira, billy, cara) = world.server, world.children
-    await server.app[sweeper_key].stop()
+    await server.services.sweeper_job.stop()
     await server.store.children.update_one({"_id": amira.id}, {"$set": {"birth_date": "2012-05-01"}})
     ada, ben = await apis(server, world.advocates[0]), await apis(server, world.advocates[1])
     old_standard = (await ada.raise_concern(amira))["id"]

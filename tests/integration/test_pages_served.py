@@ -6,7 +6,7 @@ import gzip
 import re
 
 from advocacy.privacy.retention import load_retention
-from advocacy.views import WEB_DIR
+from advocacy.assets import WEB_DIR
 
 
 async def test_files_are_gzipped_and_a_versioned_address_may_be_cached_for_a_year(server):

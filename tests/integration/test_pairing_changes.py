@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from advocacy.app import pairings_key
+
 
 
 async def test_a_change_of_advocate_is_recorded_then_announced_once(world):
     server, amira = world.server, world.children[0]
     ben = world.advocates[1]
-    pairings = server.app[pairings_key]
+    pairings = server.services.pairing_changes
     heard = []
 
     async def listener(change):
@@ -18,7 +18,8 @@ async def test_a_change_of_advocate_is_recorded_then_announced_once(world):
     async def broken(change):
         raise RuntimeError("a listener that fails must not undo the change")
 
-    pairings.listeners.extend([broken, listener])
+    pairings.announced.subscribe(broken)
+    pairings.announced.subscribe(listener)
     change = await pairings.pair(amira.id, ben.id, "asked for someone else")
     assert await pairings.pair(amira.id, ben.id, "again") is None
 
@@ -38,6 +39,6 @@ async def test_ending_a_pairing_announces_no_advocate(world):
     async def listener(change):
         heard.append(change)
 
-    server.app[pairings_key].listeners.append(listener)
-    await server.app[pairings_key].pair(amira.id, None, "opted out")
+    server.services.pairing_changes.announced.subscribe(listener)
+    await server.services.pairing_changes.pair(amira.id, None, "opted out")
     assert [(c.advocate, c.previous, c.conversation) for c in heard] == [(None, world.advocates[0].id, None)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from advocacy.pairing import plans
-from advocacy.pairing.views import pairing_job_key, pairing_key
+
 from tests.support import (
     CAMDEN, LEEDS, LONDON, ChatClient, Person, add_advocate, api, connect, make_pairable, service_notices, sign_in,
 )
@@ -119,7 +119,7 @@ async def test_an_opted_out_child_is_offered_an_advocate_again_after_a_move_and_
     assert (await api(server, amira, "POST", f"/api/children/{amira.id}/offer/decline"))[1]["changed"] is True
     assert (await api(server, amira, "GET", f"/api/children/{amira.id}/advocate"))[1]["offer"] is None
 
-    job = server.app[pairing_job_key]
+    job = server.services.pairing_job
     await job.run_once()
     assert (await api(server, amira, "GET", f"/api/children/{amira.id}/advocate"))[1]["offer"] is None
     server.clock.advance(timedelta(days=186))
@@ -161,7 +161,7 @@ async def test_cover_starts_and_ends_on_its_dates(world):
     await make_pairable(world)
     server, amira, ada = world.server, world.children[0], world.advocates[0]
     cat = await add_advocate(server, "cat.advocate", "Cat Advocate", world.manager)
-    service = server.app[pairing_key]
+    service = server.services.pairing
     first_day = service.today() + timedelta(days=2)
     last_day = first_day + timedelta(days=3)
     assert (await api(server, ada, "POST", f"/api/advocates/{ada.id}/leave",
@@ -197,7 +197,7 @@ async def test_cover_starts_and_ends_on_its_dates(world):
 
     assert not await cat_can_use_the_chat_at(leave["starts_at"], -60)
     assert await cat_can_use_the_chat_at(leave["starts_at"], 60)
-    await server.app[pairing_job_key].run_once()
+    await server.services.pairing_job.run_once()
     told = (await notices(server, amira.id))[-1]
     assert told.startswith("Ada is away until") and "Cat will look after you" in told
     _, state = await api(server, amira, "GET", f"/api/children/{amira.id}/advocate")
@@ -208,7 +208,7 @@ async def test_cover_starts_and_ends_on_its_dates(world):
 
     assert await cat_can_use_the_chat_at(leave["ends_at"], -60)
     assert not await cat_can_use_the_chat_at(leave["ends_at"], 60)
-    await server.app[pairing_job_key].run_once()
+    await server.services.pairing_job.run_once()
     assert (await notices(server, amira.id))[-1] == "Ada is back, so Ada is looking after you again."
     _, state = await api(server, amira, "GET", f"/api/children/{amira.id}/advocate")
     assert state["advocate"]["id"] == ada.id and state["cover"] is None
@@ -218,12 +218,12 @@ async def test_cover_starts_and_ends_on_its_dates(world):
 async def test_a_leaving_advocates_children_go_to_someone_they_know_and_choose_what_they_see(world):
     await make_pairable(world)
     server, amira, billy, ada = world.server, world.children[0], world.children[1], world.advocates[0]
-    service = server.app[pairing_key]
+    service = server.services.pairing
     cat = await add_advocate(server, "cat.advocate", "Cat Advocate", world.manager, capacity=5)
     dev = await add_advocate(server, "dev.advocate", "Dev Advocate", world.manager, capacity=5)
     # Amira had Cat once before; Billy has never had anyone but Ada.
-    await service.pairings.pair(amira.id, cat.id, "test")
-    await service.pairings.pair(amira.id, ada.id, "test")
+    await service.changes.pair(amira.id, cat.id, "test")
+    await service.changes.pair(amira.id, ada.id, "test")
     amira_chat = await connect(server, amira)
     await amira_chat.send(world.conversation_of(amira), "something I told Ada")
 
@@ -309,11 +309,11 @@ async def test_managers_see_a_plan_of_their_team_and_applying_it_makes_the_chang
         async with http.get(f"/console/pairing?plan={plan['id']}") as resp:
             assert resp.status == 200 and "Cara" in await resp.text()
 
-    result = await plans.apply_plan(server.app[pairing_key], plan, {"id": "test", "role": "admin"})
+    result = await plans.apply_plan(server.services.pairing, plan, {"id": "test", "role": "admin"})
     assert result == {"applied": 1, "skipped": []}
     assert (await server.store.children.find_one({"_id": cara.id}))["advocate"] == eve.id
     assert (await server.store.pairing_plans.find_one({"_id": plan["id"]}))["status"] == "applied"
-    again = await plans.apply_plan(server.app[pairing_key], {**plan, "id": None,
+    again = await plans.apply_plan(server.services.pairing, {**plan, "id": None,
                                    "changes": [{"child": cara.id, "from": ben.id, "to": ben.id}]}, None)
     assert again["skipped"] == [{"child": cara.id, "why": "their advocate changed since the plan was made"}]
 

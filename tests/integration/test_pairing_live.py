@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from advocacy.pairing.views import pairing_job_key, pairing_key
+
 from tests.support import add_advocate, api, connect, leave_tomorrow, make_pairable
 
 
@@ -77,13 +77,13 @@ async def test_a_cover_hears_the_child_only_while_the_leave_lasts_without_reconn
     await make_pairable(world)
     server, amira, ada = world.server, world.children[0], world.advocates[0]
     cat = await add_advocate(server, "cat.advocate", "Cat Advocate", world.manager)
-    service = server.app[pairing_key]
+    service = server.services.pairing
     leave = await leave_tomorrow(server, world.manager, ada, {cat.id})
     conversation = world.conversation_of(amira)
 
     server.clock.advance(leave["starts_at"] - service.clock.now() + timedelta(minutes=1))
     cat_chat = await connect(server, cat)  # on duty for the day, signed in before the job runs
-    await server.app[pairing_job_key].run_once()
+    await server.services.pairing_job.run_once()
     await cat_chat.next("conversations.changed")
     amira_chat = await connect(server, amira)
     assert (await amira_chat.send(conversation, "are you there?"))["ok"]
@@ -91,7 +91,7 @@ async def test_a_cover_hears_the_child_only_while_the_leave_lasts_without_reconn
     assert heard["conversation"] == conversation and heard["text"] == "are you there?"
 
     server.clock.advance(leave["ends_at"] - service.clock.now() + timedelta(minutes=1))
-    await server.app[pairing_job_key].run_once()
+    await server.services.pairing_job.run_once()
     await cat_chat.next("conversations.changed")
     amira_chat = await connect(server, amira)
     assert (await amira_chat.send(conversation, "Ada, are you back?"))["ok"]

@@ -29,11 +29,12 @@ from typing import Any, Awaitable, Callable
 import pytest
 import socketio
 
-from advocacy.app import chat_ns_key, notifier_key, sio_key
+from advocacy.edge.keys import sio_key
+from tests.support import chat_namespace
 from advocacy.auth.accounts import create_staff
 from advocacy.pairing import plans
-from advocacy.pairing.views import pairing_key
-from advocacy.web import auth_key
+
+
 from tests.integration import concerns_support as concerns
 from tests.support import PASSWORD, ChatClient, Server, World, add_advocate, make_pairable
 
@@ -52,7 +53,7 @@ FIGURES = {"reviewer", "manager", "other_manager", "admin"}
 
 
 async def _mint(scene: "Scene", user_id: str, role: str, lifetime: timedelta = timedelta(hours=1)) -> str:
-    token, _ = await scene.server.app[auth_key].open_session(user_id, role, lifetime)
+    token, _ = await scene.server.services.auth.open_session(user_id, role, lifetime)
     return token
 
 
@@ -64,8 +65,8 @@ async def _staff(scene: "Scene", username: str, role: str, session_role: str | N
 
 async def _revoked(scene: "Scene") -> str:
     token = await _mint(scene, scene.world.children[TARGET_CHILD].id, "child")
-    principal = await scene.server.app[auth_key].principal_for(token)
-    await scene.server.app[auth_key].end_session(principal.session_id)
+    principal = await scene.server.services.auth.principal_for(token)
+    await scene.server.services.auth.end_session(principal.session_id)
     return token
 
 
@@ -312,13 +313,13 @@ async def make_scene(world: World) -> Scene:
     await make_pairable(world)
     await add_advocate(world.server, "pat.spare", "Pat Spare", world.manager)  # room for someone else
     scene = Scene(world)
-    service = world.server.app[pairing_key]
+    service = world.server.services.pairing
     scene.plan = (await plans.make_plan(service.store, service.clock, service.weights))["_id"]
     target = world.children[TARGET_CHILD]
     scene.conversation = world.conversation_of(target)
-    chat_ns = world.server.app[chat_ns_key]
+    chat_ns = world.server.services.chat
     scene.message = (await chat_ns.tell_child(target.id, "Hello from the service", "perm:hello"))["id"]
-    [notification] = await world.server.app[notifier_key].tell([world.advocates[0].id], "child.opted_out",
+    [notification] = await world.server.services.notifier.tell([world.advocates[0].id], "child.opted_out",
                                                                child=target.id)
     scene.notification = notification["id"]
     for actor in ACTORS:
@@ -379,7 +380,7 @@ async def test_every_route_and_event_has_a_row(server):
     gone = sorted(set(EVENTS) - set(events))
     assert not gone, f"{gone} no longer exist: remove their rows from EVENTS in {__file__}"
     undeclared = sorted(e for e, action in events.items() if action is None)
-    assert not undeclared, f"{undeclared}: decorate each handler with @event('action') (advocacy.sockets)"
+    assert not undeclared, f"{undeclared}: decorate each handler with @event('action') (advocacy.edge.sockets)"
     for row in list(ROUTES.values()) + list(EVENTS.values()):
         assert set(row.allowed) <= set(ACTORS), f"unknown callers in {row}: the callers are {sorted(ACTORS)}"
 

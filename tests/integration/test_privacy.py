@@ -9,7 +9,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from advocacy.app import chat_ns_key, keyring_key, retention_key
+from tests.support import chat_namespace
 from advocacy.crypto import ERASED_TEXT, Keyring, MasterKeyError, decode_master_key, new_master_key
 from advocacy.people import child_names, record_left_care
 from tests.support import connect, seed_world, sign_in, start_server
@@ -47,7 +47,7 @@ async def test_keys_rotate_rewraps_every_data_key_while_servers_keep_answering(d
         code, out = await run_cli(during, "keys", "rotate", ADVOCACY_MASTER_KEY=new, ADVOCACY_ACCEPTED_MASTER_KEYS=old)
         sent = await chatting
         assert code == 0 and "Every data key is now wrapped by the new master key" in out, out
-        during.app[keyring_key]._cache.clear()
+        during.services.keyring._cache.clear()
         history = await (await connect(during, ada)).call("history", {"conversation": conv})
         assert [m["text"] for m in history["messages"]] == ["sealed under the old key", *sent]
 
@@ -89,10 +89,10 @@ async def test_retention_erases_a_child_years_after_they_left_care_and_records_o
     conv = world.conversation_of(amira)
     child = await connect(server, amira)
     await child.send(conv, "something only I said")
-    await server.app[chat_ns_key].tell_child(amira.id, "a notice", "n:1")
+    await server.services.chat.tell_child(amira.id, "a notice", "n:1")
     await record_left_care(server.store, amira.id, server.clock.now())
     years = 6
-    job = server.app[retention_key]
+    job = server.services.retention
 
     assert await job.run() == {}  # not yet
     server.clock.advance(timedelta(days=365 * years + 2))
@@ -128,7 +128,7 @@ async def test_retention_erases_old_sessions_and_sign_in_records_but_keeps_recen
     await server.store.sign_in_attempts.insert_one({"_id": "x", "failures": 1, "last_attempt_at": server.clock.now()})
     server.clock.advance(timedelta(days=91 + server.settings.child_session_days))
     recent = await sign_in(server, world.children[2])
-    counts = await server.app[retention_key].run()
+    counts = await server.services.retention.run()
     assert counts == {"sessions": 1, "sign_in_attempts": 1}
     async with server.http(headers={"Authorization": f"Bearer {recent}"}) as http:
         assert (await http.get("/api/session")).status == 200

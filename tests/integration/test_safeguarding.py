@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from advocacy.concerns.words import SAFEGUARDING_HELP
 from advocacy.auth.accounts import create_staff
-from tests.integration.concerns_support import apis, ladder_key, safeguarding_key, sweeper_key  # noqa: F401
+from tests.integration.concerns_support import apis  # noqa: F401
 from tests.support import PASSWORD, Person, connect
 
 RISKY = "he hit me again last night and i am scared to go home"
@@ -16,7 +16,7 @@ RISKY = "he hit me again last night and i am scared to go home"
 
 async def settled(server) -> None:
     """Wait for the safeguarding checks running in the background."""
-    await server.app[safeguarding_key].drain()
+    await server.services.safeguarding.drain()
 
 
 async def test_a_flagged_message_arrives_at_once_opens_a_draft_and_alerts_the_advocate_and_duty_manager(world, apis):
@@ -120,9 +120,9 @@ async def test_a_person_confirms_or_dismisses_a_draft(world, apis):
                                                                   "action": {"$regex": "^safeguarding"}})]
     assert sorted(trail) == ["safeguarding.confirmed", "safeguarding.dismissed"]
     # The oversight clock ran from when Amira wrote, not from when someone confirmed it.
-    await server.app[sweeper_key].stop()
+    await server.services.sweeper_job.stop()
     server.clock.advance(timedelta(hours=25))
-    await server.app[sweeper_key].run_once()
+    await server.services.sweeper_job.run_once()
     assert await server.store.oversight.count_documents({"concern": amira_draft}) == 1
     assert await server.store.oversight.count_documents({"concern": billy_draft}) == 0
 
@@ -132,7 +132,7 @@ async def test_an_undecided_draft_never_goes_to_the_oversight_queue_by_itself(wo
     await (await connect(server, amira)).send(world.conversation_of(amira), RISKY)
     await settled(server)
     server.clock.advance(timedelta(days=40))
-    await server.app[sweeper_key].run_once()
+    await server.services.sweeper_job.run_once()
     draft = await server.store.concerns.find_one({"child": amira.id})
     assert draft["status"] == "draft" and "oversight" not in draft["ladder"] and "reminder" in draft["ladder"]
     assert await server.store.oversight.count_documents({}) == 0
@@ -161,7 +161,7 @@ async def test_a_child_raising_a_risky_worry_makes_it_urgent_and_gets_help_if_no
 
 async def test_the_duty_manager_can_be_one_named_manager(world):
     server, amira = world.server, world.children[0]
-    ladder = server.app[ladder_key]
+    ladder = server.services.ladder
     ladder.settings = ladder.settings.replace(duty_manager="ola.manager")
     ola, mo = await connect(server, world.other_manager, "/console"), await connect(server, world.manager, "/console")
     await (await connect(server, amira)).send(world.conversation_of(amira), RISKY)
@@ -171,7 +171,7 @@ async def test_the_duty_manager_can_be_one_named_manager(world):
 
 async def test_checking_never_holds_up_delivery(world):
     server, amira, ada = world.server, world.children[0], world.advocates[0]
-    safeguarding = server.app[safeguarding_key]
+    safeguarding = server.services.safeguarding
     gate = asyncio.Event()
     original = safeguarding.check_message
 

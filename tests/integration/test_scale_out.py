@@ -15,10 +15,10 @@ import pytest
 
 from datetime import timedelta
 
-from advocacy.escalation.sweeper import Sweeper
+from advocacy.concerns.sweeper import Sweeper
 from advocacy.store import Store
 from bots.sdk import ChatParticipant
-from tests.integration.concerns_support import apis, ladder_key, sweeper_key  # noqa: F401  (a fixture)
+from tests.integration.concerns_support import apis  # noqa: F401  (a fixture)
 from tests.integration.processes import screens  # noqa: F401  (a fixture)
 from tests.support import connect, seed_world, start_server
 from tests.integration.processes import ADVOCACY, sign_in, start_redis, start_workers, stop_process, wait_until_serving
@@ -173,7 +173,7 @@ async def test_two_processes_sweeping_at_once_take_each_escalation_step_once(red
         world = await seed_world(one)
         amira = world.children[0]
         for server in (one, two):
-            await server.app[sweeper_key].stop()  # the test decides when sweeps happen
+            await server.services.sweeper_job.stop()  # the test decides when sweeps happen
         child_chat = await connect(one, amira)
         manager_console = await connect(two, world.manager, "/console")
         worry = (await (await apis(one, amira)).post("/api/concerns", {
@@ -183,9 +183,9 @@ async def test_two_processes_sweeping_at_once_take_each_escalation_step_once(red
         for server in (one, two):
             server.clock.advance(deadlines["manager_by"] - server.clock.now() + timedelta(seconds=1))
 
-        leased = await asyncio.gather(*(server.app[sweeper_key].run_once() for server in (one, two)))
+        leased = await asyncio.gather(*(server.services.sweeper_job.run_once() for server in (one, two)))
         assert sorted(leased) == [False, True]  # the lease: one process sweeps
-        sweepers = [Sweeper(server.store, server.clock, server.app[ladder_key]) for server in (one, two)]
+        sweepers = [Sweeper(server.store, server.clock, server.services.ladder) for server in (one, two)]
         again = await asyncio.gather(*(s.sweep() for s in sweepers))  # and were both to sweep, nothing repeats
         assert sum(r.steps for r in again) == 0
 
@@ -203,7 +203,6 @@ async def test_two_processes_sweeping_at_once_take_each_escalation_step_once(red
 
 async def test_a_pairing_changed_on_one_process_moves_the_sockets_held_by_the_other(redis, database_uri, database_name):
     """The child and both advocates are connected to process two; the change is made on process one."""
-    from advocacy.pairing.views import pairing_job_key
     from tests.support import add_advocate, api, leave_tomorrow, make_pairable
 
     async with start_server(database_uri, database_name, redis_url=redis.url) as one, \
@@ -232,7 +231,7 @@ async def test_a_pairing_changed_on_one_process_moves_the_sockets_held_by_the_ot
         for server in (one, two):
             server.clock.advance(leave["starts_at"] - server.clock.now() + timedelta(minutes=1))
         dev_chat = await connect(two, dev)
-        await one.app[pairing_job_key].run_once()
+        await one.services.pairing_job.run_once()
         await dev_chat.next("conversations.changed")
         amira_chat = await connect(two, amira)
         assert (await amira_chat.send(new, "is anyone there?"))["ok"]
@@ -242,7 +241,7 @@ async def test_a_pairing_changed_on_one_process_moves_the_sockets_held_by_the_ot
 
         for server in (one, two):
             server.clock.advance(leave["ends_at"] - server.clock.now() + timedelta(minutes=1))
-        await one.app[pairing_job_key].run_once()
+        await one.services.pairing_job.run_once()
         await dev_chat.next("conversations.changed")
         amira_chat = await connect(two, amira)
         _drain(dev_chat, "message")

@@ -19,7 +19,8 @@ from advocacy.concerns.words import (
     history_words,
     next_words,
 )
-from advocacy.oversight.queue import RANK, age_band, higher_level, new_ref
+from advocacy.oversight.queue import age_band, new_ref
+from advocacy.concerns.sla import RANK, higher_level
 
 UTC = timezone.utc
 POLICY = load_policy()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from advocacy.errors import CATALOGUE
-from advocacy.pairing.views import routes
+from advocacy.edge.pairing_views import routes
 from advocacy.settings import PROJECT_ROOT
-from advocacy.views import OPENAPI_PATH
+from advocacy.edge.site_views import OPENAPI_PATH
 
 
 def test_every_pairing_api_route_is_documented():

@@ -13,20 +13,16 @@ import pytest
 
 from advocacy.workdays import LONDON
 from advocacy.concerns.categories import FALLBACK_KEY, CategoriesError, load_categories
+from advocacy.concerns.ladder_rules import LadderState, Step, due_steps, next_due, next_step
 from advocacy.concerns.sla import (
     DEFAULT_POLICY_PATH,
-    LadderState,
     Policy,
     PolicyError,
     Severity,
-    Step,
     Window,
     deadlines,
     describe_due,
-    due_steps,
     load_policy,
-    next_due,
-    next_step,
 )
 from advocacy.settings import SettingsError
 

@@ -1,0 +1,277 @@
+"""The composition root: the one place that builds the service's parts and connects them.
+
+The server (``advocacy.edge.app``), every ``advocacy`` command, the demo seeding and
+the benchmarks all get their services from ``build`` (or ``open_services``), so
+each runs the same parts wired the same way: an export made at the command line
+holds what the API's holds, and a pairing changed from a shell moves the child's
+concerns to the new advocate as one changed on a page does.
+
+Parts depend on one another through their constructors. News one part gives and
+others act on is a ``Topic`` (``advocacy.events``); every subscription between
+services is made in ``build`` below, in the order the subscribers act. The
+Socket.IO edge subscribes what it delivers when the server builds it. Background
+jobs and the listeners that hear other processes start only with
+``Services.start`` (a server), never in a command.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import AsyncIterator, Iterable, Literal
+
+from redis import asyncio as aioredis
+
+from advocacy.auth.access import Access
+from advocacy.auth.service import AuthService
+from advocacy.botapi.service import BotService
+from advocacy.chat.presence import Presence
+from advocacy.chat.service import ChatService
+from advocacy.clock import Clock
+from advocacy.concerns.ladder import Ladder
+from advocacy.concerns.records import ConcernRecords
+from advocacy.concerns.service import ConcernService
+from advocacy.concerns.shown import ConcernViews
+from advocacy.concerns.sweeper import Sweeper, sweeper_job
+from advocacy.crypto import Keyring, KeylessKeyring, MasterKeyError, load_accepted_master_keys, load_master_key
+from advocacy.embedded_db import EmbeddedDatabase, running_uri
+from advocacy.events import Topic
+from advocacy.figures.service import Figures
+from advocacy.figures.tally import Tally
+from advocacy.leases import LeasedJob
+from advocacy.notifications.service import Notifier
+from advocacy.oversight.console import ReviewerConsole
+from advocacy.oversight.service import OversightQueue
+from advocacy.pairing import cover
+from advocacy.pairing.changes import PairingChange, PairingChanges
+from advocacy.pairing.service import PairingService
+from advocacy.privacy.erasure import RetentionJob
+from advocacy.privacy.export import ChildExport
+from advocacy.privacy.retention import load_retention
+from advocacy.privacy.sealing import seal_legacy_records_once
+from advocacy.privacy.trail import pairing_recorder
+from advocacy.safeguarding.service import Safeguarding
+from advocacy.scale_out import RedisPresence, SharedTopic, redis_client
+from advocacy.settings import Settings
+from advocacy.store import Store
+from advocacy.team.service import TeamView
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Services", "build", "open_services", "open_store"]
+
+
+@dataclass
+class Services:
+    """Every part of the service, built and connected. Read them as ``services.chat``, ``services.concerns``..."""
+
+    settings: Settings
+    store: Store
+    clock: Clock
+    keyring: Keyring
+    access: Access
+    auth: AuthService
+    presence: Presence
+    notifier: Notifier
+    chat: ChatService
+    concern_records: ConcernRecords
+    concern_views: ConcernViews
+    oversight: OversightQueue
+    ladder: Ladder
+    safeguarding: Safeguarding
+    concerns: ConcernService
+    sweeper: Sweeper
+    pairing_changes: PairingChanges
+    pairing: PairingService
+    bots: BotService
+    figures: Figures
+    team: TeamView
+    reviewer_console: ReviewerConsole
+    export: ChildExport
+    retention: RetentionJob
+    # The ids of users whose conversations changed: every server process moves their open sockets.
+    access_changed: Topic[list[str]]
+    sweeper_job: LeasedJob
+    pairing_job: LeasedJob
+    redis: aioredis.Redis | None = None
+    shared: list[SharedTopic] = field(default_factory=list)
+
+    @property
+    def jobs(self) -> list[LeasedJob]:
+        """The background jobs: each runs in whichever server process holds its lease."""
+        return [self.retention.leased, self.sweeper_job, self.pairing_job, self.figures.job]
+
+    async def start(self) -> None:
+        """Start what a server runs besides answering requests: listening to the other processes, the jobs."""
+        await self.store.create_indexes()
+        await seal_legacy_records_once(self.store, self.keyring)
+        await self.oversight.counts.recount()
+        if isinstance(self.presence, RedisPresence):
+            await self.presence.start()
+        for topic in self.shared:
+            await topic.start()
+        for job in self.jobs:
+            job.start()
+
+    async def stop(self) -> None:
+        for job in reversed(self.jobs):
+            await job.stop()
+        await self.safeguarding.drain()
+        if isinstance(self.presence, RedisPresence):
+            await self.presence.stop()
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the connections to other processes (Redis); the store is the caller's."""
+        for topic in self.shared:
+            await topic.close()
+        self.shared = []
+        if self.redis is not None:
+            await self.redis.aclose()
+            self.redis = None
+
+
+def build(settings: Settings, store: Store, clock: Clock | None = None,
+          keyring: Keyring | KeylessKeyring | None = None) -> Services:
+    """Build every service around a connected store and connect them. Nothing starts running."""
+    clock = clock or Clock()
+    keyring = (keyring or Keyring(store, load_master_key(settings), load_accepted_master_keys(settings),
+                                  clock=clock)).attach()
+
+    # News every server process acts on: through Redis when there are several processes.
+    shared: list[SharedTopic] = []
+    redis = redis_client(settings) if settings.redis_url else None
+    if settings.redis_url:
+        sessions_ended: Topic[str] = SharedTopic(settings, "sessions-ended")
+        access_changed: Topic[list[str]] = SharedTopic(settings, "access-changed")
+        shared += [sessions_ended, access_changed]
+        presence: Presence = RedisPresence(redis, settings)
+    else:
+        sessions_ended, access_changed, presence = Topic("sessions.ended"), Topic("access.changed"), Presence()
+
+    access = Access(store, clock)
+    auth = AuthService(store, settings, clock, access, sessions_ended)
+    notifier = Notifier(store, clock)
+    chat = ChatService(store, settings, clock, access)
+    records = ConcernRecords(store, clock, keyring, settings)
+    shown = ConcernViews(records)
+    oversight = OversightQueue(store, clock, keyring, records, shown, notifier, chat)
+    ladder = Ladder(store, records, access, notifier, oversight, chat, settings)
+    safeguarding = Safeguarding(store, records, access, ladder, notifier, chat, presence)
+    concerns = ConcernService(records, shown, access, notifier, triage=safeguarding)
+    sweeper = Sweeper(store, clock, ladder)
+    pairing_changes = PairingChanges(store, clock)
+    pairing = PairingService(store, clock, settings, pairing_changes, notifier, keyring, chat)
+    bots = BotService(store, settings, clock, chat, notifier, presence)
+    tally = Tally(store, clock)
+    figures = Figures(store, clock, [(c.key, c.staff_label) for c in records.categories.values()],
+                      settings.figures_interval_seconds)
+
+    async def tell_access_changed(user_ids: Iterable[str | None]) -> None:
+        wanted = sorted({u for u in user_ids if u})
+        if wanted:
+            await access_changed.publish(wanted)
+
+    async def sockets_follow(change: PairingChange) -> None:
+        await tell_access_changed([change.child, change.advocate, change.previous])
+
+    # A change of advocate: first the open sockets move to the rooms they may use now (so the
+    # child's notice reaches the new room), then the audit trail, the child's concerns follow
+    # them, and the child and staff are told.
+    pairing_changes.announced.subscribe(sockets_follow)
+    pairing_changes.announced.subscribe(pairing_recorder(store, clock))
+    pairing_changes.announced.subscribe(records.advocate_changed)
+    pairing_changes.announced.subscribe(pairing.tell_people)
+    # A concern raised or moved: any ladder step already due is taken at once.
+    records.changed.subscribe(ladder.after_change)
+    # Every child message is read by safeguarding triage (in a task of its own).
+    chat.message_added.subscribe(safeguarding.child_wrote)
+    presence.changed.subscribe(bots.presence_changed)
+    # The figures' running totals.
+    records.events.subscribe(tally.concern_event)
+    pairing.opt_events.subscribe(tally.opt_event)
+    chat.replied.subscribe(tally.replied)
+
+    async def recount_queue(_: None) -> None:
+        await oversight.counts.recount()
+
+    figures.published.subscribe(recount_queue)
+
+    async def pairing_tick() -> None:
+        await pairing.offers_due()
+        await cover.cover_tick(pairing, tell_access_changed)
+
+    return Services(
+        settings=settings, store=store, clock=clock, keyring=keyring, access=access, auth=auth, presence=presence,
+        notifier=notifier, chat=chat, concern_records=records, concern_views=shown, oversight=oversight,
+        ladder=ladder, safeguarding=safeguarding, concerns=concerns, sweeper=sweeper,
+        pairing_changes=pairing_changes, pairing=pairing, bots=bots, figures=figures,
+        team=TeamView(store, clock, dict(records.categories)),
+        reviewer_console=ReviewerConsole(store, clock, keyring, oversight),
+        export=ChildExport(store, clock, chat),
+        retention=RetentionJob(store, clock, load_retention()),
+        access_changed=access_changed,
+        sweeper_job=sweeper_job(store, clock, sweeper, settings.sweep_interval_seconds),
+        pairing_job=LeasedJob(store, clock, "pairing", pairing.policy.check_every_seconds, pairing_tick),
+        redis=redis, shared=shared,
+    )
+
+
+@contextlib.asynccontextmanager
+async def open_store(settings: Settings, share_running: bool = False) -> AsyncIterator[Store]:
+    """Connect to MongoDB, or start the embedded database when no URI is set.
+
+    With ``share_running``, an embedded database that a running server already
+    started on the data folder is used as it is (and left running).
+    """
+    embedded = None
+    uri = settings.mongodb_uri or (running_uri(Path(settings.data_dir)) if share_running else None)
+    if not uri:
+        embedded = await EmbeddedDatabase.start(Path(settings.data_dir))
+        uri = embedded.uri
+    try:
+        store = await Store.connect(
+            uri, settings.database_name, settings.database_timeout_seconds,
+            settings.database_operation_timeout_seconds,
+        )
+        try:
+            yield store
+        finally:
+            store.close()
+    finally:
+        if embedded is not None:
+            await embedded.stop()
+
+
+MasterKeyNeed = Literal["needed", "made_if_missing", "not_needed"]
+
+
+@contextlib.asynccontextmanager
+async def open_services(settings: Settings, *, share_running: bool = False, clock: Clock | None = None,
+                        master_key: MasterKeyNeed = "needed") -> AsyncIterator[Services]:
+    """Every service on its database, for a command: nothing runs in the background.
+
+    ``master_key`` says what the command needs of the master key: "needed" (a missing
+    key is an error before anything is done), "made_if_missing" (a development
+    machine makes its key file on first use, as ``advocacy serve`` does) or
+    "not_needed" (the command seals and opens nothing, e.g. ``advocacy audit verify``;
+    without a key, anything that would seal or open refuses).
+    """
+    async with open_store(settings, share_running) as store:
+        clock = clock or Clock()
+        try:
+            master = load_master_key(settings, create_for_development=master_key == "made_if_missing")
+        except MasterKeyError as missing:
+            if master_key != "not_needed":
+                raise
+            keyring: Keyring | KeylessKeyring = KeylessKeyring(store, missing)
+        else:
+            keyring = Keyring(store, master, load_accepted_master_keys(settings), clock=clock)
+        services = build(settings, store, clock, keyring)
+        try:
+            await store.create_indexes()
+            yield services
+        finally:
+            await services.close()

@@ -1,0 +1,49 @@
+"""`advocacy serve`: the web server in this process (``--workers N``: advocacy.supervisor)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+
+from aiohttp import web
+
+from advocacy import demo
+from advocacy.edge.app import init_app
+from advocacy.bootstrap import build, open_store
+from advocacy.botapi.runner import ServiceBots, loopback_url
+from advocacy.clock import Clock
+from advocacy.crypto import Keyring, load_accepted_master_keys, load_master_key
+from advocacy.settings import Settings
+
+
+async def serve(settings: Settings, with_demo: bool, reuse_port: bool = False) -> None:
+    async with open_store(settings) as store:
+        clock = Clock()
+        keyring = Keyring(store, load_master_key(settings, create_for_development=True),
+                          load_accepted_master_keys(settings), clock=clock)
+        services = build(settings, store, clock, keyring)
+        app = init_app(services)
+        # Clients are sent a close packet at shutdown; give them a few seconds, not a minute.
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=5)
+        await runner.setup()
+        site = web.TCPSite(runner, settings.host, settings.port, reuse_port=reuse_port or None)
+        await site.start()
+        service_bots = None
+        if settings.bots_enabled:
+            service_bots = ServiceBots(store, services.auth, clock, loopback_url(settings, settings.port))
+            service_bots.start()
+        if with_demo:
+            creds = await demo.seed(services, Path(settings.data_dir), settings.base_url)
+            print(demo.describe(creds), flush=True)
+        else:
+            print(f"Advocacy service running at {settings.base_url} (Ctrl+C to stop)", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        print("Stopping…", flush=True)
+        if service_bots is not None:
+            await service_bots.stop()
+        await runner.cleanup()

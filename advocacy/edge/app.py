@@ -1,0 +1,129 @@
+"""The application factory: the aiohttp app with the Socket.IO server attached, around built services.
+
+The services come from ``advocacy.bootstrap``; this module adds what a browser
+or a socket reaches: the routes of every capability, the templates, and the
+Socket.IO namespaces (each subscribes, as it is made, to the news it delivers).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, AsyncIterator
+
+import aiohttp_jinja2
+import jinja2
+import socketio
+from aiohttp import web
+
+from advocacy.assets import VENDOR_FILES, WEB_DIR, Assets
+from advocacy.bootstrap import Services
+from advocacy.edge import (
+    auth_views,
+    chat_views,
+    concern_views,
+    figures_views,
+    oversight_pages,
+    oversight_views,
+    pairing_views,
+    privacy_views,
+    safeguarding_views,
+    site_views,
+    team_views,
+)
+from advocacy.edge.bot_events import BotsNamespace
+from advocacy.edge.chat_events import ChatNamespace
+from advocacy.edge.console_events import ConsoleNamespace
+from advocacy.edge.keys import assets_key, services_key, sio_key
+from advocacy.edge.middlewares import errors, same_origin_changes, security_headers
+from advocacy.edge.oversight_events import OversightNamespace
+from advocacy.scale_out import client_manager
+from advocacy.settings import Settings
+from advocacy.workdays import moment_words
+
+# Socket.IO packets larger than this are dropped by the transport, which closes the
+# connection: far above any real message (4,000 characters), so only abuse meets it.
+MAX_PACKET_BYTES = 1024 * 1024
+
+ROUTES = (site_views.routes, auth_views.routes, chat_views.routes, privacy_views.routes, concern_views.routes,
+          safeguarding_views.routes, oversight_views.routes, oversight_pages.routes, pairing_views.routes,
+          figures_views.routes, team_views.routes)
+
+
+def _origin_checker(settings: Settings):
+    def allowed(origin: str | None, environ: dict[str, Any]) -> bool:
+        if origin is None:
+            return True  # not a browser: nothing to forge
+        own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        return origin in {own, settings.public_url.rstrip("/")} - {""}
+
+    return allowed
+
+
+def init_app(services: Services) -> web.Application:
+    """Build the app around built services. The caller owns the store's lifetime; the app starts and
+    stops the services' background work with itself."""
+    settings = services.settings
+    app = web.Application(middlewares=[errors, same_origin_changes], client_max_size=256 * 1024)
+    app.on_response_prepare.append(security_headers)
+    app[services_key] = services
+
+    assets = Assets(WEB_DIR / "static", VENDOR_FILES)
+    app[assets_key] = assets
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(str(WEB_DIR / "templates")),
+        autoescape=jinja2.select_autoescape(default=True),
+    )
+    env.globals["asset"] = assets.url
+    env.filters["when"] = functools.partial(moment_words, zone=settings.timezone)
+    for routes in ROUTES:
+        app.router.add_routes(routes)
+    app.router.add_get("/static/{path:.+}", assets.static_file)
+
+    # Several processes share rooms through Redis and take WebSocket only, so a
+    # client needs no sticky session: any process can serve its next connection.
+    scaled = bool(settings.redis_url)
+    sio = socketio.AsyncServer(
+        async_mode="aiohttp",
+        cors_allowed_origins=_origin_checker(settings),
+        cookie=None,
+        max_http_buffer_size=MAX_PACKET_BYTES,
+        ping_interval=20,
+        ping_timeout=20,
+        client_manager=client_manager(settings) if scaled else None,
+        transports=["websocket"] if scaled else None,
+    )
+    auth, clock = services.auth, services.clock
+    chat = ChatNamespace(auth, services.chat, settings, clock, services.presence, services.access_changed)
+    for namespace in (
+        chat,
+        ConsoleNamespace(auth, services.notifier, clock),
+        OversightNamespace(auth, services.oversight, clock),
+        BotsNamespace(auth, services.bots, clock, services.chat, services.presence, services.pairing_changes),
+    ):
+        sio.register_namespace(namespace)
+    sio.attach(app)
+    app[sio_key] = sio
+    app.cleanup_ctx.append(_services_running)
+    app.on_shutdown.append(_close_sockets)
+    return app
+
+
+async def _services_running(app: web.Application) -> AsyncIterator[None]:
+    services = app[services_key]
+    await services.start()
+    yield
+    await services.stop()
+
+
+async def _close_sockets(app: web.Application) -> None:
+    """Tell every Socket.IO client to go, so they reconnect (elsewhere) at once.
+
+    The close packets are queued, not awaited: a client that is leaving at the same
+    moment has no writer left to drain its queue, and waiting on it would stall the
+    shutdown for ever. aiohttp then closes what is still open within its shutdown timeout.
+    """
+    sio = app[sio_key]
+    for socket in list(sio.eio.sockets.values()):
+        await socket.close(wait=False, reason=sio.eio.reason.SERVER_DISCONNECT)
+    await sio.shutdown()

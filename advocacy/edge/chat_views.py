@@ -1,0 +1,47 @@
+"""The child's chat page and the advocates' console page (the conversations themselves go over /chat)."""
+
+from __future__ import annotations
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from advocacy.edge.keys import services_key
+from advocacy.auth.permissions import may
+from advocacy.errors import ServiceError
+from advocacy.edge.handlers import optional_principal, page_context, settings_of
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/child", name="child_chat")
+async def child_chat_page(request: web.Request) -> web.StreamResponse:
+    principal = await optional_principal(request)
+    if principal is None or not may(principal.role, "page.child"):
+        raise web.HTTPSeeOther("/child/sign-in")
+    services = request.app[services_key]
+    # A child who opted out has no chat: their advocate page says they can have one any time.
+    child = await services.store.children.find_one({"_id": principal.user_id}, {"opted_out": 1})
+    if child and child.get("opted_out"):
+        raise web.HTTPSeeOther("/child/advocate")
+    # Named in the page so the browser asks for the latest messages as soon as it connects.
+    conversation = await services.chat.active_conversation_of(principal.user_id)
+    return aiohttp_jinja2.render_template(
+        "child/chat.html", request,
+        page_context(request, "child-chat", principal.public(), child={"id": principal.user_id, "name": principal.name},
+                     conversation=conversation["_id"] if conversation else None, welcome="welcome" in request.query,
+                     max_chars=settings_of(request).max_message_chars),
+    )
+
+
+@routes.get("/console", name="console")
+async def console_page(request: web.Request) -> web.StreamResponse:
+    principal = await optional_principal(request)
+    if principal is None:
+        raise web.HTTPSeeOther("/staff/sign-in")
+    if not may(principal.role, "page.console"):
+        raise ServiceError("forbidden", "This page is for advocates and their managers.")
+    concerns = request.app[services_key].concerns
+    # The children to log a concern for come from the page's own list of conversations.
+    return aiohttp_jinja2.render_template("console/index.html", request, page_context(
+        request, "console", principal.public(), children=[], categories=concerns.category_list(),
+        max_chars=concerns.limit, message_chars=settings_of(request).max_message_chars))

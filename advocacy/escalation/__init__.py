@@ -1,1 +1,0 @@
-"""The escalation ladder and the sweeper that climbs it (see service.py and sweeper.py)."""
