@@ -100,7 +100,9 @@ class ChatNamespace(SignedInNamespace):
         try:
             for room in rooms:
                 await self.enter_room(sid, room)
-        except ValueError:  # python-socketio: "sid is not connected to requested namespace"
+        # python-socketio on a sid that has gone: ValueError when nobody else is connected,
+        # KeyError from its room index when others are (as on a live service).
+        except (ValueError, KeyError):
             pass
 
     async def _announce_presence(

@@ -206,8 +206,11 @@ async def test_every_page_passes_axe_and_fits_a_phone_with_large_text(browser, w
             page, problems = await open_page(browser, world, width, height)
             await sign_in_as(page, world, who, people)
             for visit in group:
+                start = len(problems)
                 found += await check(page, visit, width, height, artifacts)
-            problems_seen += [p for p in problems if "404" not in p and "403" not in p]
+                if visit.name in REFUSED_ON_PURPOSE:  # the browser reports the 404 or 403 it was sent for
+                    problems[start:] = [p for p in problems[start:] if "404" not in p and "403" not in p]
+            problems_seen += problems
             await page.context.close()
     assert found == [], "\n".join(found)
     assert problems_seen == [], "\n".join(problems_seen)

@@ -86,6 +86,10 @@ async def test_escape_three_times_leaves_even_while_typing_a_message(browser, wo
     token = await session_cookie(page)
     await page.keyboard.press("Escape")
     await page.keyboard.press("Escape")
+    # Two presses are not enough: Esc alone is an ordinary key. Leaving blanks the page at once, before the
+    # address changes, so the box still showing what was typed is what says the child is still here.
+    await expect(page.locator("#message-input")).to_be_visible()
+    await expect(page.locator("#message-input")).to_have_value("I don't want anyone to see th")
     assert page.url.endswith("/child"), "two presses are not enough: Esc alone is an ordinary key"
     await page.keyboard.press("Escape")
     await nothing_to_go_back_to(page, server, token, arrived)

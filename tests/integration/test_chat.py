@@ -413,5 +413,27 @@ async def test_no_notice_for_a_child_without_an_advocate(world):
 
 async def test_a_socket_gone_while_its_conversations_were_read_is_left_alone(world):
     """A page reloaded while its list was read: joining its rooms is skipped, not an error
-    (python-socketio raises ValueError for a socket it no longer has)."""
-    await chat_namespace(world.server.app)._enter("a-socket-that-has-gone", ["conv:cv_x"])
+    (python-socketio raises ValueError for a socket it no longer has when nobody else is
+    connected, KeyError when others are), and the others in those rooms are not disturbed."""
+    chat_ns = chat_namespace(world.server.app)
+    amira = world.children[0]
+    await chat_ns._enter("a-socket-that-has-gone", ["conv:cv_x"])  # nobody connected
+    assert chat_ns.rooms("a-socket-that-has-gone") == []
+
+    advocate = await connect(world.server, world.advocates[0])  # as on a live service, others stay connected
+    leaving = await connect(world.server, amira)
+    sid = leaving.sio.get_sid(chat_ns.namespace)
+    rooms = [room for room in chat_ns.rooms(sid) if room.startswith("conv:")]
+    assert rooms
+    await leaving.close()
+    for _ in range(100):
+        if not chat_ns.rooms(sid):
+            break
+        await asyncio.sleep(0.05)
+    assert chat_ns.rooms(sid) == []
+
+    await chat_ns._enter(sid, rooms)
+
+    assert chat_ns.rooms(sid) == []
+    notice = await world.server.services.chat.tell_child(amira.id, "Your advocate is Ada.", "gone-socket")
+    assert (await advocate.next("message"))["id"] == notice["id"]

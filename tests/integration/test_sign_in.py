@@ -104,10 +104,16 @@ async def test_repeated_wrong_pins_lock_the_code_until_the_advocate_resets_it(wo
 async def test_lock_ends_by_itself_after_the_lockout(world):
     server, child = world.server, world.children[0]
     await sign_in(server, child)
+    lockout = timedelta(minutes=server.settings.pin_lockout_minutes)
     async with server.http() as http:
         for _ in range(server.settings.pin_max_failures):
-            await http.post("/api/session/child", json={"access_code": child.access_code, "pin": "9999"})
-        server.clock.advance(timedelta(minutes=server.settings.pin_lockout_minutes + 1))
+            resp = await http.post("/api/session/child", json={"access_code": child.access_code, "pin": "9999"})
+        assert resp.status == 429 and (await resp.json())["error"]["code"] == "code_locked"
+        # Still locked, even for the right PIN, a minute before the lockout ends.
+        server.clock.advance(lockout - timedelta(minutes=1))
+        resp = await http.post("/api/session/child", json={"access_code": child.access_code, "pin": child.pin})
+        assert resp.status == 429 and (await resp.json())["error"]["code"] == "code_locked"
+        server.clock.advance(timedelta(minutes=2))
         resp = await http.post("/api/session/child", json={"access_code": child.access_code, "pin": child.pin})
         assert resp.status == 200
 
