@@ -24,25 +24,19 @@ ROOT = Path(__file__).resolve().parents[2]  # the checkout these tests are in: i
 
 
 # Server internals ----------------------------------------------------------------------------
-# The only two places these tests reach inside the running server (app keys). How services are
-# reached is about to change: adapt these two helpers, and nothing else here should need to.
+# The only two places these tests reach inside the running server (its services).
 
 
 async def quiet_sweeper(server: Server) -> Callable[[], Awaitable[Any]]:
     """Stop the server's own background sweeper; return a function running one sweep of the
     escalation sweeper (on the server's store, clock and ladder), so the test decides when."""
-    from advocacy.concerns.keys import ladder_key, sweeper_key
-    from advocacy.escalation.sweeper import Sweeper
-
-    await server.app[sweeper_key].stop()
-    return Sweeper(server.store, server.clock, server.app[ladder_key]).sweep
+    await server.services.sweeper_job.stop()
+    return server.services.sweeper.sweep
 
 
 async def checks_finished(server: Server) -> None:
     """Wait for the safeguarding checks of the messages sent so far (they run as tasks)."""
-    from advocacy.concerns.keys import safeguarding_key
-
-    await server.app[safeguarding_key].drain()
+    await server.services.safeguarding.drain()
 
 
 # the command line ------------------------------------------------------------------------------
