@@ -167,7 +167,7 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
     bots = BotService(store, settings, clock, chat, notifier, presence)
     tally = Tally(store, clock)
     figures = Figures(store, clock, [(c.key, c.staff_label) for c in records.categories.values()],
-                      settings.figures_interval_seconds)
+                      settings.figures_interval_seconds, settings.figures_small_count)
 
     async def tell_access_changed(user_ids: Iterable[str | None]) -> None:
         wanted = sorted({u for u in user_ids if u})

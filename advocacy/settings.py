@@ -141,6 +141,7 @@ SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
     },
     "figures": {
         "figures_interval_seconds": _int(10, 24 * 3600),
+        "figures_small_count": _int(2, 100),
     },
     "hours": {
         "timezone": _timezone,
@@ -173,14 +174,15 @@ class Settings:
         return self.public_url or f"http://{self.host}:{self.port}"
 
 
-def read_toml(path: Path, what: str) -> dict[str, Any]:
-    """A policy or settings file's contents; SettingsError naming the file if it is missing or not TOML."""
+def read_toml(path: Path, what: str, error: type[SettingsError] = SettingsError) -> dict[str, Any]:
+    """A policy or settings file's contents: every file under config/ is read here. ``error`` (a
+    SettingsError) names the file if it is missing or not TOML; ``what`` says what the file is."""
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise SettingsError(f"{path}: {what} is missing") from None
+        raise error(f"{path}: {what} is missing") from None
     except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{path}: not valid TOML ({exc})") from None
+        raise error(f"{path}: not valid TOML ({exc})") from None
 
 
 def known_table(raw: Mapping[str, Any], section: str, keys: Iterable[str], path: Path) -> dict[str, Any]:

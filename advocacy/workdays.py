@@ -80,6 +80,11 @@ def local_date(instant: datetime) -> date:
     return _london(instant).date()
 
 
+def london_month(instant: datetime) -> str:
+    """The Europe/London calendar month of an instant, as "2026-03" (the figures count by it)."""
+    return f"{local_date(instant):%Y-%m}"
+
+
 def as_utc(instant: datetime, name: str = "instant") -> datetime:
     """``instant`` in UTC; TypeError if it is not a datetime, ValueError if it is naive."""
     # Arithmetic between two datetimes sharing one ZoneInfo ignores DST, so all sums happen in UTC.
@@ -188,20 +193,3 @@ def _require_hours(start: time, end: time) -> None:
     _require_wall_time(end, "end")
     if not start < end:
         raise ValueError(f"start ({start:%H:%M}) must be before end ({end:%H:%M})")
-
-
-def moment_words(value: str | datetime | None, zone: ZoneInfo | str = LONDON) -> str:
-    """A moment for people to read on a page, "Sun 29 Nov 2026, 18:37", in the zone's wall-clock time.
-    An ISO 8601 string is read first; anything else that is not a moment comes back as it was."""
-    if not value:
-        return ""
-    try:
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    except ValueError:
-        return str(value)
-    if not isinstance(moment, datetime):
-        return str(value)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(ZoneInfo(zone) if isinstance(zone, str) else zone)
-    return f"{moment:%a} {moment.day} {moment:%b %Y, %H:%M}"
-

@@ -115,12 +115,12 @@ class Seeder:
             _, la = r.choice(self.children)
             at = self.now - timedelta(seconds=r.uniform(0, YEARS * 365 * 86400))
             kind = "opted_out" if r.random() < 0.7 else "opted_in"
-            tally.accumulate(self.totals, la, self.region_of(la), tally.month_at(at), tally.opt_increments({"kind": kind}))
+            tally.accumulate(self.totals, la, self.region_of(la), workdays.london_month(at), tally.opt_increments({"kind": kind}))
         # advocates' replies: what the chat counts when an advocate answers a waiting child
         for _ in range(self.children_total * 3):
             _, la = r.choice(self.children)
             at = self.now - timedelta(seconds=r.uniform(0, YEARS * 365 * 86400))
-            tally.accumulate(self.totals, la, self.region_of(la), tally.month_at(at),
+            tally.accumulate(self.totals, la, self.region_of(la), workdays.london_month(at),
                              tally.reply_increments(r.lognormvariate(8.5, 1.4)))
 
     async def concerns_up_to(self, total: int) -> None:
@@ -153,7 +153,7 @@ class Seeder:
                                                                            workdays.local_date(resolved_at))})
             for row in rows:
                 if row["at"] <= self.now:
-                    tally.accumulate(self.totals, la, region, tally.month_at(row["at"]), tally.concern_increments(row))
+                    tally.accumulate(self.totals, la, region, workdays.london_month(row["at"]), tally.concern_increments(row))
             status = "resolved" if resolved_at else ("escalated" if to_manager else "raised")
             concern_id = f"co_{n:07d}"
             docs.append({

@@ -34,7 +34,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from advocacy.bootstrap import build  # noqa: E402
 from advocacy.edge.app import init_app
-from tests.support import chat_namespace  # noqa: E402
 from advocacy.clock import Clock  # noqa: E402
 from advocacy.crypto import new_master_key  # noqa: E402
 from advocacy.embedded_db import EmbeddedDatabase  # noqa: E402

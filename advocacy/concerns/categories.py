@@ -7,13 +7,12 @@ categories in the file's order, keyed by their stored key.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from advocacy.settings import CONFIG_DIR, SettingsError
+from advocacy.settings import CONFIG_DIR, SettingsError, read_toml
 
 DEFAULT_CATEGORIES_PATH = CONFIG_DIR / "categories.toml"
 FALLBACK_KEY = "something_else"
@@ -37,12 +36,7 @@ class Category:
 def load_categories(path: Path | str | None = None) -> Mapping[str, Category]:
     """Read and check the categories; raise CategoriesError naming any wrong entry."""
     path = Path(path) if path is not None else DEFAULT_CATEGORIES_PATH
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CategoriesError(f"{path}: the categories file is missing") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise CategoriesError(f"{path}: not valid TOML ({exc})") from None
+    raw = read_toml(path, "the categories file", CategoriesError)
     return _parse_categories(raw, str(path))
 
 

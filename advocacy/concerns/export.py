@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from advocacy.concerns.records import default_categories, iso
+from advocacy.concerns.records import default_categories
+from advocacy.date_words import iso
 from advocacy.crypto import keyring_of
 from advocacy.store import ASCENDING, Store
 

@@ -26,7 +26,7 @@ the figures per local authority (see docs/concerns.md), and published on
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
@@ -56,14 +56,6 @@ def default_policy() -> Policy:
 @lru_cache(maxsize=None)
 def default_categories() -> Mapping[str, Category]:
     return load_categories()
-
-
-def iso(at: datetime | None) -> str | None:
-    return at.astimezone(timezone.utc).isoformat(timespec="seconds") if at is not None else None
-
-
-def month_of(at: datetime) -> str:
-    return f"{workdays.local_date(at):%Y-%m}"
 
 
 @dataclass
@@ -237,7 +229,7 @@ class ConcernRecords:
             "severity": doc["severity"],
             "kind": kind,
             "at": at,
-            "month": month_of(at),
+            "month": workdays.london_month(at),
             "day": f"{workdays.local_date(at):%Y-%m-%d}",
             **data,
         }

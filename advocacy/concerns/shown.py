@@ -7,7 +7,8 @@ from typing import Any, Mapping
 
 from advocacy.auth.principal import Principal
 from advocacy.concerns import sla
-from advocacy.concerns.records import ConcernRecords, iso
+from advocacy.concerns.records import ConcernRecords
+from advocacy.date_words import iso
 from advocacy.concerns.states import CONCERN
 from advocacy.concerns.words import child_view
 from advocacy.people import child_names

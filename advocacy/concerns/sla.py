@@ -10,7 +10,6 @@ follows from these clocks: ``advocacy.concerns.ladder_rules``.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from enum import StrEnum
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal, Mapping
 
 from advocacy import workdays
-from advocacy.settings import CONFIG_DIR, SettingsError
+from advocacy.settings import CONFIG_DIR, SettingsError, read_toml
 
 DEFAULT_POLICY_PATH = CONFIG_DIR / "escalation.toml"
 
@@ -172,12 +171,7 @@ _HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 def load_policy(path: Path | str | None = None) -> Policy:
     """Read and check config/escalation.toml (or ``path``); raise PolicyError naming any wrong key."""
     path = Path(path) if path is not None else DEFAULT_POLICY_PATH
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PolicyError(f"{path}: the escalation policy file is missing") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"{path}: not valid TOML ({exc})") from None
+    raw = read_toml(path, "the escalation policy file", PolicyError)
     return _parse_policy(raw, str(path))
 
 

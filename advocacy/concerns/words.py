@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Mapping
 
+from advocacy import date_words
 from advocacy import workdays
 from advocacy.concerns.categories import Category
 
@@ -48,9 +49,7 @@ COMMISSIONER = "the Children's Commissioner's team"
 
 def day_words(instant: datetime, now: datetime) -> str:
     """"Tuesday 3 March" (London date), with the year when it is not this year."""
-    day, today = workdays.local_date(instant), workdays.local_date(now)
-    text = f"{day:%A} {day.day} {day:%B}"
-    return text if day.year == today.year else f"{text} {day.year}"
+    return date_words.day_words(instant, year=workdays.local_date(instant).year != workdays.local_date(now).year)
 
 
 def by_words(deadline: datetime, now: datetime) -> str:

@@ -15,6 +15,7 @@ import jinja2
 import socketio
 from aiohttp import web
 
+from advocacy.date_words import moment_words
 from advocacy.assets import VENDOR_FILES, WEB_DIR, Assets
 from advocacy.bootstrap import Services
 from advocacy.edge import (
@@ -38,7 +39,6 @@ from advocacy.edge.middlewares import errors, same_origin_changes, security_head
 from advocacy.edge.oversight_events import OversightNamespace
 from advocacy.scale_out import client_manager
 from advocacy.settings import Settings
-from advocacy.workdays import moment_words
 
 # Socket.IO packets larger than this are dropped by the transport, which closes the
 # connection: far above any real message (4,000 characters), so only abuse meets it.

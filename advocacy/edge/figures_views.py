@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Mapping
 
 import aiohttp_jinja2
 from aiohttp import web
 
-from advocacy import workdays
+from advocacy.date_words import moment_long
 from advocacy.edge.keys import services_key
 from advocacy.errors import ServiceError
 from advocacy.figures import charts, rules
 from advocacy.figures.service import Figures
-from advocacy.figures.table import COLUMNS, COLUMN_KEYS, sort_rows
+from advocacy.figures.table import COLUMNS, COLUMN_KEYS, fewer_text, sort_rows
 from advocacy.figures.tally import ENGLAND
 from advocacy.edge.handlers import csv_response, link, page_context, staff_page
 
 routes = web.RouteTableDef()
 
 SORTS = ("name", *COLUMN_KEYS)
-
-
-def london_words(at: datetime | None) -> str:
-    if at is None:
-        return "not yet"
-    local = at.astimezone(workdays.LONDON)
-    return f"{local.day} {local:%B %Y} at {local:%H:%M}"
 
 
 def _period(request: web.Request, figures: Figures) -> rules.Period:
@@ -90,9 +82,10 @@ async def _page(request: web.Request, area_id: str) -> web.StreamResponse:
         months=[rules.month_words(m, short=True) for m in months], published=published,
         regions=_ranked(regions, column, descending), las=_ranked(las, column, descending), columns=COLUMNS,
         sort=column, descending=descending, trail=trail if area.kind != "england" else [],
-        checked=london_words(data["current"].get("checked_at")),
-        changed=london_words(data["current"].get("computed_at")), href=_href,
+        checked=moment_long(data["current"].get("checked_at")),
+        changed=moment_long(data["current"].get("computed_at")), href=_href,
         link=lambda **changes: link(request, **changes), this_month=figures.this_month(),
+        fewer=fewer_text(figures.small), small=figures.small,
     )
     return aiohttp_jinja2.render_template("oversight/figures.html", request, context)
 

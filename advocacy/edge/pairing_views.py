@@ -3,12 +3,13 @@ parse, authorise (the permission table), call ``PairingService``, shape the answ
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
 
+from advocacy.date_words import day_words
 from advocacy.edge.keys import services_key
 from advocacy.auth.permissions import may
 from advocacy.auth.principal import Principal
@@ -225,21 +226,19 @@ async def _render_child_page(request: web.Request, principal: Principal, confirm
     service = request.app[services_key].pairing
     state = await service.status(principal.user_id)
     if state["cover"]:
-        state["cover"]["until_words"] = cover.day_words(state["cover"]["until"])
+        state["cover"]["until_words"] = day_words(date.fromisoformat(state["cover"]["until"]), year=False)
     past = (await service.history(principal.user_id, for_child=True))["changes"]
     for change in past:
-        change["started_words"] = _date_words(service, change["started_at"])
-        change["ended_words"] = _date_words(service, change["ended_at"])
+        change["started_words"] = _day(service, change["started_at"])
+        change["ended_words"] = _day(service, change["ended_at"])
     return aiohttp_jinja2.render_template("child/advocate.html", request, page_context(
         request, "child-advocate", principal.public(), status=state, past=past,
         confirm=confirm if confirm in CONFIRM and not done else None, done=done, problem=problem))
 
 
-def _date_words(service: PairingService, iso: str | None) -> str | None:
-    if not iso:
-        return None
-    day = datetime.fromisoformat(iso).astimezone(service.zone).date()
-    return f"{day.day} {day:%B %Y}"
+def _day(service: PairingService, iso: str | None) -> str | None:
+    """"14 March 2026": the day of a moment in ``iso`` form, on the service's calendar."""
+    return day_words(datetime.fromisoformat(iso), service.zone, weekday=False) if iso else None
 
 
 @routes.post("/child/advocate")

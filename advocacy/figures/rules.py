@@ -30,6 +30,7 @@ from typing import Any, Callable, Hashable, Iterable, Mapping
 
 import numpy as np
 
+# The default small-number threshold; a deployment sets its own (figures_small_count in config/default.toml).
 SMALL = 5
 WINDOW = 12  # months in each chart
 LONGEST_PERIOD = 120  # months
@@ -221,7 +222,6 @@ def median(values: list[float]) -> float | None:
 
 SHOWN, FEWER, HIDDEN, NONE = "shown", "fewer", "hidden", "none"
 Key = Hashable
-_FEWER_RANGE = (0, SMALL - 1)
 _UNBOUNDED = math.inf
 # How many times the joint check works any one sum. Sums linked in a cycle (areas, months and the
 # period) can tighten each other by a few at a time for as many passes as the counts are large, which
@@ -272,7 +272,7 @@ class Suppression:
             return 0, _UNBOUNDED
         if state == SHOWN:
             return self.value[key], self.value[key]
-        return _FEWER_RANGE if state == FEWER else (self.small, _UNBOUNDED)
+        return (0, self.small - 1) if state == FEWER else (self.small, _UNBOUNDED)
 
     def _seen(self, key: Key) -> bool:
         return self.state[key] == SHOWN and self.displayed[key]

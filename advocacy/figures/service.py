@@ -44,18 +44,20 @@ KEEP_OTHER_PERIODS_SECONDS = 24 * 3600
 
 
 class Figures:
-    def __init__(self, store: Store, clock: Clock, categories: list[tuple[str, str]], interval_seconds: int) -> None:
+    def __init__(self, store: Store, clock: Clock, categories: list[tuple[str, str]], interval_seconds: int,
+                 small: int = rules.SMALL) -> None:
         self.store = store
         self.clock = clock
         self.categories = categories
         self.interval_seconds = interval_seconds
+        self.small = small
         self.job = LeasedJob(store, clock, "figures", interval_seconds, self.run)
         self._lock = asyncio.Lock()
         # Each time the job has counted and published (other counts are brought up to date with it).
         self.published: Topic[None] = Topic("figures.published")
 
     def this_month(self) -> str:
-        return rules.month_of_date(workdays.local_date(self.clock.now()))
+        return workdays.london_month(self.clock.now())
 
     # areas -------------------------------------------------------------------
 
@@ -154,7 +156,7 @@ class Figures:
             flows[doc["area"], doc["month"]] = Flow().add(doc)
         stocks = {(d["area"], d["month"]): d async for d in
                   self.store.figures_stock.find({"month": {"$in": sorted(set(period.window) | {period.last})}})}
-        return table.Inputs(period, await self.areas(), flows, stocks, self.categories)
+        return table.Inputs(period, await self.areas(), flows, stocks, self.categories, self.small)
 
     async def publish(self, period: Period) -> int:
         """Work out and store the period's figures for every area; returns the new generation."""

@@ -120,6 +120,7 @@ class Inputs:
     flows: dict[tuple[str, str], Flow]  # (area id, month) -> totals; missing means nothing happened
     stocks: dict[tuple[str, str], Mapping[str, Any]]  # (area id, month) -> counts at the month's end
     categories: list[tuple[str, str]]  # (key, staff label), in order
+    small: int = rules.SMALL  # a count below this is "fewer than" it (figures_small_count in config/default.toml)
 
 
 def _slots(period: Period) -> list[str]:
@@ -140,7 +141,7 @@ def build(inputs: Inputs) -> tuple[Suppression, dict[tuple[str, str], Flow], dic
     outside = [m for m in period.months if m not in window]
     flows: dict[tuple[str, str], Flow] = {}
     stocks: dict[tuple[str, str], Mapping[str, Any] | None] = {}
-    cells = Suppression()
+    cells = Suppression(inputs.small)
     categories = [key for key, _ in inputs.categories]
     for area in inputs.areas:
         for slot in _slots(period):
@@ -188,7 +189,6 @@ def build(inputs: Inputs) -> tuple[Suppression, dict[tuple[str, str], Flow], dic
 
 # ---------------------------------------------------------------- what a reader sees
 
-FEWER_TEXT = "fewer than 5"
 HIDDEN_TEXT = "hidden"
 NONE_TEXT = "no figures"
 
@@ -197,8 +197,13 @@ def _cell(text: str, value: float | None, state: str, note: str = "") -> dict[st
     return {"text": text, "value": value, "state": state, "note": note}
 
 
-def _suppressed(state: str) -> dict[str, Any]:
-    return _cell({FEWER: FEWER_TEXT, HIDDEN: HIDDEN_TEXT}.get(state, NONE_TEXT), None, state)
+def fewer_text(small: int) -> str:
+    """The words of a count too small to show: "fewer than 5"."""
+    return f"fewer than {small}"
+
+
+def _suppressed(state: str, small: int) -> dict[str, Any]:
+    return _cell({FEWER: fewer_text(small), HIDDEN: HIDDEN_TEXT}.get(state, NONE_TEXT), None, state)
 
 
 def _worst(*states: str) -> str:
@@ -241,6 +246,9 @@ class Reader:
         self.flows = flows
         self.stocks = stocks
 
+    def suppressed(self, state: str) -> dict[str, Any]:
+        return _suppressed(state, self.cells.small)
+
     def state(self, area: str, key: str, slot: str) -> str:
         return self.cells.state.get((area, key, slot), NONE)
 
@@ -250,7 +258,7 @@ class Reader:
     def count(self, area: str, key: str, slot: str) -> dict[str, Any]:
         state = self.state(area, key, slot)
         if state != SHOWN:
-            return _suppressed(state)
+            return self.suppressed(state)
         value = self.value(area, key, slot)
         return _cell(count_text(value), value, SHOWN)
 
@@ -258,10 +266,10 @@ class Reader:
         """``key`` per 100 children known at the end of the slot."""
         state = _worst(self.state(area, key, slot), self.state(area, "known", slot))
         if state != SHOWN:
-            return _suppressed(state)
+            return self.suppressed(state)
         known = self.value(area, "known", slot)
         if known == 0:
-            return _suppressed(NONE)
+            return self.suppressed(NONE)
         rate = 100 * self.value(area, key, slot) / known
         return _cell(f"{rate:.1f}", round(rate, 3), SHOWN)
 
@@ -269,7 +277,7 @@ class Reader:
         rest = next(d for d, (total, shown) in DERIVED.items() if (total, shown) == (whole, part))
         state = _worst(self.state(area, part, slot), self.state(area, whole, slot), self.state(area, rest, slot))
         if state != SHOWN:
-            return _suppressed(state)
+            return self.suppressed(state)
         whole_value = self.value(area, whole, slot)
         share = 100 * self.value(area, part, slot) / whole_value
         return _cell(f"{share:.0f}%", round(share, 3), SHOWN, f"of {whole_value:,}")
@@ -279,9 +287,9 @@ class Reader:
         hist = getattr(flow, which) if flow else {}
         total = rules.histogram_total(hist)
         if total == 0:
-            return _suppressed(NONE)
-        if total < rules.SMALL:
-            return _suppressed(FEWER)
+            return self.suppressed(NONE)
+        if total < self.cells.small:
+            return self.suppressed(FEWER)
         if which == "reply":
             seconds = rules.reply_median(hist)
             return _cell(duration_text(seconds), round(seconds, 1), SHOWN)
@@ -291,7 +299,7 @@ class Reader:
     def stock_value(self, area: str, slot: str, key: str) -> dict[str, Any]:
         stock = self.stocks.get((area, slot))
         if stock is None or stock.get(key) is None:
-            return _suppressed(NONE)
+            return self.suppressed(NONE)
         value = stock[key]
         return _cell(f"{value:g}", value, SHOWN)
 
@@ -301,7 +309,7 @@ class Reader:
         if cell["state"] == SHOWN or away["state"] == SHOWN:
             cell["note"] = f"of {away['text']} away" if away["state"] == SHOWN else ""
         elif away["state"] == NONE:
-            return _suppressed(NONE)
+            return self.suppressed(NONE)
         if self.state(area, "away", slot) == SHOWN and self.value(area, "away", slot) == 0:
             cell["note"] = "nobody away"
         return cell
@@ -352,7 +360,7 @@ def publish(inputs: Inputs) -> dict[str, dict[str, Any]]:
 
 
 def _category_rate(reader: Reader, area: str, key: str) -> dict[str, Any]:
-    return reader.rate(area, f"cat:{key}", PERIOD) if reader.state(area, "known", PERIOD) != NONE else _suppressed(NONE)
+    return reader.rate(area, f"cat:{key}", PERIOD) if reader.state(area, "known", PERIOD) != NONE else reader.suppressed(NONE)
 
 
 def sort_rows(rows: list[dict[str, Any]], column: str, descending: bool) -> list[dict[str, Any]]:

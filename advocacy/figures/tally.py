@@ -84,10 +84,6 @@ def reply_increments(seconds: float) -> dict[str, int]:
     return {f"reply.{rules.reply_bucket(max(seconds, 0.0))}": 1, "n.replies": 1}
 
 
-def month_at(at: datetime) -> str:
-    return rules.month_of_date(workdays.local_date(at))
-
-
 def writes(la: str | None, region: str | None, month: str, inc: Mapping[str, int]) -> list[UpdateOne]:
     return [UpdateOne({"_id": f"{area}|{month}"}, {"$inc": dict(inc), "$setOnInsert": {"area": area, "month": month}},
                       upsert=True) for area in areas_of(la, region)]
@@ -121,7 +117,7 @@ class Tally:
             child = await self.store.children.find_one({"_id": reply.child}, {"la": 1})
             la = (child or {}).get("la")
             seconds = (reply.answered_at - reply.waiting_since).total_seconds()
-            await self.add(la, await self.region_of(la) if la else None, month_at(reply.answered_at),
+            await self.add(la, await self.region_of(la) if la else None, workdays.london_month(reply.answered_at),
                            reply_increments(seconds))
         except Exception:
             log.exception("could not count a reply in the figures")
@@ -189,7 +185,7 @@ async def rebuild(store: Store) -> int:
         la = children.get(conv["child"])
         messages = store.messages.find({"conversation": conv["_id"]}, {"sender": 1, "sent_at": 1}).sort("_id", 1)
         for since, answered in reply_waits(await messages.to_list(None)):
-            accumulate(totals, la, regions.get(la), month_at(answered),
+            accumulate(totals, la, regions.get(la), workdays.london_month(answered),
                         reply_increments((answered - since).total_seconds()))
     docs = documents(totals)
     await store.figures_months.delete_many({})

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable, Mapping
 
-from advocacy import workdays
+from advocacy.date_words import moment_words
 from advocacy.concerns.sla import describe_due
 
 WITH = {
@@ -139,7 +139,7 @@ def timeline(case: Mapping[str, Any], now: datetime, letters: Mapping[str, str],
             answer = next((parse_at(a["at"]) for a in answers if a.get("with") == entry.get("with")
                            and parse_at(a["at"]) >= at), None)
             row["late"] = say_late(due, answer, now)
-            row["what"] += f"; answer due by {when_words(due)}"
+            row["what"] += f"; answer due by {moment_words(due)}"
         if entry["kind"] == "resolved":
             row["late"] = say_late(deadlines.get("oversight_by"), at, now)
         rows.append(row)
@@ -167,18 +167,11 @@ def timeline(case: Mapping[str, Any], now: datetime, letters: Mapping[str, str],
     rows = [r for r in rows if r["at"] is not None]
     rows.sort(key=lambda r: (r["at"], r["source"] == "deadline"))
     for row in rows:
-        row["when"] = when_words(row["at"])
+        row["when"] = moment_words(row["at"])
         row["future"] = row["at"] > now
         late = row.pop("late")
         row["late"], row["is_late"] = late if late else (None, False)
     return rows
-
-
-def when_words(at: datetime | None) -> str:
-    if at is None:
-        return ""
-    local = at.astimezone(workdays.LONDON)
-    return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M}"
 
 
 def pairing_history(pairings: list[Mapping[str, Any]], events: list[Mapping[str, Any]],
@@ -186,14 +179,14 @@ def pairing_history(pairings: list[Mapping[str, Any]], events: list[Mapping[str,
     """The child's advocates (as letters) and opting out or in, oldest first."""
     rows = []
     for p in pairings:
-        rows.append({"at": p["started_at"], "when": when_words(p["started_at"]),
+        rows.append({"at": p["started_at"], "when": moment_words(p["started_at"]),
                      "what": f"{letters.get(p['advocate'], 'An advocate')} became the child's advocate",
                      "why": WHY.get(p.get("why"), (p.get("why") or "").replace("_", " ")),
-                     "until": when_words(p.get("ended_at")) if p.get("ended_at") else "now",
+                     "until": moment_words(p.get("ended_at")) if p.get("ended_at") else "now",
                      "end_why": WHY.get(p.get("end_why"), (p.get("end_why") or "").replace("_", " "))})
     for e in events:
         if e.get("kind") in OPT:
-            rows.append({"at": e["at"], "when": when_words(e["at"]), "what": OPT[e["kind"]], "why": "", "until": "",
+            rows.append({"at": e["at"], "when": moment_words(e["at"]), "what": OPT[e["kind"]], "why": "", "until": "",
                          "end_why": ""})
     rows.sort(key=lambda r: r["at"])
     return rows

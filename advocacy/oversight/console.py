@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from advocacy.date_words import moment_words
 from advocacy import audit
 from advocacy.auth.principal import Principal
 from advocacy.ids import new_id
@@ -93,7 +94,7 @@ class ReviewerConsole:
             "concern": concern,
             "timeline": case_rules.timeline(item, now, letters, reviewers),
             "pairings": case_rules.pairing_history(pairings, events, letters),
-            "reveals": [{"who": reviewers.get(e["by"]["id"], "A reviewer"), "when": case_rules.when_words(
+            "reveals": [{"who": reviewers.get(e["by"]["id"], "A reviewer"), "when": moment_words(
                 case_rules.parse_at(e["at"])), "reason": e.get("text")} for e in item["log"] if e["kind"] == "revealed"],
             "claimed_by_name": reviewers.get(item.get("claimed_by"), ""),
             "mine": item["claimed_by_me"],

@@ -27,7 +27,8 @@ from advocacy.ids import new_id
 from advocacy.clock import Clock
 from advocacy.chat.service import ChatService
 from advocacy.concerns.checks import check_choice, check_words, only_fields, payload, refused
-from advocacy.concerns.records import Built, ConcernRecords, iso
+from advocacy.concerns.records import Built, ConcernRecords
+from advocacy.date_words import iso
 from advocacy.concerns.shown import ConcernViews
 from advocacy.concerns.sla import describe_due
 from advocacy.concerns.states import OVERSIGHT, TransitionRefused

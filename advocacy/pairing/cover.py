@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any, Awaitable, Callable
 
+from advocacy.date_words import day_words
 from advocacy.ids import new_id
 from advocacy.errors import ServiceError
 from advocacy.pairing.service import By, PairingService, first_name
@@ -106,12 +107,6 @@ async def leaves_of(service: PairingService, advocate_id: str) -> list[dict[str,
     return [await describe_leave(service, i) for i in ids]
 
 
-def day_words(iso: str) -> str:
-    """A date as a child reads it: "Friday 14 March"."""
-    day = date.fromisoformat(iso)
-    return f"{day:%A} {day.day} {day:%B}"
-
-
 async def cover_tick(service: PairingService, access_changed: AccessChanged | None = None) -> dict[str, int]:
     """Start leave that has begun and end leave that is over: move the covers' sockets, tell each child."""
     store, now = service.store, service.clock.now()
@@ -144,7 +139,7 @@ async def _tell_start(service: PairingService, leave: dict[str, Any], access_cha
         if not child or child.get("advocate") != leave["advocate"]:
             continue
         who = names.get(cover["cover"], "another advocate")
-        await service.chat.tell_child(cover["child"], f"{away} is away until {day_words(leave['last_day'])}. While {away} is away, "
+        await service.chat.tell_child(cover["child"], f"{away} is away until {day_words(date.fromisoformat(leave['last_day']), year=False)}. While {away} is away, "
                            f"{who} will look after you. You can send messages here as usual and {who} will answer. "
                            f"{away} will be back after that.", f"cover:{cover['_id']}:start")
         await store.covers.update_one({"_id": cover["_id"]}, {"$set": {"told_start": True}})

@@ -20,12 +20,11 @@ as the advocate they prefer) belong in ``advocates`` with ``available: false``.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from advocacy.settings import CONFIG_DIR, SettingsError
+from advocacy.settings import CONFIG_DIR, SettingsError, read_toml
 
 COST_NAMES: tuple[str, ...] = (
     "unassigned",
@@ -69,13 +68,7 @@ def load_weights(path: str | Path | None = None) -> dict[str, int]:
     unknown or not a whole number from 0 to ``MAX_WEIGHT``.
     """
     file = Path(path) if path is not None else WEIGHTS_FILE
-    try:
-        with open(file, "rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise SettingsError(f"{file}: the pairing weights file is missing") from None
-    except tomllib.TOMLDecodeError as error:
-        raise SettingsError(f"{file}: not valid TOML ({error})") from None
+    data = read_toml(file, "the pairing weights file")
     table = data.get("weights")
     if not isinstance(table, dict):
         raise SettingsError(f"{file}: a [weights] table with one key per cost is needed ({', '.join(COST_NAMES)})")

@@ -27,7 +27,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from advocacy import audit
+from advocacy import audit, workdays
 from advocacy.ids import new_id
 from advocacy.clock import Clock
 from advocacy.chat.service import ChatService
@@ -124,9 +124,6 @@ class PairingService:
 
     def today(self) -> date:
         return self.clock.now().astimezone(self.zone).date()
-
-    def month(self, at: datetime) -> str:
-        return at.astimezone(self.zone).strftime("%Y-%m")
 
     # placing -----------------------------------------------------------------
 
@@ -288,7 +285,7 @@ class PairingService:
         regions = await regions_by_la(self.store)
         row = {
             "_id": new_id("oe"), "child": child["_id"], "la": child.get("la"), "region": regions.get(child.get("la")),
-            "kind": kind, "at": now, "month": self.month(now), "by": (by or {}).get("role", "service"), **extra,
+            "kind": kind, "at": now, "month": workdays.london_month(now), "by": (by or {}).get("role", "service"), **extra,
         }
         await self.store.opt_events.insert_one(row)
         await self.opt_events.publish(row)

@@ -12,11 +12,11 @@ under that title, and its audited actions' words to ``ACTIONS``.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Awaitable, Callable
 
 import jinja2
 
+from advocacy.date_words import iso, moment_words
 from advocacy import audit
 from advocacy.auth.principal import Principal
 from advocacy.chat.service import ChatService
@@ -25,7 +25,6 @@ from advocacy.concerns import export as concern_export
 from advocacy.people import child_names, staff_by_ids
 from advocacy.settings import PROJECT_ROOT
 from advocacy.store import ASCENDING, Store
-from advocacy.workdays import moment_words
 
 Section = Callable[[Store, str], Awaitable[tuple[str, list[dict[str, Any]]]]]
 # What other capabilities hold about a child, each under its title.
@@ -50,10 +49,6 @@ _TEMPLATES = jinja2.Environment(
     autoescape=jinja2.select_autoescape(default=True),
 )
 _TEMPLATES.filters["when"] = moment_words
-
-
-def _when(at: datetime | None) -> str | None:
-    return at.isoformat(timespec="seconds") if at else None
 
 
 async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str) -> dict[str, Any] | None:
@@ -81,7 +76,7 @@ async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str) -
         return staff_name.get(actor, "A member of staff")
 
     data: dict[str, Any] = {
-        "exported_at": _when(clock.now()),
+        "exported_at": iso(clock.now()),
         "about_you": {
             "id": child_id,
             "name": names.get(child_id, ""),
@@ -91,11 +86,11 @@ async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str) -
             "advocate": staff_name.get(child.get("advocate") or "", None),
             "opted_out": bool(child.get("opted_out")),
             "pin_chosen": child.get("pin_hash") is not None,
-            "added_at": _when(child.get("created_at")),
-            "left_care_at": _when(child.get("left_care_at")),
+            "added_at": iso(child.get("created_at")),
+            "left_care_at": iso(child.get("left_care_at")),
         },
         "advocates": [
-            {"advocate": staff_name.get(p["advocate"], ""), "from": _when(p["started_at"]), "to": _when(p.get("ended_at")),
+            {"advocate": staff_name.get(p["advocate"], ""), "from": iso(p["started_at"]), "to": iso(p.get("ended_at")),
              "why": p.get("why")}
             for p in pairings
         ],
@@ -106,15 +101,15 @@ async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str) -
             for c in conversations
         ],
         "who_looked_or_changed_things": [
-            {"when": _when(e["at"]), "who": who(e["actor"]), "role": e["role"],
+            {"when": iso(e["at"]), "who": who(e["actor"]), "role": e["role"],
              "what": ACTIONS.get(e["action"], e["action"]), "outcome": e["ids"].get("outcome")}
             for e in access
         ],
         "staff_told": [
-            {"when": _when(n["created_at"]), "who": staff_name.get(n["to"], ""), "about": n["kind"]}
+            {"when": iso(n["created_at"]), "who": staff_name.get(n["to"], ""), "about": n["kind"]}
             for n in notifications
         ],
-        "sign_ins": [{"at": _when(s["created_at"]), "until": _when(s["expires_at"])} for s in sessions],
+        "sign_ins": [{"at": iso(s["created_at"]), "until": iso(s["expires_at"])} for s in sessions],
         "more": {},
     }
     for section in SECTIONS:

@@ -34,7 +34,8 @@ from advocacy.chat.presence import Presence
 from advocacy.chat.service import ChatService, MessageAdded
 from advocacy.concerns.checks import check_severity, check_words, only_fields, payload, refused
 from advocacy.concerns.ladder import Ladder
-from advocacy.concerns.records import Built, ConcernRecords, iso
+from advocacy.concerns.records import Built, ConcernRecords
+from advocacy.date_words import iso
 from advocacy.concerns.states import CONCERN, TransitionRefused
 from advocacy.concerns.words import SAFEGUARDING_HELP
 from advocacy.errors import ServiceError

@@ -44,14 +44,13 @@ import dataclasses
 import re
 import re._constants as _sre  # only to read how a pattern can open; see _openings
 import re._parser as _sre_parse
-import tomllib
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
 from advocacy.safeguarding.model import WordModel, load_model
-from advocacy.settings import CONFIG_DIR, SettingsError
+from advocacy.settings import CONFIG_DIR, SettingsError, read_toml
 
 DEFAULT_RULES_PATH = CONFIG_DIR / "safeguarding.toml"
 # What the second reader (model.py) flags: a message worded like risky ones, but no rule fired.
@@ -243,12 +242,7 @@ def load_rules(path: Path | str | None = None, *, with_model: bool = True, model
 
 def _load_rules(path: Path | str | None) -> Rules:
     path = Path(path) if path is not None else DEFAULT_RULES_PATH
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RulesError(f"{path}: the safeguarding rules file is missing") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise RulesError(f"{path}: not valid TOML ({exc})") from None
+    raw = read_toml(path, "the safeguarding rules file", RulesError)
     return compile_rules(raw, str(path))
 
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from advocacy import audit, workdays
+from advocacy.date_words import moment_words
+from advocacy import audit
 from advocacy.auth.principal import Principal
 from advocacy.clock import Clock
 from advocacy.concerns.categories import Category
@@ -41,11 +42,6 @@ def next_deadline(concern: dict[str, Any]) -> tuple[str, datetime] | None:
     if "manager" not in ladder:
         return "sort it before the manager is told", deadlines["manager_by"]
     return "sort it before it goes to oversight", deadlines["oversight_by"]
-
-
-def when_words(at: datetime) -> str:
-    local = at.astimezone(workdays.LONDON)
-    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
 
 
 class TeamView:
@@ -99,7 +95,7 @@ class TeamView:
                 .sort("created_at", -1):
             moves = [c for c in plan.get("changes", []) if c.get("from") in team_ids or c.get("to") in team_ids]
             if moves:
-                plans.append({"id": plan["_id"], "made": when_words(plan["created_at"]), "moves": len(moves)})
+                plans.append({"id": plan["_id"], "made": moment_words(plan["created_at"], year=False), "moves": len(moves)})
         return {
             "plans": plans,
             "advocates": [{
@@ -110,14 +106,14 @@ class TeamView:
             } for a in advocates],
             "waiting": [{
                 "child": w["child"], "child_name": child_name.get(w["child"], ""), "advocate": names.get(w["advocate"], ""),
-                "since": when_words(w["waiting_since"]),
+                "since": moment_words(w["waiting_since"], year=False),
                 "for": duration_text((now - w["waiting_since"]).total_seconds()),
                 "long": now - w["waiting_since"] >= LONG_WAIT,
             } for w in waiting],
             "deadlines": [{
                 "concern": c["_id"], "child_name": child_name.get(c["child"], ""), "advocate": names.get(c["advocate"], ""),
                 "about": self._label(c["category"]), "severity": c["severity"], "what": what,
-                "due": when_words(due), "due_words": describe_due(due, now), "past": due < now,
+                "due": moment_words(due, year=False), "due_words": describe_due(due, now), "past": due < now,
             } for due, what, c in near],
             "leaves": [{
                 "advocate": names.get(lv["advocate"], ""), "first_day": lv["first_day"], "last_day": lv["last_day"],

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from playwright.async_api import Page, expect
 
-from tests.support import chat_namespace
 from tests.browser.pages import chat_ready, child_signs_in, open_page
 from tests.support import connect
 
@@ -134,9 +133,9 @@ async def test_the_chat_works_by_keyboard_alone(browser, world):
 
 async def test_older_messages_load_when_the_child_scrolls_up(browser, world):
     amira = world.children[0]
-    chat_ns = chat_namespace(world.server.app)
+    chat = world.server.services.chat
     for i in range(1, 71):
-        await chat_ns.tell_child(amira.id, f"Note number {i}", f"scroll:{i}")
+        await chat.tell_child(amira.id, f"Note number {i}", f"scroll:{i}")
     page, problems = await open_page(browser, world, 360, 640)
     await child_signs_in(page, amira)
     await page.goto("/child")  # not the first sign-in's welcome, which sits at the top of the messages

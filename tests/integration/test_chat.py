@@ -389,10 +389,10 @@ async def test_a_notice_from_the_service_reaches_the_child_live_and_is_stored_on
     amira = world.children[0]
     child = await connect(world.server, amira)
     advocate = await connect(world.server, world.advocates[0])
-    chat_ns = world.server.services.chat
+    chat = world.server.services.chat
 
-    first = await chat_ns.tell_child(amira.id, "Your advocate is Ada.", "paired:test-1")
-    again = await chat_ns.tell_child(amira.id, "Your advocate is Ada.", "paired:test-1")
+    first = await chat.tell_child(amira.id, "Your advocate is Ada.", "paired:test-1")
+    again = await chat.tell_child(amira.id, "Your advocate is Ada.", "paired:test-1")
 
     assert first == again
     assert first["sender"] == {"id": "service", "role": "service", "name": "Advocacy service"}

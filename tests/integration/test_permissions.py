@@ -317,8 +317,8 @@ async def make_scene(world: World) -> Scene:
     scene.plan = (await plans.make_plan(service.store, service.clock, service.weights))["_id"]
     target = world.children[TARGET_CHILD]
     scene.conversation = world.conversation_of(target)
-    chat_ns = world.server.services.chat
-    scene.message = (await chat_ns.tell_child(target.id, "Hello from the service", "perm:hello"))["id"]
+    chat = world.server.services.chat
+    scene.message = (await chat.tell_child(target.id, "Hello from the service", "perm:hello"))["id"]
     [notification] = await world.server.services.notifier.tell([world.advocates[0].id], "child.opted_out",
                                                                child=target.id)
     scene.notification = notification["id"]

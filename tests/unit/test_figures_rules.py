@@ -201,3 +201,21 @@ def test_the_joint_check_finds_what_working_the_sums_one_by_one_finds():
         compared += 1
         narrowed += bool(expected)
     assert compared > 300 and narrowed > 30  # the tables were mostly comparable, and not all safe
+
+
+def test_the_small_number_threshold_is_the_deployments_own():
+    from advocacy.figures import table
+    from advocacy.figures.table import Area, Flow, Inputs
+
+    period = rules.default_period("2026-11")
+    areas = [Area("england", "england", "England"), Area("region:london", "region", "London", "england", "london"),
+             Area("la:A", "la", "A", "region:london", "A"), Area("la:B", "la", "B", "region:london", "B")]
+    flows = {("la:A", "2026-11"): Flow(n={"raised": 7}), ("la:B", "2026-11"): Flow(n={"raised": 30}),
+             ("region:london", "2026-11"): Flow(n={"raised": 37}), ("england", "2026-11"): Flow(n={"raised": 37})}
+    stocks = {(a.id, "2026-11"): {"known": 100, "paired": 90} for a in areas}
+
+    def concerns_of_a(small: int) -> dict:
+        return table.publish(Inputs(period, areas, flows, stocks, [], small))["la:A"]["row"]["concerns"]
+
+    assert concerns_of_a(10)["state"] == FEWER and concerns_of_a(10)["text"] == "fewer than 10"
+    assert concerns_of_a(5)["state"] != FEWER  # 7 is not small under the usual threshold

@@ -302,11 +302,6 @@ def test_module_reads_no_clock() -> None:
     assert ".now(" not in source and "time.time" not in source and ".today(" not in source
 
 
-def test_moments_in_words_are_london_wall_clock_time_and_other_things_pass_through():
-    from advocacy.workdays import moment_words
-
-    assert moment_words("2026-07-01T23:30:00+00:00") == "Thu 2 Jul 2026, 00:30"  # BST: already the next day
-    assert moment_words(datetime(2026, 12, 25, 9, 5, tzinfo=timezone.utc)) == "Fri 25 Dec 2026, 09:05"
-    assert moment_words("2026-12-25T09:05:00+00:00", "America/New_York") == "Fri 25 Dec 2026, 04:05"
-    assert moment_words(None) == "" and moment_words("") == ""
-    assert moment_words("not a date") == "not a date"
+def test_the_london_month_follows_the_london_calendar():
+    assert workdays.london_month(datetime(2026, 1, 31, 23, 30, tzinfo=timezone.utc)) == "2026-01"  # GMT: still January
+    assert workdays.london_month(datetime(2026, 6, 30, 23, 30, tzinfo=timezone.utc)) == "2026-07"  # BST: July already
