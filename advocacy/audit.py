@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from advocacy.group_commit import GroupCommit
 from advocacy.clock import Clock
+from advocacy.group_commit import GroupCommit
 from advocacy.store import DESCENDING, DuplicateKeyError, Store
 
 __all__ = ["GENESIS", "Broken", "by", "check_anchor", "entry_hash", "head", "record", "verify"]

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import AsyncIterator, Iterable, Literal
+from typing import Literal
 
 from redis import asyncio as aioredis
 
@@ -35,7 +36,7 @@ from advocacy.concerns.records import ConcernRecords
 from advocacy.concerns.service import ConcernService
 from advocacy.concerns.shown import ConcernViews
 from advocacy.concerns.sweeper import Sweeper, sweeper_job
-from advocacy.crypto import Keyring, KeylessKeyring, MasterKeyError, load_accepted_master_keys, load_master_key
+from advocacy.crypto import KeylessKeyring, Keyring, MasterKeyError, load_accepted_master_keys, load_master_key
 from advocacy.embedded_db import EmbeddedDatabase, running_uri
 from advocacy.events import Topic
 from advocacy.figures.service import Figures

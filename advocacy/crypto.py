@@ -20,8 +20,9 @@ import binascii
 import hashlib
 import os
 from collections import OrderedDict
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -31,8 +32,15 @@ from advocacy.settings import Settings
 from advocacy.store import DuplicateKeyError, Store
 
 __all__ = [
-    "DataErased", "Keyring", "MasterKeyError", "decode_master_key", "key_id", "keyring_of", "load_master_key",
-    "load_accepted_master_keys", "new_master_key",
+    "DataErased",
+    "Keyring",
+    "MasterKeyError",
+    "decode_master_key",
+    "key_id",
+    "keyring_of",
+    "load_accepted_master_keys",
+    "load_master_key",
+    "new_master_key",
 ]
 
 VERSION = 1
@@ -128,7 +136,7 @@ def load_accepted_master_keys(settings: Settings) -> list[bytes]:
     return keys
 
 
-def keyring_of(store: Store) -> "Keyring":
+def keyring_of(store: Store) -> Keyring:
     """The keyring attached to ``store`` by whoever opened it for the service (the app, a command)."""
     keyring = store.keyring
     if keyring is None:
@@ -144,7 +152,7 @@ class KeylessKeyring:
         self.store = store
         self._missing = str(missing)
 
-    def attach(self) -> "KeylessKeyring":
+    def attach(self) -> KeylessKeyring:
         self.store.keyring = self
         return self
 
@@ -176,7 +184,7 @@ class Keyring:
         self._cache_size = cache_size
         self._clock = clock or Clock()
 
-    def attach(self) -> "Keyring":
+    def attach(self) -> Keyring:
         """Make this the keyring that ``keyring_of(store)`` finds (people, chat, export use it)."""
         self.store.keyring = self
         return self

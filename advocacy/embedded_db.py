@@ -108,7 +108,7 @@ class EmbeddedDatabase:
         return f"mongodb://127.0.0.1:{self.port}/?directConnection=true"
 
     @classmethod
-    async def start(cls, data_dir: Path | str, timeout: float = 30.0, port: int | None = None) -> "EmbeddedDatabase":
+    async def start(cls, data_dir: Path | str, timeout: float = 30.0, port: int | None = None) -> EmbeddedDatabase:
         data_dir = Path(data_dir)
         storage = data_dir / "db"
         try:
@@ -176,7 +176,7 @@ class EmbeddedDatabase:
             try:
                 self.process.send_signal(signal.SIGTERM)
                 await asyncio.wait_for(self.process.wait(), timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 await self.process.wait()
             except ProcessLookupError:

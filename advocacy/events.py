@@ -10,7 +10,8 @@ acts on which news in those two places, in the order they act.
 from __future__ import annotations
 
 import logging
-from typing import Awaitable, Callable, Generic, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ import logging
 import os
 import secrets
 import socket
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Awaitable, Callable
 
 from advocacy.clock import Clock
 from advocacy.store import DuplicateKeyError, PyMongoError, Store
@@ -105,6 +105,6 @@ class LeasedJob:
                 log.exception("background job %s failed", self.name)
             try:
                 await asyncio.wait_for(self._wake.wait(), self.interval)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             self._wake.clear()

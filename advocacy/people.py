@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from advocacy.crypto import ERASED_TEXT, keyring_of
 from advocacy.store import Store

@@ -1,6 +1,7 @@
 """Several server processes acting as one: shared rooms, presence and sign-outs through Redis.
 
-With ``redis_url`` set, every process attaches ``socketio.AsyncRedisManager`` (an
+With ``redis_url`` set, every process's Socket.IO server shares rooms through
+Redis (``socketio.AsyncRedisManager``, made by the edge on ``channel_prefix``: an
 emit to a room reaches sockets in every process), counts who is connected in
 Redis rather than in its own memory, and tells every process when a session
 ends (so it closes that session's sockets) and when someone's conversations
@@ -15,9 +16,9 @@ import contextlib
 import json
 import logging
 import secrets
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
-import socketio
 from redis import asyncio as aioredis
 from redis.exceptions import RedisError
 
@@ -27,7 +28,7 @@ from advocacy.settings import Settings
 
 log = logging.getLogger(__name__)
 
-__all__ = ["RedisPresence", "SharedTopic", "cancelled", "client_manager", "redis_client"]
+__all__ = ["RedisPresence", "SharedTopic", "cancelled", "channel_prefix", "redis_client"]
 
 
 async def cancelled(task: asyncio.Task[Any] | None) -> None:
@@ -38,7 +39,7 @@ async def cancelled(task: asyncio.Task[Any] | None) -> None:
             await task
 
 
-def _prefix(settings: Settings) -> str:
+def channel_prefix(settings: Settings) -> str:
     # Several services (or test databases) may share one Redis: keep each to its own keys.
     return f"advocacy:{settings.database_name}:"
 
@@ -53,10 +54,6 @@ def redis_client(settings: Settings) -> aioredis.Redis:
 def listening_client(settings: Settings) -> aioredis.Redis:
     """A connection for subscriptions: it waits for news as long as it takes."""
     return aioredis.Redis.from_url(settings.redis_url, decode_responses=True, health_check_interval=30)
-
-
-def client_manager(settings: Settings) -> socketio.AsyncRedisManager:
-    return socketio.AsyncRedisManager(settings.redis_url, channel=_prefix(settings) + "socketio")
 
 
 # KEYS[1]: the user's hash {process: open connections}. ARGV: process, change, heartbeat key prefix, expiry.
@@ -92,8 +89,8 @@ class RedisPresence(Presence):
         self.redis = redis
         self.process = secrets.token_hex(6)
         self.ttl = ttl
-        self._users = _prefix(settings) + "presence:user:"
-        self._processes = _prefix(settings) + "presence:process:"
+        self._users = channel_prefix(settings) + "presence:user:"
+        self._processes = channel_prefix(settings) + "presence:process:"
         self._change = redis.register_script(_CHANGE)
         self._heartbeat: asyncio.Task[None] | None = None
 
@@ -150,7 +147,7 @@ class SharedTopic(Topic[News]):
     def __init__(self, settings: Settings, name: str) -> None:
         super().__init__(name)
         self.redis = listening_client(settings)
-        self.channel = _prefix(settings) + name
+        self.channel = channel_prefix(settings) + name
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
 

@@ -12,22 +12,28 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorCollection, AsyncIOMotorDatabase
 from bson import ObjectId
+from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorCollection, AsyncIOMotorDatabase
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReplaceOne, ReturnDocument, UpdateOne
-from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, PyMongoError, ServerSelectionTimeoutError
+from pymongo.errors import (
+    BulkWriteError,
+    DuplicateKeyError,
+    OperationFailure,
+    PyMongoError,
+    ServerSelectionTimeoutError,
+)
 
 __all__ = [
     "ASCENDING",
     "DESCENDING",
+    "INDEXES",
     "DatabaseUnavailable",
     "DuplicateKeyError",
+    "ObjectId",
     "PyMongoError",
     "ReplaceOne",
     "ReturnDocument",
     "Store",
-    "INDEXES",
-    "ObjectId",
     "UpdateOne",
     "insert_each",
 ]
@@ -163,7 +169,7 @@ class Store:
     @classmethod
     async def connect(
         cls, uri: str, database_name: str, timeout_seconds: float = 15, operation_timeout_seconds: float | None = None
-    ) -> "Store":
+    ) -> Store:
         """Connect, waiting up to ``timeout_seconds`` for the database to answer.
 
         Afterwards each operation takes at most ``operation_timeout_seconds`` in all,

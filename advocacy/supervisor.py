@@ -132,6 +132,6 @@ async def _stop_all(workers: list[Worker], timeout: float = 20.0) -> None:
     for process in running:
         try:
             await asyncio.wait_for(process.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             process.kill()
             await process.wait()

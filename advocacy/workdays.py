@@ -15,7 +15,7 @@ time. Nothing here reads the clock: callers pass "now" in.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -28,7 +28,7 @@ WORKING_DAY_END = time(17, 0)
 _ONE_DAY = timedelta(days=1)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _bank_holidays(year: int) -> dict[date, str]:
     # England and Wales share one list of bank holidays; the package calls it subdivision ENG.
     return dict(holidays.country_holidays("GB", subdiv="ENG", years=year))

@@ -13,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from advocacy.auth.accounts import create_child, create_staff
 from advocacy.auth.principal import Principal
 from advocacy.bootstrap import build
 from advocacy.clock import Clock
@@ -20,7 +21,6 @@ from advocacy.crypto import Keyring, decode_master_key, new_master_key
 from advocacy.embedded_db import EmbeddedDatabase
 from advocacy.pairing.changes import pair_child
 from advocacy.people import child_names
-from advocacy.auth.accounts import create_child, create_staff
 from advocacy.settings import load
 from advocacy.store import Store
 

@@ -21,8 +21,9 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bots.lite import RawSocket  # noqa: E402
-from harness import bench_dir, machine_load, raise_open_files, rss_kb, service  # noqa: E402
+from harness import bench_dir, machine_load, raise_open_files, rss_kb, service
+
+from bots.lite import RawSocket
 
 
 async def main(args: argparse.Namespace) -> None:

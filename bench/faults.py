@@ -27,13 +27,13 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bots.lite import RawSocket  # noqa: E402
-from bots.sdk import ChatParticipant  # noqa: E402
-from bots.swarm import Swarm, percentile  # noqa: E402
-from harness import bench_dir, machine_load, raise_open_files, service  # noqa: E402
+from harness import bench_dir, machine_load, raise_open_files, service
 
-from advocacy.embedded_db import EmbeddedDatabase  # noqa: E402
-from advocacy.store import Store  # noqa: E402
+from advocacy.embedded_db import EmbeddedDatabase
+from advocacy.store import Store
+from bots.lite import RawSocket
+from bots.sdk import ChatParticipant
+from bots.swarm import Swarm, percentile
 
 
 async def stored(uri: str, database: str, client_ids: list[str]) -> int:

@@ -19,13 +19,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bots.swarm import Swarm  # noqa: E402
-from harness import (  # noqa: E402
-    bench_dir, cpu_seconds, machine_load, raise_open_files, service, wait_serving,
+from harness import (
+    bench_dir,
+    cpu_seconds,
+    machine_load,
+    raise_open_files,
+    service,
+    wait_serving,
 )
-from harness.relay import pairs as relay_pairs  # noqa: E402
+from harness.relay import pairs as relay_pairs
 
-from advocacy.embedded_db import free_port  # noqa: E402
+from advocacy.embedded_db import free_port
+from bots.swarm import Swarm
 
 P99_LIMIT_MS = 150.0
 

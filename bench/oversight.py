@@ -43,23 +43,21 @@ import aiohttp
 from aiohttp import web
 
 from advocacy import workdays
+from advocacy.auth.accounts import create_staff
 from advocacy.bootstrap import build
-from advocacy.edge.app import init_app
 from advocacy.clock import ManualClock
 from advocacy.concerns.categories import load_categories
+from advocacy.concerns.sla import RANK
 from advocacy.crypto import new_master_key
+from advocacy.edge.app import init_app
 from advocacy.embedded_db import EmbeddedDatabase
 from advocacy.figures import rules, tally
-
 from advocacy.oversight.queue import new_ref
-from advocacy.concerns.sla import RANK
-from advocacy.auth.accounts import create_staff
 from advocacy.settings import load
 from advocacy.store import Store
 
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import bench_dir, machine_load  # noqa: E402
+from harness import bench_dir, machine_load
 
 REGIONS = ("North East", "North West", "Yorkshire and The Humber", "East Midlands", "West Midlands",
            "East of England", "London", "South East", "South West")

@@ -32,16 +32,16 @@ from playwright.async_api import async_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from advocacy.bootstrap import build  # noqa: E402
+from advocacy.auth.accounts import create_child, create_staff
+from advocacy.bootstrap import build
+from advocacy.clock import Clock
+from advocacy.crypto import new_master_key
 from advocacy.edge.app import init_app
-from advocacy.clock import Clock  # noqa: E402
-from advocacy.crypto import new_master_key  # noqa: E402
-from advocacy.embedded_db import EmbeddedDatabase  # noqa: E402
-from advocacy.pairing.changes import pair_child  # noqa: E402
-from advocacy.auth.accounts import create_child, create_staff# noqa: E402
-from advocacy.settings import load  # noqa: E402
-from advocacy.store import Store  # noqa: E402
-from advocacy.edge.handlers import SESSION_COOKIE  # noqa: E402
+from advocacy.edge.handlers import SESSION_COOKIE
+from advocacy.embedded_db import EmbeddedDatabase
+from advocacy.pairing.changes import pair_child
+from advocacy.settings import load
+from advocacy.store import Store
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

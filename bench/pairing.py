@@ -44,9 +44,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from advocacy.pairing import COST_NAMES, greedy, load_weights, solve  # noqa: E402
-from advocacy.pairing.placement import place_one  # noqa: E402
-from advocacy.pairing.roster import advocate_records, children_records, load_roster  # noqa: E402
+from advocacy.pairing import COST_NAMES, greedy, load_weights, solve
+from advocacy.pairing.placement import place_one
+from advocacy.pairing.roster import advocate_records, children_records, load_roster
 
 # Regions of England and how many local authorities with children's services each has.
 REGIONS = {

@@ -7,7 +7,8 @@ import asyncio
 import logging
 import os
 import signal
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from bots.sdk import BotClient, Refused
 

@@ -19,15 +19,16 @@ import asyncio
 import logging
 import random
 import uuid
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Awaitable, Callable, Iterable, Sequence
+from typing import Any
 
 import socketio
 
 log = logging.getLogger("bots")
 
-__all__ = ["BotClient", "ChatParticipant", "RETRYABLE", "Refused"]
+__all__ = ["RETRYABLE", "BotClient", "ChatParticipant", "Refused"]
 
 # Acks that mean "not done, try again" rather than "wrong": a resend with the same
 # client_id can never store a message twice, so retrying these is always safe.
@@ -271,7 +272,7 @@ class ChatParticipant:
         client.on_connect(self.resync)
 
     @classmethod
-    def open(cls, urls: str | Sequence[str], token: str, **kwargs: Any) -> "ChatParticipant":
+    def open(cls, urls: str | Sequence[str], token: str, **kwargs: Any) -> ChatParticipant:
         return cls(BotClient(urls, token, ("/chat",)), **kwargs)
 
     async def start(self, timeout: float | None = 30.0) -> None:
@@ -354,7 +355,7 @@ class ChatParticipant:
             if ack["error"]["code"] == "disconnected":
                 try:
                     await asyncio.wait_for(self.client.connected.wait(), max(0.1, deadline - loop.time()))
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     return ack
             else:
                 await asyncio.sleep(self.client._backoff(attempt))

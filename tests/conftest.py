@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import Server, World, seed_world, start_server  # noqa: F401  (re-exported fixtures use them)
+from tests.support import Server, World, seed_world, start_server
 
 
 def _free_port() -> int:

@@ -5,28 +5,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from datetime import timedelta
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator
+from datetime import timedelta
+from typing import Any
 
 import aiohttp
 import socketio
 from aiohttp import web
 
-from advocacy.bootstrap import Services, build
-from advocacy.edge.app import init_app
-from advocacy.edge.keys import sio_key
 from advocacy.auth import totp
+from advocacy.auth.accounts import create_child, create_staff
 from advocacy.auth.staff_sign_in import set_second_factor
+from advocacy.bootstrap import Services, build
 from advocacy.clock import ShiftedClock
 from advocacy.crypto import new_master_key
+from advocacy.edge.app import init_app
+from advocacy.edge.keys import sio_key
 from advocacy.pairing.changes import pair_child
-from advocacy.auth.accounts import create_child, create_staff
 from advocacy.settings import Settings, load
 from advocacy.store import Store
 
 PASSWORD = "correct horse battery staple"
-OPEN_CLIENTS: list["ChatClient"] = []
+OPEN_CLIENTS: list[ChatClient] = []
 # One master key per test database, so a server restarted on it opens what the first one sealed.
 MASTER_KEYS: dict[str, str] = {}
 
@@ -201,7 +202,7 @@ class ChatClient:
 
         self.sio.on(name, handler, namespace=self.namespace)
 
-    async def connect(self, token: str | None, **kwargs: Any) -> "ChatClient":
+    async def connect(self, token: str | None, **kwargs: Any) -> ChatClient:
         await self.sio.connect(
             self.server.url, namespaces=[self.namespace], auth={"token": token} if token else None,
             transports=["websocket"], wait_timeout=5, **kwargs,
@@ -222,7 +223,7 @@ class ChatClient:
         """True if no ``event`` arrives within ``wait`` seconds."""
         try:
             await asyncio.wait_for(self.received[event].get(), wait)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return True
         return False
 

@@ -23,13 +23,12 @@ from typing import Any
 from advocacy import audit
 from advocacy.auth import lockout, passwords, totp
 from advocacy.auth.permissions import STAFF_ROLES, scope_for
-from advocacy.auth.tokens import new_token
 from advocacy.auth.principal import Principal
 from advocacy.auth.sessions import Sessions
+from advocacy.auth.tokens import new_token
 from advocacy.crypto import DataErased, keyring_of
 from advocacy.errors import ServiceError
 from advocacy.store import DuplicateKeyError, ReturnDocument, Store
-
 
 ISSUER = "Advocacy service"
 ACTION = "sign_in.staff"

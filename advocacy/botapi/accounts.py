@@ -6,8 +6,8 @@ from datetime import timedelta
 from typing import Any
 
 from advocacy.auth.service import AuthService
-from advocacy.ids import new_id
 from advocacy.clock import Clock
+from advocacy.ids import new_id
 from advocacy.store import DuplicateKeyError, Store
 
 

@@ -19,7 +19,6 @@ from advocacy.chat.text import check_client_id, check_message_text
 from advocacy.clock import Clock
 from advocacy.errors import ServiceError
 from advocacy.notifications.service import Notifier
-from advocacy.notifications.service import Notifier
 from advocacy.pairing.changes import PairingChange
 from advocacy.settings import Settings
 from advocacy.store import DuplicateKeyError, Store

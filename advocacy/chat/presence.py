@@ -10,9 +10,9 @@ around in their working hours is noted as available).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Iterable
 from zoneinfo import ZoneInfo
 
 from advocacy import workdays

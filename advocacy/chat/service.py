@@ -29,16 +29,23 @@ from typing import Any
 from advocacy import audit
 from advocacy.auth.access import Access, matches
 from advocacy.auth.principal import Principal
-from advocacy.group_commit import GroupCommit
 from advocacy.chat.text import check_client_id, check_message_text
 from advocacy.clock import Clock
 from advocacy.crypto import Keyring, keyring_of
 from advocacy.errors import ServiceError
 from advocacy.events import Topic
+from advocacy.group_commit import GroupCommit
 from advocacy.people import child_names, staff_by_ids
 from advocacy.settings import Settings
 from advocacy.store import (
-    ASCENDING, DESCENDING, DuplicateKeyError, ObjectId, PyMongoError, Store, UpdateOne, insert_each,
+    ASCENDING,
+    DESCENDING,
+    DuplicateKeyError,
+    ObjectId,
+    PyMongoError,
+    Store,
+    UpdateOne,
+    insert_each,
 )
 
 log = logging.getLogger(__name__)

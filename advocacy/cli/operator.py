@@ -13,9 +13,9 @@ from pathlib import Path
 
 from advocacy import audit
 from advocacy.auth.accounts import StaffError, create_staff
+from advocacy.bootstrap import open_services
 from advocacy.botapi import hours
 from advocacy.botapi.accounts import create_bot, issue_token
-from advocacy.bootstrap import open_services
 from advocacy.demo.swarm import seed_pairs, write
 from advocacy.figures.tally import rebuild
 from advocacy.people import record_left_care

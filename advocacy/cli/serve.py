@@ -9,11 +9,11 @@ from pathlib import Path
 from aiohttp import web
 
 from advocacy import demo
-from advocacy.edge.app import init_app
 from advocacy.bootstrap import build, open_store
-from advocacy.botapi.runner import ServiceBots, loopback_url
 from advocacy.clock import Clock
 from advocacy.crypto import Keyring, load_accepted_master_keys, load_master_key
+from advocacy.edge.app import init_app
+from advocacy.service_bots import ServiceBots, loopback_url
 from advocacy.settings import Settings
 
 

@@ -7,10 +7,11 @@ categories in the file's order, keyed by their stored key.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from advocacy.settings import CONFIG_DIR, SettingsError, read_toml
 

@@ -6,8 +6,9 @@ say what was wrong and that nothing was changed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from advocacy import workdays
 from advocacy.chat.text import is_blank, tidy_text

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from advocacy.concerns.records import default_categories
-from advocacy.date_words import iso
 from advocacy.crypto import keyring_of
+from advocacy.date_words import iso
 from advocacy.store import ASCENDING, Store
 
 # What the audited actions of concerns, safeguarding and oversight mean, in a child's words.

@@ -31,8 +31,9 @@ never goes to oversight (see ``sla``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any, Mapping, Protocol
+from typing import Any, Protocol
 
 from advocacy import audit
 from advocacy.auth.access import Access

@@ -11,10 +11,11 @@ takes the steps is ``advocacy.concerns.ladder``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Mapping
+from typing import Any
 
 from advocacy import workdays
 from advocacy.concerns.sla import Policy, deadlines

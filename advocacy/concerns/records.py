@@ -25,10 +25,11 @@ the figures per local authority (see docs/concerns.md), and published on
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from advocacy import workdays
 from advocacy.auth.principal import Principal
@@ -48,12 +49,12 @@ if TYPE_CHECKING:  # a type only: pairing announces changes, concerns follow the
     from advocacy.pairing.changes import PairingChange
 
 
-@lru_cache(maxsize=None)
+@cache
 def default_policy() -> Policy:
     return load_policy()
 
 
-@lru_cache(maxsize=None)
+@cache
 def default_categories() -> Mapping[str, Category]:
     return load_categories()
 

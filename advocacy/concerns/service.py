@@ -8,8 +8,9 @@ what each reader sees is ``advocacy.concerns.shown``; who may act on which conce
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping, Protocol
+from typing import Any, Protocol
 
 from advocacy import audit, workdays
 from advocacy.auth.access import Access

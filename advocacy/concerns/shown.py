@@ -3,14 +3,15 @@ the child's own view in their words (``advocacy.concerns.words``)."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from advocacy.auth.principal import Principal
 from advocacy.concerns import sla
 from advocacy.concerns.records import ConcernRecords
-from advocacy.date_words import iso
 from advocacy.concerns.states import CONCERN
 from advocacy.concerns.words import child_view
+from advocacy.date_words import iso
 from advocacy.people import child_names
 
 

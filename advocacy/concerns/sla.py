@@ -10,11 +10,12 @@ follows from these clocks: ``advocacy.concerns.ladder_rules``.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 from advocacy import workdays
 from advocacy.settings import CONFIG_DIR, SettingsError, read_toml

@@ -35,9 +35,9 @@ Codes: ``not_allowed``, ``no_change``, ``unknown_status``,
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Mapping
 
 
 class ConcernStatus(StrEnum):

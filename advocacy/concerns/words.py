@@ -9,11 +9,11 @@ includes anything staff wrote: notes, outcomes and reasons stay with staff.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
-from advocacy import date_words
-from advocacy import workdays
+from advocacy import date_words, workdays
 from advocacy.concerns.categories import Category
 
 # Who an advocate raised a worry with, as a child would say it.

@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from advocacy.auth import passwords, totp
+from advocacy.auth.accounts import create_child, create_staff, issue_access_code
 from advocacy.auth.staff_sign_in import set_second_factor
-from advocacy.auth.accounts import issue_access_code
 from advocacy.clock import Clock
-from advocacy.pairing.policy import add_months
 from advocacy.pairing.changes import pair_child
-from advocacy.auth.accounts import create_child, create_staff
+from advocacy.pairing.policy import add_months
 from advocacy.store import Store
 
 LOCAL_AUTHORITIES = [

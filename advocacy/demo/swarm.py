@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from advocacy.auth import passwords
-from advocacy.auth.service import AuthService
-from advocacy.ids import new_id
-from advocacy.clock import Clock
-from advocacy.pairing.changes import pair_child
 from advocacy.auth.accounts import create_child
+from advocacy.auth.service import AuthService
+from advocacy.clock import Clock
+from advocacy.ids import new_id
+from advocacy.pairing.changes import pair_child
 from advocacy.store import Store
 
 LA = {"_id": "E08000035", "name": "Leeds", "region": "Yorkshire and The Humber"}

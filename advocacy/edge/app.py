@@ -8,16 +8,17 @@ Socket.IO namespaces (each subscribes, as it is made, to the news it delivers).
 from __future__ import annotations
 
 import functools
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp_jinja2
 import jinja2
 import socketio
 from aiohttp import web
 
-from advocacy.date_words import moment_words
 from advocacy.assets import VENDOR_FILES, WEB_DIR, Assets
 from advocacy.bootstrap import Services
+from advocacy.date_words import moment_words
 from advocacy.edge import (
     auth_views,
     chat_views,
@@ -37,7 +38,7 @@ from advocacy.edge.console_events import ConsoleNamespace
 from advocacy.edge.keys import assets_key, services_key, sio_key
 from advocacy.edge.middlewares import errors, same_origin_changes, security_headers
 from advocacy.edge.oversight_events import OversightNamespace
-from advocacy.scale_out import client_manager
+from advocacy.scale_out import channel_prefix
 from advocacy.settings import Settings
 
 # Socket.IO packets larger than this are dropped by the transport, which closes the
@@ -90,7 +91,8 @@ def init_app(services: Services) -> web.Application:
         max_http_buffer_size=MAX_PACKET_BYTES,
         ping_interval=20,
         ping_timeout=20,
-        client_manager=client_manager(settings) if scaled else None,
+        client_manager=socketio.AsyncRedisManager(settings.redis_url, channel=channel_prefix(settings) + "socketio")
+        if scaled else None,
         transports=["websocket"] if scaled else None,
     )
     auth, clock = services.auth, services.clock

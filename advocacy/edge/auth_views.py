@@ -6,9 +6,7 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
-from advocacy.edge.keys import services_key
 from advocacy.auth import staff_sign_in, totp
-from advocacy.errors import ServiceError
 from advocacy.edge.handlers import (
     ENROL_COOKIE,
     clear_session_cookie,
@@ -21,6 +19,8 @@ from advocacy.edge.handlers import (
     settings_of,
     signed_in,
 )
+from advocacy.edge.keys import services_key
+from advocacy.errors import ServiceError
 
 routes = web.RouteTableDef()
 ENROL_PAGE = "/staff/enrol"

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from advocacy.auth.sessions import Sessions
 from advocacy.auth.principal import Principal
+from advocacy.auth.sessions import Sessions
 from advocacy.botapi.service import BotService
 from advocacy.chat.presence import Presence, PresenceChange
 from advocacy.chat.service import ChatService, MessageAdded
 from advocacy.clock import Clock
-from advocacy.pairing.changes import PairingChange, PairingChanges
 from advocacy.edge.sockets import SignedInNamespace, event
+from advocacy.pairing.changes import PairingChange, PairingChanges
 
 NAMESPACE = "/bots"
 ROOM = "bots"

@@ -10,18 +10,19 @@ conversation's room) and moves sockets when someone's conversations change
 from __future__ import annotations
 
 import logging
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
-from advocacy.auth.sessions import Sessions
 from advocacy.auth.principal import Principal
+from advocacy.auth.sessions import Sessions
 from advocacy.chat.presence import Presence, PresenceChange, reply_expected
 from advocacy.chat.ratelimit import RateLimiter
 from advocacy.chat.service import ChatService, MessageAdded
 from advocacy.clock import Clock
+from advocacy.edge.sockets import SignedInNamespace, event
 from advocacy.errors import ServiceError
 from advocacy.events import Topic
 from advocacy.settings import Settings
-from advocacy.edge.sockets import SignedInNamespace, event
 from advocacy.store import PyMongoError
 
 NAMESPACE = "/chat"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
-from advocacy.edge.keys import services_key
 from advocacy.auth.permissions import may
-from advocacy.errors import ServiceError
 from advocacy.edge.handlers import optional_principal, page_context, settings_of
+from advocacy.edge.keys import services_key
+from advocacy.errors import ServiceError
 
 routes = web.RouteTableDef()
 

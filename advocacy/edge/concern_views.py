@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 import aiohttp_jinja2
 from aiohttp import web
 
-from advocacy.edge.keys import services_key
 from advocacy.auth.principal import Principal
-from advocacy.people import child_names
 from advocacy.edge.handlers import json_body, ok, page_context, page_principal, principal_of, signed_in_as
+from advocacy.edge.keys import services_key
+from advocacy.people import child_names
 
 if TYPE_CHECKING:
     from advocacy.bootstrap import Services

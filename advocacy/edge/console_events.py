@@ -7,8 +7,8 @@ from typing import Any
 from advocacy.auth.principal import Principal
 from advocacy.auth.sessions import Sessions
 from advocacy.clock import Clock
-from advocacy.notifications.service import Notifier, public_notification
 from advocacy.edge.sockets import SignedInNamespace, event, user_room
+from advocacy.notifications.service import Notifier, public_notification
 
 NAMESPACE = "/console"
 

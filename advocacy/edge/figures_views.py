@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
 
 from advocacy.date_words import moment_long
+from advocacy.edge.handlers import csv_response, link, page_context, staff_page
 from advocacy.edge.keys import services_key
 from advocacy.errors import ServiceError
 from advocacy.figures import charts, rules
 from advocacy.figures.service import Figures
-from advocacy.figures.table import COLUMNS, COLUMN_KEYS, fewer_text, sort_rows
+from advocacy.figures.table import COLUMN_KEYS, COLUMNS, fewer_text, sort_rows
 from advocacy.figures.tally import ENGLAND
-from advocacy.edge.handlers import csv_response, link, page_context, staff_page
 
 routes = web.RouteTableDef()
 

@@ -11,14 +11,15 @@ import functools
 import io
 import json
 import re
-from typing import Any, Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
 
-from advocacy.edge.keys import services_key
 from advocacy.auth.permissions import may
 from advocacy.auth.principal import Principal
+from advocacy.edge.keys import services_key
 from advocacy.errors import ServiceError
 from advocacy.settings import Settings
 

@@ -8,9 +8,9 @@ import logging
 import aiohttp_jinja2
 from aiohttp import web
 
+from advocacy.edge.handlers import Handler, bearer_token, settings_of
 from advocacy.errors import ServiceError
 from advocacy.store import PyMongoError
-from advocacy.edge.handlers import Handler, bearer_token, settings_of
 
 log = logging.getLogger(__name__)
 

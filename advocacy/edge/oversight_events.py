@@ -8,8 +8,8 @@ from typing import Any
 from advocacy.auth.principal import Principal
 from advocacy.auth.sessions import Sessions
 from advocacy.clock import Clock
-from advocacy.oversight.service import ItemChange, OversightQueue
 from advocacy.edge.sockets import SignedInNamespace, event
+from advocacy.oversight.service import ItemChange, OversightQueue
 
 log = logging.getLogger(__name__)
 

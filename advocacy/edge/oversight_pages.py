@@ -5,9 +5,9 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
+from advocacy.edge.handlers import csv_response, json_body, link, ok, page_context, signed_in_as, staff_page
 from advocacy.edge.keys import services_key
 from advocacy.errors import ServiceError
-from advocacy.edge.handlers import csv_response, json_body, link, ok, page_context, signed_in_as, staff_page
 
 routes = web.RouteTableDef()
 REFUSED = "These pages are for reviewers at the Children's Commissioner's office."

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from advocacy.edge.keys import services_key
 from advocacy.edge.handlers import json_body, ok, signed_in_as
+from advocacy.edge.keys import services_key
 
 routes = web.RouteTableDef()
 

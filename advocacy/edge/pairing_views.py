@@ -9,15 +9,15 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from advocacy.date_words import day_words
-from advocacy.edge.keys import services_key
 from advocacy.auth.permissions import may
 from advocacy.auth.principal import Principal
+from advocacy.date_words import day_words
+from advocacy.edge.handlers import json_body, ok, optional_principal, page_context, principal_of
+from advocacy.edge.keys import services_key
 from advocacy.errors import ServiceError
 from advocacy.pairing import cover, plans
 from advocacy.pairing.service import PairingService
 from advocacy.people import child_names
-from advocacy.edge.handlers import json_body, ok, optional_principal, page_context, principal_of
 
 routes = web.RouteTableDef()
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
+from advocacy.edge.handlers import optional_principal, page_context, permission, principal_of
 from advocacy.edge.keys import services_key
 from advocacy.privacy.export import render_html
-from advocacy.edge.handlers import optional_principal, page_context, permission, principal_of
 
 routes = web.RouteTableDef()
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from advocacy.edge.keys import services_key
 from advocacy.edge.concern_views import concern_action
 from advocacy.edge.handlers import json_body, ok, principal_of
+from advocacy.edge.keys import services_key
 
 routes = web.RouteTableDef()
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import aiohttp_jinja2
 from aiohttp import web
 
-from advocacy.edge.keys import assets_key, services_key
 from advocacy.edge.handlers import ok, page_context
+from advocacy.edge.keys import assets_key, services_key
 
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
 

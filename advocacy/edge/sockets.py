@@ -11,18 +11,19 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections.abc import Awaitable, Callable
 from http.cookies import CookieError, SimpleCookie
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import socketio
 
 from advocacy.auth.permissions import may
-from advocacy.auth.sessions import Sessions
 from advocacy.auth.principal import Principal
+from advocacy.auth.sessions import Sessions
 from advocacy.clock import Clock
+from advocacy.edge.handlers import SESSION_COOKIE
 from advocacy.errors import ServiceError
 from advocacy.store import PyMongoError
-from advocacy.edge.handlers import SESSION_COOKIE
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def event(action: str) -> Callable[[Handler], Callable[..., Awaitable[dict[str, 
 
     def wrap(handler: Handler) -> Callable[..., Awaitable[dict[str, Any]]]:
         @functools.wraps(handler)
-        async def run(self: "SignedInNamespace", sid: str, data: Any = None) -> dict[str, Any]:
+        async def run(self: SignedInNamespace, sid: str, data: Any = None) -> dict[str, Any]:
             principal = self.principals.get(sid)
             try:
                 if principal is None:

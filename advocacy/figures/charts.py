@@ -9,7 +9,8 @@ numbers as text (the SVG's title and description, and the table beside it).
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from advocacy.figures.rules import month_words
 

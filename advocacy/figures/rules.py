@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Callable, Hashable, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -337,13 +338,13 @@ class Suppression:
                 member.setdefault(key, []).append(index)
         return member
 
-    def _sums(self) -> "_Sums":
+    def _sums(self) -> _Sums:
         """The relations as arrays of cell numbers (made once; the relations do not change in a solve)."""
         if self._arrays is None or self._arrays.relations != len(self.relations):
             self._arrays = _Sums(self.relations)
         return self._arrays
 
-    def _ranges(self, sums: "_Sums") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _ranges(self, sums: _Sums) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each cell's range before any sum is worked (as ``_bounds``), and whether it is shown."""
         low = np.empty(len(sums.keys))
         high = np.empty(len(sums.keys))
@@ -364,7 +365,7 @@ class Suppression:
         low, high = sums.propagate(low, high, seen, chosen, JOINT_PASSES)
         return [sums.keys[i] for i in np.flatnonzero(self._narrowed(self._fewer(sums), low, high))]
 
-    def _fewer(self, sums: "_Sums") -> np.ndarray:
+    def _fewer(self, sums: _Sums) -> np.ndarray:
         return np.fromiter((self.state[k] == FEWER for k in sums.keys), dtype=bool, count=len(sums.keys))
 
     def _narrowed(self, fewer: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
@@ -397,7 +398,7 @@ class Suppression:
             components.append(found)
         return components, group
 
-    def _nearest_shown(self, cell: int, sums: "_Sums", shown: np.ndarray) -> int | None:
+    def _nearest_shown(self, cell: int, sums: _Sums, shown: np.ndarray) -> int | None:
         """The smallest shown count in the relations nearest ``cell`` (through unknown counts), by
         cell numbers; between equal counts, the first key in text order."""
         seen_cells = np.zeros(len(sums.keys), dtype=bool)

@@ -24,17 +24,18 @@ import asyncio
 import hashlib
 import json
 import logging
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from advocacy import workdays
 from advocacy.clock import Clock
 from advocacy.concerns.states import UNRESOLVED
+from advocacy.events import Topic
 from advocacy.figures import rules, table
 from advocacy.figures.rules import Period
 from advocacy.figures.table import Area, Flow
 from advocacy.figures.tally import ENGLAND, region_slug
-from advocacy.events import Topic
 from advocacy.leases import LeasedJob
 from advocacy.store import ReplaceOne, Store
 

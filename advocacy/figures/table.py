@@ -10,8 +10,9 @@ from another (see docs/figures.md for each figure's definition).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from advocacy.figures import rules
 from advocacy.figures.rules import FEWER, HIDDEN, NONE, SHOWN, Period, Suppression
@@ -87,7 +88,7 @@ class Flow:
     reply: dict[str, int] = field(default_factory=dict)
     days: dict[str, int] = field(default_factory=dict)
 
-    def add(self, other: "Flow | Mapping[str, Any] | None") -> "Flow":
+    def add(self, other: Flow | Mapping[str, Any] | None) -> Flow:
         if other is None:
             return self
         get = (lambda k: getattr(other, k)) if isinstance(other, Flow) else (lambda k: other.get(k))
@@ -106,7 +107,7 @@ def flow_counts(flow: Flow) -> dict[str, int]:
 
 def stock_counts(stock: Mapping[str, Any] | None) -> dict[str, int | None]:
     if stock is None:
-        return {key: None for key in STOCKS}
+        return dict.fromkeys(STOCKS)
     counts = {key: int(stock.get(key, 0)) for key in ("known", "paired", "overdue", "away", "uncovered")}
     counts["unpaired"] = counts["known"] - counts["paired"]
     counts["covered"] = counts["away"] - counts["uncovered"]

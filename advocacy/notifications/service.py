@@ -8,13 +8,14 @@ listed when the console connects, so nothing is missed while offline.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from advocacy.auth.principal import Principal
-from advocacy.ids import new_id
 from advocacy.clock import Clock
 from advocacy.errors import ServiceError
 from advocacy.events import Topic
+from advocacy.ids import new_id
 from advocacy.store import DESCENDING, Store
 
 PAGE = 100

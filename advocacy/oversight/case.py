@@ -10,11 +10,12 @@ applied, whether the step was on time or how late it was. ``pairing_history``
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, Callable, Mapping
+from typing import Any
 
-from advocacy.date_words import moment_words
 from advocacy.concerns.sla import describe_due
+from advocacy.date_words import moment_words
 
 WITH = {
     "social_worker": "the social worker",

@@ -10,19 +10,20 @@ left.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
-from advocacy.date_words import moment_words
 from advocacy import audit
 from advocacy.auth.principal import Principal
-from advocacy.ids import new_id
 from advocacy.clock import Clock
 from advocacy.concerns.checks import check_words, only_fields, payload
+from advocacy.concerns.sla import LEVELS
 from advocacy.crypto import Keyring
+from advocacy.date_words import moment_words
 from advocacy.errors import ServiceError
 from advocacy.figures.tally import region_slug
+from advocacy.ids import new_id
 from advocacy.oversight import case as case_rules
-from advocacy.concerns.sla import LEVELS
 from advocacy.oversight.service import OversightQueue
 from advocacy.people import child_names
 from advocacy.store import Store

@@ -11,7 +11,8 @@ change and its count.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from advocacy.figures.tally import region_slug
 from advocacy.store import Store
@@ -52,9 +53,7 @@ class QueueCounts:
 
     async def recount(self) -> dict[str, Any]:
         totals: dict[str, Any] = {"n": 0, **{facet: {} for facet in FACETS}}
-        async for item in self.store.oversight.find({"open": True}, {key: 1 for key in
-                                                                     ("open", "level", "status", "la", "region",
-                                                                      "category", "claimed_by")}):
+        async for item in self.store.oversight.find({"open": True}, dict.fromkeys(("open", "level", "status", "la", "region", "category", "claimed_by"), 1)):
             for path, count in facets(item).items():
                 if path == "n":
                     totals["n"] += count

@@ -18,28 +18,28 @@ namespace pushes it to connected reviewers as an ``item`` event
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from advocacy import audit, workdays
 from advocacy.auth.principal import Principal
-from advocacy.ids import new_id
-from advocacy.clock import Clock
 from advocacy.chat.service import ChatService
+from advocacy.clock import Clock
 from advocacy.concerns.checks import check_choice, check_words, only_fields, payload, refused
 from advocacy.concerns.records import Built, ConcernRecords
-from advocacy.date_words import iso
 from advocacy.concerns.shown import ConcernViews
-from advocacy.concerns.sla import describe_due
+from advocacy.concerns.sla import LEVELS, RANK, describe_due
 from advocacy.concerns.states import OVERSIGHT, TransitionRefused
 from advocacy.concerns.words import oversight_closed_notice
 from advocacy.crypto import Keyring
+from advocacy.date_words import iso
 from advocacy.errors import ServiceError
 from advocacy.events import Topic
+from advocacy.ids import new_id
 from advocacy.notifications.service import Notifier
 from advocacy.oversight.counts import QueueCounts
 from advocacy.oversight.queue import age_band, new_ref
-from advocacy.concerns.sla import LEVELS, RANK
 from advocacy.store import ASCENDING, DuplicateKeyError, Store
 
 log = logging.getLogger(__name__)

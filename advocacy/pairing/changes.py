@@ -15,10 +15,11 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from advocacy.ids import new_id
 from advocacy.clock import Clock
 from advocacy.events import Topic
+from advocacy.ids import new_id
 from advocacy.store import DuplicateKeyError, ReturnDocument, Store
+
 
 @dataclass(frozen=True)
 class PairingChange:

@@ -13,12 +13,13 @@ own advocate is back as it ends. The child's advocate never changes.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from advocacy.date_words import day_words
-from advocacy.ids import new_id
 from advocacy.errors import ServiceError
+from advocacy.ids import new_id
 from advocacy.pairing.service import By, PairingService, first_name
 
 # Told the ids of advocates whose conversations changed (their sockets join or leave rooms).

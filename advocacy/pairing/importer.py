@@ -15,11 +15,12 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from advocacy.pairing.service import PairingService
 from advocacy.pairing.intake import check_child
+from advocacy.pairing.service import PairingService
 
 COLUMNS = ("name", "la", "birth_date", "languages", "gender_preference", "ref")
 REQUIRED = ("name", "la")

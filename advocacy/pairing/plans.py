@@ -21,13 +21,14 @@ was made and any change that would now break a hard rule.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from advocacy.ids import new_id
+from advocacy.pairing.changes import PairingRefused
 from advocacy.pairing.instance import COST_NAMES
 from advocacy.pairing.placement import unassigned_cost
 from advocacy.pairing.roster import load_roster
-from advocacy.pairing.changes import PairingRefused
 from advocacy.pairing.solver import cost_of, pair_cost, solve
 from advocacy.store import DESCENDING, Store
 

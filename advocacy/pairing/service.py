@@ -28,23 +28,28 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from advocacy import audit, workdays
-from advocacy.ids import new_id
-from advocacy.clock import Clock
+from advocacy.auth.accounts import create_child
 from advocacy.chat.service import ChatService
+from advocacy.clock import Clock
 from advocacy.crypto import Keyring
 from advocacy.errors import ServiceError
 from advocacy.events import Topic
+from advocacy.ids import new_id
 from advocacy.notifications.service import Notifier
+from advocacy.pairing.changes import PairingChange, PairingChanges, PairingRefused
 from advocacy.pairing.instance import load_weights
 from advocacy.pairing.intake import check_child
 from advocacy.pairing.placement import lower_bound, place_one, residual_instance
 from advocacy.pairing.policy import Policy, add_months, load_policy
 from advocacy.pairing.roster import (
-    ADVOCATE_FIELDS, advocate_record, advocate_records, child_record, children_records, regions_by_la,
+    ADVOCATE_FIELDS,
+    advocate_record,
+    advocate_records,
+    child_record,
+    children_records,
+    regions_by_la,
 )
-from advocacy.pairing.changes import PairingChange, PairingRefused, PairingChanges
 from advocacy.pairing.solver import solve
-from advocacy.auth.accounts import create_child
 from advocacy.settings import Settings
 from advocacy.store import Store
 

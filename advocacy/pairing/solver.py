@@ -50,7 +50,7 @@ from ortools.graph.python import min_cost_flow
 
 from advocacy.pairing.instance import COST_NAMES, InstanceError, load_weights, validate_instance, weight_problems
 
-__all__ = ["solve", "greedy", "cost_of", "pair_cost", "personal_cost"]
+__all__ = ["cost_of", "greedy", "pair_cost", "personal_cost", "solve"]
 
 
 def solve(instance: Mapping[str, Any], weights: Mapping[str, int] | None = None) -> dict[str, Any]:

@@ -12,16 +12,17 @@ under that title, and its audited actions' words to ``ACTIONS``.
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import jinja2
 
-from advocacy.date_words import iso, moment_words
 from advocacy import audit
 from advocacy.auth.principal import Principal
 from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
 from advocacy.concerns import export as concern_export
+from advocacy.date_words import iso, moment_words
 from advocacy.people import child_names, staff_by_ids
 from advocacy.settings import PROJECT_ROOT
 from advocacy.store import ASCENDING, Store

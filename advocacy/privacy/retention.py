@@ -26,7 +26,7 @@ class Retention:
     days_after_last_try: int
     days_after_seen: int
 
-    def cutoffs(self, now: datetime) -> "Cutoffs":
+    def cutoffs(self, now: datetime) -> Cutoffs:
         """The moments before which each kind of record is erased, as of ``now``."""
         return Cutoffs(
             left_care_before=_years_before(now, self.years_after_leaving_care),

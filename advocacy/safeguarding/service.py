@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from functools import lru_cache
-from typing import Any, Mapping
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
 
 from advocacy import audit
 from advocacy.auth.access import Access
@@ -35,9 +36,9 @@ from advocacy.chat.service import ChatService, MessageAdded
 from advocacy.concerns.checks import check_severity, check_words, only_fields, payload, refused
 from advocacy.concerns.ladder import Ladder
 from advocacy.concerns.records import Built, ConcernRecords
-from advocacy.date_words import iso
 from advocacy.concerns.states import CONCERN, TransitionRefused
 from advocacy.concerns.words import SAFEGUARDING_HELP
+from advocacy.date_words import iso
 from advocacy.errors import ServiceError
 from advocacy.ids import new_id
 from advocacy.notifications.service import Notifier
@@ -53,7 +54,7 @@ DISCLOSED_TO = ("la_front_door", "police", "other")
 
 
 
-@lru_cache(maxsize=None)
+@cache
 def default_rules() -> Rules:
     return load_rules()
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from advocacy.safeguarding.model import DEFAULT_MODEL_PATH, WordModel, to_json, train
 from advocacy.safeguarding.triage import load_rules, normalise

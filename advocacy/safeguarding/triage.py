@@ -45,9 +45,10 @@ import re
 import re._constants as _sre  # only to read how a pattern can open; see _openings
 import re._parser as _sre_parse
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from advocacy.safeguarding.model import WordModel, load_model
 from advocacy.settings import CONFIG_DIR, SettingsError, read_toml
@@ -473,7 +474,7 @@ def _openings(pattern: str) -> frozenset[str] | None:
         found = _sequence_openings(_sre_parse.parse(pattern).data, {""})
     except _Unknown:
         return None
-    except Exception:  # noqa: BLE001 - a surprise in a private structure means "could be anything"
+    except Exception:
         return None
     if "" in found:
         return None

@@ -17,13 +17,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from advocacy.date_words import moment_words
 from advocacy import audit
 from advocacy.auth.principal import Principal
 from advocacy.clock import Clock
 from advocacy.concerns.categories import Category
 from advocacy.concerns.sla import describe_due
 from advocacy.concerns.states import UNRESOLVED
+from advocacy.date_words import moment_words
 from advocacy.figures.table import duration_text
 from advocacy.people import child_names
 from advocacy.store import Store

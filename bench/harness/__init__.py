@@ -10,10 +10,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, AsyncIterator
-
+from typing import Any
 
 from advocacy.embedded_db import EmbeddedDatabase, free_port
 from bots.lite import wait_until_serving
@@ -50,7 +50,7 @@ class Database:
         return self.embedded.uri
 
     @classmethod
-    async def start(cls, folder: Path) -> "Database":
+    async def start(cls, folder: Path) -> Database:
         return cls(await EmbeddedDatabase.start(folder))
 
     async def stop(self) -> None:

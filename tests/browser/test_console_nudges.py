@@ -7,7 +7,6 @@ from datetime import timedelta
 from playwright.async_api import expect
 
 from advocacy.botapi.accounts import create_bot, issue_token
-
 from bots.nudge import NudgeBot
 from bots.sdk import BotClient
 from tests.browser.test_chat_journey import advocate_signs_in, open_page

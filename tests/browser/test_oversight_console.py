@@ -6,8 +6,8 @@ from __future__ import annotations
 from playwright.async_api import Page, expect
 
 from advocacy.auth import totp
-from advocacy.auth.staff_sign_in import set_second_factor
 from advocacy.auth.accounts import create_staff
+from advocacy.auth.staff_sign_in import set_second_factor
 from tests.browser.pages import open_page
 from tests.integration.concerns_support import Api
 from tests.integration.figures_support import LEEDS, build_history, read_csv

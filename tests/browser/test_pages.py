@@ -10,9 +10,9 @@ an entry in PAGES saying whose it is and how to fill it in.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Awaitable, Callable
 
 from playwright.async_api import Page, expect
 

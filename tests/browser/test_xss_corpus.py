@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from playwright.async_api import Page, expect
 
+from advocacy.auth.accounts import create_child
 from advocacy.chat.text import tidy_text
 from advocacy.pairing.changes import pair_child
-from advocacy.auth.accounts import create_child
 from tests.browser.pages import advocate_signs_in, child_signs_in, open_page
 from tests.support import connect, sign_in
 

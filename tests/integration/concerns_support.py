@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Callable, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
-import aiohttp
 import pytest
-
 
 from advocacy.auth.accounts import create_staff
 from tests.support import PASSWORD, Person, Server, World, sign_in
 
-__all__ = ["Api", "apis", "add_reviewer", "STANDARD_WORRY"]
+__all__ = ["STANDARD_WORRY", "Api", "add_reviewer", "apis"]
 
 STANDARD_WORRY = {
     "category": "contact",

@@ -8,12 +8,8 @@ import io
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-
-
-
-from advocacy.pairing.changes import pair_child
-
 from advocacy.auth.accounts import create_child
+from advocacy.pairing.changes import pair_child
 from tests.integration.concerns_support import _as
 from tests.support import World
 

@@ -60,7 +60,7 @@ async def stop_process(process: asyncio.subprocess.Process, sig: int = signal.SI
             pass
         try:
             await asyncio.wait_for(process.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             process.kill()
             await process.wait()
 
@@ -94,7 +94,7 @@ class Supervisor:
 
         try:
             await asyncio.wait_for(loop(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pytest.fail("advocacy serve did not get there in time; it printed:\n" + "\n".join(self.lines))
 
     def url(self, number: int) -> str:

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 from advocacy import audit
-
 from tests.support import connect, sign_in
 
 ADVOCACY = str(Path(sys.executable).with_name("advocacy"))

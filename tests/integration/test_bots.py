@@ -9,9 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import socketio
 
-
 from advocacy.botapi.accounts import create_bot, issue_token
-
 from bots.away import AwayBot
 from bots.nudge import NudgeBot
 from bots.sdk import BotClient

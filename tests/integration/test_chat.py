@@ -6,15 +6,12 @@ import asyncio
 import uuid
 
 import pytest
-
-from advocacy.bootstrap import build
 import socketio
 
-from tests.support import chat_namespace
-
+from advocacy.bootstrap import build
 from advocacy.chat.service import message_purpose
 from advocacy.pairing.changes import pair_child
-from tests.support import ChatClient, connect, message_count, sign_in, start_server
+from tests.support import ChatClient, chat_namespace, connect, message_count, sign_in, start_server
 
 
 async def test_child_and_advocate_exchange_messages_both_ways(world):

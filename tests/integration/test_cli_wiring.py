@@ -14,9 +14,10 @@ import html
 import json
 import os
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from tests.support import LEEDS, LONDON, Server, add_advocate, api, connect, make_pairable
 

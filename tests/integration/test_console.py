@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 import socketio
 
-
 from tests.support import ChatClient, connect, sign_in
 
 

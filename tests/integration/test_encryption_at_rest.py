@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.support import chat_namespace
 from advocacy.crypto import ERASED_TEXT, Keyring, decode_master_key
 from advocacy.people import child_names
 from advocacy.privacy.sealing import seal_legacy_records, seal_legacy_records_once

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta, timezone
 
-
 from advocacy.chat.service import message_purpose
 from advocacy.concerns.ladder_rules import Step
 from advocacy.concerns.sweeper import Sweeper, sweeper_job

@@ -13,15 +13,15 @@ import pytest
 from aiohttp import web
 
 from advocacy.bootstrap import build
-from advocacy.edge.app import init_app
-from advocacy.edge.keys import sio_key
 from advocacy.clock import ShiftedClock
 from advocacy.crypto import new_master_key
+from advocacy.edge.app import init_app
+from advocacy.edge.keys import sio_key
 from advocacy.embedded_db import EmbeddedDatabase, free_port, running_uri
 from advocacy.settings import load
 from advocacy.store import Store
-from bots.swarm import Swarm
 from bots.lite import RawSocket
+from bots.swarm import Swarm
 from tests.integration.processes import ADVOCACY, screens, stop_process, wait_until_serving  # noqa: F401
 from tests.support import Server, connect, seed_world, sign_in
 

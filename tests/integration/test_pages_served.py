@@ -5,8 +5,8 @@ from __future__ import annotations
 import gzip
 import re
 
-from advocacy.privacy.retention import load_retention
 from advocacy.assets import WEB_DIR
+from advocacy.privacy.retention import load_retention
 
 
 async def test_files_are_gzipped_and_a_versioned_address_may_be_cached_for_a_year(server):

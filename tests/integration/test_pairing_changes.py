@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 
-
-
 async def test_a_change_of_advocate_is_recorded_then_announced_once(world):
     server, amira = world.server, world.children[0]
     ben = world.advocates[1]

@@ -6,9 +6,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 from advocacy.pairing import plans
-
 from tests.support import (
-    CAMDEN, LEEDS, LONDON, ChatClient, Person, add_advocate, api, connect, make_pairable, service_notices, sign_in,
+    CAMDEN,
+    LEEDS,
+    LONDON,
+    ChatClient,
+    Person,
+    add_advocate,
+    api,
+    connect,
+    make_pairable,
+    service_notices,
+    sign_in,
 )
 
 notices = service_notices

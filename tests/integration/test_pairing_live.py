@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-
 from tests.support import add_advocate, api, connect, leave_tomorrow, make_pairable
 
 

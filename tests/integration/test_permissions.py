@@ -22,19 +22,17 @@ it says otherwise.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import pytest
 import socketio
 
-from advocacy.edge.keys import sio_key
-from tests.support import chat_namespace
 from advocacy.auth.accounts import create_staff
+from advocacy.edge.keys import sio_key
 from advocacy.pairing import plans
-
-
 from tests.integration import concerns_support as concerns
 from tests.support import PASSWORD, ChatClient, Server, World, add_advocate, make_pairable
 
@@ -52,25 +50,25 @@ STAFF_CONSOLE = {"advocate", "other_advocate", "manager", "other_manager", "admi
 FIGURES = {"reviewer", "manager", "other_manager", "admin"}
 
 
-async def _mint(scene: "Scene", user_id: str, role: str, lifetime: timedelta = timedelta(hours=1)) -> str:
+async def _mint(scene: Scene, user_id: str, role: str, lifetime: timedelta = timedelta(hours=1)) -> str:
     token, _ = await scene.server.services.auth.open_session(user_id, role, lifetime)
     return token
 
 
-async def _staff(scene: "Scene", username: str, role: str, session_role: str | None = None) -> str:
+async def _staff(scene: Scene, username: str, role: str, session_role: str | None = None) -> str:
     doc = await scene.server.store.staff.find_one({"username": username}) or await create_staff(
         scene.server.store, scene.server.clock, username=username, password=PASSWORD, name=username, role=role)
     return await _mint(scene, doc["_id"], session_role or role)
 
 
-async def _revoked(scene: "Scene") -> str:
+async def _revoked(scene: Scene) -> str:
     token = await _mint(scene, scene.world.children[TARGET_CHILD].id, "child")
     principal = await scene.server.services.auth.principal_for(token)
     await scene.server.services.auth.end_session(principal.session_id)
     return token
 
 
-async def _covering(scene: "Scene", username: str, from_days: int, to_days: int) -> str:
+async def _covering(scene: Scene, username: str, from_days: int, to_days: int) -> str:
     """An advocate covering the target child between these days (from now) while its advocate is away."""
     token = await _staff(scene, username, "advocate")
     cover = await scene.server.store.staff.find_one({"username": username}, {"_id": 1})
@@ -109,7 +107,7 @@ async def _none() -> None:
 
 # what is asked for --------------------------------------------------------------
 
-PLACEHOLDERS: dict[str, Callable[["Scene"], str]] = {
+PLACEHOLDERS: dict[str, Callable[[Scene], str]] = {
     "child": lambda s: s.world.children[TARGET_CHILD].id,
     "staff": lambda s: s.world.advocates[0].id,
     "name": lambda s: "socket.io.min.js",
@@ -131,7 +129,7 @@ class Row:
     public: bool = False
     body: Any = None  # or a function of the scene, for a body naming the target child
     # Records in the state the route needs (a fresh concern to resolve ...): returns path values.
-    setup: Callable[["Scene"], Awaitable[dict[str, str]]] | None = None
+    setup: Callable[[Scene], Awaitable[dict[str, str]]] | None = None
 
 
 ROUTES: dict[str, Row] = {
@@ -255,7 +253,7 @@ class Event:
     """Who may connect to the namespace and send the event (``allowed``), with ``data`` aimed at the target child."""
 
     allowed: frozenset[str] | set[str]
-    data: Callable[["Scene"], Any] = lambda s: {}
+    data: Callable[[Scene], Any] = lambda s: {}
 
 
 CHAT_OWN = {"child", "other_child", "advocate", "other_advocate"} | COVER  # each sees only their own conversations

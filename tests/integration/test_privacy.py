@@ -9,7 +9,6 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from tests.support import chat_namespace
 from advocacy.crypto import ERASED_TEXT, Keyring, MasterKeyError, decode_master_key, new_master_key
 from advocacy.people import child_names, record_left_care
 from tests.support import connect, seed_world, sign_in, start_server

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from advocacy.concerns.words import SAFEGUARDING_HELP
 from advocacy.auth.accounts import create_staff
+from advocacy.concerns.words import SAFEGUARDING_HELP
 from tests.integration.concerns_support import apis  # noqa: F401
 from tests.support import PASSWORD, Person, connect
 

@@ -7,22 +7,27 @@ import json
 import os
 import shutil
 import signal
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
 import pyotp
 import pytest
 
-from datetime import timedelta
-
 from advocacy.concerns.sweeper import Sweeper
 from advocacy.store import Store
 from bots.sdk import ChatParticipant
 from tests.integration.concerns_support import apis  # noqa: F401  (a fixture)
-from tests.integration.processes import screens  # noqa: F401  (a fixture)
+from tests.integration.processes import (
+    ADVOCACY,
+    screens,  # noqa: F401  (a fixture)
+    sign_in,
+    start_redis,
+    start_workers,
+    stop_process,
+    wait_until_serving,
+)
 from tests.support import connect, seed_world, start_server
-from tests.integration.processes import ADVOCACY, sign_in, start_redis, start_workers, stop_process, wait_until_serving
-
 
 NODE_CLIENT = Path(__file__).parent / "node" / "resilient_client.js"
 

@@ -160,7 +160,7 @@ async def test_an_admin_resets_a_lost_authenticator_and_their_sessions_end(world
     admin = await new_staff(server, "ann.admin", "admin")
     admin_token = await sign_in(server, admin)
     assert (await post(server, f"/api/staff/{ada.id}/second-factor/reset", {}, ada_token))[0] == 403
-    assert (await post(server, f"/api/staff/no-such-staff/second-factor/reset", {}, admin_token))[0] == 404
+    assert (await post(server, "/api/staff/no-such-staff/second-factor/reset", {}, admin_token))[0] == 404
     assert (await post(server, f"/api/staff/{ada.id}/second-factor/reset", {}, admin_token))[0] == 200
     async with server.http(headers={"Authorization": f"Bearer {ada_token}"}) as http:
         assert (await http.get("/api/session")).status == 401

@@ -7,9 +7,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from advocacy.workdays import LONDON
 from advocacy.concerns.categories import load_categories
-from advocacy.concerns.sla import deadlines, load_policy
+from advocacy.concerns.sla import RANK, deadlines, higher_level, load_policy
 from advocacy.concerns.words import (
     SAFEGUARDING_HELP,
     by_words,
@@ -20,7 +19,7 @@ from advocacy.concerns.words import (
     next_words,
 )
 from advocacy.oversight.queue import age_band, new_ref
-from advocacy.concerns.sla import RANK, higher_level
+from advocacy.workdays import LONDON
 
 UTC = timezone.utc
 POLICY = load_policy()

@@ -39,7 +39,7 @@ def _attack(cells: Suppression) -> dict:
     (Hidden counts are tried up to a little above the largest real count, which is all the tables here need.)"""
     unknown = [k for k, s in cells.state.items() if s in (FEWER, HIDDEN) or not cells.displayed[k]]
     top = max(cells.value.values()) + cells.small
-    ranges = {k: range(0, top) if not cells.displayed[k] else range(0, cells.small) if cells.state[k] == FEWER
+    ranges = {k: range(top) if not cells.displayed[k] else range(cells.small) if cells.state[k] == FEWER
               else range(cells.small, top) for k in unknown}
     known = {k: cells.value[k] for k, s in cells.state.items() if s == SHOWN and cells.displayed[k]}
     possible: dict = {k: set() for k in unknown}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from advocacy.errors import CATALOGUE
 from advocacy.edge.pairing_views import routes
-from advocacy.settings import PROJECT_ROOT
 from advocacy.edge.site_views import OPENAPI_PATH
+from advocacy.errors import CATALOGUE
+from advocacy.settings import PROJECT_ROOT
 
 
 def test_every_pairing_api_route_is_documented():

@@ -10,8 +10,16 @@ from hypothesis import strategies as st
 from advocacy.pairing import solve
 from advocacy.pairing.placement import lower_bound, marginal_cost, place_one, residual_instance, unassigned_cost
 from tests.unit.test_pairing_solver import (
-    DEFAULTS, advocate, allowed, any_weights, brute_force_optimum, child, hard_rule_breaches, instance,
-    small_instances, tally, total,
+    DEFAULTS,
+    advocate,
+    allowed,
+    any_weights,
+    brute_force_optimum,
+    child,
+    hard_rule_breaches,
+    small_instances,
+    tally,
+    total,
 )
 
 

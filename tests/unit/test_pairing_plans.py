@@ -9,7 +9,16 @@ from hypothesis import strategies as st
 
 from advocacy.pairing.plans import propose
 from tests.unit.test_pairing_solver import (
-    DEFAULTS, advocate, allowed, any_weights, child, hard_rule_breaches, instance, small_instances, tally, total,
+    DEFAULTS,
+    advocate,
+    allowed,
+    any_weights,
+    child,
+    hard_rule_breaches,
+    instance,
+    small_instances,
+    tally,
+    total,
 )
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from advocacy.workdays import LONDON
 from advocacy.concerns.categories import FALLBACK_KEY, CategoriesError, load_categories
 from advocacy.concerns.ladder_rules import LadderState, Step, due_steps, next_due, next_step
 from advocacy.concerns.sla import (
@@ -25,6 +24,7 @@ from advocacy.concerns.sla import (
     load_policy,
 )
 from advocacy.settings import SettingsError
+from advocacy.workdays import LONDON
 
 UTC = timezone.utc
 

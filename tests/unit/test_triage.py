@@ -19,7 +19,18 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from advocacy.safeguarding.triage import DEFAULT_RULES_PATH, MODEL_RULE_ID, POSSIBLE, Match, Rules, RulesError, compile_rules, load_rules, normalise, triage
+from advocacy.safeguarding.triage import (
+    DEFAULT_RULES_PATH,
+    MODEL_RULE_ID,
+    POSSIBLE,
+    Match,
+    Rules,
+    RulesError,
+    compile_rules,
+    load_rules,
+    normalise,
+    triage,
+)
 
 triage_module = importlib.import_module("advocacy.safeguarding.triage")
 
