@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
 NPM_STAMP := web/node_modules/.setup-stamp
 
-.PHONY: setup run test test-unit test-integration test-browser bench clean
+.PHONY: setup run lint test test-unit test-integration test-browser bench clean
 
 setup: $(STAMP) $(NPM_STAMP)
 
@@ -23,7 +23,12 @@ $(NPM_STAMP): web/package.json
 run: setup
 	$(BIN)/advocacy serve --demo
 
-test: setup
+# Style and the architecture contracts (pyproject.toml): a broken layer fails with the offending import.
+lint: setup
+	$(BIN)/ruff check advocacy bots tests bench
+	$(BIN)/lint-imports
+
+test: setup lint
 	$(BIN)/python -m pytest
 
 test-unit: setup
@@ -39,4 +44,4 @@ bench: setup
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) web/node_modules var .pytest_cache
+	rm -rf $(VENV) web/node_modules var .pytest_cache .ruff_cache .import_linter_cache

@@ -250,9 +250,10 @@ MasterKeyNeed = Literal["needed", "made_if_missing", "not_needed"]
 
 
 @contextlib.asynccontextmanager
-async def open_services(settings: Settings, *, share_running: bool = False, clock: Clock | None = None,
+async def open_services(settings: Settings, *, clock: Clock | None = None,
                         master_key: MasterKeyNeed = "needed") -> AsyncIterator[Services]:
-    """Every service on its database, for a command: nothing runs in the background.
+    """Every service on its database, for a command: nothing runs in the background. A running
+    server's embedded database is used as it is (and left running); with none, one is started.
 
     ``master_key`` says what the command needs of the master key: "needed" (a missing
     key is an error before anything is done), "made_if_missing" (a development
@@ -260,7 +261,7 @@ async def open_services(settings: Settings, *, share_running: bool = False, cloc
     "not_needed" (the command seals and opens nothing, e.g. ``advocacy audit verify``;
     without a key, anything that would seal or open refuses).
     """
-    async with open_store(settings, share_running) as store:
+    async with open_store(settings, share_running=True) as store:
         clock = clock or Clock()
         try:
             master = load_master_key(settings, create_for_development=master_key == "made_if_missing")

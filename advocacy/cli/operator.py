@@ -24,7 +24,7 @@ from advocacy.settings import Settings
 
 async def create_staff_command(settings: Settings, args: argparse.Namespace) -> None:
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
-    async with open_services(settings, share_running=True, master_key="not_needed") as services:
+    async with open_services(settings, master_key="not_needed") as services:
         store = services.store
         manager_id = None
         if args.manager:
@@ -38,7 +38,7 @@ async def create_staff_command(settings: Settings, args: argparse.Namespace) -> 
 
 
 async def bots_command(settings: Settings, args: argparse.Namespace) -> None:
-    async with open_services(settings, share_running=True, master_key="not_needed") as services:
+    async with open_services(settings, master_key="not_needed") as services:
         store, clock, auth = services.store, services.clock, services.auth
         if args.bots_command == "create":
             bot = await create_bot(store, clock, args.name)
@@ -53,7 +53,7 @@ async def bots_command(settings: Settings, args: argparse.Namespace) -> None:
 
 
 async def hours_command(settings: Settings, args: argparse.Namespace) -> None:
-    async with open_services(settings, share_running=True, master_key="not_needed") as services:
+    async with open_services(settings, master_key="not_needed") as services:
         store = services.store
         value = None if args.default else hours.check(args.start, args.end)
         result = await store.staff.update_one({"username": args.username.lower(), "role": "advocate"},
@@ -65,7 +65,7 @@ async def hours_command(settings: Settings, args: argparse.Namespace) -> None:
 
 
 async def swarm_seed_command(settings: Settings, args: argparse.Namespace) -> None:
-    async with open_services(settings, share_running=True, master_key="made_if_missing") as services:
+    async with open_services(settings, master_key="made_if_missing") as services:
         accounts = await seed_pairs(
             services.store, services.auth, services.clock, args.pairs, args.url or settings.base_url,
             progress=lambda done, total: print(f"\r  {done}/{total} pairs", end="", flush=True),
