@@ -44,6 +44,7 @@ from advocacy.figures.tally import Tally
 from advocacy.leases import LeasedJob
 from advocacy.notifications.service import Notifier
 from advocacy.oversight.console import ReviewerConsole
+from advocacy.oversight.counts import QueueCounts
 from advocacy.oversight.service import OversightQueue
 from advocacy.pairing import cover
 from advocacy.pairing.changes import PairingChange, PairingChanges
@@ -134,12 +135,21 @@ class Services:
             self.redis = None
 
 
+MasterKeyNeed = Literal["needed", "made_if_missing", "not_needed"]
+
+
 def build(settings: Settings, store: Store, clock: Clock | None = None,
-          keyring: Keyring | KeylessKeyring | None = None) -> Services:
-    """Build every service around a connected store and connect them. Nothing starts running."""
+          keyring: Keyring | KeylessKeyring | None = None, *, master_key: MasterKeyNeed = "needed") -> Services:
+    """Build every service around a connected store and connect them. Nothing starts running.
+
+    The keyring is made from the settings' master key unless one is given. ``master_key``
+    says what the caller needs of it: "needed" (a missing key is an error before anything
+    is done), "made_if_missing" (a development machine makes its key file on first use, as
+    ``advocacy serve`` does) or "not_needed" (a command that seals and opens nothing, e.g.
+    ``advocacy audit verify``: without a key, anything that would seal or open refuses).
+    """
     clock = clock or Clock()
-    keyring = (keyring or Keyring(store, load_master_key(settings), load_accepted_master_keys(settings),
-                                  clock=clock)).attach()
+    keyring = (keyring or _keyring(settings, store, clock, master_key)).attach()
 
     # News every server process acts on: through Redis when there are several processes.
     shared: list[SharedTopic] = []
@@ -158,7 +168,7 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
     chat = ChatService(store, settings, clock, access)
     records = ConcernRecords(store, clock, keyring, settings)
     shown = ConcernViews(records)
-    oversight = OversightQueue(store, clock, keyring, records, shown, notifier, chat)
+    oversight = OversightQueue(store, clock, keyring, records, shown, notifier, chat, QueueCounts(store))
     ladder = Ladder(store, records, access, notifier, oversight, chat, settings)
     safeguarding = Safeguarding(store, records, access, ladder, notifier, chat, presence)
     concerns = ConcernService(records, shown, access, notifier, triage=safeguarding)
@@ -246,7 +256,14 @@ async def open_store(settings: Settings, share_running: bool = False) -> AsyncIt
             await embedded.stop()
 
 
-MasterKeyNeed = Literal["needed", "made_if_missing", "not_needed"]
+def _keyring(settings: Settings, store: Store, clock: Clock, need: MasterKeyNeed) -> Keyring | KeylessKeyring:
+    try:
+        master = load_master_key(settings, create_for_development=need == "made_if_missing")
+    except MasterKeyError as missing:
+        if need != "not_needed":
+            raise
+        return KeylessKeyring(store, missing)
+    return Keyring(store, master, load_accepted_master_keys(settings), clock=clock)
 
 
 @contextlib.asynccontextmanager
@@ -254,24 +271,9 @@ async def open_services(settings: Settings, *, clock: Clock | None = None,
                         master_key: MasterKeyNeed = "needed") -> AsyncIterator[Services]:
     """Every service on its database, for a command: nothing runs in the background. A running
     server's embedded database is used as it is (and left running); with none, one is started.
-
-    ``master_key`` says what the command needs of the master key: "needed" (a missing
-    key is an error before anything is done), "made_if_missing" (a development
-    machine makes its key file on first use, as ``advocacy serve`` does) or
-    "not_needed" (the command seals and opens nothing, e.g. ``advocacy audit verify``;
-    without a key, anything that would seal or open refuses).
-    """
+    ``master_key`` is what the command needs of the master key (see ``build``)."""
     async with open_store(settings, share_running=True) as store:
-        clock = clock or Clock()
-        try:
-            master = load_master_key(settings, create_for_development=master_key == "made_if_missing")
-        except MasterKeyError as missing:
-            if master_key != "not_needed":
-                raise
-            keyring: Keyring | KeylessKeyring = KeylessKeyring(store, missing)
-        else:
-            keyring = Keyring(store, master, load_accepted_master_keys(settings), clock=clock)
-        services = build(settings, store, clock, keyring)
+        services = build(settings, store, clock, master_key=master_key)
         try:
             await store.create_indexes()
             yield services

@@ -27,10 +27,10 @@ log = logging.getLogger(__name__)
 
 
 class AuthService(Sessions):
-    def __init__(self, store: Store, settings: Settings, clock: Clock, access: Access | None = None,
+    def __init__(self, store: Store, settings: Settings, clock: Clock, access: Access,
                  sessions_ended: Topic[str] | None = None) -> None:
         super().__init__(store, settings, clock, sessions_ended)
-        self.access = access or Access(store, clock)
+        self.access = access
 
     # staff ---------------------------------------------------------------
 

@@ -10,8 +10,6 @@ from aiohttp import web
 
 from advocacy import demo
 from advocacy.bootstrap import build, open_store
-from advocacy.clock import Clock
-from advocacy.crypto import Keyring, load_accepted_master_keys, load_master_key
 from advocacy.edge.app import init_app
 from advocacy.service_bots import ServiceBots, loopback_url
 from advocacy.settings import Settings
@@ -19,10 +17,8 @@ from advocacy.settings import Settings
 
 async def serve(settings: Settings, with_demo: bool, reuse_port: bool = False) -> None:
     async with open_store(settings) as store:
-        clock = Clock()
-        keyring = Keyring(store, load_master_key(settings, create_for_development=True),
-                          load_accepted_master_keys(settings), clock=clock)
-        services = build(settings, store, clock, keyring)
+        services = build(settings, store, master_key="made_if_missing")
+        clock = services.clock
         app = init_app(services)
         # Clients are sent a close packet at shutdown; give them a few seconds, not a minute.
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=5)

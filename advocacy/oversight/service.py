@@ -60,7 +60,7 @@ class ItemChange:
 
 class OversightQueue:
     def __init__(self, store: Store, clock: Clock, keyring: Keyring, records: ConcernRecords, shown: ConcernViews,
-                 notifier: Notifier, chat: ChatService) -> None:
+                 notifier: Notifier, chat: ChatService, counts: QueueCounts) -> None:
         self.store = store
         self.clock = clock
         self.keyring = keyring
@@ -68,8 +68,8 @@ class OversightQueue:
         self.shown = shown
         self.notifier = notifier
         self.chat = chat
-        # The open queue's running counts, kept as items arrive and change.
-        self.counts = QueueCounts(store)
+        # The open queue's running counts, kept here as items arrive and change.
+        self.counts = counts
         self.item_changed: Topic[ItemChange] = Topic("oversight.item_changed")
 
     # pseudonyms --------------------------------------------------------------
