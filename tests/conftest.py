@@ -16,6 +16,13 @@ import pytest
 
 from tests.support import Server, World, seed_world, start_server
 
+# Support modules that define fixtures (``apis``, ``screens``): registered here, so a test takes them as
+# parameters without importing them.
+pytest_plugins = [
+    "tests.integration.concerns_support",
+    "tests.integration.processes",
+]
+
 
 def _free_port() -> int:
     with socket.socket() as sock:

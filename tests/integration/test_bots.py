@@ -14,7 +14,6 @@ from bots.away import AwayBot
 from bots.nudge import NudgeBot
 from bots.sdk import BotClient
 from bots.welcome import WelcomeBot
-from tests.integration.processes import screens  # noqa: F401  (a fixture)
 from tests.support import ChatClient, connect, sign_in
 
 LONDON = ZoneInfo("Europe/London")

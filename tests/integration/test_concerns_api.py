@@ -7,7 +7,7 @@ from datetime import datetime, time
 import pytest
 
 from advocacy import workdays
-from tests.integration.concerns_support import STANDARD_WORRY, add_reviewer, apis  # noqa: F401  (fixture)
+from tests.integration.concerns_support import STANDARD_WORRY, add_reviewer
 from tests.support import connect
 
 

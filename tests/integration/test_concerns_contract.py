@@ -15,7 +15,7 @@ from advocacy.edge import oversight_views as oversight_views
 from advocacy.edge import safeguarding_views as safeguarding_views
 from advocacy.edge.site_views import OPENAPI_PATH
 from advocacy.errors import CATALOGUE
-from tests.integration.concerns_support import add_reviewer, apis  # noqa: F401  (fixture)
+from tests.integration.concerns_support import add_reviewer
 from tests.support import sign_in
 
 ROOT = Path(__file__).resolve().parents[2]

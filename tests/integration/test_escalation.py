@@ -8,7 +8,6 @@ from datetime import datetime, timedelta, timezone
 from advocacy.chat.service import message_purpose
 from advocacy.concerns.ladder_rules import Step
 from advocacy.concerns.sweeper import Sweeper, sweeper_job
-from tests.integration.concerns_support import apis  # noqa: F401  (fixture)
 from tests.support import connect, start_server
 
 

@@ -22,7 +22,7 @@ from advocacy.settings import load
 from advocacy.store import Store
 from bots.lite import RawSocket
 from bots.swarm import Swarm
-from tests.integration.processes import ADVOCACY, screens, stop_process, wait_until_serving  # noqa: F401
+from tests.integration.processes import ADVOCACY, stop_process, wait_until_serving
 from tests.support import Server, connect, seed_world, sign_in
 
 NODE_CLIENT = os.path.join(os.path.dirname(__file__), "node", "resilient_client.js")

@@ -11,7 +11,7 @@ from advocacy import workdays
 from advocacy.figures import rules, tally
 from advocacy.figures.table import COLUMNS, count_text, days_text
 from advocacy.figures.tally import reply_waits
-from tests.integration.concerns_support import add_reviewer, apis  # noqa: F401  (fixture)
+from tests.integration.concerns_support import add_reviewer
 from tests.integration.figures_support import LEEDS, WAKEFIELD, YORKSHIRE, build_history, download
 
 HEADING = {c.key: c.heading for c in COLUMNS}

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import socketio
 
-from tests.integration.concerns_support import add_reviewer, apis  # noqa: F401  (fixture)
+from tests.integration.concerns_support import add_reviewer
 from tests.support import ChatClient, connect, sign_in
 
 

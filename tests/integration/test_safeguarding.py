@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from advocacy.auth.accounts import create_staff
 from advocacy.concerns.words import SAFEGUARDING_HELP
-from tests.integration.concerns_support import apis  # noqa: F401
 from tests.support import PASSWORD, Person, connect
 
 RISKY = "he hit me again last night and i am scared to go home"

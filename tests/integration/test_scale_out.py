@@ -17,10 +17,8 @@ import pytest
 from advocacy.concerns.sweeper import Sweeper
 from advocacy.store import Store
 from bots.sdk import ChatParticipant
-from tests.integration.concerns_support import apis  # noqa: F401  (a fixture)
 from tests.integration.processes import (
     ADVOCACY,
-    screens,  # noqa: F401  (a fixture)
     sign_in,
     start_redis,
     start_workers,
