@@ -47,7 +47,7 @@ class GroupCommit(Generic[Item, Result]):
                     results = await self._run([item for item, _ in batch])
                 except Exception as exc:
                     results = [exc] * len(batch)
-                for (_, future), result in zip(batch, results):
+                for (_, future), result in zip(batch, results, strict=True):
                     if future.done():
                         continue
                     if isinstance(result, BaseException):

@@ -46,7 +46,7 @@ async def ramp(swarm: Swarm, rates: list[float], seconds: float, label: str, pid
     for rate in rates:
         cpu_before = [cpu_seconds(p) for p in pids]
         summary = (await swarm.run(rate, seconds, drain=5)).summary()
-        cpu = [cpu_seconds(p) - b for p, b in zip(pids, cpu_before)]
+        cpu = [cpu_seconds(p) - b for p, b in zip(pids, cpu_before, strict=True)]
         per_k = " ".join(f"{c / max(1, summary['sent']) * 1000:.2f}" for c in cpu)
         ok = good(summary)
         print(f"  {label} {rate:6.0f} msg/s: p50 {summary['p50_ms']:7.1f}  p99 {summary['p99_ms']:8.1f}  "

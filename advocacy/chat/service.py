@@ -112,10 +112,10 @@ class ChatService:
     async def _store_messages(self, docs: list[dict[str, Any]]) -> list[Exception | None]:
         """Insert a batch, then keep each conversation's ``waiting_since`` in step, in message order."""
         results = await insert_each(self.store.messages, docs)
-        stored = [doc for doc, error in zip(docs, results) if error is None]
+        stored = [doc for doc, error in zip(docs, results, strict=True) if error is None]
         waits = await self._waits_ended(stored) if self.replied.heard else []
         updates = []
-        for doc, error in zip(docs, results):
+        for doc, error in zip(docs, results, strict=True):
             if error is not None or doc["sender"]["role"] not in ("child", "advocate"):
                 continue
             if doc["sender"]["role"] == "child":

@@ -65,7 +65,7 @@ def read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
         if len(values) != len(header):
             problems.append(f"line {start}: {len(values)} values for {len(header)} columns")
             continue
-        rows.append((start, {h: v for h, v in zip(header, values) if v.strip() != ""}))
+        rows.append((start, {h: v for h, v in zip(header, values, strict=True) if v.strip() != ""}))
     return rows, problems
 
 

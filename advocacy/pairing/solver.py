@@ -219,7 +219,7 @@ class _World:
         self.advocates = instance["advocates"]
         self.position = {a["id"]: i for i, a in enumerate(self.advocates)}
         self.capacity = [a["capacity"] if a["available"] else 0 for a in self.advocates]
-        self.comfortable = [min(a.get("comfortable", a["capacity"]), c) for a, c in zip(self.advocates, self.capacity)]
+        self.comfortable = [min(a.get("comfortable", a["capacity"]), c) for a, c in zip(self.advocates, self.capacity, strict=True)]
         self.usable = [i for i, c in enumerate(self.capacity) if c > 0]
         self.conflicts = [frozenset(a["conflicts"]) for a in self.advocates]
         self.regions = [frozenset(a["regions"]) for a in self.advocates]
@@ -470,7 +470,7 @@ class _Graph:
                     chosen[taken] = self.advocate_of_node[head]
                 else:
                     at_node[head].extend(taken)
-        return {child["id"]: (advocates[a]["id"] if a >= 0 else None) for child, a in zip(waiting, chosen.tolist())}
+        return {child["id"]: (advocates[a]["id"] if a >= 0 else None) for child, a in zip(waiting, chosen.tolist(), strict=True)}
 
 
 def _indices(arcs: range) -> np.ndarray:
