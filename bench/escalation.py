@@ -66,7 +66,7 @@ async def run(total: int, due: int, folder: Path) -> tuple[float, float, int, in
         clock = ManualClock()
         settings = load(environ={})
         services = build(settings, store, clock, Keyring(store, decode_master_key(new_master_key(), "bench")))
-        concerns, ladder = services.concern_records, services.ladder
+        concerns = services.concern_records
         await store.local_authorities.insert_one({"_id": "E08000035", "name": "Leeds", "region": "Yorkshire and The Humber"})
         manager = await create_staff(store, clock, username="bench.manager", password="x" * 12, name="M", role="manager")
         staff = await create_staff(store, clock, username="bench.advocate", password="x" * 12, name="A",

@@ -91,7 +91,7 @@ async def main(args: argparse.Namespace) -> None:
             await swarm.close()
 
     port = free_port()
-    relay = subprocess.Popen([sys.executable, str(Path(__file__).parent / "harness" / "relay.py"), str(port)],
+    relay = subprocess.Popen([sys.executable, str(Path(__file__).parent / "harness" / "relay.py"), str(port)],  # noqa: ASYNC220  (a bench script, not the server: nothing else waits on this loop)
                              start_new_session=True)
     try:
         url = f"http://127.0.0.1:{port}"

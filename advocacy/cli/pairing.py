@@ -108,7 +108,7 @@ async def plan_command(services: Services, args: argparse.Namespace) -> int:
 
 async def apply_command(services: Services, args: argparse.Namespace) -> int:
     try:
-        plan = json.loads(Path(args.plan).read_text(encoding="utf-8"))
+        plan = json.loads(Path(args.plan).read_text(encoding="utf-8"))  # noqa: ASYNC240  (a command, not the server: nothing else waits on this loop)
     except (OSError, json.JSONDecodeError) as error:
         print(f"advocacy: cannot read the plan {args.plan}: {error}", file=sys.stderr)
         return 2
@@ -125,7 +125,7 @@ async def apply_command(services: Services, args: argparse.Namespace) -> int:
 
 async def import_command(services: Services, args: argparse.Namespace) -> int:
     path = Path(args.file)
-    if not path.is_file():
+    if not path.is_file():  # noqa: ASYNC240  (a command, not the server: nothing else waits on this loop)
         print(f"advocacy: there is no file {path}", file=sys.stderr)
         return 2
     stamp = time.strftime("%Y%m%d-%H%M%S")

@@ -115,7 +115,7 @@ class Ladder:
         for _ in range(len(Step)):
             chosen: list[Step] = []
 
-            def build(doc: dict[str, Any]) -> Built | None:
+            def build(doc: dict[str, Any], chosen: list[Step] = chosen) -> Built | None:
                 step = next_step(ladder_state(doc), self.records.clock.now(), self.records.policy)
                 if step is Step.NONE:
                     return None

@@ -220,7 +220,7 @@ def count_text(value: float) -> str:
 
 def duration_text(seconds: float) -> str:
     """A wait in words a reviewer reads at a glance: "45 s", "12 min", "3 h 20 min", "2 days 4 h"."""
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     if seconds < 60:
         return f"{seconds} s"
     minutes = seconds // 60

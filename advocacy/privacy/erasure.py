@@ -87,6 +87,6 @@ class RetentionJob:
         counts = +counts
         if counts:
             await audit.record(store, self.clock, actor="service", role="service", action="retention.erase",
-                               children_erased=erased_children, **{k: v for k, v in sorted(counts.items())})
+                               children_erased=erased_children, **dict(sorted(counts.items())))
             log.info("retention: erased %s", dict(counts))
         return counts

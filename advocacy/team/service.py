@@ -70,7 +70,7 @@ class TeamView:
             {"advocate": {"$in": ids}, "active": True, "waiting_since": {"$ne": None}},
             {"child": 1, "advocate": 1, "waiting_since": 1}).sort("waiting_since", 1).to_list(None)
         concerns = await self.store.concerns.find(
-            {"advocate": {"$in": ids}, "status": {"$in": sorted(s.value for s in UNRESOLVED) + ["draft"]}},
+            {"advocate": {"$in": ids}, "status": {"$in": [*sorted(s.value for s in UNRESOLVED), "draft"]}},
             {"child": 1, "advocate": 1, "category": 1, "severity": 1, "status": 1, "deadlines": 1, "ladder": 1,
              "responded_at": 1}).to_list(None)
         near = []
