@@ -53,10 +53,10 @@ def database_uri() -> str:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             break
-        except OSError:
+        except OSError as error:
             if time.monotonic() > deadline:
                 process.kill()
-                raise RuntimeError("the test database did not start within 30 s")
+                raise RuntimeError("the test database did not start within 30 s") from error
             time.sleep(0.1)
     yield f"mongodb://127.0.0.1:{port}/?directConnection=true"
     process.terminate()

@@ -47,7 +47,7 @@ async def close_all() -> None:
         context = OPEN.pop()
         try:
             await context.close()
-        except Exception:  # already gone with its browser
+        except Exception:  # noqa: S110  (already gone with its browser)
             pass
 
 

@@ -227,7 +227,7 @@ async def test_the_copy_of_everything_held_about_a_child_passes_axe(browser, wor
             html = await resp.text()
     found = []
     for width, height in SIZES:
-        page, problems = await open_page(browser, world, width, height)
+        page, _problems = await open_page(browser, world, width, height)
         # Opened as the saved file would be (Playwright answers this address; the server has no such page).
         await page.route("**/__test__/export.html", lambda route: route.fulfill(content_type="text/html", body=html))
         await page.goto("/__test__/export.html")

@@ -104,7 +104,7 @@ async def test_bad_input_is_refused_clearly_and_nothing_is_stored(world, apis):
 
 async def test_the_limit_is_said_and_exactly_the_limit_is_fine(world, apis):
     api = await apis(world.server, world.advocates[0])
-    status, body = await api.post("/api/concerns", {"child": world.children[0].id, **STANDARD_WORRY, "child_words": "z" * 4001})
+    _status, body = await api.post("/api/concerns", {"child": world.children[0].id, **STANDARD_WORRY, "child_words": "z" * 4001})
     assert body["error"]["message"] == "The child's own words is too long (4,000 characters at most). Nothing was saved."
     assert (await api.post("/api/concerns", {"child": world.children[0].id, **STANDARD_WORRY, "child_words": "z" * 4000}))[0] == 201
 
@@ -241,7 +241,7 @@ async def test_every_refused_move_says_why_and_changes_nothing(world, apis):
 
 
 async def test_who_may_read_and_act(world, apis):
-    server, (amira, billy, cara) = world.server, world.children
+    server, (amira, billy, _cara) = world.server, world.children
     ada, ben = world.advocates
     cid = (await (await apis(server, ada)).raise_concern(amira))["id"]
     reviewer = await add_reviewer(world)

@@ -134,7 +134,7 @@ async def raw_chat_socket(server, token: str) -> aiohttp.ClientWebSocketResponse
     ws.owner = http  # type: ignore[attr-defined]
     assert (await ws.receive_str()).startswith("0")  # open
     await ws.send_str("40/chat," + json.dumps({"token": token}))
-    while not (answer := await ws.receive_str()).startswith("40/chat"):
+    while not (await ws.receive_str()).startswith("40/chat"):
         pass
     return ws
 

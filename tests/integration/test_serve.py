@@ -148,7 +148,7 @@ async def test_a_wrong_setting_stops_the_server_naming_the_variable_and_what_is_
         ADVOCACY, "serve", "--data-dir", str(tmp_path), stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE, env={**os.environ, "ADVOCACY_RATE_LIMIT_MESSAGES": "lots"},
     )
-    out, err = await asyncio.wait_for(process.communicate(), 30)
+    _out, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 2
     assert "ADVOCACY_RATE_LIMIT_MESSAGES" in err.decode() and "a whole number" in err.decode()
 
@@ -160,6 +160,6 @@ async def test_an_embedded_database_that_cannot_start_says_why(tmp_path):
         ADVOCACY, "serve", "--data-dir", str(not_a_folder), stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    out, err = await asyncio.wait_for(process.communicate(), 30)
+    _out, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 1
     assert "the database could not start" in err.decode() and str(not_a_folder) in err.decode()
