@@ -121,7 +121,8 @@ if __name__ == "__main__":
     p.add_argument("--pairs", type=int, default=500, help="child-advocate pairs (default 500)")
     p.add_argument("--step", type=float, default=8.0, help="seconds per step of the ramp (default 8)")
     p.add_argument("--target", type=float, default=1000.0, help="the rate to sustain (default 1000 msg/s)")
-    p.add_argument("--sustain", type=float, default=20.0, help="seconds of the sustained run (default 20; 60 for a minute)")
+    p.add_argument("--sustain", type=float, default=20.0,
+                   help="seconds of the sustained run (default 20; 60 for a minute)")
     p.add_argument("--max-rate", type=float, default=3000.0, help="highest step of the ramp")
     p.add_argument("--fresh", action="store_true", help="seed new accounts instead of reusing var/bench/")
     asyncio.run(main(p.parse_args()))

@@ -80,20 +80,24 @@ def main() -> None:
 
     per_category = Counter(c for row in risky for c in row["categories"])
     hits = Counter(
-        c for row, found in zip(rows, results, strict=True) for c in row["categories"] if c in {m.category for m in found}
+        c for row, found in zip(rows, results, strict=True) for c in row["categories"]
+        if c in {m.category for m in found}
     )
     for category, total in sorted(per_category.items()):
         print(f"  {category:<24} {_pct(hits[category], total)}  ({hits[category]}/{total})")
 
     rules_only = load_rules(with_model=False)
     ruled = [bool(triage(row["text"], rules_only)) for row in rows]
-    by_reader = sum(1 for row, found in zip(rows, results, strict=True) if found and found[0].rule_id == MODEL_RULE_ID and row["categories"])
-    print(f"rules alone: recall {_pct(sum(r for r, row in zip(ruled, rows, strict=True) if row['categories']), len(risky))}, "
+    by_reader = sum(1 for row, found in zip(rows, results, strict=True)
+                    if found and found[0].rule_id == MODEL_RULE_ID and row["categories"])
+    print("rules alone: recall "
+          f"{_pct(sum(r for r, row in zip(ruled, rows, strict=True) if row['categories']), len(risky))}, "
           f"false alarms {sum(r for r, row in zip(ruled, rows, strict=True) if not row['categories'])}; "
           f"the second reader adds {by_reader} risky messages no rule caught")
     _cross_validate(rows, rules)
 
-    print(f"rules loaded in {loaded * 1000:.0f} ms; first pass over the set (compiling as it goes) {first_pass * 1000:.0f} ms")
+    print(f"rules loaded in {loaded * 1000:.0f} ms; first pass over the set (compiling as it goes) "
+          f"{first_pass * 1000:.0f} ms")
     for label, texts in (
         ("safe messages", [row["text"] for row in safe]),
         ("risky messages", [row["text"] for row in risky]),

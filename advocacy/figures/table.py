@@ -135,7 +135,8 @@ def _period_flow(inputs: Inputs, area: str, months: Iterable[str]) -> Flow:
     return total
 
 
-def build(inputs: Inputs) -> tuple[Suppression, dict[tuple[str, str], Flow], dict[tuple[str, str], Mapping[str, Any] | None]]:
+def build(inputs: Inputs) -> tuple[Suppression, dict[tuple[str, str], Flow],
+                                   dict[tuple[str, str], Mapping[str, Any] | None]]:
     """The counts of every area and slot, their relations, solved; with the flows and stocks used."""
     period, window = inputs.period, inputs.period.window
     inside = [m for m in period.months if m in window]
@@ -361,7 +362,8 @@ def publish(inputs: Inputs) -> dict[str, dict[str, Any]]:
 
 
 def _category_rate(reader: Reader, area: str, key: str) -> dict[str, Any]:
-    return reader.rate(area, f"cat:{key}", PERIOD) if reader.state(area, "known", PERIOD) != NONE else reader.suppressed(NONE)
+    return (reader.rate(area, f"cat:{key}", PERIOD) if reader.state(area, "known", PERIOD) != NONE
+            else reader.suppressed(NONE))
 
 
 def sort_rows(rows: list[dict[str, Any]], column: str, descending: bool) -> list[dict[str, Any]]:

@@ -46,7 +46,8 @@ async def erase_child(store: Store, clock: Clock, child_id: str) -> Counter[str]
     conversations = [c["_id"] async for c in store.conversations.find({"child": child_id}, {"_id": 1})]
     if conversations:
         counts["messages"] += (await store.messages.delete_many({"conversation": {"$in": conversations}})).deleted_count
-        counts["conversations"] += (await store.conversations.delete_many({"_id": {"$in": conversations}})).deleted_count
+        counts["conversations"] += (await store.conversations.delete_many(
+            {"_id": {"$in": conversations}})).deleted_count
     for collection, field in CHILD_RECORDS.items():
         if collection in INDEXES:
             counts[collection] += (await getattr(store, collection).delete_many({field: child_id})).deleted_count

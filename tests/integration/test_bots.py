@@ -79,7 +79,8 @@ async def test_a_bot_has_only_the_bots_rights(world):
     bad_notify = await bot.call("notify", {"conversation": conv, "to": "everyone", "kind": "child.waiting", "key": "n"})
     assert bad_notify["error"]["code"] == "bad_request"
     assert (await bot.call("pairings", {"since": "yesterday"}))["error"]["code"] == "bad_request"
-    assert await server.store.messages.count_documents({}) == 0 and await server.store.notifications.count_documents({}) == 0
+    assert (await server.store.messages.count_documents({}) == 0
+            and await server.store.notifications.count_documents({}) == 0)
     assert bot.sio.connected
 
 

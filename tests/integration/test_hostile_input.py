@@ -28,7 +28,8 @@ EXAMPLES = 50
 def well_formed(ack) -> None:
     assert isinstance(ack, dict) and isinstance(ack.get("ok"), bool), ack
     if not ack["ok"]:
-        assert ack["error"]["code"] in CATALOGUE and isinstance(ack["error"]["message"], str) and ack["error"]["message"]
+        assert (ack["error"]["code"] in CATALOGUE and isinstance(ack["error"]["message"], str)
+                and ack["error"]["message"])
 
 
 def aimed(payload, conv: str):

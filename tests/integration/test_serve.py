@@ -97,8 +97,9 @@ async def test_demo_sign_ins_work_and_acknowledged_messages_survive_restarts_and
     reviewer = creds["reviewers"][0]
     assert reviewer["password"] in printed
     async with aiohttp.ClientSession(base_url=url) as http:
-        token = await sign_in(http, "/api/session/staff", {"username": reviewer["username"], "password": reviewer["password"],
-                                                           "otp": pyotp.TOTP(reviewer["totp_secret"]).now()})
+        token = await sign_in(http, "/api/session/staff",
+                              {"username": reviewer["username"], "password": reviewer["password"],
+                               "otp": pyotp.TOTP(reviewer["totp_secret"]).now()})
         async with http.get("/api/oversight/items", headers={"Authorization": f"Bearer {token}"}) as resp:
             queue = await resp.json()
         # the demo's escalated concern, and the demo history's concerns left open past their deadlines
