@@ -95,7 +95,8 @@ class Assets:
 
     async def static_file(self, request: web.Request) -> web.Response:
         path = (self.root / request.match_info["path"]).resolve()
-        if not path.is_relative_to(self.root) or any(part.startswith(".") for part in path.relative_to(self.root).parts):
+        if not path.is_relative_to(self.root) or any(part.startswith(".")
+                                                     for part in path.relative_to(self.root).parts):
             raise web.HTTPNotFound()
         return await self.respond(request, path)
 

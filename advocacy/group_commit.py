@@ -24,7 +24,8 @@ class GroupCommit(Generic[Item, Result]):
     in the batch gets the error.
     """
 
-    def __init__(self, run: Callable[[list[Item]], Awaitable[list[Result | BaseException]]], max_size: int = 500) -> None:
+    def __init__(self, run: Callable[[list[Item]], Awaitable[list[Result | BaseException]]],
+                 max_size: int = 500) -> None:
         self._run = run
         self.max_size = max_size
         self._waiting: list[tuple[Item, asyncio.Future[Result]]] = []
@@ -47,7 +48,7 @@ class GroupCommit(Generic[Item, Result]):
                     results = await self._run([item for item, _ in batch])
                 except Exception as exc:
                     results = [exc] * len(batch)
-                for (_, future), result in zip(batch, results):
+                for (_, future), result in zip(batch, results, strict=True):
                     if future.done():
                         continue
                     if isinstance(result, BaseException):

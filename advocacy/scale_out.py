@@ -131,7 +131,7 @@ class RedisPresence(Presence):
     async def online(self, user_ids: Iterable[str]) -> set[str]:
         wanted = sorted(set(user_ids))
         totals = await asyncio.gather(*(self._total_after(u, 0) for u in wanted))
-        return {u for u, total in zip(wanted, totals) if total}
+        return {u for u, total in zip(wanted, totals, strict=True) if total}
 
 
 class SharedTopic(Topic[News]):

@@ -32,7 +32,7 @@ ACCOUNT = "Advocacy helper"
 
 
 def loopback_url(settings: Settings, port: int) -> str:
-    host = settings.host if settings.host not in {"0.0.0.0", "::", ""} else "127.0.0.1"
+    host = settings.host if settings.host not in {"0.0.0.0", "::", ""} else "127.0.0.1"  # noqa: S104  (compares, binds nothing)
     return f"http://{'[' + host + ']' if ':' in host else host}:{port}"
 
 

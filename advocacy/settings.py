@@ -119,7 +119,8 @@ SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
         "history_page_max": _int(1, 10_000),
     },
     "security": {
-        "master_key": _str(r"|[A-Za-z0-9+/]{43}=", "a 32-byte key in base64 (44 characters), e.g. from `advocacy keys new`"),
+        "master_key": _str(r"|[A-Za-z0-9+/]{43}=",
+                           "a 32-byte key in base64 (44 characters), e.g. from `advocacy keys new`"),
         "master_key_file": _str(r".*", "empty, or the path of a file holding the master key"),
         "accepted_master_keys": _str(
             r"|[A-Za-z0-9+/]{43}=(,[A-Za-z0-9+/]{43}=)*", "32-byte keys in base64 (44 characters) separated by commas"
@@ -138,7 +139,8 @@ SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
     "concerns": {
         "max_concern_chars": _int(100, 100_000),
         "sweep_interval_seconds": _int(1, 3600),
-        "duty_manager": _str(r"|[a-z0-9][a-z0-9._-]{1,39}", "empty (each advocate's own manager) or a manager's username"),
+        "duty_manager": _str(r"|[a-z0-9][a-z0-9._-]{1,39}",
+                             "empty (each advocate's own manager) or a manager's username"),
     },
     "figures": {
         "figures_interval_seconds": _int(10, 24 * 3600),

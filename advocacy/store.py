@@ -96,7 +96,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     # What bots have done, by a key of their choosing, so a retry never does it twice.
     "bot_marks": [],
     # Pairing (advocacy.pairing): opt-out, opt-in and offers with dates, counted by authority and month.
-    "opt_events": [_index([("la", ASCENDING), ("month", ASCENDING)]), _index([("child", ASCENDING), ("at", ASCENDING)])],
+    "opt_events": [_index([("la", ASCENDING), ("month", ASCENDING)]),
+                   _index([("child", ASCENDING), ("at", ASCENDING)])],
     "placement_moves": [_index([("child", ASCENDING), ("at", ASCENDING)])],
     # An advocate's leave, and who covers each of their children meanwhile.
     "leaves": [_index([("advocate", ASCENDING), ("starts_at", ASCENDING)]), _index([("state", ASCENDING)])],

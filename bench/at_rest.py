@@ -83,7 +83,8 @@ async def main(quick: bool) -> None:
             own = await timed(rounds, lambda: chat.history(child_principal, {"conversation": conv["_id"], "limit": 50}))
             docs = await store.messages.find({"conversation": conv["_id"]}).limit(50).to_list(None)
             opening = await timed(rounds, lambda: chat._public(docs, children[0]))
-            print(f"a history page of 50 sealed messages, read by the child (database included): median {median_ms(own)}")
+            print("a history page of 50 sealed messages, read by the child (database included): "
+                  f"median {median_ms(own)}")
             print(f"the same page read by their advocate (plus the audit entry): median {median_ms(page)}")
             print(f"  of which opening the 50 messages and naming their senders: median {median_ms(opening)}")
             sends = iter(range(10_000))

@@ -66,9 +66,11 @@ async def run(total: int, due: int, folder: Path) -> tuple[float, float, int, in
         clock = ManualClock()
         settings = load(environ={})
         services = build(settings, store, clock, Keyring(store, decode_master_key(new_master_key(), "bench")))
-        concerns, ladder = services.concern_records, services.ladder
-        await store.local_authorities.insert_one({"_id": "E08000035", "name": "Leeds", "region": "Yorkshire and The Humber"})
-        manager = await create_staff(store, clock, username="bench.manager", password="x" * 12, name="M", role="manager")
+        concerns = services.concern_records
+        await store.local_authorities.insert_one({"_id": "E08000035", "name": "Leeds",
+                                                  "region": "Yorkshire and The Humber"})
+        manager = await create_staff(store, clock, username="bench.manager", password="x" * 12, name="M",
+                                     role="manager")
         staff = await create_staff(store, clock, username="bench.advocate", password="x" * 12, name="A",
                                    role="advocate", manager=manager["_id"])
         children = []
@@ -106,7 +108,8 @@ async def main(sizes: list[int], due: int) -> None:
                   f"idle sweep median {idle * 1000:.2f} ms")
     if len(results) > 1:
         (m0, b0, i0), (m1, b1, i1) = results[0], results[-1]
-        print(f"  M x{m1 / m0:.0f}: busy sweep x{b1 / b0:.2f}, idle sweep x{i1 / i0:.2f} (flat means the cost follows N, not M)")
+        print(f"  M x{m1 / m0:.0f}: busy sweep x{b1 / b0:.2f}, "
+              f"idle sweep x{i1 / i0:.2f} (flat means the cost follows N, not M)")
 
 
 if __name__ == "__main__":

@@ -116,7 +116,7 @@ async def slow_client(args, folder: Path) -> None:
             sent: dict[str, float] = {}
 
             async def flood() -> None:
-                for i in range(args.flood):
+                for _ in range(args.flood):
                     await flooder.send(busy["conversation"], "x" * 4000)
 
             flooding = asyncio.create_task(flood())

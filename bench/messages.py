@@ -46,7 +46,7 @@ async def ramp(swarm: Swarm, rates: list[float], seconds: float, label: str, pid
     for rate in rates:
         cpu_before = [cpu_seconds(p) for p in pids]
         summary = (await swarm.run(rate, seconds, drain=5)).summary()
-        cpu = [cpu_seconds(p) - b for p, b in zip(pids, cpu_before)]
+        cpu = [cpu_seconds(p) - b for p, b in zip(pids, cpu_before, strict=True)]
         per_k = " ".join(f"{c / max(1, summary['sent']) * 1000:.2f}" for c in cpu)
         ok = good(summary)
         print(f"  {label} {rate:6.0f} msg/s: p50 {summary['p50_ms']:7.1f}  p99 {summary['p99_ms']:8.1f}  "
@@ -91,7 +91,7 @@ async def main(args: argparse.Namespace) -> None:
             await swarm.close()
 
     port = free_port()
-    relay = subprocess.Popen([sys.executable, str(Path(__file__).parent / "harness" / "relay.py"), str(port)],
+    relay = subprocess.Popen([sys.executable, str(Path(__file__).parent / "harness" / "relay.py"), str(port)],  # noqa: ASYNC220  (a bench script, not the server: nothing else waits on this loop)
                              start_new_session=True)
     try:
         url = f"http://127.0.0.1:{port}"
@@ -121,7 +121,8 @@ if __name__ == "__main__":
     p.add_argument("--pairs", type=int, default=500, help="child-advocate pairs (default 500)")
     p.add_argument("--step", type=float, default=8.0, help="seconds per step of the ramp (default 8)")
     p.add_argument("--target", type=float, default=1000.0, help="the rate to sustain (default 1000 msg/s)")
-    p.add_argument("--sustain", type=float, default=20.0, help="seconds of the sustained run (default 20; 60 for a minute)")
+    p.add_argument("--sustain", type=float, default=20.0,
+                   help="seconds of the sustained run (default 20; 60 for a minute)")
     p.add_argument("--max-rate", type=float, default=3000.0, help="highest step of the ramp")
     p.add_argument("--fresh", action="store_true", help="seed new accounts instead of reusing var/bench/")
     asyncio.run(main(p.parse_args()))

@@ -89,7 +89,8 @@ class Seeder:
         self.las = [(f"E{10000000 + i:08d}", REGIONS[i % len(REGIONS)]) for i in range(LAS)]
         self.la_region = dict(self.las)
         await self.store.local_authorities.insert_many(
-            [{"_id": code, "name": f"Authority {i + 1:03d}", "region": region} for i, (code, region) in enumerate(self.las)])
+            [{"_id": code, "name": f"Authority {i + 1:03d}", "region": region}
+             for i, (code, region) in enumerate(self.las)])
         await self.store.staff.insert_many([
             {"_id": f"st_adv{i:05d}", "username": f"adv{i:05d}", "name": f"Advocate {i}", "role": "advocate",
              "capacity": 80, "active": True, "left_at": None, "created_at": self.now} for i in range(ADVOCATES)])
@@ -100,7 +101,8 @@ class Seeder:
             opted_out = r.random() < 0.04
             child_id = f"ch_{i:06d}"
             self.children.append((child_id, la))
-            docs.append({"_id": child_id, "la": la, "advocate": None if opted_out else f"st_adv{r.randrange(ADVOCATES):05d}",
+            docs.append({"_id": child_id, "la": la,
+                         "advocate": None if opted_out else f"st_adv{r.randrange(ADVOCATES):05d}",
                          "opted_out": opted_out, "birth_date": f"{2026 - r.randint(8, 18)}-0{r.randint(1, 9)}-15",
                          "created_at": self.now - timedelta(days=r.randint(0, 365 * YEARS))})
             if len(docs) == BATCH:
@@ -113,7 +115,8 @@ class Seeder:
             _, la = r.choice(self.children)
             at = self.now - timedelta(seconds=r.uniform(0, YEARS * 365 * 86400))
             kind = "opted_out" if r.random() < 0.7 else "opted_in"
-            tally.accumulate(self.totals, la, self.region_of(la), workdays.london_month(at), tally.opt_increments({"kind": kind}))
+            tally.accumulate(self.totals, la, self.region_of(la), workdays.london_month(at),
+                             tally.opt_increments({"kind": kind}))
         # advocates' replies: what the chat counts when an advocate answers a waiting child
         for _ in range(self.children_total * 3):
             _, la = r.choice(self.children)
@@ -145,21 +148,25 @@ class Seeder:
                 rows.append({"kind": "escalated_oversight", "at": raised + timedelta(days=20)})
             if resolved_at is not None:
                 happy = r.choice((True, True, True, False, None))
-                rows.append({"kind": "resolved", "at": resolved_at, "by_oversight_deadline": resolved_at <= oversight_by,
+                rows.append({"kind": "resolved", "at": resolved_at,
+                             "by_oversight_deadline": resolved_at <= oversight_by,
                              "child_happy": happy,
                              "working_days": workdays.working_days_between(workdays.local_date(raised),
                                                                            workdays.local_date(resolved_at))})
             for row in rows:
                 if row["at"] <= self.now:
-                    tally.accumulate(self.totals, la, region, workdays.london_month(row["at"]), tally.concern_increments(row))
+                    tally.accumulate(self.totals, la, region, workdays.london_month(row["at"]),
+                                     tally.concern_increments(row))
             status = "resolved" if resolved_at else ("escalated" if to_manager else "raised")
             concern_id = f"co_{n:07d}"
             docs.append({
                 "_id": concern_id, "child": child, "advocate": None, "la": la, "region": region, "category": category,
-                "severity": severity, "status": status, "source": "staff", "raised_at": raised, "resolved_at": resolved_at,
+                "severity": severity, "status": status, "source": "staff",
+                "raised_at": raised, "resolved_at": resolved_at,
                 "deadlines": {"respond_by": raised + timedelta(days=2), "manager_by": raised + timedelta(days=14),
                               "oversight_by": oversight_by},
-                "ladder": {**({"manager": raised} if to_manager else {}), **({"oversight": raised} if to_oversight else {})},
+                "ladder": {**({"manager": raised} if to_manager else {}),
+                           **({"oversight": raised} if to_oversight else {})},
                 "timeline": [],
             })
             if to_oversight and resolved_at is None:
@@ -231,7 +238,7 @@ async def measure(uri: str, clock: ManualClock, requests: int, la: str) -> dict[
         started = time.perf_counter()
         figures = services.figures
         period = rules.default_period(figures.this_month())
-        while await store.figures_current.find_one({"_id": period.key}) is None:  # the job's first run
+        while await store.figures_current.find_one({"_id": period.key}) is None:  # noqa: ASYNC110  (the job's first run: only the database says when it is done)
             await asyncio.sleep(0.2)
         print(f"    figures job, first run (count what stands; suppress and publish 12 months of 163 areas): "
               f"{time.perf_counter() - started:.1f} s", flush=True)

@@ -61,7 +61,8 @@ async def serve(folder: Path) -> tuple[web.AppRunner, Store, str, dict[str, str]
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
-    await store.local_authorities.insert_one({"_id": "E08000035", "name": "Leeds", "region": "Yorkshire and The Humber"})
+    await store.local_authorities.insert_one({"_id": "E08000035", "name": "Leeds",
+                                              "region": "Yorkshire and The Humber"})
     advocate = await create_staff(store, clock, username="bench.advocate", password="x" * 12, name="Ada Advocate",
                                   role="advocate")
     child, code = await create_child(store, clock, name="Amira", la="E08000035")
@@ -91,8 +92,10 @@ async def one_load(browser, url: str, token: str, down_kbit: int, latency_ms: in
     ws_bytes = [0]
     cdp.on("Network.requestWillBeSent", lambda e: urls.__setitem__(e["requestId"], e["request"]["url"].split("?")[0]))
     cdp.on("Network.loadingFinished", lambda e: http_bytes.__setitem__(e["requestId"], e["encodedDataLength"]))
-    cdp.on("Network.webSocketFrameReceived", lambda e: ws_bytes.__setitem__(0, ws_bytes[0] + len(e["response"]["payloadData"])))
-    cdp.on("Network.webSocketFrameSent", lambda e: ws_bytes.__setitem__(0, ws_bytes[0] + len(e["response"]["payloadData"])))
+    cdp.on("Network.webSocketFrameReceived",
+           lambda e: ws_bytes.__setitem__(0, ws_bytes[0] + len(e["response"]["payloadData"])))
+    cdp.on("Network.webSocketFrameSent",
+           lambda e: ws_bytes.__setitem__(0, ws_bytes[0] + len(e["response"]["payloadData"])))
     await page.goto(url + "/child", wait_until="commit")
     interactive = await (await page.wait_for_function(
         """() => {
@@ -128,7 +131,8 @@ async def main(rounds: int, down_kbit: int, latency_ms: int) -> None:
         return statistics.median(load[key] for load in loads)
 
     print(f"child's chat page, {down_kbit} kbit/s, {latency_ms} ms latency, cold cache, median of {rounds} loads:")
-    print(f"  bytes over HTTP      {median('http') / 1024:6.1f} KB in {median('requests'):.0f} requests   (aim: under 50 KB)")
+    print(f"  bytes over HTTP      {median('http') / 1024:6.1f} KB in {median('requests'):.0f} requests"
+          "   (aim: under 50 KB)")
     print(f"  bytes over WebSocket {median('ws') / 1024:6.1f} KB until interactive (30 messages)")
     print(f"  first paint          {median('paint') / 1000:6.2f} s")
     print(f"  interactive          {median('interactive') / 1000:6.2f} s   (aim: under 3 s)")

@@ -25,7 +25,9 @@ child's languages, then everyone) are read only when the best in-region
 candidate costs more than that. The benchmark checks the first placements
 against ``place_one`` over every advocate in the database.
 
-Run: ``.venv/bin/python bench/pairing.py [--quick] [--seed N] [--children N] [--advocates N] [--new N] [--no-database]``.
+Run::
+
+    .venv/bin/python bench/pairing.py [--quick] [--seed N] [--children N] [--advocates N] [--new N] [--no-database]
 """
 
 from __future__ import annotations
@@ -205,7 +207,8 @@ async def seed_database(store, instance: dict, assignments: dict) -> None:
                       "advocate": assignments.get(child["id"]), "opted_out": child["opted_out"],
                       "languages": child["languages"], "prefers": child["prefers"], "avoid": [], "created_at": now})
         pairings += [{"_id": f"pa_{child['id']}_{i}", "child": child["id"], "advocate": advocate,
-                      "started_at": now, "ended_at": now, "why": "bench"} for i, advocate in enumerate(child["previous"])]
+                      "started_at": now, "ended_at": now, "why": "bench"}
+                     for i, advocate in enumerate(child["previous"])]
         if len(batch) == 5000:
             await store.children.insert_many(batch)
             n += len(batch)
@@ -240,7 +243,8 @@ async def one_new_child(instance: dict, assignments: dict, weights: dict, n_new:
             roster, _ = await load_roster(store)
             read = time.perf_counter() - started
             _, plan_solve = _timed(solve, roster, weights)
-            print(f"reading the whole roster back (as `pairing plan` does): {read:.1f} s; solving it: {plan_solve:.1f} s")
+            print(f"reading the whole roster back (as `pairing plan` does): {read:.1f} s; "
+                  f"solving it: {plan_solve:.1f} s")
 
             settings = load(environ={}).replace(mongodb_uri=database.uri, database_name="bench", data_dir=folder)
             las = sorted({c["la"] for c in instance["children"]})
@@ -286,7 +290,8 @@ async def one_new_child(instance: dict, assignments: dict, weights: dict, n_new:
             print(f"  median {statistics.median(pairing_times) * 1000:.1f} ms, "
                   f"90th percentile {pairing_times[int(len(pairing_times) * 0.9)] * 1000:.1f} ms, "
                   f"max {pairing_times[-1] * 1000:.1f} ms")
-            print(f"  of which choosing and recording the advocate: median {statistics.median(recorded_times) * 1000:.1f} ms"
+            print("  of which choosing and recording the advocate: "
+                  f"median {statistics.median(recorded_times) * 1000:.1f} ms"
                   " (the rest is telling the child, their advocate and the audit trail)")
             print(f"  with recording the child first: median {statistics.median(total_times) * 1000:.1f} ms")
             print(f"  {checked} of {min(5, n_new)} placements checked against every advocate in the database: optimal")

@@ -64,13 +64,13 @@ def main() -> None:
     results = [triage(row["text"], rules) for row in rows]
     first_pass = time.perf_counter() - started
 
-    flagged = [row for row, found in zip(rows, results) if found]
-    caught = [row for row, found in zip(rows, results) if row["categories"] and found]
+    flagged = [row for row, found in zip(rows, results, strict=True) if found]
+    caught = [row for row, found in zip(rows, results, strict=True) if row["categories"] and found]
     right_category = [
-        row for row, found in zip(rows, results)
+        row for row, found in zip(rows, results, strict=True)
         if row["categories"] and set(row["categories"]) <= {m.category for m in found}
     ]
-    false_alarms = [row for row, found in zip(rows, results) if not row["categories"] and found]
+    false_alarms = [row for row, found in zip(rows, results, strict=True) if not row["categories"] and found]
 
     print(f"labelled set: {args.data} ({len(risky)} risky, {len(safe)} safe)")
     print(f"recall (flagged at all):           {_pct(len(caught), len(risky))}")
@@ -80,20 +80,24 @@ def main() -> None:
 
     per_category = Counter(c for row in risky for c in row["categories"])
     hits = Counter(
-        c for row, found in zip(rows, results) for c in row["categories"] if c in {m.category for m in found}
+        c for row, found in zip(rows, results, strict=True) for c in row["categories"]
+        if c in {m.category for m in found}
     )
     for category, total in sorted(per_category.items()):
         print(f"  {category:<24} {_pct(hits[category], total)}  ({hits[category]}/{total})")
 
     rules_only = load_rules(with_model=False)
     ruled = [bool(triage(row["text"], rules_only)) for row in rows]
-    by_reader = sum(1 for row, found in zip(rows, results) if found and found[0].rule_id == MODEL_RULE_ID and row["categories"])
-    print(f"rules alone: recall {_pct(sum(r for r, row in zip(ruled, rows) if row['categories']), len(risky))}, "
-          f"false alarms {sum(r for r, row in zip(ruled, rows) if not row['categories'])}; "
+    by_reader = sum(1 for row, found in zip(rows, results, strict=True)
+                    if found and found[0].rule_id == MODEL_RULE_ID and row["categories"])
+    print("rules alone: recall "
+          f"{_pct(sum(r for r, row in zip(ruled, rows, strict=True) if row['categories']), len(risky))}, "
+          f"false alarms {sum(r for r, row in zip(ruled, rows, strict=True) if not row['categories'])}; "
           f"the second reader adds {by_reader} risky messages no rule caught")
     _cross_validate(rows, rules)
 
-    print(f"rules loaded in {loaded * 1000:.0f} ms; first pass over the set (compiling as it goes) {first_pass * 1000:.0f} ms")
+    print(f"rules loaded in {loaded * 1000:.0f} ms; first pass over the set (compiling as it goes) "
+          f"{first_pass * 1000:.0f} ms")
     for label, texts in (
         ("safe messages", [row["text"] for row in safe]),
         ("risky messages", [row["text"] for row in risky]),

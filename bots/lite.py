@@ -55,7 +55,8 @@ class RawSocket:
             if sock is not None:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.receive_buffer)
         opened = await self.ws.receive_str(timeout=30)
-        assert opened.startswith("0"), opened
+        if not opened.startswith("0"):  # not Engine.IO's open packet
+            raise ConnectionError(opened)
         await self.ws.send_str(f"40{self.namespace}," + json.dumps({"token": self.token}))
         while True:
             packet = await self.ws.receive_str(timeout=60)
@@ -63,16 +64,15 @@ class RawSocket:
                 break
             if packet.startswith(f"44{self.namespace},"):
                 raise ConnectionError(packet)
-        self.task = asyncio.create_task(self._read())
+        self.task = asyncio.create_task(self._read(self.ws))
 
-    async def _read(self) -> None:
-        assert self.ws is not None
-        async for msg in self.ws:
+    async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        async for msg in ws:
             if self.paused.is_set():
                 await asyncio.Event().wait()  # never read again: the kernel buffers fill up
             if msg.type == aiohttp.WSMsgType.TEXT:
                 if msg.data == "2":
-                    await self.ws.send_str("3")
+                    await ws.send_str("3")
                 else:
                     self.received += 1
 

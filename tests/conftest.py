@@ -16,6 +16,13 @@ import pytest
 
 from tests.support import Server, World, seed_world, start_server
 
+# Support modules that define fixtures (``apis``, ``screens``): registered here, so a test takes them as
+# parameters without importing them.
+pytest_plugins = [
+    "tests.integration.concerns_support",
+    "tests.integration.processes",
+]
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -46,10 +53,10 @@ def database_uri() -> str:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             break
-        except OSError:
+        except OSError as error:
             if time.monotonic() > deadline:
                 process.kill()
-                raise RuntimeError("the test database did not start within 30 s")
+                raise RuntimeError("the test database did not start within 30 s") from error
             time.sleep(0.1)
     yield f"mongodb://127.0.0.1:{port}/?directConnection=true"
     process.terminate()

@@ -118,7 +118,8 @@ async def seed_world(server: Server) -> World:
     children = []
     world = World(server, manager, advocates, children, other_manager)
     for i, (name, la, advocate) in enumerate(
-        [("Amira", "E08000035", advocates[0]), ("Billy", "E08000035", advocates[0]), ("Cara", "E09000007", advocates[1])]
+        [("Amira", "E08000035", advocates[0]), ("Billy", "E08000035", advocates[0]),
+         ("Cara", "E09000007", advocates[1])]
     ):
         doc, code = await create_child(store, clock, name=name, la=la)
         await pair_child(store, clock, doc["_id"], advocate.id, "test")
@@ -178,7 +179,8 @@ async def sign_in(server: Server, person: Person, http: aiohttp.ClientSession | 
             await http.close()
 
 
-RECORDED_EVENTS = ("message", "read", "typing", "presence", "signed_out", "notification", "item", "conversations.changed")
+RECORDED_EVENTS = ("message", "read", "typing", "presence", "signed_out", "notification", "item",
+                   "conversations.changed")
 
 
 class ChatClient:

@@ -19,10 +19,10 @@ advocates the manager manages.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     CHILD = "child"
     ADVOCATE = "advocate"
     COVER_ADVOCATE = "cover_advocate"

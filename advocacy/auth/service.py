@@ -111,7 +111,8 @@ class AuthService(Sessions):
         await self.store.children.update_one(
             {"_id": child["_id"]}, {"$set": {"pin_hash": None, "pin_failures": 0, "pin_locked_until": None}}
         )
-        await audit.record(self.store, self.clock, **audit.by(principal), action="child.reset_pin", subject=child["_id"])
+        await audit.record(self.store, self.clock, **audit.by(principal), action="child.reset_pin",
+                           subject=child["_id"])
 
     async def new_access_code(self, principal: Principal, child_id: Any) -> str:
         child = await self.access.child(principal, "child.new_access_code", child_id)

@@ -56,7 +56,8 @@ class Sessions:
         return token, Principal(session["_id"], user_id, role, name, session["expires_at"])
 
     async def display_name(self, user_id: str, role: str) -> str:
-        """The name shown for a user: a child's through people.child_names (sealed), staff's and bots' from their record."""
+        """The name shown for a user: a child's through people.child_names (sealed), staff's and bots' from
+        their record."""
         if role == Role.CHILD.value:
             return (await child_names(self.store, [user_id])).get(user_id, "")
         records = self.store.bots if role == Role.BOT.value else self.store.staff

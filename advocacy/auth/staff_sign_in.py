@@ -184,7 +184,8 @@ async def pending_enrolment(sessions: Sessions, token: Any) -> tuple[dict[str, A
     if staff is None or staff["enrolment"]["expires_at"] <= sessions.clock.now() or staff.get("totp_sealed"):
         raise ServiceError("enrolment_expired")
     try:
-        secret = await keyring_of(sessions.store).unseal(staff["_id"], staff["enrolment"]["secret_sealed"], "totp enrolment")
+        secret = await keyring_of(sessions.store).unseal(staff["_id"], staff["enrolment"]["secret_sealed"],
+                                                         "totp enrolment")
     except DataErased:
         raise ServiceError("enrolment_expired") from None
     return staff, secret
@@ -200,7 +201,8 @@ async def finish_enrolment(sessions: Sessions, token: Any, otp: Any) -> tuple[st
         await audit.record(sessions.store, sessions.clock, actor=actor, role=role, action="second_factor.enrol",
                            outcome=refused.code)
         raise
-    step = totp.matching_step(secret, otp, sessions.clock.now(), None) if isinstance(otp, str) and len(otp) < 64 else None
+    step = (totp.matching_step(secret, otp, sessions.clock.now(), None)
+            if isinstance(otp, str) and len(otp) < 64 else None)
     if step is None:
         await audit.record(sessions.store, sessions.clock, actor=actor, role=role, action="second_factor.enrol",
                            outcome="locked" if block.locked else "failed")
@@ -211,7 +213,8 @@ async def finish_enrolment(sessions: Sessions, token: Any, otp: Any) -> tuple[st
     sealed = await keyring_of(sessions.store).seal(staff["_id"], secret, "totp")
     done = await sessions.store.staff.update_one(
         {"_id": staff["_id"], "enrolment.token_hash": _hash(token)},
-        {"$set": {"totp_sealed": sealed, "totp_last_step": step, "recovery_hashes": [totp.recovery_code_hash(c) for c in codes],
+        {"$set": {"totp_sealed": sealed, "totp_last_step": step,
+                  "recovery_hashes": [totp.recovery_code_hash(c) for c in codes],
                   "totp_enrolled_at": sessions.clock.now()},
          "$unset": {"enrolment": ""}},
     )
@@ -219,8 +222,8 @@ async def finish_enrolment(sessions: Sessions, token: Any, otp: Any) -> tuple[st
         raise ServiceError("enrolment_expired")
     await _succeeded(sessions, staff["username"])
     session_token, principal = await sessions.open_session(staff["_id"], staff["role"], _lifetime(sessions))
-    await audit.record(sessions.store, sessions.clock, actor=actor, role=role, action="second_factor.enrol", outcome="ok",
-                       session=principal.session_id)
+    await audit.record(sessions.store, sessions.clock, actor=actor, role=role, action="second_factor.enrol",
+                       outcome="ok", session=principal.session_id)
     return session_token, principal, codes
 
 
@@ -252,8 +255,8 @@ async def unlock(sessions: Sessions, principal: Principal, staff_id: Any) -> Non
     """Let a locked or slowed-down staff account sign in again at once."""
     staff = await _staff_in_scope(sessions, principal, "staff.unlock", staff_id)
     await _succeeded(sessions, staff["username"])
-    await audit.record(sessions.store, sessions.clock, actor=principal.user_id, role=principal.role, action="staff.unlock",
-                       staff=staff["_id"])
+    await audit.record(sessions.store, sessions.clock, actor=principal.user_id, role=principal.role,
+                       action="staff.unlock", staff=staff["_id"])
 
 
 async def reset_second_factor(sessions: Sessions, principal: Principal, staff_id: Any) -> None:

@@ -30,7 +30,8 @@ PAIRINGS_LOOK_BACK_MAX = timedelta(days=31)
 
 def _object(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
-        raise ServiceError("bad_request", "That request didn't make sense to us: it should be a JSON object. Nothing was changed.")
+        raise ServiceError("bad_request",
+                           "That request didn't make sense to us: it should be a JSON object. Nothing was changed.")
     return data
 
 

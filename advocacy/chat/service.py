@@ -83,7 +83,8 @@ def message_purpose(message_id: ObjectId) -> str:
 
 def _payload(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
-        raise ServiceError("bad_request", "That request didn't make sense to us: it should be a JSON object. Nothing was changed.")
+        raise ServiceError("bad_request",
+                           "That request didn't make sense to us: it should be a JSON object. Nothing was changed.")
     return data
 
 
@@ -112,10 +113,10 @@ class ChatService:
     async def _store_messages(self, docs: list[dict[str, Any]]) -> list[Exception | None]:
         """Insert a batch, then keep each conversation's ``waiting_since`` in step, in message order."""
         results = await insert_each(self.store.messages, docs)
-        stored = [doc for doc, error in zip(docs, results) if error is None]
+        stored = [doc for doc, error in zip(docs, results, strict=True) if error is None]
         waits = await self._waits_ended(stored) if self.replied.heard else []
         updates = []
-        for doc, error in zip(docs, results):
+        for doc, error in zip(docs, results, strict=True):
             if error is not None or doc["sender"]["role"] not in ("child", "advocate"):
                 continue
             if doc["sender"]["role"] == "child":
@@ -183,7 +184,8 @@ class ChatService:
         names.update({i: doc.get("name", "") for i, doc in staff.items()})
         bot_ids = [i for i, role in senders if role == "bot"]
         if bot_ids:
-            names.update({d["_id"]: d["name"] async for d in self.store.bots.find({"_id": {"$in": bot_ids}}, {"name": 1})})
+            names.update({d["_id"]: d["name"]
+                          async for d in self.store.bots.find({"_id": {"$in": bot_ids}}, {"name": 1})})
         return names
 
     async def _public(
@@ -317,7 +319,8 @@ class ChatService:
             await self.message_added.publish(MessageAdded(message))
         return message
 
-    async def post_as_bot(self, bot: Principal, conversation_id: Any, text: str, key: str) -> tuple[dict[str, Any], bool]:
+    async def post_as_bot(self, bot: Principal, conversation_id: Any, text: str,
+                          key: str) -> tuple[dict[str, Any], bool]:
         """A bot writes into an active conversation as itself, once per ``key``: (message, is new)."""
         if not isinstance(conversation_id, str) or len(conversation_id) > 64:
             raise ServiceError("conversation_not_found")

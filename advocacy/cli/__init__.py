@@ -35,7 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     serve_p.add_argument("--port", type=int, help="port to listen on (default 8080)")
     with_data_dir(serve_p)
     serve_p.add_argument("--demo", action="store_true", help="seed demo data and print the demo sign-ins")
-    serve_p.add_argument("--workers", type=int, help="how many server processes (default 1; more need ADVOCACY_REDIS_URL)")
+    serve_p.add_argument("--workers", type=int,
+                         help="how many server processes (default 1; more need ADVOCACY_REDIS_URL)")
     serve_p.add_argument("--reuse-port", action="store_true",
                          help="with --workers, every process listens on the one --port (SO_REUSEPORT) "
                               "instead of consecutive ports")
@@ -106,7 +107,8 @@ def _parser() -> argparse.ArgumentParser:
     audit_commands = audit_p.add_subparsers(dest="audit_command", required=True)
     verify_p = audit_commands.add_parser(
         "verify", help="check every entry and link; report the first entry changed, removed or reordered")
-    verify_p.add_argument("--anchor", type=operator.anchor, help="NUMBER:HASH printed by an earlier verify, to check it is still there")
+    verify_p.add_argument("--anchor", type=operator.anchor,
+                          help="NUMBER:HASH printed by an earlier verify, to check it is still there")
     with_data_dir(verify_p)
     return parser
 

@@ -39,7 +39,8 @@ def add_commands(commands: argparse._SubParsersAction, with_data_dir) -> None:
     with_data_dir(apply_p)
     import_p = commands.add_parser("import", help="import a local authority's CSV of children coming into care")
     import_p.add_argument("file", help="CSV with a header row: name,la[,birth_date,languages,gender_preference,ref]")
-    import_p.add_argument("--codes-out", help="where to write the new access codes (default DATA_DIR/access-codes-TIME.csv)")
+    import_p.add_argument("--codes-out",
+                          help="where to write the new access codes (default DATA_DIR/access-codes-TIME.csv)")
     with_data_dir(import_p)
 
 
@@ -100,7 +101,8 @@ async def plan_command(services: Services, args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path(services.settings.data_dir) / "plans" / f"{plan['_id']}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(plans.plan_json(plan), indent=2))
-    names = {d["_id"]: d.get("username") or d["_id"] async for d in store.staff.find({"role": "advocate"}, {"username": 1})}
+    names = {d["_id"]: d.get("username") or d["_id"]
+             async for d in store.staff.find({"role": "advocate"}, {"username": 1})}
     print("\n".join(plans.summary_lines(plan, names)))
     print(f"\nplan {plan['_id']} written to {out}; nothing has changed. Apply it with: advocacy pairing apply {out}")
     return 0
@@ -108,7 +110,7 @@ async def plan_command(services: Services, args: argparse.Namespace) -> int:
 
 async def apply_command(services: Services, args: argparse.Namespace) -> int:
     try:
-        plan = json.loads(Path(args.plan).read_text(encoding="utf-8"))
+        plan = json.loads(Path(args.plan).read_text(encoding="utf-8"))  # noqa: ASYNC240  (a command, not the server: nothing else waits on this loop)
     except (OSError, json.JSONDecodeError) as error:
         print(f"advocacy: cannot read the plan {args.plan}: {error}", file=sys.stderr)
         return 2
@@ -125,7 +127,7 @@ async def apply_command(services: Services, args: argparse.Namespace) -> int:
 
 async def import_command(services: Services, args: argparse.Namespace) -> int:
     path = Path(args.file)
-    if not path.is_file():
+    if not path.is_file():  # noqa: ASYNC240  (a command, not the server: nothing else waits on this loop)
         print(f"advocacy: there is no file {path}", file=sys.stderr)
         return 2
     stamp = time.strftime("%Y%m%d-%H%M%S")

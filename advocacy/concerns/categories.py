@@ -46,12 +46,14 @@ def _parse_categories(raw: Mapping[str, Any], source: str) -> Mapping[str, Categ
     for key, table in raw.items():
         if not _KEY.fullmatch(key):
             raise CategoriesError(
-                f"{source}: [{key}] is not a usable key; expected lower-case letters and underscores, such as [leaving_care]"
+                f"{source}: [{key}] is not a usable key; expected lower-case letters and underscores, "
+                "such as [leaving_care]"
             )
         if not isinstance(table, dict):
             raise CategoriesError(f"{source}: {key} must be a [{key}] section with child_label and staff_label")
         for unknown in sorted(set(table) - set(_FIELDS)):
-            raise CategoriesError(f"{source}: [{key}] {unknown} is not a known key; expected child_label and staff_label")
+            raise CategoriesError(f"{source}: [{key}] {unknown} is not a known key; "
+                                  "expected child_label and staff_label")
         labels = {}
         for field in _FIELDS:
             value = table.get(field)

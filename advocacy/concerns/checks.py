@@ -38,7 +38,9 @@ def refused(exc: TransitionRefused) -> ServiceError:
 
 def payload(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
-        raise ServiceError("bad_request", "That request didn't make sense to us: the body should be a JSON object. Nothing was changed.")
+        raise ServiceError("bad_request",
+                           "That request didn't make sense to us: the body should be a JSON object. "
+                           "Nothing was changed.")
     return data
 
 
@@ -46,7 +48,8 @@ def only_fields(data: Mapping[str, Any], allowed: Iterable[str]) -> None:
     unknown = sorted(set(data) - set(allowed))
     if unknown:
         raise ServiceError(
-            "bad_request", f"We don't know the field {unknown[0]!r}; expected {', '.join(sorted(allowed))}. Nothing was changed."
+            "bad_request",
+            f"We don't know the field {unknown[0]!r}; expected {', '.join(sorted(allowed))}. Nothing was changed."
         )
 
 
@@ -57,14 +60,18 @@ def check_words(value: Any, what: str, limit: int, *, required: bool = True) -> 
     if value is not None and not isinstance(value, str):
         raise ServiceError("bad_request", f"Please write {what} as text. Nothing was saved.")
     if isinstance(value, str) and len(value) > limit * 4:
-        raise ServiceError("words_too_long", f"{what[0].upper()}{what[1:]} is too long ({limit:,} characters at most). Nothing was saved.")
+        raise ServiceError("words_too_long",
+                           f"{what[0].upper()}{what[1:]} is too long ({limit:,} characters at most). "
+                           "Nothing was saved.")
     text = tidy_text(value or "").strip()
     if is_blank(text):
         text = ""
     if not text and required:
         raise ServiceError("words_empty", f"Please write {what}. Nothing was saved.")
     if len(text) > limit:
-        raise ServiceError("words_too_long", f"{what[0].upper()}{what[1:]} is too long ({limit:,} characters at most). Nothing was saved.")
+        raise ServiceError("words_too_long",
+                           f"{what[0].upper()}{what[1:]} is too long ({limit:,} characters at most). "
+                           "Nothing was saved.")
     return text
 
 

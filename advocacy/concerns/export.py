@@ -35,7 +35,8 @@ async def worries(store: Store, child_id: str) -> tuple[str, list[dict[str, Any]
         timeline = []
         for entry in doc.get("timeline", []):
             note = entry.get("note") or entry.get("reason")
-            purpose = "concern.reason" if "reason" in entry else ("concern.outcome" if entry["kind"] == "resolved" else "concern.note")
+            purpose = ("concern.reason" if "reason" in entry
+                       else "concern.outcome" if entry["kind"] == "resolved" else "concern.note")
             timeline.append({"when": iso(entry["at"]), "what": entry["kind"], "with": entry.get("with"),
                              "note": await _open(store, child_id, note, purpose)})
         out.append({

@@ -94,7 +94,8 @@ class Ladder:
         own = await self._own_manager(advocate_id)
         if own:
             return [own]
-        return [m["_id"] async for m in self.store.staff.find({"role": "manager", "active": {"$ne": False}}, {"_id": 1})]
+        return [m["_id"]
+                async for m in self.store.staff.find({"role": "manager", "active": {"$ne": False}}, {"_id": 1})]
 
     async def managers_for(self, advocate_id: str | None) -> list[str]:
         """The manager a concern climbs to: the advocate's own, else the duty manager(s)."""
@@ -115,7 +116,7 @@ class Ladder:
         for _ in range(len(Step)):
             chosen: list[Step] = []
 
-            def build(doc: dict[str, Any]) -> Built | None:
+            def build(doc: dict[str, Any], chosen: list[Step] = chosen) -> Built | None:
                 step = next_step(ladder_state(doc), self.records.clock.now(), self.records.policy)
                 if step is Step.NONE:
                     return None
@@ -186,7 +187,8 @@ class Ladder:
             topic = category.child_label if category else ""
             key = f"concern:{doc['_id']}:{step.value}" + (f":{mark['item']}" if step is Step.OVERSIGHT else "")
             at_once = step is Step.MANAGER and doc["deadlines"]["manager_by"] <= doc["raised_at"]
-            notice = escalation_notice(step.value, topic, bool(mark.get("hand")), at_once=at_once and not mark.get("hand"))
+            notice = escalation_notice(step.value, topic, bool(mark.get("hand")),
+                                       at_once=at_once and not mark.get("hand"))
             await self.chat.tell_child(doc["child"], notice, key)
         await self.store.concerns.update_one({"_id": doc["_id"]}, {"$pull": {"pending": step.value}})
 
@@ -230,7 +232,8 @@ class Ladder:
             if status == "draft":
                 raise ServiceError("move_not_allowed", "Confirm this draft before escalating it. Nothing was changed.")
             if status not in {s.value for s in UNRESOLVED}:
-                raise ServiceError("move_not_allowed", f"This worry is {status}; reopen it before escalating it. Nothing was changed.")
+                raise ServiceError("move_not_allowed",
+                                   f"This worry is {status}; reopen it before escalating it. Nothing was changed.")
             ladder = current.get("ladder", {})
             if level == "manager":
                 if "manager" in ladder:
@@ -238,7 +241,8 @@ class Ladder:
                 steps = [Step.MANAGER]
             else:
                 if (current.get("oversight") or {}).get("open"):
-                    raise ServiceError("already_escalated", "This worry is already in the oversight queue. Nothing was changed.")
+                    raise ServiceError("already_escalated",
+                                       "This worry is already in the oversight queue. Nothing was changed.")
                 steps = ([Step.MANAGER] if "manager" not in ladder else []) + [Step.OVERSIGHT]
             chosen[:] = steps
             item_level = higher_level(priority, current["severity"]) if priority else current["severity"]

@@ -97,7 +97,8 @@ class ConcernRecords:
 
     def deadlines_for(self, raised_at: datetime, severity: str) -> dict[str, datetime]:
         due = deadlines(raised_at, severity, self.policy)
-        return {name: utc_ms(getattr(due, name)) for name in ("respond_by", "reminder_at", "manager_by", "oversight_by")}
+        return {name: utc_ms(getattr(due, name))
+                for name in ("respond_by", "reminder_at", "manager_by", "oversight_by")}
 
     # raising ---------------------------------------------------------------
 
@@ -181,7 +182,8 @@ class ConcernRecords:
                     ladder[key.split(".", 1)[1]] = value
             after["ladder"] = ladder
             due = next_due(ladder_state(after), self.policy)
-            update: dict[str, Any] = {"$set": {**built.set, **({"next_due": due} if due else {})}, "$inc": {"version": 1}}
+            update: dict[str, Any] = {"$set": {**built.set, **({"next_due": due} if due else {})},
+                                      "$inc": {"version": 1}}
             if due is None:  # nothing left to fall due: out of the sweeper's (sparse) index
                 update["$unset"] = {"next_due": ""}
             for operator, fields in built.also.items():
@@ -190,7 +192,8 @@ class ConcernRecords:
                 update.setdefault("$push", {})["timeline"] = {"$each": built.timeline}
             # update_one then find_one rather than find_one_and_update: the embedded database
             # answers findAndModify by scanning the collection (bench/escalation.py showed it).
-            written = await self.store.concerns.update_one({"_id": concern_id, "version": doc.get("version", 0)}, update)
+            written = await self.store.concerns.update_one({"_id": concern_id, "version": doc.get("version", 0)},
+                                                           update)
             if written.matched_count != 1:
                 continue  # someone else changed it a moment ago: look again
             stored = await self.store.concerns.find_one({"_id": concern_id})
@@ -199,7 +202,8 @@ class ConcernRecords:
             if built.announce and built.set.get("status", doc["status"]) != doc["status"]:
                 await self.changed.publish(stored)
             return stored
-        raise ServiceError("unavailable", "That worry is changing a lot right now; please try again. Nothing was changed.")
+        raise ServiceError("unavailable",
+                           "That worry is changing a lot right now; please try again. Nothing was changed.")
 
     def entry(self, principal: Principal | None, kind: str, **fields: Any) -> dict[str, Any]:
         by = {"id": principal.user_id, "role": principal.role} if principal else {"id": "service", "role": "service"}

@@ -83,7 +83,8 @@ class ConcernService:
         """Raise a concern; returns (the stored concern, what safeguarding said about it or None)."""
         data = payload(data)
         is_child = principal.role == "child"
-        allowed = {"child", "category", "severity", "child_words", "child_wants"} | (set() if is_child else {"messages"})
+        allowed = ({"child", "category", "severity", "child_words", "child_wants"}
+                   | (set() if is_child else {"messages"}))
         only_fields(data, allowed)
         child = await self.access.child(principal, "concern.create", data.get("child"), missing="child_not_found")
         category = data.get("category")
@@ -116,18 +117,22 @@ class ConcernService:
         if ids is None:
             return []
         if not isinstance(ids, list) or len(ids) > MAX_LINKED_MESSAGES or not all(isinstance(i, str) for i in ids):
-            raise ServiceError("bad_request", f"messages must be a list of up to {MAX_LINKED_MESSAGES} message ids. Nothing was saved.")
+            raise ServiceError("bad_request",
+                               f"messages must be a list of up to {MAX_LINKED_MESSAGES} message ids. "
+                               "Nothing was saved.")
         if not ids:
             return []
         if not all(ObjectId.is_valid(i) for i in ids):
-            raise ServiceError("message_not_found", "We couldn't find one of those messages in the child's chat. Nothing was saved.")
+            raise ServiceError("message_not_found",
+                               "We couldn't find one of those messages in the child's chat. Nothing was saved.")
         conversations = [c["_id"] async for c in self.store.conversations.find({"child": child_id}, {"_id": 1})]
         wanted = list(dict.fromkeys(ids))
         found = await self.store.messages.count_documents(
             {"_id": {"$in": [ObjectId(i) for i in wanted]}, "conversation": {"$in": conversations}}
         )
         if found != len(wanted):
-            raise ServiceError("message_not_found", "We couldn't find one of those messages in the child's chat. Nothing was saved.")
+            raise ServiceError("message_not_found",
+                               "We couldn't find one of those messages in the child's chat. Nothing was saved.")
         return wanted
 
     # acting ----------------------------------------------------------------
@@ -146,7 +151,8 @@ class ConcernService:
             stage = data.get("stage")
             if fields["with"] == "complaint":
                 if stage not in (1, 2, 3) or isinstance(stage, bool):
-                    raise ServiceError("bad_request", "A formal complaint needs its stage: 1, 2 or 3. Nothing was changed.")
+                    raise ServiceError("bad_request",
+                                       "A formal complaint needs its stage: 1, 2 or 3. Nothing was changed.")
                 fields["stage"] = stage
             elif stage is not None:
                 raise ServiceError("bad_request", "Only a formal complaint has a stage. Nothing was changed.")
@@ -159,14 +165,17 @@ class ConcernService:
 
         def build(current: dict[str, Any]) -> Built:
             if current["status"] in FINAL:
-                raise ServiceError("move_not_allowed", f"This worry is {current['status']}, so nothing more can be added. Nothing was changed.")
+                raise ServiceError("move_not_allowed",
+                                   f"This worry is {current['status']}, so nothing more can be added. "
+                                   "Nothing was changed.")
             if current["status"] == "draft":
                 raise ServiceError("move_not_allowed", "Confirm or dismiss this draft first. Nothing was changed.")
             built = Built(timeline=[self.records.entry(principal, kind, **fields)])
             if kind == "raised_with" and current["status"] == "open":
                 built.set["status"] = "raised"
             if kind in {"raised_with", "response"}:
-                built.events.append((kind, {"with": fields["with"], **({"stage": fields["stage"]} if "stage" in fields else {})}))
+                built.events.append((kind, {"with": fields["with"],
+                                            **({"stage": fields["stage"]} if "stage" in fields else {})}))
             return self.records.responded(current, built, principal)
 
         return await self.records.change(doc["_id"], build)
@@ -199,7 +208,8 @@ class ConcernService:
             except TransitionRefused as exc:
                 raise refused(exc) from None
             if current["status"] == "draft":
-                raise ServiceError("bad_request", "To confirm a draft, use POST /api/concerns/{concern}/confirm. Nothing was changed.")
+                raise ServiceError("bad_request",
+                                   "To confirm a draft, use POST /api/concerns/{concern}/confirm. Nothing was changed.")
             reopening = current["status"] == "resolved"
             kind = "reopened" if reopening else "status"
             fields = {"from": current["status"], "to": target, **({"note": sealed} if sealed else {})}
@@ -218,7 +228,8 @@ class ConcernService:
         outcome = check_words(data.get("outcome"), "the outcome", self.limit)
         happy = data.get("child_happy")
         if happy is not None and not isinstance(happy, bool):
-            raise ServiceError("bad_request", "child_happy must be true, false or null (not asked yet). Nothing was changed.")
+            raise ServiceError("bad_request",
+                               "child_happy must be true, false or null (not asked yet). Nothing was changed.")
         sealed = await self.records.seal(doc, outcome, "concern.outcome")
 
         def build(current: dict[str, Any]) -> Built:
@@ -271,7 +282,8 @@ class ConcernService:
     async def listing(self, principal: Principal, child_id: Any = None, status: Any = None) -> list[dict[str, Any]]:
         """Concerns the principal may read: of one child, or of all their children; newest first."""
         if child_id is not None:
-            children = [(await self.access.child(principal, "concern.read", child_id, missing="child_not_found"))["_id"]]
+            children = [(await self.access.child(principal, "concern.read", child_id,
+                                                 missing="child_not_found"))["_id"]]
         else:
             children = await self.access.children(principal, "concern.read")
         query: dict[str, Any] = {"child": {"$in": children}}

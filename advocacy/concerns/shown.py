@@ -23,7 +23,8 @@ class ConcernViews:
         self.categories = records.categories
 
     def category_list(self) -> list[dict[str, str]]:
-        return [{"key": c.key, "child_label": c.child_label, "staff_label": c.staff_label} for c in self.categories.values()]
+        return [{"key": c.key, "child_label": c.child_label, "staff_label": c.staff_label}
+                for c in self.categories.values()]
 
     def summary(self, doc: Mapping[str, Any], child_name: str = "") -> dict[str, Any]:
         """A concern in a staff list: no words, no timeline."""
@@ -61,13 +62,15 @@ class ConcernViews:
             if entry.get("answer_by"):
                 shown["answer_by"] = iso(entry["answer_by"])
             if "note" in entry:
-                shown["note"] = await opened(entry["note"], "concern.note" if entry["kind"] != "resolved" else "concern.outcome")
+                shown["note"] = await opened(entry["note"],
+                                             "concern.note" if entry["kind"] != "resolved" else "concern.outcome")
             if "reason" in entry:
                 shown["reason"] = await opened(entry["reason"], "concern.reason")
             timeline.append(shown)
         outcome = doc.get("outcome")
         ladder = {
-            step: {"at": iso(value["at"]), "by": value.get("by"), **({"item": value["item"]} if value.get("item") else {})}
+            step: {"at": iso(value["at"]), "by": value.get("by"),
+                   **({"item": value["item"]} if value.get("item") else {})}
             for step, value in doc.get("ladder", {}).items()
         }
         safeguarding = doc.get("safeguarding")

@@ -179,7 +179,8 @@ def load_policy(path: Path | str | None = None) -> Policy:
 def _parse_policy(raw: Mapping[str, Any], source: str) -> Policy:
     expected_sections = {"working_days", "reminder", *(s.value for s in Severity)}
     for unknown in sorted(set(raw) - expected_sections):
-        raise PolicyError(f"{source}: section [{unknown}] is not known; expected {', '.join(sorted(expected_sections))}")
+        raise PolicyError(f"{source}: section [{unknown}] is not known; "
+                          f"expected {', '.join(sorted(expected_sections))}")
 
     working = _section(raw, "working_days", {"deadlines_at", "working_day_starts"}, source)
     deadlines_at = _time_of_day(working, "working_days", "deadlines_at", source)

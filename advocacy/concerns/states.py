@@ -154,7 +154,8 @@ class Machine:
             )
             raise TransitionRefused(
                 "not_allowed",
-                f"{self.article.capitalize()} {self.noun} that is {_words(here)} can't be moved to {_words(there)}.{hint}",
+                f"{self.article.capitalize()} {self.noun} that is {_words(here)} can't be moved to "
+                f"{_words(there)}.{hint}",
             )
         if there in self.needs_decision:
             choices = _list([d.value for d in OversightDecision])

@@ -62,7 +62,8 @@ class Sweeper:
             if len(ids) < self.batch or not fresh:
                 break
         stalled = self.store.concerns.find(
-            {"pending": {"$in": [s.value for s in Step if s is not Step.NONE]}, "pending_at": {"$lte": now - PENDING_GRACE}}
+            {"pending": {"$in": [s.value for s in Step if s is not Step.NONE]},
+             "pending_at": {"$lte": now - PENDING_GRACE}}
         )
         async for doc in stalled:
             try:
@@ -90,5 +91,6 @@ class Sweeper:
         await asyncio.gather(*(climb(i) for i in ids))
 
 
-def sweeper_job(store: Store, clock: Clock, sweeper: Sweeper, interval_seconds: float, holder: str | None = None) -> LeasedJob:
+def sweeper_job(store: Store, clock: Clock, sweeper: Sweeper, interval_seconds: float,
+                holder: str | None = None) -> LeasedJob:
     return LeasedJob(store, clock, JOB_NAME, interval_seconds, sweeper.sweep, holder=holder)

@@ -47,7 +47,8 @@ async def seed_history(services: Services) -> int:
     if await store.children.find_one({"_id": _history_id("E08000035", 0)}, {"_id": 1}):
         return 0
     rng = random.Random(5)
-    advocates = {d["username"]: d async for d in store.staff.find({"username": {"$in": list(set(ADVOCATE_FOR.values()))}})}
+    advocates = {d["username"]: d
+                 async for d in store.staff.find({"username": {"$in": list(set(ADVOCATE_FOR.values()))}})}
     if len(advocates) < len(set(ADVOCATE_FOR.values())):
         return 0  # the demo people are not there
     las = {d["_id"]: d.get("region") async for d in store.local_authorities.find({}, {"region": 1})}

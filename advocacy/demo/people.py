@@ -29,7 +29,8 @@ LOCAL_AUTHORITIES = [
 ]
 
 MANAGERS = [
-    {"username": "priya.manager", "name": "Priya Shah", "regions": ["Yorkshire and The Humber", "North West", "West Midlands"]},
+    {"username": "priya.manager", "name": "Priya Shah",
+     "regions": ["Yorkshire and The Humber", "North West", "West Midlands"]},
     {"username": "tom.manager", "name": "Tom Okafor", "regions": ["South East", "London"]},
 ]
 
@@ -108,7 +109,8 @@ async def seed(store: Store, clock: Clock, data_dir: Path, url: str) -> dict[str
             )
             ids[username] = existing["_id"]
         else:
-            doc = await create_staff(store, clock, username=username, password=password, name=name, role=role, **profile)
+            doc = await create_staff(store, clock, username=username, password=password, name=name, role=role,
+                                     **profile)
             ids[username] = doc["_id"]
         # Enrolled already: an authenticator app takes the secret from demo-credentials.json.
         await set_second_factor(store, ids[username], secrets_by_user[username])
@@ -187,7 +189,8 @@ def describe(creds: dict[str, Any]) -> str:
         lines.append(f"    {child['name']:<8} code {child['access_code']}  PIN {child['pin']}   (advocate: {advocate})")
     lines += ["", f"  Staff sign in at {url}/staff/sign-in with a password and a code from an authenticator app",
               "  (add the account to the app with its key below, e.g. `oathtool --totp -b KEY` prints the code)."]
-    for kind, key in (("advocate", "advocates"), ("manager", "managers"), ("admin", "admins"), ("reviewer", "reviewers")):
+    for kind, key in (("advocate", "advocates"), ("manager", "managers"), ("admin", "admins"),
+                      ("reviewer", "reviewers")):
         for person in creds.get(key, []):
             lines.append(f"    {kind:<9} {person['username']:<16} password {person['password']}  "
                          f"authenticator key {person.get('totp_secret', '')}")

@@ -42,7 +42,8 @@ def enrolment_started(request: web.Request, enrolment: staff_sign_in.Enrolment) 
 @routes.get(ENROL_PAGE, name="staff_enrol")
 async def enrol_page(request: web.Request) -> web.StreamResponse:
     try:
-        staff, secret = await staff_sign_in.pending_enrolment(request.app[services_key].auth, request.cookies.get(ENROL_COOKIE))
+        staff, secret = await staff_sign_in.pending_enrolment(request.app[services_key].auth,
+                                                              request.cookies.get(ENROL_COOKIE))
     except ServiceError:
         raise web.HTTPSeeOther("/staff/sign-in") from None
     uri = totp.provisioning_uri(secret, staff["username"], staff_sign_in.ISSUER)
@@ -57,7 +58,8 @@ async def enrol_page(request: web.Request) -> web.StreamResponse:
 async def finish_enrolment(request: web.Request) -> web.Response:
     body = await json_body(request)
     token = body.get("enrolment_token", request.cookies.get(ENROL_COOKIE))
-    session_token, principal, codes = await staff_sign_in.finish_enrolment(request.app[services_key].auth, token, body.get("otp"))
+    session_token, principal, codes = await staff_sign_in.finish_enrolment(request.app[services_key].auth, token,
+                                                                           body.get("otp"))
     response = signed_in(request, session_token, principal, recovery_codes=codes)
     response.del_cookie(ENROL_COOKIE, path="/", samesite="Strict", secure=settings_of(request).secure_cookies,
                         httponly=True)
@@ -101,7 +103,8 @@ async def staff_sign_in_page(request: web.Request) -> dict[str, object]:
 @routes.post("/api/session/staff")
 async def sign_in_staff(request: web.Request) -> web.Response:
     body = await json_body(request)
-    result = await request.app[services_key].auth.sign_in_staff(body.get("username"), body.get("password"), body.get("otp"))
+    result = await request.app[services_key].auth.sign_in_staff(body.get("username"), body.get("password"),
+                                                                body.get("otp"))
     if isinstance(result, staff_sign_in.Enrolment):
         return enrolment_started(request, result)
     return signed_in(request, *result)
@@ -110,14 +113,16 @@ async def sign_in_staff(request: web.Request) -> web.Response:
 @routes.post("/api/session/child")
 async def sign_in_child(request: web.Request) -> web.Response:
     body = await json_body(request)
-    token, principal, first = await request.app[services_key].auth.sign_in_child(body.get("access_code"), body.get("pin"))
+    token, principal, first = await request.app[services_key].auth.sign_in_child(body.get("access_code"),
+                                                                                 body.get("pin"))
     return signed_in(request, token, principal, first_sign_in=first)
 
 
 @routes.get("/api/session")
 async def who_am_i(request: web.Request) -> web.Response:
     principal = await principal_of(request)
-    return ok(role=principal.role, user=principal.public(), expires_at=principal.expires_at.isoformat(timespec="seconds"))
+    return ok(role=principal.role, user=principal.public(),
+              expires_at=principal.expires_at.isoformat(timespec="seconds"))
 
 
 async def _sign_out(request: web.Request) -> web.Response:

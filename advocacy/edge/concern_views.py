@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 routes = web.RouteTableDef()
 
 
-async def _shown(request: web.Request, principal: Principal, doc: dict[str, Any], status: int = 200, **extra: Any) -> web.Response:
+async def _shown(request: web.Request, principal: Principal, doc: dict[str, Any], status: int = 200,
+                 **extra: Any) -> web.Response:
     return ok(status, concern=await request.app[services_key].concerns.view(principal, doc), **extra)
 
 

@@ -69,7 +69,8 @@ async def _page(request: web.Request, area_id: str) -> web.StreamResponse:
     tables = {"figures": True, "months": True, "categories": True, "regions": bool(regions), "las": bool(las)}
     if download is not None:
         if not tables.get(download):
-            raise ServiceError("bad_request", f"download must be one of {', '.join(k for k, v in tables.items() if v)}.")
+            raise ServiceError("bad_request",
+                               f"download must be one of {', '.join(k for k, v in tables.items() if v)}.")
         return _download(download, published, period, _ranked(regions, column, descending),
                          _ranked(las, column, descending))
     months = period.window

@@ -90,16 +90,21 @@ async def optional_principal(request: web.Request) -> Principal | None:
 
 
 async def json_body(request: web.Request) -> dict[str, Any]:
-    # Another website's form can post text/plain but not application/json without asking us first (CORS), and we never agree.
+    # Another website's form can post text/plain but not application/json without asking us first (CORS),
+    # and we never agree.
     if request.content_type != "application/json":
         raise ServiceError("bad_request", "That request didn't make sense to us: send the body as JSON "
                                           "(Content-Type: application/json). Nothing was changed.")
     try:
         body = await request.json(loads=json.loads)
     except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
-        raise ServiceError("bad_request", "That request didn't make sense to us: the body should be JSON. Nothing was changed.") from None
+        raise ServiceError("bad_request",
+                           "That request didn't make sense to us: the body should be JSON. "
+                           "Nothing was changed.") from None
     if not isinstance(body, dict):
-        raise ServiceError("bad_request", "That request didn't make sense to us: the body should be a JSON object. Nothing was changed.")
+        raise ServiceError("bad_request",
+                           "That request didn't make sense to us: the body should be a JSON object. "
+                           "Nothing was changed.")
     return body
 
 

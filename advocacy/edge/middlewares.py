@@ -89,7 +89,8 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
             message = "We couldn't find that." if exc.status == 404 else exc.reason
             return web.json_response({"ok": False, "error": {"code": code, "message": message}}, status=exc.status)
         if exc.status == 404:
-            return render_error(request, 404, "We couldn't find that page", "Check the address, or go back to the start.")
+            return render_error(request, 404, "We couldn't find that page",
+                                "Check the address, or go back to the start.")
         return render_error(request, exc.status, "Sorry", exc.reason)
     except PyMongoError as exc:
         log.warning("database error on %s %s: %s", request.method, request.path, exc.__class__.__name__)

@@ -52,5 +52,6 @@ async def case_page(request: web.Request) -> web.StreamResponse:
 @routes.post("/api/oversight/items/{item}/reveal")
 async def reveal(request: web.Request) -> web.Response:
     principal = await signed_in_as(request, "oversight.reveal")
-    identity = await request.app[services_key].reviewer_console.reveal(principal, request.match_info["item"], await json_body(request))
+    identity = await request.app[services_key].reviewer_console.reveal(principal, request.match_info["item"],
+                                                                       await json_body(request))
     return ok(identity=identity)

@@ -95,7 +95,8 @@ async def someone_else(request: web.Request) -> web.Response:
 async def earlier_chat(request: web.Request) -> web.Response:
     principal, child = await _child(request, "pairing.earlier_chat")
     body = await json_body(request)
-    return ok(**await request.app[services_key].pairing.set_earlier_chat(child["_id"], body.get("share"), principal.by()))
+    return ok(**await request.app[services_key].pairing.set_earlier_chat(child["_id"], body.get("share"),
+                                                                         principal.by()))
 
 
 @routes.post("/api/children/{child}/offer/decline")
@@ -108,7 +109,8 @@ async def decline_offer(request: web.Request) -> web.Response:
 async def placement_move(request: web.Request) -> web.Response:
     principal, child = await _child(request, "pairing.placement_move")
     body = await _optional_body(request)
-    return ok(201, **await request.app[services_key].pairing.placement_move(child["_id"], body.get("moved_on"), principal.by()))
+    return ok(201, **await request.app[services_key].pairing.placement_move(child["_id"], body.get("moved_on"),
+                                                                            principal.by()))
 
 
 # advocates -----------------------------------------------------------------------
@@ -118,8 +120,8 @@ async def placement_move(request: web.Request) -> web.Response:
 async def record_leave(request: web.Request) -> web.Response:
     principal, advocate = await _advocate(request, "pairing.leave")
     body = await json_body(request)
-    leave = await cover.record_leave(request.app[services_key].pairing, advocate["_id"], body.get("starts"), body.get("ends"),
-                                     principal.by())
+    leave = await cover.record_leave(request.app[services_key].pairing, advocate["_id"], body.get("starts"),
+                                     body.get("ends"), principal.by())
     return ok(201, leave=leave)
 
 

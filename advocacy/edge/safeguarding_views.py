@@ -18,14 +18,16 @@ routes.post("/api/concerns/{concern}/dismiss")(concern_action(lambda s: s.safegu
 @routes.post("/api/children/{child}/disclosures")
 async def disclose(request: web.Request) -> web.Response:
     principal = await principal_of(request)
-    disclosure = await request.app[services_key].safeguarding.disclose(principal, request.match_info["child"], await json_body(request))
+    disclosure = await request.app[services_key].safeguarding.disclose(principal, request.match_info["child"],
+                                                                       await json_body(request))
     return ok(201, disclosure=disclosure)
 
 
 @routes.get("/api/children/{child}/disclosures")
 async def disclosures(request: web.Request) -> web.Response:
     principal = await principal_of(request)
-    return ok(disclosures=await request.app[services_key].safeguarding.disclosures(principal, request.match_info["child"]))
+    return ok(disclosures=await request.app[services_key].safeguarding.disclosures(
+        principal, request.match_info["child"]))
 
 
 @routes.get("/api/children/{child}/flags")

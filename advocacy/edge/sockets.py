@@ -97,6 +97,7 @@ class SignedInNamespace(socketio.AsyncNamespace):
         self.principals: dict[str, Principal] = {}
         self.sids_by_session: dict[str, set[str]] = {}
         self.sids_by_user: dict[str, set[str]] = {}
+        self._disconnecting: set[asyncio.Task[None]] = set()  # held until done, so none is garbage-collected
         sessions.ended.subscribe(self.close_session)
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
@@ -133,7 +134,9 @@ class SignedInNamespace(socketio.AsyncNamespace):
         """Called after a signed-in user's socket has gone."""
 
     def _disconnect_later(self, sid: str) -> None:
-        asyncio.ensure_future(self.disconnect(sid))
+        task = asyncio.ensure_future(self.disconnect(sid))
+        self._disconnecting.add(task)
+        task.add_done_callback(self._disconnecting.discard)
 
     async def close_session(self, session_id: str) -> None:
         """Disconnect every socket of a session that has ended (signed out, revoked)."""

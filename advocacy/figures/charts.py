@@ -27,7 +27,7 @@ def bars(months: Sequence[str], cells: Sequence[Mapping[str, Any]], title: str) 
     slot = WIDTH / max(len(months), 1)
     plot = HEIGHT - LABEL
     out = []
-    for i, (month, cell) in enumerate(zip(months, cells)):
+    for i, (month, cell) in enumerate(zip(months, cells, strict=True)):
         x = round(i * slot + GAP / 2, 1)
         width = round(slot - GAP, 1)
         if cell["value"] is None:

@@ -294,7 +294,7 @@ class Suppression:
         said: dict[Key, tuple[float, float]] = {}
         if not self._seen(total):
             said[total] = (low_sum, _UNBOUNDED if infinite else finite_high)
-        for part, low_p, high_p in zip(parts, lows, highs):
+        for part, low_p, high_p in zip(parts, lows, highs, strict=True):
             if self._seen(part):
                 continue
             others_infinite = infinite - (high_p == _UNBOUNDED)

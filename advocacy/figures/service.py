@@ -144,7 +144,8 @@ class Figures:
         changed = [ReplaceOne({"_id": f"{area}|{month}"}, {"area": area, "month": month, "at": now, **values},
                               upsert=True)
                    for area, values in counts.items()
-                   if {k: v for k, v in before.get(area, {}).items() if k not in ("_id", "area", "month", "at")} != values]
+                   if {k: v for k, v in before.get(area, {}).items()
+                       if k not in ("_id", "area", "month", "at")} != values]
         if changed:  # nothing is written when nothing changed
             await self.store.figures_stock.bulk_write(changed, ordered=False)
 

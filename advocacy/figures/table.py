@@ -135,7 +135,8 @@ def _period_flow(inputs: Inputs, area: str, months: Iterable[str]) -> Flow:
     return total
 
 
-def build(inputs: Inputs) -> tuple[Suppression, dict[tuple[str, str], Flow], dict[tuple[str, str], Mapping[str, Any] | None]]:
+def build(inputs: Inputs) -> tuple[Suppression, dict[tuple[str, str], Flow],
+                                   dict[tuple[str, str], Mapping[str, Any] | None]]:
     """The counts of every area and slot, their relations, solved; with the flows and stocks used."""
     period, window = inputs.period, inputs.period.window
     inside = [m for m in period.months if m in window]
@@ -220,7 +221,7 @@ def count_text(value: float) -> str:
 
 def duration_text(seconds: float) -> str:
     """A wait in words a reviewer reads at a glance: "45 s", "12 min", "3 h 20 min", "2 days 4 h"."""
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     if seconds < 60:
         return f"{seconds} s"
     minutes = seconds // 60
@@ -361,7 +362,8 @@ def publish(inputs: Inputs) -> dict[str, dict[str, Any]]:
 
 
 def _category_rate(reader: Reader, area: str, key: str) -> dict[str, Any]:
-    return reader.rate(area, f"cat:{key}", PERIOD) if reader.state(area, "known", PERIOD) != NONE else reader.suppressed(NONE)
+    return (reader.rate(area, f"cat:{key}", PERIOD) if reader.state(area, "known", PERIOD) != NONE
+            else reader.suppressed(NONE))
 
 
 def sort_rows(rows: list[dict[str, Any]], column: str, descending: bool) -> list[dict[str, Any]]:

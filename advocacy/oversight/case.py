@@ -93,10 +93,12 @@ def _concern_words(entry: Mapping[str, Any]) -> str:
                f"{STATUS.get(entry.get('to'), entry.get('to'))}"
     if kind == "escalated":
         where = "the advocate's manager" if entry.get("level") == "manager" else "the oversight queue"
-        return f"Escalated to {where}" + (" by hand" if entry.get("by", {}).get("role") not in (None, "service") else "")
+        return f"Escalated to {where}" + (" by hand" if entry.get("by", {}).get("role") not in (None, "service")
+                                          else "")
     if kind == "resolved":
         happy = entry.get("child_happy")
-        return "Resolved" + {True: "; the child is happy with it", False: "; the child is not happy with it"}.get(happy, "")
+        return "Resolved" + {True: "; the child is happy with it",
+                             False: "; the child is not happy with it"}.get(happy, "")
     if kind == "oversight_closed":
         return f"Oversight closed: {DECISIONS.get(entry.get('decision'), entry.get('decision'))}"
     return {"note": "Note", "spoke_to_child": "Spoke to the child", "reminder": "Reminder: the child is waiting",
@@ -162,7 +164,8 @@ def timeline(case: Mapping[str, Any], now: datetime, letters: Mapping[str, str],
         if entry["kind"] == "update_received" and entry.get("request") in asked:
             row["what"] += f" after {describe_due(asked[entry['request']], at).removeprefix('overdue by ')}"
         rows.append(row)
-    rows.append({"at": parse_at(case["created_at"]), "who": "The service", "source": "item", "text": case.get("reason_text"),
+    rows.append({"at": parse_at(case["created_at"]), "who": "The service", "source": "item",
+                 "text": case.get("reason_text"),
                  "what": "Put in the oversight queue" + (" by hand" if case.get("source") == "hand" else
                                                          " (its deadline passed)"), "late": None})
     rows = [r for r in rows if r["at"] is not None]

@@ -75,7 +75,8 @@ class ReviewerConsole:
     async def _staff_names(self, ids: set[str]) -> dict[str, str]:
         if not ids:
             return {}
-        return {d["_id"]: d.get("name", "") async for d in self.store.staff.find({"_id": {"$in": list(ids)}}, {"name": 1})}
+        return {d["_id"]: d.get("name", "")
+                async for d in self.store.staff.find({"_id": {"$in": list(ids)}}, {"name": 1})}
 
     # a case --------------------------------------------------------------------
 
@@ -95,8 +96,9 @@ class ReviewerConsole:
             "concern": concern,
             "timeline": case_rules.timeline(item, now, letters, reviewers),
             "pairings": case_rules.pairing_history(pairings, events, letters),
-            "reveals": [{"who": reviewers.get(e["by"]["id"], "A reviewer"), "when": moment_words(
-                case_rules.parse_at(e["at"])), "reason": e.get("text")} for e in item["log"] if e["kind"] == "revealed"],
+            "reveals": [{"who": reviewers.get(e["by"]["id"], "A reviewer"),
+                         "when": moment_words(case_rules.parse_at(e["at"])), "reason": e.get("text")}
+                        for e in item["log"] if e["kind"] == "revealed"],
             "claimed_by_name": reviewers.get(item.get("claimed_by"), ""),
             "mine": item["claimed_by_me"],
             "decisions": DECISIONS,

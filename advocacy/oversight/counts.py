@@ -53,7 +53,8 @@ class QueueCounts:
 
     async def recount(self) -> dict[str, Any]:
         totals: dict[str, Any] = {"n": 0, **{facet: {} for facet in FACETS}}
-        async for item in self.store.oversight.find({"open": True}, dict.fromkeys(("open", "level", "status", "la", "region", "category", "claimed_by"), 1)):
+        async for item in self.store.oversight.find({"open": True}, dict.fromkeys(
+                ("open", "level", "status", "la", "region", "category", "claimed_by"), 1)):
             for path, count in facets(item).items():
                 if path == "n":
                     totals["n"] += count

@@ -265,12 +265,14 @@ class OversightQueue:
             doc = await self.item_for(item_id)
             update = build(doc)
             update.setdefault("$inc", {})["version"] = 1
-            written = await self.store.oversight.update_one({"_id": doc["_id"], "version": doc.get("version", 0)}, update)
+            written = await self.store.oversight.update_one({"_id": doc["_id"], "version": doc.get("version", 0)},
+                                                            update)
             if written.matched_count == 1:  # (not find_one_and_update: see ConcernService.change)
                 stored = await self.store.oversight.find_one({"_id": doc["_id"]})
                 await self._changed(ItemChange(change, doc, stored))
                 return (await self._summaries([stored], principal))[0]
-        raise ServiceError("unavailable", "That item is changing a lot right now; please try again. Nothing was changed.")
+        raise ServiceError("unavailable",
+                           "That item is changing a lot right now; please try again. Nothing was changed.")
 
     def _entry(self, principal: Principal, kind: str, **fields: Any) -> dict[str, Any]:
         return {"id": new_id("ol"), "at": self.records.now(), "by": {"id": principal.user_id, "role": principal.role},
@@ -389,7 +391,8 @@ class OversightQueue:
             self._move(current, "closed", decision)
             now = self.records.now()
             entry = self._entry(principal, "closed", decision=decision, **({"text": text} if text else {}))
-            return {"$set": {"status": "closed", "open": False, "decision": decision, "closed_at": now, "request": None},
+            return {"$set": {"status": "closed", "open": False, "decision": decision, "closed_at": now,
+                             "request": None},
                     "$push": {"log": entry}}
 
         summary = await self._change(principal, item_id, build, "closed")
@@ -401,7 +404,8 @@ class OversightQueue:
 
     async def _concern_told_closed(self, principal: Principal, item: Mapping[str, Any], decision: str) -> None:
         def build(concern: dict[str, Any]) -> Built:
-            built = Built(timeline=[self.records.entry(principal, "oversight_closed", item=item["_id"], decision=decision)],
+            built = Built(timeline=[self.records.entry(principal, "oversight_closed", item=item["_id"],
+                                                       decision=decision)],
                           events=[("oversight_closed", {"decision": decision, "item": item["_id"]})])
             if (concern.get("oversight") or {}).get("item") == item["_id"]:
                 built.set["oversight.open"] = False

@@ -67,7 +67,8 @@ async def pair_child(
         return None
     if advocate_id:
         await _take_place(store, child, advocate_id, advocate)
-    moved = await store.children.update_one({"_id": child_id, "advocate": previous}, {"$set": {"advocate": advocate_id}})
+    moved = await store.children.update_one({"_id": child_id, "advocate": previous},
+                                            {"$set": {"advocate": advocate_id}})
     if moved.modified_count != 1:
         if advocate_id:
             await _give_back_place(store, advocate_id)

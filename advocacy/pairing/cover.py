@@ -61,7 +61,8 @@ async def record_leave(service: PairingService, advocate_id: str, starts: Any, e
         raise ServiceError("dates_invalid", "Those dates don't work: this advocate already has leave then. "
                            "Nothing was changed.")
     leave = {"_id": new_id("lv"), "advocate": advocate_id, "first_day": first.isoformat(), "last_day": last.isoformat(),
-             "starts_at": starts_at, "ends_at": ends_at, "state": "planned", "created_at": service.clock.now(), "by": by}
+             "starts_at": starts_at, "ends_at": ends_at, "state": "planned", "created_at": service.clock.now(),
+             "by": by}
     await store.leaves.insert_one(leave)
     await choose_covers(service, leave)
     return await describe_leave(service, leave["_id"])
@@ -104,7 +105,8 @@ async def describe_leave(service: PairingService, leave_id: str) -> dict[str, An
 
 
 async def leaves_of(service: PairingService, advocate_id: str) -> list[dict[str, Any]]:
-    ids = [d["_id"] async for d in service.store.leaves.find({"advocate": advocate_id}, {"_id": 1}).sort("starts_at", 1)]
+    ids = [d["_id"]
+           async for d in service.store.leaves.find({"advocate": advocate_id}, {"_id": 1}).sort("starts_at", 1)]
     return [await describe_leave(service, i) for i in ids]
 
 
@@ -140,9 +142,12 @@ async def _tell_start(service: PairingService, leave: dict[str, Any], access_cha
         if not child or child.get("advocate") != leave["advocate"]:
             continue
         who = names.get(cover["cover"], "another advocate")
-        await service.chat.tell_child(cover["child"], f"{away} is away until {day_words(date.fromisoformat(leave['last_day']), year=False)}. While {away} is away, "
-                           f"{who} will look after you. You can send messages here as usual and {who} will answer. "
-                           f"{away} will be back after that.", f"cover:{cover['_id']}:start")
+        await service.chat.tell_child(
+            cover["child"],
+            f"{away} is away until {day_words(date.fromisoformat(leave['last_day']), year=False)}. "
+            f"While {away} is away, {who} will look after you. "
+            f"You can send messages here as usual and {who} will answer. {away} will be back after that.",
+            f"cover:{cover['_id']}:start")
         await store.covers.update_one({"_id": cover["_id"]}, {"$set": {"told_start": True}})
         await service.notifier.tell([cover["cover"]], "child.cover_started", child=cover["child"], leave=leave["_id"])
     return len(covers)

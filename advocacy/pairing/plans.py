@@ -167,7 +167,8 @@ def check_plan(plan: Any) -> list[str]:
             continue
         for field in ("from", "to"):
             if field not in change or not (change[field] is None or isinstance(change[field], str)):
-                problems.append(f'changes[{index}] (child "{change["child"]}"): "{field}" must be an advocate id or null')
+                problems.append(f'changes[{index}] (child "{change["child"]}"): '
+                                f'"{field}" must be an advocate id or null')
     return problems
 
 

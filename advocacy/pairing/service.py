@@ -135,7 +135,8 @@ class PairingService:
     async def away_now(self) -> set[str]:
         """Advocates on leave right now: no new children for them."""
         now = self.clock.now()
-        cursor = self.store.leaves.find({"starts_at": {"$lte": now}, "ends_at": {"$gt": now}, "state": {"$ne": "cancelled"}},
+        cursor = self.store.leaves.find({"starts_at": {"$lte": now}, "ends_at": {"$gt": now},
+                                         "state": {"$ne": "cancelled"}},
                                         {"advocate": 1})
         return {d["advocate"] async for d in cursor}
 
@@ -193,8 +194,9 @@ class PairingService:
         log.warning("placing a child gave up after %d tries (advocates filling up at the same moment)", RETRIES)
         return None
 
-    async def solve_places(self, child_ids: list[str], *, unavailable: set[str] = frozenset(),
-                           extra_load: dict[str, int] | None = None) -> tuple[list[dict[str, Any]], dict[str, str | None]]:
+    async def solve_places(
+        self, child_ids: list[str], *, unavailable: set[str] = frozenset(), extra_load: dict[str, int] | None = None,
+    ) -> tuple[list[dict[str, Any]], dict[str, str | None]]:
         """The best advocates for several children together (exact, for them), everyone else staying put.
 
         Their current advocates' places count as free; advocates in ``unavailable``
@@ -272,7 +274,8 @@ class PairingService:
         if not advocate_id:
             return None
         doc = await self.store.staff.find_one({"_id": advocate_id}, {"name": 1, "username": 1})
-        return {"id": advocate_id, "name": doc.get("name", "") if doc else "", "username": doc.get("username") if doc else None}
+        return {"id": advocate_id, "name": doc.get("name", "") if doc else "",
+                "username": doc.get("username") if doc else None}
 
     # opting out and in ---------------------------------------------------------
 
@@ -290,7 +293,8 @@ class PairingService:
         regions = await regions_by_la(self.store)
         row = {
             "_id": new_id("oe"), "child": child["_id"], "la": child.get("la"), "region": regions.get(child.get("la")),
-            "kind": kind, "at": now, "month": workdays.london_month(now), "by": (by or {}).get("role", "service"), **extra,
+            "kind": kind, "at": now, "month": workdays.london_month(now),
+            "by": (by or {}).get("role", "service"), **extra,
         }
         await self.store.opt_events.insert_one(row)
         await self.opt_events.publish(row)
@@ -421,7 +425,8 @@ class PairingService:
     async def leaving(self, advocate_id: str, by: By) -> dict[str, Any]:
         """The advocate is leaving: they take no more children and theirs are re-paired, preferring
         advocates each child already knows."""
-        await self.store.staff.update_one({"_id": advocate_id}, {"$set": {"available": False, "left_at": self.clock.now()}})
+        await self.store.staff.update_one({"_id": advocate_id},
+                                          {"$set": {"available": False, "left_at": self.clock.now()}})
         children = [d["_id"] async for d in self.store.children.find({"advocate": advocate_id}, {"_id": 1})]
         assignments = await self.place_many(children, "advocate_leaving", by, unavailable={advocate_id})
         return {"children": assignments}
@@ -435,7 +440,8 @@ class PairingService:
                 if field == "comfortable" and value is None:
                     changes[field] = None
                 elif not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 500:
-                    raise ServiceError("bad_request", f'"{field}" must be a whole number from 0 to 500. Nothing was changed.')
+                    raise ServiceError("bad_request",
+                                       f'"{field}" must be a whole number from 0 to 500. Nothing was changed.')
                 else:
                     changes[field] = value
         if "available" in data:
@@ -478,7 +484,8 @@ class PairingService:
                 covering = await self.advocate_summary(doc["cover"])
                 covering.pop("username", None)
                 cover = {"advocate": covering, "until": doc["last_day"]}
-            others = await self.store.conversations.count_documents({"child": child_id, "advocate": {"$ne": advocate["id"]}})
+            others = await self.store.conversations.count_documents({"child": child_id,
+                                                                     "advocate": {"$ne": advocate["id"]}})
             if others:
                 answer = await self.store.earlier_chat.find_one({"_id": f"{child_id}:{advocate['id']}"})
                 earlier = {"share": answer.get("share") if answer else None}

@@ -71,7 +71,8 @@ def solve(instance: Mapping[str, Any], weights: Mapping[str, int] | None = None)
     if result["cost"] != graph.optimal_cost:
         # The decomposition can only make a pairing cheaper than its flow, and the
         # flow is optimal, so the two agree; if not, the graph is wrong.
-        raise RuntimeError(f"pairing solver inconsistency: flow cost {graph.optimal_cost}, pairing cost {result['cost']}")
+        raise RuntimeError(f"pairing solver inconsistency: flow cost {graph.optimal_cost}, "
+                           f"pairing cost {result['cost']}")
     return result
 
 
@@ -219,7 +220,8 @@ class _World:
         self.advocates = instance["advocates"]
         self.position = {a["id"]: i for i, a in enumerate(self.advocates)}
         self.capacity = [a["capacity"] if a["available"] else 0 for a in self.advocates]
-        self.comfortable = [min(a.get("comfortable", a["capacity"]), c) for a, c in zip(self.advocates, self.capacity)]
+        self.comfortable = [min(a.get("comfortable", a["capacity"]), c)
+                            for a, c in zip(self.advocates, self.capacity, strict=True)]
         self.usable = [i for i, c in enumerate(self.capacity) if c > 0]
         self.conflicts = [frozenset(a["conflicts"]) for a in self.advocates]
         self.regions = [frozenset(a["regions"]) for a in self.advocates]
@@ -470,7 +472,8 @@ class _Graph:
                     chosen[taken] = self.advocate_of_node[head]
                 else:
                     at_node[head].extend(taken)
-        return {child["id"]: (advocates[a]["id"] if a >= 0 else None) for child, a in zip(waiting, chosen.tolist())}
+        return {child["id"]: (advocates[a]["id"] if a >= 0 else None)
+                for child, a in zip(waiting, chosen.tolist(), strict=True)}
 
 
 def _indices(arcs: range) -> np.ndarray:

@@ -46,7 +46,8 @@ async def erase_child(store: Store, clock: Clock, child_id: str) -> Counter[str]
     conversations = [c["_id"] async for c in store.conversations.find({"child": child_id}, {"_id": 1})]
     if conversations:
         counts["messages"] += (await store.messages.delete_many({"conversation": {"$in": conversations}})).deleted_count
-        counts["conversations"] += (await store.conversations.delete_many({"_id": {"$in": conversations}})).deleted_count
+        counts["conversations"] += (await store.conversations.delete_many(
+            {"_id": {"$in": conversations}})).deleted_count
     for collection, field in CHILD_RECORDS.items():
         if collection in INDEXES:
             counts[collection] += (await getattr(store, collection).delete_many({field: child_id})).deleted_count
@@ -87,6 +88,6 @@ class RetentionJob:
         counts = +counts
         if counts:
             await audit.record(store, self.clock, actor="service", role="service", action="retention.erase",
-                               children_erased=erased_children, **{k: v for k, v in sorted(counts.items())})
+                               children_erased=erased_children, **dict(sorted(counts.items())))
             log.info("retention: erased %s", dict(counts))
         return counts

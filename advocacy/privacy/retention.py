@@ -60,7 +60,8 @@ def load_retention(path: Path = RETENTION_PATH) -> Retention:
         for key, (lo, hi) in keys.items():
             value = table.get(key)
             if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-                raise SettingsError(f"{path}: [{section}] {key} is {value!r}; expected a whole number from {lo} to {hi}")
+                raise SettingsError(f"{path}: [{section}] {key} is {value!r}; "
+                                    f"expected a whole number from {lo} to {hi}")
             values[key] = value
     for unknown in sorted(set(raw) - set(_KEYS)):
         raise SettingsError(f"{path}: section [{unknown}] is not known")

@@ -40,7 +40,8 @@ async def seal_legacy_records(store: Store, keyring: Keyring) -> dict[str, int]:
         counts["children"] += result.modified_count
 
     children_of: dict[str, str] = {}
-    async for message in store.messages.find({"$or": [{"text": {"$type": "string"}}, {"sender.name": {"$exists": True}}]}):
+    async for message in store.messages.find({"$or": [{"text": {"$type": "string"}},
+                                                      {"sender.name": {"$exists": True}}]}):
         update: dict[str, Any] = {"$unset": {"sender.name": ""}}
         if isinstance(message["text"], str):
             conversation = message["conversation"]

@@ -16,7 +16,8 @@ def pairing_recorder(store: Store, clock: Clock) -> Subscriber[PairingChange]:
     async def record(change: PairingChange) -> None:
         by = getattr(change, "by", None)  # who asked, when the change says so; else the service itself
         await audit.record(
-            store, clock, actor=by or "service", role=getattr(change, "by_role", None) or ("staff" if by else "service"),
+            store, clock, actor=by or "service",
+            role=getattr(change, "by_role", None) or ("staff" if by else "service"),
             action="pairing.change",
             subject=change.child, advocate=change.advocate, previous=change.previous, why=change.why,
             pairing=change.pairing,

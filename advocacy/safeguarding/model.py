@@ -27,6 +27,7 @@ fires (safeguarding/service.py).
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections import Counter
@@ -61,7 +62,7 @@ class WordModel:
 def features(normalised: str) -> set[str]:
     """The words of a normalised message and each pair of neighbours ("kil_myself")."""
     words = normalised.split()
-    return set(words) | {f"{a}_{b}" for a, b in zip(words, words[1:])}
+    return set(words) | {f"{a}_{b}" for a, b in itertools.pairwise(words)}
 
 
 def train(examples: Iterable[tuple[str, bool]]) -> WordModel:

@@ -115,7 +115,8 @@ class Safeguarding:
         async with lock:
             concern, new = await self._draft(child, message, found)
         await self.store.flags.update_one({"_id": message["id"]}, {"$set": {"concern": concern["_id"]}})
-        await self._alert(child, concern, message["id"], help_key=f"safeguarding-help:{concern['_id']}" if new else None)
+        await self._alert(child, concern, message["id"],
+                          help_key=f"safeguarding-help:{concern['_id']}" if new else None)
 
     async def _draft(self, child: Mapping[str, Any], message: Mapping[str, Any],
                      found: list[dict[str, str]]) -> tuple[dict[str, Any], bool]:
@@ -176,7 +177,8 @@ class Safeguarding:
 
         stored = await self.records.change(concern["_id"], build)
         child = await self.store.children.find_one({"_id": concern["child"]})
-        advocate_online = bool(child.get("advocate")) and child["advocate"] in await self.presence.online([child["advocate"]])
+        advocate_online = (bool(child.get("advocate"))
+                           and child["advocate"] in await self.presence.online([child["advocate"]]))
         await self._alert(child, stored, None, help_key=f"safeguarding-help:{stored['_id']}")
         await self.ladder.after_change(stored)
         return {"flagged": True, "help": None if advocate_online else SAFEGUARDING_HELP}
@@ -192,7 +194,8 @@ class Safeguarding:
         if not isinstance(category, str) or category not in self.records.categories:
             raise ServiceError("category_unknown")
         severity = check_severity(data.get("severity", doc["severity"]))
-        wants = check_words(data.get("child_wants"), "what the child wants to happen", self.records.limit, required=False)
+        wants = check_words(data.get("child_wants"), "what the child wants to happen", self.records.limit,
+                            required=False)
         note = check_words(data.get("note"), "the note", self.records.limit, required=False)
         sealed_wants = await self.records.seal(doc, wants, "concern.child_wants") if wants else None
         sealed_note = await self.records.seal(doc, note, "concern.note") if note else None
@@ -264,10 +267,13 @@ class Safeguarding:
         why = check_words(data.get("why"), "why it was shared", limit)
         told = data.get("child_told")
         if not isinstance(told, bool):
-            raise ServiceError("bad_request", "child_told must be true or false: was the child told beforehand? Nothing was saved.")
-        why_not = check_words(data.get("why_not_told"), "why the child was not told beforehand", limit, required=not told)
+            raise ServiceError("bad_request",
+                               "child_told must be true or false: was the child told beforehand? Nothing was saved.")
+        why_not = check_words(data.get("why_not_told"), "why the child was not told beforehand", limit,
+                              required=not told)
         if told and why_not:
-            raise ServiceError("bad_request", "why_not_told is only for when the child was not told. Nothing was saved.")
+            raise ServiceError("bad_request",
+                               "why_not_told is only for when the child was not told. Nothing was saved.")
         keyring = self.records.keyring
 
         async def seal(text: str, purpose: str) -> bytes | None:
@@ -310,21 +316,24 @@ class Safeguarding:
             return await keyring.unseal_or_erased(doc["child"], value, f"disclosure.{field}") if value else None
 
         return {
-            "id": doc["_id"], "child": doc["child"], "concern": doc.get("concern"), "by": doc["by"], "at": iso(doc["at"]),
+            "id": doc["_id"], "child": doc["child"], "concern": doc.get("concern"),
+            "by": doc["by"], "at": iso(doc["at"]),
             "with": doc["with"], "with_detail": await opened("with_detail"), "what": await opened("what"),
             "why": await opened("why"), "child_told": doc["child_told"], "why_not_told": await opened("why_not_told"),
         }
 
     async def flags(self, principal: Principal, child_id: Any) -> list[dict[str, Any]]:
         child = await self.access.child(principal, "safeguarding.decide", child_id, missing="child_not_found")
-        docs = await self.store.flags.find({"child": child["_id"]}).sort("flagged_at", DESCENDING).limit(200).to_list(None)
+        docs = await (self.store.flags.find({"child": child["_id"]}).sort("flagged_at", DESCENDING)
+                      .limit(200).to_list(None))
         return [{"message": d["_id"], "conversation": d["conversation"], "matches": d["matches"],
                  "flagged_at": iso(d["flagged_at"]), "concern": d.get("concern")} for d in docs]
 
 
 def _draft_move(doc: Mapping[str, Any], target: str) -> None:
     if doc["status"] != "draft":
-        raise ServiceError("move_not_allowed", "Only a draft from safeguarding triage can be confirmed or dismissed. Nothing was changed.")
+        raise ServiceError("move_not_allowed",
+                           "Only a draft from safeguarding triage can be confirmed or dismissed. Nothing was changed.")
     try:
         CONCERN.transition(doc["status"], target)
     except TransitionRefused as exc:

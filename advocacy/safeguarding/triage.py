@@ -227,7 +227,8 @@ def _negated(text: str, start: int, rules: Rules) -> bool:
 # ---------------------------------------------------------------- loading
 
 
-def load_rules(path: Path | str | None = None, *, with_model: bool = True, model_path: Path | str | None = None) -> Rules:
+def load_rules(path: Path | str | None = None, *, with_model: bool = True,
+               model_path: Path | str | None = None) -> Rules:
     """Read, check and compile config/safeguarding.toml (or ``path``); raise RulesError on any mistake.
 
     With ``with_model``, the second reader from config/safeguarding_model.json (or ``model_path``)
@@ -237,7 +238,8 @@ def load_rules(path: Path | str | None = None, *, with_model: bool = True, model
     if not with_model:
         return rules
     if POSSIBLE not in rules.categories:
-        raise RulesError(f"{path or DEFAULT_RULES_PATH}: [categories] needs {POSSIBLE} for what the second reader flags")
+        raise RulesError(f"{path or DEFAULT_RULES_PATH}: "
+                         f"[categories] needs {POSSIBLE} for what the second reader flags")
     return dataclasses.replace(rules, model=load_model(model_path))
 
 
@@ -288,7 +290,8 @@ def compile_rules(raw: Mapping[str, Any], source: str = "safeguarding rules") ->
 
     negations = norm.get("negations", [])
     if not isinstance(negations, list) or not all(isinstance(w, str) and w.isalpha() for w in negations):
-        raise RulesError(f"{source}: [normalise] negations must be a list of single words, such as [\"not\", \"never\"]")
+        raise RulesError(f"{source}: [normalise] negations must be a list of single words, "
+                         "such as [\"not\", \"never\"]")
     window = norm.get("negation_window", 3)
     if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= 10:
         raise RulesError(f"{source}: [normalise] negation_window is {window!r}; expected a whole number from 1 to 10")
@@ -333,7 +336,8 @@ def compile_rules(raw: Mapping[str, Any], source: str = "safeguarding rules") ->
             raise RulesError(f"{label} must be a table")
         rule_id = entry.get("id")
         if not isinstance(rule_id, str) or not _RULE_ID.fullmatch(rule_id):
-            raise RulesError(f"{label}: id is {rule_id!r}; expected category.name in lower case, e.g. \"self_harm.cutting\"")
+            raise RulesError(f"{label}: id is {rule_id!r}; expected category.name in lower case, "
+                             "e.g. \"self_harm.cutting\"")
         label = f"{source}: rule {rule_id}"
         if rule_id in seen_ids:
             raise RulesError(f"{label}: the id is used twice")
@@ -359,7 +363,8 @@ def compile_rules(raw: Mapping[str, Any], source: str = "safeguarding rules") ->
             alternatives.append(regex(pattern, f"{label}: patterns[{i}]"))
         if not alternatives:
             raise RulesError(f"{label}: give at least one phrase or pattern")
-        unless = tuple(re.compile(regex(p, f"{label}: unless[{i}]")) for i, p in enumerate(_list(entry, "unless", label)))
+        unless = tuple(re.compile(regex(p, f"{label}: unless[{i}]"))
+                       for i, p in enumerate(_list(entry, "unless", label)))
         all_alternatives.extend(alternatives)
         rules.append(Rule(rule_id, category, severity, _ByOpening(alternatives), unless, negatable))
 
@@ -439,7 +444,8 @@ class _ByOpening(dict[str, "re.Pattern[str] | None"]):
                 anywhere.add(index)
                 continue
             for opening in openings:
-                keys = [opening[:1], opening] if len(opening) >= _OPENING else [opening] + [opening + c for c in _ALPHABET + " "]
+                keys = ([opening[:1], opening] if len(opening) >= _OPENING
+                        else [opening] + [opening + c for c in _ALPHABET + " "])
                 for key in keys:
                     groups.setdefault(key, set()).add(index)
         self._anywhere = frozenset(anywhere)

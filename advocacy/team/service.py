@@ -70,7 +70,7 @@ class TeamView:
             {"advocate": {"$in": ids}, "active": True, "waiting_since": {"$ne": None}},
             {"child": 1, "advocate": 1, "waiting_since": 1}).sort("waiting_since", 1).to_list(None)
         concerns = await self.store.concerns.find(
-            {"advocate": {"$in": ids}, "status": {"$in": sorted(s.value for s in UNRESOLVED) + ["draft"]}},
+            {"advocate": {"$in": ids}, "status": {"$in": [*sorted(s.value for s in UNRESOLVED), "draft"]}},
             {"child": 1, "advocate": 1, "category": 1, "severity": 1, "status": 1, "deadlines": 1, "ladder": 1,
              "responded_at": 1}).to_list(None)
         near = []
@@ -95,7 +95,8 @@ class TeamView:
                 .sort("created_at", -1):
             moves = [c for c in plan.get("changes", []) if c.get("from") in team_ids or c.get("to") in team_ids]
             if moves:
-                plans.append({"id": plan["_id"], "made": moment_words(plan["created_at"], year=False), "moves": len(moves)})
+                plans.append({"id": plan["_id"], "made": moment_words(plan["created_at"], year=False),
+                              "moves": len(moves)})
         return {
             "plans": plans,
             "advocates": [{
@@ -105,13 +106,15 @@ class TeamView:
                 else "not taking new children" if a.get("available") is False else "working",
             } for a in advocates],
             "waiting": [{
-                "child": w["child"], "child_name": child_name.get(w["child"], ""), "advocate": names.get(w["advocate"], ""),
+                "child": w["child"], "child_name": child_name.get(w["child"], ""),
+                "advocate": names.get(w["advocate"], ""),
                 "since": moment_words(w["waiting_since"], year=False),
                 "for": duration_text((now - w["waiting_since"]).total_seconds()),
                 "long": now - w["waiting_since"] >= LONG_WAIT,
             } for w in waiting],
             "deadlines": [{
-                "concern": c["_id"], "child_name": child_name.get(c["child"], ""), "advocate": names.get(c["advocate"], ""),
+                "concern": c["_id"], "child_name": child_name.get(c["child"], ""),
+                "advocate": names.get(c["advocate"], ""),
                 "about": self._label(c["category"]), "severity": c["severity"], "what": what,
                 "due": moment_words(due, year=False), "due_words": describe_due(due, now), "past": due < now,
             } for due, what, c in near],
@@ -119,7 +122,8 @@ class TeamView:
                 "advocate": names.get(lv["advocate"], ""), "first_day": lv["first_day"], "last_day": lv["last_day"],
                 "state": "away now" if lv["starts_at"] <= now else "planned",
                 "covered": sum(1 for c in covers if c["leave"] == lv["_id"] and c.get("cover")),
-                "missing": [child_name.get(c["child"], "") for c in covers if c["leave"] == lv["_id"] and not c.get("cover")],
+                "missing": [child_name.get(c["child"], "") for c in covers
+                            if c["leave"] == lv["_id"] and not c.get("cover")],
                 "covers": sorted({cover_names.get(c["cover"], "") for c in covers
                                   if c["leave"] == lv["_id"] and c.get("cover")}),
             } for lv in leaves],

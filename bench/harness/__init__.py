@@ -81,8 +81,8 @@ def server_env(uri: str, database: str, data_dir: Path, **extra: str) -> dict[st
 
 async def start_server(env: dict[str, str], port: int | None = None, log: Path | None = None) -> Server:
     port = port or free_port()
-    out = open(log, "ab") if log else subprocess.DEVNULL
-    process = subprocess.Popen([ADVOCACY, "serve", "--port", str(port)], env=env, stdout=out, stderr=out,
+    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: ASYNC230  (a bench script, not the server: nothing else waits on this loop)
+    process = subprocess.Popen([ADVOCACY, "serve", "--port", str(port)], env=env, stdout=out, stderr=out,  # noqa: ASYNC220  (a bench script, not the server: nothing else waits on this loop)
                                start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     await wait_serving(url, process)

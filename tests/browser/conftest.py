@@ -35,7 +35,7 @@ def pytest_collection_modifyitems(items):
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def browser():
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():  # noqa: ASYNC240  (once a module, before any test runs)
         pytest.fail(f"Chromium is needed at {CHROMIUM} for browser tests: apt-get install -y chromium")
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)

@@ -47,7 +47,7 @@ async def close_all() -> None:
         context = OPEN.pop()
         try:
             await context.close()
-        except Exception:  # already gone with its browser
+        except Exception:  # noqa: S110  (already gone with its browser)
             pass
 
 
@@ -88,7 +88,8 @@ async def axe_violations(page: Page) -> list[str]:
         return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
             nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}));
     }""")
-    return [f"{v['id']} ({v['impact']}): {v['help']} at {json.dumps(v['nodes'])}" for v in found if v["impact"] in SERIOUS]
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {json.dumps(v['nodes'])}"
+            for v in found if v["impact"] in SERIOUS]
 
 
 async def enlarge_text(page: Page, factor: float = 2.0) -> None:
@@ -116,7 +117,7 @@ async def reflow_problems(page: Page) -> list[str]:
             }
         }
         return out;
-    }""")
+    }""")  # noqa: E501  (JavaScript run in the page, kept exactly as written)
 
 
 async def small_targets(page: Page, minimum: int = 44) -> list[str]:
@@ -140,4 +141,4 @@ async def small_targets(page: Page, minimum: int = 44) -> list[str]:
             }
         }
         return out;
-    }""", minimum)
+    }""", minimum)  # noqa: E501  (JavaScript run in the page, kept exactly as written)

@@ -63,7 +63,8 @@ async def test_a_child_signs_in_for_the_first_time_gets_a_reply_and_tells_a_worr
     theirs = page.locator(".msg--theirs").last
     await expect(theirs).to_contain_text("Of course, Amira.")
     await expect(page.locator("#typing")).to_have_text("")
-    await expect(page.locator("#chat-live")).to_have_text("Ada Advocate: Of course, Amira. Tell me more when you're ready.")
+    await expect(page.locator("#chat-live")).to_have_text("Ada Advocate: Of course, Amira. "
+                                                          "Tell me more when you're ready.")
 
     await page.reload()
     await chat_ready(page)

@@ -20,7 +20,7 @@ COUNT_NOTIFICATIONS = """
     constructor(title, options) { super(title, options); window.shownNotifications.push({ title, body: options && options.body }); }
   };
 })();
-"""
+"""  # noqa: E501  (JavaScript run in the page, kept exactly as written)
 
 
 def row(page: Page, name: str):

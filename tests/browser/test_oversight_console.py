@@ -46,7 +46,8 @@ async def test_an_escalation_appears_in_the_open_queue_and_the_case_shows_the_ch
     ada = Api(server, world.advocates[0], await sign_in(server, world.advocates[0]))
     try:
         concern = (await ada.raise_concern(amira, severity="high"))["id"]
-        status, body = await ada.post(f"/api/concerns/{concern}/escalate", {"level": "oversight", "reason": "No answer."})
+        status, body = await ada.post(f"/api/concerns/{concern}/escalate",
+                                      {"level": "oversight", "reason": "No answer."})
     finally:
         await ada.close()
     assert status == 200, body
@@ -78,7 +79,8 @@ async def test_an_escalation_appears_in_the_open_queue_and_the_case_shows_the_ch
     assert amira.name not in await page.content()
     assert await server.store.audit.count_documents({"action": "oversight.reveal", "subject": amira.id}) == 1
     # the one refusal (no reason) is the only thing the browser complains about
-    assert problems == ["console error: Failed to load resource: the server responded with a status of 400 (Bad Request)"]
+    assert problems == ["console error: Failed to load resource: "
+                        "the server responded with a status of 400 (Bad Request)"]
 
 
 async def test_the_figures_page_has_a_chart_for_each_figure_ranks_areas_and_downloads_csv(browser, world, artifacts):

@@ -85,7 +85,8 @@ def pages_to_visit(ids: dict[str, str]) -> list[Visit]:
 # (Those of issue 5's reviewer and figures pages are here before they land, so they are checked when they do.)
 PAGES: dict[str, Callable[[dict[str, str]], Visit]] = {
     "/oversight/items/{item}": lambda ids: Visit("oversight-case", "reviewer", f"/oversight/items/{ids['item']}"),
-    "/figures/regions/{region}": lambda ids: Visit("figures-region", "reviewer", "/figures/regions/yorkshire-and-the-humber"),
+    "/figures/regions/{region}": lambda ids: Visit("figures-region", "reviewer",
+                                                   "/figures/regions/yorkshire-and-the-humber"),
     "/figures/las/{la}": lambda ids: Visit("figures-la", "reviewer", "/figures/las/E08000035"),
 }
 REFUSED_ON_PURPOSE = {"not-found", "forbidden"}
@@ -119,7 +120,8 @@ async def set_the_scene(world: World) -> dict[str, str]:
     await kid.send(conv, "Hi, I want to talk about seeing my brother more")
     await advocate.send(conv, "Hello Amira, I'm Ada. I'm glad you wrote. Tell me more when you're ready.")
     await kid.send(conv, "We used to see each other every week and now it's once a month")
-    await advocate.call("read", {"conversation": conv, "up_to": (await kid.call("history", {"conversation": conv}))["messages"][-1]["id"]})
+    await advocate.call("read", {"conversation": conv,
+                                 "up_to": (await kid.call("history", {"conversation": conv}))["messages"][-1]["id"]})
     await kid.send(conv, "he hit me again and i am scared to go home")  # flagged: an urgent alert on the console
     status, body = await api(server, amira, "POST", "/api/concerns", json={
         "child": amira.id, "category": "contact", "severity": "standard",
@@ -227,7 +229,7 @@ async def test_the_copy_of_everything_held_about_a_child_passes_axe(browser, wor
             html = await resp.text()
     found = []
     for width, height in SIZES:
-        page, problems = await open_page(browser, world, width, height)
+        page, _problems = await open_page(browser, world, width, height)
         # Opened as the saved file would be (Playwright answers this address; the server has no such page).
         await page.route("**/__test__/export.html", lambda route: route.fulfill(content_type="text/html", body=html))
         await page.goto("/__test__/export.html")

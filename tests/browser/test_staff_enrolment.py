@@ -37,4 +37,5 @@ async def test_first_sign_in_shows_a_scannable_qr_code_then_recovery_codes_then_
     await page.wait_for_url("**/console")
     await expect(page.locator("#signed-in-as")).to_have_text("Nia New")
     # The wrong code's 400 answer is the one thing Chromium reports.
-    assert problems == ["console error: Failed to load resource: the server responded with a status of 400 (Bad Request)"]
+    assert problems == ["console error: Failed to load resource: "
+                        "the server responded with a status of 400 (Bad Request)"]

@@ -29,7 +29,8 @@ async def test_a_child_raises_a_worry_and_sees_what_happens_next(browser, world,
     await page.fill("#child-wants", "To get my phone back")
     await page.click("#send-worry")
     await expect(page.locator("#sent")).to_be_visible()
-    await expect(page.locator("#sent-next")).to_contain_text("Your advocate has your worry. They will get back to you by ")
+    await expect(page.locator("#sent-next")).to_contain_text("Your advocate has your worry. "
+                                                             "They will get back to you by ")
     await page.screenshot(path=str(artifacts / "child-worry-sent-360x640.png"), full_page=True)
 
     await page.click("text=See my worries")
@@ -80,7 +81,8 @@ async def test_an_advocate_logs_a_concern_linking_a_message_and_escalates_it(bro
 
     await page.select_option("#escalate-level", "manager")
     await page.click("#escalate-form button[type=submit]")  # no reason yet
-    await expect(page.locator("#detail-status")).to_have_text("Please say why you are escalating it. Nothing was changed.")
+    await expect(page.locator("#detail-status")).to_have_text("Please say why you are escalating it. "
+                                                              "Nothing was changed.")
     await page.fill("#escalate-reason", "No reply from the social worker in two weeks.")
     await page.click("#escalate-form button[type=submit]")
     await expect(page.locator("#detail-timeline")).to_contain_text("Escalated to the manager by hand")

@@ -61,7 +61,7 @@ async def nothing_ran(page: Page, problems: list[str], where: str) -> None:
 async def test_xss_payloads_in_messages_and_names_show_as_text_and_run_nothing(browser, world):
     server, amira, ada = world.server, world.children[0], world.advocates[0]
     conv = world.conversation_of(amira)
-    for i, name in enumerate(NAMES):
+    for name in NAMES:
         doc, _ = await create_child(server.store, server.clock, name=name, la="E08000035")
         await pair_child(server.store, server.clock, doc["_id"], ada.id, "xss corpus")
     child = await connect(server, amira)

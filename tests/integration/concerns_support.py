@@ -87,8 +87,9 @@ async def _target(scene) -> tuple[Server, dict, object]:
 
 async def open_concern(scene) -> dict[str, str]:
     server, child, advocate = await _target(scene)
-    doc = await server.services.concern_records.insert(child, category="contact", severity="standard", child_words="words",
-                                                child_wants="wants", source="staff", by=advocate)
+    doc = await server.services.concern_records.insert(child, category="contact", severity="standard",
+                                                       child_words="words", child_wants="wants", source="staff",
+                                                       by=advocate)
     return {"concern": doc["_id"]}
 
 
@@ -115,7 +116,8 @@ async def _reviewer(server: Server):
 async def new_item(scene) -> dict[str, str]:
     values = await open_concern(scene)
     server, _, advocate = await _target(scene)
-    doc = await server.services.ladder.escalate_by_hand(advocate, values["concern"], {"level": "oversight", "reason": "Late."})
+    doc = await server.services.ladder.escalate_by_hand(advocate, values["concern"],
+                                                        {"level": "oversight", "reason": "Late."})
     return {"item": doc["oversight"]["item"], **values}
 
 
@@ -129,5 +131,6 @@ async def claimed_item(scene) -> dict[str, str]:
 async def awaiting_item(scene) -> dict[str, str]:
     values = await claimed_item(scene)
     server = scene.world.server
-    await server.services.oversight.request_update(await _reviewer(server), values["item"], {"from": "la", "text": "Why?"})
+    await server.services.oversight.request_update(await _reviewer(server), values["item"],
+                                                   {"from": "la", "text": "Why?"})
     return values

@@ -57,7 +57,8 @@ async def test_actions_on_a_childs_sign_in_and_every_change_of_advocate_are_audi
         ("child.new_access_code", amira.id, ada.id, {}),
         ("child.revoke_sessions", amira.id, ada.id, {"revoked": 0}),
         ("pairing.change", amira.id, "service",
-         {"advocate": ben.id, "previous": ada.id, "why": "asked for someone else", "pairing": recorded[3][3]["pairing"]}),
+         {"advocate": ben.id, "previous": ada.id, "why": "asked for someone else",
+          "pairing": recorded[3][3]["pairing"]}),
         ("pairing.change", amira.id, "service", {"advocate": None, "previous": ben.id, "why": "opted out",
                                                  "pairing": None}),
     ]

@@ -14,7 +14,6 @@ from bots.away import AwayBot
 from bots.nudge import NudgeBot
 from bots.sdk import BotClient
 from bots.welcome import WelcomeBot
-from tests.integration.processes import screens  # noqa: F401  (a fixture)
 from tests.support import ChatClient, connect, sign_in
 
 LONDON = ZoneInfo("Europe/London")
@@ -80,7 +79,8 @@ async def test_a_bot_has_only_the_bots_rights(world):
     bad_notify = await bot.call("notify", {"conversation": conv, "to": "everyone", "kind": "child.waiting", "key": "n"})
     assert bad_notify["error"]["code"] == "bad_request"
     assert (await bot.call("pairings", {"since": "yesterday"}))["error"]["code"] == "bad_request"
-    assert await server.store.messages.count_documents({}) == 0 and await server.store.notifications.count_documents({}) == 0
+    assert (await server.store.messages.count_documents({}) == 0
+            and await server.store.notifications.count_documents({}) == 0)
     assert bot.sio.connected
 
 
@@ -106,7 +106,7 @@ async def test_a_bot_post_reaches_the_child_once_per_key_and_is_not_an_answer(wo
 async def test_welcome_introduces_the_advocate_on_each_pairing_once(world, screens):
     server, child = world.server, world.children[2]  # Cara, with Ben
     ada = world.advocates[0]
-    client, bot = await start(server, WelcomeBot, screens)
+    client, _bot = await start(server, WelcomeBot, screens)
     caught_up = await from_bots(server, world.conversation_of(child))
     assert len(caught_up) == 1 and "Ben Advocate" in caught_up[0]["text"]  # paired before the bot started
 
@@ -120,7 +120,7 @@ async def test_welcome_introduces_the_advocate_on_each_pairing_once(world, scree
         assert words in text, words
 
     await client.stop()  # a restarted bot catches up without welcoming twice
-    client, bot = await start(server, WelcomeBot, screens)
+    client, _bot = await start(server, WelcomeBot, screens)
     assert len(await from_bots(server, change.conversation)) == 1
     welcomes = await server.store.messages.count_documents({"sender.role": "bot"})
     assert welcomes == len(world.children) + 1
@@ -141,7 +141,7 @@ async def test_away_replies_once_per_absence_with_when_and_help_now(world, scree
     server, child, advocate = world.server, world.children[0], world.advocates[0]
     conv = world.conversation_of(child)
     set_time(server, datetime(2026, 12, 2, 11, 0))  # a Wednesday morning
-    client, bot = await start(server, AwayBot, screens)
+    client, _bot = await start(server, AwayBot, screens)
     kid = await connect(server, child)
 
     await kid.send(conv, "are you there?")
@@ -170,7 +170,7 @@ async def test_away_counts_the_advocates_own_hours_and_bank_holidays(world, scre
     await server.store.staff.update_one({"_id": advocate.id}, {"$set": {"working_hours": {"start": "10:00",
                                                                                           "end": "12:30"}}})
     set_time(server, datetime(2026, 12, 2, 14, 0))  # Wednesday, after this advocate's day
-    client, bot = await start(server, AwayBot, screens)
+    client, _bot = await start(server, AwayBot, screens)
     adult = await connect(server, advocate)  # online, but not working now
     kid = await connect(server, child)
     await kid.send(conv, "evening!")

@@ -145,8 +145,8 @@ async def test_typing_reaches_the_other_side(world):
     conv = world.conversation_of(child)
     child_chat, advocate_chat = await connect(server, child), await connect(server, advocate)
     assert (await advocate_chat.call("typing", {"conversation": conv}))["ok"]
-    assert (await child_chat.next("typing")) == {"conversation": conv, "user": {"id": advocate.id, "name": advocate.name,
-                                                                                "role": "advocate"}}
+    assert (await child_chat.next("typing")) == {"conversation": conv,
+                                                 "user": {"id": advocate.id, "name": advocate.name, "role": "advocate"}}
 
 
 async def test_child_sees_whether_their_advocate_is_online(world):

@@ -118,7 +118,7 @@ async def test_export_child_gives_exactly_what_the_api_export_gives(world, tmp_p
     assert [m["text"] for c in from_api["conversations"] for m in c["messages"] if m["role"] != "service"] == [
         "Can we talk about my visits on Friday?", "Yes, I will ring you after school."]
     api_worries = from_api["more"]["Your worries"]
-    assert [w["your_words"] for w in api_worries][0] == WORRY_WORDS and len(api_worries) == 2
+    assert api_worries[0]["your_words"] == WORRY_WORDS and len(api_worries) == 2
     assert NOTE in [e["note"] for e in api_worries[1]["what_happened"]]
     assert [d["what"] for d in from_api["more"]["Times we told someone outside the service about you"]] == [DISCLOSED]
     assert "read your worry" in [e["what"] for e in from_api["who_looked_or_changed_things"]]

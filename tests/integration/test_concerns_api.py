@@ -7,7 +7,7 @@ from datetime import datetime, time
 import pytest
 
 from advocacy import workdays
-from tests.integration.concerns_support import STANDARD_WORRY, add_reviewer, apis  # noqa: F401  (fixture)
+from tests.integration.concerns_support import STANDARD_WORRY, add_reviewer
 from tests.support import connect
 
 
@@ -104,9 +104,12 @@ async def test_bad_input_is_refused_clearly_and_nothing_is_stored(world, apis):
 
 async def test_the_limit_is_said_and_exactly_the_limit_is_fine(world, apis):
     api = await apis(world.server, world.advocates[0])
-    status, body = await api.post("/api/concerns", {"child": world.children[0].id, **STANDARD_WORRY, "child_words": "z" * 4001})
-    assert body["error"]["message"] == "The child's own words is too long (4,000 characters at most). Nothing was saved."
-    assert (await api.post("/api/concerns", {"child": world.children[0].id, **STANDARD_WORRY, "child_words": "z" * 4000}))[0] == 201
+    _status, body = await api.post("/api/concerns",
+                                   {"child": world.children[0].id, **STANDARD_WORRY, "child_words": "z" * 4001})
+    assert body["error"]["message"] == ("The child's own words is too long (4,000 characters at most). "
+                                        "Nothing was saved.")
+    assert (await api.post("/api/concerns",
+                           {"child": world.children[0].id, **STANDARD_WORRY, "child_words": "z" * 4000}))[0] == 201
 
 
 @pytest.mark.parametrize("raw", ["not json", "[1, 2]", '"text"', "{"])
@@ -154,7 +157,8 @@ async def test_a_concern_followed_through_from_raising_to_closing(world, apis):
     assert status == 201, body
     staff_view = body["concern"]
     assert staff_view["status"] == "raised" and staff_view["responded_at"] is not None
-    assert staff_view["timeline"][-1]["note"] == "Emailed Ms Patel." and staff_view["timeline"][-1]["with"] == "social_worker"
+    assert (staff_view["timeline"][-1]["note"] == "Emailed Ms Patel."
+            and staff_view["timeline"][-1]["with"] == "social_worker")
 
     seen = (await child.get(f"/api/concerns/{cid}"))[1]["concern"]
     assert seen["next"].startswith("Your advocate asked your social worker about this. They should answer by ")
@@ -166,15 +170,20 @@ async def test_a_concern_followed_through_from_raising_to_closing(world, apis):
     seen = (await child.get(f"/api/concerns/{cid}"))[1]["concern"]
     assert seen["next"].startswith("Your social worker has answered.")
 
-    status, body = await advocate.post(f"/api/concerns/{cid}/resolve", {"outcome": "Weekly contact agreed.", "child_happy": False})
+    status, body = await advocate.post(f"/api/concerns/{cid}/resolve",
+                                       {"outcome": "Weekly contact agreed.", "child_happy": False})
     assert status == 200 and body["concern"]["status"] == "resolved"
     assert body["concern"]["outcome"] == {"summary": "Weekly contact agreed.", "child_happy": False,
                                           "at": body["concern"]["outcome"]["at"]}
-    status, body = await advocate.post(f"/api/concerns/{cid}/status", {"status": "open", "note": "Amira says it's not weekly."})
-    assert status == 200 and body["concern"]["status"] == "open" and body["concern"]["timeline"][-1]["kind"] == "reopened"
-    status, body = await advocate.post(f"/api/concerns/{cid}/actions", {"kind": "raised_with", "with": "complaint", "stage": 1})
+    status, body = await advocate.post(f"/api/concerns/{cid}/status",
+                                       {"status": "open", "note": "Amira says it's not weekly."})
+    assert (status == 200 and body["concern"]["status"] == "open"
+            and body["concern"]["timeline"][-1]["kind"] == "reopened")
+    status, body = await advocate.post(f"/api/concerns/{cid}/actions",
+                                       {"kind": "raised_with", "with": "complaint", "stage": 1})
     assert status == 201 and body["concern"]["timeline"][-1]["stage"] == 1
-    assert (await advocate.post(f"/api/concerns/{cid}/resolve", {"outcome": "Weekly, in writing.", "child_happy": True}))[0] == 200
+    assert (await advocate.post(f"/api/concerns/{cid}/resolve",
+                                {"outcome": "Weekly, in writing.", "child_happy": True}))[0] == 200
     status, body = await advocate.post(f"/api/concerns/{cid}/close")
     assert status == 200 and body["concern"]["status"] == "closed" and body["concern"]["allowed_moves"] == []
     assert (await child.get(f"/api/concerns/{cid}"))[1]["concern"]["next"].startswith("This worry is finished.")
@@ -182,7 +191,8 @@ async def test_a_concern_followed_through_from_raising_to_closing(world, apis):
     kinds = [e["kind"] async for e in server.store.concern_events.find({"concern": cid}).sort("at", 1)]
     assert kinds.count("resolved") == 2 and kinds[0] == "raised" and kinds[-1] == "closed"
     assert {"responded", "raised_with", "response", "reopened"} <= set(kinds)
-    happy = [e.get("child_happy") async for e in server.store.concern_events.find({"concern": cid, "kind": "resolved"}).sort("at", 1)]
+    happy = [e.get("child_happy")
+             async for e in server.store.concern_events.find({"concern": cid, "kind": "resolved"}).sort("at", 1)]
     assert happy == [False, True]
 
 
@@ -241,7 +251,7 @@ async def test_every_refused_move_says_why_and_changes_nothing(world, apis):
 
 
 async def test_who_may_read_and_act(world, apis):
-    server, (amira, billy, cara) = world.server, world.children
+    server, (amira, billy, _cara) = world.server, world.children
     ada, ben = world.advocates
     cid = (await (await apis(server, ada)).raise_concern(amira))["id"]
     reviewer = await add_reviewer(world)
@@ -312,9 +322,11 @@ async def test_a_childs_export_holds_their_worries_and_the_disclosures_about_the
     assert status == 200
     more = body["export"]["more"]
     [worry] = more["Your worries"]
-    assert worry["your_words"] == STANDARD_WORRY["child_words"] and worry["about"] == "Seeing or talking to my family and friends"
+    assert (worry["your_words"] == STANDARD_WORRY["child_words"]
+            and worry["about"] == "Seeing or talking to my family and friends")
     assert [e["note"] for e in worry["what_happened"]] == ["Rang the school."]
     [told] = more["Times we told someone outside the service about you"]
     assert (told["told"], told["why"], told["you_were_told_first"]) == ("police", "Risk tonight.", True)
     looked = [e["what"] for e in body["export"]["who_looked_or_changed_things"]]
-    assert "read your worry" in looked and "told someone outside the advocacy service about you, to keep you safe" in looked
+    assert ("read your worry" in looked
+            and "told someone outside the advocacy service about you, to keep you safe" in looked)

@@ -15,7 +15,7 @@ from advocacy.edge import oversight_views as oversight_views
 from advocacy.edge import safeguarding_views as safeguarding_views
 from advocacy.edge.site_views import OPENAPI_PATH
 from advocacy.errors import CATALOGUE
-from tests.integration.concerns_support import add_reviewer, apis  # noqa: F401  (fixture)
+from tests.integration.concerns_support import add_reviewer
 from tests.support import sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +45,8 @@ def test_every_route_is_in_the_openapi_file(method: str, path: str) -> None:
 @pytest.mark.parametrize("code", OWN_CODES)
 def test_every_error_code_is_in_the_catalogue_and_documented(code: str) -> None:
     assert code in CATALOGUE
-    assert re.search(rf"^\| `{code}` \|", PROTOCOL, re.MULTILINE), f"{code} is not in the error table of docs/protocol.md"
+    assert re.search(rf"^\| `{code}` \|", PROTOCOL, re.MULTILINE), (
+        f"{code} is not in the error table of docs/protocol.md")
 
 
 def check(method: str, path: str, status: int, body: dict) -> None:
@@ -63,7 +64,8 @@ async def test_real_answers_match_the_documented_schemas(world, apis):
                                                           "child_words": "words", "child_wants": "wants"})
     check("post", "/api/concerns", status, body)
     cid = body["concern"]["id"]
-    status, body = await child.post("/api/concerns", {"child": amira.id, "category": "money", "child_words": "my money"})
+    status, body = await child.post("/api/concerns",
+                                    {"child": amira.id, "category": "money", "child_words": "my money"})
     check("post", "/api/concerns", status, body)
     for api in (advocate, child):
         check("get", "/api/concerns", *(await api.get("/api/concerns")))
@@ -71,7 +73,8 @@ async def test_real_answers_match_the_documented_schemas(world, apis):
     check("get", "/api/concerns/categories", *(await child.get("/api/concerns/categories")))
     check("post", "/api/concerns/{concern}/actions", *(await advocate.post(
         f"/api/concerns/{cid}/actions", {"kind": "raised_with", "with": "complaint", "stage": 2, "note": "n"})))
-    check("post", "/api/concerns/{concern}/status", *(await advocate.post(f"/api/concerns/{cid}/status", {"status": "awaiting_response"})))
+    check("post", "/api/concerns/{concern}/status",
+          *(await advocate.post(f"/api/concerns/{cid}/status", {"status": "awaiting_response"})))
     check("post", "/api/concerns/{concern}/escalate", *(await advocate.post(
         f"/api/concerns/{cid}/escalate", {"level": "oversight", "reason": "late", "priority": "urgent"})))
     status, body = await advocate.post(f"/api/concerns/{cid}/escalate", {"level": "oversight", "reason": "again"})
@@ -89,11 +92,13 @@ async def test_real_answers_match_the_documented_schemas(world, apis):
         status, body = await reviewer.post(f"/api/oversight/items/{item}/{action}", payload)
         check("post", f"/api/oversight/items/{{item}}/{action}", status, body)
         assert status == 200, (action, body)
-    check("post", "/api/concerns/{concern}/resolve", *(await advocate.post(f"/api/concerns/{cid}/resolve", {"outcome": "o", "child_happy": None})))
+    check("post", "/api/concerns/{concern}/resolve",
+          *(await advocate.post(f"/api/concerns/{cid}/resolve", {"outcome": "o", "child_happy": None})))
     check("post", "/api/concerns/{concern}/close", *(await advocate.post(f"/api/concerns/{cid}/close", {})))
 
-    status, body = await advocate.post(f"/api/children/{amira.id}/disclosures", {"with": "other", "with_detail": "GP",
-                                                                                  "what": "w", "why": "y", "child_told": True})
+    status, body = await advocate.post(f"/api/children/{amira.id}/disclosures",
+                                       {"with": "other", "with_detail": "GP", "what": "w", "why": "y",
+                                        "child_told": True})
     check("post", "/api/children/{child}/disclosures", status, body)
     check("get", "/api/children/{child}/disclosures", *(await advocate.get(f"/api/children/{amira.id}/disclosures")))
     check("get", "/api/children/{child}/flags", *(await advocate.get(f"/api/children/{amira.id}/flags")))

@@ -44,7 +44,7 @@ async def test_the_database_read_directly_holds_no_message_text_and_no_childrens
     for person in world.children:
         await connect(world.server, person)  # sessions for every child
     names = [c.name for c in world.children]
-    assert await readable_anywhere(world.server, names + [CHILD_WORDS, ADVOCATE_WORDS, NOTICE_WORDS, "foster"]) == []
+    assert await readable_anywhere(world.server, [*names, CHILD_WORDS, ADVOCATE_WORDS, NOTICE_WORDS, "foster"]) == []
     # The data keys are stored only wrapped by the master key, which is not in the database.
     assert await readable_anywhere(world.server, [world.server.settings.master_key]) == []
 

@@ -8,14 +8,14 @@ from datetime import datetime, timedelta, timezone
 from advocacy.chat.service import message_purpose
 from advocacy.concerns.ladder_rules import Step
 from advocacy.concerns.sweeper import Sweeper, sweeper_job
-from tests.integration.concerns_support import apis  # noqa: F401  (fixture)
 from tests.support import connect, start_server
 
 
 async def notices_to(server, child) -> list[str]:
     """The service's notices in the child's chat, oldest first (opened as the chat opens them)."""
     conv = await server.store.conversations.find_one({"child": child.id, "active": True})
-    docs = await server.store.messages.find({"conversation": conv["_id"], "sender.id": "service"}).sort("_id", 1).to_list(None)
+    docs = await (server.store.messages.find({"conversation": conv["_id"], "sender.id": "service"})
+                  .sort("_id", 1).to_list(None))
     keyring = server.services.keyring
     return [await keyring.unseal(child.id, m["text"], message_purpose(m["_id"])) for m in docs]
 
@@ -38,10 +38,12 @@ async def test_a_concern_climbs_the_ladder_exactly_once(world, apis):
     server, amira, ada = world.server, world.children[0], world.advocates[0]
     sweeper = await quiet_sweeper(server)
     child_chat = await connect(server, amira)
-    advocate_console, manager_console = await connect(server, ada, "/console"), await connect(server, world.manager, "/console")
+    advocate_console, manager_console = (await connect(server, ada, "/console"),
+                                         await connect(server, world.manager, "/console"))
     worry = (await (await apis(server, amira)).post("/api/concerns", {
         "child": amira.id, "category": "placement", "severity": "standard",
-        "child_words": "My carer says I have to move and nobody asked me.", "child_wants": "To stay where I am."}))[1]["concern"]
+        "child_words": "My carer says I have to move and nobody asked me.",
+        "child_wants": "To stay where I am."}))[1]["concern"]
     cid = worry["id"]
     assert (await advocate_console.next("notification"))["kind"] == "concern.raised"
     stored = await server.store.concerns.find_one({"_id": cid})
@@ -135,8 +137,9 @@ async def test_after_a_downtime_the_missed_steps_are_taken_in_order_once(world, 
     server, amira, ada = world.server, world.children[0], world.advocates[0]
     await server.services.sweeper_job.stop()  # the server is "down" for its background work
     child_api = await apis(server, amira)
-    cid = (await child_api.post("/api/concerns", {"child": amira.id, "category": "money", "child_words": "My pocket money stopped.",
-                                                  "child_wants": "To get it back."}))[1]["concern"]["id"]
+    cid = (await child_api.post("/api/concerns",
+                                {"child": amira.id, "category": "money", "child_words": "My pocket money stopped.",
+                                 "child_wants": "To get it back."}))[1]["concern"]["id"]
     child_chat = await connect(server, amira)
     server.clock.advance(timedelta(days=40))
 
@@ -147,7 +150,8 @@ async def test_after_a_downtime_the_missed_steps_are_taken_in_order_once(world, 
     concern = await server.store.concerns.find_one({"_id": cid})
     assert [(e["kind"], e.get("level")) for e in concern["timeline"]] == [
         ("reminder", None), ("escalated", "manager"), ("escalated", "oversight")]
-    assert concern["ladder"]["reminder"]["at"] <= concern["ladder"]["manager"]["at"] <= concern["ladder"]["oversight"]["at"]
+    assert (concern["ladder"]["reminder"]["at"] <= concern["ladder"]["manager"]["at"]
+            <= concern["ladder"]["oversight"]["at"])
     await server.services.sweeper_job.run_once()
     assert await child_chat.nothing("message")
     assert len(await notifications(server, to=ada.id, kind="concern.due_soon")) == 1
@@ -179,22 +183,28 @@ async def test_escalating_by_hand_with_a_reason(world, apis):
     cid = (await advocate.raise_concern(amira))["id"]
 
     status, body = await advocate.post(f"/api/concerns/{cid}/escalate",
-                                       {"level": "manager", "reason": "The social worker has not replied to three emails."})
+                                       {"level": "manager",
+                                        "reason": "The social worker has not replied to three emails."})
     assert status == 200 and body["concern"]["status"] == "escalated"
     entry = body["concern"]["timeline"][-1]
-    assert (entry["kind"], entry["level"], entry["reason"]) == ("escalated", "manager", "The social worker has not replied to three emails.")
-    assert (await child_chat.next("message"))["text"].endswith("your advocate has asked their manager to help with it too.")
+    assert (entry["kind"], entry["level"], entry["reason"]) == ("escalated", "manager",
+                                                                "The social worker has not replied to three emails.")
+    assert (await child_chat.next("message"))["text"].endswith(
+        "your advocate has asked their manager to help with it too.")
     assert len(await notifications(server, to=world.manager.id, kind="concern.escalated")) == 1
-    assert (await advocate.post(f"/api/concerns/{cid}/escalate", {"level": "manager", "reason": "again"}))[1]["error"]["code"] == "already_escalated"
+    assert (await advocate.post(f"/api/concerns/{cid}/escalate",
+                                {"level": "manager", "reason": "again"}))[1]["error"]["code"] == "already_escalated"
 
     manager = await apis(server, world.manager)
     status, body = await manager.post(f"/api/concerns/{cid}/escalate",
-                                      {"level": "oversight", "reason": "The council is ignoring us.", "priority": "high"})
+                                      {"level": "oversight", "reason": "The council is ignoring us.",
+                                       "priority": "high"})
     assert status == 200, body
     item = await server.store.oversight.find_one({"concern": cid})
     assert (item["source"], item["level"], item["reason"]["code"]) == ("hand", "high", "by_hand")
     assert "Children's Commissioner's team" in (await child_chat.next("message"))["text"]
-    assert (await manager.post(f"/api/concerns/{cid}/escalate", {"level": "oversight", "reason": "again"}))[1]["error"]["code"] == "already_escalated"
+    assert (await manager.post(f"/api/concerns/{cid}/escalate",
+                               {"level": "oversight", "reason": "again"}))[1]["error"]["code"] == "already_escalated"
     trail = [e async for e in server.store.audit.find({"action": "concern.escalated"})]
     assert [(e["actor"], e["ids"]["level"]) for e in trail] == [(ada.id, "manager"), (world.manager.id, "oversight")]
 
@@ -213,7 +223,8 @@ async def test_a_step_interrupted_half_way_is_finished_by_the_sweeper_once(world
     cid = (await (await apis(server, world.advocates[0])).raise_concern(amira))["id"]
     server.clock.advance(timedelta(days=45))
     # A process claims the manager step, then dies before telling anyone.
-    claimed = await ladder.records.change(cid, lambda doc: ladder._claim(doc, [Step.MANAGER], by=None, level="standard"))
+    claimed = await ladder.records.change(cid,
+                                          lambda doc: ladder._claim(doc, [Step.MANAGER], by=None, level="standard"))
     assert claimed["pending"] == ["manager"] and await notices_to(server, amira) == []
 
     report = await sweeper.sweep()  # within the grace period: only the oversight step, which is due too

@@ -22,7 +22,7 @@ from advocacy.settings import load
 from advocacy.store import Store
 from bots.lite import RawSocket
 from bots.swarm import Swarm
-from tests.integration.processes import ADVOCACY, screens, stop_process, wait_until_serving  # noqa: F401
+from tests.integration.processes import ADVOCACY, stop_process, wait_until_serving
 from tests.support import Server, connect, seed_world, sign_in
 
 NODE_CLIENT = os.path.join(os.path.dirname(__file__), "node", "resilient_client.js")
@@ -84,7 +84,8 @@ async def test_a_server_killed_mid_swarm_loses_no_acknowledged_message_and_shows
 
         store = await Store.connect(running_uri(tmp_path), "advocacy")
         try:
-            stored = await store.messages.distinct("client_id", {"client_id": {"$in": report.acked_ids + js_result["acked"]}})
+            stored = await store.messages.distinct("client_id",
+                                                   {"client_id": {"$in": report.acked_ids + js_result["acked"]}})
             assert len(stored) == 150
             assert await store.messages.count_documents({"client_id": {"$in": report.acked_ids}}) == 120
         finally:
@@ -101,7 +102,8 @@ async def own_database(tmp_path):
     await db.stop()
 
 
-async def test_while_the_database_is_down_sends_fail_fast_and_clearly_and_all_recovers_by_itself(own_database, tmp_path):
+async def test_while_the_database_is_down_sends_fail_fast_and_clearly_and_all_recovers_by_itself(
+        own_database, tmp_path):
     db = own_database
     settings = load(environ={}).replace(mongodb_uri=db.uri, database_name="faults", master_key=new_master_key(),
                                         database_operation_timeout_seconds=2)

@@ -11,7 +11,7 @@ from advocacy import workdays
 from advocacy.figures import rules, tally
 from advocacy.figures.table import COLUMNS, count_text, days_text
 from advocacy.figures.tally import reply_waits
-from tests.integration.concerns_support import add_reviewer, apis  # noqa: F401  (fixture)
+from tests.integration.concerns_support import add_reviewer
 from tests.integration.figures_support import LEEDS, WAKEFIELD, YORKSHIRE, build_history, download
 
 HEADING = {c.key: c.heading for c in COLUMNS}
@@ -131,7 +131,7 @@ async def test_small_numbers_stay_hidden_in_pages_and_downloads_and_cannot_be_su
             assert region[heading] == england[heading] == "hidden", (heading, leeds, region, england)
         assert len(set(shown)) <= 1, shown
     # the ranking tables (page and CSV) say the same
-    status, las = await download(reviewer, "/figures", "las")
+    _status, las = await download(reviewer, "/figures", "las")
     table = {row[0]: row for row in las[1:]}
     header = las[0]
     assert table["Wakefield"][header.index(HEADING["known"])] == "fewer than 5"
@@ -144,6 +144,6 @@ async def test_small_numbers_stay_hidden_in_pages_and_downloads_and_cannot_be_su
         if region[heading].isdigit() and leeds[heading].isdigit():
             raise AssertionError(f"{heading}: Wakefield = {region[heading]} - {leeds[heading]}")
     # monthly rows in the downloads hide the same way
-    status, months = await download(reviewer, f"/figures/las/{WAKEFIELD}", "months")
+    _status, months = await download(reviewer, f"/figures/las/{WAKEFIELD}", "months")
     known_row = next(row for row in months if row[0] == HEADING["known"])
     assert "2" not in known_row[1:] and known_row[-1] == "fewer than 5"

@@ -6,7 +6,6 @@ import asyncio
 
 from advocacy import audit
 from advocacy.store import Store
-from tests.integration.processes import screens  # noqa: F401  (a fixture)
 from tests.support import sign_in
 
 

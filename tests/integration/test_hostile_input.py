@@ -28,7 +28,8 @@ EXAMPLES = 50
 def well_formed(ack) -> None:
     assert isinstance(ack, dict) and isinstance(ack.get("ok"), bool), ack
     if not ack["ok"]:
-        assert ack["error"]["code"] in CATALOGUE and isinstance(ack["error"]["message"], str) and ack["error"]["message"]
+        assert (ack["error"]["code"] in CATALOGUE and isinstance(ack["error"]["message"], str)
+                and ack["error"]["message"])
 
 
 def aimed(payload, conv: str):
@@ -134,7 +135,7 @@ async def raw_chat_socket(server, token: str) -> aiohttp.ClientWebSocketResponse
     ws.owner = http  # type: ignore[attr-defined]
     assert (await ws.receive_str()).startswith("0")  # open
     await ws.send_str("40/chat," + json.dumps({"token": token}))
-    while not (answer := await ws.receive_str()).startswith("40/chat"):
+    while not (await ws.receive_str()).startswith("40/chat"):
         pass
     return ws
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import socketio
 
-from tests.integration.concerns_support import add_reviewer, apis  # noqa: F401  (fixture)
+from tests.integration.concerns_support import add_reviewer
 from tests.support import ChatClient, connect, sign_in
 
 
@@ -45,7 +45,8 @@ async def test_reviewers_see_the_queue_most_urgent_then_most_overdue_without_nam
 
     detail = (await reviewer.get(f"/api/oversight/items/{first['id']}"))[1]["item"]
     assert detail["reason_text"] == "No answer in three weeks."
-    assert detail["concern_detail"]["child_words"] == "I haven't seen my brother for two months and nobody tells me why."
+    assert (detail["concern_detail"]["child_words"]
+            == "I haven't seen my brother for two months and nobody tells me why.")
     assert [e["kind"] for e in detail["concern_detail"]["timeline"]] == ["escalated", "escalated"]
     # The same child keeps the same reference.
     again = (await ada.raise_concern(amira, category="money"))["id"]
@@ -78,20 +79,25 @@ async def test_a_reviewer_works_an_item_through_to_a_decision(world, apis):
     assert (await mine.post(f"{path}/claim"))[1]["error"]["code"] == "already_in_status"
     assert (await theirs.post(f"{path}/claim"))[1]["error"]["code"] == "item_claimed"
     assert (await theirs.post(f"{path}/notes", {"text": "mine now"}))[1]["error"]["code"] == "item_claimed"
-    assert (await mine.post(f"{path}/updates", {"text": "an answer to nothing"}))[1]["error"]["code"] == "no_update_requested"
+    assert (await mine.post(f"{path}/updates",
+                            {"text": "an answer to nothing"}))[1]["error"]["code"] == "no_update_requested"
     assert (await mine.post(f"{path}/notes", {"text": ""}))[1]["error"]["code"] == "words_empty"
     assert (await mine.post(f"{path}/notes", {"text": "Looks stuck."}))[0] == 200
 
-    status, body = await mine.post(f"{path}/update-requests", {"from": "advocate", "text": "What has the council said?"})
+    status, body = await mine.post(f"{path}/update-requests",
+                                   {"from": "advocate", "text": "What has the council said?"})
     assert status == 200 and body["item"]["status"] == "awaiting_update"
     told = await advocate_console.next("notification")
     assert (told["kind"], told["ids"]) == ("oversight.update_requested", {"item": item, "concern": cid})
-    assert (await mine.post(f"{path}/update-requests", {"from": "la", "text": "again"}))[1]["error"]["code"] == "already_in_status"
-    assert (await mine.post(f"{path}/updates", {"text": "The council has not replied since March."}))[1]["item"]["status"] == "claimed"
+    assert (await mine.post(f"{path}/update-requests",
+                            {"from": "la", "text": "again"}))[1]["error"]["code"] == "already_in_status"
+    assert (await mine.post(f"{path}/updates",
+                            {"text": "The council has not replied since March."}))[1]["item"]["status"] == "claimed"
     assert (await mine.post(f"{path}/update-requests", {"from": "the king", "text": "x"}))[0] == 400
     assert (await mine.post(f"{path}/update-requests", {"from": "la", "text": "Please explain the delay."}))[0] == 200
     assert (await mine.post(f"{path}/updates", {"text": "Contact to restart next week."}))[0] == 200
-    assert (await mine.post(f"{path}/representations", {"to": "la", "text": "Asked the Director to act this week."}))[0] == 200
+    assert (await mine.post(f"{path}/representations",
+                            {"to": "la", "text": "Asked the Director to act this week."}))[0] == 200
     assert (await mine.post(f"{path}/close", {}))[1]["error"]["code"] == "decision_required"
     assert (await mine.post(f"{path}/close", {"decision": "dismissed"}))[1]["error"]["code"] == "decision_unknown"
     status, body = await mine.post(f"{path}/close", {"decision": "upheld", "text": "The council was too slow."})
@@ -122,7 +128,8 @@ async def test_releasing_puts_an_item_back_for_anyone(world, apis):
     server = world.server
     advocate = await apis(server, world.advocates[0])
     await escalate(advocate, (await advocate.raise_concern(world.children[0]))["id"])
-    mine, theirs = await apis(server, await add_reviewer(world)), await apis(server, await add_reviewer(world, "sol.reviewer"))
+    mine, theirs = (await apis(server, await add_reviewer(world)),
+                    await apis(server, await add_reviewer(world, "sol.reviewer")))
     item = (await mine.get("/api/oversight/items"))[1]["items"][0]["id"]
     await mine.post(f"/api/oversight/items/{item}/claim")
     assert (await theirs.post(f"/api/oversight/items/{item}/release"))[1]["error"]["code"] == "item_claimed"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 
-from tests.integration.concerns_support import add_reviewer, apis  # noqa: F401  (fixture)
+from tests.integration.concerns_support import add_reviewer
 from tests.integration.figures_support import read_csv
 from tests.support import connect
 

@@ -31,7 +31,8 @@ async def test_files_are_gzipped_and_a_versioned_address_may_be_cached_for_a_yea
             assert resp.headers["Cache-Control"] == "no-cache"  # an old version's address is not the file now
         async with http.get("/static/css/app.css", headers={"If-None-Match": etag}) as resp:
             assert resp.status == 304 and await resp.read() == b""
-        vendor = re.search(r'src="(/vendor/socket\.io\.min\.js\?v=[0-9a-f]{12})"', await (await http.get("/child")).text())
+        vendor = re.search(r'src="(/vendor/socket\.io\.min\.js\?v=[0-9a-f]{12})"',
+                           await (await http.get("/child")).text())
         assert vendor is None  # signed out: the chat page is not shown
         async with http.get("/vendor/socket.io.min.js", headers={"Accept-Encoding": "gzip"}) as resp:
             assert resp.status == 200 and resp.headers["Content-Encoding"] == "gzip"

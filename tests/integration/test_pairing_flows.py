@@ -147,7 +147,8 @@ async def test_asking_for_someone_else_re_pairs_without_the_current_advocate_for
     status, body = await api(server, amira, "POST", f"/api/children/{amira.id}/someone-else", json={"reason": "rude"})
     assert status == 200 and body["advocate"]["id"] == cat.id
     record = await server.store.children.find_one({"_id": amira.id})
-    assert record["advocate"] == cat.id and record["avoid"] == [ada.id] and b"rude" not in record["someone_else"][0]["reason"]
+    assert (record["advocate"] == cat.id and record["avoid"] == [ada.id]
+            and b"rude" not in record["someone_else"][0]["reason"])
     change = await server.store.pairings.find_one({"child": amira.id, "advocate": cat.id})
     assert change["why"] == "asked_for_someone_else" and change["by"]["role"] == "child"
     assert "You asked for a different advocate, so Cat is your advocate now." in (await notices(server, amira.id))[-1]
@@ -307,7 +308,8 @@ async def test_managers_see_a_plan_of_their_team_and_applying_it_makes_the_chang
     assert status == 201, body
     plan = body["plan"]
     assert [(c["child"], c["from"], c["to"]) for c in plan["changes"]] == [(cara.id, ben.id, eve.id)]
-    assert plan["changes"][0]["child_name"] == "Cara" and "their advocate is no longer available" in plan["changes"][0]["why"]
+    assert (plan["changes"][0]["child_name"] == "Cara"
+            and "their advocate is no longer available" in plan["changes"][0]["why"])
     assert (plan["changes"][0]["cost_before"], plan["changes"][0]["cost_after"]) == (0, 200 + 25)  # moved, stranger
     _, theirs = await api(server, world.manager, "GET", f"/api/pairing/plans/{plan['id']}")
     assert theirs["plan"]["changes"] == []  # none of Mo's team is involved

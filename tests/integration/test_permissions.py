@@ -200,7 +200,8 @@ ROUTES: dict[str, Row] = {
     "GET /api/oversight/items/{item}": Row(allowed={"reviewer"}, setup=concerns.new_item),
     "POST /api/oversight/items/{item}/claim": Row(allowed={"reviewer"}, setup=concerns.new_item),
     "POST /api/oversight/items/{item}/release": Row(allowed={"reviewer"}, setup=concerns.claimed_item),
-    "POST /api/oversight/items/{item}/notes": Row(allowed={"reviewer"}, body={"text": "n"}, setup=concerns.claimed_item),
+    "POST /api/oversight/items/{item}/notes": Row(allowed={"reviewer"}, body={"text": "n"},
+                                                  setup=concerns.claimed_item),
     "POST /api/oversight/items/{item}/update-requests": Row(allowed={"reviewer"}, body={"from": "la", "text": "Why?"},
                                                             setup=concerns.claimed_item),
     "POST /api/oversight/items/{item}/updates": Row(allowed={"reviewer"}, body={"text": "Because."},
@@ -330,7 +331,8 @@ async def make_scene(world: World) -> Scene:
 async def snapshot(server: Server) -> dict[str, list[Any]]:
     """Everything in the database, to compare before and after refused requests."""
     db = server.store.db
-    return {name: await db[name].find({}).sort("_id", 1).to_list(None) for name in sorted(await db.list_collection_names())}
+    return {name: await db[name].find({}).sort("_id", 1).to_list(None)
+            for name in sorted(await db.list_collection_names())}
 
 
 def route_key(method: str, canonical: str) -> str:

@@ -59,7 +59,8 @@ async def test_keys_rotate_rewraps_every_data_key_while_servers_keep_answering(d
         assert code == 0 and out.count("wraps") == 1, out
         stale = Keyring(after.store, decode_master_key(old, "test"))
         try:
-            await stale.unseal(amira.id, (await after.store.children.find_one({"_id": amira.id}))["name_sealed"], "name")
+            await stale.unseal(amira.id, (await after.store.children.find_one({"_id": amira.id}))["name_sealed"],
+                               "name")
         except MasterKeyError:
             pass
         else:

@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from advocacy.auth.accounts import create_staff
 from advocacy.concerns.words import SAFEGUARDING_HELP
-from tests.integration.concerns_support import apis  # noqa: F401
 from tests.support import PASSWORD, Person, connect
 
 RISKY = "he hit me again last night and i am scared to go home"
@@ -22,7 +21,8 @@ async def settled(server) -> None:
 async def test_a_flagged_message_arrives_at_once_opens_a_draft_and_alerts_the_advocate_and_duty_manager(world, apis):
     server, amira, ada = world.server, world.children[0], world.advocates[0]
     child_chat, advocate_chat = await connect(server, amira), await connect(server, ada)
-    advocate_console, manager_console = await connect(server, ada, "/console"), await connect(server, world.manager, "/console")
+    advocate_console, manager_console = (await connect(server, ada, "/console"),
+                                         await connect(server, world.manager, "/console"))
     other_console = await connect(server, world.other_manager, "/console")
 
     ack = await child_chat.send(world.conversation_of(amira), RISKY)
@@ -48,7 +48,9 @@ async def test_a_flagged_message_arrives_at_once_opens_a_draft_and_alerts_the_ad
 
     staff = (await (await apis(server, ada)).get(f"/api/concerns/{draft['_id']}"))[1]["concern"]
     assert staff["child_words"] == RISKY and staff["status"] == "draft"
-    assert [f["message"] for f in (await (await apis(server, ada)).get(f"/api/children/{amira.id}/flags"))[1]["flags"]] == [delivered["id"]]
+    assert [f["message"]
+            for f in (await (await apis(server, ada)).get(f"/api/children/{amira.id}/flags"))[1]["flags"]] == [
+        delivered["id"]]
     # The child does not see a draft among their worries.
     child_api = await apis(server, amira)
     assert (await child_api.get("/api/concerns"))[1]["concerns"] == []
@@ -73,7 +75,8 @@ async def test_when_the_advocate_is_offline_the_child_gets_help_at_once_once(wor
 async def test_safe_messages_and_look_alikes_raise_nothing(world):
     server, amira, ada = world.server, world.children[0], world.advocates[0]
     child_chat, console = await connect(server, amira), await connect(server, ada, "/console")
-    for text in ["this homework is killing me", "I could kill for a pizza", "my phone died", "can we talk about contact?"]:
+    for text in ["this homework is killing me", "I could kill for a pizza", "my phone died",
+                 "can we talk about contact?"]:
         assert (await child_chat.send(world.conversation_of(amira), text))["ok"]
     await settled(server)
     assert await console.nothing("notification")
@@ -101,10 +104,13 @@ async def test_a_person_confirms_or_dismisses_a_draft(world, apis):
         assert answer["error"]["code"] == code
     status, answer = await advocate.post(f"/api/concerns/{billy_draft}/confirm", {"category": "nonsense"})
     assert answer["error"]["code"] == "category_unknown"
-    assert (await advocate.post(f"/api/concerns/{amira_draft}/status", {"status": "raised"}))[1]["error"]["code"] == "move_not_allowed"
-    assert (await advocate.post(f"/api/concerns/{amira_draft}/escalate", {"level": "oversight", "reason": "x"}))[1]["error"]["code"] == "move_not_allowed"
+    assert (await advocate.post(f"/api/concerns/{amira_draft}/status",
+                                {"status": "raised"}))[1]["error"]["code"] == "move_not_allowed"
+    assert (await advocate.post(f"/api/concerns/{amira_draft}/escalate",
+                                {"level": "oversight", "reason": "x"}))[1]["error"]["code"] == "move_not_allowed"
 
-    status, answer = await advocate.post(f"/api/concerns/{billy_draft}/dismiss", {"reason": "Billy was quoting a song lyric; we talked."})
+    status, answer = await advocate.post(f"/api/concerns/{billy_draft}/dismiss",
+                                         {"reason": "Billy was quoting a song lyric; we talked."})
     assert status == 200 and answer["concern"]["status"] == "dismissed"
     assert answer["concern"]["timeline"][-1]["reason"] == "Billy was quoting a song lyric; we talked."
     assert (await advocate.post(f"/api/concerns/{billy_draft}/confirm", {}))[1]["error"]["code"] == "move_not_allowed"
@@ -115,7 +121,8 @@ async def test_a_person_confirms_or_dismisses_a_draft(world, apis):
     confirmed = answer["concern"]
     assert (confirmed["status"], confirmed["safeguarding"]["decision"]) == ("open", "confirmed")
     assert confirmed["child_wants"] == "To stay at Nan's tonight."
-    assert [c["topic"] for c in (await (await apis(server, amira)).get("/api/concerns"))[1]["concerns"]] == ["Feeling safe"]
+    assert [c["topic"]
+            for c in (await (await apis(server, amira)).get("/api/concerns"))[1]["concerns"]] == ["Feeling safe"]
     trail = [e["action"] async for e in server.store.audit.find({"subject": {"$in": [amira.id, billy.id]},
                                                                   "action": {"$regex": "^safeguarding"}})]
     assert sorted(trail) == ["safeguarding.confirmed", "safeguarding.dismissed"]
@@ -155,7 +162,8 @@ async def test_a_child_raising_a_risky_worry_makes_it_urgent_and_gets_help_if_no
 
     await connect(server, ben)  # now the advocate is online
     status, body = await (await apis(server, cara)).post("/api/concerns", {
-        "child": cara.id, "category": "feeling_safe", "child_words": "He said he'll hurt me if I tell", "child_wants": ""})
+        "child": cara.id, "category": "feeling_safe", "child_words": "He said he'll hurt me if I tell",
+        "child_wants": ""})
     assert status == 201 and "help" not in body
 
 
@@ -225,11 +233,13 @@ async def test_disclosures_are_recorded_checked_audited_and_never_changed(world,
         "la_front_door", False, "Telling her first could have put her at more risk.")
     raw = await server.store.disclosures.find_one({"_id": disclosure["id"]})
     assert isinstance(raw["what"], bytes) and b"carer" not in raw["what"]
-    await advocate.post(f"/api/children/{amira.id}/disclosures", {**good, "with": "police", "child_told": True, "why_not_told": None})
+    await advocate.post(f"/api/children/{amira.id}/disclosures",
+                        {**good, "with": "police", "child_told": True, "why_not_told": None})
     listed = (await advocate.get(f"/api/children/{amira.id}/disclosures"))[1]["disclosures"]
     assert [d["with"] for d in listed] == ["police", "la_front_door"]
     audit = [e async for e in server.store.audit.find({"action": "safeguarding.disclosed"})]
-    assert [(e["subject"], e["ids"]["shared_with"]) for e in audit] == [(amira.id, "la_front_door"), (amira.id, "police")]
+    assert [(e["subject"], e["ids"]["shared_with"]) for e in audit] == [(amira.id, "la_front_door"),
+                                                                        (amira.id, "police")]
     assert "what" not in audit[0]["ids"]
     # Append-only: there is no way to change or remove one.
     for method in ("PUT", "PATCH", "DELETE"):

@@ -17,10 +17,8 @@ import pytest
 from advocacy.concerns.sweeper import Sweeper
 from advocacy.store import Store
 from bots.sdk import ChatParticipant
-from tests.integration.concerns_support import apis  # noqa: F401  (a fixture)
 from tests.integration.processes import (
     ADVOCACY,
-    screens,  # noqa: F401  (a fixture)
     sign_in,
     start_redis,
     start_workers,
@@ -69,7 +67,8 @@ async def test_several_workers_need_redis(tmp_path):
     assert process.returncode == 1 and "ADVOCACY_REDIS_URL" in err.decode()
 
 
-async def test_a_child_and_their_advocate_on_different_processes_chat_and_survive_one_being_killed(two_workers, screens):
+async def test_a_child_and_their_advocate_on_different_processes_chat_and_survive_one_being_killed(
+        two_workers, screens):
     supervisor, creds, store = two_workers
     one, two = supervisor.url(1), supervisor.url(2)
     child = creds["children"][0]
@@ -132,7 +131,8 @@ async def test_a_child_and_their_advocate_on_different_processes_chat_and_surviv
     js_result = json.loads(out)
     assert len(js_result["acked"]) == 20, js_result["errors"]
     await eventually(lambda: set(js_result["acked"]) <= {m["client_id"] for m in advocate_screen})
-    from_js = [m["client_id"] for m in advocate_screen if m["conversation"] == js_conv and m["sender"]["role"] == "child"]
+    from_js = [m["client_id"] for m in advocate_screen
+               if m["conversation"] == js_conv and m["sender"]["role"] == "child"]
     assert sorted(from_js) == sorted(js_result["acked"]), "the advocate misses or repeats a JS message"
 
     expected = [a["message"]["id"] for a in sent_by_advocate + acks]
@@ -183,7 +183,8 @@ async def test_two_processes_sweeping_at_once_take_each_escalation_step_once(red
         manager_console = await connect(two, world.manager, "/console")
         worry = (await (await apis(one, amira)).post("/api/concerns", {
             "child": amira.id, "category": "placement", "severity": "standard",
-            "child_words": "My carer says I have to move and nobody asked me.", "child_wants": "To stay where I am."}))[1]
+            "child_words": "My carer says I have to move and nobody asked me.",
+            "child_wants": "To stay where I am."}))[1]
         deadlines = (await one.store.concerns.find_one({"_id": worry["concern"]["id"]}))["deadlines"]
         for server in (one, two):
             server.clock.advance(deadlines["manager_by"] - server.clock.now() + timedelta(seconds=1))

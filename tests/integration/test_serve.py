@@ -97,8 +97,9 @@ async def test_demo_sign_ins_work_and_acknowledged_messages_survive_restarts_and
     reviewer = creds["reviewers"][0]
     assert reviewer["password"] in printed
     async with aiohttp.ClientSession(base_url=url) as http:
-        token = await sign_in(http, "/api/session/staff", {"username": reviewer["username"], "password": reviewer["password"],
-                                                           "otp": pyotp.TOTP(reviewer["totp_secret"]).now()})
+        token = await sign_in(http, "/api/session/staff",
+                              {"username": reviewer["username"], "password": reviewer["password"],
+                               "otp": pyotp.TOTP(reviewer["totp_secret"]).now()})
         async with http.get("/api/oversight/items", headers={"Authorization": f"Bearer {token}"}) as resp:
             queue = await resp.json()
         # the demo's escalated concern, and the demo history's concerns left open past their deadlines
@@ -148,7 +149,7 @@ async def test_a_wrong_setting_stops_the_server_naming_the_variable_and_what_is_
         ADVOCACY, "serve", "--data-dir", str(tmp_path), stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE, env={**os.environ, "ADVOCACY_RATE_LIMIT_MESSAGES": "lots"},
     )
-    out, err = await asyncio.wait_for(process.communicate(), 30)
+    _out, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 2
     assert "ADVOCACY_RATE_LIMIT_MESSAGES" in err.decode() and "a whole number" in err.decode()
 
@@ -160,6 +161,6 @@ async def test_an_embedded_database_that_cannot_start_says_why(tmp_path):
         ADVOCACY, "serve", "--data-dir", str(not_a_folder), stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    out, err = await asyncio.wait_for(process.communicate(), 30)
+    _out, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 1
     assert "the database could not start" in err.decode() and str(not_a_folder) in err.decode()

@@ -71,7 +71,8 @@ def test_allowed_concern_moves(current: str, target: str) -> None:
 
 @pytest.mark.parametrize(
     ("current", "target"),
-    [pair for pair in itertools.product(CONCERN_STATUSES, repeat=2) if pair not in CONCERN_ALLOWED and pair[0] != pair[1]],
+    [pair for pair in itertools.product(CONCERN_STATUSES, repeat=2)
+     if pair not in CONCERN_ALLOWED and pair[0] != pair[1]],
 )
 def test_refused_concern_moves(current: str, target: str) -> None:
     with pytest.raises(TransitionRefused) as caught:
@@ -110,7 +111,8 @@ def test_allowed_oversight_moves(current: str, target: str) -> None:
 
 @pytest.mark.parametrize(
     ("current", "target"),
-    [pair for pair in itertools.product(OVERSIGHT_STATUSES, repeat=2) if pair not in OVERSIGHT_ALLOWED and pair[0] != pair[1]],
+    [pair for pair in itertools.product(OVERSIGHT_STATUSES, repeat=2)
+     if pair not in OVERSIGHT_ALLOWED and pair[0] != pair[1]],
 )
 def test_refused_oversight_moves(current: str, target: str) -> None:
     decision = "upheld" if target == "closed" else None
@@ -169,7 +171,8 @@ def test_transition_refuses_bare_text_because_closed_belongs_to_both() -> None:
 
 
 def test_allowed_from() -> None:
-    assert CONCERN.allowed_from("escalated") == {ConcernStatus.RAISED, ConcernStatus.AWAITING_RESPONSE, ConcernStatus.RESOLVED}
+    assert CONCERN.allowed_from("escalated") == {ConcernStatus.RAISED, ConcernStatus.AWAITING_RESPONSE,
+                                                 ConcernStatus.RESOLVED}
     assert OVERSIGHT.allowed_from("closed") == frozenset()
 
 

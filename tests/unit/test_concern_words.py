@@ -83,9 +83,11 @@ def test_the_brief_example_sentence() -> None:
 
 def test_an_answer_expected_at_the_next_rung_is_said_once() -> None:
     c = concern(RAISED, responded_at=RAISED)
-    c["timeline"] = [{"kind": "raised_with", "with": "reviewing_officer", "at": RAISED, "answer_by": c["deadlines"]["manager_by"]}]
+    c["timeline"] = [{"kind": "raised_with", "with": "reviewing_officer", "at": RAISED,
+                      "answer_by": c["deadlines"]["manager_by"]}]
     assert next_words(c, RAISED) == (
-        "Your advocate asked the person who runs your review meetings about this. They should answer by Friday 20 March. "
+        "Your advocate asked the person who runs your review meetings about this. "
+        "They should answer by Friday 20 March. "
         "If it isn't sorted by then, your advocate's manager will help too.")
 
 
@@ -133,7 +135,8 @@ def test_the_child_view_carries_their_words_and_nothing_of_staff() -> None:
     category = load_categories()["placement"]
     c = concern(RAISED, timeline=[{"kind": "note", "at": RAISED, "note": "secret"}])
     view = child_view(c, category, "I want to stay", "Stay put", RAISED)
-    assert set(view) == {"id", "topic", "your_words", "you_want", "status", "status_words", "raised_on", "next", "history"}
+    assert set(view) == {"id", "topic", "your_words", "you_want", "status", "status_words", "raised_on", "next",
+                         "history"}
     assert view["topic"] == "Where I live" and "secret" not in str(view)
 
 

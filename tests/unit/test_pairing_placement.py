@@ -55,7 +55,7 @@ def best_completion(data, settled, waiting, weights):
     options = [[None] + [a["id"] for a in advocates if allowed(c, a) and not c["opted_out"]] for c in waiting]
     best = None
     for choice in itertools.product(*options):
-        assignments = {**settled, **{c["id"]: a for c, a in zip(waiting, choice)}}
+        assignments = {**settled, **{c["id"]: a for c, a in zip(waiting, choice, strict=True)}}
         load = loads_of(data, assignments)
         if any(load[a["id"]] > a["capacity"] for a in advocates):
             continue

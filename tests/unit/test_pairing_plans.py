@@ -28,7 +28,7 @@ def cheapest_with_at_most(data, weights, moves):
     options = [[None] + [a["id"] for a in advocates if allowed(c, a) and not c["opted_out"]] for c in data["children"]]
     best = None
     for choice in itertools.product(*options):
-        assignments = dict(zip((c["id"] for c in data["children"]), choice))
+        assignments = dict(zip((c["id"] for c in data["children"]), choice, strict=True))
         if hard_rule_breaches(data, assignments):
             continue
         counts = tally(data, assignments)

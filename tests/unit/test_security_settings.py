@@ -11,7 +11,7 @@ from advocacy.settings import SettingsError, load
 
 
 @pytest.mark.parametrize("environ", [
-    {"ADVOCACY_HOST": "0.0.0.0"},
+    {"ADVOCACY_HOST": "0.0.0.0"},  # noqa: S104  (the setting under test, not a bind)
     {"ADVOCACY_PUBLIC_URL": "https://advocacy.example.org"},
 ])
 def test_cookies_must_be_secure_outside_local_development(environ):

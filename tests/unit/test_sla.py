@@ -47,7 +47,8 @@ def policy() -> Policy:
 
 def test_the_shipped_policy_is_the_agreed_table(policy: Policy) -> None:
     urgent, high, standard = (policy.clock(s) for s in ("urgent", "high", "standard"))
-    assert (urgent.respond, urgent.manager, urgent.oversight) == (Window(1, "hours"), Window(0, "hours"), Window(24, "hours"))
+    assert (urgent.respond, urgent.manager, urgent.oversight) == (Window(1, "hours"), Window(0, "hours"),
+                                                                  Window(24, "hours"))
     assert (high.respond, high.manager, high.oversight) == (
         Window(1, "working_days"), Window(5, "working_days"), Window(10, "working_days"),
     )
@@ -60,7 +61,8 @@ def test_the_shipped_policy_is_the_agreed_table(policy: Policy) -> None:
 
 
 def test_windows_read_back_in_words() -> None:
-    assert [str(w) for w in (Window(0, "hours"), Window(1, "hours"), Window(24, "hours"), Window(5, "working_days"))] == [
+    assert [str(w)
+            for w in (Window(0, "hours"), Window(1, "hours"), Window(24, "hours"), Window(5, "working_days"))] == [
         "immediately", "1 hour", "24 hours", "5 working days",
     ]
 
@@ -91,7 +93,8 @@ def policy_with(tmp_path: Path, old: str, new: str) -> Path:
             ["[standard]", "must not be later than"],
         ),
         ("[standard]", "[normal]", ["[normal] is not known"]),
-        ("percent_of_respond_window = 75", "percent_of_respond_window = 75\nsnooze = 5", ["[reminder] snooze is not a known key"]),
+        ("percent_of_respond_window = 75", "percent_of_respond_window = 75\nsnooze = 5",
+         ["[reminder] snooze is not a known key"]),
         ('respond_to_child_within = "1 hour"\n', "", ["[urgent] respond_to_child_within is missing"]),
         ("[reminder]", "[reminder", ["not valid TOML"]),
     ],

@@ -190,7 +190,8 @@ def test_a_match_holds_no_words_from_the_message(rules: Rules) -> None:
     assert matches
     assert "xylophonia" not in repr(matches)
     rule_ids = {rule.id for rule in rules.rules}
-    assert all(m.rule_id in rule_ids and m.category in rules.categories and m.severity in ("urgent", "high") for m in matches)
+    assert all(m.rule_id in rule_ids and m.category in rules.categories and m.severity in ("urgent", "high")
+               for m in matches)
 
 
 def test_matches_are_most_severe_first_and_one_per_rule(rules: Rules) -> None:
@@ -293,7 +294,8 @@ def test_openings(pattern: str, expected: set[str] | None) -> None:
 def minimal(**rule: object) -> dict:
     return {
         "categories": {"self_harm": "Self-harm and suicide"},
-        "rule": [{"id": "self_harm.test", "category": "self_harm", "severity": "urgent", "phrases": ["kill myself"], **rule}],
+        "rule": [{"id": "self_harm.test", "category": "self_harm", "severity": "urgent", "phrases": ["kill myself"],
+                  **rule}],
     }
 
 

@@ -59,7 +59,8 @@ PUBLISHED = {
 
 @pytest.mark.parametrize("year", sorted(PUBLISHED))
 def test_bank_holidays_on_working_days_match_the_published_list(year: int) -> None:
-    days = [date(year, 1, 1) + timedelta(days=i) for i in range(366) if (date(year, 1, 1) + timedelta(days=i)).year == year]
+    days = [date(year, 1, 1) + timedelta(days=i) for i in range(366)
+            if (date(year, 1, 1) + timedelta(days=i)).year == year]
     weekday_holidays = [d for d in days if d.weekday() < 5 and bank_holiday(d)]
     assert weekday_holidays == PUBLISHED[year]
 
