@@ -25,6 +25,9 @@ STOCKS = ("known", "paired", "unpaired", "overdue", "away", "covered", "uncovere
 # Counts the pages never print but a reader can work out from two that they do.
 DERIVED = {"unpaired": ("known", "paired"), "late": ("resolved", "on_time"), "unhappy": ("answered", "happy"),
            "covered": ("away", "uncovered")}
+# Complementary counts are hidden from the smallest areas first: national and regional totals are
+# what most readers come for.
+LEVEL = {"la": 0, "region": 1, "england": 2}
 PERIOD = "period"
 OUTSIDE = "outside"  # the months of a period before its chart's twelve
 
@@ -146,21 +149,22 @@ def build(inputs: Inputs) -> tuple[Suppression, dict[tuple[str, str], Flow],
     cells = Suppression(inputs.small)
     categories = [key for key, _ in inputs.categories]
     for area in inputs.areas:
+        level = LEVEL.get(area.kind, 0)
         for slot in _slots(period):
             flow = _period_flow(inputs, area.id, period.months if slot == PERIOD else [slot])
             stock = inputs.stocks.get((area.id, period.last if slot == PERIOD else slot))
             flows[area.id, slot] = flow
             stocks[area.id, slot] = stock
             for key, value in flow_counts(flow).items():
-                cells.count((area.id, key, slot), value, displayed=key not in DERIVED)
+                cells.count((area.id, key, slot), value, displayed=key not in DERIVED, level=level)
             for key, value in stock_counts(stock).items():
-                cells.count((area.id, key, slot), value, displayed=key not in DERIVED)
+                cells.count((area.id, key, slot), value, displayed=key not in DERIVED, level=level)
         for key in categories:
-            cells.count((area.id, f"cat:{key}", PERIOD), int(flows[area.id, PERIOD].cat.get(key, 0)))
+            cells.count((area.id, f"cat:{key}", PERIOD), int(flows[area.id, PERIOD].cat.get(key, 0)), level=level)
         if outside:
             before = flow_counts(_period_flow(inputs, area.id, outside))
             for key, value in before.items():
-                cells.count((area.id, key, OUTSIDE), value, displayed=False)
+                cells.count((area.id, key, OUTSIDE), value, displayed=False, level=level)
     # total = sum of parts: the columns that add up ...
     for area in inputs.areas:
         for slot in _slots(period):
@@ -287,10 +291,8 @@ class Reader:
     def median(self, area: str, slot: str, which: str) -> dict[str, Any]:
         flow = self.flows.get((area, slot))
         hist = getattr(flow, which) if flow else {}
-        total = rules.histogram_total(hist)
-        if total == 0:
-            return self.suppressed(NONE)
-        if total < self.cells.small:
+        if rules.histogram_total(hist) < self.cells.small:
+            # None at all reads the same as 1 to 4: a median must never say more of a count than the count does.
             return self.suppressed(FEWER)
         if which == "reply":
             seconds = rules.reply_median(hist)
@@ -299,8 +301,14 @@ class Reader:
         return _cell(days_text(days), days, SHOWN)
 
     def stock_value(self, area: str, slot: str, key: str) -> dict[str, Any]:
+        """A caseload: of the advocates of the area's paired children, so it reads "fewer than 5" when
+        their count does (none included: "no advocates" would tell a 0 from 1 to 4)."""
         stock = self.stocks.get((area, slot))
-        if stock is None or stock.get(key) is None:
+        if stock is None:
+            return self.suppressed(NONE)
+        if self.state(area, "paired", slot) == FEWER:
+            return self.suppressed(FEWER)
+        if stock.get(key) is None:
             return self.suppressed(NONE)
         value = stock[key]
         return _cell(f"{value:g}", value, SHOWN)
