@@ -349,6 +349,37 @@ class Reader:
         raise KeyError(column)
 
 
+# ---------------------------------------------------------------- the CSV downloads
+
+# The unit of each figure that is not a plain count, for the heading of its column in a download.
+UNITS = {"reply_time": "minutes", "on_time": "%", "happy": "%", "resolve_days": "working days",
+         "caseload_median": "children per advocate", "caseload_max": "children per advocate", "cover": "children"}
+
+
+def csv_heading(column: Column) -> str:
+    """A figure's heading in a download, its unit in brackets: "Median days to resolve (working days)"."""
+    unit = UNITS.get(column.key)
+    return f"{column.heading} ({unit})" if unit else column.heading
+
+
+def csv_value(column: str, cell: Mapping[str, Any]) -> int | float | str:
+    """A figure as a download holds it: a number, to the page's precision, in the unit of ``csv_heading``
+    (no thousands commas); a figure not shown reads the page's words ("fewer than 5", "hidden")."""
+    value = cell.get("value")
+    if value is None or cell.get("state", SHOWN) != SHOWN:
+        return cell["text"]
+    kind = next((c.kind for c in COLUMNS if c.key == column), "count")
+    if kind in ("count", "cover"):
+        return int(value)
+    if kind == "rate":
+        return round(float(value), 1)
+    if kind == "share":
+        return round(float(value))
+    if kind == "duration":
+        return round(float(value) / 60, 1)
+    return int(value) if float(value).is_integer() else float(value)  # days, caseloads
+
+
 def publish(inputs: Inputs) -> dict[str, dict[str, Any]]:
     """Every area's published figures: ``row`` (the period), ``series`` (the chart months), ``categories``."""
     cells, flows, stocks = build(inputs)

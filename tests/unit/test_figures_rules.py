@@ -307,3 +307,45 @@ def test_a_hidden_count_the_shown_ones_give_away_is_shown_again():
     state = cells.solve()
     assert state["a"] == SHOWN and state["a2"] == HIDDEN and state["a1"] == FEWER
     assert _lone_hidden(cells) == [] and _attack(cells)["a1"] == set(range(5))
+
+
+def _small_geography() -> tuple:
+    from advocacy.figures.table import Area
+
+    areas = [Area("england", "england", "England"), Area("region:london", "region", "London", "england", "london"),
+             Area("la:A", "la", "A", "region:london", "A"), Area("la:B", "la", "B", "region:london", "B")]
+    return rules.default_period("2026-11"), areas
+
+
+def test_a_median_or_caseload_of_none_reads_the_same_as_one_of_fewer_than_5():
+    from advocacy.figures import table
+    from advocacy.figures.table import Flow, Inputs
+
+    period, areas = _small_geography()
+    # A: nothing resolved in October, 3 in November (2, 4 and 9 working days), no replies at all, and
+    # no child paired; B: 12 resolved in November, and 20 children paired with one advocate.
+    a_nov = Flow(n={"resolved": 3, "on_time": 3}, days={"2": 1, "4": 1, "9": 1})
+    b_nov = Flow(n={"resolved": 12, "on_time": 12}, days={"3": 12})
+    flows = {("la:A", "2026-11"): a_nov, ("la:B", "2026-11"): b_nov}
+    for area in ("region:london", "england"):
+        flows[area, "2026-11"] = Flow().add(a_nov).add(b_nov)
+    stocks = {("la:A", "2026-11"): {"known": 3, "paired": 0, "caseload_median": None, "caseload_max": None},
+              ("la:B", "2026-11"): {"known": 20, "paired": 20, "caseload_median": 20, "caseload_max": 20}}
+    for area in ("region:london", "england"):
+        stocks[area, "2026-11"] = {"known": 23, "paired": 20, "caseload_median": 20, "caseload_max": 20}
+    published = table.publish(Inputs(period, areas, flows, stocks, []))
+    a = published["la:A"]
+    months = period.window
+    october, november = months.index("2026-10"), months.index("2026-11")
+    fewer = table.fewer_text(rules.SMALL)
+    for column in ("resolve_days", "reply_time", "on_time"):
+        assert a["series"][column][october]["text"] == fewer, column  # none
+        assert a["series"][column][november]["text"] == fewer, column  # 3 (or none, for replies)
+    for column in ("paired", "caseload_median", "caseload_max"):
+        assert a["row"][column]["text"] == fewer, column  # nobody paired in A: no advocate, no caseload
+    b = published["la:B"]["row"]
+    assert b["resolve_days"]["text"] == "3 working days" and b["caseload_max"]["text"] == "20"
+    # nowhere does a figure say "no figures" for a month the service was counting
+    for area in published.values():
+        for column, cells in area["series"].items():
+            assert all(c["text"] != table.NONE_TEXT for c in cells[november:]), (area["area"], column)
