@@ -1,4 +1,4 @@
-"""docs/standards.md stays honest: every test it names exists, and every standard names a test or says what is missing."""
+"""docs/standards.md stays honest: every test it names exists; every standard names a test or says what is missing."""
 
 import re
 
