@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from advocacy.settings import PROJECT_ROOT
 
 PAGE = PROJECT_ROOT / "docs" / "standards.md"
@@ -12,15 +14,16 @@ def _rows() -> list[str]:
     return [line for line in PAGE.read_text().splitlines() if re.match(r"\| (R?\d+) \|", line)]
 
 
-def test_every_test_the_standards_page_names_exists():
-    named = NAMED.findall(PAGE.read_text())
-    assert len(named) > 20
+@pytest.mark.parametrize("page", ["standards.md", "dpia.md"])
+def test_every_test_the_standards_page_and_the_dpia_name_exists(page):
+    named = NAMED.findall((PROJECT_ROOT / "docs" / page).read_text())
+    assert len(named) > 5
     for path, name in named:
         source = PROJECT_ROOT / path
-        assert source.is_file(), f"docs/standards.md names {path}, which does not exist"
+        assert source.is_file(), f"docs/{page} names {path}, which does not exist"
         if name:
             assert re.search(rf"^(async )?def {name}\(", source.read_text(), re.M), (
-                f"docs/standards.md names {path}::{name}, which does not exist")
+                f"docs/{page} names {path}::{name}, which does not exist")
 
 
 def test_every_standard_has_a_row_naming_a_test_or_saying_what_is_missing():
