@@ -195,6 +195,7 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
     pairing_changes.announced.subscribe(pairing_recorder(store, clock))
     pairing_changes.announced.subscribe(records.advocate_changed)
     pairing_changes.announced.subscribe(pairing.tell_people)
+    pairing_changes.announced.subscribe(pairing.place_freed)
     # A concern raised or moved: any ladder step already due is taken at once.
     records.changed.subscribe(ladder.after_change)
     # Every child message is read by safeguarding triage (in a task of its own).
@@ -212,6 +213,7 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
 
     async def pairing_tick() -> None:
         await pairing.offers_due()
+        await pairing.retry_waiting()
         await cover.cover_tick(pairing, tell_access_changed)
 
     return Services(

@@ -33,7 +33,8 @@ STATUS = {"open": "open", "raised": "raised with someone", "awaiting_response": 
 FROM = {"advocate": "the advocate", "la": "the local authority"}
 TO = {"la": "the local authority", "other": "another body"}
 WHY = {
-    "entered_care": "came into care", "opted_out": "the child opted out", "opted_in": "the child opted back in",
+    "entered_care": "came into care", "waited": "waited until an advocate had room",
+    "opted_out": "the child opted out", "opted_in": "the child opted back in",
     "asked_for_someone_else": "the child asked for a different advocate", "advocate_leaving": "the advocate left",
     "capacity_change": "the advocate had too many children", "plan": "a reviewed pairing plan", "demo": "set up",
 }

@@ -70,7 +70,10 @@ WHY = {
     "advocate_leaving": "their advocate left",
     "capacity_change": "their advocate had too many young people",
     "plan": "a reviewed pairing plan",
+    "waited": "waited until an advocate had room",
 }
+# How many waiting children one freed place tries again, oldest first (the hourly job tries them all).
+RETRY_ON_CHANGE = 20
 
 
 def why_words(why: str) -> str:
@@ -84,7 +87,7 @@ def first_name(name: str | None) -> str:
 def paired_text(why: str, name: str, before: str | None, earlier_chat: bool) -> str:
     """What a child reads in their chat when they get a new advocate: plain words, no jargon."""
     you_can = f"You can send {name} a message here any time."
-    if why == "entered_care":
+    if why in ("entered_care", "waited"):
         # The welcome bot follows with what an advocate does and what stays private.
         text = f"Hi! {name} is your advocate. {you_can}"
     elif why == "opted_in":
@@ -390,6 +393,24 @@ class PairingService:
         if child.get("opted_out") and self.policy.reoffer_on_placement_move:
             offered = await self.offer(child_id, "placement_move")
         return {"offered": offered}
+
+    async def retry_waiting(self, limit: int | None = None) -> int:
+        """Try again to pair the children waiting for an advocate (nobody had room for them), longest
+        waiting first; returns how many now have one."""
+        query = self.store.children.find({"advocate": None, "opted_out": {"$ne": True}, "erased_at": None},
+                                         {"_id": 1}).sort("created_at", 1)
+        if limit is not None:
+            query = query.limit(limit)
+        paired = 0
+        for doc in await query.to_list(None):
+            change = await self.place(doc["_id"], "waited", None)
+            paired += bool(change and change.advocate)
+        return paired
+
+    async def place_freed(self, change: PairingChange) -> None:
+        """An advocate lost a child (opt-out, a move, leaving): someone waiting may fit now."""
+        if change.previous and change.why != "waited":
+            await self.retry_waiting(RETRY_ON_CHANGE)
 
     async def offers_due(self) -> int:
         """Offer again to every child who opted out and was last offered (or opted out) long enough ago."""

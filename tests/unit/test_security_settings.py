@@ -37,6 +37,7 @@ def test_the_retention_policy_loads_and_gives_cutoffs():
     cut = policy.cutoffs(now)
     assert cut.left_care_before == datetime(2030 - policy.years_after_leaving_care, 2, 28, tzinfo=timezone.utc)
     assert (now - cut.session_ended_before).days == policy.days_after_end == 90
+    assert cut.born_before == f"{2030 - policy.years_after_leaving_care - policy.leaving_care_age}-02-28"
 
 
 @pytest.mark.parametrize("change, message", [
@@ -51,3 +52,10 @@ def test_a_wrong_retention_policy_names_the_file_the_key_and_what_is_expected(tm
     with pytest.raises(SettingsError) as refused:
         load_retention(path)
     assert message in str(refused.value) and str(path) in str(refused.value)
+
+
+def test_a_leaving_care_age_outside_16_to_25_is_refused(tmp_path):
+    path = tmp_path / "retention.toml"
+    path.write_text(RETENTION_PATH.read_text().replace("leaving_care_age = 18", "leaving_care_age = 40"))
+    with pytest.raises(SettingsError, match="leaving_care_age is 40; expected a whole number from 16 to 25"):
+        load_retention(path)
