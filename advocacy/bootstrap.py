@@ -26,6 +26,7 @@ from typing import Literal
 from redis import asyncio as aioredis
 
 from advocacy.auth.access import Access
+from advocacy.auth.migrate import key_sign_in_secrets_once
 from advocacy.auth.service import AuthService
 from advocacy.botapi.service import BotService
 from advocacy.chat.presence import Presence
@@ -109,6 +110,7 @@ class Services:
         """Start what a server runs besides answering requests: listening to the other processes, the jobs."""
         await self.store.create_indexes()
         await seal_legacy_records_once(self.store, self.keyring)
+        await key_sign_in_secrets_once(self.store, self.keyring)
         await self.oversight.counts.recount()
         if isinstance(self.presence, RedisPresence):
             await self.presence.start()
@@ -163,7 +165,7 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
         sessions_ended, access_changed, presence = Topic("sessions.ended"), Topic("access.changed"), Presence()
 
     access = Access(store, clock)
-    auth = AuthService(store, settings, clock, access, sessions_ended)
+    auth = AuthService(store, settings, clock, access, keyring, sessions_ended)
     notifier = Notifier(store, clock)
     chat = ChatService(store, settings, clock, access)
     records = ConcernRecords(store, clock, keyring, settings)

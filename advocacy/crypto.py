@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import os
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -35,6 +36,7 @@ __all__ = [
     "DataErased",
     "Keyring",
     "MasterKeyError",
+    "ServiceSecrets",
     "decode_master_key",
     "key_id",
     "keyring_of",
@@ -160,6 +162,46 @@ class KeylessKeyring:
         raise MasterKeyError(self._missing)
 
 
+SERVICE_KEY_PREFIX = "service:"
+
+
+class ServiceSecrets:
+    """Keyed hashes and sealing that need the master key, for sign-in and the audit trail.
+
+    - ``lookup(kind, value)``: an HMAC-SHA256 to find a record by a secret (an access code) without
+      storing anything a copy of the database could be searched with offline;
+    - ``seal_verifier`` / ``open_verifier``: an argon2 hash (a PIN, a setup word) sealed with AES-GCM
+      under the PIN key (a pepper), so the slow hash cannot even be tried without the key;
+    - ``audit_mac``: the audit chain's HMAC, so re-chaining needs the key.
+    """
+
+    def __init__(self, lookup_key: bytes, pin_key: bytes, audit_key: bytes) -> None:
+        self._lookup = lookup_key
+        self._pin = AESGCM(pin_key)
+        self._audit = audit_key
+
+    def lookup(self, kind: str, value: str) -> str:
+        return hmac.new(self._lookup, f"{kind}\x00{value}".encode(), hashlib.sha256).hexdigest()
+
+    def seal_verifier(self, owner: str, verifier: str) -> bytes:
+        nonce = os.urandom(NONCE_BYTES)
+        return bytes([VERSION]) + nonce + self._pin.encrypt(nonce, verifier.encode(), _aad(owner, "verifier"))
+
+    def open_verifier(self, owner: str, sealed: Any) -> str | None:
+        """The argon2 hash sealed for ``owner``; None if there is none or it does not open here."""
+        if not isinstance(sealed, (bytes, bytearray)) or len(sealed) < 1 + NONCE_BYTES or sealed[0] != VERSION:
+            return None
+        try:
+            plain = self._pin.decrypt(bytes(sealed[1 : 1 + NONCE_BYTES]), bytes(sealed[1 + NONCE_BYTES :]),
+                                      _aad(owner, "verifier"))
+        except InvalidTag:
+            return None
+        return plain.decode()
+
+    def audit_mac(self, data: bytes) -> str:
+        return hmac.new(self._audit, data, hashlib.sha256).hexdigest()
+
+
 def _aad(child_id: str, purpose: str) -> bytes:
     return f"{child_id}\x00{purpose}".encode()
 
@@ -183,6 +225,7 @@ class Keyring:
         self._cache: OrderedDict[str, tuple[AESGCM, float]] = OrderedDict()
         self._cache_size = cache_size
         self._clock = clock or Clock()
+        self._service: dict[str, bytes] = {}
 
     def attach(self) -> Keyring:
         """Make this the keyring that ``keyring_of(store)`` finds (people, chat, export use it)."""
@@ -304,6 +347,36 @@ class Keyring:
             kid = bytes(doc["wrapped"][1 : 1 + KEY_ID_BYTES]).hex()
             counts[kid] = counts.get(kid, 0) + 1
         return counts
+
+    # the service's own secrets -------------------------------------------
+
+    async def service_secret(self, name: str) -> bytes:
+        """A 32-byte secret of the service itself (``"lookup"``, ``"pin"``, ``"audit"`` ...), made at first use.
+
+        Stored like a child's data key (``keys`` under ``service:NAME``, wrapped by the master key), so a
+        copy of the database alone does not give it, and it follows a master key rotation unchanged. It is
+        never shredded: retention erases children, not the service.
+        """
+        key = SERVICE_KEY_PREFIX + name
+        cached = self._service.get(key)
+        if cached is not None:
+            return cached
+        doc = await self.store.keys.find_one({"_id": key})
+        if doc is None:
+            secret = os.urandom(32)
+            try:
+                await self.store.keys.insert_one({"_id": key, "wrapped": self._wrap(key, secret)})
+            except DuplicateKeyError:  # another process made it a moment ago
+                doc = await self.store.keys.find_one({"_id": key})
+        if doc is not None:
+            secret = self._unwrap(key, doc["wrapped"])
+        self._service[key] = secret
+        return secret
+
+    async def secrets(self) -> ServiceSecrets:
+        """The keys sign-in and the audit trail use, derived from the service's secrets."""
+        return ServiceSecrets(await self.service_secret("lookup"), await self.service_secret("pin"),
+                              await self.service_secret("audit"))
 
     async def rewrap_all(self) -> int:
         """Re-wrap every data key not yet under the current master key; returns how many moved.

@@ -103,13 +103,15 @@ SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
         "staff_slow_after_failures": _int(1, 100),
         "staff_max_failures": _int(2, 1000),
         "staff_lockout_minutes": _int(1, 24 * 60),
+        "staff_longest_wait_minutes": _int(1, 24 * 60),
         "staff_enrolment_minutes": _int(1, 24 * 60),
     },
     "children": {
         "pin_min_digits": _int(4, 12),
         "pin_max_digits": _int(4, 12),
         "pin_max_failures": _int(1, 100),
-        "pin_lockout_minutes": _int(1, 24 * 60),
+        "child_tries_per_client": _int(1, 100_000),
+        "child_tries_window_minutes": _int(1, 24 * 60),
     },
     "chat": {
         "max_message_chars": _int(1, 100_000),

@@ -80,6 +80,7 @@ class Person:
     password: str | None = None
     access_code: str | None = None
     pin: str | None = None
+    setup_word: str | None = None  # a child: given with the code, needed to choose the first PIN
     totp_secret: str | None = None  # staff: their authenticator app's secret (sign_in enrols one if None)
 
 
@@ -123,7 +124,8 @@ async def seed_world(server: Server) -> World:
     ):
         doc, code = await create_child(store, clock, name=name, la=la)
         await pair_child(store, clock, doc["_id"], advocate.id, "test")
-        children.append(Person(doc["_id"], name, "child", access_code=code, pin=f"{2468 + i:04d}"))
+        children.append(Person(doc["_id"], name, "child", access_code=code.code, pin=f"{2468 + i:04d}",
+                               setup_word=code.setup_word))
         conv = await store.conversations.find_one({"child": doc["_id"], "advocate": advocate.id})
         world._conversations[doc["_id"]] = conv["_id"]
     return world
@@ -150,6 +152,11 @@ async def otp_for(server: Server, person: Person) -> str:
     return totp.code_at_step(person.totp_secret, step)
 
 
+def child_sign_in(person: Person, **changes: Any) -> dict[str, Any]:
+    """The body a child signs in with: their code, PIN and (needed only for the first PIN) setup word."""
+    return {"access_code": person.access_code, "pin": person.pin, "setup_word": person.setup_word, **changes}
+
+
 async def sign_in(server: Server, person: Person, http: aiohttp.ClientSession | None = None) -> str:
     """Sign in through the public API; returns the session token.
 
@@ -160,7 +167,7 @@ async def sign_in(server: Server, person: Person, http: aiohttp.ClientSession | 
     http = http or server.http()
     try:
         if person.role == "child":
-            resp = await http.post("/api/session/child", json={"access_code": person.access_code, "pin": person.pin})
+            resp = await http.post("/api/session/child", json=child_sign_in(person))
         else:
             otp = await otp_for(server, person) if person.totp_secret else None
             resp = await http.post("/api/session/staff", json={"username": person.username,

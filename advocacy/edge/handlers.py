@@ -42,6 +42,11 @@ def ok(status: int = 200, **body: Any) -> web.Response:
     return web.json_response({"ok": True, **body}, status=status)
 
 
+def client_address(request: web.Request) -> str:
+    """The address the request came from, for limits on sign-in tries (behind a proxy, the proxy's)."""
+    return request.remote or "unknown"
+
+
 def bearer_token(request: web.Request) -> str | None:
     header = request.headers.get("Authorization", "")
     if header[:7].lower() == "bearer ":

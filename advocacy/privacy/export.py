@@ -86,7 +86,7 @@ async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str) -
             "languages": child.get("languages", []),
             "advocate": staff_name.get(child.get("advocate") or "", None),
             "opted_out": bool(child.get("opted_out")),
-            "pin_chosen": child.get("pin_hash") is not None,
+            "pin_chosen": child.get("pin_sealed") is not None,
             "added_at": iso(child.get("created_at")),
             "left_care_at": iso(child.get("left_care_at")),
         },

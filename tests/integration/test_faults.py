@@ -23,7 +23,7 @@ from advocacy.store import Store
 from bots.lite import RawSocket
 from bots.swarm import Swarm
 from tests.integration.processes import ADVOCACY, stop_process, wait_until_serving
-from tests.support import Server, connect, seed_world, sign_in
+from tests.support import Server, child_sign_in, connect, seed_world, sign_in
 
 NODE_CLIENT = os.path.join(os.path.dirname(__file__), "node", "resilient_client.js")
 
@@ -127,7 +127,7 @@ async def test_while_the_database_is_down_sends_fail_fast_and_clearly_and_all_re
             shutil.which("node") or "node", NODE_CLIENT, running.url, await sign_in(running, child), conv, "10", "400",
             stdout=asyncio.subprocess.PIPE)
         async with running.http() as browser:
-            await browser.post("/api/session/child", json={"access_code": child.access_code, "pin": child.pin})
+            await browser.post("/api/session/child", json=child_sign_in(child))
 
             await asyncio.sleep(1)
             await db.stop()

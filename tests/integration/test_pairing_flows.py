@@ -34,7 +34,8 @@ async def test_a_manager_records_a_child_who_is_paired_at_once_with_a_code_and_a
                              json={"name": "Dana", "la": LEEDS, "birth_date": "2013-05-01", "languages": ["en"]})
     assert status == 201, body
     assert body["advocate"]["id"] == ada.id  # Ben has worked for Leeds: never him
-    dana = Person(body["child"], "Dana", "child", access_code=body["access_code"], pin="1357")
+    dana = Person(body["child"], "Dana", "child", access_code=body["access_code"], pin="1357",
+                  setup_word=body["setup_word"])
     chat = await connect(server, dana)
     conversations = (await chat.call("conversations"))["conversations"]
     assert [c["advocate"] for c in conversations] == [ada.id] == [body["advocate"]["id"]]

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pyotp
 
 from advocacy.auth.accounts import create_staff
-from tests.support import PASSWORD, Person, otp_for, sign_in
+from tests.support import PASSWORD, Person, child_sign_in, otp_for, sign_in
 
 
 async def post(server, path, body, token=None, http=None):
@@ -174,8 +174,8 @@ async def test_every_sign_in_is_audited_without_anything_typed(world):
     await post(server, "/api/session/staff", {"username": ada.username, "password": "my-secret-guess", "otp": "111111"})
     await post(server, "/api/session/staff", {"username": "typo-of-a-password", "password": "x"})
     await sign_in(server, ada)
-    await post(server, "/api/session/child", {"access_code": amira.access_code, "pin": amira.pin})
-    await post(server, "/api/session/child", {"access_code": amira.access_code, "pin": "9753"})
+    await post(server, "/api/session/child", child_sign_in(amira))
+    await post(server, "/api/session/child", child_sign_in(amira, pin="9753"))
     entries = await server.store.audit.find({}).sort("_id", 1).to_list(None)
     assert [(e["action"], e["actor"], e["ids"]["outcome"]) for e in entries] == [
         ("sign_in.staff", ada.id, "failed"),
@@ -185,5 +185,6 @@ async def test_every_sign_in_is_audited_without_anything_typed(world):
         ("sign_in.child", amira.id, "sign_in_failed"),
     ]
     shown = repr(entries)
-    for typed in ("my-secret-guess", "111111", "typo-of-a-password", PASSWORD, amira.pin, amira.access_code):
+    for typed in ("my-secret-guess", "111111", "typo-of-a-password", PASSWORD, amira.pin, amira.access_code,
+                  amira.setup_word):
         assert typed not in shown
