@@ -16,6 +16,7 @@ Records are keyed by a keyed hash (never a username or an address) and carry
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,7 +29,7 @@ RETRIES = 5
 
 
 async def claim(store: Store, key: str, now: datetime, policy: lockout.Policy) -> lockout.Block:
-    """Count one attempt for ``key``; ServiceError (``sign_in_throttled``/``account_locked``) if it must wait."""
+    """Count one attempt for ``key``; ServiceError (``sign_in_throttled``/``too_many_tries``) if it must wait."""
     records = store.sign_in_attempts
     for _ in range(RETRIES):
         state = await records.find_one({"_id": key})
@@ -59,7 +60,7 @@ async def forget(store: Store, key: str) -> None:
 
 
 async def claim_in_window(store: Store, key: str, now: datetime, limit: int, window: timedelta) -> None:
-    """Count one attempt from a client; ServiceError ``sign_in_throttled`` once ``limit`` is reached."""
+    """Count one attempt from a client; ServiceError ``too_many_tries`` once ``limit`` is reached."""
     records = store.sign_in_attempts
     await records.update_one({"_id": key, "window_ends": {"$lte": now}},
                              {"$set": {"tries": 0, "window_ends": now + window}})
@@ -74,7 +75,7 @@ async def claim_in_window(store: Store, key: str, now: datetime, limit: int, win
     if counted is None:
         state = await records.find_one({"_id": key}) or {}
         ends = state.get("window_ends") or now + window
-        raise ServiceError("sign_in_throttled", seconds=max(1, int((ends - now).total_seconds()) + 1))
+        raise ServiceError("too_many_tries", minutes=max(1, math.ceil((ends - now).total_seconds() / 60)))
 
 
 async def give_back(store: Store, key: str) -> None:

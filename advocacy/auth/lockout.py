@@ -39,7 +39,7 @@ class Block:
 def wait_after(failures: int, policy: Policy) -> timedelta:
     if failures < policy.slow_after:
         return timedelta(0)
-    return min(timedelta(seconds=2 ** (failures - policy.slow_after)), policy.max_wait)
+    return min(timedelta(seconds=2 ** min(failures - policy.slow_after, 30)), policy.max_wait)
 
 
 def block_after(failures: int, now: datetime, policy: Policy) -> Block:

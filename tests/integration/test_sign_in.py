@@ -173,7 +173,7 @@ async def test_one_client_address_may_make_only_so_many_failed_child_sign_in_tri
                 answers.append(resp.status)
             assert answers == [401] * 6 + [429] * 2
             resp = await http.post("/api/session/child", json=child_sign_in(world.children[0]))
-            assert resp.status == 429 and (await resp.json())["error"]["code"] == "sign_in_throttled"
+            assert resp.status == 429 and (await resp.json())["error"]["code"] == "too_many_tries"
             server.clock.advance(timedelta(minutes=server.settings.child_tries_window_minutes))
             resp = await http.post("/api/session/child", json=child_sign_in(world.children[0]))
             assert resp.status == 200
