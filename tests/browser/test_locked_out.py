@@ -78,7 +78,8 @@ async def test_a_new_access_code_is_shown_once_on_a_printable_slip(browser, worl
     await console.emulate_media(media="screen")
     await console.evaluate("document.body.classList.remove('print-slip')")
     # Choosing another child clears it: shown once.
-    await console.locator(".conv-item", has=console.locator(".conv-item__name", has_text=world.children[0].name)).click()
+    amira = world.children[0]
+    await console.locator(".conv-item", has=console.locator(".conv-item__name", has_text=amira.name)).click()
     await expect(console.locator("#sign-in-slip")).to_be_hidden()
     assert await console.locator("#slip-code").inner_text() == ""
     assert problems == []
