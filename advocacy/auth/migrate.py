@@ -29,12 +29,13 @@ async def key_sign_in_secrets_once(store: Store, keyring: Keyring) -> dict[str, 
 
 
 async def key_sign_in_secrets(store: Store, keyring: Keyring) -> dict[str, int]:
-    secrets = await keyring.secrets()
+    secrets = None
     counts = {"codes": 0, "pins": 0}
     async for child in store.children.find(
         {"$or": [{"access_code_hash": {"$exists": True}}, {"pin_hash": {"$exists": True}}]},
         {"access_code_hash": 1, "pin_hash": 1},
     ):
+        secrets = secrets or await keyring.secrets()
         changes: dict[str, dict] = {"$set": {}, "$unset": {"access_code_hash": "", "pin_hash": "",
                                                          "pin_locked_until": ""}}
         if isinstance(child.get("access_code_hash"), str):

@@ -53,8 +53,8 @@ async def test_actions_on_a_childs_sign_in_and_every_change_of_advocate_are_audi
 
     recorded = [(e["action"], e["subject"], e["actor"], e["ids"]) for e in await entries(server, subject=amira.id)]
     assert recorded == [
-        ("child.reset_pin", amira.id, ada.id, {}),
-        ("child.new_access_code", amira.id, ada.id, {}),
+        ("child.reset_pin", amira.id, ada.id, {"revoked": 0}),
+        ("child.new_access_code", amira.id, ada.id, {"revoked": 0}),
         ("child.revoke_sessions", amira.id, ada.id, {"revoked": 0}),
         ("pairing.change", amira.id, "service",
          {"advocate": ben.id, "previous": ada.id, "why": "asked for someone else",
