@@ -146,9 +146,10 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
 
     The keyring is made from the settings' master key unless one is given. ``master_key``
     says what the caller needs of it: "needed" (a missing key is an error before anything
-    is done), "made_if_missing" (a development machine makes its key file on first use, as
-    ``advocacy serve`` does) or "not_needed" (a command that seals and opens nothing, e.g.
-    ``advocacy audit verify``: without a key, anything that would seal or open refuses).
+    is done), "made_if_missing" (with the ``development_master_key`` setting, which ``serve
+    --demo`` turns on, a development machine makes its key file on first use) or
+    "not_needed" (a command that seals and opens nothing, e.g. ``advocacy audit verify``:
+    without a key, anything that would seal or open refuses).
     """
     clock = clock or Clock()
     keyring = (keyring or _keyring(settings, store, clock, master_key)).attach()
@@ -260,7 +261,8 @@ async def open_store(settings: Settings, share_running: bool = False) -> AsyncIt
 
 def _keyring(settings: Settings, store: Store, clock: Clock, need: MasterKeyNeed) -> Keyring | KeylessKeyring:
     try:
-        master = load_master_key(settings, create_for_development=need == "made_if_missing")
+        master = load_master_key(settings, create_for_development=need == "made_if_missing"
+                                 and settings.development_master_key)
     except MasterKeyError as missing:
         if need != "not_needed":
             raise

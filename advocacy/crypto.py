@@ -90,32 +90,67 @@ def read_key_file(path: Path) -> bytes:
 
 
 def create_key_file(path: Path) -> bytes:
-    """Write a new master key readable only by this user (local development)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    """Write a new master key readable only by this user; refuses to replace an existing file."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise MasterKeyError(f"{path} exists already: a key file is never replaced (its data would be lost)") from None
+    except OSError as exc:
+        raise MasterKeyError(f"{path}: cannot write the master key file ({exc.strerror})") from None
     with os.fdopen(fd, "w") as f:
         f.write(new_master_key() + "\n")
     return read_key_file(path)
 
 
-def load_master_key(settings: Settings, *, create_for_development: bool = False) -> bytes:
-    """The master key from ADVOCACY_MASTER_KEY, else master_key_file, else DATA_DIR/master.key.
+HOW_TO_GIVE_A_KEY = (
+    "make one with `advocacy keys new --out PATH` (PATH outside the data folder, readable only by the server) "
+    "and give it as ADVOCACY_MASTER_KEY_FILE=PATH (or the key itself in ADVOCACY_MASTER_KEY); "
+    "for local development only, `advocacy serve --demo` or ADVOCACY_DEVELOPMENT_MASTER_KEY=true makes one. "
+    "See docs/operations.md, \"The master key\""
+)
 
-    With ``create_for_development`` and nothing configured, the last is created
-    (readable only by this user) so ``make run`` works on a fresh machine.
+
+def development_key_path(settings: Settings) -> Path:
+    """Where local development keeps its key: beside the data folder, never inside it (``var`` -> ``var-key``),
+    so a copy of the data folder does not hold the key that opens it."""
+    data = Path(settings.data_dir).absolute()
+    return data.parent / f"{data.name}-key" / "master.key"
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def load_master_key(settings: Settings, *, create_for_development: bool = False) -> bytes:
+    """The master key from ADVOCACY_MASTER_KEY, else master_key_file, else (development only) the
+    development key file.
+
+    Only with ``create_for_development`` (``serve --demo``, or the ``development_master_key`` setting)
+    is the development key file read, or made if missing (readable only by this user), so ``make run``
+    works on a fresh machine. A key file inside the data folder is refused: one backup of the folder
+    would hold the data and the key that opens it.
     """
     if settings.master_key:
         return decode_master_key(settings.master_key, "environment variable ADVOCACY_MASTER_KEY")
+    data = Path(settings.data_dir)
     if settings.master_key_file:
-        return read_key_file(Path(settings.master_key_file))
-    path = Path(settings.data_dir) / "master.key"
+        path = Path(settings.master_key_file)
+        if _inside(path, data):
+            raise MasterKeyError(f"{path}: the master key file is inside the data folder {data}, so a copy of the "
+                                 "folder would hold the data and the key that opens it; move it elsewhere")
+        return read_key_file(path)
+    legacy = data / "master.key"
+    if not create_for_development:
+        found = f" ({legacy} is inside the data folder and is not used)" if legacy.exists() else ""
+        raise MasterKeyError(f"no master key{found}: {HOW_TO_GIVE_A_KEY}")
+    path = development_key_path(settings)
+    if legacy.exists() and not path.exists():  # made by an older version, inside the data folder: moved out
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.replace(legacy, path)
     if path.exists():
         return read_key_file(path)
-    if create_for_development:
-        return create_key_file(path)
-    raise MasterKeyError(
-        "no master key: set ADVOCACY_MASTER_KEY (make one with `advocacy keys new`) or master_key_file"
-    )
+    return create_key_file(path)
 
 
 def load_accepted_master_keys(settings: Settings) -> list[bytes]:

@@ -87,6 +87,8 @@ SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
         "port": _int(1, 65535),
         "public_url": _str(_URL, "empty, or a URL like https://advocacy.example.org with no path"),
         "secure_cookies": _bool,
+        "trusted_proxies": _str(r"|[0-9A-Fa-f.:]+(,[0-9A-Fa-f.:]+)*",
+                                "empty, or the IP addresses of your reverse proxies separated by commas"),
         "quick_exit_url": _str(r"https?://\S+", "a full web address starting with https://"),
         "log_level": _choice("DEBUG", "INFO", "WARNING", "ERROR"),
     },
@@ -128,6 +130,7 @@ SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
             r"|[A-Za-z0-9+/]{43}=(,[A-Za-z0-9+/]{43}=)*", "32-byte keys in base64 (44 characters) separated by commas"
         ),
         "accepted_master_keys_file": _str(r".*", "empty, or the path of a file holding one master key per line"),
+        "development_master_key": _bool,
     },
     "scale": {
         "redis_url": _str(_REDIS, "empty (one process) or a redis:// URL"),

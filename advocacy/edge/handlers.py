@@ -43,8 +43,14 @@ def ok(status: int = 200, **body: Any) -> web.Response:
 
 
 def client_address(request: web.Request) -> str:
-    """The address the request came from, for limits on sign-in tries (behind a proxy, the proxy's)."""
-    return request.remote or "unknown"
+    """The address the request came from, for limits on sign-in tries: from one of ``trusted_proxies``,
+    the address that proxy put last in X-Forwarded-For (the one it saw); otherwise the connection's."""
+    remote = request.remote or "unknown"
+    proxies = settings_of(request).trusted_proxies
+    if proxies and remote in proxies.split(","):
+        forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+        return forwarded[:100] or remote
+    return remote
 
 
 def bearer_token(request: web.Request) -> str | None:

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import signal
+import stat
 import sys
 import uuid
 from pathlib import Path
@@ -158,9 +159,28 @@ async def test_an_embedded_database_that_cannot_start_says_why(tmp_path):
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("")
     process = await asyncio.create_subprocess_exec(
-        ADVOCACY, "serve", "--data-dir", str(not_a_folder), stdout=asyncio.subprocess.PIPE,
+        ADVOCACY, "serve", "--demo", "--data-dir", str(not_a_folder), stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
     _out, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 1
     assert "the database could not start" in err.decode() and str(not_a_folder) in err.decode()
+
+
+async def test_without_a_master_key_the_server_refuses_to_start_and_says_how_to_give_one(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ADVOCACY_")}
+    process = await asyncio.create_subprocess_exec(
+        ADVOCACY, "serve", "--data-dir", str(tmp_path / "var"), stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, env=env,
+    )
+    _out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 2
+    assert "advocacy keys new --out PATH" in err.decode() and "ADVOCACY_MASTER_KEY_FILE" in err.decode()
+    assert list(tmp_path.iterdir()) == [], "nothing is made: no key, no database"
+
+    key_file = tmp_path / "keys" / "master.key"
+    process = await asyncio.create_subprocess_exec(ADVOCACY, "keys", "new", "--out", str(key_file),
+                                                   stdout=asyncio.subprocess.PIPE, env=env)
+    out, _ = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0 and f"ADVOCACY_MASTER_KEY_FILE={key_file}" in out.decode()
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600

@@ -293,3 +293,17 @@ async def test_a_child_cannot_open_the_console(world):
         await sign_in(world.server, world.children[0], http)
         resp = await http.get("/console")
         assert resp.status == 403
+
+
+async def test_behind_a_trusted_proxy_each_client_has_its_own_limit(database_uri, database_name):
+    async with start_server(database_uri, database_name, child_tries_per_client=2,
+                            trusted_proxies="127.0.0.1") as server:
+        async with server.http() as http:
+
+            async def attempt(client):
+                resp = await http.post("/api/session/child", json={"access_code": "AAAA-AAAA", "pin": "1234"},
+                                       headers={"X-Forwarded-For": f"198.51.100.200, {client}"})
+                return resp.status
+
+            assert [await attempt("203.0.113.1") for _ in range(3)] == [401, 401, 429]
+            assert await attempt("203.0.113.2") == 401, "another child behind the same proxy is not held back"
