@@ -117,6 +117,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Libraries whose DEBUG records carry what passes through them: the MongoDB driver writes every command
+# and reply (hashes, sealed values, birth dates). They stay at INFO whatever the service's own level.
+QUIET_BELOW_INFO = ("pymongo", "motor", "socketio", "engineio", "aiohttp.access", "aiohttp.server", "aiohttp.web")
+
+
+def configure_logging(level: str) -> None:
+    """The service's own records at ``level``; no level may write personal data or secrets."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in QUIET_BELOW_INFO:
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     overrides = {
@@ -130,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"advocacy: configuration error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level)
     if args.command == "serve" and args.demo:
         settings = settings.replace(development_master_key=True)
     try:
