@@ -231,8 +231,10 @@ async def test_at_debug_the_log_holds_no_secret_and_nothing_personal_from_a_whol
     assert "DEBUG" in log, "the server logged at DEBUG"
     record = json.dumps(export)
     born = [value for value in (export.get("child", {}) or {}).values() if isinstance(value, str)]
-    secrets = [advocate["password"], advocate["totp_secret"], child["access_code"], child["access_code"].replace(
-        "-", ""), f'"{child["pin"]}"', f"'{child['pin']}'", token, staff_token, words, child["name"], "$argon2", "password_hash", "pin_sealed",
-        "access_code_lookup", "name_sealed", "totp_sealed", "wrapped", "birth_date"]
+    pin = child["pin"]
+    secrets = [advocate["password"], advocate["totp_secret"], child["access_code"],
+               child["access_code"].replace("-", ""), f'"{pin}"', f"'{pin}'", token, staff_token, words,
+               child["name"], "$argon2", "password_hash", "pin_sealed", "access_code_lookup", "name_sealed",
+               "totp_sealed", "wrapped", "birth_date"]
     found = [s for s in secrets + [b for b in born if len(b) > 6 and b in record] if s and s in log]
     assert found == [], f"the DEBUG log holds {found}"
