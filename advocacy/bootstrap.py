@@ -25,6 +25,7 @@ from typing import Literal
 
 from redis import asyncio as aioredis
 
+from advocacy import audit
 from advocacy.auth.access import Access
 from advocacy.auth.migrate import key_sign_in_secrets_once
 from advocacy.auth.service import AuthService
@@ -98,6 +99,8 @@ class Services:
     access_changed: Topic[list[str]]
     sweeper_job: LeasedJob
     pairing_job: LeasedJob
+    # The audit trail's head, appended to a file outside the database at an interval and at shutdown.
+    anchors: audit.Anchors
     redis: aioredis.Redis | None = None
     shared: list[SharedTopic] = field(default_factory=list)
 
@@ -111,6 +114,7 @@ class Services:
         await self.store.create_indexes()
         await seal_legacy_records_once(self.store, self.keyring)
         await key_sign_in_secrets_once(self.store, self.keyring)
+        await audit.key_chain_once(self.store)
         await self.oversight.counts.recount()
         if isinstance(self.presence, RedisPresence):
             await self.presence.start()
@@ -118,11 +122,13 @@ class Services:
             await topic.start()
         for job in self.jobs:
             job.start()
+        self.anchors.start()
 
     async def stop(self) -> None:
         for job in reversed(self.jobs):
             await job.stop()
         await self.safeguarding.drain()
+        await self.anchors.stop()
         if isinstance(self.presence, RedisPresence):
             await self.presence.stop()
         await self.close()
@@ -229,6 +235,7 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
         access_changed=access_changed,
         sweeper_job=sweeper_job(store, clock, sweeper, settings.sweep_interval_seconds),
         pairing_job=LeasedJob(store, clock, "pairing", pairing.policy.check_every_seconds, pairing_tick),
+        anchors=audit.Anchors(store, clock, audit.anchor_path(settings), settings.audit_anchor_minutes * 60),
         redis=redis, shared=shared,
     )
 

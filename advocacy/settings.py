@@ -131,6 +131,8 @@ SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
         ),
         "accepted_master_keys_file": _str(r".*", "empty, or the path of a file holding one master key per line"),
         "development_master_key": _bool,
+        "audit_anchor_file": _str(r".*", "empty (DATA_DIR-audit/anchors), or the path of the audit anchor file"),
+        "audit_anchor_minutes": _int(1, 24 * 60),
     },
     "scale": {
         "redis_url": _str(_REDIS, "empty (one process) or a redis:// URL"),

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -28,6 +31,8 @@ from advocacy.store import Store
 
 PASSWORD = "correct horse battery staple"
 OPEN_CLIENTS: list[ChatClient] = []
+# The audit anchors of each test database, outside the repository (never in var/ or var-audit/).
+ANCHORS = Path(tempfile.gettempdir()) / f"advocacy-test-anchors-{os.getuid()}"
 # One master key per test database, so a server restarted on it opens what the first one sealed.
 MASTER_KEYS: dict[str, str] = {}
 
@@ -51,6 +56,7 @@ class Server:
 @contextlib.asynccontextmanager
 async def start_server(uri: str, database_name: str, **overrides: Any) -> AsyncIterator[Server]:
     overrides.setdefault("master_key", MASTER_KEYS.setdefault(database_name, new_master_key()))
+    overrides.setdefault("audit_anchor_file", str(ANCHORS / f"{database_name}.anchors"))
     settings = load(environ={}).replace(mongodb_uri=uri, database_name=database_name, **overrides)
     store = await Store.connect(uri, database_name, 10)
     clock = ShiftedClock()

@@ -106,7 +106,8 @@ async def test_while_the_database_is_down_sends_fail_fast_and_clearly_and_all_re
         own_database, tmp_path):
     db = own_database
     settings = load(environ={}).replace(mongodb_uri=db.uri, database_name="faults", master_key=new_master_key(),
-                                        database_operation_timeout_seconds=2)
+                                        database_operation_timeout_seconds=2,
+                                        audit_anchor_file=str(tmp_path / "anchors"))
     store = await Store.connect(db.uri, "faults", 10, settings.database_operation_timeout_seconds)
     services = build(settings, store, ShiftedClock())
     app = init_app(services)
