@@ -141,8 +141,6 @@ async def test_the_head_is_anchored_outside_the_database_and_a_cut_tail_is_repor
     await six_entries(server)
     await server.services.anchors.write()  # as every audit_anchor_minutes, and at shutdown
     assert [seq for seq, _ in audit.read_anchors(Path(server.settings.audit_anchor_file))][-1:] == [6]
-    data_folder = os.path.abspath(server.settings.data_dir) + os.sep
-    assert not os.path.abspath(server.settings.audit_anchor_file).startswith(data_folder)
     await six_entries(server)
     code, out = await run_verify(server)
     assert code == 0 and "intact: 12 entries" in out and "Checked against" in out, out

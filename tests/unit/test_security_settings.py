@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import stat
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
+from advocacy.audit import anchor_path
 from advocacy.crypto import MasterKeyError, create_key_file, decode_master_key, load_master_key, new_master_key
 from advocacy.privacy.retention import RETENTION_PATH, load_retention
 from advocacy.settings import SettingsError, load
@@ -96,3 +98,9 @@ def test_a_key_file_inside_the_data_folder_is_refused(tmp_path):
         load_master_key(load(environ={"ADVOCACY_DATA_DIR": str(data), "ADVOCACY_MASTER_KEY_FILE": str(inside)}))
     with pytest.raises(MasterKeyError, match="exists already"):
         create_key_file(inside)
+
+
+def test_audit_anchors_are_kept_beside_the_data_folder_never_inside_it(tmp_path):
+    settings = load(environ={"ADVOCACY_DATA_DIR": str(tmp_path / "var")})
+    assert anchor_path(settings) == tmp_path / "var-audit" / "anchors"
+    assert anchor_path(settings.replace(audit_anchor_file="/mnt/worm/anchors")) == Path("/mnt/worm/anchors")
