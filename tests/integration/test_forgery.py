@@ -124,5 +124,7 @@ async def test_every_kind_of_response_carries_the_security_headers(world):
                 assert resp.headers.get("Referrer-Policy") == "no-referrer", where
                 assert "camera=()" in resp.headers.get("Permissions-Policy", ""), where
                 assert resp.headers.get("X-Frame-Options") == "DENY", where
+                server_header = resp.headers.get("Server", "")
+                assert "Python" not in server_header and "aiohttp" not in server_header, where  # no versions to aim at
                 if not path.startswith(("/static/", "/vendor/")):
                     assert resp.headers.get("Cache-Control") == "no-store", where
