@@ -19,6 +19,7 @@ from aiohttp import web
 
 from advocacy.auth.permissions import may
 from advocacy.auth.principal import Principal
+from advocacy.edge import safe_json
 from advocacy.edge.keys import services_key
 from advocacy.errors import ServiceError
 from advocacy.settings import Settings
@@ -107,10 +108,11 @@ async def json_body(request: web.Request) -> dict[str, Any]:
         raise ServiceError("bad_request", "That request didn't make sense to us: send the body as JSON "
                                           "(Content-Type: application/json). Nothing was changed.")
     try:
-        body = await request.json(loads=json.loads)
+        body = await request.json(loads=safe_json.loads)
     except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
         raise ServiceError("bad_request",
-                           "That request didn't make sense to us: the body should be JSON. "
+                           "That request didn't make sense to us: the body should be JSON, nested at most "
+                           f"{safe_json.MAX_DEPTH} levels deep, with no number too big to store. "
                            "Nothing was changed.") from None
     if not isinstance(body, dict):
         raise ServiceError("bad_request",
