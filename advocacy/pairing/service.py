@@ -248,6 +248,9 @@ class PairingService:
         """Record a child coming into care and pair them at once. Returns the child, their access code
         and setup word (shown once, for their advocate to hand over) and their advocate."""
         fields, problems = check_child(data, await self.known_las(), self.today())
+        if not problems and fields.get("ref") and await self.store.children.find_one(
+                {"la": fields["la"], "ref": fields["ref"]}, {"_id": 1}):
+            problems.append(f'"ref" {fields["ref"]!r} is already used for another child of {fields["la"]}')
         if problems:
             raise ServiceError("child_invalid", "Some of the child's details are missing or wrong: "
                                + "; ".join(problems) + ". Nothing was changed.")

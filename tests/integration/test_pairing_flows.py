@@ -337,3 +337,14 @@ async def test_a_camden_child_is_never_given_an_advocate_who_worked_for_camden(w
     await server.store.staff.update_one({"_id": world.advocates[1].id}, {"$set": {"conflicts": [LEEDS, CAMDEN]}})
     status, body = await api(server, world.manager, "POST", "/api/children", json={"name": "Fin", "la": CAMDEN})
     assert status == 201 and body["advocate"]["id"] == world.advocates[0].id  # out of region, but independent
+
+
+async def test_a_second_child_with_the_same_case_reference_is_refused_clearly_and_nothing_is_stored(world):
+    await make_pairable(world)
+    body = {"name": "Dana", "la": LEEDS, "ref": "LEEDS-0042"}
+    status, first = await api(world.server, world.manager, "POST", "/api/children", json=body)
+    assert status == 201, first
+    before = await world.server.store.children.count_documents({})
+    status, again = await api(world.server, world.manager, "POST", "/api/children", json={**body, "name": "Eli"})
+    assert status == 400 and again["error"]["code"] == "child_invalid" and "LEEDS-0042" in again["error"]["message"]
+    assert await world.server.store.children.count_documents({}) == before
