@@ -26,13 +26,15 @@ from tests.integration.processes import ADVOCACY, stop_process, wait_until_servi
 from tests.support import Server, child_sign_in, connect, seed_world, sign_in
 
 NODE_CLIENT = os.path.join(os.path.dirname(__file__), "node", "resilient_client.js")
+# The server and the commands share the development key made beside the data folder on first use.
+DEVELOPMENT = {"ADVOCACY_DEVELOPMENT_MASTER_KEY": "true"}
 
 
 async def serve(data_dir, port):
     process = await asyncio.create_subprocess_exec(
         ADVOCACY, "serve", "--port", str(port), "--data-dir", str(data_dir),
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-        env={**os.environ, "ADVOCACY_BOTS_ENABLED": "false"},
+        env={**os.environ, **DEVELOPMENT, "ADVOCACY_BOTS_ENABLED": "false"},
     )
     await wait_until_serving(f"http://127.0.0.1:{port}")
     return process
@@ -45,7 +47,7 @@ async def test_a_server_killed_mid_swarm_loses_no_acknowledged_message_and_shows
     try:
         seeded = await asyncio.create_subprocess_exec(
             ADVOCACY, "demo", "swarm-seed", "6", "--data-dir", str(tmp_path), "--out", str(tmp_path / "acc.json"),
-            stdout=asyncio.subprocess.DEVNULL)
+            stdout=asyncio.subprocess.DEVNULL, env={**os.environ, **DEVELOPMENT})
         assert await seeded.wait() == 0
         pairs = json.loads((tmp_path / "acc.json").read_text())["pairs"]
         swarm = Swarm([url], pairs[:4], give_up_after=90)
