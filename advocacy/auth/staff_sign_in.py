@@ -86,6 +86,10 @@ async def _succeeded(sessions: Sessions, username: str, client: str | None = Non
 
 
 async def _record(sessions: Sessions, actor: str, role: str, outcome: str, **ids: Any) -> None:
+    """Audit a try at a real account; tries at usernames no one has are only counted (expiring records),
+    so strangers cannot grow the trail, which is never erased."""
+    if actor == "unknown":
+        return
     await audit.record(sessions.store, sessions.clock, actor=actor, role=role, action=ACTION, outcome=outcome, **ids)
 
 
