@@ -24,6 +24,7 @@ import hmac
 import json
 import logging
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -67,6 +68,8 @@ def entry_hash(entry: dict[str, Any], key: bytes | None = None) -> str:
         "ids": entry["ids"],
         "prev": entry["prev"],
     }
+    if "subjects" in entry:  # a list shown at once (e.g. the children in a console's list)
+        content["subjects"] = entry["subjects"]
     data = json.dumps(content, sort_keys=True, separators=(",", ":")).encode()
     if key is None:
         return hashlib.sha256(data).hexdigest()
@@ -74,14 +77,19 @@ def entry_hash(entry: dict[str, Any], key: bytes | None = None) -> str:
 
 
 async def record(
-    store: Store, clock: Clock, *, actor: str, role: str, action: str, subject: str | None = None, **ids: str
+    store: Store, clock: Clock, *, actor: str, role: str, action: str, subject: str | None = None,
+    subjects: Iterable[str] | None = None, **ids: str,
 ) -> int:
-    """Append an entry; returns its number. ``ids`` are identifiers only (concern, reason code ...)."""
+    """Append an entry; returns its number. ``ids`` are identifiers only (concern, reason code ...);
+    ``subjects`` the ids of several children shown at once (a list page): each child's "who looked at
+    my information" finds the entry as it finds one with them as ``subject``."""
     for value in ids.values():
         if not isinstance(value, (str, int, bool)) and value is not None:
             raise TypeError("audit entries hold identifiers and flags only")
     entry = {"at": _millis(clock.now()), "actor": actor, "role": role, "action": action, "subject": subject,
              "ids": ids}
+    if subjects is not None:
+        entry["subjects"] = sorted({s for s in subjects if isinstance(s, str)})
     return await _appender(store)(entry)
 
 

@@ -89,7 +89,9 @@ INDEXES: dict[str, list[IndexModel]] = {
     # Wrapped per-child data keys, by child id (advocacy.crypto).
     "keys": [],
     # The hash-chained audit trail, numbered by _id (advocacy.audit).
-    "audit": [_index([("subject", ASCENDING), ("_id", ASCENDING)])],
+    "audit": [_index([("subject", ASCENDING), ("_id", ASCENDING)]),
+              # The children shown together in one list (a multikey index: each child finds the entry).
+              _index([("subjects", ASCENDING)], sparse=True)],
     # Who runs each background job (advocacy.leases).
     "leases": [],
     # Bot accounts (advocacy.botapi); their tokens are sessions with the role "bot".

@@ -35,6 +35,7 @@ SECTIONS: tuple[Section, ...] = (concern_export.worries, concern_export.disclosu
 ACTIONS = {
     "chat.history": "read your messages",
     "chat.conversations": "looked at their list of young people",
+    "team.read": "looked at their team's page, which showed your name",
     "child.reset_pin": "cleared your PIN so you could choose a new one",
     "child.new_access_code": "gave you a new code to sign in",
     "child.revoke_sessions": "signed you out on every phone",
@@ -60,7 +61,8 @@ async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str) -
     names = await child_names(store, [child_id])
     pairings = await store.pairings.find({"child": child_id}).sort("started_at", ASCENDING).to_list(None)
     conversations = await chat.everything_of_child(child_id)
-    access = await store.audit.find({"subject": child_id}).sort("_id", ASCENDING).to_list(None)
+    access = await store.audit.find({"$or": [{"subject": child_id}, {"subjects": child_id}]}).sort(
+        "_id", ASCENDING).to_list(None)
     notifications = await store.notifications.find({"child": child_id}).sort("created_at", ASCENDING).to_list(None)
     sessions = await store.sessions.find({"user": child_id}).sort("created_at", ASCENDING).to_list(None)
     staff = await staff_by_ids(store, [p["advocate"] for p in pairings] + [c["advocate"] for c in conversations]

@@ -169,3 +169,22 @@ async def test_a_trail_an_older_version_chained_without_a_key_is_rechained_with_
     assert await audit.key_chain_once(server.store) == 3
     assert await audit.key_chain_once(server.store) is None
     assert await audit.verify(server.store) == (3, None)
+
+
+async def test_each_child_shown_in_a_list_finds_it_in_who_looked_at_my_information(world):
+    server, amira, billy, ada = world.server, world.children[0], world.children[1], world.advocates[0]
+    await (await connect(server, ada)).call("conversations")
+    manager = await sign_in(server, world.manager)
+    async with server.http(headers={"Authorization": f"Bearer {manager}"}) as http:
+        for path in ("/api/concerns", "/console/team"):
+            assert (await http.get(path)).status == 200
+    listed = await server.store.audit.find({"action": "chat.conversations", "actor": ada.id}).to_list(None)
+    assert listed and all(set(e["subjects"]) == {amira.id, billy.id} for e in listed)
+    assert (await audit.verify(server.store))[1] is None, "the subjects are part of the keyed hash"
+    for child in (amira, billy):
+        export = await server.services.export.export(child.id, by=None, form="command")
+        seen = {row["what"] for row in export["who_looked_or_changed_things"]}
+        assert "looked at their list of young people" in seen, child.name
+    changed = await server.store.audit.find_one({"action": "chat.conversations"})
+    await server.store.audit.update_one({"_id": changed["_id"]}, {"$set": {"subjects": [amira.id]}})
+    assert (await audit.verify(server.store))[1].seq == changed["_id"], "a child taken off the list is caught"
