@@ -502,8 +502,14 @@ class PairingService:
             "earlier_chat": earlier,
         }
 
-    async def history(self, child_id: str, for_child: bool) -> dict[str, Any]:
-        """Every change of the child's advocate (who, when, why) and their opt-out/opt-in record."""
+    async def history(self, child_id: str, for_child: bool, reader: By = None) -> dict[str, Any]:
+        """Every change of the child's advocate (who, when, why) and their opt-out/opt-in record.
+
+        A member of staff reading it (``reader``) is audited, with the child as the subject.
+        """
+        if reader and reader.get("role") != "child":
+            await audit.record(self.store, self.clock, actor=reader["id"], role=reader["role"],
+                               action="pairing.history", subject=child_id)
         pairings = await self.store.pairings.find({"child": child_id}).sort("started_at", 1).to_list(None)
         names = {d["_id"]: d.get("name", "") async for d in
                  self.store.staff.find({"_id": {"$in": list({p["advocate"] for p in pairings})}}, {"name": 1})}

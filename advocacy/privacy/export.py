@@ -36,6 +36,8 @@ ACTIONS = {
     "chat.history": "read your messages",
     "chat.conversations": "looked at their list of young people",
     "team.read": "looked at their team's page, which showed your name",
+    "pairing.history": "looked at who your advocates have been",
+    "safeguarding.flags": "looked at messages of yours flagged for safety",
     "child.reset_pin": "cleared your PIN so you could choose a new one",
     "child.new_access_code": "gave you a new code to sign in",
     "child.revoke_sessions": "signed you out on every phone",

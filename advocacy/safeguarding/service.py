@@ -331,6 +331,8 @@ class Safeguarding:
         child = await self.access.child(principal, "safeguarding.decide", child_id, missing="child_not_found")
         docs = await (self.store.flags.find({"child": child["_id"]}).sort("flagged_at", DESCENDING)
                       .limit(200).to_list(None))
+        await audit.record(self.store, self.records.clock, **audit.by(principal), action="safeguarding.flags",
+                           subject=child["_id"], records=len(docs))
         return [{"message": d["_id"], "conversation": d["conversation"], "matches": d["matches"],
                  "flagged_at": iso(d["flagged_at"]), "concern": d.get("concern")} for d in docs]
 

@@ -188,3 +188,17 @@ async def test_each_child_shown_in_a_list_finds_it_in_who_looked_at_my_informati
     changed = await server.store.audit.find_one({"action": "chat.conversations"})
     await server.store.audit.update_one({"_id": changed["_id"]}, {"$set": {"subjects": [amira.id]}})
     assert (await audit.verify(server.store))[1].seq == changed["_id"], "a child taken off the list is caught"
+
+
+async def test_reading_a_childs_pairing_history_or_safety_flags_is_audited(world):
+    server, amira, ada = world.server, world.children[0], world.advocates[0]
+    token = await sign_in(server, ada)
+    async with server.http(headers={"Authorization": f"Bearer {token}"}) as http:
+        for path in ("pairings", "flags"):
+            assert (await http.get(f"/api/children/{amira.id}/{path}")).status == 200
+    kid = await sign_in(server, amira)
+    async with server.http(headers={"Authorization": f"Bearer {kid}"}) as http:
+        assert (await http.get(f"/api/children/{amira.id}/pairings")).status == 200  # her own: not audited
+    recorded = [(e["action"], e["actor"]) for e in await server.store.audit.find(
+        {"subject": amira.id, "action": {"$in": ["pairing.history", "safeguarding.flags"]}}).to_list(None)]
+    assert recorded == [("pairing.history", ada.id), ("safeguarding.flags", ada.id)]
