@@ -6,7 +6,7 @@ import re
 
 from playwright.async_api import expect
 
-from tests.browser.pages import advocate_signs_in, open_page
+from tests.browser.pages import advocate_signs_in, axe_violations, open_page, reflow_problems
 from tests.support import sign_in
 
 
@@ -47,6 +47,8 @@ async def test_a_locked_out_child_is_warned_then_gets_back_in_through_the_advoca
     await page.fill("#access-code", amira.access_code)
     await page.fill("#pin", "5802")
     await page.click("#first-time summary")
+    assert await reflow_problems(page) == [], "the first-time part fits a 360 px phone"
+    assert await axe_violations(page) == []
     await page.fill("#setup-word", word.lower())
     await page.fill("#pin-again", "5820")
     await page.click("#sign-in-button")
