@@ -44,4 +44,4 @@ bench: setup
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) web/node_modules var .pytest_cache .ruff_cache .import_linter_cache
+	rm -rf $(VENV) web/node_modules var var-key var-audit .pytest_cache .ruff_cache .import_linter_cache

@@ -25,7 +25,9 @@ from typing import Literal
 
 from redis import asyncio as aioredis
 
+from advocacy import audit
 from advocacy.auth.access import Access
+from advocacy.auth.migrate import key_sign_in_secrets_once
 from advocacy.auth.service import AuthService
 from advocacy.botapi.service import BotService
 from advocacy.chat.presence import Presence
@@ -97,6 +99,8 @@ class Services:
     access_changed: Topic[list[str]]
     sweeper_job: LeasedJob
     pairing_job: LeasedJob
+    # The audit trail's head, appended to a file outside the database at an interval and at shutdown.
+    anchors: audit.Anchors
     redis: aioredis.Redis | None = None
     shared: list[SharedTopic] = field(default_factory=list)
 
@@ -109,6 +113,8 @@ class Services:
         """Start what a server runs besides answering requests: listening to the other processes, the jobs."""
         await self.store.create_indexes()
         await seal_legacy_records_once(self.store, self.keyring)
+        await key_sign_in_secrets_once(self.store, self.keyring)
+        await audit.key_chain_once(self.store)
         await self.oversight.counts.recount()
         if isinstance(self.presence, RedisPresence):
             await self.presence.start()
@@ -116,11 +122,13 @@ class Services:
             await topic.start()
         for job in self.jobs:
             job.start()
+        self.anchors.start()
 
     async def stop(self) -> None:
         for job in reversed(self.jobs):
             await job.stop()
         await self.safeguarding.drain()
+        await self.anchors.stop()
         if isinstance(self.presence, RedisPresence):
             await self.presence.stop()
         await self.close()
@@ -144,9 +152,10 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
 
     The keyring is made from the settings' master key unless one is given. ``master_key``
     says what the caller needs of it: "needed" (a missing key is an error before anything
-    is done), "made_if_missing" (a development machine makes its key file on first use, as
-    ``advocacy serve`` does) or "not_needed" (a command that seals and opens nothing, e.g.
-    ``advocacy audit verify``: without a key, anything that would seal or open refuses).
+    is done), "made_if_missing" (with the ``development_master_key`` setting, which ``serve
+    --demo`` turns on, a development machine makes its key file on first use) or
+    "not_needed" (a command that seals and opens nothing, e.g. ``advocacy audit verify``:
+    without a key, anything that would seal or open refuses).
     """
     clock = clock or Clock()
     keyring = (keyring or _keyring(settings, store, clock, master_key)).attach()
@@ -163,7 +172,7 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
         sessions_ended, access_changed, presence = Topic("sessions.ended"), Topic("access.changed"), Presence()
 
     access = Access(store, clock)
-    auth = AuthService(store, settings, clock, access, sessions_ended)
+    auth = AuthService(store, settings, clock, access, keyring, sessions_ended)
     notifier = Notifier(store, clock)
     chat = ChatService(store, settings, clock, access)
     records = ConcernRecords(store, clock, keyring, settings)
@@ -228,6 +237,7 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
         access_changed=access_changed,
         sweeper_job=sweeper_job(store, clock, sweeper, settings.sweep_interval_seconds),
         pairing_job=LeasedJob(store, clock, "pairing", pairing.policy.check_every_seconds, pairing_tick),
+        anchors=audit.Anchors(store, clock, audit.anchor_path(settings), settings.audit_anchor_minutes * 60),
         redis=redis, shared=shared,
     )
 
@@ -260,7 +270,8 @@ async def open_store(settings: Settings, share_running: bool = False) -> AsyncIt
 
 def _keyring(settings: Settings, store: Store, clock: Clock, need: MasterKeyNeed) -> Keyring | KeylessKeyring:
     try:
-        master = load_master_key(settings, create_for_development=need == "made_if_missing")
+        master = load_master_key(settings, create_for_development=need == "made_if_missing"
+                                 and settings.development_master_key)
     except MasterKeyError as missing:
         if need != "not_needed":
             raise

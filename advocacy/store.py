@@ -60,7 +60,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         _index([("languages", ASCENDING)]),
     ],
     "children": [
-        _index([("access_code_hash", ASCENDING)], unique=True, sparse=True),
+        # A keyed hash of the access code (advocacy.auth.codes), never the code.
+        _index([("access_code_lookup", ASCENDING)], unique=True, sparse=True),
         _index([("advocate", ASCENDING)]),
         _index([("la", ASCENDING)]),
         # A local authority's own reference, so an import run twice makes no one twice.
@@ -88,7 +89,9 @@ INDEXES: dict[str, list[IndexModel]] = {
     # Wrapped per-child data keys, by child id (advocacy.crypto).
     "keys": [],
     # The hash-chained audit trail, numbered by _id (advocacy.audit).
-    "audit": [_index([("subject", ASCENDING), ("_id", ASCENDING)])],
+    "audit": [_index([("subject", ASCENDING), ("_id", ASCENDING)]),
+              # The children shown together in one list (a multikey index: each child finds the entry).
+              _index([("subjects", ASCENDING)], sparse=True)],
     # Who runs each background job (advocacy.leases).
     "leases": [],
     # Bot accounts (advocacy.botapi); their tokens are sessions with the role "bot".
@@ -109,7 +112,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     "pairing_plans": [_index([("created_at", DESCENDING)])],
     # One-off changes to stored records that have finished (advocacy.privacy.sealing).
     "migrations": [],
-    # Wrong staff sign-ins in a row, per username hash (advocacy.auth.staff_sign_in).
+    # Sign-in tries counted before they are checked (advocacy.auth.attempts): per staff username, per
+    # client address, per unknown access code; keyed hashes only, removed by retention.
     "sign_in_attempts": [_index([("last_attempt_at", ASCENDING)])],
     # Children's concerns with their embedded timelines (advocacy.concerns). The
     # escalation sweeper reads only those whose next ladder step is due (next_due),

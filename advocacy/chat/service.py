@@ -235,7 +235,7 @@ class ChatService:
         if principal.role != "child" and convs:
             # Each child's name and last message are shown: one entry for the whole list.
             await audit.record(self.store, self.clock, **audit.by(principal), action="chat.conversations",
-                               children=len(convs))
+                               children=len(convs), subjects=[c["child"] for c in convs])
         child_ids = {c["child"] for c in convs}
         advocate_ids = {c["advocate"] for c in convs}
         children = await child_names(self.store, child_ids)

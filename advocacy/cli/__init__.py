@@ -14,7 +14,7 @@ from pathlib import Path
 
 from advocacy.cli import operator, pairing
 from advocacy.cli.serve import serve
-from advocacy.crypto import MasterKeyError, new_master_key
+from advocacy.crypto import MasterKeyError, create_key_file, new_master_key
 from advocacy.embedded_db import EmbeddedDatabaseError
 from advocacy.settings import SettingsError, load
 from advocacy.store import DatabaseUnavailable
@@ -78,7 +78,11 @@ def _parser() -> argparse.ArgumentParser:
 
     keys_p = commands.add_parser("keys", help="master keys for encryption at rest")
     keys_commands = keys_p.add_subparsers(dest="keys_command", required=True)
-    keys_commands.add_parser("new", help="print a new master key (base64) for ADVOCACY_MASTER_KEY or a key file")
+    keys_new_p = keys_commands.add_parser(
+        "new", help="a new master key (base64): printed, or written with --out to a file only you can read")
+    keys_new_p.add_argument("--out", metavar="PATH",
+                            help="write it to this new file (mode 600) for ADVOCACY_MASTER_KEY_FILE, outside the data "
+                                 "folder")
     with_data_dir(keys_commands.add_parser(
         "rotate", help="re-wrap every data key under ADVOCACY_MASTER_KEY; give the old key in "
                        "ADVOCACY_ACCEPTED_MASTER_KEYS (servers keep running)"))
@@ -113,6 +117,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Libraries whose DEBUG records carry what passes through them: the MongoDB driver writes every command
+# and reply (hashes, sealed values, birth dates). They stay at INFO whatever the service's own level.
+QUIET_BELOW_INFO = ("pymongo", "motor", "socketio", "engineio", "aiohttp.access", "aiohttp.server", "aiohttp.web")
+
+
+def configure_logging(level: str) -> None:
+    """The service's own records at ``level``; no level may write personal data or secrets."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in QUIET_BELOW_INFO:
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     overrides = {
@@ -126,7 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"advocacy: configuration error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level)
+    if args.command == "serve" and args.demo:
+        settings = settings.replace(development_master_key=True)
     try:
         if args.command == "serve" and settings.workers > 1:
             asyncio.run(supervise(settings, settings.workers, args.demo, args.reuse_port))
@@ -147,7 +165,12 @@ def main(argv: list[str] | None = None) -> int:
                 return 2
             asyncio.run(operator.hours_command(settings, args))
         elif args.command == "keys" and args.keys_command == "new":
-            print(new_master_key())
+            if not args.out:
+                print(new_master_key())
+            else:
+                create_key_file(Path(args.out))
+                print(f"Wrote a new master key to {args.out} (readable only by you). Start the server with "
+                      f"ADVOCACY_MASTER_KEY_FILE={args.out}")
         elif args.command == "pairing" and args.pairing_command == "solve":
             return pairing.solve_command(args)
         elif args.command in ("pairing", "import"):

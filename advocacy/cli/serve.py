@@ -10,12 +10,15 @@ from aiohttp import web
 
 from advocacy import demo
 from advocacy.bootstrap import build, open_store
+from advocacy.crypto import load_master_key
 from advocacy.edge.app import init_app
 from advocacy.service_bots import ServiceBots, loopback_url
 from advocacy.settings import Settings
 
 
 async def serve(settings: Settings, with_demo: bool, reuse_port: bool = False) -> None:
+    # Without a master key the server refuses before anything starts (MasterKeyError says how to give one).
+    load_master_key(settings, create_for_development=settings.development_master_key)
     async with open_store(settings) as store:
         services = build(settings, store, master_key="made_if_missing")
         clock = services.clock

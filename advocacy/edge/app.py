@@ -28,6 +28,7 @@ from advocacy.edge import (
     oversight_views,
     pairing_views,
     privacy_views,
+    safe_json,
     safeguarding_views,
     site_views,
     team_views,
@@ -38,12 +39,51 @@ from advocacy.edge.console_events import ConsoleNamespace
 from advocacy.edge.keys import assets_key, services_key, sio_key
 from advocacy.edge.middlewares import errors, same_origin_changes, security_headers
 from advocacy.edge.oversight_events import OversightNamespace
+from advocacy.errors import ServiceError
 from advocacy.scale_out import channel_prefix
 from advocacy.settings import Settings
 
 # Socket.IO packets larger than this are dropped by the transport, which closes the
 # connection: far above any real message (4,000 characters), so only abuse meets it.
 MAX_PACKET_BYTES = 1024 * 1024
+
+
+class _HeaderOnly:
+    """Stands in for the JSON module to read a refused packet's header (type, namespace, ack id) alone."""
+
+    dumps = staticmethod(safe_json.dumps)
+
+    @staticmethod
+    def loads(_: str) -> None:
+        return None
+
+
+class _PacketHeader(socketio.packet.Packet):
+    json = _HeaderOnly
+
+
+class SocketServer(socketio.AsyncServer):
+    """A Socket.IO server that answers a packet it cannot read (nested too deep, a number too big to
+    store, not JSON) with a ``bad_request`` ack, if the packet asked for one, instead of a traceback:
+    the connection stays open and nothing is stored."""
+
+    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+        try:
+            await super()._handle_eio_message(eio_sid, data)
+        except (ValueError, RecursionError):
+            if not isinstance(data, str):
+                return
+            try:
+                header = _PacketHeader(encoded_packet=data)
+            except (ValueError, RecursionError):
+                return
+            if header.packet_type == socketio.packet.EVENT and header.id is not None:
+                refused = ServiceError("bad_request", "That didn't make sense to us: send JSON nested at most "
+                                       f"{safe_json.MAX_DEPTH} levels deep, with no number too big to store. "
+                                       "Nothing was changed.")
+                # The library's own way to send a packet (an ack), as it does for the events it handles.
+                await self._send_packet(eio_sid, self.packet_class(
+                    socketio.packet.ACK, namespace=header.namespace, id=header.id, data=[refused.as_dict()]))
 
 ROUTES = (site_views.routes, auth_views.routes, chat_views.routes, privacy_views.routes, concern_views.routes,
           safeguarding_views.routes, oversight_views.routes, oversight_pages.routes, pairing_views.routes,
@@ -84,8 +124,9 @@ def init_app(services: Services) -> web.Application:
     # Several processes share rooms through Redis and take WebSocket only, so a
     # client needs no sticky session: any process can serve its next connection.
     scaled = bool(settings.redis_url)
-    sio = socketio.AsyncServer(
+    sio = SocketServer(
         async_mode="aiohttp",
+        json=safe_json,
         cors_allowed_origins=_origin_checker(settings),
         cookie=None,
         max_http_buffer_size=MAX_PACKET_BYTES,

@@ -54,6 +54,8 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
     the Socket.IO handshake too); pages and API answers are never cached, as they may hold personal data."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    # aiohttp would name itself and Python with their versions; an attacker learns nothing from this.
+    response.headers["Server"] = "advocacy"
     if settings_of(request).secure_cookies:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     if not request.path.startswith(("/static/", "/vendor/")):

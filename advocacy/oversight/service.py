@@ -38,6 +38,7 @@ from advocacy.errors import ServiceError
 from advocacy.events import Topic
 from advocacy.ids import new_id
 from advocacy.notifications.service import Notifier
+from advocacy.oversight.case import advocate_letters
 from advocacy.oversight.counts import QueueCounts
 from advocacy.oversight.queue import age_band, new_ref
 from advocacy.store import ASCENDING, DuplicateKeyError, Store
@@ -48,6 +49,25 @@ UPDATE_FROM = ("advocate", "la")
 REPRESENTATION_TO = ("la", "other")
 FILTERS = ("la", "region", "category", "level", "status", "claimed")
 PAGE = 200
+
+
+def pseudonymous(value: Any, child: str, ref: str, letters: Mapping[str, str]) -> Any:
+    """A case as reviewers get it over the API, as on the page: the child is their reference and each
+    advocate a letter ("Advocate A"); whoever did something that is not a reviewer is named by their
+    part ("The child", "The advocate's manager"), never by an id."""
+    if isinstance(value, dict):
+        if "role" in value and set(value) <= {"id", "role", "name"} and value.get("role") != "reviewer":
+            who = ("The child" if value.get("role") == "child" else letters.get(value.get("id", ""))
+                   or {"advocate": "An advocate", "manager": "The advocate's manager", "admin": "An admin",
+                       "service": "The service"}.get(value.get("role", ""), "Someone"))
+            return {"role": value.get("role"), "who": who}
+        return {key: pseudonymous(item, child, ref, letters) for key, item in value.items()}
+    if isinstance(value, list):
+        return [pseudonymous(item, child, ref, letters) for item in value]
+    if isinstance(value, str):
+        return ref if value == child else letters.get(value, value)
+    return value
+
 
 @dataclass(frozen=True)
 class ItemChange:
@@ -245,7 +265,10 @@ class OversightQueue:
             log_entries.append(shown)
         [summary] = await self._summaries([doc], principal)
         request = doc.get("request")
-        return {
+        pairings = await self.store.pairings.find({"child": child}, {"advocate": 1}).sort(
+            "started_at", ASCENDING).to_list(None)
+        letters = advocate_letters([p["advocate"] for p in pairings] + [concern.get("advocate") or ""])
+        return pseudonymous({
             **summary,
             "reason_text": await opened(doc["reason"].get("text"), "concern.reason"),
             "reason_by": doc["reason"].get("by"),
@@ -253,7 +276,7 @@ class OversightQueue:
             "request": None if request is None else {**request, "at": iso(request["at"])},
             "closed_at": iso(doc.get("closed_at")),
             "concern_detail": staff_view,
-        }
+        }, child, doc["ref"], letters)
 
     # working an item -----------------------------------------------------------
 

@@ -28,7 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from advocacy import audit, workdays
-from advocacy.auth.accounts import create_child
+from advocacy.auth.accounts import AccessCode, create_child
 from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
 from advocacy.crypto import Keyring
@@ -249,14 +249,17 @@ class PairingService:
 
     async def enter_care(self, data: dict[str, Any], by: By) -> dict[str, Any]:
         """Record a child coming into care and pair them at once. Returns the child, their access code
-        (shown once, for their advocate to hand over) and their advocate."""
+        and setup word (shown once, for their advocate to hand over) and their advocate."""
         fields, problems = check_child(data, await self.known_las(), self.today())
+        if not problems and fields.get("ref") and await self.store.children.find_one(
+                {"la": fields["la"], "ref": fields["ref"]}, {"_id": 1}):
+            problems.append(f'"ref" {fields["ref"]!r} is already used for another child of {fields["la"]}')
         if problems:
             raise ServiceError("child_invalid", "Some of the child's details are missing or wrong: "
                                + "; ".join(problems) + ". Nothing was changed.")
         doc, code = await self.create(fields, by)
         change = await self.pair_new_child(doc, by)
-        return {"child": doc["_id"], "access_code": code, "advocate": await self.advocate_summary(
+        return {"child": doc["_id"], **code.public(), "advocate": await self.advocate_summary(
             change.advocate if change else None), "conversation": change.conversation if change else None}
 
     async def pair_new_child(self, doc: dict[str, Any], by: By) -> PairingChange | None:
@@ -265,7 +268,7 @@ class PairingService:
         return await self.place(doc["_id"], "entered_care", by,
                                 record=child_record(doc, la.get("region") if la else None))
 
-    async def create(self, fields: dict[str, Any], by: By) -> tuple[dict[str, Any], str]:
+    async def create(self, fields: dict[str, Any], by: By) -> tuple[dict[str, Any], AccessCode]:
         fields = dict(fields)
         name = fields.pop("name")
         doc, code = await create_child(self.store, self.clock, name=name, avoid=[], **fields)
@@ -520,8 +523,14 @@ class PairingService:
             "earlier_chat": earlier,
         }
 
-    async def history(self, child_id: str, for_child: bool) -> dict[str, Any]:
-        """Every change of the child's advocate (who, when, why) and their opt-out/opt-in record."""
+    async def history(self, child_id: str, for_child: bool, reader: By = None) -> dict[str, Any]:
+        """Every change of the child's advocate (who, when, why) and their opt-out/opt-in record.
+
+        A member of staff reading it (``reader``) is audited, with the child as the subject.
+        """
+        if reader and reader.get("role") != "child":
+            await audit.record(self.store, self.clock, actor=reader["id"], role=reader["role"],
+                               action="pairing.history", subject=child_id)
         pairings = await self.store.pairings.find({"child": child_id}).sort("started_at", 1).to_list(None)
         names = {d["_id"]: d.get("name", "") async for d in
                  self.store.staff.find({"_id": {"$in": list({p["advocate"] for p in pairings})}}, {"name": 1})}

@@ -82,7 +82,8 @@ NOTHING_ABOUT_A_CHILD = {
 }
 
 # Fields of a child's record kept only so they can sign in: shown as whether they are set, never the value.
-SECRETS = {"access_code_hash": "access_code_set", "pin_hash": "pin_chosen"}
+SECRETS = {"access_code_lookup": "access_code_set", "pin_sealed": "pin_chosen",
+           "setup_check": "setup_word_not_used_yet"}
 # Fields shown under their own names in about_you (or read through child_names).
 _ABOUT_FIELDS = {"_id", "name_sealed", "la", "birth_date", "languages", "advocate", "opted_out", "created_at",
                  "left_care_at", "prefers", "ref", "avoid", "someone_else", "offer", "pin_failures",
@@ -133,6 +134,9 @@ LABELS = {
 ACTIONS = {
     "chat.history": "read your messages",
     "chat.conversations": "looked at their list of young people",
+    "team.read": "looked at their team's page, which showed your name",
+    "pairing.history": "looked at who your advocates have been",
+    "safeguarding.flags": "looked at messages of yours flagged for safety",
     "child.reset_pin": "cleared your PIN so you could choose a new one",
     "child.new_access_code": "gave you a new code to sign in",
     "child.revoke_sessions": "signed you out on every phone",
@@ -143,7 +147,6 @@ ACTIONS = {
     "child.created": "added you to the advocacy service",
     "pairing.earlier_chat": "wrote down your answer about earlier messages",
     "oversight.reveal": "(the Children's Commissioner's team) looked up your name, and wrote down why",
-    "team.read": "looked at their team's list of young people",
     **concern_export.ACTIONS,
 }
 
@@ -163,7 +166,8 @@ async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str) -
     names = await child_names(store, [child_id])
     pairings = await store.pairings.find({"child": child_id}).sort("started_at", ASCENDING).to_list(None)
     conversations = await chat.everything_of_child(child_id)
-    access = await store.audit.find({"subject": child_id}).sort("_id", ASCENDING).to_list(None)
+    access = await store.audit.find({"$or": [{"subject": child_id}, {"subjects": child_id}]}).sort(
+        "_id", ASCENDING).to_list(None)
     notifications = await store.notifications.find({"child": child_id}).sort("created_at", ASCENDING).to_list(None)
     sessions = await store.sessions.find({"user": child_id}).sort("created_at", ASCENDING).to_list(None)
     staff = await staff_by_ids(store, [p["advocate"] for p in pairings] + [c["advocate"] for c in conversations]
@@ -200,7 +204,6 @@ async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str) -
             "next_offer_due": iso(child.get("offer_due_at")),
             **{shown: child.get(field) is not None for field, shown in SECRETS.items()},
             "wrong_pins_in_a_row": child.get("pin_failures", 0),
-            "pin_locked_until": iso(child.get("pin_locked_until")),
             "added_at": iso(child.get("created_at")),
             "left_care_at": iso(child.get("left_care_at")),
             "the_code_the_childrens_commissioners_team_know_you_by": pseudonym.get("ref"),

@@ -59,6 +59,11 @@ def default_rules() -> Rules:
     return load_rules()
 
 
+# What each sealed field of a disclosure is sealed as (its purpose, bound into the sealing): one table for
+# sealing and opening, so staff read what was written (the child's export reads "disclosure.with" too).
+DISCLOSURE_PURPOSES = {"with_detail": "disclosure.with", "what": "disclosure.what", "why": "disclosure.why",
+                       "why_not_told": "disclosure.why_not_told"}
+
 class Safeguarding:
     def __init__(self, store: Store, records: ConcernRecords, access: Access, ladder: Ladder, notifier: Notifier,
                  chat: ChatService, presence: Presence, rules: Rules | None = None) -> None:
@@ -286,11 +291,11 @@ class Safeguarding:
             "by": {"id": principal.user_id, "role": principal.role},
             "at": self.records.now(),
             "with": shared_with,
-            "with_detail": await seal(detail, "disclosure.with"),
-            "what": await seal(what, "disclosure.what"),
-            "why": await seal(why, "disclosure.why"),
+            "with_detail": await seal(detail, DISCLOSURE_PURPOSES["with_detail"]),
+            "what": await seal(what, DISCLOSURE_PURPOSES["what"]),
+            "why": await seal(why, DISCLOSURE_PURPOSES["why"]),
             "child_told": told,
-            "why_not_told": await seal(why_not, "disclosure.why_not_told"),
+            "why_not_told": await seal(why_not, DISCLOSURE_PURPOSES["why_not_told"]),
         }
         await self.store.disclosures.insert_one(doc)
         await audit.record(self.store, self.records.clock, actor=principal.user_id, role=principal.role,
@@ -313,7 +318,7 @@ class Safeguarding:
 
         async def opened(field: str) -> str | None:
             value = doc.get(field)
-            return await keyring.unseal_or_erased(doc["child"], value, f"disclosure.{field}") if value else None
+            return await keyring.unseal_or_erased(doc["child"], value, DISCLOSURE_PURPOSES[field]) if value else None
 
         return {
             "id": doc["_id"], "child": doc["child"], "concern": doc.get("concern"),
@@ -326,6 +331,8 @@ class Safeguarding:
         child = await self.access.child(principal, "safeguarding.decide", child_id, missing="child_not_found")
         docs = await (self.store.flags.find({"child": child["_id"]}).sort("flagged_at", DESCENDING)
                       .limit(200).to_list(None))
+        await audit.record(self.store, self.records.clock, **audit.by(principal), action="safeguarding.flags",
+                           subject=child["_id"], records=len(docs))
         return [{"message": d["_id"], "conversation": d["conversation"], "matches": d["matches"],
                  "flagged_at": iso(d["flagged_at"]), "concern": d.get("concern")} for d in docs]
 

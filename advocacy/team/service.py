@@ -111,7 +111,7 @@ class TeamView:
                        self.store.staff.find({"_id": {"$in": list(cover_of)}}, {"name": 1})}
         if shown_children:
             await audit.record(self.store, self.clock, **audit.by(principal), action="team.read",
-                               children=len(shown_children))
+                               children=len(shown_children), subjects=shown_children)
         away_now = {lv["advocate"] for lv in leaves if lv["starts_at"] <= now}
         team_ids = set(ids)
         plans = []

@@ -241,6 +241,14 @@ async def test_disclosures_are_recorded_checked_audited_and_never_changed(world,
     assert [(e["subject"], e["ids"]["shared_with"]) for e in audit] == [(amira.id, "la_front_door"),
                                                                         (amira.id, "police")]
     assert "what" not in audit[0]["ids"]
+    # Staff read every sealed field as it was written (none reads "(deleted)").
+    status, body = await advocate.post(f"/api/children/{amira.id}/disclosures",
+                                       {**good, "with": "other", "with_detail": "The school's designated lead"})
+    assert status == 201
+    listed = (await advocate.get(f"/api/children/{amira.id}/disclosures"))[1]["disclosures"]
+    assert {k: listed[0][k] for k in ("with_detail", "what", "why", "why_not_told")} == {
+        "with_detail": "The school's designated lead", "what": good["what"], "why": good["why"],
+        "why_not_told": good["why_not_told"]}
     # Append-only: there is no way to change or remove one.
     for method in ("PUT", "PATCH", "DELETE"):
         async with advocate.http.request(method, f"/api/children/{amira.id}/disclosures/{disclosure['id']}") as resp:

@@ -155,6 +155,7 @@
     showPresence(conv);
     renderAll();
     loadSide(conv);
+    document.dispatchEvent(new CustomEvent('advocacy:child-chosen', { detail: { child: conv.summary.child } }));
     if (focusRow) rows.get(conv.id).button.focus();
     if (window.history.replaceState) window.history.replaceState(null, '', `#${encodeURIComponent(conv.id)}`);
   };
