@@ -31,6 +31,7 @@ from advocacy.botapi.service import BotService
 from advocacy.chat.presence import Presence
 from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
+from advocacy.complaints.service import Complaints
 from advocacy.concerns.ladder import Ladder
 from advocacy.concerns.records import ConcernRecords
 from advocacy.concerns.service import ConcernService
@@ -92,6 +93,7 @@ class Services:
     team: TeamView
     reviewer_console: ReviewerConsole
     export: ChildExport
+    complaints: Complaints
     retention: RetentionJob
     # The ids of users whose conversations changed: every server process moves their open sockets.
     access_changed: Topic[list[str]]
@@ -210,6 +212,9 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
         await oversight.counts.recount()
 
     figures.published.subscribe(recount_queue)
+    # A reviewer's decision on a complaint about the service shows on the complaint.
+    complaints = Complaints(store, clock, keyring, settings, access, notifier, oversight)
+    oversight.item_changed.subscribe(complaints.oversight_changed)
 
     async def pairing_tick() -> None:
         await pairing.offers_due()
@@ -223,7 +228,7 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
         pairing_changes=pairing_changes, pairing=pairing, bots=bots, figures=figures,
         team=TeamView(store, clock, dict(records.categories)),
         reviewer_console=ReviewerConsole(store, clock, keyring, oversight),
-        export=ChildExport(store, clock, chat),
+        export=ChildExport(store, clock, chat), complaints=complaints,
         retention=RetentionJob(store, clock, load_retention()),
         access_changed=access_changed,
         sweeper_job=sweeper_job(store, clock, sweeper, settings.sweep_interval_seconds),

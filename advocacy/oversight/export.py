@@ -14,7 +14,8 @@ from advocacy.crypto import keyring_of
 from advocacy.date_words import iso
 from advocacy.store import ASCENDING, Store
 
-WHY_WORDS = {"deadline": "your worry wasn't sorted in time", "by_hand": "someone asked them to look at it"}
+WHY_WORDS = {"deadline": "your worry wasn't sorted in time", "by_hand": "someone asked them to look at it",
+             "service_complaint": "you asked them to look at your complaint about the advocacy service"}
 STATUS_WORDS = {"new": "waiting for someone to pick it up", "claimed": "someone is looking at it",
                 "awaiting_update": "waiting for an answer they asked for", "closed": "finished"}
 DECISION_WORDS = {

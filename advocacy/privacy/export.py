@@ -25,6 +25,7 @@ from advocacy import audit
 from advocacy.auth.principal import Principal
 from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
+from advocacy.complaints import export as complaint_export
 from advocacy.concerns import export as concern_export
 from advocacy.date_words import iso, moment_words
 from advocacy.oversight import export as oversight_export
@@ -39,7 +40,7 @@ Section = Callable[[Store, str], Awaitable[tuple[str, list[dict[str, Any]]]]]
 SECTIONS: tuple[Section, ...] = (
     concern_export.worries, concern_export.disclosures, safeguarding_export.flags, oversight_export.items,
     pairing_export.choices, pairing_export.placement_moves, pairing_export.covers, pairing_export.earlier_chat,
-    pairing_export.plans, concern_export.counted,
+    pairing_export.plans, concern_export.counted, complaint_export.complaints,
 )
 
 # Where each collection's records about a child appear in the export.
@@ -64,6 +65,7 @@ HELD = {
     "leaves": "more: cover (the days an advocate was away, pairing.export.covers)",
     "earlier_chat": "more: earlier chat (pairing.export.earlier_chat)",
     "pairing_plans": "more: plans (pairing.export.plans)",
+    "complaints": "more: complaints about the service (complaints.export.complaints)",
 }
 # Collections that hold nothing about any one child, and why.
 NOTHING_ABOUT_A_CHILD = {
@@ -104,6 +106,7 @@ TOLD = {
     "safeguarding.flagged": "something you wrote needed checking, to keep you safe",
     "oversight.update_requested": "the Children's Commissioner's team asked for news about your worry",
     "oversight.closed": "the Children's Commissioner's team finished checking on your worry",
+    "complaint.made": "you made a complaint about the advocacy service",
 }
 
 # Fields of the sections that hold a moment (ISO 8601), shown on the page as a date and time.
@@ -127,6 +130,7 @@ LABELS = {
     "helped_you_meanwhile": "Who helped you meanwhile", "advocate": "Advocate", "asked": "When we asked you",
     "answered": "When you answered", "your_answer": "Your answer", "from_advocate": "Your advocate before",
     "to_advocate": "Your advocate after", "counted_in_month": "Counted in the month",
+    "who_looks_at_it": "Who looks at it", "the_answer": "The answer", "what_we_decided": "What we decided",
 }
 
 # What each audited action means, in words a child understands.
@@ -144,6 +148,12 @@ ACTIONS = {
     "pairing.earlier_chat": "wrote down your answer about earlier messages",
     "oversight.reveal": "(the Children's Commissioner's team) looked up your name, and wrote down why",
     "team.read": "looked at their team's list of young people",
+    "complaint.made": "wrote down a complaint about the advocacy service",
+    "complaint.read": "read your complaint about the advocacy service",
+    "complaint.listed": "looked at their list of complaints about the advocacy service",
+    "complaint.acknowledged": "told you they had your complaint",
+    "complaint.answered": "answered your complaint",
+    "complaint.escalated": "took your complaint to the Children's Commissioner's office",
     **concern_export.ACTIONS,
 }
 
