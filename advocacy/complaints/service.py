@@ -57,10 +57,11 @@ class Complaints:
         advocate = await self.store.staff.find_one({"_id": child["advocate"]}, {"manager": 1}) \
             if child.get("advocate") else None
         handler = rules.handler_for(about, advocate)
+        la = await self.store.local_authorities.find_one({"_id": child.get("la")}, {"region": 1}) or {}
         now = utc_ms(self.clock.now())
         about_staff = {"advocate": child.get("advocate"), "manager": (advocate or {}).get("manager")}.get(about)
         doc = {
-            "_id": new_id("cp"), "child": child["_id"], "la": child.get("la"), "region": child.get("region"),
+            "_id": new_id("cp"), "child": child["_id"], "la": child.get("la"), "region": la.get("region"),
             "advocate": child.get("advocate"), "about": about, "about_staff": about_staff,
             "handler": {"role": handler.role, "id": handler.staff_id},
             "made_by": {"id": principal.user_id, "role": principal.role}, "made_at": now,

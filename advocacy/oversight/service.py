@@ -142,7 +142,7 @@ class OversightQueue:
             "child": complaint["child"], "ref": await self.ref_for(complaint["child"]),
             "la": complaint.get("la"), "region": complaint.get("region"),
             "category": SERVICE_COMPLAINT, "severity": "standard", "level": "standard", "rank": RANK["standard"],
-            "source": "child" if by.get("role") == "child" else "by_hand",
+            "source": "child" if by.get("role") == "child" else "hand",
             "reason": {"code": SERVICE_COMPLAINT, "by": dict(by), "text": None},
             "status": "new", "open": True, "claimed_by": None, "due_at": due_at, "raised_at": complaint["made_at"],
             "created_at": now, "log": [], "request": None, "decision": None, "closed_at": None, "version": 0,
@@ -289,9 +289,10 @@ class OversightQueue:
         """A complaint about the service as reviewers read it: the words, the answer, when things happened."""
         complaint = await self.store.complaints.find_one({"_id": complaint_id})
         return {
-            "kind": SERVICE_COMPLAINT, "about": complaint["about"], "made_at": iso(complaint["made_at"]),
+            "id": complaint["_id"], "kind": SERVICE_COMPLAINT, "category": SERVICE_COMPLAINT, "severity": "standard",
+            "about": complaint["about"], "made_at": iso(complaint["made_at"]),
             "child_words": await opened(complaint["words"], "complaint.words"),
-            "child_wants": await opened(complaint.get("wants"), "complaint.wants"),
+            "child_wants": await opened(complaint.get("wants"), "complaint.wants") or "",
             "status": complaint["status"],
             "deadlines": {k: iso(v) for k, v in complaint["deadlines"].items()},
             "acknowledged_at": iso(complaint.get("acknowledged_at")),
