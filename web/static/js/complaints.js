@@ -21,13 +21,19 @@
         error.textContent = 'Please choose who or what it is about. Nothing was sent.';
         return;
       }
+      const words = document.getElementById('complaint-words');
+      if (!words.value.trim()) {
+        error.textContent = 'Please tell us what happened, in your own words. Nothing was sent.';
+        words.focus();
+        return;
+      }
       const button = document.getElementById('send-complaint');
       button.disabled = true;
       let result = null;
       try {
         result = await api('POST', '/api/complaints', {
           about: about.value,
-          words: document.getElementById('complaint-words').value,
+          words: words.value,
           wants: document.getElementById('complaint-wants').value,
         });
       } catch (e) {
