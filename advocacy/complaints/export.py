@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from advocacy.complaints import rules
@@ -20,14 +21,15 @@ WHERE = {"made": "we have it", "acknowledged": "someone is looking into it", "an
 GOES_TO = {"manager": "the manager of your advocate", "admin": "someone in charge of the whole service"}
 
 
-async def complaints(store: Store, child_id: str) -> tuple[str, list[dict[str, Any]]]:
+async def complaints(store: Store, child_id: str, leave_out: Collection[str] = ()) -> tuple[str, list[dict[str, Any]]]:
     keyring = keyring_of(store)
 
     async def opened(value: Any, purpose: str) -> str | None:
         return await keyring.unseal_or_erased(child_id, value, purpose) if value is not None else None
 
     out = []
-    async for doc in store.complaints.find({"child": child_id}).sort("made_at", ASCENDING):
+    async for doc in store.complaints.find({"child": child_id, "_id": {"$nin": list(leave_out)}}).sort(
+            "made_at", ASCENDING):
         out.append({
             "raised": iso(doc["made_at"]),
             "about": rules.ABOUT.get(doc["about"], doc["about"]),

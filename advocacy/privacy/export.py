@@ -26,6 +26,7 @@ from advocacy.auth.principal import Principal
 from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
 from advocacy.complaints import export as complaint_export
+from advocacy.complaints.rules import may_handle
 from advocacy.concerns import export as concern_export
 from advocacy.date_words import iso, moment_words
 from advocacy.oversight import export as oversight_export
@@ -42,6 +43,8 @@ SECTIONS: tuple[Section, ...] = (
     pairing_export.choices, pairing_export.placement_moves, pairing_export.covers, pairing_export.earlier_chat,
     pairing_export.plans, concern_export.counted, complaint_export.complaints,
 )
+# Sections that can leave out complaints about the service the person making the copy may not see.
+LEAVE_OUT_COMPLAINTS = (complaint_export.complaints, oversight_export.items)
 
 # Where each collection's records about a child appear in the export.
 HELD = {
@@ -165,16 +168,22 @@ _TEMPLATES.filters["when"] = moment_words
 _TEMPLATES.filters["label"] = lambda key: LABELS.get(key, key.replace("_", " ").capitalize())
 
 
-async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str) -> dict[str, Any] | None:
-    """Everything held about a child, in plain structures; None if there is no such child."""
+async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str,
+                 leave_out_complaints: frozenset[str] = frozenset()) -> dict[str, Any] | None:
+    """Everything held about a child, in plain structures; None if there is no such child.
+
+    ``leave_out_complaints``: complaints about the service the person making the copy may not see (one about
+    them, above all), left out with every trace of them (their audit entries, notifications, oversight item)."""
     child = await store.children.find_one({"_id": child_id})
     if child is None:
         return None
     names = await child_names(store, [child_id])
     pairings = await store.pairings.find({"child": child_id}).sort("started_at", ASCENDING).to_list(None)
     conversations = await chat.everything_of_child(child_id)
-    access = await store.audit.find({"subject": child_id}).sort("_id", ASCENDING).to_list(None)
-    notifications = await store.notifications.find({"child": child_id}).sort("created_at", ASCENDING).to_list(None)
+    hidden = {"ids.complaint": {"$nin": sorted(leave_out_complaints)}} if leave_out_complaints else {}
+    access = await store.audit.find({"subject": child_id, **hidden}).sort("_id", ASCENDING).to_list(None)
+    notifications = await store.notifications.find({"child": child_id, **hidden}).sort(
+        "created_at", ASCENDING).to_list(None)
     sessions = await store.sessions.find({"user": child_id}).sort("created_at", ASCENDING).to_list(None)
     staff = await staff_by_ids(store, [p["advocate"] for p in pairings] + [c["advocate"] for c in conversations]
                                + [e["actor"] for e in access] + [n["to"] for n in notifications]
@@ -241,7 +250,10 @@ async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str) -
         "more": {},
     }
     for section in SECTIONS:
-        title, records = await section(store, child_id)
+        if section in LEAVE_OUT_COMPLAINTS and leave_out_complaints:
+            title, records = await section(store, child_id, leave_out=leave_out_complaints)
+        else:
+            title, records = await section(store, child_id)
         data["more"][title] = records
     return data
 
@@ -270,7 +282,11 @@ class ChildExport:
     async def export(self, child_id: str, *, by: Principal | None, form: str) -> dict[str, Any] | None:
         """The export (None if there is no such child), recorded in the audit trail as made by
         ``by`` (None: an operator at the command line) in ``form`` ("json", "html", "command")."""
-        data = await gather(self.store, self.chat, self.clock, child_id)
+        hidden = frozenset()
+        if by is not None:  # staff see only complaints they handle; an operator's copy holds everything
+            hidden = frozenset({c["_id"] async for c in self.store.complaints.find({"child": child_id})
+                                if not may_handle(c, by.user_id, by.role)})
+        data = await gather(self.store, self.chat, self.clock, child_id, hidden)
         if data is None:
             return None
         who = audit.by(by) if by is not None else {"actor": "operator", "role": "admin"}

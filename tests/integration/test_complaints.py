@@ -175,3 +175,32 @@ async def test_staff_record_a_complaint_for_a_child_and_bad_input_changes_nothin
         assert status in {400, 404} and body["ok"] is False and body["error"]["message"], (bad, body)
     assert await server.store.complaints.count_documents({}) == before
 
+
+
+async def test_a_copy_of_the_childs_records_made_by_their_advocate_holds_no_trace_of_the_complaint(world, apis):  # noqa: F811
+    server, amira, ada, mo = world.server, world.children[0], world.advocates[0], world.manager
+    child = await apis(server, amira)
+    status, body = await child.post("/api/complaints", {**COMPLAINT, "words": "Marker complaint about Ada"})
+    assert status == 201, body
+    assert (await child.post(f"/api/complaints/{body['complaint']['id']}/escalate"))[0] == 200
+    advocate, manager = await apis(server, ada), await apis(server, mo)
+    assert (await manager.get(f"/api/complaints/{body['complaint']['id']}"))[0] == 200
+
+    status, body = await advocate.get(f"/api/children/{amira.id}/export")
+    assert status == 200, body
+    title = "Your complaints about the advocacy service"
+    assert body["export"]["more"].pop(title) == []
+    copy = str(body["export"])
+    assert "Marker complaint about Ada" not in copy and "complaint" not in copy.lower(), copy
+    async with advocate.http.get(f"/api/children/{amira.id}/export.html") as resp:
+        assert "complaint" not in (await resp.text()).lower().replace(title.lower(), "")
+
+    status, body = await manager.get(f"/api/children/{amira.id}/export")
+    assert status == 200, body
+    more = body["export"]["more"]
+    [held] = more["Your complaints about the advocacy service"]
+    assert held["your_words"] == "Marker complaint about Ada"
+    [item] = more["When the Children's Commissioner's team checked on your worries"]
+    assert item["why_it_went_to_them"] == "you asked them to look at your complaint about the advocacy service"
+    assert "read your complaint about the advocacy service" in {
+        e["what"] for e in body["export"]["who_looked_or_changed_things"]}
