@@ -49,9 +49,6 @@ async def test_a_complaint_about_the_advocate_goes_to_their_manager_and_the_advo
     assert [c["id"] for c in (await manager.get("/api/complaints"))[1]["complaints"]] == [complaint["id"]]
     read = await server.store.audit.find_one({"action": "complaint.read", "actor": mo.id})
     assert read["subject"] == amira.id and read["ids"] == {"complaint": complaint["id"]}
-    # The advocate's console page offers no way in either.
-    async with server.http() as http:
-        assert (await http.get("/console/complaints", allow_redirects=False)).status == 303
 
 
 async def test_a_complaint_about_the_manager_goes_to_an_admin_and_the_manager_cannot_read_it(world, apis):  # noqa: F811
@@ -204,3 +201,21 @@ async def test_a_copy_of_the_childs_records_made_by_their_advocate_holds_no_trac
     assert item["why_it_went_to_them"] == "you asked them to look at your complaint about the advocacy service"
     assert "read your complaint about the advocacy service" in {
         e["what"] for e in body["export"]["who_looked_or_changed_things"]}
+
+
+async def test_the_managers_complaints_page_shows_only_what_comes_to_them(world, apis):  # noqa: F811
+    server, amira, ada, mo, ola = (world.server, world.children[0], world.advocates[0], world.manager,
+                                   world.other_manager)
+    child = await apis(server, amira)
+    assert (await child.post("/api/complaints", {**COMPLAINT, "words": "Marker for Mo"}))[0] == 201
+    assert (await child.post("/api/complaints", {**COMPLAINT, "about": "manager", "words": "Marker for admins"}))[0] \
+        == 201
+    async with (await apis(server, mo)).http.get("/console/complaints") as resp:
+        page = await resp.text()
+    assert resp.status == 200 and "Marker for Mo" in page and "Marker for admins" not in page
+    assert "Amira: about their advocate" in page
+    async with (await apis(server, ola)).http.get("/console/complaints") as resp:
+        page = await resp.text()
+    assert resp.status == 200 and "Marker for" not in page and "No complaints have come to you." in page
+    async with (await apis(server, ada)).http.get("/console/complaints", allow_redirects=False) as resp:
+        assert resp.status == 403 and "Marker for" not in await resp.text()
