@@ -31,6 +31,7 @@ from advocacy.botapi.service import BotService
 from advocacy.chat.presence import Presence
 from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
+from advocacy.complaints import rules as complaint_rules
 from advocacy.complaints.service import Complaints
 from advocacy.concerns.ladder import Ladder
 from advocacy.concerns.records import ConcernRecords
@@ -180,7 +181,8 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
     bots = BotService(store, settings, clock, chat, notifier, presence)
     tally = Tally(store, clock)
     figures = Figures(store, clock, [(c.key, c.staff_label) for c in records.categories.values()],
-                      settings.figures_interval_seconds, settings.figures_small_count)
+                      settings.figures_interval_seconds, settings.figures_small_count,
+                      list(complaint_rules.OUTCOME_LABELS.items()))
 
     async def tell_access_changed(user_ids: Iterable[str | None]) -> None:
         wanted = sorted({u for u in user_ids if u})
@@ -215,6 +217,7 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
     # A reviewer's decision on a complaint about the service shows on the complaint.
     complaints = Complaints(store, clock, keyring, settings, access, notifier, oversight)
     oversight.item_changed.subscribe(complaints.oversight_changed)
+    complaints.answered.subscribe(tally.complaint_answered)
 
     async def pairing_tick() -> None:
         await pairing.offers_due()

@@ -27,6 +27,8 @@ OUTCOMES = {
     "partly_upheld": "We agree with some of it, and we are sorry for that part.",
     "not_upheld": "We looked carefully and don't think we got it wrong.",
 }
+# The outcomes as the published figures name them.
+OUTCOME_LABELS = {"upheld": "Upheld", "partly_upheld": "Partly upheld", "not_upheld": "Not upheld"}
 STATUSES = ("made", "acknowledged", "answered")
 # Where a complaint is, as the child reads it on their page.
 STATUS_WORDS = {

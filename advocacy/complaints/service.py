@@ -21,6 +21,7 @@ from advocacy.concerns.checks import check_choice, check_words, only_fields, pay
 from advocacy.crypto import Keyring
 from advocacy.date_words import iso, moment_words
 from advocacy.errors import ServiceError
+from advocacy.events import Topic
 from advocacy.ids import new_id
 from advocacy.notifications.service import Notifier
 from advocacy.oversight.service import ItemChange, OversightQueue
@@ -42,6 +43,8 @@ class Complaints:
         self.limit = settings.max_concern_chars
         self.acknowledge_days = settings.complaint_acknowledge_working_days
         self.answer_days = settings.complaint_answer_working_days
+        # A complaint answered: {"la", "region", "answered_at", "outcome"} (the figures count outcomes).
+        self.answered: Topic[dict[str, Any]] = Topic("complaints.answered")
 
     # making one ------------------------------------------------------------------
 
@@ -204,6 +207,8 @@ class Complaints:
                                                                          outcome=outcome)}})
         await audit.record(self.store, self.clock, **audit.by(principal), action="complaint.answered",
                            subject=doc["child"], complaint=doc["_id"], outcome=outcome)
+        await self.answered.publish({"la": doc.get("la"), "region": doc.get("region"), "answered_at": now,
+                                     "outcome": outcome})
         return await self.view(doc)
 
     async def escalate(self, principal: Principal, complaint_id: Any, data: Any) -> dict[str, Any]:

@@ -219,3 +219,39 @@ async def test_the_managers_complaints_page_shows_only_what_comes_to_them(world,
     assert resp.status == 200 and "Marker for" not in page and "No complaints have come to you." in page
     async with (await apis(server, ada)).http.get("/console/complaints", allow_redirects=False) as resp:
         assert resp.status == 403 and "Marker for" not in await resp.text()
+
+
+async def test_the_figures_count_complaints_by_outcome_with_small_numbers_suppressed(world, apis):  # noqa: F811
+    from advocacy.figures import rules as figure_rules
+    from advocacy.figures import tally
+
+    server, amira, mo = world.server, world.children[0], world.manager
+    child, manager = await apis(server, amira), await apis(server, mo)
+    for outcome in ["upheld"] * 6 + ["not_upheld"]:
+        status, body = await child.post("/api/complaints", COMPLAINT)
+        assert status == 201, body
+        status, body = await manager.post(f"/api/complaints/{body['complaint']['id']}/answer",
+                                          {"outcome": outcome, "answer": "We looked into it."})
+        assert status == 200, body
+    # One made but not answered yet is not counted.
+    assert (await child.post("/api/complaints", COMPLAINT))[0] == 201
+
+    figures = server.services.figures
+    await figures.job.run_once()
+    period = figure_rules.default_period(figures.this_month())
+    data = await figures.read(period, ["la:E08000035", "england"])
+    leeds, england = ({c["key"]: c["count"] for c in data["areas"][area]["complaints"]}
+                      for area in ("la:E08000035", "england"))
+    assert leeds["upheld"] == {"text": "6", "value": 6, "state": "shown", "note": ""}
+    assert leeds["not_upheld"] == {"text": "fewer than 5", "value": None, "state": "fewer", "note": ""}
+    assert leeds["partly_upheld"]["state"] == "fewer"
+    # England's 6 less Yorkshire's 6 would show London's count (none, fewer than 5): so it is hidden.
+    assert england["upheld"]["state"] == "hidden" and england["not_upheld"]["state"] == "fewer"
+    assert "Marker" not in str(data) and COMPLAINT["words"] not in str(data)
+    # The running totals are what a recount from the complaints themselves gives.
+    kept = {d["_id"]: d.get("complaint") async for d in server.store.figures_months.find({})}
+    await tally.rebuild(server.store)
+    assert {d["_id"]: d.get("complaint") async for d in server.store.figures_months.find({})} == kept
+    assert kept[f"la:E08000035|{figures.this_month()}"] == {"upheld": 6, "not_upheld": 1}
+    async with manager.http.get("/figures/las/E08000035?download=complaints") as resp:
+        assert resp.status == 200 and "Upheld,6" in (await resp.text())
