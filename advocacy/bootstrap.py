@@ -33,6 +33,8 @@ from advocacy.botapi.service import BotService
 from advocacy.chat.presence import Presence
 from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
+from advocacy.complaints import rules as complaint_rules
+from advocacy.complaints.service import Complaints
 from advocacy.concerns.ladder import Ladder
 from advocacy.concerns.records import ConcernRecords
 from advocacy.concerns.service import ConcernService
@@ -94,6 +96,7 @@ class Services:
     team: TeamView
     reviewer_console: ReviewerConsole
     export: ChildExport
+    complaints: Complaints
     retention: RetentionJob
     # The ids of users whose conversations changed: every server process moves their open sockets.
     access_changed: Topic[list[str]]
@@ -187,7 +190,8 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
     bots = BotService(store, settings, clock, chat, notifier, presence)
     tally = Tally(store, clock)
     figures = Figures(store, clock, [(c.key, c.staff_label) for c in records.categories.values()],
-                      settings.figures_interval_seconds, settings.figures_small_count)
+                      settings.figures_interval_seconds, settings.figures_small_count,
+                      list(complaint_rules.OUTCOME_LABELS.items()))
 
     async def tell_access_changed(user_ids: Iterable[str | None]) -> None:
         wanted = sorted({u for u in user_ids if u})
@@ -219,6 +223,10 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
         await oversight.counts.recount()
 
     figures.published.subscribe(recount_queue)
+    # A reviewer's decision on a complaint about the service shows on the complaint.
+    complaints = Complaints(store, clock, keyring, settings, access, notifier, oversight)
+    oversight.item_changed.subscribe(complaints.oversight_changed)
+    complaints.answered.subscribe(tally.complaint_answered)
 
     async def pairing_tick() -> None:
         await pairing.offers_due()
@@ -232,7 +240,7 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
         pairing_changes=pairing_changes, pairing=pairing, bots=bots, figures=figures,
         team=TeamView(store, clock, dict(records.categories)),
         reviewer_console=ReviewerConsole(store, clock, keyring, oversight),
-        export=ChildExport(store, clock, chat),
+        export=ChildExport(store, clock, chat), complaints=complaints,
         retention=RetentionJob(store, clock, load_retention()),
         access_changed=access_changed,
         sweeper_job=sweeper_job(store, clock, sweeper, settings.sweep_interval_seconds),

@@ -63,6 +63,7 @@ CATALOGUE: dict[str, tuple[int, str]] = {
                          "That is not a decision we know: resolved locally, upheld, not upheld or referred. "
                          "Nothing was changed."),
     "already_escalated": (409, "It has already gone that far. Nothing was changed."),
+    "complaint_not_found": (404, "We couldn't find that complaint. Nothing was changed."),
     "item_not_found": (404, "We couldn't find that item in the oversight queue. Nothing was changed."),
     "item_claimed": (409, "Another reviewer is working on this item. Nothing was changed."),
     "claim_first": (409, "Claim this item before working on it. Nothing was changed."),

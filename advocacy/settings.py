@@ -149,6 +149,10 @@ SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
         "duty_manager": _str(r"|[a-z0-9][a-z0-9._-]{1,39}",
                              "empty (each advocate's own manager) or a manager's username"),
     },
+    "complaints": {
+        "complaint_acknowledge_working_days": _int(1, 20),
+        "complaint_answer_working_days": _int(1, 65),
+    },
     "figures": {
         "figures_interval_seconds": _int(10, 24 * 3600),
         "figures_small_count": _int(2, 100),

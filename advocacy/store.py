@@ -142,6 +142,10 @@ INDEXES: dict[str, list[IndexModel]] = {
         _index([("concern", ASCENDING)]),
         _index([("la", ASCENDING), ("created_at", ASCENDING)]),
     ],
+    # Complaints about the advocacy service itself (advocacy.complaints): a child's own, and those a
+    # manager handles.
+    "complaints": [_index([("child", ASCENDING), ("made_at", DESCENDING)]),
+                   _index([("handler.role", ASCENDING), ("handler.id", ASCENDING), ("made_at", DESCENDING)])],
     # Children's messages that safeguarding triage flagged, by message id.
     "flags": [_index([("child", ASCENDING), ("flagged_at", DESCENDING)])],
     # What was shared outside the service, and why: append only.

@@ -22,6 +22,7 @@ from advocacy.date_words import moment_words
 from advocacy.edge import (
     auth_views,
     chat_views,
+    complaint_views,
     concern_views,
     figures_views,
     oversight_pages,
@@ -86,6 +87,7 @@ class SocketServer(socketio.AsyncServer):
                     socketio.packet.ACK, namespace=header.namespace, id=header.id, data=[refused.as_dict()]))
 
 ROUTES = (site_views.routes, auth_views.routes, chat_views.routes, privacy_views.routes, concern_views.routes,
+          complaint_views.routes,
           safeguarding_views.routes, oversight_views.routes, oversight_pages.routes, pairing_views.routes,
           figures_views.routes, team_views.routes)
 

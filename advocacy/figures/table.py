@@ -88,6 +88,7 @@ class Flow:
 
     n: dict[str, int] = field(default_factory=dict)
     cat: dict[str, int] = field(default_factory=dict)
+    complaint: dict[str, int] = field(default_factory=dict)  # complaints about the service answered, by outcome
     reply: dict[str, int] = field(default_factory=dict)
     days: dict[str, int] = field(default_factory=dict)
 
@@ -95,7 +96,7 @@ class Flow:
         if other is None:
             return self
         get = (lambda k: getattr(other, k)) if isinstance(other, Flow) else (lambda k: other.get(k))
-        for name in ("n", "cat", "reply", "days"):
+        for name in ("n", "cat", "complaint", "reply", "days"):
             rules.merge(getattr(self, name), get(name))
         return self
 
@@ -125,6 +126,8 @@ class Inputs:
     stocks: dict[tuple[str, str], Mapping[str, Any]]  # (area id, month) -> counts at the month's end
     categories: list[tuple[str, str]]  # (key, staff label), in order
     small: int = rules.SMALL  # a count below this is "fewer than" it (figures_small_count in config/default.toml)
+    # The outcomes of complaints about the service: (key, label), in order (advocacy.complaints.rules).
+    outcomes: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _slots(period: Period) -> list[str]:
@@ -161,6 +164,9 @@ def build(inputs: Inputs) -> tuple[Suppression, dict[tuple[str, str], Flow],
                 cells.count((area.id, key, slot), value, displayed=key not in DERIVED, level=level)
         for key in categories:
             cells.count((area.id, f"cat:{key}", PERIOD), int(flows[area.id, PERIOD].cat.get(key, 0)), level=level)
+        for key, _ in inputs.outcomes:
+            cells.count((area.id, f"complaint:{key}", PERIOD), int(flows[area.id, PERIOD].complaint.get(key, 0)),
+                        level=level)
         if outside:
             before = flow_counts(_period_flow(inputs, area.id, outside))
             for key, value in before.items():
@@ -189,6 +195,8 @@ def build(inputs: Inputs) -> tuple[Suppression, dict[tuple[str, str], Flow],
                 cells.relate((parent, key, slot), [(m, key, slot) for m in members])
         for key in categories:
             cells.relate((parent, f"cat:{key}", PERIOD), [(m, f"cat:{key}", PERIOD) for m in members])
+        for key, _ in inputs.outcomes:
+            cells.relate((parent, f"complaint:{key}", PERIOD), [(m, f"complaint:{key}", PERIOD) for m in members])
     cells.solve()
     return cells, flows, stocks
 
@@ -381,7 +389,8 @@ def csv_value(column: str, cell: Mapping[str, Any]) -> int | float | str:
 
 
 def publish(inputs: Inputs) -> dict[str, dict[str, Any]]:
-    """Every area's published figures: ``row`` (the period), ``series`` (the chart months), ``categories``."""
+    """Every area's published figures: ``row`` (the period), ``series`` (the chart months), ``categories``,
+    ``complaints`` (complaints about the service answered in the period, by outcome)."""
     cells, flows, stocks = build(inputs)
     reader = Reader(cells, flows, stocks)
     window = inputs.period.window
@@ -395,6 +404,10 @@ def publish(inputs: Inputs) -> dict[str, dict[str, Any]]:
                 {"key": key, "label": label, "count": reader.count(area.id, f"cat:{key}", PERIOD),
                  "rate": _category_rate(reader, area.id, key)}
                 for key, label in inputs.categories
+            ],
+            "complaints": [
+                {"key": key, "label": label, "count": reader.count(area.id, f"complaint:{key}", PERIOD)}
+                for key, label in inputs.outcomes
             ],
         }
     return out

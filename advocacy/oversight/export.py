@@ -7,6 +7,7 @@ wrote, opened from the child's sealed records.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from advocacy.concerns.words import COMMISSIONER
@@ -14,7 +15,8 @@ from advocacy.crypto import keyring_of
 from advocacy.date_words import iso
 from advocacy.store import ASCENDING, Store
 
-WHY_WORDS = {"deadline": "your worry wasn't sorted in time", "by_hand": "someone asked them to look at it"}
+WHY_WORDS = {"deadline": "your worry wasn't sorted in time", "by_hand": "someone asked them to look at it",
+             "service_complaint": "you asked them to look at your complaint about the advocacy service"}
 STATUS_WORDS = {"new": "waiting for someone to pick it up", "claimed": "someone is looking at it",
                 "awaiting_update": "waiting for an answer they asked for", "closed": "finished"}
 DECISION_WORDS = {
@@ -31,14 +33,16 @@ LOG_WORDS = {
 }
 
 
-async def items(store: Store, child_id: str) -> tuple[str, list[dict[str, Any]]]:
+async def items(store: Store, child_id: str, leave_out: Collection[str] = ()) -> tuple[str, list[dict[str, Any]]]:
+    """``leave_out``: complaints about the service whose items are not shown (advocacy.privacy.export)."""
     keyring = keyring_of(store)
 
     async def opened(value: Any, purpose: str) -> str | None:
         return await keyring.unseal_or_erased(child_id, value, purpose) if value is not None else None
 
     out = []
-    async for doc in store.oversight.find({"child": child_id}).sort("created_at", ASCENDING):
+    query = {"child": child_id, **({"complaint": {"$nin": list(leave_out)}} if leave_out else {})}
+    async for doc in store.oversight.find(query).sort("created_at", ASCENDING):
         log = [{"when": iso(e["at"]), "what": LOG_WORDS.get(e["kind"], e["kind"]),
                 "words": await opened(e.get("text"), "oversight.note")} for e in doc.get("log", [])]
         out.append({

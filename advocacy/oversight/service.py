@@ -49,6 +49,9 @@ UPDATE_FROM = ("advocate", "la")
 REPRESENTATION_TO = ("la", "other")
 FILTERS = ("la", "region", "category", "level", "status", "claimed")
 PAGE = 200
+# An item that is a child's complaint about the advocacy service itself, not one of their worries.
+SERVICE_COMPLAINT = "service_complaint"
+SERVICE_COMPLAINT_LABEL = "Complaint about the advocacy service"
 
 
 def pseudonymous(value: Any, child: str, ref: str, letters: Mapping[str, str]) -> Any:
@@ -149,6 +152,28 @@ class OversightQueue:
         await self._changed(ItemChange("added", None, doc))
         return True
 
+    async def open_complaint_item(self, complaint: Mapping[str, Any], item_id: str, *, by: Mapping[str, str],
+                                  due_at: Any) -> bool:
+        """Put a complaint about the service (advocacy.complaints) in the queue as ``item_id``, marked as one
+        (``kind`` "service_complaint"); False if it is already there."""
+        now = self.records.now()
+        doc = {
+            "_id": item_id, "kind": SERVICE_COMPLAINT, "concern": None, "complaint": complaint["_id"],
+            "child": complaint["child"], "ref": await self.ref_for(complaint["child"]),
+            "la": complaint.get("la"), "region": complaint.get("region"),
+            "category": SERVICE_COMPLAINT, "severity": "standard", "level": "standard", "rank": RANK["standard"],
+            "source": "child" if by.get("role") == "child" else "hand",
+            "reason": {"code": SERVICE_COMPLAINT, "by": dict(by), "text": None},
+            "status": "new", "open": True, "claimed_by": None, "due_at": due_at, "raised_at": complaint["made_at"],
+            "created_at": now, "log": [], "request": None, "decision": None, "closed_at": None, "version": 0,
+        }
+        try:
+            await self.store.oversight.insert_one(doc)
+        except DuplicateKeyError:
+            return False
+        await self._changed(ItemChange("added", None, doc))
+        return True
+
     async def _changed(self, change: ItemChange) -> None:
         try:
             await self.counts.changed(change.before, change.after)
@@ -219,7 +244,9 @@ class OversightQueue:
             "la_name": la.get("name"),
             "region": doc.get("region"),
             "category": doc["category"],
-            "category_label": category.staff_label if category else doc["category"],
+            "category_label": category.staff_label if category else (
+                SERVICE_COMPLAINT_LABEL if doc["category"] == SERVICE_COMPLAINT else doc["category"]),
+            "kind": doc.get("kind", "concern"),
             "severity": doc["severity"],
             "level": doc["level"],
             "status": doc["status"],
@@ -245,15 +272,18 @@ class OversightQueue:
     async def read(self, principal: Principal, item_id: Any) -> dict[str, Any]:
         """One item as a case: the concern's words, timeline and deadlines, never the child's name."""
         doc = await self.item_for(item_id)
-        concern = await self.store.concerns.find_one({"_id": doc["concern"]})
         child = doc["child"]
         await audit.record(self.store, self.clock, **audit.by(principal), action="oversight.read", subject=child,
-                           item=doc["_id"], concern=doc["concern"])
+                           item=doc["_id"], **({"complaint": doc["complaint"]} if doc.get("complaint")
+                                              else {"concern": doc["concern"]}))
 
         async def opened(value: Any, purpose: str) -> str | None:
             return await self.keyring.unseal_or_erased(child, value, purpose) if value is not None else None
 
-        staff_view = await self.shown.for_staff(concern)
+        if doc.get("complaint"):
+            staff_view = await self._complaint_detail(doc["complaint"], opened)
+        else:
+            staff_view = await self.shown.for_staff(await self.store.concerns.find_one({"_id": doc["concern"]}))
         for private in ("child", "child_name"):
             staff_view.pop(private, None)
         log_entries = []
@@ -277,6 +307,22 @@ class OversightQueue:
             "closed_at": iso(doc.get("closed_at")),
             "concern_detail": staff_view,
         }, child, doc["ref"], letters)
+
+    async def _complaint_detail(self, complaint_id: str, opened: Callable[[Any, str], Any]) -> dict[str, Any]:
+        """A complaint about the service as reviewers read it: the words, the answer, when things happened."""
+        complaint = await self.store.complaints.find_one({"_id": complaint_id})
+        return {
+            "id": complaint["_id"], "kind": SERVICE_COMPLAINT, "category": SERVICE_COMPLAINT, "severity": "standard",
+            "about": complaint["about"], "made_at": iso(complaint["made_at"]),
+            "child_words": await opened(complaint["words"], "complaint.words"),
+            "child_wants": await opened(complaint.get("wants"), "complaint.wants") or "",
+            "status": complaint["status"],
+            "deadlines": {k: iso(v) for k, v in complaint["deadlines"].items()},
+            "acknowledged_at": iso(complaint.get("acknowledged_at")),
+            "answered_at": iso(complaint.get("answered_at")), "complaint_outcome": complaint.get("outcome"),
+            "answer": await opened(complaint.get("answer"), "complaint.answer"),
+            "timeline": [{"kind": e["kind"], "at": iso(e["at"]), "by": e["by"]} for e in complaint["timeline"]],
+        }
 
     # working an item -----------------------------------------------------------
 
@@ -368,7 +414,7 @@ class OversightQueue:
                                                  **{"from": source})}}
 
         summary = await self._change(principal, item_id, build, "update_requested")
-        if source == "advocate":
+        if source == "advocate" and doc.get("concern"):
             concern = await self.store.concerns.find_one({"_id": doc["concern"]}, {"advocate": 1})
             await self.notifier.tell([concern.get("advocate")], "oversight.update_requested", child=doc["child"],
                                      item=doc["_id"], concern=doc["concern"])
@@ -419,10 +465,12 @@ class OversightQueue:
                     "$push": {"log": entry}}
 
         summary = await self._change(principal, item_id, build, "closed")
-        await self._concern_told_closed(principal, doc, decision)
+        if doc.get("concern"):
+            await self._concern_told_closed(principal, doc, decision)
+        about = {"complaint": doc["complaint"]} if doc.get("complaint") else {"concern": doc["concern"]}
         await audit.record(self.store, self.clock, actor=principal.user_id, role=principal.role,
-                           action="oversight.closed", subject=doc["child"], item=doc["_id"], concern=doc["concern"],
-                           decision=decision)
+                           action="oversight.closed", subject=doc["child"], item=doc["_id"], decision=decision,
+                           **about)
         return summary
 
     async def _concern_told_closed(self, principal: Principal, item: Mapping[str, Any], decision: str) -> None:

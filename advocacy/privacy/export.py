@@ -25,6 +25,8 @@ from advocacy import audit
 from advocacy.auth.principal import Principal
 from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
+from advocacy.complaints import export as complaint_export
+from advocacy.complaints.rules import may_handle
 from advocacy.concerns import export as concern_export
 from advocacy.date_words import iso, moment_words
 from advocacy.oversight import export as oversight_export
@@ -39,8 +41,10 @@ Section = Callable[[Store, str], Awaitable[tuple[str, list[dict[str, Any]]]]]
 SECTIONS: tuple[Section, ...] = (
     concern_export.worries, concern_export.disclosures, safeguarding_export.flags, oversight_export.items,
     pairing_export.choices, pairing_export.placement_moves, pairing_export.covers, pairing_export.earlier_chat,
-    pairing_export.plans, concern_export.counted,
+    pairing_export.plans, concern_export.counted, complaint_export.complaints,
 )
+# Sections that can leave out complaints about the service the person making the copy may not see.
+LEAVE_OUT_COMPLAINTS = (complaint_export.complaints, oversight_export.items)
 
 # Where each collection's records about a child appear in the export.
 HELD = {
@@ -64,6 +68,7 @@ HELD = {
     "leaves": "more: cover (the days an advocate was away, pairing.export.covers)",
     "earlier_chat": "more: earlier chat (pairing.export.earlier_chat)",
     "pairing_plans": "more: plans (pairing.export.plans)",
+    "complaints": "more: complaints about the service (complaints.export.complaints)",
 }
 # Collections that hold nothing about any one child, and why.
 NOTHING_ABOUT_A_CHILD = {
@@ -105,6 +110,7 @@ TOLD = {
     "safeguarding.flagged": "something you wrote needed checking, to keep you safe",
     "oversight.update_requested": "the Children's Commissioner's team asked for news about your worry",
     "oversight.closed": "the Children's Commissioner's team finished checking on your worry",
+    "complaint.made": "you made a complaint about the advocacy service",
 }
 
 # Fields of the sections that hold a moment (ISO 8601), shown on the page as a date and time.
@@ -128,6 +134,7 @@ LABELS = {
     "helped_you_meanwhile": "Who helped you meanwhile", "advocate": "Advocate", "asked": "When we asked you",
     "answered": "When you answered", "your_answer": "Your answer", "from_advocate": "Your advocate before",
     "to_advocate": "Your advocate after", "counted_in_month": "Counted in the month",
+    "who_looks_at_it": "Who looks at it", "the_answer": "The answer", "what_we_decided": "What we decided",
 }
 
 # What each audited action means, in words a child understands.
@@ -147,6 +154,12 @@ ACTIONS = {
     "child.created": "added you to the advocacy service",
     "pairing.earlier_chat": "wrote down your answer about earlier messages",
     "oversight.reveal": "(the Children's Commissioner's team) looked up your name, and wrote down why",
+    "complaint.made": "wrote down a complaint about the advocacy service",
+    "complaint.read": "read your complaint about the advocacy service",
+    "complaint.listed": "looked at their list of complaints about the advocacy service",
+    "complaint.acknowledged": "told you they had your complaint",
+    "complaint.answered": "answered your complaint",
+    "complaint.escalated": "took your complaint to the Children's Commissioner's office",
     **concern_export.ACTIONS,
 }
 
@@ -158,17 +171,23 @@ _TEMPLATES.filters["when"] = moment_words
 _TEMPLATES.filters["label"] = lambda key: LABELS.get(key, key.replace("_", " ").capitalize())
 
 
-async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str) -> dict[str, Any] | None:
-    """Everything held about a child, in plain structures; None if there is no such child."""
+async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str,
+                 leave_out_complaints: frozenset[str] = frozenset()) -> dict[str, Any] | None:
+    """Everything held about a child, in plain structures; None if there is no such child.
+
+    ``leave_out_complaints``: complaints about the service the person making the copy may not see (one about
+    them, above all), left out with every trace of them (their audit entries, notifications, oversight item)."""
     child = await store.children.find_one({"_id": child_id})
     if child is None:
         return None
     names = await child_names(store, [child_id])
     pairings = await store.pairings.find({"child": child_id}).sort("started_at", ASCENDING).to_list(None)
     conversations = await chat.everything_of_child(child_id)
-    access = await store.audit.find({"$or": [{"subject": child_id}, {"subjects": child_id}]}).sort(
+    hidden = {"ids.complaint": {"$nin": sorted(leave_out_complaints)}} if leave_out_complaints else {}
+    access = await store.audit.find({"$or": [{"subject": child_id}, {"subjects": child_id}], **hidden}).sort(
         "_id", ASCENDING).to_list(None)
-    notifications = await store.notifications.find({"child": child_id}).sort("created_at", ASCENDING).to_list(None)
+    notifications = await store.notifications.find({"child": child_id, **hidden}).sort(
+        "created_at", ASCENDING).to_list(None)
     sessions = await store.sessions.find({"user": child_id}).sort("created_at", ASCENDING).to_list(None)
     staff = await staff_by_ids(store, [p["advocate"] for p in pairings] + [c["advocate"] for c in conversations]
                                + [e["actor"] for e in access] + [n["to"] for n in notifications]
@@ -234,7 +253,10 @@ async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str) -
         "more": {},
     }
     for section in SECTIONS:
-        title, records = await section(store, child_id)
+        if section in LEAVE_OUT_COMPLAINTS and leave_out_complaints:
+            title, records = await section(store, child_id, leave_out=leave_out_complaints)
+        else:
+            title, records = await section(store, child_id)
         data["more"][title] = records
     return data
 
@@ -263,7 +285,11 @@ class ChildExport:
     async def export(self, child_id: str, *, by: Principal | None, form: str) -> dict[str, Any] | None:
         """The export (None if there is no such child), recorded in the audit trail as made by
         ``by`` (None: an operator at the command line) in ``form`` ("json", "html", "command")."""
-        data = await gather(self.store, self.chat, self.clock, child_id)
+        hidden = frozenset()
+        if by is not None:  # staff see only complaints they handle; an operator's copy holds everything
+            hidden = frozenset({c["_id"] async for c in self.store.complaints.find({"child": child_id})
+                                if not may_handle(c, by.user_id, by.role)})
+        data = await gather(self.store, self.chat, self.clock, child_id, hidden)
         if data is None:
             return None
         who = audit.by(by) if by is not None else {"actor": "operator", "role": "admin"}

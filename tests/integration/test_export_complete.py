@@ -55,6 +55,14 @@ async def test_one_record_of_every_kind_is_in_the_export_in_plain_words(world, a
     reviewer_api = await apis(server, reviewer)
     assert (await reviewer_api.post(f"/api/oversight/items/{item}/claim"))[0] == 200
     assert (await reviewer_api.post(f"/api/oversight/items/{item}/notes", {"text": "Marker reviewer note"}))[0] == 200
+    # A complaint about the service, answered by Ada's manager.
+    status, body = await child_api.post("/api/complaints", {
+        "about": "advocate", "words": "Marker complaint words", "wants": "Marker complaint wish"})
+    assert status == 201, body
+    manager_api = await apis(server, mo)
+    status, body = await manager_api.post(f"/api/complaints/{body['complaint']['id']}/answer",
+                                          {"outcome": "partly_upheld", "answer": "Marker complaint answer"})
+    assert status == 200, body
     # Something told outside the service.
     status, body = await advocate_api.post(f"/api/children/{amira.id}/disclosures", {
         "concern": worry, "with": "la_front_door", "what": "Marker disclosure what", "why": "Marker disclosure why",
@@ -94,7 +102,8 @@ async def test_one_record_of_every_kind_is_in_the_export_in_plain_words(world, a
     text = json.dumps(data)
     for marker in ["Marker message to my advocate", "i want to kill myself", "Marker worry words", "Marker wish",
                    "Marker escalation reason", "Marker reviewer note", "Marker disclosure what",
-                   "Marker disclosure why", "Marker someone else reason", "Marker opt out reason"]:
+                   "Marker disclosure why", "Marker someone else reason", "Marker opt out reason",
+                   "Marker complaint words", "Marker complaint wish", "Marker complaint answer"]:
         assert marker in text, marker
         assert marker in html, marker
     more = data["more"]
@@ -116,6 +125,8 @@ async def test_one_record_of_every_kind_is_in_the_export_in_plain_words(world, a
     assert (earlier["advocate"], earlier["your_answer"]) == ("Cat Advocate", "yes")
     [plan] = more["Plans to change who your advocate is"]
     assert (plan["from_advocate"], plan["what_happened"]) == ("Cat Advocate", "suggested, not done yet")
+    [complaint] = more["Your complaints about the advocacy service"]
+    assert (complaint["about"], complaint["where_it_is"]) == ("my advocate", "you have an answer")
     assert more["What we counted for the figures we publish (they never show your name)"]
     assert data["about_you"]["locked_with_your_own_key"] and data["about_you"]["advocates_we_wont_pair_you_with"] == [
         "Ada Advocate"]

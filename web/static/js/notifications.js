@@ -16,6 +16,7 @@
     'child.asked_for_someone_else': (who) => `${who} asked for a different advocate.`,
     'child.cover_started': (who) => `You are covering for ${who}'s advocate while they are away.`,
     'child.cover_ended': (who) => `Your cover for ${who} has ended.`,
+    'complaint.made': () => 'A complaint about the service has come to you: see Complaints.',
   };
 
   // The child's name as the conversation list shows it, if this person can see it.
