@@ -281,9 +281,11 @@ class OversightQueue:
             return await self.keyring.unseal_or_erased(child, value, purpose) if value is not None else None
 
         if doc.get("complaint"):
+            about = await self.store.complaints.find_one({"_id": doc["complaint"]}, {"advocate": 1})
             staff_view = await self._complaint_detail(doc["complaint"], opened)
         else:
-            staff_view = await self.shown.for_staff(await self.store.concerns.find_one({"_id": doc["concern"]}))
+            about = await self.store.concerns.find_one({"_id": doc["concern"]})
+            staff_view = await self.shown.for_staff(about)
         for private in ("child", "child_name"):
             staff_view.pop(private, None)
         log_entries = []
@@ -297,7 +299,7 @@ class OversightQueue:
         request = doc.get("request")
         pairings = await self.store.pairings.find({"child": child}, {"advocate": 1}).sort(
             "started_at", ASCENDING).to_list(None)
-        letters = advocate_letters([p["advocate"] for p in pairings] + [concern.get("advocate") or ""])
+        letters = advocate_letters([p["advocate"] for p in pairings] + [(about or {}).get("advocate") or ""])
         return pseudonymous({
             **summary,
             "reason_text": await opened(doc["reason"].get("text"), "concern.reason"),

@@ -141,6 +141,7 @@ async def test_the_child_takes_a_complaint_to_the_commissioners_queue_marked_as_
     status, body = await reviewer.get(f"/api/oversight/items/{item}")
     assert status == 200 and body["item"]["concern_detail"]["child_words"] == COMPLAINT["words"], body
     assert amira.name not in str(body)
+    assert amira.id not in str(body) and world.advocates[0].id not in str(body), "reviewers read a case by pseudonym"
     async with reviewer.http.get(f"/oversight/items/{item}") as resp:
         page = await resp.text()
     assert resp.status == 200 and "complaint about the advocacy service itself" in page
