@@ -1,4 +1,4 @@
-"""The `advocacy` command: serve, create-staff, keys, audit, export-child, retention, pairing, import.
+"""The `advocacy` command: serve, create-staff, keys, audit, las, export-child, retention, pairing, import.
 
 Each command is a function of (settings, arguments) in ``serve``, ``pairing`` or ``operator``;
 every one gets its services from ``advocacy.bootstrap``, as the server does.
@@ -84,6 +84,25 @@ def _parser() -> argparse.ArgumentParser:
                        "ADVOCACY_ACCEPTED_MASTER_KEYS (servers keep running)"))
     with_data_dir(keys_commands.add_parser("status", help="how many data keys each master key wraps"))
 
+    las_p = commands.add_parser(
+        "las", help="the local authorities children are placed in (config/local_authorities.toml)")
+    las_commands = las_p.add_subparsers(dest="las_command", required=True)
+    with_data_dir(las_commands.add_parser("list", help="every local authority held, with its code and region"))
+    las_import_p = las_commands.add_parser(
+        "import", help="add or update the authorities in a file like config/local_authorities.toml")
+    las_import_p.add_argument("file", type=Path)
+    with_data_dir(las_import_p)
+    las_add_p = las_commands.add_parser("add", help="add one local authority (a reorganisation made a new one)")
+    las_add_p.add_argument("code", help="its GSS code, e.g. E06000066")
+    las_add_p.add_argument("--name", required=True)
+    las_add_p.add_argument("--region", required=True, help="one of the nine regions of England, e.g. 'South West'")
+    las_add_p.add_argument("--dfe", help="its DfE three-digit local authority number")
+    with_data_dir(las_add_p)
+    las_retire_p = las_commands.add_parser(
+        "retire", help="no new child is placed in this authority (its children stay where they are)")
+    las_retire_p.add_argument("code")
+    with_data_dir(las_retire_p)
+
     export_p = commands.add_parser("export-child", help="everything held about a child, as JSON and a readable page")
     export_p.add_argument("child_id")
     export_p.add_argument("--out", type=Path, default=Path("."), help="folder to write ID.json and ID.html in")
@@ -156,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(operator.keys_rotate_command(settings))
         elif args.command == "keys" and args.keys_command == "status":
             return asyncio.run(operator.keys_status_command(settings))
+        elif args.command == "las":
+            return asyncio.run(operator.las_command(settings, args))
         elif args.command == "export-child":
             return asyncio.run(operator.export_child_command(settings, args.child_id, args.out))
         elif args.command == "left-care":
