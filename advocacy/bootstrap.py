@@ -47,7 +47,6 @@ from advocacy.oversight.console import ReviewerConsole
 from advocacy.oversight.counts import QueueCounts
 from advocacy.oversight.service import OversightQueue
 from advocacy.pairing import cover
-from advocacy.pairing.authorities import install_shipped
 from advocacy.pairing.changes import PairingChange, PairingChanges
 from advocacy.pairing.service import PairingService
 from advocacy.privacy.erasure import RetentionJob
@@ -109,7 +108,6 @@ class Services:
     async def start(self) -> None:
         """Start what a server runs besides answering requests: listening to the other processes, the jobs."""
         await self.store.create_indexes()
-        await install_shipped(self.store)
         await seal_legacy_records_once(self.store, self.keyring)
         await self.oversight.counts.recount()
         if isinstance(self.presence, RedisPresence):

@@ -11,6 +11,7 @@ from aiohttp import web
 from advocacy import demo
 from advocacy.bootstrap import build, open_store
 from advocacy.edge.app import init_app
+from advocacy.pairing.authorities import install_shipped
 from advocacy.service_bots import ServiceBots, loopback_url
 from advocacy.settings import Settings
 
@@ -19,6 +20,7 @@ async def serve(settings: Settings, with_demo: bool, reuse_port: bool = False) -
     async with open_store(settings) as store:
         services = build(settings, store, master_key="made_if_missing")
         clock = services.clock
+        await install_shipped(store)
         app = init_app(services)
         # Clients are sent a close packet at shutdown; give them a few seconds, not a minute.
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=5)

@@ -1,6 +1,6 @@
 """England's local authorities with children's services: the shipped list and changes to it.
 
-The list is ``config/local_authorities.toml`` (GSS code: name and region). A server adds at
+The list is ``config/local_authorities.toml`` (GSS code: name and region). `advocacy serve` adds at
 start-up any authority it does not hold yet and changes nothing else, so an authority an operator
 renamed, added or retired with `advocacy las ...` stays as they left it. A retired authority keeps
 its children and its place in the figures; no new child can be placed in it.
@@ -74,9 +74,9 @@ async def install_shipped(store: Store, path: Path = SHIPPED) -> int:
     """Add the shipped authorities the database does not hold yet; returns how many were added."""
     shipped = read_file(path)
     held = {doc["_id"] async for doc in store.local_authorities.find({}, {"_id": 1})}
-    missing = [{"_id": code, **doc} for code, doc in shipped.items() if code not in held]
-    if missing:
-        await store.local_authorities.insert_many(missing)
+    missing = [code for code in shipped if code not in held]
+    for code in missing:  # an upsert: workers of `serve --workers` may start at once
+        await store.local_authorities.update_one({"_id": code}, {"$setOnInsert": shipped[code]}, upsert=True)
     return len(missing)
 
 

@@ -21,6 +21,7 @@ import socketio
 
 from advocacy.cli import _parser
 from advocacy.embedded_db import free_port
+from advocacy.pairing.authorities import SHIPPED
 from tests.integration.processes import ADVOCACY, stop_process
 
 STARTED: list[asyncio.subprocess.Process] = []
@@ -145,6 +146,10 @@ async def test_every_command_beside_a_running_server_leaves_it_serving_a_chat(tm
         ("pairing plan", ["pairing", "plan", "--max-moves", "0", "--out", str(plan)], "", {0}),
         ("pairing apply", ["pairing", "apply", str(plan)], "", {0}),
         ("import", ["import", str(files / "children.csv"), "--codes-out", str(files / "codes.csv")], "", {0}),
+        ("las list", ["las", "list"], "", {0}),
+        ("las import", ["las", "import", str(SHIPPED)], "", {0}),
+        ("las add", ["las", "add", "E06000099", "--name", "New Unitary", "--region", "South West"], "", {0}),
+        ("las retire", ["las", "retire", "E06000099"], "", {0}),
         ("export-child", ["export-child", child["id"], "--out", str(files / "export")], "", {0}),
         ("left-care", ["left-care", leaver["id"]], "", {0}),
         ("retention run", ["retention", "run"], "", {0}),
