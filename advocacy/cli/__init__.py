@@ -12,7 +12,7 @@ import logging
 import sys
 from pathlib import Path
 
-from advocacy.cli import operator, pairing
+from advocacy.cli import backup, operator, pairing
 from advocacy.cli.serve import serve
 from advocacy.crypto import MasterKeyError, new_master_key
 from advocacy.embedded_db import EmbeddedDatabaseError
@@ -103,6 +103,13 @@ def _parser() -> argparse.ArgumentParser:
     las_retire_p.add_argument("code")
     with_data_dir(las_retire_p)
 
+    backup_p = commands.add_parser("backup", help="copy every collection to a folder (never the master key)")
+    backup_p.add_argument("--out", type=Path, required=True, help="a new or empty folder")
+    with_data_dir(backup_p)
+    restore_p = commands.add_parser("restore", help="restore a backup into an empty database")
+    restore_p.add_argument("folder", type=Path, help="the folder `advocacy backup --out` wrote")
+    with_data_dir(restore_p)
+
     export_p = commands.add_parser("export-child", help="everything held about a child, as JSON and a readable page")
     export_p.add_argument("child_id")
     export_p.add_argument("--out", type=Path, default=Path("."), help="folder to write ID.json and ID.html in")
@@ -175,6 +182,10 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(operator.keys_rotate_command(settings))
         elif args.command == "keys" and args.keys_command == "status":
             return asyncio.run(operator.keys_status_command(settings))
+        elif args.command == "backup":
+            return asyncio.run(backup.backup_command(settings, args.out))
+        elif args.command == "restore":
+            return asyncio.run(backup.restore_command(settings, args.folder))
         elif args.command == "las":
             return asyncio.run(operator.las_command(settings, args))
         elif args.command == "export-child":

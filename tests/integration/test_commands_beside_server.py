@@ -150,6 +150,9 @@ async def test_every_command_beside_a_running_server_leaves_it_serving_a_chat(tm
         ("las import", ["las", "import", str(SHIPPED)], "", {0}),
         ("las add", ["las", "add", "E06000099", "--name", "New Unitary", "--region", "South West"], "", {0}),
         ("las retire", ["las", "retire", "E06000099"], "", {0}),
+        ("backup", ["backup", "--out", str(files / "backup")], "", {0}),
+        # Into the server's own database, which is not empty: refused, and the server goes on.
+        ("restore", ["restore", str(files / "backup")], "", {2}),
         ("export-child", ["export-child", child["id"], "--out", str(files / "export")], "", {0}),
         ("left-care", ["left-care", leaver["id"]], "", {0}),
         ("retention run", ["retention", "run"], "", {0}),
