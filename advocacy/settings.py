@@ -89,6 +89,8 @@ SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
         "secure_cookies": _bool,
         "quick_exit_url": _str(r"https?://\S+", "a full web address starting with https://"),
         "log_level": _choice("DEBUG", "INFO", "WARNING", "ERROR"),
+        "log_format": _choice("text", "json"),
+        "access_log": _bool,
     },
     "database": {
         "mongodb_uri": _str(_MONGO, "empty (embedded database) or a mongodb:// connection string"),

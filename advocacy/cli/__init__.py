@@ -12,6 +12,7 @@ import logging
 import sys
 from pathlib import Path
 
+from advocacy import logs
 from advocacy.cli import backup, operator, pairing
 from advocacy.cli.serve import serve
 from advocacy.crypto import MasterKeyError, new_master_key
@@ -152,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"advocacy: configuration error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(settings.log_level, settings.log_format)
     try:
         if args.command == "serve" and settings.workers > 1:
             asyncio.run(supervise(settings, settings.workers, args.demo, args.reuse_port))

@@ -36,7 +36,7 @@ from advocacy.edge.bot_events import BotsNamespace
 from advocacy.edge.chat_events import ChatNamespace
 from advocacy.edge.console_events import ConsoleNamespace
 from advocacy.edge.keys import assets_key, services_key, sio_key
-from advocacy.edge.middlewares import errors, same_origin_changes, security_headers
+from advocacy.edge.middlewares import errors, request_ids, same_origin_changes, security_headers
 from advocacy.edge.oversight_events import OversightNamespace
 from advocacy.scale_out import channel_prefix
 from advocacy.settings import Settings
@@ -64,7 +64,7 @@ def init_app(services: Services) -> web.Application:
     """Build the app around built services. The caller owns the store's lifetime; the app starts and
     stops the services' background work with itself."""
     settings = services.settings
-    app = web.Application(middlewares=[errors, same_origin_changes], client_max_size=256 * 1024)
+    app = web.Application(middlewares=[request_ids, errors, same_origin_changes], client_max_size=256 * 1024)
     app.on_response_prepare.append(security_headers)
     app[services_key] = services
 

@@ -1,18 +1,23 @@
 """What every answer goes through: errors turned into the documented JSON or a friendly page,
-the same-site check on changes (CSRF), and the security headers."""
+the same-site check on changes (CSRF), the security headers, and each request's id for the logs."""
 
 from __future__ import annotations
 
 import logging
+import re
 
 import aiohttp_jinja2
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 
 from advocacy.edge.handlers import Handler, bearer_token, settings_of
 from advocacy.errors import ServiceError
+from advocacy.logs import new_request_id, request_id
 from advocacy.store import PyMongoError
 
 log = logging.getLogger(__name__)
+
+REQUEST_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -70,6 +75,31 @@ async def same_origin_changes(request: web.Request, handler: Handler) -> web.Str
         if other_site or (origin is not None and origin not in own_origins(request)):
             raise ServiceError("bad_origin")
     return await handler(request)
+
+
+@web.middleware
+async def request_ids(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Give the request an id for the logs (the proxy's X-Request-ID if it sent a sane one) and return it."""
+    given = request.headers.get("X-Request-ID", "")
+    rid = given if REQUEST_ID.fullmatch(given) else new_request_id()
+    request["request_id"] = rid
+    request_id.set(rid)
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        exc.headers["X-Request-ID"] = rid
+        raise
+    response.headers["X-Request-ID"] = rid
+    return response
+
+
+class AccessLog(AbstractAccessLogger):
+    """One line per request, on the logger ``advocacy.access``: never the query string or a body."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info("%s %s %s", request.method, request.path, response.status, extra={
+            "request_id": request.get("request_id") or "-", "method": request.method, "path": request.path,
+            "status": response.status, "size": response.body_length, "duration_ms": round(time * 1000, 1)})
 
 
 @web.middleware

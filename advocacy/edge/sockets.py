@@ -23,6 +23,7 @@ from advocacy.auth.sessions import Sessions
 from advocacy.clock import Clock
 from advocacy.edge.handlers import SESSION_COOKIE
 from advocacy.errors import ServiceError
+from advocacy.logs import new_request_id, request_id
 from advocacy.store import PyMongoError
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ def event(action: str) -> Callable[[Handler], Callable[..., Awaitable[dict[str, 
     def wrap(handler: Handler) -> Callable[..., Awaitable[dict[str, Any]]]:
         @functools.wraps(handler)
         async def run(self: SignedInNamespace, sid: str, data: Any = None) -> dict[str, Any]:
+            request_id.set(new_request_id())  # each socket event is a request of its own in the logs
             principal = self.principals.get(sid)
             try:
                 if principal is None:
