@@ -33,8 +33,8 @@ def _daemon_path() -> str:
     found = shutil.which("secantusd-py")
     if not found:
         raise EmbeddedDatabaseError(
-            "the embedded database program secantusd-py was not found; run `make setup` "
-            "(it installs the SecantusDB package) or set ADVOCACY_MONGODB_URI to use MongoDB"
+            "the embedded database program secantusd-py was not found; install it with "
+            "`pip install 'advocacy[embedded]'` (`make setup` does), or set ADVOCACY_MONGODB_URI to use MongoDB"
         )
     return found
 
