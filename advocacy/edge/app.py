@@ -36,6 +36,7 @@ from advocacy.edge.bot_events import BotsNamespace
 from advocacy.edge.chat_events import ChatNamespace
 from advocacy.edge.console_events import ConsoleNamespace
 from advocacy.edge.keys import assets_key, services_key, sio_key
+from advocacy.edge.metrics import Metrics, metrics, metrics_key
 from advocacy.edge.middlewares import errors, request_ids, same_origin_changes, security_headers
 from advocacy.edge.oversight_events import OversightNamespace
 from advocacy.scale_out import channel_prefix
@@ -67,6 +68,9 @@ def init_app(services: Services) -> web.Application:
     app = web.Application(middlewares=[request_ids, errors, same_origin_changes], client_max_size=256 * 1024)
     app.on_response_prepare.append(security_headers)
     app[services_key] = services
+    app[metrics_key] = Metrics()
+    app[metrics_key].listen(services.chat)
+    app.router.add_get("/metrics", metrics)
 
     assets = Assets(WEB_DIR / "static", VENDOR_FILES)
     app[assets_key] = assets
@@ -103,6 +107,7 @@ def init_app(services: Services) -> web.Application:
         OversightNamespace(auth, services.oversight, clock),
         BotsNamespace(auth, services.bots, clock, services.chat, services.presence, services.pairing_changes),
     ):
+        namespace.metrics = app[metrics_key]
         sio.register_namespace(namespace)
     sio.attach(app)
     app[sio_key] = sio

@@ -11,6 +11,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from advocacy.edge.handlers import Handler, bearer_token, settings_of
+from advocacy.edge.metrics import metrics_key
 from advocacy.errors import ServiceError
 from advocacy.logs import new_request_id, request_id
 from advocacy.store import PyMongoError
@@ -82,7 +83,6 @@ async def request_ids(request: web.Request, handler: Handler) -> web.StreamRespo
     """Give the request an id for the logs (the proxy's X-Request-ID if it sent a sane one) and return it."""
     given = request.headers.get("X-Request-ID", "")
     rid = given if REQUEST_ID.fullmatch(given) else new_request_id()
-    request["request_id"] = rid
     request_id.set(rid)
     try:
         response = await handler(request)
@@ -98,7 +98,7 @@ class AccessLog(AbstractAccessLogger):
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         self.logger.info("%s %s %s", request.method, request.path, response.status, extra={
-            "request_id": request.get("request_id") or "-", "method": request.method, "path": request.path,
+            "request_id": response.headers.get("X-Request-ID", "-"), "method": request.method, "path": request.path,
             "status": response.status, "size": response.body_length, "duration_ms": round(time * 1000, 1)})
 
 
@@ -124,6 +124,8 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return render_error(request, exc.status, "Sorry", exc.reason)
     except PyMongoError as exc:
         log.warning("database error on %s %s: %s", request.method, request.path, exc.__class__.__name__)
+        if metrics_key in request.app:
+            request.app[metrics_key].database_errors.inc()
         if wants_json(request):
             return web.json_response(ServiceError("unavailable").as_dict(), status=503)
         return render_error(request, 503, "We're having trouble", "Please try again in a minute.")
