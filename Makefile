@@ -9,11 +9,11 @@ NPM_STAMP := web/node_modules/.setup-stamp
 
 setup: $(STAMP) $(NPM_STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test,embedded]'
 	touch $(STAMP)
 
 $(NPM_STAMP): web/package.json

@@ -21,7 +21,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = PROJECT_ROOT / "config"
 ENV_PREFIX = "ADVOCACY_"
 # Never printed, not even in an error about themselves; never read from the settings file.
-SECRET_KEYS = frozenset({"master_key", "accepted_master_keys"})
+SECRET_KEYS = frozenset({"master_key", "accepted_master_keys", "metrics_token"})
 
 
 class SettingsError(Exception):
@@ -91,6 +91,9 @@ SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
                                 "empty, or the IP addresses of your reverse proxies separated by commas"),
         "quick_exit_url": _str(r"https?://\S+", "a full web address starting with https://"),
         "log_level": _choice("DEBUG", "INFO", "WARNING", "ERROR"),
+        "log_format": _choice("text", "json"),
+        "metrics_token": _str(r"|[!-~]{24,200}", "empty (no /metrics), or a token of 24 or more printable characters"),
+        "access_log": _bool,
     },
     "database": {
         "mongodb_uri": _str(_MONGO, "empty (embedded database) or a mongodb:// connection string"),

@@ -12,7 +12,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from bson import ObjectId
+from bson import ObjectId, json_util
+from bson.binary import UuidRepresentation
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorCollection, AsyncIOMotorDatabase
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReplaceOne, ReturnDocument, UpdateOne
 from pymongo.errors import (
@@ -35,7 +36,9 @@ __all__ = [
     "ReturnDocument",
     "Store",
     "UpdateOne",
+    "from_json_line",
     "insert_each",
+    "to_json_line",
 ]
 
 log = logging.getLogger(__name__)
@@ -240,6 +243,27 @@ class Store:
 
     def close(self) -> None:
         self.client.close()
+
+    async def collection_names(self) -> list[str]:
+        """Every collection in the database, sorted (for a backup: those INDEXES names and any other)."""
+        return sorted(await self.db.list_collection_names())
+
+    def collection(self, name: str) -> AsyncIOMotorCollection:
+        """Any collection by name, for a backup or restore; services use ``store.NAME``."""
+        return self.db[name]
+
+
+# Extended JSON (canonical): a backup keeps every type as stored (binary sealed text, dates, ids).
+_JSON = json_util.JSONOptions(json_mode=json_util.JSONMode.CANONICAL, tz_aware=True,
+                              uuid_representation=UuidRepresentation.STANDARD)
+
+
+def to_json_line(doc: dict[str, Any]) -> str:
+    return json_util.dumps(doc, json_options=_JSON)
+
+
+def from_json_line(line: str) -> dict[str, Any]:
+    return json_util.loads(line, json_options=_JSON)
 
 
 async def insert_each(collection: AsyncIOMotorCollection, docs: list[dict[str, Any]]) -> list[Exception | None]:

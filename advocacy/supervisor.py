@@ -23,6 +23,7 @@ from advocacy import demo
 from advocacy.bootstrap import build
 from advocacy.crypto import development_key_path, load_master_key
 from advocacy.embedded_db import EmbeddedDatabase, _die_with_parent
+from advocacy.pairing.authorities import install_shipped
 from advocacy.settings import Settings
 from advocacy.store import Store
 
@@ -87,6 +88,7 @@ async def supervise(settings: Settings, count: int, with_demo: bool, reuse_port:
         store = await Store.connect(uri, settings.database_name, settings.database_timeout_seconds)
         try:
             await store.create_indexes()
+            await install_shipped(store)  # here once, not raced by the workers
             if with_demo:
                 services = build(settings.replace(mongodb_uri=uri), store)
                 try:

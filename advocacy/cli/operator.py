@@ -18,6 +18,7 @@ from advocacy.botapi import hours
 from advocacy.botapi.accounts import create_bot, issue_token
 from advocacy.demo.swarm import seed_pairs, write
 from advocacy.figures.tally import rebuild
+from advocacy.pairing import authorities
 from advocacy.people import record_left_care
 from advocacy.settings import Settings
 
@@ -119,6 +120,31 @@ async def export_child_command(settings: Settings, child_id: str, out: Path) -> 
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
     print(f"Wrote {json_path} and {html_path} (readable only by you: they hold a child's personal data).")
+    return 0
+
+
+async def las_command(settings: Settings, args: argparse.Namespace) -> int:
+    """List, import, add or retire local authorities; every change is in the audit trail."""
+    async with open_services(settings, master_key="not_needed") as services:
+        store, clock = services.store, services.clock
+        try:
+            if args.las_command == "list":
+                async for la in store.local_authorities.find({}).sort("_id", 1):
+                    retired = f"  (retired {la['retired_at']:%d %B %Y})" if la.get("retired_at") else ""
+                    print(f"{la['_id']}  {la.get('dfe') or '   '}  {la['name']}, {la['region']}{retired}")
+            elif args.las_command == "import":
+                counts = await authorities.import_file(store, clock, args.file, by="cli")
+                print(f"{counts['added']} added, {counts['changed']} changed, {counts['unchanged']} already as "
+                      f"in {args.file}.")
+            elif args.las_command == "add":
+                await authorities.add(store, clock, args.code, args.name, args.region, by="cli", dfe=args.dfe)
+                print(f"Added {args.code} {args.name} ({args.region}).")
+            elif args.las_command == "retire":
+                await authorities.retire(store, clock, args.code, by="cli")
+                print(f"Retired {args.code}: no new child is placed in it; its children stay where they are.")
+        except authorities.AuthorityError as error:
+            print(f"advocacy: {error}. Nothing was changed.", file=sys.stderr)
+            return 2
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from advocacy import demo
 from advocacy.bootstrap import build, open_store
 from advocacy.crypto import load_master_key
 from advocacy.edge.app import init_app
+from advocacy.edge.middlewares import AccessLog
+from advocacy.pairing.authorities import install_shipped
 from advocacy.service_bots import ServiceBots, loopback_url
 from advocacy.settings import Settings
 
@@ -22,9 +25,12 @@ async def serve(settings: Settings, with_demo: bool, reuse_port: bool = False) -
     async with open_store(settings) as store:
         services = build(settings, store, master_key="made_if_missing")
         clock = services.clock
+        await install_shipped(store)
         app = init_app(services)
         # Clients are sent a close packet at shutdown; give them a few seconds, not a minute.
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=5)
+        runner = web.AppRunner(app, shutdown_timeout=5, **(
+            {"access_log": logging.getLogger("advocacy.access"), "access_log_class": AccessLog}
+            if settings.access_log else {"access_log": None}))
         await runner.setup()
         site = web.TCPSite(runner, settings.host, settings.port, reuse_port=reuse_port or None)
         await site.start()

@@ -38,7 +38,8 @@ from advocacy.edge.bot_events import BotsNamespace
 from advocacy.edge.chat_events import ChatNamespace
 from advocacy.edge.console_events import ConsoleNamespace
 from advocacy.edge.keys import assets_key, services_key, sio_key
-from advocacy.edge.middlewares import errors, same_origin_changes, security_headers
+from advocacy.edge.metrics import Metrics, metrics, metrics_key
+from advocacy.edge.middlewares import errors, request_ids, same_origin_changes, security_headers
 from advocacy.edge.oversight_events import OversightNamespace
 from advocacy.errors import ServiceError
 from advocacy.scale_out import channel_prefix
@@ -106,9 +107,12 @@ def init_app(services: Services) -> web.Application:
     """Build the app around built services. The caller owns the store's lifetime; the app starts and
     stops the services' background work with itself."""
     settings = services.settings
-    app = web.Application(middlewares=[errors, same_origin_changes], client_max_size=256 * 1024)
+    app = web.Application(middlewares=[request_ids, errors, same_origin_changes], client_max_size=256 * 1024)
     app.on_response_prepare.append(security_headers)
     app[services_key] = services
+    app[metrics_key] = Metrics()
+    app[metrics_key].listen(services.chat)
+    app.router.add_get("/metrics", metrics)
 
     assets = Assets(WEB_DIR / "static", VENDOR_FILES)
     app[assets_key] = assets
@@ -146,6 +150,7 @@ def init_app(services: Services) -> web.Application:
         OversightNamespace(auth, services.oversight, clock),
         BotsNamespace(auth, services.bots, clock, services.chat, services.presence, services.pairing_changes),
     ):
+        namespace.metrics = app[metrics_key]
         sio.register_namespace(namespace)
     sio.attach(app)
     app[sio_key] = sio

@@ -36,6 +36,7 @@ from advocacy.errors import ServiceError
 from advocacy.events import Topic
 from advocacy.ids import new_id
 from advocacy.notifications.service import Notifier
+from advocacy.pairing.authorities import open_codes
 from advocacy.pairing.changes import PairingChange, PairingChanges, PairingRefused
 from advocacy.pairing.instance import load_weights
 from advocacy.pairing.intake import check_child
@@ -245,7 +246,8 @@ class PairingService:
     # entering care -------------------------------------------------------------
 
     async def known_las(self) -> set[str]:
-        return set(await regions_by_la(self.store))
+        """The local authorities a new child can be placed in (not the retired ones)."""
+        return await open_codes(self.store)
 
     async def enter_care(self, data: dict[str, Any], by: By) -> dict[str, Any]:
         """Record a child coming into care and pair them at once. Returns the child, their access code

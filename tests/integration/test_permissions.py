@@ -236,6 +236,8 @@ ROUTES: dict[str, Row] = {
     "POST /api/complaints/{complaint}/escalate": Row(allowed={"child"}, body={}, setup=concerns.new_complaint),
     # the service
     "GET /api/health": Row(public=True),
+    "GET /api/health/ready": Row(public=True),  # 503 only when not ready: the test server is
+    "GET /metrics": Row(public=True),  # 404 with no metrics token set; a token, not a role, when set
     "GET /api/openapi.json": Row(public=True),
     # pairing (advocacy.pairing): reads first, then changes, in an order that keeps the target child paired
     # with advocates[0] for as long as later rows need it
