@@ -40,7 +40,14 @@ from advocacy.concerns.records import ConcernRecords
 from advocacy.concerns.service import ConcernService
 from advocacy.concerns.shown import ConcernViews
 from advocacy.concerns.sweeper import Sweeper, sweeper_job
-from advocacy.crypto import KeylessKeyring, Keyring, MasterKeyError, load_accepted_master_keys, load_master_key
+from advocacy.crypto import (
+    KeylessKeyring,
+    Keyring,
+    MasterKeyError,
+    development_key_path,
+    load_accepted_master_keys,
+    load_master_key,
+)
 from advocacy.embedded_db import EmbeddedDatabase, running_uri
 from advocacy.events import Topic
 from advocacy.figures.service import Figures
@@ -277,9 +284,12 @@ async def open_store(settings: Settings, share_running: bool = False) -> AsyncIt
 
 
 def _keyring(settings: Settings, store: Store, clock: Clock, need: MasterKeyNeed) -> Keyring | KeylessKeyring:
+    # With the development setting a command beside `serve --demo` reads the demo's key; only
+    # "made_if_missing" may make one (a new key could not open data sealed under the old one).
+    development = settings.development_master_key and (
+        need == "made_if_missing" or development_key_path(settings).exists())
     try:
-        master = load_master_key(settings, create_for_development=need == "made_if_missing"
-                                 and settings.development_master_key)
+        master = load_master_key(settings, create_for_development=development)
     except MasterKeyError as missing:
         if need != "not_needed":
             raise

@@ -62,7 +62,9 @@ async def start_server(data_dir: Path, port: int) -> asyncio.subprocess.Process:
 async def advocacy(data_dir: Path, *args: str, stdin: str = "") -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
         ADVOCACY, *args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT, env={**environment(), "ADVOCACY_DATA_DIR": str(data_dir)})
+        stderr=asyncio.subprocess.STDOUT,
+        # Beside a demo server an operator gives the demo's key as docs/operations.md says.
+        env={**environment(), "ADVOCACY_DATA_DIR": str(data_dir), "ADVOCACY_DEVELOPMENT_MASTER_KEY": "true"})
     try:
         out, _ = await asyncio.wait_for(process.communicate(stdin.encode()), 120)
     except TimeoutError:
