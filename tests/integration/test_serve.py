@@ -164,3 +164,26 @@ async def test_an_embedded_database_that_cannot_start_says_why(tmp_path):
     _out, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 1
     assert "the database could not start" in err.decode() and str(not_a_folder) in err.decode()
+
+
+async def test_ctrl_c_once_the_service_bots_run_stops_quietly_with_exit_0(tmp_path):
+    """Ctrl+C reaches the whole foreground group (the server and its database), as in a terminal."""
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        ADVOCACY, "serve", "--demo", "--port", str(port), "--data-dir", str(tmp_path),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, start_new_session=True,
+    )
+    STARTED.append(process)
+    printed = []
+    while not (b"bots are running" in b"".join(printed) and b"demo-credentials.json" in b"".join(printed)):
+        line = await asyncio.wait_for(process.stdout.readline(), 90)
+        if not line:
+            pytest.fail("advocacy serve stopped at start:\n" + b"".join(printed).decode())
+        printed.append(line)
+    await asyncio.sleep(1)  # the bots' clients connect meanwhile: each used to take Ctrl+C for itself
+    os.killpg(process.pid, signal.SIGINT)
+    rest, _ = await asyncio.wait_for(process.communicate(), 60)
+    said = (b"".join(printed) + rest).decode()
+    assert process.returncode == 0, said
+    assert "Traceback" not in said and "Error" not in said, said
+    assert said.rstrip().endswith("Stopping…"), said
