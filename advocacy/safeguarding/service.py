@@ -115,7 +115,7 @@ class Safeguarding:
         async with lock:
             concern, new = await self._draft(child, message, found)
         await self.store.flags.update_one({"_id": message["id"]}, {"$set": {"concern": concern["_id"]}})
-        await self._alert(child, concern, message["id"],
+        await self._alert(child, concern, message["id"], found[0]["severity"],
                           help_key=f"safeguarding-help:{concern['_id']}" if new else None)
 
     async def _draft(self, child: Mapping[str, Any], message: Mapping[str, Any],
@@ -146,12 +146,15 @@ class Safeguarding:
         return concern, True
 
     async def _alert(self, child: Mapping[str, Any], concern: Mapping[str, Any], message_id: str | None,
-                     help_key: str | None) -> None:
+                     severity: str, help_key: str | None) -> None:
+        """Alert the advocates and duty managers, as loud as the strongest rule that matched: only an
+        ``urgent`` rule makes the alert urgent; ``severity`` goes with it so the console says which."""
         advocate = child.get("advocate")
         advocates = await self.records.advocates_of(concern)  # and whoever covers their leave
         duty = await self.ladder.duty_managers(advocate)
-        ids = {"concern": concern["_id"], **({"message": message_id} if message_id else {})}
-        await self.notifier.tell([*advocates, *duty], "safeguarding.flagged", child=child["_id"], urgent=True, **ids)
+        ids = {"concern": concern["_id"], "severity": severity, **({"message": message_id} if message_id else {})}
+        await self.notifier.tell([*advocates, *duty], "safeguarding.flagged", child=child["_id"],
+                                 urgent=severity == "urgent", **ids)
         if help_key and not await self.presence.online(advocates):
             await self.chat.tell_child(child["_id"], SAFEGUARDING_HELP, help_key)
 
@@ -179,7 +182,7 @@ class Safeguarding:
         child = await self.store.children.find_one({"_id": concern["child"]})
         advocate_online = (bool(child.get("advocate"))
                            and child["advocate"] in await self.presence.online([child["advocate"]]))
-        await self._alert(child, stored, None, help_key=f"safeguarding-help:{stored['_id']}")
+        await self._alert(child, stored, None, found[0]["severity"], help_key=f"safeguarding-help:{stored['_id']}")
         await self.ladder.after_change(stored)
         return {"flagged": True, "help": None if advocate_online else SAFEGUARDING_HELP}
 

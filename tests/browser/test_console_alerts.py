@@ -4,10 +4,12 @@ one action or by acting on the worry they point at."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.async_api import expect
 
 from tests.browser.pages import advocate_signs_in, open_page
-from tests.support import api
+from tests.support import api, connect
 
 KINDS = ["concern.raised", "concern.due_soon", "concern.escalated", "oversight.update_requested"]
 
@@ -88,4 +90,27 @@ async def test_acting_on_a_worry_clears_its_alerts_for_everyone(browser, world):
     await page.reload()
     await expect(page.locator("#alerts")).to_have_attribute("data-loaded", "true")
     await expect(page.locator('#alerts .alert[data-kind="concern.due_soon"]')).to_have_count(0)
+    assert problems == []
+
+
+async def test_a_high_rule_shows_as_high_not_urgent_and_goes_once_the_draft_is_dismissed(browser, world):
+    server, ada, billy = world.server, world.advocates[0], world.children[1]
+    page, problems = await open_page(browser, world, 1280, 800)
+    await advocate_signs_in(page, ada, server)
+    kid = await connect(server, billy)
+    await kid.send(world.conversation_of(billy), "they wont let me see my brother")
+    alert = page.locator('#alerts .alert[data-kind="safeguarding.flagged"]')
+    await expect(alert).to_have_class("alert alert--high")
+    await expect(alert).to_contain_text(f"HighSafeguarding flag: a message needs you to look soon ({billy.name})")
+    await expect(page.locator("#alerts-urgent .alert")).to_have_count(0)
+    await expect(page).not_to_have_title(re.compile("Urgent"))
+
+    await server.services.safeguarding.drain()
+    draft = await server.store.concerns.find_one({"child": billy.id, "status": "draft"})
+    status, _ = await api(server, ada, "POST", f"/api/concerns/{draft['_id']}/dismiss",
+                          json={"reason": "Billy meant his brother is on holiday."})
+    assert status == 200
+    await page.reload()
+    await expect(page.locator("#alerts")).to_have_attribute("data-loaded", "true")
+    await expect(alert).to_have_count(0)
     assert problems == []

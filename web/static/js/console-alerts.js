@@ -33,7 +33,10 @@
   const { make, title, chime } = window.AdvocacyPage;
   const keyOf = (child, kind) => `${child || ''}|${kind}`;
 
+  // A safeguarding flag is as loud as the rule that matched: "urgent" rules say "look now", "high" ones do not.
+  const high = (g) => g.kind === 'safeguarding.flagged' && !g.urgent;
   const describe = (g) => {
+    if (high(g)) return 'Safeguarding flag: a message needs you to look soon';
     let words = WORDS[g.kind];
     if (g.kind === 'concern.escalated') {
       words += g.latest_ids.level === 'oversight' ? ' to the oversight queue' : " to the advocate's manager";
@@ -75,11 +78,11 @@
 
   const paint = (entry) => {
     const { group, item } = entry;
-    item.className = `alert${group.urgent ? ' alert--urgent' : ''}`;
+    item.className = `alert${group.urgent ? ' alert--urgent' : high(group) ? ' alert--high' : ''}`;
     item.dataset.kind = group.kind;
     item.dataset.count = String(group.count);
     const text = make('p', 'alert__text');
-    text.append(make('span', 'alert__label', group.urgent ? 'Urgent' : 'New'));
+    text.append(make('span', 'alert__label', group.urgent ? 'Urgent' : high(group) ? 'High' : 'New'));
     if (group.count > 1) text.append(make('span', 'alert__count', `${group.count} ×`), ' ');
     text.append(describe(group));
     if (group.child_name) text.append(make('span', 'alert__who', ` (${group.child_name})`));
