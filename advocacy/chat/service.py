@@ -394,7 +394,15 @@ class ChatService:
         if principal.role != "child":
             await audit.record(self.store, self.clock, **audit.by(principal), action="chat.history",
                                subject=conv["child"], conversation=conv["_id"], messages=len(docs))
-        return {"messages": await self._public(docs, conv["child"]), "more": more}
+        messages = await self._public(docs, conv["child"])
+        if principal.role not in ("child", "bot") and messages:
+            # Staff see which messages safeguarding flagged (the flag's own id is the message's).
+            flagged = {f["_id"] async for f in self.store.flags.find(
+                {"_id": {"$in": [m["id"] for m in messages]}}, {"_id": 1})}
+            for message in messages:
+                if message["id"] in flagged:
+                    message["flagged"] = True
+        return {"messages": messages, "more": more}
 
     async def _anchor(self, conversation_id: str, message_id: Any) -> ObjectId:
         oid = _message_id(message_id)

@@ -97,8 +97,13 @@ async def test_a_high_rule_shows_as_high_not_urgent_and_goes_once_the_draft_is_d
     server, ada, billy = world.server, world.advocates[0], world.children[1]
     page, problems = await open_page(browser, world, 1280, 800)
     await advocate_signs_in(page, ada, server)
+    billy_row = page.locator(".conv-item", has=page.locator(".conv-item__name", has_text=billy.name))
+    await billy_row.click()
     kid = await connect(server, billy)
     await kid.send(world.conversation_of(billy), "they wont let me see my brother")
+    flagged = page.locator("#messages .msg--flagged")
+    await expect(flagged).to_contain_text("they wont let me see my brother")
+    await expect(flagged).to_contain_text("Flagged for safeguarding")
     alert = page.locator('#alerts .alert[data-kind="safeguarding.flagged"]')
     await expect(alert).to_have_class("alert alert--high")
     await expect(alert).to_contain_text(f"HighSafeguarding flag: a message needs you to look soon ({billy.name})")
@@ -113,4 +118,6 @@ async def test_a_high_rule_shows_as_high_not_urgent_and_goes_once_the_draft_is_d
     await page.reload()
     await expect(page.locator("#alerts")).to_have_attribute("data-loaded", "true")
     await expect(alert).to_have_count(0)
+    await billy_row.click()  # the mark stays with the message in the history
+    await expect(flagged).to_contain_text("Flagged for safeguarding")
     assert problems == []

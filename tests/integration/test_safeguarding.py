@@ -296,3 +296,11 @@ async def test_an_alert_is_as_loud_as_its_rule_and_clears_once_the_draft_is_deci
     assert await server.store.notifications.count_documents(
         {"ids.concern": high["ids"]["concern"], "seen_at": None}) == 0
     assert [g["child"] for g in (await console.call("alerts"))["groups"]] == [amira.id]
+
+    # Staff see the flagged message marked in the conversation's history; the child never does.
+    ask = {"conversation": world.conversation_of(billy)}
+    staff_history = (await (await connect(server, ada)).call("history", ask))["messages"]
+    assert [m["id"] for m in staff_history if m.get("flagged")] == [high["ids"]["message"]]
+    child_history = (await (await connect(server, billy)).call("history", ask))["messages"]
+    assert high["ids"]["message"] in [m["id"] for m in child_history]
+    assert not any("flagged" in m for m in child_history)

@@ -76,6 +76,14 @@
       return Array.from(this.stored(), (li) => this.data.get(li.dataset.id)).filter((m) => m && m.sender && m.sender.role === role);
     }
 
+    // Staff only: a message safeguarding flagged says so beside it (history carries "flagged"; a live flag
+    // arrives as a console alert, see console.js).
+    static markFlagged(li) {
+      if (li.classList.contains('msg--flagged')) return;
+      li.classList.add('msg--flagged');
+      li.querySelector('.msg__meta').prepend(make('span', 'msg__flag', 'Flagged for safeguarding'));
+    }
+
     bubble(msg, mine) {
       const li = make('li', mine ? 'msg msg--mine' : `msg msg--theirs msg--${(msg.sender && msg.sender.role) || 'someone'}`);
       li.dataset.clientId = msg.client_id || '';
@@ -87,6 +95,7 @@
       const meta = make('p', 'msg__meta');
       meta.append(time);
       li.append(body, meta);
+      if (msg.flagged) Conversation.markFlagged(li);
       if (mine) {
         const status = make('span', 'msg__status');
         status.append(make('span', 'msg__tick'), make('span', 'msg__state'));
@@ -566,5 +575,5 @@
     }
   }
 
-  window.AdvocacyChat = { ChatClient, formatTime, make };
+  window.AdvocacyChat = { ChatClient, Conversation, formatTime, make };
 })();

@@ -262,6 +262,10 @@
   document.addEventListener('advocacy:notification', (event) => {
     const active = client && client.active;
     if (active && event.detail.child === active.summary.child) loadSide(active);
+    // A message flagged by safeguarding is marked where it sits in the conversation.
+    const flagged = event.detail.kind === 'safeguarding.flagged' && event.detail.ids && event.detail.ids.message;
+    const li = flagged && document.querySelector(`#messages [data-id="${CSS.escape(flagged)}"]`);
+    if (li) window.AdvocacyChat.Conversation.markFlagged(li);
   });
 
   client = new ChatClient({
