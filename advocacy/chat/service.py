@@ -52,6 +52,8 @@ log = logging.getLogger(__name__)
 
 # The sender of messages the service itself writes into a conversation (notices).
 SERVICE_SENDER = {"id": "service", "role": "service", "name": "Advocacy service"}
+# Senders whose messages are automatic, not a person's (labelled so on both sides, never unread for staff).
+AUTOMATIC_SENDERS = ("service", "bot")
 # How many message ids a process remembers having published, so a resend it has already
 # passed on is not passed on again.
 REMEMBERED_PUBLISHED = 20_000
@@ -246,6 +248,8 @@ class ChatService:
         async def summary(conv: dict[str, Any]) -> dict[str, Any]:
             last_read = conv.get("read", {}).get(principal.user_id)
             unread_query: dict[str, Any] = {"conversation": conv["_id"], "sender.id": {"$ne": principal.user_id}}
+            if principal.role != "child":  # staff: the service's and bots' automatic messages are not unread
+                unread_query["sender.role"] = {"$nin": list(AUTOMATIC_SENDERS)}
             if last_read is not None:
                 unread_query["_id"] = {"$gt": last_read}
             unread, last = await asyncio.gather(

@@ -90,6 +90,11 @@
       const who = mine ? 'You' : (msg.sender && msg.sender.name) || 'They';
       const body = make('p', 'msg__text');
       body.append(make('span', 'visually-hidden msg__who', `${who}: `), msg.text);
+      // A message from the service or a bot is labelled as automatic on both sides, never taken for a person's.
+      const role = msg.sender && msg.sender.role;
+      if (!mine && (role === 'service' || role === 'bot')) {
+        li.append(make('p', 'msg__from', role === 'service' ? 'Automatic message' : `Automatic message from ${who}`));
+      }
       const time = make('time', 'msg__time', formatTime(msg.sent_at));
       time.dateTime = msg.sent_at;
       const meta = make('p', 'msg__meta');

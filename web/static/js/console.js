@@ -312,7 +312,11 @@
     onMessage(conv, msg) {
       const role = msg.sender && msg.sender.role;
       const looking = conv === client.active && document.visibilityState === 'visible';
-      if (msg.sender && msg.sender.id !== client.me && !looking) conv.summary.unread = (conv.summary.unread || 0) + 1;
+      // The service's and bots' automatic messages are not a person writing: they never count as unread.
+      const automatic = role === 'service' || role === 'bot';
+      if (msg.sender && msg.sender.id !== client.me && !looking && !automatic) {
+        conv.summary.unread = (conv.summary.unread || 0) + 1;
+      }
       if (role === 'child' && !conv.summary.waiting_since) conv.summary.waiting_since = msg.sent_at;
       // Only an advocate's reply answers the child; the service's and bots' notices do not.
       if (role === 'advocate') conv.summary.waiting_since = null;
