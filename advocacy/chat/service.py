@@ -372,6 +372,24 @@ class ChatService:
 
     # reading -------------------------------------------------------------
 
+    async def set_away(self, principal: Principal, data: Any) -> bool:
+        """An advocate switches between around (``{"away": false}``) and away (``{"away": true}``).
+
+        Switching to away starts a new absence for the away reply (they were around until now).
+        Returns the switch as stored.
+        """
+        away = data.get("away") if isinstance(data, dict) else None
+        if not isinstance(away, bool):
+            raise ServiceError("bad_request", 'Say {"away": true} or {"away": false}.')
+        change: dict[str, Any] = {"away": away}
+        if away:
+            change["last_available_at"] = self.clock.now()
+        await self.store.staff.update_one({"_id": principal.user_id}, {"$set": change})
+        return away
+
+    async def is_away(self, user_id: str) -> bool:
+        return await self.store.staff.count_documents({"_id": user_id, "away": True}, limit=1) > 0
+
     async def history(self, principal: Principal, data: Any) -> dict[str, Any]:
         data = _payload(data)
         conv = await self.conversation(principal, data.get("conversation"), "chat.history")

@@ -31,7 +31,7 @@ from typing import Any
 from advocacy import audit
 from advocacy.auth.access import Access
 from advocacy.auth.principal import Principal
-from advocacy.chat.presence import Presence
+from advocacy.chat.presence import Presence, available
 from advocacy.chat.service import ChatService, MessageAdded
 from advocacy.concerns.checks import check_severity, check_words, only_fields, payload, refused
 from advocacy.concerns.ladder import Ladder
@@ -155,7 +155,7 @@ class Safeguarding:
         ids = {"concern": concern["_id"], "severity": severity, **({"message": message_id} if message_id else {})}
         await self.notifier.tell([*advocates, *duty], "safeguarding.flagged", child=child["_id"],
                                  urgent=severity == "urgent", **ids)
-        if help_key and not await self.presence.online(advocates):
+        if help_key and not await available(self.store, self.presence, advocates):
             await self.chat.tell_child(child["_id"], SAFEGUARDING_HELP, help_key)
 
     # a worry a child raised themselves ---------------------------------------------
@@ -181,7 +181,7 @@ class Safeguarding:
         stored = await self.records.change(concern["_id"], build)
         child = await self.store.children.find_one({"_id": concern["child"]})
         advocate_online = (bool(child.get("advocate"))
-                           and child["advocate"] in await self.presence.online([child["advocate"]]))
+                           and child["advocate"] in await available(self.store, self.presence, [child["advocate"]]))
         await self._alert(child, stored, None, found[0]["severity"], help_key=f"safeguarding-help:{stored['_id']}")
         await self.ladder.after_change(stored)
         return {"flagged": True, "help": None if advocate_online else SAFEGUARDING_HELP}

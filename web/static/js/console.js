@@ -256,6 +256,26 @@
     act();
   });
 
+  // The advocate's online/away switch: their children's header and the automatic away reply follow it.
+  const awaySwitch = $('away-switch');
+  if (awaySwitch) {
+    const showAway = (away) => {
+      awaySwitch.setAttribute('aria-pressed', String(away));
+      awaySwitch.textContent = away ? 'Away' : 'Online';
+      $('away-note').textContent = away
+        ? "Your children see you are away and get an automatic reply saying when you'll be back."
+        : 'Your children see you are online while this page is open. Press to switch to away.';
+    };
+    awaySwitch.addEventListener('click', async () => {
+      const away = awaySwitch.getAttribute('aria-pressed') !== 'true';
+      awaySwitch.disabled = true;
+      const answer = await client.call('availability', { away });
+      awaySwitch.disabled = false;
+      if (answer && answer.ok) showAway(answer.away);
+      else $('away-note').textContent = 'Not saved: try again.';
+    });
+  }
+
   logButton.addEventListener('click', () => client.active && logForm.open(client.active.summary.child));
 
   // A worry raised or flagged for the child on screen shows in the concerns beside the chat at once.
