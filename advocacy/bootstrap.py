@@ -183,7 +183,7 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
 
     access = Access(store, clock)
     auth = AuthService(store, settings, clock, access, keyring, sessions_ended)
-    notifier = Notifier(store, clock)
+    notifier = Notifier(store, clock, access)
     chat = ChatService(store, settings, clock, access)
     records = ConcernRecords(store, clock, keyring, settings)
     shown = ConcernViews(records)
@@ -218,6 +218,8 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
     pairing_changes.announced.subscribe(pairing.place_freed)
     # A concern raised or moved: any ladder step already due is taken at once.
     records.changed.subscribe(ladder.after_change)
+    # ... and the alerts that pointed at it are seen: someone has acted on it.
+    records.changed.subscribe(notifier.handled)
     # Every child message is read by safeguarding triage (in a task of its own).
     chat.message_added.subscribe(safeguarding.child_wrote)
     presence.changed.subscribe(bots.presence_changed)

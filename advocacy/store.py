@@ -88,7 +88,9 @@ INDEXES: dict[str, list[IndexModel]] = {
         _index([("conversation", ASCENDING), ("_id", ASCENDING)]),
     ],
     # What staff are told (advocacy.notifications): newest first per person.
-    "notifications": [_index([("to", ASCENDING), ("seen_at", ASCENDING), ("_id", DESCENDING)])],
+    "notifications": [_index([("to", ASCENDING), ("seen_at", ASCENDING), ("_id", DESCENDING)]),
+                      # the alerts that point at a concern, cleared once someone acts on it
+                      _index([("ids.concern", ASCENDING), ("seen_at", ASCENDING)])],
     # Wrapped per-child data keys, by child id (advocacy.crypto).
     "keys": [],
     # The hash-chained audit trail, numbered by _id (advocacy.audit).

@@ -46,6 +46,8 @@ PERMISSIONS: dict[str, dict[Role, str]] = {
     "chat.history": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED},
     "chat.read": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED},
     "chat.typing": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED},
+    # An advocate says whether they are around (online) or away: their children's header and the away reply follow.
+    "chat.availability": {Role.ADVOCATE: OWN},
     # live console updates and stored notifications (each user sees their own)
     "console.connect": {Role.ADVOCATE: OWN, Role.COVER_ADVOCATE: OWN, Role.MANAGER: OWN, Role.ADMIN: OWN},
     "console.notifications": {Role.ADVOCATE: OWN, Role.COVER_ADVOCATE: OWN, Role.MANAGER: OWN, Role.ADMIN: OWN},

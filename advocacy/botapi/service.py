@@ -13,7 +13,7 @@ from typing import Any
 
 from advocacy.auth.principal import Principal
 from advocacy.botapi import hours
-from advocacy.chat.presence import Presence, PresenceChange, reply_expected
+from advocacy.chat.presence import Presence, PresenceChange, available, reply_expected
 from advocacy.chat.service import ChatService
 from advocacy.chat.text import check_client_id, check_message_text
 from advocacy.clock import Clock
@@ -83,10 +83,10 @@ class BotService:
                                                                                "last_available_at": 1})
         now = self.clock.now()
         own_hours = self.hours_of(advocate)
-        online = conv["advocate"] in await self.presence.online([conv["advocate"]])
-        working = hours.is_working(now, own_hours)
-        if online and working:
-            await self.available(conv["advocate"], now)
+        # Online and not switched to away is around, in working hours or not: what the child's header says.
+        if conv["advocate"] in await available(self.store, self.presence, [conv["advocate"]]):
+            if hours.is_working(now, own_hours):
+                await self.available(conv["advocate"], now)
             return {"away": False, "absence": None, "expected": reply_expected(True, now, self.settings)}
         last = (advocate or {}).get("last_available_at")
         return {

@@ -20,8 +20,34 @@ from advocacy.settings import Settings
 
 
 async def serve(settings: Settings, with_demo: bool, reuse_port: bool = False) -> None:
+    """Serve until Ctrl+C or SIGTERM, then stop quietly (a signal while still starting gives up starting)."""
     # Without a master key the server refuses before anything starts (MasterKeyError says how to give one).
     load_master_key(settings, create_for_development=settings.development_master_key)
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    stop = asyncio.Event()
+    serving = asyncio.Event()
+
+    def on_signal() -> None:
+        stop.set()
+        if not serving.is_set() and main is not None:
+            main.cancel()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal)
+    try:
+        await _serve(settings, with_demo, reuse_port, stop, serving)
+    except asyncio.CancelledError:
+        if not stop.is_set():
+            raise
+        print("Stopped before it had finished starting.", flush=True)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+async def _serve(settings: Settings, with_demo: bool, reuse_port: bool, stop: asyncio.Event,
+                 serving: asyncio.Event) -> None:
     async with open_store(settings) as store:
         services = build(settings, store, master_key="made_if_missing")
         clock = services.clock
@@ -32,23 +58,24 @@ async def serve(settings: Settings, with_demo: bool, reuse_port: bool = False) -
             {"access_log": logging.getLogger("advocacy.access"), "access_log_class": AccessLog}
             if settings.access_log else {"access_log": None}))
         await runner.setup()
-        site = web.TCPSite(runner, settings.host, settings.port, reuse_port=reuse_port or None)
-        await site.start()
-        service_bots = None
-        if settings.bots_enabled:
-            service_bots = ServiceBots(store, services.auth, clock, loopback_url(settings, settings.port))
-            service_bots.start()
-        if with_demo:
-            creds = await demo.seed(services, Path(settings.data_dir), settings.base_url)
-            print(demo.describe(creds), flush=True)
-        else:
-            print(f"Advocacy service running at {settings.base_url} (Ctrl+C to stop)", flush=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
-        print("Stopping…", flush=True)
-        if service_bots is not None:
-            await service_bots.stop()
-        await runner.cleanup()
+        try:
+            site = web.TCPSite(runner, settings.host, settings.port, reuse_port=reuse_port or None)
+            await site.start()
+            service_bots = None
+            if settings.bots_enabled:
+                service_bots = ServiceBots(store, services.auth, clock, loopback_url(settings, settings.port))
+                service_bots.start()
+            try:
+                if with_demo:
+                    creds = await demo.seed(services, Path(settings.data_dir), settings.base_url)
+                    print(demo.describe(creds), flush=True)
+                else:
+                    print(f"Advocacy service running at {settings.base_url} (Ctrl+C to stop)", flush=True)
+                serving.set()
+                await stop.wait()
+                print("Stopping…", flush=True)
+            finally:
+                if service_bots is not None:
+                    await service_bots.stop()
+        finally:
+            await runner.cleanup()

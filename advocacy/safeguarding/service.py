@@ -31,7 +31,7 @@ from typing import Any
 from advocacy import audit
 from advocacy.auth.access import Access
 from advocacy.auth.principal import Principal
-from advocacy.chat.presence import Presence
+from advocacy.chat.presence import Presence, available
 from advocacy.chat.service import ChatService, MessageAdded
 from advocacy.concerns.checks import check_severity, check_words, only_fields, payload, refused
 from advocacy.concerns.ladder import Ladder
@@ -120,7 +120,7 @@ class Safeguarding:
         async with lock:
             concern, new = await self._draft(child, message, found)
         await self.store.flags.update_one({"_id": message["id"]}, {"$set": {"concern": concern["_id"]}})
-        await self._alert(child, concern, message["id"],
+        await self._alert(child, concern, message["id"], found[0]["severity"],
                           help_key=f"safeguarding-help:{concern['_id']}" if new else None)
 
     async def _draft(self, child: Mapping[str, Any], message: Mapping[str, Any],
@@ -151,13 +151,16 @@ class Safeguarding:
         return concern, True
 
     async def _alert(self, child: Mapping[str, Any], concern: Mapping[str, Any], message_id: str | None,
-                     help_key: str | None) -> None:
+                     severity: str, help_key: str | None) -> None:
+        """Alert the advocates and duty managers, as loud as the strongest rule that matched: only an
+        ``urgent`` rule makes the alert urgent; ``severity`` goes with it so the console says which."""
         advocate = child.get("advocate")
         advocates = await self.records.advocates_of(concern)  # and whoever covers their leave
         duty = await self.ladder.duty_managers(advocate)
-        ids = {"concern": concern["_id"], **({"message": message_id} if message_id else {})}
-        await self.notifier.tell([*advocates, *duty], "safeguarding.flagged", child=child["_id"], urgent=True, **ids)
-        if help_key and not await self.presence.online(advocates):
+        ids = {"concern": concern["_id"], "severity": severity, **({"message": message_id} if message_id else {})}
+        await self.notifier.tell([*advocates, *duty], "safeguarding.flagged", child=child["_id"],
+                                 urgent=severity == "urgent", **ids)
+        if help_key and not await available(self.store, self.presence, advocates):
             await self.chat.tell_child(child["_id"], SAFEGUARDING_HELP, help_key)
 
     # a worry a child raised themselves ---------------------------------------------
@@ -183,8 +186,8 @@ class Safeguarding:
         stored = await self.records.change(concern["_id"], build)
         child = await self.store.children.find_one({"_id": concern["child"]})
         advocate_online = (bool(child.get("advocate"))
-                           and child["advocate"] in await self.presence.online([child["advocate"]]))
-        await self._alert(child, stored, None, help_key=f"safeguarding-help:{stored['_id']}")
+                           and child["advocate"] in await available(self.store, self.presence, [child["advocate"]]))
+        await self._alert(child, stored, None, found[0]["severity"], help_key=f"safeguarding-help:{stored['_id']}")
         await self.ladder.after_change(stored)
         return {"flagged": True, "help": None if advocate_online else SAFEGUARDING_HELP}
 

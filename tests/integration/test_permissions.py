@@ -283,6 +283,9 @@ EVENTS: dict[str, Event] = {
     "/chat history": Event(CHAT_TARGET, lambda s: {"conversation": s.conversation}),
     "/chat read": Event(CHAT_TARGET, lambda s: {"conversation": s.conversation, "up_to": s.message}),
     "/chat typing": Event(CHAT_TARGET, lambda s: {"conversation": s.conversation}),
+    "/chat availability": Event({"advocate", "other_advocate"} | COVER, lambda s: {"away": False}),  # their own switch
+    "/console alerts": Event(STAFF_CONSOLE | {"cover_advocate"}),
+    "/console seen_groups": Event(STAFF_CONSOLE | {"cover_advocate"}, lambda s: {"all": True}),
     "/console notifications": Event(STAFF_CONSOLE | {"cover_advocate"}, lambda s: {"all": True}),
     "/console seen": Event(STAFF_CONSOLE | {"cover_advocate"}, lambda s: {"ids": [s.notification]}),
     "/bots post": Event({"bot"}, lambda s: {"conversation": s.conversation, "text": "Hello from the helper",

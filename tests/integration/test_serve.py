@@ -238,3 +238,26 @@ async def test_at_debug_the_log_holds_no_secret_and_nothing_personal_from_a_whol
                "totp_sealed", "wrapped", "birth_date"]
     found = [s for s in secrets + [b for b in born if len(b) > 6 and b in record] if s and s in log]
     assert found == [], f"the DEBUG log holds {found}"
+
+
+async def test_ctrl_c_once_the_service_bots_run_stops_quietly_with_exit_0(tmp_path):
+    """Ctrl+C reaches the whole foreground group (the server and its database), as in a terminal."""
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        ADVOCACY, "serve", "--demo", "--port", str(port), "--data-dir", str(tmp_path),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, start_new_session=True,
+    )
+    STARTED.append(process)
+    printed = []
+    while not (b"bots are running" in b"".join(printed) and b"demo-credentials.json" in b"".join(printed)):
+        line = await asyncio.wait_for(process.stdout.readline(), 90)
+        if not line:
+            pytest.fail("advocacy serve stopped at start:\n" + b"".join(printed).decode())
+        printed.append(line)
+    await asyncio.sleep(1)  # the bots' clients connect meanwhile: each used to take Ctrl+C for itself
+    os.killpg(process.pid, signal.SIGINT)
+    rest, _ = await asyncio.wait_for(process.communicate(), 60)
+    said = (b"".join(printed) + rest).decode()
+    assert process.returncode == 0, said
+    assert "Traceback" not in said and "Error" not in said, said
+    assert said.rstrip().endswith("Stopping…"), said
