@@ -8,18 +8,19 @@ from advocacy.concerns.records import default_categories
 from advocacy.crypto import keyring_of
 from advocacy.date_words import iso
 from advocacy.store import ASCENDING, Store
+from advocacy.words import english
 
 # What the audited actions of concerns, safeguarding and oversight mean, in a child's words.
 ACTIONS = {
-    "concern.read": "read your worry",
-    "concern.list": "looked at their list of young people's worries",
-    "concern.escalated": "asked someone more senior to help with your worry",
-    "safeguarding.confirmed": "decided something you wrote needed looking into, to keep you safe",
-    "safeguarding.dismissed": "decided something you wrote did not need looking into",
-    "safeguarding.disclosed": "told someone outside the advocacy service about you, to keep you safe",
-    "safeguarding.disclosures": "looked at the times we told someone outside the service about you",
-    "oversight.read": "(the Children's Commissioner's team) looked at your worry",
-    "oversight.closed": "(the Children's Commissioner's team) finished checking on your worry",
+    "concern.read": english("read your worry"),
+    "concern.list": english("looked at their list of young people's worries"),
+    "concern.escalated": english("asked someone more senior to help with your worry"),
+    "safeguarding.confirmed": english("decided something you wrote needed looking into, to keep you safe"),
+    "safeguarding.dismissed": english("decided something you wrote did not need looking into"),
+    "safeguarding.disclosed": english("told someone outside the advocacy service about you, to keep you safe"),
+    "safeguarding.disclosures": english("looked at the times we told someone outside the service about you"),
+    "oversight.read": english("(the Children's Commissioner's team) looked at your worry"),
+    "oversight.closed": english("(the Children's Commissioner's team) finished checking on your worry"),
 }
 
 
@@ -46,7 +47,7 @@ async def worries(store: Store, child_id: str) -> tuple[str, list[dict[str, Any]
             "status": doc["status"], "how_urgent": doc["severity"], "raised": iso(doc["raised_at"]),
             "answer_due": iso(doc["deadlines"]["respond_by"]), "what_happened": timeline,
         })
-    return "Your worries", out
+    return english("Your worries"), out
 
 
 async def disclosures(store: Store, child_id: str) -> tuple[str, list[dict[str, Any]]]:
@@ -60,4 +61,4 @@ async def disclosures(store: Store, child_id: str) -> tuple[str, list[dict[str, 
             "you_were_told_first": doc["child_told"],
             "why_not": await _open(store, child_id, doc.get("why_not_told"), "disclosure.why_not_told"),
         })
-    return "Times we told someone outside the service about you", out
+    return english("Times we told someone outside the service about you"), out

@@ -24,6 +24,7 @@ from advocacy.edge import (
     chat_views,
     concern_views,
     figures_views,
+    language_views,
     oversight_pages,
     oversight_views,
     pairing_views,
@@ -36,6 +37,8 @@ from advocacy.edge.bot_events import BotsNamespace
 from advocacy.edge.chat_events import ChatNamespace
 from advocacy.edge.console_events import ConsoleNamespace
 from advocacy.edge.keys import assets_key, services_key, sio_key
+from advocacy.edge.language import install as install_language
+from advocacy.edge.language import page_language
 from advocacy.edge.middlewares import errors, same_origin_changes, security_headers
 from advocacy.edge.oversight_events import OversightNamespace
 from advocacy.scale_out import channel_prefix
@@ -47,7 +50,7 @@ MAX_PACKET_BYTES = 1024 * 1024
 
 ROUTES = (site_views.routes, auth_views.routes, chat_views.routes, privacy_views.routes, concern_views.routes,
           safeguarding_views.routes, oversight_views.routes, oversight_pages.routes, pairing_views.routes,
-          figures_views.routes, team_views.routes)
+          figures_views.routes, team_views.routes, language_views.routes)
 
 
 def _origin_checker(settings: Settings):
@@ -74,7 +77,9 @@ def init_app(services: Services) -> web.Application:
         app,
         loader=jinja2.FileSystemLoader(str(WEB_DIR / "templates")),
         autoescape=jinja2.select_autoescape(default=True),
+        context_processors=[page_language],
     )
+    install_language(app, env, WEB_DIR / "static" / "js")
     env.globals["asset"] = assets.url
     env.filters["when"] = functools.partial(moment_words, zone=settings.timezone)
     for routes in ROUTES:

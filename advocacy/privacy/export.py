@@ -23,9 +23,11 @@ from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
 from advocacy.concerns import export as concern_export
 from advocacy.date_words import iso, moment_words
+from advocacy.languages import Languages, install_gettext
 from advocacy.people import child_names, staff_by_ids
 from advocacy.settings import PROJECT_ROOT
 from advocacy.store import ASCENDING, Store
+from advocacy.words import english
 
 Section = Callable[[Store, str], Awaitable[tuple[str, list[dict[str, Any]]]]]
 # What other capabilities hold about a child, each under its title.
@@ -33,15 +35,15 @@ SECTIONS: tuple[Section, ...] = (concern_export.worries, concern_export.disclosu
 
 # What each audited action means, in words a child understands.
 ACTIONS = {
-    "chat.history": "read your messages",
-    "chat.conversations": "looked at their list of young people",
-    "child.reset_pin": "cleared your PIN so you could choose a new one",
-    "child.new_access_code": "gave you a new code to sign in",
-    "child.revoke_sessions": "signed you out on every phone",
-    "child.export": "made a copy of everything we hold about you",
-    "pairing.change": "changed who your advocate is",
-    "sign_in.child": "signed in",
-    "retention.erase": "deleted old records",
+    "chat.history": english("read your messages"),
+    "chat.conversations": english("looked at their list of young people"),
+    "child.reset_pin": english("cleared your PIN so you could choose a new one"),
+    "child.new_access_code": english("gave you a new code to sign in"),
+    "child.revoke_sessions": english("signed you out on every phone"),
+    "child.export": english("made a copy of everything we hold about you"),
+    "pairing.change": english("changed who your advocate is"),
+    "sign_in.child": english("signed in"),
+    "retention.erase": english("deleted old records"),
     **concern_export.ACTIONS,
 }
 
@@ -50,6 +52,7 @@ _TEMPLATES = jinja2.Environment(
     autoescape=jinja2.select_autoescape(default=True),
 )
 _TEMPLATES.filters["when"] = moment_words
+install_gettext(_TEMPLATES)
 
 
 async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str) -> dict[str, Any] | None:
@@ -71,10 +74,10 @@ async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str) -
 
     def who(actor: str) -> str:
         if actor == child_id:
-            return "You"
+            return english("You")
         if actor in {"service", "unknown"}:
-            return "The advocacy service"
-        return staff_name.get(actor, "A member of staff")
+            return english("The advocacy service")
+        return staff_name.get(actor, english("A member of staff"))
 
     data: dict[str, Any] = {
         "exported_at": iso(clock.now()),
@@ -84,6 +87,7 @@ async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str) -
             "local_authority": la.get("name", child.get("la")),
             "born": child.get("born"),
             "languages": child.get("languages", []),
+            "page_language": child.get("language"),
             "advocate": staff_name.get(child.get("advocate") or "", None),
             "opted_out": bool(child.get("opted_out")),
             "pin_chosen": child.get("pin_hash") is not None,
@@ -122,7 +126,8 @@ async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str) -
 class ChildExport:
     """Everything held about a child, made for staff (the API) or an operator (the command) alike."""
 
-    def __init__(self, store: Store, clock: Clock, chat: ChatService) -> None:
+    def __init__(self, store: Store, clock: Clock, chat: ChatService, languages: Languages | None = None) -> None:
+        self.languages = languages or Languages.shared()
         self.store = store
         self.clock = clock
         self.chat = chat
@@ -137,11 +142,15 @@ class ChildExport:
         await audit.record(self.store, self.clock, **who, action="child.export", subject=child_id, form=form)
         return data
 
-    @staticmethod
-    def render_html(data: dict[str, Any]) -> str:
-        return render_html(data)
+    def render_html(self, data: dict[str, Any]) -> str:
+        return render_html(data, self.languages)
 
 
-def render_html(data: dict[str, Any]) -> str:
-    """The export as one self-contained page a young person can read (no scripts, no styles to load)."""
-    return _TEMPLATES.get_template("export/child.html").render(data=data)
+def render_html(data: dict[str, Any], languages: Languages | None = None) -> str:
+    """The export as one self-contained page a young person can read (no scripts, no styles to load),
+    in the language of their pages."""
+    languages = languages or Languages.shared()
+    code = languages.pick(data.get("about_you", {}).get("page_language"))
+    return _TEMPLATES.get_template("export/child.html").render(
+        data=data, translations=languages.translations(code), lang="en-GB" if code == "en" else code,
+        dir=languages.get(code).direction)

@@ -181,7 +181,10 @@ class Safeguarding:
                            and child["advocate"] in await self.presence.online([child["advocate"]]))
         await self._alert(child, stored, None, help_key=f"safeguarding-help:{stored['_id']}")
         await self.ladder.after_change(stored)
-        return {"flagged": True, "help": None if advocate_online else SAFEGUARDING_HELP}
+        if advocate_online:
+            return {"flagged": True, "help": None}
+        gettext = self.chat.languages.gettext(child.get("language"))
+        return {"flagged": True, "help": SAFEGUARDING_HELP.in_language(gettext)}
 
     # a person decides ------------------------------------------------------------
 

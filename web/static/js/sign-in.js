@@ -20,11 +20,11 @@
   const check = () => {
     for (const input of form.querySelectorAll('.input')) {
       if (!input.value.trim() && !('optional' in input.dataset)) {
-        return [input.dataset.missing || 'Please fill this in.', input];
+        return [input.dataset.missing || _('Please fill this in.'), input];
       }
     }
     const pin = document.getElementById('pin');
-    if (pin && !/^[0-9]{4,8}$/.test(pin.value)) return ['Your PIN needs to be 4 to 8 numbers.', pin];
+    if (pin && !/^[0-9]{4,8}$/.test(pin.value)) return [_('Your PIN needs to be 4 to 8 numbers.'), pin];
     return null;
   };
 
@@ -36,7 +36,7 @@
   }
 
   if (new URLSearchParams(window.location.search).has('signed-out')) {
-    errorBox.textContent = "You've been signed out. Please sign in again.";
+    errorBox.textContent = _("You've been signed out. Please sign in again.");
   }
 
   form.addEventListener('submit', async (event) => {
@@ -48,8 +48,10 @@
     }
     const body = {};
     for (const input of form.querySelectorAll('.input')) body[input.name] = input.value;
+    // A language picked on this page before signing in is kept on the child's record.
+    if (form.dataset.language) body.language = form.dataset.language;
     button.disabled = true;
-    button.textContent = 'Signing in…';
+    button.textContent = _('Signing in…');
     try {
       const response = await fetch(form.dataset.endpoint, {
         method: 'POST',
@@ -71,10 +73,10 @@
         return;
       }
       const message = answer && answer.error && answer.error.message;
-      showError(message || 'That didn\'t work. Please try again.',
+      showError(message || _("That didn't work. Please try again."),
         isChild && answer && answer.error && answer.error.code === 'pin_invalid' ? document.getElementById('pin') : null);
     } catch (e) {
-      showError('We couldn\'t reach the service. Check your internet connection and try again.');
+      showError(_("We couldn't reach the service. Check your internet connection and try again."));
     }
     button.disabled = false;
     button.textContent = buttonLabel;
