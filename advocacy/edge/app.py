@@ -38,7 +38,6 @@ from advocacy.edge.chat_events import ChatNamespace
 from advocacy.edge.console_events import ConsoleNamespace
 from advocacy.edge.keys import assets_key, services_key, sio_key
 from advocacy.edge.language import install as install_language
-from advocacy.edge.language import page_language
 from advocacy.edge.middlewares import errors, same_origin_changes, security_headers
 from advocacy.edge.oversight_events import OversightNamespace
 from advocacy.scale_out import channel_prefix
@@ -77,7 +76,6 @@ def init_app(services: Services) -> web.Application:
         app,
         loader=jinja2.FileSystemLoader(str(WEB_DIR / "templates")),
         autoescape=jinja2.select_autoescape(default=True),
-        context_processors=[page_language],
     )
     install_language(app, env, WEB_DIR / "static" / "js")
     env.globals["asset"] = assets.url

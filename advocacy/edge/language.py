@@ -9,9 +9,11 @@ translation, read by ``web/static/js/words.js``). Staff pages stay English.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
+import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 from babel.messages.extract import extract_from_file
@@ -30,6 +32,17 @@ _SCRIPT_WORDS = web.AppKey("script_words", dict)
 
 def child_facing(request: web.Request) -> bool:
     return request.path == "/" or request.path == "/child" or request.path.startswith("/child/")
+
+
+@web.middleware
+async def page_language_context(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every page's language context, where aiohttp_jinja2 merges it into each render (error pages too)."""
+    context = await page_language(request)
+    # aiohttp_jinja2 reads this context under a plain string key; setting one warns (no await inside).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", web.NotAppKeyWarning)
+        request.setdefault(aiohttp_jinja2.REQUEST_CONTEXT_KEY, {}).update(context)
+    return await handler(request)
 
 
 @web.middleware
@@ -70,11 +83,12 @@ def install(app: web.Application, env: jinja2.Environment, js_dir: Path) -> None
     """Jinja2's i18n tags take each page's words from its context; the scripts' words are listed once."""
     install_gettext(env)
     app[_SCRIPT_WORDS] = {"words": script_words(js_dir), "by_language": {}}
+    app.middlewares.append(page_language_context)
     app.middlewares.append(remember_picked)
 
 
 async def page_language(request: web.Request) -> dict[str, Any]:
-    """The context every page gets (an aiohttp_jinja2 context processor)."""
+    """The context every page gets: its language, direction, words and the scripts' words."""
     services = request.app[services_key]
     languages: Languages = services.languages
     if not child_facing(request):

@@ -1,0 +1,90 @@
+"""A child reads the service in the language they chose: chosen on the sign-in page or in their
+settings, kept on their record, and used for their pages and for the notices in their chat."""
+
+from __future__ import annotations
+
+from advocacy.concerns.words import SAFEGUARDING_HELP
+from advocacy.edge.language import LANGUAGE_COOKIE
+from tests.support import connect
+
+ARABIC_HELP_START = "شكرًا لأنك أخبرتنا."
+
+
+async def language_on_record(server, child_id: str) -> str | None:
+    return (await server.store.children.find_one({"_id": child_id}, {"language": 1})).get("language")
+
+
+async def test_a_childs_notices_arrive_in_their_language_over_socketio(world):
+    server, billy = world.server, world.children[1]
+    await server.store.children.update_one({"_id": billy.id}, {"$set": {"language": "ar"}})
+    child_chat = await connect(server, billy)
+    await child_chat.send(world.conversation_of(billy), "i want to kill myself")
+    notice = await child_chat.next("message")
+    assert notice["sender"]["role"] == "service"
+    arabic = SAFEGUARDING_HELP.in_language(server.services.languages.gettext("ar"))
+    assert notice["text"] == arabic and notice["text"].startswith(ARABIC_HELP_START)
+    assert "999" in notice["text"] and "0800 1111" in notice["text"]
+
+
+async def test_a_child_without_a_choice_gets_english_notices(world):
+    server, billy = world.server, world.children[1]
+    child_chat = await connect(server, billy)
+    await child_chat.send(world.conversation_of(billy), "i want to kill myself")
+    assert (await child_chat.next("message"))["text"] == str(SAFEGUARDING_HELP)
+
+
+async def test_the_language_picked_on_the_sign_in_page_goes_on_the_record(world):
+    server, amira = world.server, world.children[0]
+    async with server.http() as http:
+        page = await http.get("/child/sign-in?lang=ti")
+        html = await page.text()
+        assert page.status == 200 and 'lang="ti"' in html and 'data-language="ti"' in html
+        assert page.cookies[LANGUAGE_COOKIE].value == "ti"
+        resp = await http.post("/api/session/child", json={"access_code": amira.access_code, "pin": amira.pin,
+                                                            "language": "ti"})
+        assert resp.status == 200
+        assert await language_on_record(server, amira.id) == "ti"
+        chat = await (await http.get("/child")).text()
+        assert 'lang="ti"' in chat and "ዕላል" in chat
+
+
+async def test_without_a_pick_the_record_decides_and_the_cookie_follows(world):
+    server, amira = world.server, world.children[0]
+    await server.store.children.update_one({"_id": amira.id}, {"$set": {"language": "fa"}})
+    async with server.http() as http:
+        resp = await http.post("/api/session/child", json={"access_code": amira.access_code, "pin": amira.pin})
+        assert resp.status == 200 and resp.cookies[LANGUAGE_COOKIE].value == "fa"
+        http.cookie_jar.clear(lambda cookie: cookie.key == LANGUAGE_COOKIE)
+        page = await (await http.get("/child/worries")).text()
+        assert 'lang="fa" dir="rtl"' in page and "نگرانی‌های من" in page
+    assert await language_on_record(server, amira.id) == "fa"
+
+
+async def test_a_child_changes_their_language_in_settings(world):
+    server, amira = world.server, world.children[0]
+    async with server.http() as http:
+        await http.post("/api/session/child", json={"access_code": amira.access_code, "pin": amira.pin})
+        resp = await http.post("/child/settings", data={"lang": "ar"}, headers={"Origin": server.url})
+        page = await resp.text()
+        assert resp.status == 200 and 'lang="ar" dir="rtl"' in page and 'id="done"' in page
+        assert await language_on_record(server, amira.id) == "ar"
+        trail = await server.store.audit.find({"action": "child.language", "subject": amira.id}).to_list(None)
+        assert len(trail) == 1 and "ar" not in str(trail[0].get("ids", {}))
+
+
+async def test_a_language_not_on_the_list_is_refused_and_changes_nothing(world):
+    server, amira = world.server, world.children[0]
+    async with server.http() as http:
+        await http.post("/api/session/child", json={"access_code": amira.access_code, "pin": amira.pin})
+        resp = await http.post("/child/settings", data={"lang": "xx"}, headers={"Origin": server.url})
+        assert resp.status == 400 and "Nothing was changed" in await resp.text()
+    assert await language_on_record(server, amira.id) is None
+
+
+async def test_staff_see_the_review_state_and_staff_pages_stay_english(world):
+    server = world.server
+    async with server.http() as http:
+        home = await (await http.get("/?lang=ps")).text()
+        assert 'dir="rtl"' in home and "machine-drafted, awaiting review by a native speaker" in home
+        staff = await (await http.get("/staff/sign-in")).text()
+        assert 'lang="en-GB" dir="ltr"' in staff and "translation-state" not in staff
