@@ -30,6 +30,9 @@ async def child_settings_save(request: web.Request) -> web.StreamResponse:
         raise web.HTTPSeeOther("/child/sign-in")
     services = request.app[services_key]
     picked = (await request.post()).get("lang")
+    if picked is None:  # nothing chosen: the page again
+        return aiohttp_jinja2.render_template("child/settings.html", request, page_context(
+            request, "child-settings", principal.public(), saved=False))
     if picked not in services.languages:
         raise ServiceError("bad_request", "Please choose one of the languages on the list. Nothing was changed.")
     await services.auth.child_language(principal.user_id, picked)
