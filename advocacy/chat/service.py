@@ -243,6 +243,10 @@ class ChatService:
         child_ids = {c["child"] for c in convs}
         advocate_ids = {c["advocate"] for c in convs}
         children = await child_names(self.store, child_ids)
+        # Staff see the language each child reads the service in and the languages on their record.
+        spoken = {} if principal.role == "child" else {
+            d["_id"]: d async for d in self.store.children.find({"_id": {"$in": list(child_ids)}},
+                                                                {"language": 1, "languages": 1})}
         staff = {d["_id"]: d async for d in self.store.staff.find({"_id": {"$in": list(advocate_ids)}}, {"name": 1})}
         names = {SERVICE_SENDER["id"]: SERVICE_SENDER["name"], **children,
                  **{i: d.get("name", "") for i, d in staff.items()}}
@@ -268,9 +272,15 @@ class ChatService:
                 "waiting_since": waiting.isoformat(timespec="seconds") if waiting else None,
                 "seen_up_to": str(max(others_read)) if others_read else None,
                 "last_message": await self._last_message(last, conv["child"], names),
+                **({} if principal.role == "child" else self._languages_of(spoken.get(conv["child"], {}))),
             }
 
         return list(await asyncio.gather(*(summary(c) for c in convs)))
+
+    def _languages_of(self, child: dict[str, Any]) -> dict[str, Any]:
+        language = self.languages.get(child.get("language"))
+        return {"child_language": {"code": language.code, "name": language.english},
+                "child_languages": list(child.get("languages") or [])}
 
     async def _last_message(
         self, doc: dict[str, Any] | None, child_id: str, names: dict[str, str]

@@ -88,3 +88,16 @@ async def test_staff_see_the_review_state_and_staff_pages_stay_english(world):
         assert 'dir="rtl"' in home and "machine-drafted, awaiting review by a native speaker" in home
         staff = await (await http.get("/staff/sign-in")).text()
         assert 'lang="en-GB" dir="ltr"' in staff and "translation-state" not in staff
+
+
+async def test_the_advocate_sees_the_childs_language_and_languages(world):
+    server, amira, ada = world.server, world.children[0], world.advocates[0]
+    await server.store.children.update_one({"_id": amira.id}, {"$set": {"language": "ckb",
+                                                                        "languages": ["Kurdish", "Arabic"]}})
+    advocate_chat = await connect(server, ada)
+    listing = {c["child"]: c for c in (await advocate_chat.call("conversations"))["conversations"]}
+    assert listing[amira.id]["child_language"] == {"code": "ckb", "name": "Kurdish (Sorani)"}
+    assert listing[amira.id]["child_languages"] == ["Kurdish", "Arabic"]
+    child_chat = await connect(server, amira)
+    own = (await child_chat.call("conversations"))["conversations"][0]
+    assert "child_language" not in own
