@@ -21,6 +21,7 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 from advocacy.settings import CONFIG_DIR, SettingsError, read_toml
+from advocacy.words import Words
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "messages"
@@ -100,6 +101,13 @@ class Languages:
 
     def gettext(self, code: object) -> Callable[[str], str]:
         return self.translations(code).gettext
+
+    def write(self, words: Words | str, code: object) -> str:
+        """``words`` in the language ``code`` (each sentence the catalogue lacks in English)."""
+        if isinstance(words, str):
+            return words
+        chosen = self.pick(code)
+        return words.in_language(self.gettext(chosen), "en_GB" if chosen == "en" else chosen)
 
 
 def _catalogue(locale_dir: Path, code: str, config: Path) -> Translations:

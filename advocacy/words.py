@@ -12,7 +12,10 @@ Placeholders are ``{name}``: a translation must keep every one of them.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import date, time
 from typing import Any
+
+from babel.dates import format_date, format_time
 
 
 class Words:
@@ -30,8 +33,8 @@ class Words:
     def __hash__(self) -> int:
         return hash(tuple(text for text, _ in self.parts))
 
-    def in_language(self, gettext: Callable[[str], str]) -> str:
-        return " ".join(_fill(gettext(text), text, values, gettext) for text, values in self.parts)
+    def in_language(self, gettext: Callable[[str], str], locale: str = "en_GB") -> str:
+        return " ".join(_fill(gettext(text), text, values, gettext, locale) for text, values in self.parts)
 
     def __str__(self) -> str:
         return self.in_language(lambda text: text)
@@ -44,8 +47,34 @@ def N_(text: str, **values: Any) -> Words:
     return Words(((text, values),))
 
 
-def _fill(translated: str, english: str, values: Mapping[str, Any], gettext: Callable[[str], str]) -> str:
-    filled = {key: value.in_language(gettext) if isinstance(value, Words) else value for key, value in values.items()}
+class Moment:
+    """A day or a time of day as a value of ``Words``, written in the reader's language (CLDR, through Babel):
+    ``Moment(date, "EEEE")`` is "Monday" or "الاثنين"; ``Moment(time)`` is "09:00" in the reader's form."""
+
+    __slots__ = ("pattern", "value")
+
+    def __init__(self, value: date | time, pattern: str = "short") -> None:
+        self.value, self.pattern = value, pattern
+
+    def in_locale(self, locale: str) -> str:
+        if isinstance(self.value, time):
+            return format_time(self.value, self.pattern, locale=locale)
+        return format_date(self.value, self.pattern, locale=locale)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Moment) and (self.value, self.pattern) == (other.value, other.pattern)
+
+    def __hash__(self) -> int:
+        return hash((self.value, self.pattern))
+
+    def __repr__(self) -> str:
+        return f"Moment({self.value!r}, {self.pattern!r})"
+
+
+def _fill(translated: str, english: str, values: Mapping[str, Any], gettext: Callable[[str], str],
+          locale: str) -> str:
+    filled = {key: value.in_language(gettext, locale) if isinstance(value, Words)
+              else value.in_locale(locale) if isinstance(value, Moment) else value for key, value in values.items()}
     try:
         return translated.format(**filled)
     except (KeyError, IndexError, ValueError):

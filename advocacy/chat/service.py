@@ -335,7 +335,7 @@ class ChatService:
         if conv is None:
             return None
         if isinstance(text, Words):
-            text = text.in_language(self.languages.gettext(await self.language_of(child_id)))
+            text = self.languages.write(text, await self.language_of(child_id))
         message, is_new = await self._add(conv, SERVICE_SENDER, key, text)
         if is_new:
             await self.message_added.publish(MessageAdded(message))

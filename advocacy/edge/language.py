@@ -92,7 +92,7 @@ async def page_language(request: web.Request) -> dict[str, Any]:
     services = request.app[services_key]
     languages: Languages = services.languages
     if not child_facing(request):
-        return {"lang": "en-GB", "dir": "ltr", "translations": _ENGLISH, "language": languages.get("en"),
+        return {"lang": "en-GB", "dir": "ltr", "translations": _ENGLISH, "language": languages.get(languages.default),
                 "languages": list(languages), "page_words": {}}
     code = chosen_language(request)
     if code is None:

@@ -183,8 +183,7 @@ class Safeguarding:
         await self.ladder.after_change(stored)
         if advocate_online:
             return {"flagged": True, "help": None}
-        gettext = self.chat.languages.gettext(child.get("language"))
-        return {"flagged": True, "help": SAFEGUARDING_HELP.in_language(gettext)}
+        return {"flagged": True, "help": self.chat.languages.write(SAFEGUARDING_HELP, child.get("language"))}
 
     # a person decides ------------------------------------------------------------
 

@@ -1,7 +1,10 @@
 """Every child page in every language, in Chromium at 360px wide: nothing scrolls sideways, axe-core finds
-nothing serious, and a right-to-left language mirrors the layout (its start is on the right)."""
+nothing serious, and a right-to-left language mirrors the layout (its start is on the right). A screenshot of
+each is saved in tests/browser/artifacts/ (languages-<code>-<page>.png) for a reader of that language."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from playwright.async_api import Page, expect
@@ -22,9 +25,11 @@ async def settled(page: Page, path: str) -> None:
         await expect(page.locator("#worries-status")).not_to_have_text("Loading…")
 
 
-async def check(page: Page, path: str, code: str, direction: str) -> list[str]:
+async def check(page: Page, path: str, code: str, direction: str, artifacts: Path) -> list[str]:
     await page.goto(path)
     await settled(page, path)
+    name = path.strip("/").replace("/", "-") or "home"
+    await page.screenshot(path=artifacts / f"languages-{code}-{name}.png", full_page=path != "/child")
     html = page.locator("html")
     await expect(html).to_have_attribute("dir", direction)
     await expect(html).to_have_attribute("lang", "en-GB" if code == "en" else code)
@@ -32,15 +37,15 @@ async def check(page: Page, path: str, code: str, direction: str) -> list[str]:
 
 
 @pytest.mark.parametrize("language", LANGUAGES, ids=[lang.code for lang in LANGUAGES])
-async def test_every_child_page_in_each_language_at_360px(browser, world, language):
+async def test_every_child_page_in_each_language_at_360px(browser, world, language, artifacts):
     page, errors = await open_page(browser, world, 360, 640)
     problems: list[str] = []
     await page.goto(f"/child/sign-in?lang={language.code}")
     for path in BEFORE_SIGN_IN:
-        problems += await check(page, path, language.code, language.direction)
+        problems += await check(page, path, language.code, language.direction, artifacts)
     await child_signs_in(page, world.children[0])
     for path in SIGNED_IN:
-        problems += await check(page, path, language.code, language.direction)
+        problems += await check(page, path, language.code, language.direction, artifacts)
     assert problems == [] and errors == []
 
 
