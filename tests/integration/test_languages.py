@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from advocacy.concerns.words import SAFEGUARDING_HELP
 from advocacy.edge.language import LANGUAGE_COOKIE
-from tests.support import connect
+from tests.support import connect, sign_in
 
 ARABIC_HELP_START = "شكرًا لأنك أخبرتنا."
 
@@ -101,3 +101,15 @@ async def test_the_advocate_sees_the_childs_language_and_languages(world):
     child_chat = await connect(server, amira)
     own = (await child_chat.call("conversations"))["conversations"][0]
     assert "child_language" not in own
+
+
+async def test_the_childs_data_export_is_in_their_language(world):
+    server, amira, ada = world.server, world.children[0], world.advocates[0]
+    await server.store.children.update_one({"_id": amira.id}, {"$set": {"language": "vi"}})
+    token = await sign_in(server, ada)
+    async with server.http(headers={"Authorization": f"Bearer {token}"}) as http:
+        html = await (await http.get(f"/api/children/{amira.id}/export.html")).text()
+        data = (await (await http.get(f"/api/children/{amira.id}/export")).json())["export"]
+    assert '<html lang="vi" dir="ltr">' in html and "Mọi thứ chúng tôi lưu về Amira" in html
+    assert "Tin nhắn của bạn" in html and "Your messages" not in html
+    assert data["about_you"]["page_language"] == "vi"
