@@ -12,11 +12,11 @@ MO_FILES := $(PO_FILES:.po=.mo)
 
 setup: $(STAMP) $(NPM_STAMP) $(MO_FILES)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test,embedded]'
 	touch $(STAMP)
 
 $(NPM_STAMP): web/package.json
@@ -60,4 +60,4 @@ bench: setup
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) web/node_modules var .pytest_cache .ruff_cache .import_linter_cache
+	rm -rf $(VENV) web/node_modules var var-key var-audit .pytest_cache .ruff_cache .import_linter_cache

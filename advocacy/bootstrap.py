@@ -25,18 +25,29 @@ from typing import Literal
 
 from redis import asyncio as aioredis
 
+from advocacy import audit
 from advocacy.auth.access import Access
+from advocacy.auth.migrate import key_sign_in_secrets_once
 from advocacy.auth.service import AuthService
 from advocacy.botapi.service import BotService
 from advocacy.chat.presence import Presence
 from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
+from advocacy.complaints import rules as complaint_rules
+from advocacy.complaints.service import Complaints
 from advocacy.concerns.ladder import Ladder
 from advocacy.concerns.records import ConcernRecords
 from advocacy.concerns.service import ConcernService
 from advocacy.concerns.shown import ConcernViews
 from advocacy.concerns.sweeper import Sweeper, sweeper_job
-from advocacy.crypto import KeylessKeyring, Keyring, MasterKeyError, load_accepted_master_keys, load_master_key
+from advocacy.crypto import (
+    KeylessKeyring,
+    Keyring,
+    MasterKeyError,
+    development_key_path,
+    load_accepted_master_keys,
+    load_master_key,
+)
 from advocacy.embedded_db import EmbeddedDatabase, running_uri
 from advocacy.events import Topic
 from advocacy.figures.service import Figures
@@ -94,11 +105,14 @@ class Services:
     team: TeamView
     reviewer_console: ReviewerConsole
     export: ChildExport
+    complaints: Complaints
     retention: RetentionJob
     # The ids of users whose conversations changed: every server process moves their open sockets.
     access_changed: Topic[list[str]]
     sweeper_job: LeasedJob
     pairing_job: LeasedJob
+    # The audit trail's head, appended to a file outside the database at an interval and at shutdown.
+    anchors: audit.Anchors
     redis: aioredis.Redis | None = None
     shared: list[SharedTopic] = field(default_factory=list)
 
@@ -111,6 +125,8 @@ class Services:
         """Start what a server runs besides answering requests: listening to the other processes, the jobs."""
         await self.store.create_indexes()
         await seal_legacy_records_once(self.store, self.keyring)
+        await key_sign_in_secrets_once(self.store, self.keyring)
+        await audit.key_chain_once(self.store)
         await self.oversight.counts.recount()
         if isinstance(self.presence, RedisPresence):
             await self.presence.start()
@@ -118,11 +134,13 @@ class Services:
             await topic.start()
         for job in self.jobs:
             job.start()
+        self.anchors.start()
 
     async def stop(self) -> None:
         for job in reversed(self.jobs):
             await job.stop()
         await self.safeguarding.drain()
+        await self.anchors.stop()
         if isinstance(self.presence, RedisPresence):
             await self.presence.stop()
         await self.close()
@@ -146,9 +164,10 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
 
     The keyring is made from the settings' master key unless one is given. ``master_key``
     says what the caller needs of it: "needed" (a missing key is an error before anything
-    is done), "made_if_missing" (a development machine makes its key file on first use, as
-    ``advocacy serve`` does) or "not_needed" (a command that seals and opens nothing, e.g.
-    ``advocacy audit verify``: without a key, anything that would seal or open refuses).
+    is done), "made_if_missing" (with the ``development_master_key`` setting, which ``serve
+    --demo`` turns on, a development machine makes its key file on first use) or
+    "not_needed" (a command that seals and opens nothing, e.g. ``advocacy audit verify``:
+    without a key, anything that would seal or open refuses).
     """
     clock = clock or Clock()
     keyring = (keyring or _keyring(settings, store, clock, master_key)).attach()
@@ -166,8 +185,8 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
 
     languages = Languages.shared()
     access = Access(store, clock)
-    auth = AuthService(store, settings, clock, access, sessions_ended)
-    notifier = Notifier(store, clock)
+    auth = AuthService(store, settings, clock, access, keyring, sessions_ended)
+    notifier = Notifier(store, clock, access)
     chat = ChatService(store, settings, clock, access, languages)
     records = ConcernRecords(store, clock, keyring, settings)
     shown = ConcernViews(records)
@@ -181,7 +200,8 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
     bots = BotService(store, settings, clock, chat, notifier, presence)
     tally = Tally(store, clock)
     figures = Figures(store, clock, [(c.key, c.staff_label) for c in records.categories.values()],
-                      settings.figures_interval_seconds, settings.figures_small_count)
+                      settings.figures_interval_seconds, settings.figures_small_count,
+                      list(complaint_rules.OUTCOME_LABELS.items()))
 
     async def tell_access_changed(user_ids: Iterable[str | None]) -> None:
         wanted = sorted({u for u in user_ids if u})
@@ -198,8 +218,11 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
     pairing_changes.announced.subscribe(pairing_recorder(store, clock))
     pairing_changes.announced.subscribe(records.advocate_changed)
     pairing_changes.announced.subscribe(pairing.tell_people)
+    pairing_changes.announced.subscribe(pairing.place_freed)
     # A concern raised or moved: any ladder step already due is taken at once.
     records.changed.subscribe(ladder.after_change)
+    # ... and the alerts that pointed at it are seen: someone has acted on it.
+    records.changed.subscribe(notifier.handled)
     # Every child message is read by safeguarding triage (in a task of its own).
     chat.message_added.subscribe(safeguarding.child_wrote)
     presence.changed.subscribe(bots.presence_changed)
@@ -212,9 +235,14 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
         await oversight.counts.recount()
 
     figures.published.subscribe(recount_queue)
+    # A reviewer's decision on a complaint about the service shows on the complaint.
+    complaints = Complaints(store, clock, keyring, settings, access, notifier, oversight)
+    oversight.item_changed.subscribe(complaints.oversight_changed)
+    complaints.answered.subscribe(tally.complaint_answered)
 
     async def pairing_tick() -> None:
         await pairing.offers_due()
+        await pairing.retry_waiting()
         await cover.cover_tick(pairing, tell_access_changed)
 
     return Services(
@@ -225,11 +253,12 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
         pairing_changes=pairing_changes, pairing=pairing, bots=bots, figures=figures,
         team=TeamView(store, clock, dict(records.categories)),
         reviewer_console=ReviewerConsole(store, clock, keyring, oversight),
-        export=ChildExport(store, clock, chat, languages),
+        export=ChildExport(store, clock, chat, languages), complaints=complaints,
         retention=RetentionJob(store, clock, load_retention()),
         access_changed=access_changed,
         sweeper_job=sweeper_job(store, clock, sweeper, settings.sweep_interval_seconds),
         pairing_job=LeasedJob(store, clock, "pairing", pairing.policy.check_every_seconds, pairing_tick),
+        anchors=audit.Anchors(store, clock, audit.anchor_path(settings), settings.audit_anchor_minutes * 60),
         redis=redis, shared=shared,
     )
 
@@ -261,8 +290,12 @@ async def open_store(settings: Settings, share_running: bool = False) -> AsyncIt
 
 
 def _keyring(settings: Settings, store: Store, clock: Clock, need: MasterKeyNeed) -> Keyring | KeylessKeyring:
+    # With the development setting a command beside `serve --demo` reads the demo's key; only
+    # "made_if_missing" may make one (a new key could not open data sealed under the old one).
+    development = settings.development_master_key and (
+        need == "made_if_missing" or development_key_path(settings).exists())
     try:
-        master = load_master_key(settings, create_for_development=need == "made_if_missing")
+        master = load_master_key(settings, create_for_development=development)
     except MasterKeyError as missing:
         if need != "not_needed":
             raise

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import os
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -35,6 +36,7 @@ __all__ = [
     "DataErased",
     "Keyring",
     "MasterKeyError",
+    "ServiceSecrets",
     "decode_master_key",
     "key_id",
     "keyring_of",
@@ -88,32 +90,67 @@ def read_key_file(path: Path) -> bytes:
 
 
 def create_key_file(path: Path) -> bytes:
-    """Write a new master key readable only by this user (local development)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    """Write a new master key readable only by this user; refuses to replace an existing file."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise MasterKeyError(f"{path} exists already: a key file is never replaced (its data would be lost)") from None
+    except OSError as exc:
+        raise MasterKeyError(f"{path}: cannot write the master key file ({exc.strerror})") from None
     with os.fdopen(fd, "w") as f:
         f.write(new_master_key() + "\n")
     return read_key_file(path)
 
 
-def load_master_key(settings: Settings, *, create_for_development: bool = False) -> bytes:
-    """The master key from ADVOCACY_MASTER_KEY, else master_key_file, else DATA_DIR/master.key.
+HOW_TO_GIVE_A_KEY = (
+    "make one with `advocacy keys new --out PATH` (PATH outside the data folder, readable only by the server) "
+    "and give it as ADVOCACY_MASTER_KEY_FILE=PATH (or the key itself in ADVOCACY_MASTER_KEY); "
+    "for local development only, `advocacy serve --demo` or ADVOCACY_DEVELOPMENT_MASTER_KEY=true makes one. "
+    "See docs/operations.md, \"The master key\""
+)
 
-    With ``create_for_development`` and nothing configured, the last is created
-    (readable only by this user) so ``make run`` works on a fresh machine.
+
+def development_key_path(settings: Settings) -> Path:
+    """Where local development keeps its key: beside the data folder, never inside it (``var`` -> ``var-key``),
+    so a copy of the data folder does not hold the key that opens it."""
+    data = Path(settings.data_dir).absolute()
+    return data.parent / f"{data.name}-key" / "master.key"
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def load_master_key(settings: Settings, *, create_for_development: bool = False) -> bytes:
+    """The master key from ADVOCACY_MASTER_KEY, else master_key_file, else (development only) the
+    development key file.
+
+    Only with ``create_for_development`` (``serve --demo``, or the ``development_master_key`` setting)
+    is the development key file read, or made if missing (readable only by this user), so ``make run``
+    works on a fresh machine. A key file inside the data folder is refused: one backup of the folder
+    would hold the data and the key that opens it.
     """
     if settings.master_key:
         return decode_master_key(settings.master_key, "environment variable ADVOCACY_MASTER_KEY")
+    data = Path(settings.data_dir)
     if settings.master_key_file:
-        return read_key_file(Path(settings.master_key_file))
-    path = Path(settings.data_dir) / "master.key"
+        path = Path(settings.master_key_file)
+        if _inside(path, data):
+            raise MasterKeyError(f"{path}: the master key file is inside the data folder {data}, so a copy of the "
+                                 "folder would hold the data and the key that opens it; move it elsewhere")
+        return read_key_file(path)
+    legacy = data / "master.key"
+    if not create_for_development:
+        found = f" ({legacy} is inside the data folder and is not used)" if legacy.exists() else ""
+        raise MasterKeyError(f"no master key{found}: {HOW_TO_GIVE_A_KEY}")
+    path = development_key_path(settings)
+    if legacy.exists() and not path.exists():  # made by an older version, inside the data folder: moved out
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.replace(legacy, path)
     if path.exists():
         return read_key_file(path)
-    if create_for_development:
-        return create_key_file(path)
-    raise MasterKeyError(
-        "no master key: set ADVOCACY_MASTER_KEY (make one with `advocacy keys new`) or master_key_file"
-    )
+    return create_key_file(path)
 
 
 def load_accepted_master_keys(settings: Settings) -> list[bytes]:
@@ -160,6 +197,46 @@ class KeylessKeyring:
         raise MasterKeyError(self._missing)
 
 
+SERVICE_KEY_PREFIX = "service:"
+
+
+class ServiceSecrets:
+    """Keyed hashes and sealing that need the master key, for sign-in and the audit trail.
+
+    - ``lookup(kind, value)``: an HMAC-SHA256 to find a record by a secret (an access code) without
+      storing anything a copy of the database could be searched with offline;
+    - ``seal_verifier`` / ``open_verifier``: an argon2 hash (a PIN, a setup word) sealed with AES-GCM
+      under the PIN key (a pepper), so the slow hash cannot even be tried without the key;
+    - ``audit_mac``: the audit chain's HMAC, so re-chaining needs the key.
+    """
+
+    def __init__(self, lookup_key: bytes, pin_key: bytes, audit_key: bytes) -> None:
+        self._lookup = lookup_key
+        self._pin = AESGCM(pin_key)
+        self._audit = audit_key
+
+    def lookup(self, kind: str, value: str) -> str:
+        return hmac.new(self._lookup, f"{kind}\x00{value}".encode(), hashlib.sha256).hexdigest()
+
+    def seal_verifier(self, owner: str, verifier: str) -> bytes:
+        nonce = os.urandom(NONCE_BYTES)
+        return bytes([VERSION]) + nonce + self._pin.encrypt(nonce, verifier.encode(), _aad(owner, "verifier"))
+
+    def open_verifier(self, owner: str, sealed: Any) -> str | None:
+        """The argon2 hash sealed for ``owner``; None if there is none or it does not open here."""
+        if not isinstance(sealed, (bytes, bytearray)) or len(sealed) < 1 + NONCE_BYTES or sealed[0] != VERSION:
+            return None
+        try:
+            plain = self._pin.decrypt(bytes(sealed[1 : 1 + NONCE_BYTES]), bytes(sealed[1 + NONCE_BYTES :]),
+                                      _aad(owner, "verifier"))
+        except InvalidTag:
+            return None
+        return plain.decode()
+
+    def audit_mac(self, data: bytes) -> str:
+        return hmac.new(self._audit, data, hashlib.sha256).hexdigest()
+
+
 def _aad(child_id: str, purpose: str) -> bytes:
     return f"{child_id}\x00{purpose}".encode()
 
@@ -183,6 +260,7 @@ class Keyring:
         self._cache: OrderedDict[str, tuple[AESGCM, float]] = OrderedDict()
         self._cache_size = cache_size
         self._clock = clock or Clock()
+        self._service: dict[str, bytes] = {}
 
     def attach(self) -> Keyring:
         """Make this the keyring that ``keyring_of(store)`` finds (people, chat, export use it)."""
@@ -304,6 +382,36 @@ class Keyring:
             kid = bytes(doc["wrapped"][1 : 1 + KEY_ID_BYTES]).hex()
             counts[kid] = counts.get(kid, 0) + 1
         return counts
+
+    # the service's own secrets -------------------------------------------
+
+    async def service_secret(self, name: str) -> bytes:
+        """A 32-byte secret of the service itself (``"lookup"``, ``"pin"``, ``"audit"`` ...), made at first use.
+
+        Stored like a child's data key (``keys`` under ``service:NAME``, wrapped by the master key), so a
+        copy of the database alone does not give it, and it follows a master key rotation unchanged. It is
+        never shredded: retention erases children, not the service.
+        """
+        key = SERVICE_KEY_PREFIX + name
+        cached = self._service.get(key)
+        if cached is not None:
+            return cached
+        doc = await self.store.keys.find_one({"_id": key})
+        if doc is None:
+            secret = os.urandom(32)
+            try:
+                await self.store.keys.insert_one({"_id": key, "wrapped": self._wrap(key, secret)})
+            except DuplicateKeyError:  # another process made it a moment ago
+                doc = await self.store.keys.find_one({"_id": key})
+        if doc is not None:
+            secret = self._unwrap(key, doc["wrapped"])
+        self._service[key] = secret
+        return secret
+
+    async def secrets(self) -> ServiceSecrets:
+        """The keys sign-in and the audit trail use, derived from the service's secrets."""
+        return ServiceSecrets(await self.service_secret("lookup"), await self.service_secret("pin"),
+                              await self.service_secret("audit"))
 
     async def rewrap_all(self) -> int:
         """Re-wrap every data key not yet under the current master key; returns how many moved.

@@ -33,8 +33,8 @@ def _daemon_path() -> str:
     found = shutil.which("secantusd-py")
     if not found:
         raise EmbeddedDatabaseError(
-            "the embedded database program secantusd-py was not found; run `make setup` "
-            "(it installs the SecantusDB package) or set ADVOCACY_MONGODB_URI to use MongoDB"
+            "the embedded database program secantusd-py was not found; install it with "
+            "`pip install 'advocacy[embedded]'` (`make setup` does), or set ADVOCACY_MONGODB_URI to use MongoDB"
         )
     return found
 
@@ -54,13 +54,33 @@ def _is_daemon(pid: int) -> bool:
         return False
 
 
+def _owner(pid: int) -> int | None:
+    """The live `advocacy` process that started daemon ``pid`` (a server or a command), or None."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        command = Path(f"/proc/{parent}/cmdline").read_bytes()
+    except (OSError, ValueError, IndexError):
+        return None
+    return parent if parent > 1 and b"advocacy" in command else None
+
+
 async def stop_leftover(data_dir: Path, timeout: float = 15.0) -> None:
-    """Stop a daemon that a killed server left running on ``data_dir``."""
+    """Stop a daemon that a killed server left running on ``data_dir``.
+
+    A daemon whose `advocacy` process is still alive is in use, not left over: it is never
+    stopped, and ``EmbeddedDatabaseError`` says which process holds the folder.
+    """
     pid_path = data_dir / "db.pid"
     try:
         pid = int(pid_path.read_text().strip())
     except (OSError, ValueError):
         return
+    if _is_daemon(pid) and (owner := _owner(pid)) is not None and owner != os.getpid():
+        raise EmbeddedDatabaseError(
+            f"the data folder {data_dir} is in use by a running advocacy process (pid {owner}); "
+            "stop it first, or give this one another --data-dir (more server processes: --workers)"
+        )
     if _is_daemon(pid):
         os.kill(pid, signal.SIGTERM)
         loop = asyncio.get_running_loop()

@@ -26,12 +26,13 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "session_expired": (401, "You've been signed out. Please sign in again."),
     "forbidden": (403, "You can't do that."),
     "sign_in_failed": (401, "That didn't work. Check and try again."),
+    "last_try": (401, "That didn't work. You have one more try. If that one is wrong too, your code will be "
+                      "locked and your advocate will need to unlock it."),
     "code_locked": (429, "Too many tries. Ask your advocate to unlock your code."),
     "pin_invalid": (400, "Your PIN needs to be {min} to {max} numbers."),
+    "pins_differ": (400, "The two PINs are not the same. Type the same PIN in both boxes."),
+    "too_many_tries": (429, "Too many tries from here. Wait {minutes} minutes, then try again."),
     "sign_in_throttled": (429, "Too many tries. Wait {seconds} seconds, then try again."),
-    "account_locked": (429,
-                       "This account is locked for {minutes} minutes after too many tries. "
-                       "An admin can unlock it sooner."),
     "otp_wrong": (400, "That code didn't work. Check the time on your phone is right, then type the newest code."),
     "enrolment_expired": (401, "That set-up has expired or was finished already. Please sign in again."),
     "not_found": (404, "We couldn't find that."),
@@ -62,6 +63,7 @@ CATALOGUE: dict[str, tuple[int, str]] = {
                          "That is not a decision we know: resolved locally, upheld, not upheld or referred. "
                          "Nothing was changed."),
     "already_escalated": (409, "It has already gone that far. Nothing was changed."),
+    "complaint_not_found": (404, "We couldn't find that complaint. Nothing was changed."),
     "item_not_found": (404, "We couldn't find that item in the oversight queue. Nothing was changed."),
     "item_claimed": (409, "Another reviewer is working on this item. Nothing was changed."),
     "claim_first": (409, "Claim this item before working on it. Nothing was changed."),

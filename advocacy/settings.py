@@ -21,7 +21,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = PROJECT_ROOT / "config"
 ENV_PREFIX = "ADVOCACY_"
 # Never printed, not even in an error about themselves; never read from the settings file.
-SECRET_KEYS = frozenset({"master_key", "accepted_master_keys"})
+SECRET_KEYS = frozenset({"master_key", "accepted_master_keys", "metrics_token"})
 
 
 class SettingsError(Exception):
@@ -87,8 +87,13 @@ SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
         "port": _int(1, 65535),
         "public_url": _str(_URL, "empty, or a URL like https://advocacy.example.org with no path"),
         "secure_cookies": _bool,
+        "trusted_proxies": _str(r"|[0-9A-Fa-f.:]+(,[0-9A-Fa-f.:]+)*",
+                                "empty, or the IP addresses of your reverse proxies separated by commas"),
         "quick_exit_url": _str(r"https?://\S+", "a full web address starting with https://"),
         "log_level": _choice("DEBUG", "INFO", "WARNING", "ERROR"),
+        "log_format": _choice("text", "json"),
+        "metrics_token": _str(r"|[!-~]{24,200}", "empty (no /metrics), or a token of 24 or more printable characters"),
+        "access_log": _bool,
     },
     "database": {
         "mongodb_uri": _str(_MONGO, "empty (embedded database) or a mongodb:// connection string"),
@@ -103,13 +108,15 @@ SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
         "staff_slow_after_failures": _int(1, 100),
         "staff_max_failures": _int(2, 1000),
         "staff_lockout_minutes": _int(1, 24 * 60),
+        "staff_longest_wait_minutes": _int(1, 24 * 60),
         "staff_enrolment_minutes": _int(1, 24 * 60),
     },
     "children": {
         "pin_min_digits": _int(4, 12),
         "pin_max_digits": _int(4, 12),
         "pin_max_failures": _int(1, 100),
-        "pin_lockout_minutes": _int(1, 24 * 60),
+        "child_tries_per_client": _int(1, 100_000),
+        "child_tries_window_minutes": _int(1, 24 * 60),
     },
     "chat": {
         "max_message_chars": _int(1, 100_000),
@@ -126,6 +133,9 @@ SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
             r"|[A-Za-z0-9+/]{43}=(,[A-Za-z0-9+/]{43}=)*", "32-byte keys in base64 (44 characters) separated by commas"
         ),
         "accepted_master_keys_file": _str(r".*", "empty, or the path of a file holding one master key per line"),
+        "development_master_key": _bool,
+        "audit_anchor_file": _str(r".*", "empty (DATA_DIR-audit/anchors), or the path of the audit anchor file"),
+        "audit_anchor_minutes": _int(1, 24 * 60),
     },
     "scale": {
         "redis_url": _str(_REDIS, "empty (one process) or a redis:// URL"),
@@ -141,6 +151,10 @@ SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
         "sweep_interval_seconds": _int(1, 3600),
         "duty_manager": _str(r"|[a-z0-9][a-z0-9._-]{1,39}",
                              "empty (each advocate's own manager) or a manager's username"),
+    },
+    "complaints": {
+        "complaint_acknowledge_working_days": _int(1, 20),
+        "complaint_answer_working_days": _int(1, 65),
     },
     "figures": {
         "figures_interval_seconds": _int(10, 24 * 3600),

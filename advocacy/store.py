@@ -12,7 +12,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from bson import ObjectId
+from bson import ObjectId, json_util
+from bson.binary import UuidRepresentation
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorCollection, AsyncIOMotorDatabase
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReplaceOne, ReturnDocument, UpdateOne
 from pymongo.errors import (
@@ -35,7 +36,9 @@ __all__ = [
     "ReturnDocument",
     "Store",
     "UpdateOne",
+    "from_json_line",
     "insert_each",
+    "to_json_line",
 ]
 
 log = logging.getLogger(__name__)
@@ -60,7 +63,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         _index([("languages", ASCENDING)]),
     ],
     "children": [
-        _index([("access_code_hash", ASCENDING)], unique=True, sparse=True),
+        # A keyed hash of the access code (advocacy.auth.codes), never the code.
+        _index([("access_code_lookup", ASCENDING)], unique=True, sparse=True),
         _index([("advocate", ASCENDING)]),
         _index([("la", ASCENDING)]),
         # A local authority's own reference, so an import run twice makes no one twice.
@@ -84,11 +88,15 @@ INDEXES: dict[str, list[IndexModel]] = {
         _index([("conversation", ASCENDING), ("_id", ASCENDING)]),
     ],
     # What staff are told (advocacy.notifications): newest first per person.
-    "notifications": [_index([("to", ASCENDING), ("seen_at", ASCENDING), ("_id", DESCENDING)])],
+    "notifications": [_index([("to", ASCENDING), ("seen_at", ASCENDING), ("_id", DESCENDING)]),
+                      # the alerts that point at a concern, cleared once someone acts on it
+                      _index([("ids.concern", ASCENDING), ("seen_at", ASCENDING)])],
     # Wrapped per-child data keys, by child id (advocacy.crypto).
     "keys": [],
     # The hash-chained audit trail, numbered by _id (advocacy.audit).
-    "audit": [_index([("subject", ASCENDING), ("_id", ASCENDING)])],
+    "audit": [_index([("subject", ASCENDING), ("_id", ASCENDING)]),
+              # The children shown together in one list (a multikey index: each child finds the entry).
+              _index([("subjects", ASCENDING)], sparse=True)],
     # Who runs each background job (advocacy.leases).
     "leases": [],
     # Bot accounts (advocacy.botapi); their tokens are sessions with the role "bot".
@@ -109,7 +117,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     "pairing_plans": [_index([("created_at", DESCENDING)])],
     # One-off changes to stored records that have finished (advocacy.privacy.sealing).
     "migrations": [],
-    # Wrong staff sign-ins in a row, per username hash (advocacy.auth.staff_sign_in).
+    # Sign-in tries counted before they are checked (advocacy.auth.attempts): per staff username, per
+    # client address, per unknown access code; keyed hashes only, removed by retention.
     "sign_in_attempts": [_index([("last_attempt_at", ASCENDING)])],
     # Children's concerns with their embedded timelines (advocacy.concerns). The
     # escalation sweeper reads only those whose next ladder step is due (next_due),
@@ -138,6 +147,10 @@ INDEXES: dict[str, list[IndexModel]] = {
         _index([("concern", ASCENDING)]),
         _index([("la", ASCENDING), ("created_at", ASCENDING)]),
     ],
+    # Complaints about the advocacy service itself (advocacy.complaints): a child's own, and those a
+    # manager handles.
+    "complaints": [_index([("child", ASCENDING), ("made_at", DESCENDING)]),
+                   _index([("handler.role", ASCENDING), ("handler.id", ASCENDING), ("made_at", DESCENDING)])],
     # Children's messages that safeguarding triage flagged, by message id.
     "flags": [_index([("child", ASCENDING), ("flagged_at", DESCENDING)])],
     # What was shared outside the service, and why: append only.
@@ -232,6 +245,27 @@ class Store:
 
     def close(self) -> None:
         self.client.close()
+
+    async def collection_names(self) -> list[str]:
+        """Every collection in the database, sorted (for a backup: those INDEXES names and any other)."""
+        return sorted(await self.db.list_collection_names())
+
+    def collection(self, name: str) -> AsyncIOMotorCollection:
+        """Any collection by name, for a backup or restore; services use ``store.NAME``."""
+        return self.db[name]
+
+
+# Extended JSON (canonical): a backup keeps every type as stored (binary sealed text, dates, ids).
+_JSON = json_util.JSONOptions(json_mode=json_util.JSONMode.CANONICAL, tz_aware=True,
+                              uuid_representation=UuidRepresentation.STANDARD)
+
+
+def to_json_line(doc: dict[str, Any]) -> str:
+    return json_util.dumps(doc, json_options=_JSON)
+
+
+def from_json_line(line: str) -> dict[str, Any]:
+    return json_util.loads(line, json_options=_JSON)
 
 
 async def insert_each(collection: AsyncIOMotorCollection, docs: list[dict[str, Any]]) -> list[Exception | None]:

@@ -21,8 +21,9 @@ from pathlib import Path
 
 from advocacy import demo
 from advocacy.bootstrap import build
-from advocacy.crypto import load_master_key
+from advocacy.crypto import development_key_path, load_master_key
 from advocacy.embedded_db import EmbeddedDatabase, _die_with_parent
+from advocacy.pairing.authorities import install_shipped
 from advocacy.settings import Settings
 from advocacy.store import Store
 
@@ -56,6 +57,7 @@ async def _start(worker: Worker, settings: Settings, uri: str, reuse_port: bool)
         "ADVOCACY_DATA_DIR": str(settings.data_dir),
         "ADVOCACY_HOST": settings.host,
         "ADVOCACY_PORT": str(worker.port),
+        **({"ADVOCACY_MASTER_KEY_FILE": settings.master_key_file} if settings.master_key_file else {}),
     }
     args = [sys.executable, "-m", "advocacy", "serve"] + (["--reuse-port"] if reuse_port else [])
     worker.process = await asyncio.create_subprocess_exec(
@@ -72,7 +74,10 @@ async def supervise(settings: Settings, count: int, with_demo: bool, reuse_port:
             "--workers needs a Redis server the processes share: set ADVOCACY_REDIS_URL "
             "(e.g. redis://127.0.0.1:6379/0); see docs/operations.md"
         )
-    load_master_key(settings, create_for_development=True)  # made once here, not raced by the workers
+    # A development key is made once here, not raced by the workers, and given to them by its path.
+    load_master_key(settings, create_for_development=settings.development_master_key)
+    if settings.development_master_key and not settings.master_key and not settings.master_key_file:
+        settings = settings.replace(master_key_file=str(development_key_path(settings)))
     embedded = None
     uri = settings.mongodb_uri
     if not uri:
@@ -83,6 +88,7 @@ async def supervise(settings: Settings, count: int, with_demo: bool, reuse_port:
         store = await Store.connect(uri, settings.database_name, settings.database_timeout_seconds)
         try:
             await store.create_indexes()
+            await install_shipped(store)  # here once, not raced by the workers
             if with_demo:
                 services = build(settings.replace(mongodb_uri=uri), store)
                 try:

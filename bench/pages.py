@@ -71,7 +71,8 @@ async def serve(folder: Path) -> tuple[web.AppRunner, Store, str, dict[str, str]
         await services.chat.tell_child(child["_id"], f"A message of an ordinary length, number {i}, to fill the chat.",
                                           f"bench:{i}")
     async with ClientSession(base_url=url) as http:
-        async with http.post("/api/session/child", json={"access_code": code, "pin": PIN}) as resp:
+        async with http.post("/api/session/child", json={"access_code": code.code, "pin": PIN,
+                                                          "setup_word": code.setup_word}) as resp:
             token = (await resp.json())["token"]
     return runner, store, url, {"token": token}, db
 

@@ -185,7 +185,9 @@ class BotClient:
         return self.rng.uniform(0, min(self.backoff_max, self.backoff_base * 2 ** attempt))
 
     def _new_client(self) -> socketio.AsyncClient:
-        sio = socketio.AsyncClient(reconnection=False)
+        # The program that runs the bot owns Ctrl+C (serve, bots/_run.py): without handle_sigint=False the
+        # client puts its own SIGINT handler in place of the program's, and it cancels every task.
+        sio = socketio.AsyncClient(reconnection=False, handle_sigint=False)
         for event, handler, namespace in self._handlers:
             sio.on(event, handler, namespace=namespace)
         errors: list[Any] = []

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -28,6 +31,8 @@ from advocacy.store import Store
 
 PASSWORD = "correct horse battery staple"
 OPEN_CLIENTS: list[ChatClient] = []
+# The audit anchors of each test database, outside the repository (never in var/ or var-audit/).
+ANCHORS = Path(tempfile.gettempdir()) / f"advocacy-test-anchors-{os.getuid()}"
 # One master key per test database, so a server restarted on it opens what the first one sealed.
 MASTER_KEYS: dict[str, str] = {}
 
@@ -51,6 +56,7 @@ class Server:
 @contextlib.asynccontextmanager
 async def start_server(uri: str, database_name: str, **overrides: Any) -> AsyncIterator[Server]:
     overrides.setdefault("master_key", MASTER_KEYS.setdefault(database_name, new_master_key()))
+    overrides.setdefault("audit_anchor_file", str(ANCHORS / f"{database_name}.anchors"))
     settings = load(environ={}).replace(mongodb_uri=uri, database_name=database_name, **overrides)
     store = await Store.connect(uri, database_name, 10)
     clock = ShiftedClock()
@@ -80,6 +86,7 @@ class Person:
     password: str | None = None
     access_code: str | None = None
     pin: str | None = None
+    setup_word: str | None = None  # a child: given with the code, needed to choose the first PIN
     totp_secret: str | None = None  # staff: their authenticator app's secret (sign_in enrols one if None)
 
 
@@ -123,7 +130,8 @@ async def seed_world(server: Server) -> World:
     ):
         doc, code = await create_child(store, clock, name=name, la=la)
         await pair_child(store, clock, doc["_id"], advocate.id, "test")
-        children.append(Person(doc["_id"], name, "child", access_code=code, pin=f"{2468 + i:04d}"))
+        children.append(Person(doc["_id"], name, "child", access_code=code.code, pin=f"{2468 + i:04d}",
+                               setup_word=code.setup_word))
         conv = await store.conversations.find_one({"child": doc["_id"], "advocate": advocate.id})
         world._conversations[doc["_id"]] = conv["_id"]
     return world
@@ -150,6 +158,11 @@ async def otp_for(server: Server, person: Person) -> str:
     return totp.code_at_step(person.totp_secret, step)
 
 
+def child_sign_in(person: Person, **changes: Any) -> dict[str, Any]:
+    """The body a child signs in with: their code, PIN and (needed only for the first PIN) setup word."""
+    return {"access_code": person.access_code, "pin": person.pin, "setup_word": person.setup_word, **changes}
+
+
 async def sign_in(server: Server, person: Person, http: aiohttp.ClientSession | None = None) -> str:
     """Sign in through the public API; returns the session token.
 
@@ -160,7 +173,7 @@ async def sign_in(server: Server, person: Person, http: aiohttp.ClientSession | 
     http = http or server.http()
     try:
         if person.role == "child":
-            resp = await http.post("/api/session/child", json={"access_code": person.access_code, "pin": person.pin})
+            resp = await http.post("/api/session/child", json=child_sign_in(person))
         else:
             otp = await otp_for(server, person) if person.totp_secret else None
             resp = await http.post("/api/session/staff", json={"username": person.username,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from advocacy.auth import codes, passwords
@@ -14,6 +15,17 @@ from advocacy.ids import new_id
 from advocacy.store import DuplicateKeyError, Store
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
+
+
+@dataclass(frozen=True)
+class AccessCode:
+    """What a child is given, once, to sign in: the code, and the setup word their first PIN needs."""
+
+    code: str
+    setup_word: str
+
+    def public(self) -> dict[str, str]:
+        return {"access_code": self.code, "setup_word": self.setup_word}
 
 
 class StaffError(ValueError):
@@ -66,8 +78,8 @@ async def create_child(
     la: str,
     child_id: str | None = None,
     **profile: Any,
-) -> tuple[dict[str, Any], str]:
-    """Record a child; returns the record and their first access code (shown once).
+) -> tuple[dict[str, Any], AccessCode]:
+    """Record a child; returns the record and their first access code and setup word (shown once).
 
     The name is sealed under the child's own data key before it is stored.
     """
@@ -78,9 +90,8 @@ async def create_child(
         "la": la,
         "advocate": None,
         "opted_out": False,
-        "pin_hash": None,
+        "pin_sealed": None,
         "pin_failures": 0,
-        "pin_locked_until": None,
         "created_at": clock.now(),
         **profile,
     }
@@ -89,17 +100,39 @@ async def create_child(
     return doc, code
 
 
-async def issue_access_code(store: Store, child_id: str) -> str:
-    """Give a child a new access code (the old one stops working; they choose a PIN again)."""
+async def issue_access_code(store: Store, child_id: str) -> AccessCode:
+    """Give a child a new access code and setup word (the old code stops working; they choose a PIN again)."""
+    secrets = await keyring_of(store).secrets()
     for _ in range(5):
-        code = codes.new_access_code()
+        issued = AccessCode(codes.new_access_code(), codes.new_setup_word())
         try:
             await store.children.update_one(
                 {"_id": child_id},
-                {"$set": {"access_code_hash": codes.access_code_hash(code), "pin_hash": None,
-                          "pin_failures": 0, "pin_locked_until": None}},
+                {"$set": {"access_code_lookup": codes.access_code_lookup(secrets, issued.code),
+                          "setup_check": codes.setup_word_check(secrets, child_id, issued.setup_word),
+                          "pin_sealed": None, "pin_failures": 0}},
             )
-            return code
+            return issued
         except DuplicateKeyError:
             continue
     raise ServiceError("internal_error")
+
+
+async def new_setup_word(store: Store, child_id: str) -> str:
+    """Forget the child's PIN: their next sign-in chooses one, with this new setup word."""
+    secrets = await keyring_of(store).secrets()
+    word = codes.new_setup_word()
+    await store.children.update_one(
+        {"_id": child_id},
+        {"$set": {"setup_check": codes.setup_word_check(secrets, child_id, word), "pin_sealed": None,
+                  "pin_failures": 0}},
+    )
+    return word
+
+
+async def set_child_pin(store: Store, child_id: str, pin: str) -> None:
+    """Choose a child's PIN for them (the demo, test worlds); a child chooses their own at first sign-in."""
+    secrets = await keyring_of(store).secrets()
+    sealed = secrets.seal_verifier(child_id, await passwords.hash_secret(pin))
+    await store.children.update_one({"_id": child_id}, {"$set": {"pin_sealed": sealed, "pin_failures": 0},
+                                                        "$unset": {"setup_check": ""}})

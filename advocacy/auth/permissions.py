@@ -46,6 +46,8 @@ PERMISSIONS: dict[str, dict[Role, str]] = {
     "chat.history": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED},
     "chat.read": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED},
     "chat.typing": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED},
+    # An advocate says whether they are around (online) or away: their children's header and the away reply follow.
+    "chat.availability": {Role.ADVOCATE: OWN},
     # live console updates and stored notifications (each user sees their own)
     "console.connect": {Role.ADVOCATE: OWN, Role.COVER_ADVOCATE: OWN, Role.MANAGER: OWN, Role.ADMIN: OWN},
     "console.notifications": {Role.ADVOCATE: OWN, Role.COVER_ADVOCATE: OWN, Role.MANAGER: OWN, Role.ADMIN: OWN},
@@ -101,6 +103,15 @@ PERMISSIONS: dict[str, dict[Role, str]] = {
     "safeguarding.decide": {Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED, Role.MANAGER: TEAM},
     "safeguarding.disclose": {Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED, Role.MANAGER: TEAM},
     "safeguarding.disclosures": {Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED, Role.MANAGER: TEAM},
+    # complaints about the service itself (advocacy.complaints): made by the child or recorded for them by
+    # staff; read and answered only by whoever handles it (the advocate's manager, or an admin when it is
+    # about that manager), never by the person complained about (advocacy.complaints.rules.may_handle)
+    "page.child_complaints": {Role.CHILD: OWN},
+    "page.console_complaints": {Role.MANAGER: TEAM, Role.ADMIN: ANY},
+    "complaint.create": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM, Role.ADMIN: ANY},
+    "complaint.read": {Role.CHILD: OWN, Role.MANAGER: TEAM, Role.ADMIN: ANY},
+    "complaint.answer": {Role.MANAGER: TEAM, Role.ADMIN: ANY},
+    "complaint.escalate": {Role.CHILD: OWN},
     # the oversight queue (advocacy.oversight): reviewers see every escalated item, pseudonymously
     "oversight.connect": {Role.REVIEWER: ANY},
     "oversight.queue": {Role.REVIEWER: ANY},

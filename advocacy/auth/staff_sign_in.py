@@ -5,8 +5,11 @@
   in by sending its first code, which also gives them one-time recovery codes.
 - After that a sign-in needs the password and either the current code (each
   code works once) or one of the recovery codes (each works once).
-- Attempts are counted per username, known or not (advocacy.auth.lockout):
-  repeated failures slow down and then lock the account; an admin can unlock it.
+- Attempts are counted before anything is checked, per username (known or not)
+  and per client address (advocacy.auth.attempts, advocacy.auth.lockout):
+  repeated failures for one account slow it down, doubling, never a hard lock
+  (so a stranger cannot lock anyone out; an admin can clear the wait); repeated
+  failures from one address refuse that address for a while.
 - Every attempt is written to the audit trail, without anything typed.
 
 The secret is sealed under the staff member's own data key (advocacy.crypto),
@@ -21,14 +24,14 @@ from datetime import timedelta
 from typing import Any
 
 from advocacy import audit
-from advocacy.auth import lockout, passwords, totp
+from advocacy.auth import attempts, lockout, passwords, totp
 from advocacy.auth.permissions import STAFF_ROLES, scope_for
 from advocacy.auth.principal import Principal
 from advocacy.auth.sessions import Sessions
 from advocacy.auth.tokens import new_token
 from advocacy.crypto import DataErased, keyring_of
 from advocacy.errors import ServiceError
-from advocacy.store import DuplicateKeyError, ReturnDocument, Store
+from advocacy.store import Store
 
 ISSUER = "Advocacy service"
 ACTION = "sign_in.staff"
@@ -48,53 +51,45 @@ class Enrolment:
                 "expires_at": self.expires_at.isoformat(timespec="seconds")}
 
 
-def _policy(sessions: Sessions) -> lockout.Policy:
+def _account_policy(sessions: Sessions) -> lockout.Policy:
     s = sessions.settings
-    return lockout.Policy(s.staff_slow_after_failures, s.staff_max_failures, timedelta(minutes=s.staff_lockout_minutes))
+    longest = timedelta(minutes=s.staff_longest_wait_minutes)
+    return lockout.Policy(s.staff_slow_after_failures, None, longest, max_wait=longest)
 
 
 def _attempts_key(username: str) -> str:
     return hashlib.sha256(("staff:" + username).encode()).hexdigest()
 
 
+def _address_key(client: str) -> str:
+    return hashlib.sha256(("staff-client:" + client).encode()).hexdigest()
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(("enrolment:" + token).encode()).hexdigest()
 
 
-async def _claim_attempt(sessions: Sessions, username: str) -> lockout.Block:
-    """Count this attempt (refusing it if the username is slowed down or locked)."""
-    store, now, key = sessions.store, sessions.clock.now(), _attempts_key(username)
-    try:
-        state = await store.sign_in_attempts.find_one_and_update(
-            {"_id": key, "$or": [{"blocked_until": None}, {"blocked_until": {"$lte": now}}]},
-            {"$inc": {"failures": 1}, "$set": {"last_attempt_at": now}},
-            upsert=True, return_document=ReturnDocument.AFTER,
-        )
-    except DuplicateKeyError:  # the record exists and blocks this attempt
-        state = None
-    if state is None:
-        refused = lockout.refusal(await store.sign_in_attempts.find_one({"_id": key}), now)
-        code, params = refused or ("sign_in_throttled", {"seconds": 1})
-        raise ServiceError(code, **params)
-    block = lockout.block_after(state["failures"], now, _policy(sessions))
-    await store.sign_in_attempts.update_one(
-        {"_id": key},
-        {"$set": {"failures": block.failures, "blocked_until": block.blocked_until, "locked": block.locked}},
-    )
-    return block
+async def _claim_attempt(sessions: Sessions, username: str, client: str | None = None) -> None:
+    """Count this attempt for the client address and the username (refusing it if either must wait)."""
+    now = sessions.clock.now()
+    if client is not None:
+        s = sessions.settings
+        await attempts.claim_in_window(sessions.store, _address_key(client), now, s.staff_max_failures,
+                                       timedelta(minutes=s.staff_lockout_minutes))
+    await attempts.claim(sessions.store, _attempts_key(username), now, _account_policy(sessions))
 
 
-async def _succeeded(sessions: Sessions, username: str) -> None:
-    await sessions.store.sign_in_attempts.delete_one({"_id": _attempts_key(username)})
-
-
-def _failure(block: lockout.Block, sessions: Sessions) -> ServiceError:
-    if block.locked:
-        return ServiceError("account_locked", minutes=sessions.settings.staff_lockout_minutes)
-    return ServiceError("sign_in_failed")
+async def _succeeded(sessions: Sessions, username: str, client: str | None = None) -> None:
+    await attempts.forget(sessions.store, _attempts_key(username))
+    if client is not None:
+        await attempts.give_back(sessions.store, _address_key(client))
 
 
 async def _record(sessions: Sessions, actor: str, role: str, outcome: str, **ids: Any) -> None:
+    """Audit a try at a real account; tries at usernames no one has are only counted (expiring records),
+    so strangers cannot grow the trail, which is never erased."""
+    if actor == "unknown":
+        return
     await audit.record(sessions.store, sessions.clock, actor=actor, role=role, action=ACTION, outcome=outcome, **ids)
 
 
@@ -105,9 +100,12 @@ def _checked(value: Any, longest: int) -> str:
 
 
 async def sign_in(
-    sessions: Sessions, username: Any, password: Any, otp: Any
+    sessions: Sessions, username: Any, password: Any, otp: Any, client: str | None = None
 ) -> tuple[str, Principal] | Enrolment:
-    """A session (token, principal), or an Enrolment when the account has no second factor yet."""
+    """A session (token, principal), or an Enrolment when the account has no second factor yet.
+
+    ``client`` is the client's address (None from a command), counted as well as the username.
+    """
     username = _checked(username, 200).strip().lower()
     password = _checked(password, 1024)
     otp = _checked(otp if otp is not None else "", 64)
@@ -115,22 +113,22 @@ async def sign_in(
     staff = await store.staff.find_one({"username": username, "active": {"$ne": False}})
     actor, role = (staff["_id"], staff["role"]) if staff else ("unknown", "unknown")
     try:
-        block = await _claim_attempt(sessions, username)
+        await _claim_attempt(sessions, username, client)
     except ServiceError as refused:
         await _record(sessions, actor, role, refused.code)
         raise
     if not await passwords.verify_secret(staff["password_hash"] if staff else None, password):
-        await _record(sessions, actor, role, "locked" if block.locked else "failed")
-        raise _failure(block, sessions)
+        await _record(sessions, actor, role, "failed")
+        raise ServiceError("sign_in_failed")
     if not staff.get("totp_sealed"):
         enrolment = await _start_enrolment(sessions, staff)
         await _record(sessions, actor, role, "enrolment_started")
         return enrolment
     method = await _second_factor(sessions, staff, otp)
     if method is None:
-        await _record(sessions, actor, role, "locked" if block.locked else "failed")
-        raise _failure(block, sessions)
-    await _succeeded(sessions, username)
+        await _record(sessions, actor, role, "failed")
+        raise ServiceError("sign_in_failed")
+    await _succeeded(sessions, username, client)
     token, principal = await sessions.open_session(staff["_id"], staff["role"], _lifetime(sessions))
     await _record(sessions, actor, role, "ok", method=method, session=principal.session_id)
     return token, principal
@@ -196,7 +194,7 @@ async def finish_enrolment(sessions: Sessions, token: Any, otp: Any) -> tuple[st
     staff, secret = await pending_enrolment(sessions, token)
     actor, role = staff["_id"], staff["role"]
     try:
-        block = await _claim_attempt(sessions, staff["username"])
+        await _claim_attempt(sessions, staff["username"])
     except ServiceError as refused:
         await audit.record(sessions.store, sessions.clock, actor=actor, role=role, action="second_factor.enrol",
                            outcome=refused.code)
@@ -205,9 +203,7 @@ async def finish_enrolment(sessions: Sessions, token: Any, otp: Any) -> tuple[st
             if isinstance(otp, str) and len(otp) < 64 else None)
     if step is None:
         await audit.record(sessions.store, sessions.clock, actor=actor, role=role, action="second_factor.enrol",
-                           outcome="locked" if block.locked else "failed")
-        if block.locked:
-            raise _failure(block, sessions)
+                           outcome="failed")
         raise ServiceError("otp_wrong")
     codes = totp.new_recovery_codes()
     sealed = await keyring_of(sessions.store).seal(staff["_id"], secret, "totp")

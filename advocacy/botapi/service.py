@@ -16,6 +16,7 @@ from advocacy.botapi import hours
 from advocacy.chat.presence import (
     Presence,
     PresenceChange,
+    available,
     out_of_hours_reply,
     reply_expected,
     reply_expected_words,
@@ -89,15 +90,15 @@ class BotService:
                                                                                "last_available_at": 1})
         now = self.clock.now()
         own_hours = self.hours_of(advocate)
-        online = conv["advocate"] in await self.presence.online([conv["advocate"]])
-        working = hours.is_working(now, own_hours)
         # A child who reads another language gets what to tell them, and the whole reply a bot may
         # post while away, in it (the bot words English itself).
         language = await self.chat.language_of(conv["child"])
         english = language == self.chat.languages.default
         write = self.chat.languages.write
-        if online and working:
-            await self.available(conv["advocate"], now)
+        # Online and not switched to away is around, in working hours or not: what the child's header says.
+        if conv["advocate"] in await available(self.store, self.presence, [conv["advocate"]]):
+            if hours.is_working(now, own_hours):
+                await self.available(conv["advocate"], now)
             return {"away": False, "absence": None,
                     "expected": reply_expected(True, now, self.settings) if english
                     else write(reply_expected_words(True, now, self.settings), language)}

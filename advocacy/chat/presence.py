@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from advocacy import workdays
 from advocacy.events import Topic
 from advocacy.settings import Settings
+from advocacy.store import Store
 from advocacy.words import N_, Moment, Words
 
 
@@ -53,6 +54,19 @@ class Presence:
     async def online(self, user_ids: Iterable[str]) -> set[str]:
         """Which of ``user_ids`` are online."""
         return {u for u in user_ids if self._connections.get(u, 0) > 0}
+
+
+async def available(store: Store, presence: Presence, user_ids: Iterable[str]) -> set[str]:
+    """Which of ``user_ids`` are around for their children: online, and not switched to away.
+
+    The one answer the child's header, the away reply and the safeguarding help all follow, so
+    they never contradict one another.
+    """
+    online = await presence.online(user_ids)
+    if not online:
+        return online
+    away = {d["_id"] async for d in store.staff.find({"_id": {"$in": sorted(online)}, "away": True}, {"_id": 1})}
+    return online - away
 
 
 def _hhmm(value: str) -> time:

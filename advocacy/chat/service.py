@@ -54,6 +54,8 @@ log = logging.getLogger(__name__)
 
 # The sender of messages the service itself writes into a conversation (notices).
 SERVICE_SENDER = {"id": "service", "role": "service", "name": "Advocacy service"}
+# Senders whose messages are automatic, not a person's (labelled so on both sides, never unread for staff).
+AUTOMATIC_SENDERS = ("service", "bot")
 # How many message ids a process remembers having published, so a resend it has already
 # passed on is not passed on again.
 REMEMBERED_PUBLISHED = 20_000
@@ -239,7 +241,7 @@ class ChatService:
         if principal.role != "child" and convs:
             # Each child's name and last message are shown: one entry for the whole list.
             await audit.record(self.store, self.clock, **audit.by(principal), action="chat.conversations",
-                               children=len(convs))
+                               children=len(convs), subjects=[c["child"] for c in convs])
         child_ids = {c["child"] for c in convs}
         advocate_ids = {c["advocate"] for c in convs}
         children = await child_names(self.store, child_ids)
@@ -254,6 +256,8 @@ class ChatService:
         async def summary(conv: dict[str, Any]) -> dict[str, Any]:
             last_read = conv.get("read", {}).get(principal.user_id)
             unread_query: dict[str, Any] = {"conversation": conv["_id"], "sender.id": {"$ne": principal.user_id}}
+            if principal.role != "child":  # staff: the service's and bots' automatic messages are not unread
+                unread_query["sender.role"] = {"$nin": list(AUTOMATIC_SENDERS)}
             if last_read is not None:
                 unread_query["_id"] = {"$gt": last_read}
             unread, last = await asyncio.gather(
@@ -390,6 +394,24 @@ class ChatService:
 
     # reading -------------------------------------------------------------
 
+    async def set_away(self, principal: Principal, data: Any) -> bool:
+        """An advocate switches between around (``{"away": false}``) and away (``{"away": true}``).
+
+        Switching to away starts a new absence for the away reply (they were around until now).
+        Returns the switch as stored.
+        """
+        away = data.get("away") if isinstance(data, dict) else None
+        if not isinstance(away, bool):
+            raise ServiceError("bad_request", 'Say {"away": true} or {"away": false}.')
+        change: dict[str, Any] = {"away": away}
+        if away:
+            change["last_available_at"] = self.clock.now()
+        await self.store.staff.update_one({"_id": principal.user_id}, {"$set": change})
+        return away
+
+    async def is_away(self, user_id: str) -> bool:
+        return await self.store.staff.count_documents({"_id": user_id, "away": True}, limit=1) > 0
+
     async def history(self, principal: Principal, data: Any) -> dict[str, Any]:
         data = _payload(data)
         conv = await self.conversation(principal, data.get("conversation"), "chat.history")
@@ -416,7 +438,15 @@ class ChatService:
         if principal.role != "child":
             await audit.record(self.store, self.clock, **audit.by(principal), action="chat.history",
                                subject=conv["child"], conversation=conv["_id"], messages=len(docs))
-        return {"messages": await self._public(docs, conv["child"]), "more": more}
+        messages = await self._public(docs, conv["child"])
+        if principal.role not in ("child", "bot") and messages:
+            # Staff see which messages safeguarding flagged (the flag's own id is the message's).
+            flagged = {f["_id"] async for f in self.store.flags.find(
+                {"_id": {"$in": [m["id"] for m in messages]}}, {"_id": 1})}
+            for message in messages:
+                if message["id"] in flagged:
+                    message["flagged"] = True
+        return {"messages": messages, "more": more}
 
     async def _anchor(self, conversation_id: str, message_id: Any) -> ObjectId:
         oid = _message_id(message_id)

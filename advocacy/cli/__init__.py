@@ -1,4 +1,4 @@
-"""The `advocacy` command: serve, create-staff, keys, audit, export-child, retention, pairing, import.
+"""The `advocacy` command: serve, create-staff, keys, audit, las, export-child, retention, pairing, import.
 
 Each command is a function of (settings, arguments) in ``serve``, ``pairing`` or ``operator``;
 every one gets its services from ``advocacy.bootstrap``, as the server does.
@@ -12,9 +12,10 @@ import logging
 import sys
 from pathlib import Path
 
-from advocacy.cli import operator, pairing
+from advocacy import logs
+from advocacy.cli import backup, operator, pairing
 from advocacy.cli.serve import serve
-from advocacy.crypto import MasterKeyError, new_master_key
+from advocacy.crypto import MasterKeyError, create_key_file, new_master_key
 from advocacy.embedded_db import EmbeddedDatabaseError
 from advocacy.settings import SettingsError, load
 from advocacy.store import DatabaseUnavailable
@@ -78,11 +79,41 @@ def _parser() -> argparse.ArgumentParser:
 
     keys_p = commands.add_parser("keys", help="master keys for encryption at rest")
     keys_commands = keys_p.add_subparsers(dest="keys_command", required=True)
-    keys_commands.add_parser("new", help="print a new master key (base64) for ADVOCACY_MASTER_KEY or a key file")
+    keys_new_p = keys_commands.add_parser(
+        "new", help="a new master key (base64): printed, or written with --out to a file only you can read")
+    keys_new_p.add_argument("--out", metavar="PATH",
+                            help="write it to this new file (mode 600) for ADVOCACY_MASTER_KEY_FILE, outside the data "
+                                 "folder")
     with_data_dir(keys_commands.add_parser(
         "rotate", help="re-wrap every data key under ADVOCACY_MASTER_KEY; give the old key in "
                        "ADVOCACY_ACCEPTED_MASTER_KEYS (servers keep running)"))
     with_data_dir(keys_commands.add_parser("status", help="how many data keys each master key wraps"))
+
+    las_p = commands.add_parser(
+        "las", help="the local authorities children are placed in (config/local_authorities.toml)")
+    las_commands = las_p.add_subparsers(dest="las_command", required=True)
+    with_data_dir(las_commands.add_parser("list", help="every local authority held, with its code and region"))
+    las_import_p = las_commands.add_parser(
+        "import", help="add or update the authorities in a file like config/local_authorities.toml")
+    las_import_p.add_argument("file", type=Path)
+    with_data_dir(las_import_p)
+    las_add_p = las_commands.add_parser("add", help="add one local authority (a reorganisation made a new one)")
+    las_add_p.add_argument("code", help="its GSS code, e.g. E06000066")
+    las_add_p.add_argument("--name", required=True)
+    las_add_p.add_argument("--region", required=True, help="one of the nine regions of England, e.g. 'South West'")
+    las_add_p.add_argument("--dfe", help="its DfE three-digit local authority number")
+    with_data_dir(las_add_p)
+    las_retire_p = las_commands.add_parser(
+        "retire", help="no new child is placed in this authority (its children stay where they are)")
+    las_retire_p.add_argument("code")
+    with_data_dir(las_retire_p)
+
+    backup_p = commands.add_parser("backup", help="copy every collection to a folder (never the master key)")
+    backup_p.add_argument("--out", type=Path, required=True, help="a new or empty folder")
+    with_data_dir(backup_p)
+    restore_p = commands.add_parser("restore", help="restore a backup into an empty database")
+    restore_p.add_argument("folder", type=Path, help="the folder `advocacy backup --out` wrote")
+    with_data_dir(restore_p)
 
     export_p = commands.add_parser("export-child", help="everything held about a child, as JSON and a readable page")
     export_p.add_argument("child_id")
@@ -126,7 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"advocacy: configuration error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(settings.log_level, settings.log_format)
+    if args.command == "serve" and args.demo:
+        settings = settings.replace(development_master_key=True)
     try:
         if args.command == "serve" and settings.workers > 1:
             asyncio.run(supervise(settings, settings.workers, args.demo, args.reuse_port))
@@ -147,7 +180,12 @@ def main(argv: list[str] | None = None) -> int:
                 return 2
             asyncio.run(operator.hours_command(settings, args))
         elif args.command == "keys" and args.keys_command == "new":
-            print(new_master_key())
+            if not args.out:
+                print(new_master_key())
+            else:
+                create_key_file(Path(args.out))
+                print(f"Wrote a new master key to {args.out} (readable only by you). Start the server with "
+                      f"ADVOCACY_MASTER_KEY_FILE={args.out}")
         elif args.command == "pairing" and args.pairing_command == "solve":
             return pairing.solve_command(args)
         elif args.command in ("pairing", "import"):
@@ -156,6 +194,12 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(operator.keys_rotate_command(settings))
         elif args.command == "keys" and args.keys_command == "status":
             return asyncio.run(operator.keys_status_command(settings))
+        elif args.command == "backup":
+            return asyncio.run(backup.backup_command(settings, args.out))
+        elif args.command == "restore":
+            return asyncio.run(backup.restore_command(settings, args.folder))
+        elif args.command == "las":
+            return asyncio.run(operator.las_command(settings, args))
         elif args.command == "export-child":
             return asyncio.run(operator.export_child_command(settings, args.child_id, args.out))
         elif args.command == "left-care":

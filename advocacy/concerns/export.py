@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from advocacy.concerns.records import default_categories
+from advocacy.concerns.words import STATUS_WORDS, WHO
 from advocacy.crypto import keyring_of
 from advocacy.date_words import iso
 from advocacy.store import ASCENDING, Store
@@ -23,6 +24,29 @@ ACTIONS = {
     "oversight.closed": english("(the Children's Commissioner's team) finished checking on your worry"),
 }
 
+# What happened to a worry, as its timeline's kinds (and statuses) read to a child.
+HAPPENED = {
+    "created": "You told us about it", "raised": "Your advocate took it to someone who can sort it out",
+    "open": "Your advocate took it on", "awaiting_response": "Your advocate waited for an answer",
+    "responded": "Someone answered", "response": "Someone answered",
+    "raised_with": "Your advocate took it to someone who can sort it out", "reopened": "It was opened again",
+    "status": "It moved on to the next step", "escalated": "Your advocate asked someone more senior to help",
+    "resolved": "It was sorted", "closed": "It was finished", "note": "Your advocate wrote a note",
+    "reminder": "We reminded someone it was due", "confirmed": "Someone decided it needed looking into",
+    "dismissed": "Someone decided it didn't need looking into", "draft": "Something you wrote needed checking",
+    "disclosure": "We told someone outside the service, to keep you safe",
+    "oversight_closed": "The Children's Commissioner's team finished checking on it",
+    "revealed": "Your worry was shown to someone new who helps you",
+}
+# Who was told outside the service (advocacy.safeguarding.service.DISCLOSED_TO), in a child's words.
+TOLD = {"la_front_door": "the council's team that keeps children safe", "police": "the police",
+        "other": "someone else"}
+SEVERITY = {"standard": "normal", "high": "important", "urgent": "urgent"}
+
+
+def happened(kind: str) -> str:
+    return HAPPENED.get(kind) or STATUS_WORDS.get(kind) or kind.replace("_", " ")
+
 
 async def _open(store: Store, child_id: str, value: Any, purpose: str) -> str | None:
     return await keyring_of(store).unseal_or_erased(child_id, value, purpose) if value is not None else None
@@ -38,13 +62,16 @@ async def worries(store: Store, child_id: str) -> tuple[str, list[dict[str, Any]
             note = entry.get("note") or entry.get("reason")
             purpose = ("concern.reason" if "reason" in entry
                        else "concern.outcome" if entry["kind"] == "resolved" else "concern.note")
-            timeline.append({"when": iso(entry["at"]), "what": entry["kind"], "with": entry.get("with"),
-                             "note": await _open(store, child_id, note, purpose)})
+            timeline.append({"when": iso(entry["at"]), "what": happened(entry["kind"]),
+                             "who_was_asked": WHO.get(entry.get("with") or "", entry.get("with")),
+                             "note": await _open(store, child_id, note, purpose),
+                             **({"you_were_happy": entry["child_happy"]} if "child_happy" in entry else {})})
         out.append({
             "about": category.child_label if category else doc["category"],
             "your_words": await _open(store, child_id, doc["child_words"], "concern.child_words"),
             "what_you_want": await _open(store, child_id, doc["child_wants"], "concern.child_wants"),
-            "status": doc["status"], "how_urgent": doc["severity"], "raised": iso(doc["raised_at"]),
+            "where_it_is": STATUS_WORDS.get(doc["status"], happened(doc["status"])),
+            "how_urgent": SEVERITY.get(doc["severity"], doc["severity"]), "raised": iso(doc["raised_at"]),
             "answer_due": iso(doc["deadlines"]["respond_by"]), "what_happened": timeline,
         })
     return english("Your worries"), out
@@ -54,7 +81,7 @@ async def disclosures(store: Store, child_id: str) -> tuple[str, list[dict[str, 
     out = []
     async for doc in store.disclosures.find({"child": child_id}).sort("at", ASCENDING):
         out.append({
-            "when": iso(doc["at"]), "told": doc["with"],
+            "when": iso(doc["at"]), "told": TOLD.get(doc["with"], doc["with"]),
             "who": await _open(store, child_id, doc.get("with_detail"), "disclosure.with"),
             "what": await _open(store, child_id, doc.get("what"), "disclosure.what"),
             "why": await _open(store, child_id, doc.get("why"), "disclosure.why"),
@@ -62,3 +89,10 @@ async def disclosures(store: Store, child_id: str) -> tuple[str, list[dict[str, 
             "why_not": await _open(store, child_id, doc.get("why_not_told"), "disclosure.why_not_told"),
         })
     return english("Times we told someone outside the service about you"), out
+
+
+async def counted(store: Store, child_id: str) -> tuple[str, list[dict[str, Any]]]:
+    """The rows the published figures are counted from (the figures never name a child)."""
+    out = [{"when": iso(row["at"]), "what": happened(row["kind"]), "counted_in_month": row.get("month")}
+           async for row in store.concern_events.find({"child": child_id}).sort("at", ASCENDING)]
+    return english("What we counted for the figures we publish (they never show your name)"), out

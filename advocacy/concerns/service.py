@@ -303,7 +303,8 @@ class ConcernService:
         if principal.role == "child":
             return [await self.shown.for_child(d) for d in docs]
         if docs:  # children's names and what their worries are about: one entry for the list
-            await audit.record(self.store, self.clock, **audit.by(principal), action="concern.list", concerns=len(docs))
+            await audit.record(self.store, self.clock, **audit.by(principal), action="concern.list", concerns=len(docs),
+                               subjects=[d["child"] for d in docs])
         names = await child_names(self.store, {d["child"] for d in docs})
         return [self.shown.summary(d, names.get(d["child"], "")) for d in docs]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from advocacy.auth import passwords, totp
-from advocacy.auth.accounts import create_child, create_staff, issue_access_code
+from advocacy.auth.accounts import create_child, create_staff, issue_access_code, set_child_pin
 from advocacy.auth.staff_sign_in import set_second_factor
 from advocacy.clock import Clock
 from advocacy.pairing.changes import pair_child
@@ -130,9 +130,9 @@ async def seed(store: Store, clock: Clock, data_dir: Path, url: str) -> dict[str
     for child in CHILDREN:
         la = next(la for la in LOCAL_AUTHORITIES if la["_id"] == child["la"])
         if await store.children.find_one({"_id": child["id"]}, {"_id": 1}):
-            code = await issue_access_code(store, child["id"])
+            code = (await issue_access_code(store, child["id"])).code
         else:
-            _, code = await create_child(
+            _, issued = await create_child(
                 store, clock, name=child["name"], la=child["la"], child_id=child["id"], region=la["region"],
                 born=child["born"], birth_date=child["birth_date"], languages=child["languages"],
                 prefers=child.get("prefers", {"advocate": None, "gender": None}), avoid=[],
@@ -140,9 +140,10 @@ async def seed(store: Store, clock: Clock, data_dir: Path, url: str) -> dict[str
                 **({"opted_out_at": clock.now(), "offer_due_at": add_months(clock.now(), 6)}
                    if child.get("opted_out") else {}),
             )
+            code = issued.code
         # A PIN is already chosen so the file's code and PIN sign in as they stand.
         pin = f"{secrets.randbelow(10_000):04d}"
-        await store.children.update_one({"_id": child["id"]}, {"$set": {"pin_hash": await passwords.hash_secret(pin)}})
+        await set_child_pin(store, child["id"], pin)
         if child["advocate"]:
             await pair_child(store, clock, child["id"], ids[child["advocate"]], "demo")
         children_out.append({"id": child["id"], "name": child["name"], "access_code": code, "pin": pin,

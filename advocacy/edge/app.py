@@ -22,6 +22,7 @@ from advocacy.date_words import moment_words
 from advocacy.edge import (
     auth_views,
     chat_views,
+    complaint_views,
     concern_views,
     figures_views,
     language_views,
@@ -29,6 +30,7 @@ from advocacy.edge import (
     oversight_views,
     pairing_views,
     privacy_views,
+    safe_json,
     safeguarding_views,
     site_views,
     team_views,
@@ -38,8 +40,10 @@ from advocacy.edge.chat_events import ChatNamespace
 from advocacy.edge.console_events import ConsoleNamespace
 from advocacy.edge.keys import assets_key, services_key, sio_key
 from advocacy.edge.language import install as install_language
-from advocacy.edge.middlewares import errors, same_origin_changes, security_headers
+from advocacy.edge.metrics import Metrics, metrics, metrics_key
+from advocacy.edge.middlewares import errors, request_ids, same_origin_changes, security_headers
 from advocacy.edge.oversight_events import OversightNamespace
+from advocacy.errors import ServiceError
 from advocacy.scale_out import channel_prefix
 from advocacy.settings import Settings
 
@@ -47,7 +51,46 @@ from advocacy.settings import Settings
 # connection: far above any real message (4,000 characters), so only abuse meets it.
 MAX_PACKET_BYTES = 1024 * 1024
 
+
+class _HeaderOnly:
+    """Stands in for the JSON module to read a refused packet's header (type, namespace, ack id) alone."""
+
+    dumps = staticmethod(safe_json.dumps)
+
+    @staticmethod
+    def loads(_: str) -> None:
+        return None
+
+
+class _PacketHeader(socketio.packet.Packet):
+    json = _HeaderOnly
+
+
+class SocketServer(socketio.AsyncServer):
+    """A Socket.IO server that answers a packet it cannot read (nested too deep, a number too big to
+    store, not JSON) with a ``bad_request`` ack, if the packet asked for one, instead of a traceback:
+    the connection stays open and nothing is stored."""
+
+    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+        try:
+            await super()._handle_eio_message(eio_sid, data)
+        except (ValueError, RecursionError):
+            if not isinstance(data, str):
+                return
+            try:
+                header = _PacketHeader(encoded_packet=data)
+            except (ValueError, RecursionError):
+                return
+            if header.packet_type == socketio.packet.EVENT and header.id is not None:
+                refused = ServiceError("bad_request", "That didn't make sense to us: send JSON nested at most "
+                                       f"{safe_json.MAX_DEPTH} levels deep, with no number too big to store. "
+                                       "Nothing was changed.")
+                # The library's own way to send a packet (an ack), as it does for the events it handles.
+                await self._send_packet(eio_sid, self.packet_class(
+                    socketio.packet.ACK, namespace=header.namespace, id=header.id, data=[refused.as_dict()]))
+
 ROUTES = (site_views.routes, auth_views.routes, chat_views.routes, privacy_views.routes, concern_views.routes,
+          complaint_views.routes,
           safeguarding_views.routes, oversight_views.routes, oversight_pages.routes, pairing_views.routes,
           figures_views.routes, team_views.routes, language_views.routes)
 
@@ -66,9 +109,12 @@ def init_app(services: Services) -> web.Application:
     """Build the app around built services. The caller owns the store's lifetime; the app starts and
     stops the services' background work with itself."""
     settings = services.settings
-    app = web.Application(middlewares=[errors, same_origin_changes], client_max_size=256 * 1024)
+    app = web.Application(middlewares=[request_ids, errors, same_origin_changes], client_max_size=256 * 1024)
     app.on_response_prepare.append(security_headers)
     app[services_key] = services
+    app[metrics_key] = Metrics()
+    app[metrics_key].listen(services.chat)
+    app.router.add_get("/metrics", metrics)
 
     assets = Assets(WEB_DIR / "static", VENDOR_FILES)
     app[assets_key] = assets
@@ -87,8 +133,9 @@ def init_app(services: Services) -> web.Application:
     # Several processes share rooms through Redis and take WebSocket only, so a
     # client needs no sticky session: any process can serve its next connection.
     scaled = bool(settings.redis_url)
-    sio = socketio.AsyncServer(
+    sio = SocketServer(
         async_mode="aiohttp",
+        json=safe_json,
         cors_allowed_origins=_origin_checker(settings),
         cookie=None,
         max_http_buffer_size=MAX_PACKET_BYTES,
@@ -106,6 +153,7 @@ def init_app(services: Services) -> web.Application:
         OversightNamespace(auth, services.oversight, clock),
         BotsNamespace(auth, services.bots, clock, services.chat, services.presence, services.pairing_changes),
     ):
+        namespace.metrics = app[metrics_key]
         sio.register_namespace(namespace)
     sio.attach(app)
     app[sio_key] = sio

@@ -10,6 +10,7 @@ from advocacy.auth import staff_sign_in, totp
 from advocacy.edge.handlers import (
     ENROL_COOKIE,
     clear_session_cookie,
+    client_address,
     json_body,
     ok,
     optional_principal,
@@ -105,7 +106,7 @@ async def staff_sign_in_page(request: web.Request) -> dict[str, object]:
 async def sign_in_staff(request: web.Request) -> web.Response:
     body = await json_body(request)
     result = await request.app[services_key].auth.sign_in_staff(body.get("username"), body.get("password"),
-                                                                body.get("otp"))
+                                                                body.get("otp"), client_address(request))
     if isinstance(result, staff_sign_in.Enrolment):
         return enrolment_started(request, result)
     return signed_in(request, *result)
@@ -115,7 +116,10 @@ async def sign_in_staff(request: web.Request) -> web.Response:
 async def sign_in_child(request: web.Request) -> web.Response:
     body = await json_body(request)
     services = request.app[services_key]
-    token, principal, first = await services.auth.sign_in_child(body.get("access_code"), body.get("pin"))
+    token, principal, first = await services.auth.sign_in_child(
+        body.get("access_code"), body.get("pin"), body.get("setup_word"), body.get("pin_again"),
+        client_address(request),
+    )
     # The language picked on the sign-in page goes on the record; otherwise the record's is kept.
     picked = body.get("language")
     language = await services.auth.child_language(principal.user_id, picked if picked in services.languages else None)
@@ -151,15 +155,15 @@ routes.post("/api/session/end")(_sign_out)
 @routes.post("/api/children/{child}/reset-pin")
 async def reset_pin(request: web.Request) -> web.Response:
     principal = await principal_of(request)
-    await request.app[services_key].auth.reset_child_pin(principal, request.match_info["child"])
-    return ok()
+    word = await request.app[services_key].auth.reset_child_pin(principal, request.match_info["child"])
+    return ok(setup_word=word)
 
 
 @routes.post("/api/children/{child}/access-code")
 async def new_access_code(request: web.Request) -> web.Response:
     principal = await principal_of(request)
-    code = await request.app[services_key].auth.new_access_code(principal, request.match_info["child"])
-    return ok(access_code=code)
+    issued = await request.app[services_key].auth.new_access_code(principal, request.match_info["child"])
+    return ok(**issued.public())
 
 
 @routes.post("/api/children/{child}/sessions/revoke")

@@ -15,7 +15,7 @@ from typing import Any
 
 from advocacy.auth.principal import Principal
 from advocacy.auth.sessions import Sessions
-from advocacy.chat.presence import Presence, PresenceChange, reply_expected, reply_expected_words
+from advocacy.chat.presence import Presence, PresenceChange, available, reply_expected, reply_expected_words
 from advocacy.chat.ratelimit import RateLimiter
 from advocacy.chat.service import ChatService, MessageAdded
 from advocacy.clock import Clock
@@ -53,7 +53,9 @@ class ChatNamespace(SignedInNamespace):
     async def connected(self, sid: str, principal: Principal) -> None:
         conversation_ids = await self._join_conversations(sid, principal)
         if await self.presence.connected(principal.user_id):
-            await self._announce_presence(principal, conversation_ids, online=True, skip_sid=sid)
+            # An advocate who switched to away stays away to their children while connected.
+            shown = principal.role == "child" or not await self.chat.is_away(principal.user_id)
+            await self._announce_presence(principal, conversation_ids, online=shown, skip_sid=sid)
             await self.presence.changed.publish(PresenceChange(principal.user_id, principal.role, online=True))
 
     async def disconnected(self, sid: str, principal: Principal) -> None:
@@ -134,16 +136,25 @@ class ChatNamespace(SignedInNamespace):
         language = await self.chat.language_of(principal.user_id) if principal.role == "child" else None
         if language == self.chat.languages.default:
             language = None
-        online_now = await self.presence.online({c[side] for c in conversations for side in ("advocate", "child")})
+        online_now = await self.presence.online({c["child"] for c in conversations})
+        around = await available(self.chat.store, self.presence, {c["advocate"] for c in conversations})
         await self._enter(sid, [conv_room(conv["id"]) for conv in conversations])
         for conv in conversations:
-            online = conv["advocate"] in online_now
+            online = conv["advocate"] in around
             conv["advocate_online"] = online
             conv["child_online"] = conv["child"] in online_now
             conv["reply_expected"] = (reply_expected(online, now, self.settings) if language is None else
                                       self.chat.languages.write(reply_expected_words(online, now, self.settings),
                                                                 language))
         return {"conversations": conversations}
+
+    @event("chat.availability")
+    async def on_availability(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
+        """The advocate's online/away switch: their children's headers change at once."""
+        away = await self.chat.set_away(principal, data)
+        conversation_ids = await self.chat.conversation_ids(principal)
+        await self._announce_presence(principal, conversation_ids, online=not away)
+        return {"away": away}
 
     @event("chat.send")
     async def on_send(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:

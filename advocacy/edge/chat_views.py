@@ -40,8 +40,11 @@ async def console_page(request: web.Request) -> web.StreamResponse:
         raise web.HTTPSeeOther("/staff/sign-in")
     if not may(principal.role, "page.console"):
         raise ServiceError("forbidden", "This page is for advocates and their managers.")
-    concerns = request.app[services_key].concerns
+    services = request.app[services_key]
+    concerns = services.concerns
     # The children to log a concern for come from the page's own list of conversations.
     return aiohttp_jinja2.render_template("console/index.html", request, page_context(
         request, "console", principal.public(), children=[], categories=concerns.category_list(),
-        max_chars=concerns.limit, message_chars=settings_of(request).max_message_chars))
+        max_chars=concerns.limit, message_chars=settings_of(request).max_message_chars,
+        may_switch_away=may(principal.role, "chat.availability"),
+        away=await services.chat.is_away(principal.user_id)))

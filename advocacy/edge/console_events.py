@@ -34,6 +34,15 @@ class ConsoleNamespace(SignedInNamespace):
         return {"notifications": await self.notifier.listing(principal, unseen_only)}
 
     @event("console.notifications")
+    async def on_alerts(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
+        """Every unseen notification, grouped by child and kind, in one answer."""
+        return await self.notifier.alerts(principal)
+
+    @event("console.notifications")
+    async def on_seen_groups(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
+        return {"seen": await self.notifier.mark_groups_seen(principal, data)}
+
+    @event("console.notifications")
     async def on_seen(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
         ids = data.get("ids") if isinstance(data, dict) else None
         return {"seen": await self.notifier.mark_seen(principal, ids)}

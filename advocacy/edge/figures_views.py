@@ -14,7 +14,7 @@ from advocacy.edge.keys import services_key
 from advocacy.errors import ServiceError
 from advocacy.figures import charts, rules
 from advocacy.figures.service import Figures
-from advocacy.figures.table import COLUMN_KEYS, COLUMNS, fewer_text, sort_rows
+from advocacy.figures.table import COLUMN_KEYS, COLUMNS, csv_heading, csv_value, fewer_text, sort_rows
 from advocacy.figures.tally import ENGLAND
 
 routes = web.RouteTableDef()
@@ -66,7 +66,8 @@ async def _page(request: web.Request, area_id: str) -> web.StreamResponse:
         raise web.HTTPNotFound()
     regions = [r for r in data["rows"] if r["kind"] == "region"]
     las = [r for r in data["rows"] if r["kind"] == "la" and (area.kind == "england" or r["parent"] == area_id)]
-    tables = {"figures": True, "months": True, "categories": True, "regions": bool(regions), "las": bool(las)}
+    tables = {"figures": True, "months": True, "categories": True, "complaints": True, "regions": bool(regions),
+              "las": bool(las)}
     if download is not None:
         if not tables.get(download):
             raise ServiceError("bad_request",
@@ -93,23 +94,30 @@ async def _page(request: web.Request, area_id: str) -> web.StreamResponse:
 
 
 def _download(which: str, published: Mapping[str, Any], period: rules.Period, regions: list, las: list) -> web.Response:
+    """A table as CSV: numbers as numbers, each figure's unit in its heading, and the page's words for a
+    figure not shown."""
     name = f"{published['name']} {which} {period.key}"
     if which == "figures":
+        row = published["row"]
         return csv_response(name, ["Figure", period.words, "Note"],
-                            [(c.heading, published["row"][c.key]["text"], published["row"][c.key]["note"])
-                             for c in COLUMNS])
+                            [(csv_heading(c), csv_value(c.key, row[c.key]), row[c.key]["note"]) for c in COLUMNS])
     if which == "months":
         window = period.window
         return csv_response(name, ["Figure", *[rules.month_words(m, short=True) for m in window]],
-                            [(c.heading, *[cell["text"] for cell in published["series"][c.key]]) for c in COLUMNS])
+                            [(csv_heading(c), *[csv_value(c.key, cell) for cell in published["series"][c.key]])
+                             for c in COLUMNS])
     if which == "categories":
         return csv_response(name, ["Concerns about", "Concerns raised", "Per 100 children"],
-                            [(c["label"], c["count"]["text"], c["rate"]["text"]) for c in published["categories"]])
+                            [(c["label"], csv_value("known", c["count"]), csv_value("concerns", c["rate"]))
+                             for c in published["categories"]])
+    if which == "complaints":
+        return csv_response(name, ["Outcome", "Complaints answered"],
+                            [(c["label"], csv_value("known", c["count"])) for c in published.get("complaints", [])])
     rows = regions if which == "regions" else las
     header = ["Region" if which == "regions" else "Local authority", *([] if which == "regions" else ["Code"]),
-              *[c.heading for c in COLUMNS]]
+              *[csv_heading(c) for c in COLUMNS]]
     return csv_response(name, header, [(r["name"], *([] if which == "regions" else [r["code"]]),
-                                        *[r["row"][c.key]["text"] for c in COLUMNS]) for r in rows])
+                                        *[csv_value(c.key, r["row"][c.key]) for c in COLUMNS]) for r in rows])
 
 
 @routes.get("/figures", name="figures")

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from advocacy.auth.permissions import may
 from advocacy.auth.principal import Principal
+from advocacy.edge import safe_json
 from advocacy.edge.keys import services_key
 from advocacy.errors import ServiceError
 from advocacy.settings import Settings
@@ -40,6 +41,17 @@ def settings_of(request: web.Request) -> Settings:
 
 def ok(status: int = 200, **body: Any) -> web.Response:
     return web.json_response({"ok": True, **body}, status=status)
+
+
+def client_address(request: web.Request) -> str:
+    """The address the request came from, for limits on sign-in tries: from one of ``trusted_proxies``,
+    the address that proxy put last in X-Forwarded-For (the one it saw); otherwise the connection's."""
+    remote = request.remote or "unknown"
+    proxies = settings_of(request).trusted_proxies
+    if proxies and remote in proxies.split(","):
+        forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+        return forwarded[:100] or remote
+    return remote
 
 
 def bearer_token(request: web.Request) -> str | None:
@@ -96,10 +108,11 @@ async def json_body(request: web.Request) -> dict[str, Any]:
         raise ServiceError("bad_request", "That request didn't make sense to us: send the body as JSON "
                                           "(Content-Type: application/json). Nothing was changed.")
     try:
-        body = await request.json(loads=json.loads)
+        body = await request.json(loads=safe_json.loads)
     except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
         raise ServiceError("bad_request",
-                           "That request didn't make sense to us: the body should be JSON. "
+                           "That request didn't make sense to us: the body should be JSON, nested at most "
+                           f"{safe_json.MAX_DEPTH} levels deep, with no number too big to store. "
                            "Nothing was changed.") from None
     if not isinstance(body, dict):
         raise ServiceError("bad_request",

@@ -1,19 +1,25 @@
 """What every answer goes through: errors turned into the documented JSON or a friendly page,
-the same-site check on changes (CSRF), and the security headers."""
+the same-site check on changes (CSRF), the security headers, and each request's id for the logs."""
 
 from __future__ import annotations
 
 import logging
+import re
 
 import aiohttp_jinja2
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 
 from advocacy.edge.handlers import Handler, bearer_token, settings_of
+from advocacy.edge.metrics import metrics_key
 from advocacy.errors import ServiceError
+from advocacy.logs import new_request_id, request_id
 from advocacy.store import PyMongoError
 from advocacy.words import english
 
 log = logging.getLogger(__name__)
+
+REQUEST_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -55,6 +61,8 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
     the Socket.IO handshake too); pages and API answers are never cached, as they may hold personal data."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    # aiohttp would name itself and Python with their versions; an attacker learns nothing from this.
+    response.headers["Server"] = "advocacy"
     if settings_of(request).secure_cookies:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     if not request.path.startswith(("/static/", "/vendor/")):
@@ -71,6 +79,30 @@ async def same_origin_changes(request: web.Request, handler: Handler) -> web.Str
         if other_site or (origin is not None and origin not in own_origins(request)):
             raise ServiceError("bad_origin")
     return await handler(request)
+
+
+@web.middleware
+async def request_ids(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Give the request an id for the logs (the proxy's X-Request-ID if it sent a sane one) and return it."""
+    given = request.headers.get("X-Request-ID", "")
+    rid = given if REQUEST_ID.fullmatch(given) else new_request_id()
+    request_id.set(rid)
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        exc.headers["X-Request-ID"] = rid
+        raise
+    response.headers["X-Request-ID"] = rid
+    return response
+
+
+class AccessLog(AbstractAccessLogger):
+    """One line per request, on the logger ``advocacy.access``: never the query string or a body."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info("%s %s %s", request.method, request.path, response.status, extra={
+            "request_id": response.headers.get("X-Request-ID", "-"), "method": request.method, "path": request.path,
+            "status": response.status, "size": response.body_length, "duration_ms": round(time * 1000, 1)})
 
 
 @web.middleware
@@ -95,6 +127,8 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return render_error(request, exc.status, english("Sorry"), exc.reason)
     except PyMongoError as exc:
         log.warning("database error on %s %s: %s", request.method, request.path, exc.__class__.__name__)
+        if metrics_key in request.app:
+            request.app[metrics_key].database_errors.inc()
         if wants_json(request):
             return web.json_response(ServiceError("unavailable").as_dict(), status=503)
         return render_error(request, 503, english("We're having trouble"), english("Please try again in a minute."))

@@ -62,7 +62,8 @@ async def status(request: web.Request) -> web.Response:
 @routes.get("/api/children/{child}/pairings")
 async def history(request: web.Request) -> web.Response:
     principal, child = await _child(request, "pairing.history")
-    return ok(**await request.app[services_key].pairing.history(child["_id"], for_child=principal.role == "child"))
+    return ok(**await request.app[services_key].pairing.history(child["_id"], for_child=principal.role == "child",
+                                                                reader=principal.by()))
 
 
 async def _optional_body(request: web.Request) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
@@ -23,6 +24,7 @@ from advocacy.auth.sessions import Sessions
 from advocacy.clock import Clock
 from advocacy.edge.handlers import SESSION_COOKIE
 from advocacy.errors import ServiceError
+from advocacy.logs import new_request_id, request_id
 from advocacy.store import PyMongoError
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,15 @@ def event(action: str) -> Callable[[Handler], Callable[..., Awaitable[dict[str, 
     def wrap(handler: Handler) -> Callable[..., Awaitable[dict[str, Any]]]:
         @functools.wraps(handler)
         async def run(self: SignedInNamespace, sid: str, data: Any = None) -> dict[str, Any]:
+            request_id.set(new_request_id())  # each socket event is a request of its own in the logs
+            started = time.monotonic()
+            try:
+                return await checked(self, sid, data)
+            finally:
+                if self.metrics is not None:
+                    self.metrics.event_seconds.labels(action).observe(time.monotonic() - started)
+
+        async def checked(self: SignedInNamespace, sid: str, data: Any) -> dict[str, Any]:
             principal = self.principals.get(sid)
             try:
                 if principal is None:
@@ -69,6 +80,8 @@ def event(action: str) -> Callable[[Handler], Callable[..., Awaitable[dict[str, 
                 return exc.as_dict()
             except PyMongoError as exc:
                 log.warning("database error in %s: %s", action, exc.__class__.__name__)
+                if self.metrics is not None:
+                    self.metrics.database_errors.inc()
                 return ServiceError("unavailable").as_dict()
             except Exception:
                 log.exception("unexpected error in %s", action)
@@ -88,6 +101,7 @@ class SignedInNamespace(socketio.AsyncNamespace):
     """
 
     connect_action: str = ""
+    metrics: Any = None  # an advocacy.edge.metrics.Metrics, set by the app
     refused_message: str = "You can't use this."
 
     def __init__(self, namespace: str, sessions: Sessions, clock: Clock) -> None:

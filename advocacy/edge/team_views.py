@@ -16,6 +16,8 @@ DOWNLOADS = {
                   "advocates", lambda a: (a["name"], a["children"], a["capacity"], a["comfortable"], a["status"])),
     "waiting": (["Child", "Advocate", "Waiting since", "For"],
                 "waiting", lambda w: (w["child_name"], w["advocate"], w["since"], w["for"])),
+    "unpaired": (["Council", "Waiting for an advocate since", "For"],
+                 "unpaired", lambda u: (u["la"], u["since"], u["for"])),
     "deadlines": (["Child", "Advocate", "About", "Severity", "Next deadline", "Due", "When"],
                   "deadlines", lambda d: (d["child_name"], d["advocate"], d["about"], d["severity"], d["what"],
                                           d["due"], d["due_words"])),

@@ -228,6 +228,8 @@ _UNBOUNDED = math.inf
 # period) can tighten each other by a few at a time for as many passes as the counts are large, which
 # at national scale does not finish; the ranges after this many passes are what the check uses.
 JOINT_PASSES = 40
+# How many times the solver shows again the hidden counts that protect nothing and checks again.
+UNHIDE_ROUNDS = 5
 
 
 class Suppression:
@@ -237,11 +239,15 @@ class Suppression:
     print but a reader may work out (e.g. children without an advocate = known - paired):
     it is protected when small, counts as known only where the relations give it away,
     and is never chosen to be hidden, since hiding it hides nothing.
+    ``level`` says how much a count matters to readers (0: a small area's; higher: a region's,
+    the nation's): complementary counts are chosen from the lowest level first.
     ``relate(total, parts)`` says total = sum of parts. ``solve()`` then hides counts until
     no "fewer than 5" count can be narrowed below its five possible values (0 to 4) by
     someone who knows every shown count and every relation, that a "fewer than 5" is 0 to 4
     and a hidden one 5 or more, and works the relations together (bounds propagation;
-    see docs/figures.md for what that covers).
+    see docs/figures.md for what that covers), and finally shows again every hidden count that
+    the shown ones pin to one value anyway (hiding it protected nothing), so no hidden count is
+    the only unknown of a sum whose other counts are shown.
     """
 
     def __init__(self, small: int = SMALL) -> None:
@@ -249,10 +255,12 @@ class Suppression:
         self.value: dict[Key, int] = {}
         self.state: dict[Key, str] = {}
         self.displayed: dict[Key, bool] = {}
+        self.level: dict[Key, int] = {}
         self.relations: list[tuple[Key, tuple[Key, ...]]] = []
         self._arrays: _Sums | None = None
 
-    def count(self, key: Key, value: int | None, *, displayed: bool = True) -> None:
+    def count(self, key: Key, value: int | None, *, displayed: bool = True, level: int = 0) -> None:
+        self.level[key] = level
         if value is None:
             self.state[key] = NONE
             return
@@ -302,11 +310,41 @@ class Suppression:
             said[part] = (low_t - others_high, high_t - (low_sum - low_p))
         return said
 
+    def _order(self, key: Key) -> tuple[int, int, str]:
+        """Which shown count to hide first: a small area's before a region's or the nation's, then the smallest."""
+        return self.level.get(key, 0), self.value.get(key, 0), str(key)
+
     def _unsafe(self, relation: tuple[Key, tuple[Key, ...]]) -> bool:
         for key, (low, high) in self._narrows(relation).items():
             if self.state[key] == FEWER and (low > 0 or high < self.small - 1):
                 return True
         return False
+
+    def _safe_hiding(self, relation: tuple[Key, tuple[Key, ...]], keys: Iterable[Key]) -> bool:
+        """Whether ``relation`` would be safe with ``keys`` hidden too (nothing is changed)."""
+        keys = list(keys)
+        for key in keys:
+            self.state[key] = HIDDEN
+        safe = not self._unsafe(relation)
+        for key in keys:
+            self.state[key] = SHOWN
+        return safe
+
+    def _complement(self, relation: tuple[Key, tuple[Key, ...]], candidates: list[Key]) -> Key:
+        """The shown count to hide next for ``relation``: level by level from the lowest (small areas
+        first), the smallest count that makes it safe on its own, else the largest of a level whose
+        counts together make it safe; if no level does on its own, the largest of the lowest level."""
+        levels = sorted({self.level.get(k, 0) for k in candidates})
+        pools = {level: sorted((k for k in candidates if self.level.get(k, 0) == level), key=lambda k: self.value[k])
+                 for level in levels}  # sorted() keeps parts before the total between equals
+        for level in levels:
+            pool = pools[level]
+            for key in pool:
+                if self._safe_hiding(relation, [key]):
+                    return key
+            if self._safe_hiding(relation, pool):
+                return pool[-1]
+        return pools[levels[0]][-1]
 
     def _make_safe(self, relation: tuple[Key, tuple[Key, ...]]) -> list[Key]:
         changed: list[Key] = []
@@ -315,16 +353,7 @@ class Suppression:
             candidates = [k for k in (*parts, total) if self._seen(k)]
             if not candidates:
                 break  # nothing here to hide; the joint check below looks further
-            chosen = None
-            for key in sorted(candidates, key=lambda k: self.value[k]):
-                self.state[key] = HIDDEN
-                safe = not self._unsafe(relation)
-                self.state[key] = SHOWN
-                if safe:
-                    chosen = key
-                    break
-            if chosen is None:
-                chosen = max(candidates, key=lambda k: self.value[k])
+            chosen = self._complement(relation, candidates)
             self.state[chosen] = HIDDEN
             changed.append(chosen)
         return changed
@@ -438,8 +467,32 @@ class Suppression:
         sums = self._sums()
         low, high, shown = self._ranges(sums)  # kept up to date as counts are hidden
         fewer = self._fewer(sums)  # no count becomes "fewer than 5" while solving; shown ones get hidden
-        sums.rank_by(lambda key: (self.value.get(key, 0), str(key)))
+        sums.rank_by(self._order)
         dirty = set(range(len(components)))
+        for _ in range(UNHIDE_ROUNDS):
+            self._hide_until_safe(sums, components, group, low, high, shown, fewer, dirty)
+            pinned = self._pinned(sums, low, high, shown)
+            if not pinned:
+                break
+            # Each of these is worked out exactly from the shown counts whether hidden or not: show it
+            # (the reader learns nothing new), then check again (nothing should change).
+            for cell in pinned:
+                key = sums.keys[cell]
+                self.state[key] = SHOWN
+                shown[cell], low[cell], high[cell] = True, self.value[key], self.value[key]
+            dirty = {group[sums.keys[cell]] for cell in pinned}
+        return dict(self.state)
+
+    def _pinned(self, sums: _Sums, low: np.ndarray, high: np.ndarray, shown: np.ndarray) -> list[int]:
+        """The hidden counts that all the sums together pin to a single value."""
+        worked_low, worked_high = sums.propagate(low, high, shown, None, JOINT_PASSES)
+        hidden = np.fromiter((self.state[k] == HIDDEN for k in sums.keys), dtype=bool, count=len(sums.keys))
+        return [int(i) for i in np.flatnonzero(hidden & (worked_low == worked_high))]
+
+    def _hide_until_safe(self, sums: _Sums, components: list[list[int]], group: Mapping[Key, int], low: np.ndarray,
+                         high: np.ndarray, shown: np.ndarray, fewer: np.ndarray, dirty: set[int]) -> None:
+        """Hide the nearest shown count to each "fewer than 5" the sums still narrow, until none is;
+        only the groups of sums in ``dirty`` (and then those where something was hidden) are worked."""
         while dirty:
             among = np.fromiter((index for number in sorted(dirty) for index in components[number]), dtype=np.intp)
             worked_low, worked_high = sums.propagate(low, high, shown, among, JOINT_PASSES)
@@ -452,7 +505,6 @@ class Suppression:
                     self.state[key] = HIDDEN
                     shown[chosen], low[chosen], high[chosen] = False, self.small, math.inf
                     dirty.add(group[key])
-        return dict(self.state)
 
 
 class _Sums:

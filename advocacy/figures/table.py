@@ -25,6 +25,9 @@ STOCKS = ("known", "paired", "unpaired", "overdue", "away", "covered", "uncovere
 # Counts the pages never print but a reader can work out from two that they do.
 DERIVED = {"unpaired": ("known", "paired"), "late": ("resolved", "on_time"), "unhappy": ("answered", "happy"),
            "covered": ("away", "uncovered")}
+# Complementary counts are hidden from the smallest areas first: national and regional totals are
+# what most readers come for.
+LEVEL = {"la": 0, "region": 1, "england": 2}
 PERIOD = "period"
 OUTSIDE = "outside"  # the months of a period before its chart's twelve
 
@@ -85,6 +88,7 @@ class Flow:
 
     n: dict[str, int] = field(default_factory=dict)
     cat: dict[str, int] = field(default_factory=dict)
+    complaint: dict[str, int] = field(default_factory=dict)  # complaints about the service answered, by outcome
     reply: dict[str, int] = field(default_factory=dict)
     days: dict[str, int] = field(default_factory=dict)
 
@@ -92,7 +96,7 @@ class Flow:
         if other is None:
             return self
         get = (lambda k: getattr(other, k)) if isinstance(other, Flow) else (lambda k: other.get(k))
-        for name in ("n", "cat", "reply", "days"):
+        for name in ("n", "cat", "complaint", "reply", "days"):
             rules.merge(getattr(self, name), get(name))
         return self
 
@@ -122,6 +126,8 @@ class Inputs:
     stocks: dict[tuple[str, str], Mapping[str, Any]]  # (area id, month) -> counts at the month's end
     categories: list[tuple[str, str]]  # (key, staff label), in order
     small: int = rules.SMALL  # a count below this is "fewer than" it (figures_small_count in config/default.toml)
+    # The outcomes of complaints about the service: (key, label), in order (advocacy.complaints.rules).
+    outcomes: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _slots(period: Period) -> list[str]:
@@ -146,21 +152,25 @@ def build(inputs: Inputs) -> tuple[Suppression, dict[tuple[str, str], Flow],
     cells = Suppression(inputs.small)
     categories = [key for key, _ in inputs.categories]
     for area in inputs.areas:
+        level = LEVEL.get(area.kind, 0)
         for slot in _slots(period):
             flow = _period_flow(inputs, area.id, period.months if slot == PERIOD else [slot])
             stock = inputs.stocks.get((area.id, period.last if slot == PERIOD else slot))
             flows[area.id, slot] = flow
             stocks[area.id, slot] = stock
             for key, value in flow_counts(flow).items():
-                cells.count((area.id, key, slot), value, displayed=key not in DERIVED)
+                cells.count((area.id, key, slot), value, displayed=key not in DERIVED, level=level)
             for key, value in stock_counts(stock).items():
-                cells.count((area.id, key, slot), value, displayed=key not in DERIVED)
+                cells.count((area.id, key, slot), value, displayed=key not in DERIVED, level=level)
         for key in categories:
-            cells.count((area.id, f"cat:{key}", PERIOD), int(flows[area.id, PERIOD].cat.get(key, 0)))
+            cells.count((area.id, f"cat:{key}", PERIOD), int(flows[area.id, PERIOD].cat.get(key, 0)), level=level)
+        for key, _ in inputs.outcomes:
+            cells.count((area.id, f"complaint:{key}", PERIOD), int(flows[area.id, PERIOD].complaint.get(key, 0)),
+                        level=level)
         if outside:
             before = flow_counts(_period_flow(inputs, area.id, outside))
             for key, value in before.items():
-                cells.count((area.id, key, OUTSIDE), value, displayed=False)
+                cells.count((area.id, key, OUTSIDE), value, displayed=False, level=level)
     # total = sum of parts: the columns that add up ...
     for area in inputs.areas:
         for slot in _slots(period):
@@ -185,6 +195,8 @@ def build(inputs: Inputs) -> tuple[Suppression, dict[tuple[str, str], Flow],
                 cells.relate((parent, key, slot), [(m, key, slot) for m in members])
         for key in categories:
             cells.relate((parent, f"cat:{key}", PERIOD), [(m, f"cat:{key}", PERIOD) for m in members])
+        for key, _ in inputs.outcomes:
+            cells.relate((parent, f"complaint:{key}", PERIOD), [(m, f"complaint:{key}", PERIOD) for m in members])
     cells.solve()
     return cells, flows, stocks
 
@@ -287,10 +299,8 @@ class Reader:
     def median(self, area: str, slot: str, which: str) -> dict[str, Any]:
         flow = self.flows.get((area, slot))
         hist = getattr(flow, which) if flow else {}
-        total = rules.histogram_total(hist)
-        if total == 0:
-            return self.suppressed(NONE)
-        if total < self.cells.small:
+        if rules.histogram_total(hist) < self.cells.small:
+            # None at all reads the same as 1 to 4: a median must never say more of a count than the count does.
             return self.suppressed(FEWER)
         if which == "reply":
             seconds = rules.reply_median(hist)
@@ -299,8 +309,14 @@ class Reader:
         return _cell(days_text(days), days, SHOWN)
 
     def stock_value(self, area: str, slot: str, key: str) -> dict[str, Any]:
+        """A caseload: of the advocates of the area's paired children, so it reads "fewer than 5" when
+        their count does (none included: "no advocates" would tell a 0 from 1 to 4)."""
         stock = self.stocks.get((area, slot))
-        if stock is None or stock.get(key) is None:
+        if stock is None:
+            return self.suppressed(NONE)
+        if self.state(area, "paired", slot) == FEWER:
+            return self.suppressed(FEWER)
+        if stock.get(key) is None:
             return self.suppressed(NONE)
         value = stock[key]
         return _cell(f"{value:g}", value, SHOWN)
@@ -341,8 +357,40 @@ class Reader:
         raise KeyError(column)
 
 
+# ---------------------------------------------------------------- the CSV downloads
+
+# The unit of each figure that is not a plain count, for the heading of its column in a download.
+UNITS = {"reply_time": "minutes", "on_time": "%", "happy": "%", "resolve_days": "working days",
+         "caseload_median": "children per advocate", "caseload_max": "children per advocate", "cover": "children"}
+
+
+def csv_heading(column: Column) -> str:
+    """A figure's heading in a download, its unit in brackets: "Median days to resolve (working days)"."""
+    unit = UNITS.get(column.key)
+    return f"{column.heading} ({unit})" if unit else column.heading
+
+
+def csv_value(column: str, cell: Mapping[str, Any]) -> int | float | str:
+    """A figure as a download holds it: a number, to the page's precision, in the unit of ``csv_heading``
+    (no thousands commas); a figure not shown reads the page's words ("fewer than 5", "hidden")."""
+    value = cell.get("value")
+    if value is None or cell.get("state", SHOWN) != SHOWN:
+        return cell["text"]
+    kind = next((c.kind for c in COLUMNS if c.key == column), "count")
+    if kind in ("count", "cover"):
+        return int(value)
+    if kind == "rate":
+        return round(float(value), 1)
+    if kind == "share":
+        return round(float(value))
+    if kind == "duration":
+        return round(float(value) / 60, 1)
+    return int(value) if float(value).is_integer() else float(value)  # days, caseloads
+
+
 def publish(inputs: Inputs) -> dict[str, dict[str, Any]]:
-    """Every area's published figures: ``row`` (the period), ``series`` (the chart months), ``categories``."""
+    """Every area's published figures: ``row`` (the period), ``series`` (the chart months), ``categories``,
+    ``complaints`` (complaints about the service answered in the period, by outcome)."""
     cells, flows, stocks = build(inputs)
     reader = Reader(cells, flows, stocks)
     window = inputs.period.window
@@ -356,6 +404,10 @@ def publish(inputs: Inputs) -> dict[str, dict[str, Any]]:
                 {"key": key, "label": label, "count": reader.count(area.id, f"cat:{key}", PERIOD),
                  "rate": _category_rate(reader, area.id, key)}
                 for key, label in inputs.categories
+            ],
+            "complaints": [
+                {"key": key, "label": label, "count": reader.count(area.id, f"complaint:{key}", PERIOD)}
+                for key, label in inputs.outcomes
             ],
         }
     return out

@@ -3,7 +3,8 @@
 Each event adds to three documents of ``figures_months`` in one bulk write: its
 local authority's, its region's and England's, for the London month it
 happened in (``_id`` "la:E08000035|2026-03"). Documents hold counters ``n``,
-concerns raised by category ``cat``, and two histograms (``reply``: seconds to
+concerns raised by category ``cat``, complaints about the service answered by
+outcome ``complaint``, and two histograms (``reply``: seconds to
 a reply, ``days``: working days to resolve; see advocacy.figures.rules).
 
 The service calls in from the one place each kind of event is recorded:
@@ -11,7 +12,8 @@ The service calls in from the one place each kind of event is recorded:
 - ``concern_event``: every row ConcernService writes to ``concern_events``
   (raised, confirmed, escalated, resolved ...);
 - ``opt_event``: every row the pairing service writes to ``opt_events``;
-- ``replied``: the chat, when an advocate's message ends a child's wait.
+- ``replied``: the chat, when an advocate's message ends a child's wait;
+- ``complaint_answered``: a complaint about the service answered (``complaint`` counts by outcome).
 
 A failure here is logged and never undoes the event it counts; ``rebuild``
 recounts every total from the logs (``advocacy figures rebuild``).
@@ -76,6 +78,11 @@ def concern_increments(row: Mapping[str, Any]) -> dict[str, int]:
     return inc
 
 
+def complaint_increments(outcome: str) -> dict[str, int]:
+    """What answering a complaint about the service with ``outcome`` adds."""
+    return {f"complaint.{outcome}": 1}
+
+
 def opt_increments(row: Mapping[str, Any]) -> dict[str, int]:
     kind = row.get("kind")
     return {f"n.{kind}": 1} if kind in ("opted_out", "opted_in") else {}
@@ -111,6 +118,14 @@ class Tally:
             await self.add(row.get("la"), row.get("region"), row["month"], opt_increments(row))
         except Exception:
             log.exception("could not count an opt-out or opt-in in the figures")
+
+    async def complaint_answered(self, answer: Mapping[str, Any]) -> None:
+        """A complaint about the service was answered: ``{"la", "region", "answered_at", "outcome"}``."""
+        try:
+            await self.add(answer.get("la"), answer.get("region"), workdays.london_month(answer["answered_at"]),
+                           complaint_increments(answer["outcome"]))
+        except Exception:
+            log.exception("could not count a complaint's outcome in the figures")
 
     async def replied(self, reply: Reply) -> None:
         """An advocate answered a child who had been waiting since ``reply.waiting_since``."""
@@ -170,7 +185,7 @@ def documents(totals: Mapping[str, Mapping[str, int]]) -> list[dict[str, Any]]:
 
 
 async def rebuild(store: Store) -> int:
-    """Recount every running total from concern_events, opt_events and the chat's messages.
+    """Recount every running total from concern_events, opt_events, complaints and the chat's messages.
 
     For a database from before the figures existed, or to repair totals after a crash
     between an event and its count. Returns how many documents were written.
@@ -180,6 +195,10 @@ async def rebuild(store: Store) -> int:
         accumulate(totals, row.get("la"), row.get("region"), row["month"], concern_increments(row))
     async for row in store.opt_events.find({}):
         accumulate(totals, row.get("la"), row.get("region"), row["month"], opt_increments(row))
+    async for doc in store.complaints.find({"answered_at": {"$ne": None}}, {"la": 1, "region": 1, "answered_at": 1,
+                                                                            "outcome": 1}):
+        accumulate(totals, doc.get("la"), doc.get("region"), workdays.london_month(doc["answered_at"]),
+                   complaint_increments(doc["outcome"]))
     regions = {d["_id"]: d.get("region") async for d in store.local_authorities.find({}, {"region": 1})}
     children = {d["_id"]: d.get("la") async for d in store.children.find({}, {"la": 1})}
     async for conv in store.conversations.find({}, {"child": 1}):

@@ -11,14 +11,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from advocacy.auth.access import Access
 from advocacy.auth.principal import Principal
 from advocacy.clock import Clock
 from advocacy.errors import ServiceError
 from advocacy.events import Topic
 from advocacy.ids import new_id
+from advocacy.notifications.grouping import CONCERN_KINDS, group_alerts
+from advocacy.people import child_names
 from advocacy.store import DESCENDING, Store
 
 PAGE = 100
+# The most unseen notifications grouped in one answer; a person holding more sees the newest.
+ALERTS_READ = 2000
 
 
 def public_notification(doc: dict[str, Any]) -> dict[str, Any]:
@@ -36,9 +41,10 @@ def public_notification(doc: dict[str, Any]) -> dict[str, Any]:
 class Notifier:
     """Tells staff what needs them: each notification is stored, then published on ``told``."""
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Store, clock: Clock, access: Access) -> None:
         self.store = store
         self.clock = clock
+        self.access = access
         self.told: Topic[dict[str, Any]] = Topic("notifications.told")
 
     async def tell(
@@ -73,3 +79,46 @@ class Notifier:
             {"_id": {"$in": ids}, "to": principal.user_id, "seen_at": None}, {"$set": {"seen_at": self.clock.now()}}
         )
         return result.modified_count
+
+    async def alerts(self, principal: Principal) -> dict[str, Any]:
+        """Every unseen notification of ``principal``, grouped by child and kind, in one answer.
+
+        A child's name is given only for children the person may read concerns of now.
+        """
+        cursor = (self.store.notifications.find({"to": principal.user_id, "seen_at": None})
+                  .sort("_id", DESCENDING).limit(ALERTS_READ))
+        notes = [public_notification(d) async for d in cursor]
+        wanted = {n["child"] for n in notes if n["child"]}
+        allowed = wanted.intersection(await self.access.children(principal, "concern.read")) if wanted else set()
+        groups = group_alerts(notes, await child_names(self.store, allowed))
+        return {"groups": groups, "total": sum(g["count"] for g in groups)}
+
+    async def mark_groups_seen(self, principal: Principal, data: Any) -> int:
+        """Mark seen the unseen notifications of ``principal``: all of them (``{"all": true}``, with
+        ``"kinds": [...]`` to keep to those kinds), or those of the groups given as
+        ``{"groups": [{"child": id or null, "kind": kind}, ...]}``."""
+        query: dict[str, Any] = {"to": principal.user_id, "seen_at": None}
+        data = data if isinstance(data, dict) else {}
+        groups, kinds = data.get("groups"), data.get("kinds")
+        if data.get("all") is True and kinds is None:
+            pass
+        elif (data.get("all") is True and isinstance(kinds, list) and 0 < len(kinds) <= PAGE
+              and all(isinstance(k, str) for k in kinds)):
+            query["kind"] = {"$in": kinds}
+        elif (isinstance(groups, list) and 0 < len(groups) <= PAGE and all(
+                isinstance(g, dict) and isinstance(g.get("kind"), str) and isinstance(g.get("child"), str | None)
+                for g in groups)):
+            query["$or"] = [{"kind": g["kind"], "child": g.get("child")} for g in groups]
+        else:
+            raise ServiceError("bad_request",
+                               f'Give {{"all": true}} (with "kinds", a list of 1 to {PAGE} kinds, if only those), '
+                               f'or "groups", a list of 1 to {PAGE} {{"child": id or null, "kind": kind}}.')
+        result = await self.store.notifications.update_many(query, {"$set": {"seen_at": self.clock.now()}})
+        return result.modified_count
+
+    async def handled(self, concern: dict[str, Any]) -> None:
+        """A concern moved on (someone acted on it): the alerts that pointed at it are seen, for everyone."""
+        await self.store.notifications.update_many(
+            {"ids.concern": concern["_id"], "kind": {"$in": sorted(CONCERN_KINDS)}, "seen_at": None},
+            {"$set": {"seen_at": self.clock.now()}},
+        )

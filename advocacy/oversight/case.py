@@ -33,7 +33,8 @@ STATUS = {"open": "open", "raised": "raised with someone", "awaiting_response": 
 FROM = {"advocate": "the advocate", "la": "the local authority"}
 TO = {"la": "the local authority", "other": "another body"}
 WHY = {
-    "entered_care": "came into care", "opted_out": "the child opted out", "opted_in": "the child opted back in",
+    "entered_care": "came into care", "waited": "waited until an advocate had room",
+    "opted_out": "the child opted out", "opted_in": "the child opted back in",
     "asked_for_someone_else": "the child asked for a different advocate", "advocate_leaving": "the advocate left",
     "capacity_change": "the advocate had too many children", "plan": "a reviewed pairing plan", "demo": "set up",
 }
@@ -126,6 +127,37 @@ def timeline(case: Mapping[str, Any], now: datetime, letters: Mapping[str, str],
              ) -> list[dict[str, Any]]:
     """Every step of a case, oldest first: {at, who, what, text, late, is_late, source}."""
     concern = case["concern_detail"]
+    if concern.get("kind") == "service_complaint":
+        rows = _complaint_rows(concern, now, say_late)
+    else:
+        rows = _concern_rows(concern, now, letters, reviewers, say_late)
+    asked: dict[str, datetime] = {}
+    for entry in case.get("log", []):
+        at = parse_at(entry["at"])
+        row = {"at": at, "who": _who(entry.get("by"), letters, reviewers), "what": _item_words(entry),
+               "text": entry.get("text"), "late": None, "source": "item"}
+        if entry["kind"] == "update_requested":
+            asked[entry.get("request")] = at
+        if entry["kind"] == "update_received" and entry.get("request") in asked:
+            row["what"] += f" after {describe_due(asked[entry['request']], at).removeprefix('overdue by ')}"
+        rows.append(row)
+    rows.append({"at": parse_at(case["created_at"]), "who": "The service", "source": "item",
+                 "text": case.get("reason_text"),
+                 "what": "Put in the oversight queue" + (
+                     ": the child's complaint about the advocacy service" if case.get("kind") == "service_complaint"
+                     else " by hand" if case.get("source") == "hand" else " (its deadline passed)"), "late": None})
+    rows = [r for r in rows if r["at"] is not None]
+    rows.sort(key=lambda r: (r["at"], r["source"] == "deadline"))
+    for row in rows:
+        row["when"] = moment_words(row["at"])
+        row["future"] = row["at"] > now
+        late = row.pop("late")
+        row["late"], row["is_late"] = late if late else (None, False)
+    return rows
+
+
+def _concern_rows(concern: Mapping[str, Any], now: datetime, letters: Mapping[str, str],
+                  reviewers: Mapping[str, str], say_late: Callable[..., Any]) -> list[dict[str, Any]]:
     deadlines = {k: parse_at(v) for k, v in concern["deadlines"].items()}
     raised_at = parse_at(concern["raised_at"])
     resolved_at = parse_at(concern.get("resolved_at"))
@@ -154,27 +186,26 @@ def timeline(case: Mapping[str, Any], now: datetime, letters: Mapping[str, str],
                        ("oversight_by", "Sorted before it goes to the oversight queue")):
         rows.append({"at": deadlines[key], "who": "Deadline", "what": words, "text": None,
                      "late": say_late(deadlines[key], resolved_at, now), "source": "deadline"})
-    asked: dict[str, datetime] = {}
-    for entry in case.get("log", []):
-        at = parse_at(entry["at"])
-        row = {"at": at, "who": _who(entry.get("by"), letters, reviewers), "what": _item_words(entry),
-               "text": entry.get("text"), "late": None, "source": "item"}
-        if entry["kind"] == "update_requested":
-            asked[entry.get("request")] = at
-        if entry["kind"] == "update_received" and entry.get("request") in asked:
-            row["what"] += f" after {describe_due(asked[entry['request']], at).removeprefix('overdue by ')}"
-        rows.append(row)
-    rows.append({"at": parse_at(case["created_at"]), "who": "The service", "source": "item",
-                 "text": case.get("reason_text"),
-                 "what": "Put in the oversight queue" + (" by hand" if case.get("source") == "hand" else
-                                                         " (its deadline passed)"), "late": None})
-    rows = [r for r in rows if r["at"] is not None]
-    rows.sort(key=lambda r: (r["at"], r["source"] == "deadline"))
-    for row in rows:
-        row["when"] = moment_words(row["at"])
-        row["future"] = row["at"] > now
-        late = row.pop("late")
-        row["late"], row["is_late"] = late if late else (None, False)
+    return rows
+
+
+COMPLAINT_STEPS = {"made": "Complaint about the service made", "acknowledged": "Complaint acknowledged",
+                   "answered": "Complaint answered", "escalated": "The child asked the Commissioner's office to look",
+                   "commissioner_decided": "The Commissioner's office decided"}
+
+
+def _complaint_rows(complaint: Mapping[str, Any], now: datetime,
+                    say_late: Callable[..., Any]) -> list[dict[str, Any]]:
+    """A complaint about the service: its steps (by role only) and its two deadlines, each with how it was met."""
+    rows: list[dict[str, Any]] = [
+        {"at": parse_at(e["at"]), "who": "The child" if e["by"]["role"] == "child" else f"A {e['by']['role']}",
+         "what": COMPLAINT_STEPS.get(e["kind"], e["kind"]), "text": None, "late": None, "source": "concern"}
+        for e in complaint["timeline"]]
+    deadlines = {k: parse_at(v) for k, v in complaint["deadlines"].items()}
+    for key, done, words in (("acknowledge_by", "acknowledged_at", "Acknowledge the complaint"),
+                             ("answer_by", "answered_at", "Answer the complaint")):
+        rows.append({"at": deadlines[key], "who": "Deadline", "what": words, "text": None,
+                     "late": say_late(deadlines[key], parse_at(complaint.get(done)), now), "source": "deadline"})
     return rows
 
 

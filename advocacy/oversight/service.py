@@ -38,6 +38,7 @@ from advocacy.errors import ServiceError
 from advocacy.events import Topic
 from advocacy.ids import new_id
 from advocacy.notifications.service import Notifier
+from advocacy.oversight.case import advocate_letters
 from advocacy.oversight.counts import QueueCounts
 from advocacy.oversight.queue import age_band, new_ref
 from advocacy.store import ASCENDING, DuplicateKeyError, Store
@@ -48,6 +49,28 @@ UPDATE_FROM = ("advocate", "la")
 REPRESENTATION_TO = ("la", "other")
 FILTERS = ("la", "region", "category", "level", "status", "claimed")
 PAGE = 200
+# An item that is a child's complaint about the advocacy service itself, not one of their worries.
+SERVICE_COMPLAINT = "service_complaint"
+SERVICE_COMPLAINT_LABEL = "Complaint about the advocacy service"
+
+
+def pseudonymous(value: Any, child: str, ref: str, letters: Mapping[str, str]) -> Any:
+    """A case as reviewers get it over the API, as on the page: the child is their reference and each
+    advocate a letter ("Advocate A"); whoever did something that is not a reviewer is named by their
+    part ("The child", "The advocate's manager"), never by an id."""
+    if isinstance(value, dict):
+        if "role" in value and set(value) <= {"id", "role", "name"} and value.get("role") != "reviewer":
+            who = ("The child" if value.get("role") == "child" else letters.get(value.get("id", ""))
+                   or {"advocate": "An advocate", "manager": "The advocate's manager", "admin": "An admin",
+                       "service": "The service"}.get(value.get("role", ""), "Someone"))
+            return {"role": value.get("role"), "who": who}
+        return {key: pseudonymous(item, child, ref, letters) for key, item in value.items()}
+    if isinstance(value, list):
+        return [pseudonymous(item, child, ref, letters) for item in value]
+    if isinstance(value, str):
+        return ref if value == child else letters.get(value, value)
+    return value
+
 
 @dataclass(frozen=True)
 class ItemChange:
@@ -129,6 +152,28 @@ class OversightQueue:
         await self._changed(ItemChange("added", None, doc))
         return True
 
+    async def open_complaint_item(self, complaint: Mapping[str, Any], item_id: str, *, by: Mapping[str, str],
+                                  due_at: Any) -> bool:
+        """Put a complaint about the service (advocacy.complaints) in the queue as ``item_id``, marked as one
+        (``kind`` "service_complaint"); False if it is already there."""
+        now = self.records.now()
+        doc = {
+            "_id": item_id, "kind": SERVICE_COMPLAINT, "concern": None, "complaint": complaint["_id"],
+            "child": complaint["child"], "ref": await self.ref_for(complaint["child"]),
+            "la": complaint.get("la"), "region": complaint.get("region"),
+            "category": SERVICE_COMPLAINT, "severity": "standard", "level": "standard", "rank": RANK["standard"],
+            "source": "child" if by.get("role") == "child" else "hand",
+            "reason": {"code": SERVICE_COMPLAINT, "by": dict(by), "text": None},
+            "status": "new", "open": True, "claimed_by": None, "due_at": due_at, "raised_at": complaint["made_at"],
+            "created_at": now, "log": [], "request": None, "decision": None, "closed_at": None, "version": 0,
+        }
+        try:
+            await self.store.oversight.insert_one(doc)
+        except DuplicateKeyError:
+            return False
+        await self._changed(ItemChange("added", None, doc))
+        return True
+
     async def _changed(self, change: ItemChange) -> None:
         try:
             await self.counts.changed(change.before, change.after)
@@ -199,7 +244,9 @@ class OversightQueue:
             "la_name": la.get("name"),
             "region": doc.get("region"),
             "category": doc["category"],
-            "category_label": category.staff_label if category else doc["category"],
+            "category_label": category.staff_label if category else (
+                SERVICE_COMPLAINT_LABEL if doc["category"] == SERVICE_COMPLAINT else doc["category"]),
+            "kind": doc.get("kind", "concern"),
             "severity": doc["severity"],
             "level": doc["level"],
             "status": doc["status"],
@@ -225,15 +272,20 @@ class OversightQueue:
     async def read(self, principal: Principal, item_id: Any) -> dict[str, Any]:
         """One item as a case: the concern's words, timeline and deadlines, never the child's name."""
         doc = await self.item_for(item_id)
-        concern = await self.store.concerns.find_one({"_id": doc["concern"]})
         child = doc["child"]
         await audit.record(self.store, self.clock, **audit.by(principal), action="oversight.read", subject=child,
-                           item=doc["_id"], concern=doc["concern"])
+                           item=doc["_id"], **({"complaint": doc["complaint"]} if doc.get("complaint")
+                                              else {"concern": doc["concern"]}))
 
         async def opened(value: Any, purpose: str) -> str | None:
             return await self.keyring.unseal_or_erased(child, value, purpose) if value is not None else None
 
-        staff_view = await self.shown.for_staff(concern)
+        if doc.get("complaint"):
+            about = await self.store.complaints.find_one({"_id": doc["complaint"]}, {"advocate": 1})
+            staff_view = await self._complaint_detail(doc["complaint"], opened)
+        else:
+            about = await self.store.concerns.find_one({"_id": doc["concern"]})
+            staff_view = await self.shown.for_staff(about)
         for private in ("child", "child_name"):
             staff_view.pop(private, None)
         log_entries = []
@@ -245,7 +297,10 @@ class OversightQueue:
             log_entries.append(shown)
         [summary] = await self._summaries([doc], principal)
         request = doc.get("request")
-        return {
+        pairings = await self.store.pairings.find({"child": child}, {"advocate": 1}).sort(
+            "started_at", ASCENDING).to_list(None)
+        letters = advocate_letters([p["advocate"] for p in pairings] + [(about or {}).get("advocate") or ""])
+        return pseudonymous({
             **summary,
             "reason_text": await opened(doc["reason"].get("text"), "concern.reason"),
             "reason_by": doc["reason"].get("by"),
@@ -253,6 +308,22 @@ class OversightQueue:
             "request": None if request is None else {**request, "at": iso(request["at"])},
             "closed_at": iso(doc.get("closed_at")),
             "concern_detail": staff_view,
+        }, child, doc["ref"], letters)
+
+    async def _complaint_detail(self, complaint_id: str, opened: Callable[[Any, str], Any]) -> dict[str, Any]:
+        """A complaint about the service as reviewers read it: the words, the answer, when things happened."""
+        complaint = await self.store.complaints.find_one({"_id": complaint_id})
+        return {
+            "id": complaint["_id"], "kind": SERVICE_COMPLAINT, "category": SERVICE_COMPLAINT, "severity": "standard",
+            "about": complaint["about"], "made_at": iso(complaint["made_at"]),
+            "child_words": await opened(complaint["words"], "complaint.words"),
+            "child_wants": await opened(complaint.get("wants"), "complaint.wants") or "",
+            "status": complaint["status"],
+            "deadlines": {k: iso(v) for k, v in complaint["deadlines"].items()},
+            "acknowledged_at": iso(complaint.get("acknowledged_at")),
+            "answered_at": iso(complaint.get("answered_at")), "complaint_outcome": complaint.get("outcome"),
+            "answer": await opened(complaint.get("answer"), "complaint.answer"),
+            "timeline": [{"kind": e["kind"], "at": iso(e["at"]), "by": e["by"]} for e in complaint["timeline"]],
         }
 
     # working an item -----------------------------------------------------------
@@ -345,7 +416,7 @@ class OversightQueue:
                                                  **{"from": source})}}
 
         summary = await self._change(principal, item_id, build, "update_requested")
-        if source == "advocate":
+        if source == "advocate" and doc.get("concern"):
             concern = await self.store.concerns.find_one({"_id": doc["concern"]}, {"advocate": 1})
             await self.notifier.tell([concern.get("advocate")], "oversight.update_requested", child=doc["child"],
                                      item=doc["_id"], concern=doc["concern"])
@@ -396,10 +467,12 @@ class OversightQueue:
                     "$push": {"log": entry}}
 
         summary = await self._change(principal, item_id, build, "closed")
-        await self._concern_told_closed(principal, doc, decision)
+        if doc.get("concern"):
+            await self._concern_told_closed(principal, doc, decision)
+        about = {"complaint": doc["complaint"]} if doc.get("complaint") else {"concern": doc["concern"]}
         await audit.record(self.store, self.clock, actor=principal.user_id, role=principal.role,
-                           action="oversight.closed", subject=doc["child"], item=doc["_id"], concern=doc["concern"],
-                           decision=decision)
+                           action="oversight.closed", subject=doc["child"], item=doc["_id"], decision=decision,
+                           **about)
         return summary
 
     async def _concern_told_closed(self, principal: Principal, item: Mapping[str, Any], decision: str) -> None:

@@ -90,7 +90,7 @@ async def import_children(service: PairingService, path: Path, codes_out: Path,
             problems.append(f"line {line}: " + "; ".join(row_problems))
         else:
             doc, code = await service.create(fields, by)
-            created.append({"line": line, "ref": fields.get("ref", ""), "child": doc["_id"], "access_code": code})
+            created.append({"line": line, "ref": fields.get("ref", ""), "child": doc["_id"], **code.public()})
         if progress:
             progress("importing", done, len(rows))
     assignments: dict[str, str | None] = {}
@@ -115,6 +115,6 @@ def _write_codes(path: Path, rows: list[dict[str, Any]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["line", "ref", "child", "advocate", "access_code"])
+        writer = csv.DictWriter(handle, fieldnames=["line", "ref", "child", "advocate", "access_code", "setup_word"])
         writer.writeheader()
         writer.writerows(rows)

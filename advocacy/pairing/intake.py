@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from advocacy.chat.text import is_blank, tidy_text
+
 NAME_MAX = 100
 LANGUAGES_MAX = 10
 TEXT_MAX = 40
@@ -15,10 +17,12 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _text(value: Any, limit: int) -> str | None:
+    """Tidied as chat text is (no control, bidi-override or surrogate characters), spaces collapsed;
+    None if nothing visible is left or it is too long."""
     if not isinstance(value, str):
         return None
-    value = " ".join(value.split())
-    return value if 0 < len(value) <= limit else None
+    value = " ".join(tidy_text(value).split())
+    return value if 0 < len(value) <= limit and not is_blank(value) else None
 
 
 def check_child(data: Mapping[str, Any], known_las: set[str], today: date) -> tuple[dict[str, Any], list[str]]:

@@ -28,7 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from advocacy import audit, workdays
-from advocacy.auth.accounts import create_child
+from advocacy.auth.accounts import AccessCode, create_child
 from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
 from advocacy.crypto import Keyring
@@ -36,6 +36,7 @@ from advocacy.errors import ServiceError
 from advocacy.events import Topic
 from advocacy.ids import new_id
 from advocacy.notifications.service import Notifier
+from advocacy.pairing.authorities import open_codes
 from advocacy.pairing.changes import PairingChange, PairingChanges, PairingRefused
 from advocacy.pairing.instance import load_weights
 from advocacy.pairing.intake import check_child
@@ -71,7 +72,10 @@ WHY = {
     "advocate_leaving": "their advocate left",
     "capacity_change": "their advocate had too many young people",
     "plan": "a reviewed pairing plan",
+    "waited": "waited until an advocate had room",
 }
+# How many waiting children one freed place tries again, oldest first (the hourly job tries them all).
+RETRY_ON_CHANGE = 20
 
 
 def why_words(why: str) -> str:
@@ -85,7 +89,7 @@ def first_name(name: str | None) -> str:
 def paired_text(why: str, name: str, before: str | None, earlier_chat: bool) -> Words:
     """What a child reads in their chat when they get a new advocate: plain words, no jargon, in their language."""
     you_can = N_("You can send {name} a message here any time.", name=name)
-    if why == "entered_care":
+    if why in ("entered_care", "waited"):
         # The welcome bot follows with what an advocate does and what stays private.
         text = N_("Hi! {name} is your advocate.", name=name) + you_can
     elif why == "opted_in":
@@ -247,18 +251,22 @@ class PairingService:
     # entering care -------------------------------------------------------------
 
     async def known_las(self) -> set[str]:
-        return set(await regions_by_la(self.store))
+        """The local authorities a new child can be placed in (not the retired ones)."""
+        return await open_codes(self.store)
 
     async def enter_care(self, data: dict[str, Any], by: By) -> dict[str, Any]:
         """Record a child coming into care and pair them at once. Returns the child, their access code
-        (shown once, for their advocate to hand over) and their advocate."""
+        and setup word (shown once, for their advocate to hand over) and their advocate."""
         fields, problems = check_child(data, await self.known_las(), self.today())
+        if not problems and fields.get("ref") and await self.store.children.find_one(
+                {"la": fields["la"], "ref": fields["ref"]}, {"_id": 1}):
+            problems.append(f'"ref" {fields["ref"]!r} is already used for another child of {fields["la"]}')
         if problems:
             raise ServiceError("child_invalid", "Some of the child's details are missing or wrong: "
                                + "; ".join(problems) + ". Nothing was changed.")
         doc, code = await self.create(fields, by)
         change = await self.pair_new_child(doc, by)
-        return {"child": doc["_id"], "access_code": code, "advocate": await self.advocate_summary(
+        return {"child": doc["_id"], **code.public(), "advocate": await self.advocate_summary(
             change.advocate if change else None), "conversation": change.conversation if change else None}
 
     async def pair_new_child(self, doc: dict[str, Any], by: By) -> PairingChange | None:
@@ -267,7 +275,7 @@ class PairingService:
         return await self.place(doc["_id"], "entered_care", by,
                                 record=child_record(doc, la.get("region") if la else None))
 
-    async def create(self, fields: dict[str, Any], by: By) -> tuple[dict[str, Any], str]:
+    async def create(self, fields: dict[str, Any], by: By) -> tuple[dict[str, Any], AccessCode]:
         fields = dict(fields)
         name = fields.pop("name")
         doc, code = await create_child(self.store, self.clock, name=name, avoid=[], **fields)
@@ -396,6 +404,24 @@ class PairingService:
             offered = await self.offer(child_id, "placement_move")
         return {"offered": offered}
 
+    async def retry_waiting(self, limit: int | None = None) -> int:
+        """Try again to pair the children waiting for an advocate (nobody had room for them), longest
+        waiting first; returns how many now have one."""
+        query = self.store.children.find({"advocate": None, "opted_out": {"$ne": True}, "erased_at": None},
+                                         {"_id": 1}).sort("created_at", 1)
+        if limit is not None:
+            query = query.limit(limit)
+        paired = 0
+        for doc in await query.to_list(None):
+            change = await self.place(doc["_id"], "waited", None)
+            paired += bool(change and change.advocate)
+        return paired
+
+    async def place_freed(self, change: PairingChange) -> None:
+        """An advocate lost a child (opt-out, a move, leaving): someone waiting may fit now."""
+        if change.previous and change.why != "waited":
+            await self.retry_waiting(RETRY_ON_CHANGE)
+
     async def offers_due(self) -> int:
         """Offer again to every child who opted out and was last offered (or opted out) long enough ago."""
         due = self.store.children.find(
@@ -504,8 +530,14 @@ class PairingService:
             "earlier_chat": earlier,
         }
 
-    async def history(self, child_id: str, for_child: bool) -> dict[str, Any]:
-        """Every change of the child's advocate (who, when, why) and their opt-out/opt-in record."""
+    async def history(self, child_id: str, for_child: bool, reader: By = None) -> dict[str, Any]:
+        """Every change of the child's advocate (who, when, why) and their opt-out/opt-in record.
+
+        A member of staff reading it (``reader``) is audited, with the child as the subject.
+        """
+        if reader and reader.get("role") != "child":
+            await audit.record(self.store, self.clock, actor=reader["id"], role=reader["role"],
+                               action="pairing.history", subject=child_id)
         pairings = await self.store.pairings.find({"child": child_id}).sort("started_at", 1).to_list(None)
         names = {d["_id"]: d.get("name", "") async for d in
                  self.store.staff.find({"_id": {"$in": list({p["advocate"] for p in pairings})}}, {"name": 1})}

@@ -70,7 +70,11 @@ class RetentionJob:
         store, now = self.store, self.clock.now()
         cut = self.retention.cutoffs(now)
         counts: Counter[str] = Counter()
-        due = store.children.find({"left_care_at": {"$lte": cut.left_care_before}, "erased_at": None}, {"_id": 1})
+        due = store.children.find({"erased_at": None, "$or": [
+            {"left_care_at": {"$lte": cut.left_care_before}},
+            # nothing says when they left care: from their date of birth, if nobody works with them now
+            {"left_care_at": None, "advocate": None, "birth_date": {"$lte": cut.born_before}},
+        ]}, {"_id": 1})
         erased_children = 0
         async for child in due:
             counts.update(await erase_child(store, self.clock, child["_id"]))

@@ -7,7 +7,11 @@ exactly the same, and either way it is written to the audit trail.
 
 A capability that keeps more about a child adds a section to ``SECTIONS``: an
 async function (store, child id) -> (title, list of plain records), shown
-under that title, and its audited actions' words to ``ACTIONS``.
+under that title, and its audited actions' words to ``ACTIONS``. Every
+collection is listed in ``HELD`` (where its records about a child appear) or
+``NOTHING_ABOUT_A_CHILD`` (why it holds none), and a test fails on a
+collection in neither, so a new kind of record cannot be left out unseen.
+The readable page names each field in plain words from ``LABELS``.
 """
 
 from __future__ import annotations
@@ -21,22 +25,127 @@ from advocacy import audit
 from advocacy.auth.principal import Principal
 from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
+from advocacy.complaints import export as complaint_export
+from advocacy.complaints.rules import may_handle
 from advocacy.concerns import export as concern_export
 from advocacy.date_words import iso, moment_words
 from advocacy.languages import Languages, install_gettext
+from advocacy.oversight import export as oversight_export
+from advocacy.pairing import export as pairing_export
 from advocacy.people import child_names, staff_by_ids
+from advocacy.safeguarding import export as safeguarding_export
 from advocacy.settings import PROJECT_ROOT
 from advocacy.store import ASCENDING, Store
 from advocacy.words import english
 
 Section = Callable[[Store, str], Awaitable[tuple[str, list[dict[str, Any]]]]]
 # What other capabilities hold about a child, each under its title.
-SECTIONS: tuple[Section, ...] = (concern_export.worries, concern_export.disclosures)
+SECTIONS: tuple[Section, ...] = (
+    concern_export.worries, concern_export.disclosures, safeguarding_export.flags, oversight_export.items,
+    pairing_export.choices, pairing_export.placement_moves, pairing_export.covers, pairing_export.earlier_chat,
+    pairing_export.plans, concern_export.counted, complaint_export.complaints,
+)
+# Sections that can leave out complaints about the service the person making the copy may not see.
+LEAVE_OUT_COMPLAINTS = (complaint_export.complaints, oversight_export.items)
+
+# Where each collection's records about a child appear in the export.
+HELD = {
+    "children": "about_you (every field; secrets only as whether they are set)",
+    "keys": "about_you.locked_with_your_own_key",
+    "pseudonyms": "about_you.the_code_the_childrens_commissioners_team_know_you_by",
+    "pairings": "advocates",
+    "conversations": "conversations",
+    "messages": "conversations[].messages",
+    "audit": "who_looked_or_changed_things",
+    "notifications": "staff_told",
+    "sessions": "sign_ins",
+    "concerns": "more: your worries (concerns.export.worries)",
+    "disclosures": "more: disclosures (concerns.export.disclosures)",
+    "concern_events": "more: what we counted (concerns.export.counted)",
+    "flags": "more: safeguarding checks (safeguarding.export.flags)",
+    "oversight": "more: the Commissioner's team (oversight.export.items)",
+    "opt_events": "more: yes or no to an advocate (pairing.export.choices)",
+    "placement_moves": "more: moves (pairing.export.placement_moves)",
+    "covers": "more: cover (pairing.export.covers)",
+    "leaves": "more: cover (the days an advocate was away, pairing.export.covers)",
+    "earlier_chat": "more: earlier chat (pairing.export.earlier_chat)",
+    "pairing_plans": "more: plans (pairing.export.plans)",
+    "complaints": "more: complaints about the service (complaints.export.complaints)",
+}
+# Collections that hold nothing about any one child, and why.
+NOTHING_ABOUT_A_CHILD = {
+    "local_authorities": "the councils (the child's is named in about_you)",
+    "staff": "staff accounts (names appear where staff did something)",
+    "bots": "bot accounts",
+    "bot_marks": "a bot's own retry keys",
+    "leases": "which server runs a background job",
+    "migrations": "one-off changes to stored records that finished",
+    "sign_in_attempts": "wrong staff sign-ins, by a hash of the username",
+    "figures_months": "counts per area and month, never per child",
+    "figures_stock": "counts per area and month, never per child",
+    "figures_published": "published counts, small numbers suppressed",
+    "figures_current": "which published set is the latest",
+    "oversight_counts": "how many queue items are open, by group",
+}
+
+# Fields of a child's record kept only so they can sign in: shown as whether they are set, never the value.
+SECRETS = {"access_code_lookup": "access_code_set", "pin_sealed": "pin_chosen",
+           "setup_check": "setup_word_not_used_yet"}
+# Fields shown under their own names in about_you (or read through child_names).
+_ABOUT_FIELDS = {"_id", "name_sealed", "la", "birth_date", "languages", "advocate", "opted_out", "created_at",
+                 "left_care_at", "language", "prefers", "ref", "avoid", "someone_else", "offer", "pin_failures",
+                 "pin_locked_until", "opted_out_at", "opted_in_at", "offer_due_at", *SECRETS}
+
+# What staff were told about a child, in a child's words.
+TOLD = {
+    "child.paired": "you got a new advocate",
+    "child.opted_out": "you said you didn't want an advocate",
+    "child.moved_away": "you moved to a different advocate",
+    "child.asked_for_someone_else": "you asked for a different advocate",
+    "child.cover_started": "they were going to help you while your advocate was away",
+    "child.cover_ended": "your advocate was back",
+    "child.waiting": "you were waiting for an answer",
+    "child.waiting_long": "you had been waiting a long time for an answer",
+    "concern.raised": "you told us about a worry",
+    "concern.due_soon": "an answer to your worry was due soon",
+    "concern.escalated": "your worry needed more help",
+    "safeguarding.flagged": "something you wrote needed checking, to keep you safe",
+    "oversight.update_requested": "the Children's Commissioner's team asked for news about your worry",
+    "oversight.closed": "the Children's Commissioner's team finished checking on your worry",
+    "complaint.made": "you made a complaint about the advocacy service",
+}
+
+# Fields of the sections that hold a moment (ISO 8601), shown on the page as a date and time.
+MOMENTS = {"when", "raised", "answer_due", "arrived", "finished", "written_down", "asked", "answered",
+           "your_message_sent"}
+# Every field name in the export, as the readable page says it.
+LABELS = {
+    "when": "When", "what": "What happened", "who": "Who", "why": "Why", "note": "Note",
+    "your_words": "What you said", "what_you_want": "What you want to happen", "about": "What it's about",
+    "where_it_is": "Where it is now", "how_urgent": "How urgent", "raised": "When you told us",
+    "answer_due": "Answer due by", "what_happened": "What happened", "who_was_asked": "Who was asked",
+    "you_were_happy": "Were you happy with how it ended?",
+    "told": "Who we told", "you_were_told_first": "Were you told first?", "why_not": "Why you weren't told first",
+    "your_message_sent": "When you sent the message", "it_looked_like": "What it looked like",
+    "checked_as_a_worry": "Did someone look into it?",
+    "arrived": "When it reached them", "the_code_they_know_you_by": "The code they know you by (not your name)",
+    "why_it_went_to_them": "Why it went to them", "reason_given": "The reason given", "decision": "What they decided",
+    "finished": "When they finished", "what_they_did": "What they did", "words": "What they wrote",
+    "your_reason": "The reason you gave", "moved_on": "The day you moved", "written_down": "When we wrote it down",
+    "advocate_away": "Your advocate who was away", "from": "From", "to": "To",
+    "helped_you_meanwhile": "Who helped you meanwhile", "advocate": "Advocate", "asked": "When we asked you",
+    "answered": "When you answered", "your_answer": "Your answer", "from_advocate": "Your advocate before",
+    "to_advocate": "Your advocate after", "counted_in_month": "Counted in the month",
+    "who_looks_at_it": "Who looks at it", "the_answer": "The answer", "what_we_decided": "What we decided",
+}
 
 # What each audited action means, in words a child understands.
 ACTIONS = {
     "chat.history": english("read your messages"),
     "chat.conversations": english("looked at their list of young people"),
+    "team.read": "looked at their team's page, which showed your name",
+    "pairing.history": "looked at who your advocates have been",
+    "safeguarding.flags": "looked at messages of yours flagged for safety",
     "child.reset_pin": english("cleared your PIN so you could choose a new one"),
     "child.new_access_code": english("gave you a new code to sign in"),
     "child.revoke_sessions": english("signed you out on every phone"),
@@ -44,6 +153,16 @@ ACTIONS = {
     "pairing.change": english("changed who your advocate is"),
     "sign_in.child": english("signed in"),
     "retention.erase": english("deleted old records"),
+    "child.created": "added you to the advocacy service",
+    "child.language": "changed the language of your pages",
+    "pairing.earlier_chat": "wrote down your answer about earlier messages",
+    "oversight.reveal": "(the Children's Commissioner's team) looked up your name, and wrote down why",
+    "complaint.made": "wrote down a complaint about the advocacy service",
+    "complaint.read": "read your complaint about the advocacy service",
+    "complaint.listed": "looked at their list of complaints about the advocacy service",
+    "complaint.acknowledged": "told you they had your complaint",
+    "complaint.answered": "answered your complaint",
+    "complaint.escalated": "took your complaint to the Children's Commissioner's office",
     **concern_export.ACTIONS,
 }
 
@@ -53,24 +172,34 @@ _TEMPLATES = jinja2.Environment(
 )
 _TEMPLATES.filters["when"] = moment_words
 install_gettext(_TEMPLATES)
+_TEMPLATES.filters["label"] = lambda key: LABELS.get(key, key.replace("_", " ").capitalize())
 
 
-async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str) -> dict[str, Any] | None:
-    """Everything held about a child, in plain structures; None if there is no such child."""
+async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str,
+                 leave_out_complaints: frozenset[str] = frozenset()) -> dict[str, Any] | None:
+    """Everything held about a child, in plain structures; None if there is no such child.
+
+    ``leave_out_complaints``: complaints about the service the person making the copy may not see (one about
+    them, above all), left out with every trace of them (their audit entries, notifications, oversight item)."""
     child = await store.children.find_one({"_id": child_id})
     if child is None:
         return None
     names = await child_names(store, [child_id])
     pairings = await store.pairings.find({"child": child_id}).sort("started_at", ASCENDING).to_list(None)
     conversations = await chat.everything_of_child(child_id)
-    access = await store.audit.find({"subject": child_id}).sort("_id", ASCENDING).to_list(None)
-    notifications = await store.notifications.find({"child": child_id}).sort("created_at", ASCENDING).to_list(None)
+    hidden = {"ids.complaint": {"$nin": sorted(leave_out_complaints)}} if leave_out_complaints else {}
+    access = await store.audit.find({"$or": [{"subject": child_id}, {"subjects": child_id}], **hidden}).sort(
+        "_id", ASCENDING).to_list(None)
+    notifications = await store.notifications.find({"child": child_id, **hidden}).sort(
+        "created_at", ASCENDING).to_list(None)
     sessions = await store.sessions.find({"user": child_id}).sort("created_at", ASCENDING).to_list(None)
     staff = await staff_by_ids(store, [p["advocate"] for p in pairings] + [c["advocate"] for c in conversations]
                                + [e["actor"] for e in access] + [n["to"] for n in notifications]
                                + [child.get("advocate") or ""])
     staff_name = {i: d.get("name", "") for i, d in staff.items()}
     la = await store.local_authorities.find_one({"_id": child.get("la")}) or {}
+    pseudonym = await store.pseudonyms.find_one({"_id": child_id}) or {}
+    avoided = await staff_by_ids(store, child.get("avoid") or [])
 
     def who(actor: str) -> str:
         if actor == child_id:
@@ -85,14 +214,25 @@ async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str) -
             "id": child_id,
             "name": names.get(child_id, ""),
             "local_authority": la.get("name", child.get("la")),
-            "born": child.get("born"),
+            "your_councils_reference": child.get("ref"),
+            "born": child.get("birth_date"),
             "languages": child.get("languages", []),
             "page_language": child.get("language"),
+            "advocate_you_would_like": (child.get("prefers") or {}).get("gender"),
             "advocate": staff_name.get(child.get("advocate") or "", None),
+            "advocates_we_wont_pair_you_with": sorted(d.get("name", "") for d in avoided.values()),
             "opted_out": bool(child.get("opted_out")),
-            "pin_chosen": child.get("pin_hash") is not None,
+            "opted_out_at": iso(child.get("opted_out_at")),
+            "opted_in_at": iso(child.get("opted_in_at")),
+            "offer_now": iso((child.get("offer") or {}).get("at")),
+            "next_offer_due": iso(child.get("offer_due_at")),
+            **{shown: child.get(field) is not None for field, shown in SECRETS.items()},
+            "wrong_pins_in_a_row": child.get("pin_failures", 0),
             "added_at": iso(child.get("created_at")),
             "left_care_at": iso(child.get("left_care_at")),
+            "the_code_the_childrens_commissioners_team_know_you_by": pseudonym.get("ref"),
+            "locked_with_your_own_key": await store.keys.count_documents({"_id": child_id}) == 1,
+            "other_things_on_your_record": {k: _plain(v) for k, v in child.items() if k not in _ABOUT_FIELDS},
         },
         "advocates": [
             {"advocate": staff_name.get(p["advocate"], ""), "from": iso(p["started_at"]), "to": iso(p.get("ended_at")),
@@ -111,16 +251,32 @@ async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str) -
             for e in access
         ],
         "staff_told": [
-            {"when": iso(n["created_at"]), "who": staff_name.get(n["to"], ""), "about": n["kind"]}
+            {"when": iso(n["created_at"]), "who": staff_name.get(n["to"], ""), "about": TOLD.get(n["kind"], n["kind"])}
             for n in notifications
         ],
         "sign_ins": [{"at": iso(s["created_at"]), "until": iso(s["expires_at"])} for s in sessions],
         "more": {},
     }
     for section in SECTIONS:
-        title, records = await section(store, child_id)
+        if section in LEAVE_OUT_COMPLAINTS and leave_out_complaints:
+            title, records = await section(store, child_id, leave_out=leave_out_complaints)
+        else:
+            title, records = await section(store, child_id)
         data["more"][title] = records
     return data
+
+
+def _plain(value: Any) -> Any:
+    """A stored value as JSON can carry it (moments as ISO 8601; sealed bytes are never shown)."""
+    if isinstance(value, bytes):
+        return "(kept locked)"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value if value is None or isinstance(value, str | int | float | bool) else str(value)
 
 
 class ChildExport:
@@ -135,7 +291,11 @@ class ChildExport:
     async def export(self, child_id: str, *, by: Principal | None, form: str) -> dict[str, Any] | None:
         """The export (None if there is no such child), recorded in the audit trail as made by
         ``by`` (None: an operator at the command line) in ``form`` ("json", "html", "command")."""
-        data = await gather(self.store, self.chat, self.clock, child_id)
+        hidden = frozenset()
+        if by is not None:  # staff see only complaints they handle; an operator's copy holds everything
+            hidden = frozenset({c["_id"] async for c in self.store.complaints.find({"child": child_id})
+                                if not may_handle(c, by.user_id, by.role)})
+        data = await gather(self.store, self.chat, self.clock, child_id, hidden)
         if data is None:
             return None
         who = audit.by(by) if by is not None else {"actor": "operator", "role": "admin"}
@@ -152,5 +312,5 @@ def render_html(data: dict[str, Any], languages: Languages | None = None) -> str
     languages = languages or Languages.shared()
     code = languages.pick(data.get("about_you", {}).get("page_language"))
     return _TEMPLATES.get_template("export/child.html").render(
-        data=data, translations=languages.translations(code), lang="en-GB" if code == "en" else code,
-        dir=languages.get(code).direction)
+        data=data, moments=MOMENTS, translations=languages.translations(code),
+        lang="en-GB" if code == "en" else code, dir=languages.get(code).direction)

@@ -12,7 +12,7 @@ RETENTION_PATH = CONFIG_DIR / "retention.toml"
 
 # section -> key -> (least, most)
 _KEYS = {
-    "children": {"years_after_leaving_care": (1, 100)},
+    "children": {"years_after_leaving_care": (1, 100), "leaving_care_age": (16, 25)},
     "sessions": {"days_after_end": (1, 3650)},
     "sign_in_records": {"days_after_last_try": (1, 3650)},
     "notifications": {"days_after_seen": (1, 36500)},
@@ -22,6 +22,7 @@ _KEYS = {
 @dataclass(frozen=True)
 class Retention:
     years_after_leaving_care: int
+    leaving_care_age: int
     days_after_end: int
     days_after_last_try: int
     days_after_seen: int
@@ -30,6 +31,7 @@ class Retention:
         """The moments before which each kind of record is erased, as of ``now``."""
         return Cutoffs(
             left_care_before=_years_before(now, self.years_after_leaving_care),
+            born_before=_years_before(now, self.years_after_leaving_care + self.leaving_care_age).date().isoformat(),
             session_ended_before=now - timedelta(days=self.days_after_end),
             last_try_before=now - timedelta(days=self.days_after_last_try),
             seen_before=now - timedelta(days=self.days_after_seen),
@@ -39,6 +41,8 @@ class Retention:
 @dataclass(frozen=True)
 class Cutoffs:
     left_care_before: datetime
+    # A child with no leaving-care date and no advocate, born on or before this day (YYYY-MM-DD), is due.
+    born_before: str
     session_ended_before: datetime
     last_try_before: datetime
     seen_before: datetime

@@ -31,7 +31,7 @@ from typing import Any
 from advocacy import audit
 from advocacy.auth.access import Access
 from advocacy.auth.principal import Principal
-from advocacy.chat.presence import Presence
+from advocacy.chat.presence import Presence, available
 from advocacy.chat.service import ChatService, MessageAdded
 from advocacy.concerns.checks import check_severity, check_words, only_fields, payload, refused
 from advocacy.concerns.ladder import Ladder
@@ -58,6 +58,11 @@ DISCLOSED_TO = ("la_front_door", "police", "other")
 def default_rules() -> Rules:
     return load_rules()
 
+
+# What each sealed field of a disclosure is sealed as (its purpose, bound into the sealing): one table for
+# sealing and opening, so staff read what was written (the child's export reads "disclosure.with" too).
+DISCLOSURE_PURPOSES = {"with_detail": "disclosure.with", "what": "disclosure.what", "why": "disclosure.why",
+                       "why_not_told": "disclosure.why_not_told"}
 
 class Safeguarding:
     def __init__(self, store: Store, records: ConcernRecords, access: Access, ladder: Ladder, notifier: Notifier,
@@ -115,7 +120,7 @@ class Safeguarding:
         async with lock:
             concern, new = await self._draft(child, message, found)
         await self.store.flags.update_one({"_id": message["id"]}, {"$set": {"concern": concern["_id"]}})
-        await self._alert(child, concern, message["id"],
+        await self._alert(child, concern, message["id"], found[0]["severity"],
                           help_key=f"safeguarding-help:{concern['_id']}" if new else None)
 
     async def _draft(self, child: Mapping[str, Any], message: Mapping[str, Any],
@@ -146,13 +151,16 @@ class Safeguarding:
         return concern, True
 
     async def _alert(self, child: Mapping[str, Any], concern: Mapping[str, Any], message_id: str | None,
-                     help_key: str | None) -> None:
+                     severity: str, help_key: str | None) -> None:
+        """Alert the advocates and duty managers, as loud as the strongest rule that matched: only an
+        ``urgent`` rule makes the alert urgent; ``severity`` goes with it so the console says which."""
         advocate = child.get("advocate")
         advocates = await self.records.advocates_of(concern)  # and whoever covers their leave
         duty = await self.ladder.duty_managers(advocate)
-        ids = {"concern": concern["_id"], **({"message": message_id} if message_id else {})}
-        await self.notifier.tell([*advocates, *duty], "safeguarding.flagged", child=child["_id"], urgent=True, **ids)
-        if help_key and not await self.presence.online(advocates):
+        ids = {"concern": concern["_id"], "severity": severity, **({"message": message_id} if message_id else {})}
+        await self.notifier.tell([*advocates, *duty], "safeguarding.flagged", child=child["_id"],
+                                 urgent=severity == "urgent", **ids)
+        if help_key and not await available(self.store, self.presence, advocates):
             await self.chat.tell_child(child["_id"], SAFEGUARDING_HELP, help_key)
 
     # a worry a child raised themselves ---------------------------------------------
@@ -178,8 +186,8 @@ class Safeguarding:
         stored = await self.records.change(concern["_id"], build)
         child = await self.store.children.find_one({"_id": concern["child"]})
         advocate_online = (bool(child.get("advocate"))
-                           and child["advocate"] in await self.presence.online([child["advocate"]]))
-        await self._alert(child, stored, None, help_key=f"safeguarding-help:{stored['_id']}")
+                           and child["advocate"] in await available(self.store, self.presence, [child["advocate"]]))
+        await self._alert(child, stored, None, found[0]["severity"], help_key=f"safeguarding-help:{stored['_id']}")
         await self.ladder.after_change(stored)
         if advocate_online:
             return {"flagged": True, "help": None}
@@ -288,11 +296,11 @@ class Safeguarding:
             "by": {"id": principal.user_id, "role": principal.role},
             "at": self.records.now(),
             "with": shared_with,
-            "with_detail": await seal(detail, "disclosure.with"),
-            "what": await seal(what, "disclosure.what"),
-            "why": await seal(why, "disclosure.why"),
+            "with_detail": await seal(detail, DISCLOSURE_PURPOSES["with_detail"]),
+            "what": await seal(what, DISCLOSURE_PURPOSES["what"]),
+            "why": await seal(why, DISCLOSURE_PURPOSES["why"]),
             "child_told": told,
-            "why_not_told": await seal(why_not, "disclosure.why_not_told"),
+            "why_not_told": await seal(why_not, DISCLOSURE_PURPOSES["why_not_told"]),
         }
         await self.store.disclosures.insert_one(doc)
         await audit.record(self.store, self.records.clock, actor=principal.user_id, role=principal.role,
@@ -315,7 +323,7 @@ class Safeguarding:
 
         async def opened(field: str) -> str | None:
             value = doc.get(field)
-            return await keyring.unseal_or_erased(doc["child"], value, f"disclosure.{field}") if value else None
+            return await keyring.unseal_or_erased(doc["child"], value, DISCLOSURE_PURPOSES[field]) if value else None
 
         return {
             "id": doc["_id"], "child": doc["child"], "concern": doc.get("concern"),
@@ -328,6 +336,8 @@ class Safeguarding:
         child = await self.access.child(principal, "safeguarding.decide", child_id, missing="child_not_found")
         docs = await (self.store.flags.find({"child": child["_id"]}).sort("flagged_at", DESCENDING)
                       .limit(200).to_list(None))
+        await audit.record(self.store, self.records.clock, **audit.by(principal), action="safeguarding.flags",
+                           subject=child["_id"], records=len(docs))
         return [{"message": d["_id"], "conversation": d["conversation"], "matches": d["matches"],
                  "flagged_at": iso(d["flagged_at"]), "concern": d.get("concern")} for d in docs]
 

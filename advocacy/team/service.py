@@ -50,11 +50,35 @@ class TeamView:
         self.clock = clock
         self.categories = categories
 
+    async def _unpaired(self, advocates: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+        """Children in the team's regions waiting for an advocate with room, longest first: where and
+        since when, never who (they are no one's on this team yet)."""
+        regions = sorted({r for a in advocates for r in a.get("regions") or []})
+        if not regions:
+            return []
+        las = {d["_id"]: d.get("name", d["_id"]) async for d in
+               self.store.local_authorities.find({"region": {"$in": regions}}, {"name": 1})}
+        children = await self.store.children.find(
+            {"advocate": None, "opted_out": {"$ne": True}, "erased_at": None, "la": {"$in": list(las)}},
+            {"la": 1, "created_at": 1, "opted_in_at": 1}).to_list(None)
+        ended: dict[str, datetime] = {}
+        async for p in self.store.pairings.find({"child": {"$in": [c["_id"] for c in children]},
+                                                 "ended_at": {"$ne": None}}, {"child": 1, "ended_at": 1}):
+            ended[p["child"]] = max(p["ended_at"], ended.get(p["child"], p["ended_at"]))
+        rows = []
+        for child in children:
+            since = max(m for m in (child.get("created_at"), child.get("opted_in_at"), ended.get(child["_id"])) if m)
+            rows.append((since, las.get(child["la"], "")))
+        rows.sort(key=lambda row: row[0])
+        return [{"la": la, "since": moment_words(since, year=False),
+                 "for": duration_text((now - since).total_seconds()), "long": now - since >= LONG_WAIT}
+                for since, la in rows]
+
     async def team(self, principal: Principal) -> dict[str, Any]:
         now = self.clock.now()
         advocates = await self.store.staff.find(
             {"manager": principal.user_id, "role": "advocate"},
-            {"name": 1, "capacity": 1, "comfortable": 1, "available": 1, "active": 1, "left_at": 1},
+            {"name": 1, "capacity": 1, "comfortable": 1, "available": 1, "active": 1, "left_at": 1, "regions": 1},
         ).sort("name", 1).to_list(None)
         ids = [a["_id"] for a in advocates]
         names = {a["_id"]: a.get("name", "") for a in advocates}
@@ -87,7 +111,7 @@ class TeamView:
                        self.store.staff.find({"_id": {"$in": list(cover_of)}}, {"name": 1})}
         if shown_children:
             await audit.record(self.store, self.clock, **audit.by(principal), action="team.read",
-                               children=len(shown_children))
+                               children=len(shown_children), subjects=shown_children)
         away_now = {lv["advocate"] for lv in leaves if lv["starts_at"] <= now}
         team_ids = set(ids)
         plans = []
@@ -99,6 +123,7 @@ class TeamView:
                               "moves": len(moves)})
         return {
             "plans": plans,
+            "unpaired": await self._unpaired(advocates, now),
             "advocates": [{
                 "id": a["_id"], "name": a.get("name", ""), "children": loads.get(a["_id"], 0),
                 "capacity": a.get("capacity"), "comfortable": a.get("comfortable"),

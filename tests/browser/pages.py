@@ -51,10 +51,18 @@ async def close_all() -> None:
             pass
 
 
-async def child_signs_in(page: Page, child: Person) -> None:
-    await page.goto("/child/sign-in")
+async def fill_child_sign_in(page: Page, child: Person) -> None:
+    """Type the code and PIN, and the first-time part (setup word, PIN again): harmless once a PIN is set."""
     await page.fill("#access-code", child.access_code)
     await page.fill("#pin", child.pin)
+    await page.click("#first-time summary")
+    await page.fill("#setup-word", child.setup_word)
+    await page.fill("#pin-again", child.pin)
+
+
+async def child_signs_in(page: Page, child: Person) -> None:
+    await page.goto("/child/sign-in")
+    await fill_child_sign_in(page, child)
     await page.click("#sign-in-button")
     await page.wait_for_url(re.compile(r".*/child(\?welcome)?$"))
 

@@ -30,7 +30,10 @@ async def test_a_child_signs_in_for_the_first_time_gets_a_reply_and_tells_a_worr
     await page.click("#sign-in-button")
     await expect(page.locator("#form-error")).to_have_text("Your PIN needs to be 4 to 8 numbers.")
     await expect(page.locator("#pin")).to_be_focused()
-    await page.fill("#pin", amira.pin)  # the first PIN typed becomes their PIN
+    await page.fill("#pin", amira.pin)  # the first PIN typed becomes their PIN ...
+    await page.click("#first-time summary")  # ... with the setup word given with the code, and typed twice
+    await page.fill("#setup-word", amira.setup_word)
+    await page.fill("#pin-again", amira.pin)
     await page.click("#sign-in-button")
 
     # A welcome, once: the PIN, and in plain words what stays private and when an advocate must tell someone.

@@ -72,6 +72,7 @@ def pages_to_visit(ids: dict[str, str]) -> list[Visit]:
         Visit("child-advocate-stop", "child", "/child/advocate?confirm=opt_out", child_facing=True),
         Visit("child-advocate-someone-else", "child", "/child/advocate?confirm=someone_else", child_facing=True),
         Visit("child-what-happens", "child", "/child/what-happens", child_facing=True),
+        Visit("child-complaints", "child", "/child/complaints", child_facing=True),
         Visit("forbidden", "child", "/console", child_facing=True),
         Visit("staff-enrol", "new_staff", "/staff/enrol"),
         Visit("console", "advocate", f"/console#{ids['conversation']}", _console_ready),
@@ -112,7 +113,8 @@ def role_for(path: str) -> str:
 
 
 async def set_the_scene(world: World) -> dict[str, str]:
-    """A child who chatted and told a worry, an advocate who answered, a flagged message, a pairing plan."""
+    """A child who chatted, told a worry and made a complaint, an advocate who answered, a flagged message, a
+    pairing plan."""
     server = world.server
     amira, ada = world.children[0], world.advocates[0]
     conv = world.conversation_of(amira)
@@ -132,6 +134,10 @@ async def set_the_scene(world: World) -> dict[str, str]:
     status, escalated = await api(server, ada, "POST", f"/api/concerns/{body['concern']['id']}/escalate",
                                   json={"level": "oversight", "reason": "No answer from the council in a month."})
     assert status == 200, escalated
+    # A complaint about her advocate, for her page and her advocate's manager's complaints page.
+    status, complaint = await api(server, amira, "POST", "/api/complaints", json={
+        "about": "advocate", "words": "Ada said she'd come to my review and didn't.", "wants": "An answer."})
+    assert status == 201, complaint
     status, plan = await api(server, world.manager, "POST", "/api/pairing/plans", json={})
     assert status in (200, 201), plan
     await create_staff(server.store, server.clock, username="nia.new", password=PASSWORD, name="Nia New",

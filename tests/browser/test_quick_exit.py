@@ -8,7 +8,7 @@ import re
 from playwright.async_api import Page, expect
 
 from advocacy.edge.handlers import SESSION_COOKIE
-from tests.browser.pages import NEUTRAL_SITE, chat_ready, open_page
+from tests.browser.pages import NEUTRAL_SITE, chat_ready, fill_child_sign_in, open_page
 from tests.support import Person, Server, make_pairable
 
 SEARCH = "https://search.example/results"  # wherever the child was before (answered locally)
@@ -26,8 +26,7 @@ async def sign_in_through_the_pages(page: Page, server: Server, child: Person) -
     await page.goto(server.url + "/")
     arrived = await page.evaluate("history.length")
     await page.click("#young-person-link")
-    await page.fill("#access-code", child.access_code)
-    await page.fill("#pin", child.pin)
+    await fill_child_sign_in(page, child)
     await page.click("#sign-in-button")
     await chat_ready(page)
     return arrived

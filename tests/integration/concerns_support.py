@@ -134,3 +134,11 @@ async def awaiting_item(scene) -> dict[str, str]:
     await server.services.oversight.request_update(await _reviewer(server), values["item"],
                                                    {"from": "la", "text": "Why?"})
     return values
+
+
+async def new_complaint(scene) -> dict[str, str]:
+    """A fresh complaint of the target child about their advocate (so it goes to world.manager)."""
+    server = scene.world.server
+    child = await _as(server, scene.world.children[0].id, "child")
+    doc = await server.services.complaints.make(child, {"about": "advocate", "words": "words"})
+    return {"complaint": doc["_id"]}

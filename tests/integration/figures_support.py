@@ -96,3 +96,21 @@ def read_csv(body: bytes) -> list[list[str]]:
 async def download(api, path: str, which: str) -> tuple[int, list[list[str]]]:
     async with api.http.get(path, params={"download": which}) as resp:
         return resp.status, read_csv(await resp.read()) if resp.status == 200 else []
+
+
+async def raise_concerns(world: World, la: str, count: int, category: str = "contact") -> list[str]:
+    """``count`` new concerns for the children of ``la`` (raised now, by each child's advocate), then the
+    figures job runs."""
+    server = world.server
+    store, services = server.store, server.services
+    children = await store.children.find({"la": la, "advocate": {"$ne": None}}).to_list(None)
+    raised = []
+    for i in range(count):
+        child = children[i % len(children)]
+        by = await _as(server, child["advocate"], "advocate")
+        doc = await services.concern_records.insert(child, category=category, severity="standard",
+                                                    child_words="words", child_wants="wants", source="staff", by=by,
+                                                    raised_at=server.clock.now())
+        raised.append(doc["_id"])
+    await services.figures.job.run_once()
+    return raised

@@ -171,7 +171,8 @@ async def test_away_counts_the_advocates_own_hours_and_bank_holidays(world, scre
                                                                                           "end": "12:30"}}})
     set_time(server, datetime(2026, 12, 2, 14, 0))  # Wednesday, after this advocate's day
     client, _bot = await start(server, AwayBot, screens)
-    adult = await connect(server, advocate)  # online, but not working now
+    adult = await connect(server, advocate)  # online after their day, and switched to away
+    assert (await adult.call("availability", {"away": True}))["away"] is True
     kid = await connect(server, child)
     await kid.send(conv, "evening!")
     await eventually(lambda: _count(server, conv, 1))
@@ -185,6 +186,37 @@ async def test_away_counts_the_advocates_own_hours_and_bank_holidays(world, scre
     await kid.send(conv, "happy christmas")
     await eventually(lambda: _count(server, conv, 2))
     assert "They'll be back on Tuesday at 10am." in (await from_bots(server, conv))[1]["text"]
+    await client.stop()
+
+
+async def test_the_away_reply_follows_the_advocates_switch_and_never_contradicts_the_header(world, screens):
+    server, child, advocate = world.server, world.children[0], world.advocates[0]
+    conv = world.conversation_of(child)
+    set_time(server, datetime(2026, 12, 2, 19, 0))  # Wednesday evening, after the working day
+    client, _bot = await start(server, AwayBot, screens)
+    adult, kid = await connect(server, advocate), await connect(server, child)
+    [summary] = (await kid.call("conversations"))["conversations"]
+    assert summary["advocate_online"] is True and summary["reply_expected"] == "Your advocate is online now."
+    await kid.send(conv, "are you still there?")
+    assert await adult.next("message")
+    await asyncio.sleep(0.5)
+    assert await from_bots(server, conv) == []  # online after hours: the header says online, so no reply
+
+    assert (await adult.call("availability", {"away": True}))["ok"] is True
+    told = await kid.next("presence")
+    assert (told["online"], told["user"]) == (False, advocate.id)
+    assert told["reply_expected"] == "Your advocate isn't working right now. They'll be back tomorrow at 9am."
+    [summary] = (await kid.call("conversations"))["conversations"]
+    assert summary["advocate_online"] is False
+    await kid.send(conv, "ok night")
+    await eventually(lambda: _count(server, conv, 1))
+    assert "They'll be back tomorrow at 9am." in (await from_bots(server, conv))[0]["text"]
+
+    assert (await adult.call("availability", {"away": False}))["away"] is False
+    assert (await kid.next("presence"))["online"] is True
+    for bad in [None, {}, {"away": "yes"}]:
+        assert (await adult.call("availability", bad))["error"]["code"] == "bad_request"
+    assert (await kid.call("availability", {"away": True}))["error"]["code"] == "forbidden"
     await client.stop()
 
 

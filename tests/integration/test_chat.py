@@ -434,3 +434,14 @@ async def test_a_socket_gone_while_its_conversations_were_read_is_left_alone(wor
     assert chat_ns.rooms(sid) == []
     notice = await world.server.services.chat.tell_child(amira.id, "Your advocate is Ada.", "gone-socket")
     assert (await advocate.next("message"))["id"] == notice["id"]
+
+
+async def test_the_services_automatic_messages_are_not_unread_for_the_advocate(world):
+    server, child, advocate = world.server, world.children[0], world.advocates[0]
+    conv = world.conversation_of(child)
+    assert (await (await connect(server, child)).send(conv, "are you there?"))["ok"]
+    assert await server.services.chat.tell_child(child.id, "Your advocate is away until Monday.", "test:away")
+    listing = await (await connect(server, advocate)).call("conversations")
+    assert {c["id"]: c["unread"] for c in listing["conversations"]}[conv] == 1  # the child's, not the notice
+    listing = await (await connect(server, child)).call("conversations")
+    assert {c["id"]: c["unread"] for c in listing["conversations"]}[conv] == 1  # the child is told it is new

@@ -326,7 +326,7 @@ async def test_a_childs_export_holds_their_worries_and_the_disclosures_about_the
             and worry["about"] == "Seeing or talking to my family and friends")
     assert [e["note"] for e in worry["what_happened"]] == ["Rang the school."]
     [told] = more["Times we told someone outside the service about you"]
-    assert (told["told"], told["why"], told["you_were_told_first"]) == ("police", "Risk tonight.", True)
+    assert (told["told"], told["why"], told["you_were_told_first"]) == ("the police", "Risk tonight.", True)
     looked = [e["what"] for e in body["export"]["who_looked_or_changed_things"]]
     assert ("read your worry" in looked
             and "told someone outside the advocacy service about you, to keep you safe" in looked)

@@ -10,6 +10,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from advocacy.edge import complaint_views as complaint_views
 from advocacy.edge import concern_views as concern_views
 from advocacy.edge import oversight_views as oversight_views
 from advocacy.edge import safeguarding_views as safeguarding_views
@@ -25,12 +26,13 @@ OWN_CODES = [
     "child_not_found", "concern_not_found", "category_unknown", "severity_unknown", "words_empty", "words_too_long",
     "reason_required", "status_unknown", "move_not_allowed", "already_in_status", "decision_required",
     "decision_unknown", "already_escalated", "item_not_found", "item_claimed", "claim_first", "no_update_requested",
+    "complaint_not_found",
 ]
 
 
 def api_routes() -> list[tuple[str, str]]:
     found = []
-    for module in (concern_views, safeguarding_views, oversight_views):
+    for module in (concern_views, safeguarding_views, oversight_views, complaint_views):
         for route in module.routes:
             if route.path.startswith("/api/"):
                 found.append((route.method.lower(), route.path))
@@ -123,3 +125,27 @@ async def test_hostile_and_malformed_requests_as_the_people_who_may_use_the_rout
         code, out = await run_schemathesis(server.url, token, tmp_path, "--include-path-regex",
                                            "^/api/(concerns|oversight|children/\\{child\\}/(disclosures|flags))")
         assert code == 0, out
+
+
+async def test_complaint_answers_match_the_documented_schemas(world, apis):
+    server, amira, ada, mo = world.server, world.children[0], world.advocates[0], world.manager
+    reviewer = await apis(server, await add_reviewer(world))
+    child, advocate, manager = await apis(server, amira), await apis(server, ada), await apis(server, mo)
+    status, body = await child.post("/api/complaints", {"about": "advocate", "words": "She shouts.", "wants": ""})
+    check("post", "/api/complaints", status, body)
+    complaint = body["complaint"]["id"]
+    status, body = await advocate.post("/api/complaints", {"child": amira.id, "about": "service", "words": "Late."})
+    check("post", "/api/complaints", status, body)
+    check("get", "/api/complaints", *await manager.get("/api/complaints"))
+    check("get", "/api/complaints/{complaint}", *await advocate.get(f"/api/complaints/{complaint}"))
+    check("post", "/api/complaints/{complaint}/acknowledge",
+          *await manager.post(f"/api/complaints/{complaint}/acknowledge"))
+    check("post", "/api/complaints/{complaint}/answer",
+          *await manager.post(f"/api/complaints/{complaint}/answer", {"outcome": "not_upheld", "answer": "We looked."}))
+    status, body = await child.post(f"/api/complaints/{complaint}/escalate")
+    check("post", "/api/complaints/{complaint}/escalate", status, body)
+    check("post", "/api/complaints/{complaint}/escalate", *await child.post(f"/api/complaints/{complaint}/escalate"))
+    check("get", "/api/complaints/{complaint}", *await child.get(f"/api/complaints/{complaint}"))
+    check("get", "/api/oversight/items", *await reviewer.get("/api/oversight/items"))
+    check("get", "/api/oversight/items/{item}",
+          *await reviewer.get(f"/api/oversight/items/{body['complaint']['escalated']['item']}"))

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from advocacy.crypto import ERASED_TEXT, Keyring, decode_master_key
+import pytest
+
+from advocacy.auth import codes, passwords
+from advocacy.auth.migrate import MIGRATION, key_sign_in_secrets_once
+from advocacy.crypto import ERASED_TEXT, Keyring, MasterKeyError, ServiceSecrets, decode_master_key, new_master_key
 from advocacy.people import child_names
 from advocacy.privacy.sealing import seal_legacy_records, seal_legacy_records_once
 from advocacy.store import ObjectId
-from tests.support import World, connect
+from tests.support import World, connect, sign_in
 
 CHILD_WORDS = "my foster carer took my phone again"
 ADVOCATE_WORDS = "I will raise the phone with your social worker"
@@ -117,3 +121,39 @@ async def test_a_key_shredded_by_another_server_stops_opening_here_within_the_ca
     server.clock.advance(CACHE_SECONDS + 1)
     assert await child_names(server.store, [amira.id]) == {amira.id: ERASED_TEXT}
     assert len(here._cache) <= here._cache_size
+
+
+async def test_a_copy_of_the_database_gives_no_way_to_find_codes_or_try_pins_offline(world):
+    server, amira = world.server, world.children[0]
+    await sign_in(server, amira)  # her PIN is chosen
+    from_another_key = Keyring(server.store, decode_master_key(new_master_key(), "test"))
+    stored = await server.store.children.find_one({"_id": amira.id})
+    # The unkeyed hash an attacker could compute for every possible code is nowhere; the lookup needs the key.
+    assert await readable_anywhere(server, [codes.access_code_digest(amira.access_code)]) == []
+    assert "$argon2" not in repr(await server.store.children.find({}).to_list(None))
+    secrets = await server.services.keyring.secrets()
+    assert stored["access_code_lookup"] == codes.access_code_lookup(secrets, amira.access_code)
+    # The PIN's argon2 hash is sealed under the server's PIN key: without the master key it does not open.
+    assert secrets.open_verifier(amira.id, stored["pin_sealed"]).startswith("$argon2id$")
+    other = ServiceSecrets(b"\0" * 32, b"\0" * 32, b"\0" * 32)
+    assert other.open_verifier(amira.id, stored["pin_sealed"]) is None
+    with pytest.raises(MasterKeyError):  # the service's keys are wrapped by the master key like data keys
+        await from_another_key.secrets()
+
+
+async def test_codes_and_pins_stored_by_an_older_version_keep_working_after_the_start_up_migration(world):
+    server, amira = world.server, world.children[0]
+    old_pin_hash = await passwords.hash_secret("4242")
+    await server.store.children.update_one({"_id": amira.id}, {
+        "$set": {"access_code_hash": codes.access_code_digest(amira.access_code), "pin_hash": old_pin_hash,
+                 "pin_locked_until": None},
+        "$unset": {"access_code_lookup": "", "pin_sealed": "", "setup_check": ""}})
+    await server.store.migrations.delete_one({"_id": MIGRATION})
+
+    assert await key_sign_in_secrets_once(server.store, server.services.keyring) == {"codes": 1, "pins": 1}
+    assert await key_sign_in_secrets_once(server.store, server.services.keyring) is None
+    assert await readable_anywhere(server, [codes.access_code_digest(amira.access_code)]) == []
+    assert "$argon2" not in repr(await server.store.children.find({}).to_list(None))
+    async with server.http() as http:
+        resp = await http.post("/api/session/child", json={"access_code": amira.access_code, "pin": "4242"})
+        assert resp.status == 200 and (await resp.json())["first_sign_in"] is False

@@ -23,16 +23,18 @@ from advocacy.store import Store
 from bots.lite import RawSocket
 from bots.swarm import Swarm
 from tests.integration.processes import ADVOCACY, stop_process, wait_until_serving
-from tests.support import Server, connect, seed_world, sign_in
+from tests.support import Server, child_sign_in, connect, seed_world, sign_in
 
 NODE_CLIENT = os.path.join(os.path.dirname(__file__), "node", "resilient_client.js")
+# The server and the commands share the development key made beside the data folder on first use.
+DEVELOPMENT = {"ADVOCACY_DEVELOPMENT_MASTER_KEY": "true"}
 
 
 async def serve(data_dir, port):
     process = await asyncio.create_subprocess_exec(
         ADVOCACY, "serve", "--port", str(port), "--data-dir", str(data_dir),
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-        env={**os.environ, "ADVOCACY_BOTS_ENABLED": "false"},
+        env={**os.environ, **DEVELOPMENT, "ADVOCACY_BOTS_ENABLED": "false"},
     )
     await wait_until_serving(f"http://127.0.0.1:{port}")
     return process
@@ -45,7 +47,7 @@ async def test_a_server_killed_mid_swarm_loses_no_acknowledged_message_and_shows
     try:
         seeded = await asyncio.create_subprocess_exec(
             ADVOCACY, "demo", "swarm-seed", "6", "--data-dir", str(tmp_path), "--out", str(tmp_path / "acc.json"),
-            stdout=asyncio.subprocess.DEVNULL)
+            stdout=asyncio.subprocess.DEVNULL, env={**os.environ, **DEVELOPMENT})
         assert await seeded.wait() == 0
         pairs = json.loads((tmp_path / "acc.json").read_text())["pairs"]
         swarm = Swarm([url], pairs[:4], give_up_after=90)
@@ -106,7 +108,8 @@ async def test_while_the_database_is_down_sends_fail_fast_and_clearly_and_all_re
         own_database, tmp_path):
     db = own_database
     settings = load(environ={}).replace(mongodb_uri=db.uri, database_name="faults", master_key=new_master_key(),
-                                        database_operation_timeout_seconds=2)
+                                        database_operation_timeout_seconds=2,
+                                        audit_anchor_file=str(tmp_path / "anchors"))
     store = await Store.connect(db.uri, "faults", 10, settings.database_operation_timeout_seconds)
     services = build(settings, store, ShiftedClock())
     app = init_app(services)
@@ -127,7 +130,7 @@ async def test_while_the_database_is_down_sends_fail_fast_and_clearly_and_all_re
             shutil.which("node") or "node", NODE_CLIENT, running.url, await sign_in(running, child), conv, "10", "400",
             stdout=asyncio.subprocess.PIPE)
         async with running.http() as browser:
-            await browser.post("/api/session/child", json={"access_code": child.access_code, "pin": child.pin})
+            await browser.post("/api/session/child", json=child_sign_in(child))
 
             await asyncio.sleep(1)
             await db.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from advocacy import audit
+from advocacy.crypto import Keyring, decode_master_key
 from advocacy.store import Store
 from tests.support import sign_in
 
@@ -32,6 +33,7 @@ async def test_concurrent_sends_are_stored_in_batches_each_acknowledged_once_and
 
 async def test_audit_entries_from_two_processes_at_once_form_one_unbroken_chain(server, database_uri, database_name):
     other = await Store.connect(database_uri, database_name)  # a second process's connection
+    Keyring(other, decode_master_key(server.settings.master_key, "test")).attach()  # with the same master key
     try:
         writers = [audit.record(store, server.clock, actor=f"st_{i}", role="advocate", action="chat.history",
                                 subject="ch_a") for i in range(30) for store in (server.store, other)]

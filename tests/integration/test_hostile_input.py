@@ -165,3 +165,44 @@ async def test_an_oversized_or_absurdly_deep_packet_ends_at_most_that_connection
     assert ack["ok"] is True
     async with aiohttp.ClientSession() as http:
         assert (await http.get(f"{server.url}/api/health")).status == 200
+
+
+async def ack_of(ws, number: int) -> str:
+    """The next ack for packet ``number`` (other packets, such as presence news, are skipped)."""
+    while True:
+        data = (await asyncio.wait_for(ws.receive(), 10)).data
+        if isinstance(data, str) and data.startswith(f"43/chat,{number}"):
+            return data
+
+
+async def test_deep_nesting_and_huge_numbers_get_a_documented_bad_request_with_no_traceback(world, caplog):
+    server, amira = world.server, world.children[0]
+    conv = world.conversation_of(amira)
+    token = await sign_in(server, amira)
+    deep = "[" * 50_000 + "]" * 50_000
+    async with server.http() as http:
+        for body in ('{"access_code": ' + deep + ', "pin": "1234"}', '{"access_code": "A", "pin": 1' + "0" * 30 + "}",
+                     '{"access_code": ' + '{"a":' * 40 + "1" + "}" * 40 + "}"):
+            resp = await http.post("/api/session/child", data=body, headers={"Content-Type": "application/json"})
+            answer = await resp.json()
+            assert resp.status == 400 and answer["error"]["code"] == "bad_request", answer
+    headers = {"Authorization": f"Bearer {token}"}
+    async with server.http(headers=headers) as http:
+        resp = await http.post("/api/concerns", data='{"child": "x", "severity": 1' + "0" * 25 + "}",
+                               headers={"Content-Type": "application/json"})
+        assert resp.status == 400 and (await resp.json())["error"]["code"] == "bad_request"
+
+    for i, payload in enumerate(['["send",' + deep + "]",
+                                 '["send",{"conversation":"' + conv + '","client_id":"n","text":"x","n":1' + "0" * 30
+                                 + "}]"]):
+        ws = await raw_chat_socket(server, token)
+        await ws.send_str(f"42/chat,{i + 7}" + payload)
+        reply = await ack_of(ws, i + 7)
+        assert '"bad_request"' in reply, reply
+        await ws.send_str("42/chat,99" + json.dumps(["conversations", {}]))  # the same socket still works
+        assert '"ok":true' in await ack_of(ws, 99)
+        await ws.close()
+        await ws.owner.close()
+    assert await server.store.messages.count_documents({}) == 0
+    logged = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
+    assert "Traceback" not in logged and "RecursionError" not in logged and "handler error" not in logged

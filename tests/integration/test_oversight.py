@@ -42,6 +42,8 @@ async def test_reviewers_see_the_queue_most_urgent_then_most_overdue_without_nam
     everything = json.dumps(body) + json.dumps((await reviewer.get(f"/api/oversight/items/{first['id']}"))[1])
     for child in world.children:
         assert child.name not in everything and child.id not in everything
+    for advocate in world.advocates:  # advocates are letters, in the API as on the page
+        assert advocate.id not in everything and advocate.name not in everything
 
     detail = (await reviewer.get(f"/api/oversight/items/{first['id']}"))[1]["item"]
     assert detail["reason_text"] == "No answer in three weeks."

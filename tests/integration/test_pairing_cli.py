@@ -90,7 +90,7 @@ async def test_import_reports_bad_rows_by_line_and_imports_and_pairs_the_rest(wo
     assert stat.S_IMODE(codes.stat().st_mode) == 0o600
     rows = [line.split(",") for line in codes.read_text().splitlines()[1:]]
     assert [r[0] for r in rows] == ["2", "4"] and all(r[3] == "ada.advocate" for r in rows)
-    gabi = Person(rows[0][2], "Gabi", "child", access_code=rows[0][4], pin="2580")
+    gabi = Person(rows[0][2], "Gabi", "child", access_code=rows[0][4], pin="2580", setup_word=rows[0][5])
     status, body = await api(server, gabi, "GET", f"/api/children/{gabi.id}/advocate")
     assert status == 200 and body["advocate"]["id"] == world.advocates[0].id
     record = await server.store.children.find_one({"_id": gabi.id})

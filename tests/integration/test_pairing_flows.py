@@ -34,7 +34,8 @@ async def test_a_manager_records_a_child_who_is_paired_at_once_with_a_code_and_a
                              json={"name": "Dana", "la": LEEDS, "birth_date": "2013-05-01", "languages": ["en"]})
     assert status == 201, body
     assert body["advocate"]["id"] == ada.id  # Ben has worked for Leeds: never him
-    dana = Person(body["child"], "Dana", "child", access_code=body["access_code"], pin="1357")
+    dana = Person(body["child"], "Dana", "child", access_code=body["access_code"], pin="1357",
+                  setup_word=body["setup_word"])
     chat = await connect(server, dana)
     conversations = (await chat.call("conversations"))["conversations"]
     assert [c["advocate"] for c in conversations] == [ada.id] == [body["advocate"]["id"]]
@@ -336,3 +337,14 @@ async def test_a_camden_child_is_never_given_an_advocate_who_worked_for_camden(w
     await server.store.staff.update_one({"_id": world.advocates[1].id}, {"$set": {"conflicts": [LEEDS, CAMDEN]}})
     status, body = await api(server, world.manager, "POST", "/api/children", json={"name": "Fin", "la": CAMDEN})
     assert status == 201 and body["advocate"]["id"] == world.advocates[0].id  # out of region, but independent
+
+
+async def test_a_second_child_with_the_same_case_reference_is_refused_clearly_and_nothing_is_stored(world):
+    await make_pairable(world)
+    body = {"name": "Dana", "la": LEEDS, "ref": "LEEDS-0042"}
+    status, first = await api(world.server, world.manager, "POST", "/api/children", json=body)
+    assert status == 201, first
+    before = await world.server.store.children.count_documents({})
+    status, again = await api(world.server, world.manager, "POST", "/api/children", json={**body, "name": "Eli"})
+    assert status == 400 and again["error"]["code"] == "child_invalid" and "LEEDS-0042" in again["error"]["message"]
+    assert await world.server.store.children.count_documents({}) == before

@@ -116,6 +116,7 @@ PLACEHOLDERS: dict[str, Callable[[Scene], str]] = {
     "plan": lambda s: s.plan,
     "concern": lambda s: s.values.get("concern", "co_none"),  # a scene's concern (make_scene), or none at all
     "item": lambda s: s.values.get("item", "ov_none"),
+    "complaint": lambda s: s.values.get("complaint", "cp_none"),
     "region": lambda s: "yorkshire-and-the-humber",
     "la": lambda s: "E08000035",
 }
@@ -219,8 +220,24 @@ ROUTES: dict[str, Row] = {
     "GET /figures/regions/{region}": Row(allowed=FIGURES),
     "GET /figures/las/{la}": Row(allowed=FIGURES),
     "GET /console/team": Row(allowed={"manager", "other_manager"}),
+    # complaints about the service itself (issue 19): the target child's complaint about their advocate goes to
+    # that advocate's manager; the advocate complained about is refused everything about it
+    "GET /child/complaints": Row(allowed={"child", "other_child"}),
+    "GET /console/complaints": Row(allowed={"manager", "other_manager", "admin"}),
+    "POST /api/complaints": Row(allowed={"child", "advocate", "manager", "admin"}, body=lambda s: {
+        "child": s.world.children[TARGET_CHILD].id, "about": "service", "words": "Nobody came."}),
+    "GET /api/complaints": Row(allowed={"child", "other_child", "manager", "other_manager", "admin"}),
+    "GET /api/complaints/{complaint}": Row(allowed={"child", "manager", "admin"}, setup=concerns.new_complaint),
+    "POST /api/complaints/{complaint}/acknowledge": Row(allowed={"manager", "admin"}, body={},
+                                                       setup=concerns.new_complaint),
+    "POST /api/complaints/{complaint}/answer": Row(allowed={"manager", "admin"},
+                                                   body={"outcome": "upheld", "answer": "Sorry."},
+                                                   setup=concerns.new_complaint),
+    "POST /api/complaints/{complaint}/escalate": Row(allowed={"child"}, body={}, setup=concerns.new_complaint),
     # the service
     "GET /api/health": Row(public=True),
+    "GET /api/health/ready": Row(public=True),  # 503 only when not ready: the test server is
+    "GET /metrics": Row(public=True),  # 404 with no metrics token set; a token, not a role, when set
     "GET /api/openapi.json": Row(public=True),
     # pairing (advocacy.pairing): reads first, then changes, in an order that keeps the target child paired
     # with advocates[0] for as long as later rows need it
@@ -268,6 +285,9 @@ EVENTS: dict[str, Event] = {
     "/chat history": Event(CHAT_TARGET, lambda s: {"conversation": s.conversation}),
     "/chat read": Event(CHAT_TARGET, lambda s: {"conversation": s.conversation, "up_to": s.message}),
     "/chat typing": Event(CHAT_TARGET, lambda s: {"conversation": s.conversation}),
+    "/chat availability": Event({"advocate", "other_advocate"} | COVER, lambda s: {"away": False}),  # their own switch
+    "/console alerts": Event(STAFF_CONSOLE | {"cover_advocate"}),
+    "/console seen_groups": Event(STAFF_CONSOLE | {"cover_advocate"}, lambda s: {"all": True}),
     "/console notifications": Event(STAFF_CONSOLE | {"cover_advocate"}, lambda s: {"all": True}),
     "/console seen": Event(STAFF_CONSOLE | {"cover_advocate"}, lambda s: {"ids": [s.notification]}),
     "/bots post": Event({"bot"}, lambda s: {"conversation": s.conversation, "text": "Hello from the helper",

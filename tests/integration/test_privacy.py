@@ -9,6 +9,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from advocacy.auth.accounts import create_child
 from advocacy.crypto import ERASED_TEXT, Keyring, MasterKeyError, decode_master_key, new_master_key
 from advocacy.people import child_names, record_left_care
 from tests.support import connect, seed_world, sign_in, start_server
@@ -120,6 +121,29 @@ async def test_left_care_and_retention_run_commands(world):
     assert (await server.store.children.find_one({"_id": cara.id}))["erased_at"]
     code, out = await run_cli(server, "left-care", "ch_nobody")
     assert code == 1 and "no child" in out
+
+
+async def test_without_a_leaving_care_date_retention_counts_from_the_date_of_birth_for_children_nobody_works_with(
+        world):
+    server, amira = world.server, world.children[0]
+    policy = server.services.retention.retention
+    today = server.clock.now().date()
+    long_ago = today.replace(year=today.year - policy.leaving_care_age - policy.years_after_leaving_care - 1)
+    recent = today.replace(year=today.year - policy.leaving_care_age - policy.years_after_leaving_care + 1)
+    made = {}
+    for name, born in [("Old", long_ago), ("Young", recent), ("Unknown", None), ("Told", long_ago)]:
+        doc, _ = await create_child(server.store, server.clock, name=name, la="E08000035",
+                                    **({"birth_date": born.isoformat()} if born else {}))
+        made[name] = doc["_id"]
+    await record_left_care(server.store, made["Told"], server.clock.now() - timedelta(days=30))
+    await server.store.children.update_one({"_id": amira.id}, {"$set": {"birth_date": long_ago.isoformat()}})
+
+    counts = await server.services.retention.run()
+
+    assert counts["children"] == 1
+    erased = {name for name, i in made.items() if (await server.store.children.find_one({"_id": i})).get("erased_at")}
+    assert erased == {"Old"}
+    assert (await server.store.children.find_one({"_id": amira.id})).get("erased_at") is None  # she has an advocate
 
 
 async def test_retention_erases_old_sessions_and_sign_in_records_but_keeps_recent_ones(world):

@@ -241,6 +241,14 @@ async def test_disclosures_are_recorded_checked_audited_and_never_changed(world,
     assert [(e["subject"], e["ids"]["shared_with"]) for e in audit] == [(amira.id, "la_front_door"),
                                                                         (amira.id, "police")]
     assert "what" not in audit[0]["ids"]
+    # Staff read every sealed field as it was written (none reads "(deleted)").
+    status, body = await advocate.post(f"/api/children/{amira.id}/disclosures",
+                                       {**good, "with": "other", "with_detail": "The school's designated lead"})
+    assert status == 201
+    listed = (await advocate.get(f"/api/children/{amira.id}/disclosures"))[1]["disclosures"]
+    assert {k: listed[0][k] for k in ("with_detail", "what", "why", "why_not_told")} == {
+        "with_detail": "The school's designated lead", "what": good["what"], "why": good["why"],
+        "why_not_told": good["why_not_told"]}
     # Append-only: there is no way to change or remove one.
     for method in ("PUT", "PATCH", "DELETE"):
         async with advocate.http.request(method, f"/api/children/{amira.id}/disclosures/{disclosure['id']}") as resp:
@@ -276,3 +284,31 @@ async def test_the_advocate_covering_a_leave_is_alerted_and_decides(world, apis)
     # Another advocate, covering no one, cannot.
     other = await apis(server, world.advocates[1])
     assert (await other.get(f"/api/concerns/{listed['id']}"))[0] == 404
+
+
+async def test_an_alert_is_as_loud_as_its_rule_and_clears_once_the_draft_is_decided(world, apis):
+    server, amira, billy, ada = world.server, world.children[0], world.children[1], world.advocates[0]
+    console = await connect(server, ada, "/console")
+    await (await connect(server, billy)).send(world.conversation_of(billy), "they wont let me see my brother")
+    high = await console.next("notification")
+    assert (high["kind"], high["urgent"], high["ids"]["severity"]) == ("safeguarding.flagged", False, "high")
+    await (await connect(server, amira)).send(world.conversation_of(amira), RISKY)
+    urgent = await console.next("notification")
+    assert (urgent["urgent"], urgent["ids"]["severity"]) == (True, "urgent")
+    await settled(server)
+
+    status, _ = await (await apis(server, ada)).post(f"/api/concerns/{high['ids']['concern']}/dismiss",
+                                                     {"reason": "Billy meant his brother is on holiday."})
+    assert status == 200
+    # Decided: the alert about it is seen for everyone it went to; the other draft's alert stays.
+    assert await server.store.notifications.count_documents(
+        {"ids.concern": high["ids"]["concern"], "seen_at": None}) == 0
+    assert [g["child"] for g in (await console.call("alerts"))["groups"]] == [amira.id]
+
+    # Staff see the flagged message marked in the conversation's history; the child never does.
+    ask = {"conversation": world.conversation_of(billy)}
+    staff_history = (await (await connect(server, ada)).call("history", ask))["messages"]
+    assert [m["id"] for m in staff_history if m.get("flagged")] == [high["ids"]["message"]]
+    child_history = (await (await connect(server, billy)).call("history", ask))["messages"]
+    assert high["ids"]["message"] in [m["id"] for m in child_history]
+    assert not any("flagged" in m for m in child_history)

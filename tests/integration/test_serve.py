@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import signal
+import stat
 import sys
 import uuid
 from pathlib import Path
@@ -158,9 +159,105 @@ async def test_an_embedded_database_that_cannot_start_says_why(tmp_path):
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("")
     process = await asyncio.create_subprocess_exec(
-        ADVOCACY, "serve", "--data-dir", str(not_a_folder), stdout=asyncio.subprocess.PIPE,
+        ADVOCACY, "serve", "--demo", "--data-dir", str(not_a_folder), stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
     _out, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 1
     assert "the database could not start" in err.decode() and str(not_a_folder) in err.decode()
+
+
+async def test_without_a_master_key_the_server_refuses_to_start_and_says_how_to_give_one(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ADVOCACY_")}
+    process = await asyncio.create_subprocess_exec(
+        ADVOCACY, "serve", "--data-dir", str(tmp_path / "var"), stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, env=env,
+    )
+    _out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 2
+    assert "advocacy keys new --out PATH" in err.decode() and "ADVOCACY_MASTER_KEY_FILE" in err.decode()
+    assert list(tmp_path.iterdir()) == [], "nothing is made: no key, no database"
+
+    key_file = tmp_path / "keys" / "master.key"
+    process = await asyncio.create_subprocess_exec(ADVOCACY, "keys", "new", "--out", str(key_file),
+                                                   stdout=asyncio.subprocess.PIPE, env=env)
+    out, _ = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0 and f"ADVOCACY_MASTER_KEY_FILE={key_file}" in out.decode()
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+
+async def test_at_debug_the_log_holds_no_secret_and_nothing_personal_from_a_whole_journey(tmp_path):
+    port, url = free_port(), ""
+    process = await asyncio.create_subprocess_exec(
+        ADVOCACY, "serve", "--demo", "--port", str(port), "--data-dir", str(tmp_path),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "ADVOCACY_LOG_LEVEL": "DEBUG"},
+    )
+    STARTED.append(process)
+    logged = bytearray()
+
+    async def collect():
+        while chunk := await process.stderr.read(65536):
+            logged.extend(chunk)
+
+    collector = asyncio.create_task(collect())
+    while b"demo-credentials.json" not in (line := await asyncio.wait_for(process.stdout.readline(), 90)):
+        assert line, "advocacy serve stopped at start:\n" + logged.decode(errors="replace")
+    url = f"http://127.0.0.1:{port}"
+    creds = json.loads((tmp_path / "demo-credentials.json").read_text())
+    child = creds["children"][0]
+    advocate = next(a for a in creds["advocates"] if a["username"] == child["advocate"])
+    words = "my secret worry about the weekend visits"
+    async with aiohttp.ClientSession(base_url=url) as http:
+        staff_token = await sign_in(http, "/api/session/staff", {
+            "username": advocate["username"], "password": advocate["password"],
+            "otp": pyotp.TOTP(advocate["totp_secret"]).now()})
+        await http.post("/api/session/child", json={"access_code": child["access_code"], "pin": "0000"})
+        token = await sign_in(http, "/api/session/child", {"access_code": child["access_code"], "pin": child["pin"]})
+        client = await chat(url, token)
+        conversation = (await client.call("conversations", {}, namespace="/chat"))["conversations"][0]["id"]
+        ack = await client.call("send", {"conversation": conversation, "client_id": uuid.uuid4().hex,
+                                         "text": words}, namespace="/chat")
+        assert ack["ok"], ack
+        await client.disconnect()
+        headers = {"Authorization": f"Bearer {staff_token}"}
+        async with http.get(f"/api/children/{child['id']}/export", headers=headers) as resp:
+            assert resp.status == 200
+            export = await resp.json()
+    process.send_signal(signal.SIGTERM)
+    await asyncio.wait_for(asyncio.gather(process.stdout.read(), collector), 60)
+    assert await process.wait() == 0
+    log = logged.decode(errors="replace")
+    assert "DEBUG" in log, "the server logged at DEBUG"
+    record = json.dumps(export)
+    born = [value for value in (export.get("child", {}) or {}).values() if isinstance(value, str)]
+    pin = child["pin"]
+    secrets = [advocate["password"], advocate["totp_secret"], child["access_code"],
+               child["access_code"].replace("-", ""), f'"{pin}"', f"'{pin}'", token, staff_token, words,
+               child["name"], "$argon2", "password_hash", "pin_sealed", "access_code_lookup", "name_sealed",
+               "totp_sealed", "wrapped", "birth_date"]
+    found = [s for s in secrets + [b for b in born if len(b) > 6 and b in record] if s and s in log]
+    assert found == [], f"the DEBUG log holds {found}"
+
+
+async def test_ctrl_c_once_the_service_bots_run_stops_quietly_with_exit_0(tmp_path):
+    """Ctrl+C reaches the whole foreground group (the server and its database), as in a terminal."""
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        ADVOCACY, "serve", "--demo", "--port", str(port), "--data-dir", str(tmp_path),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, start_new_session=True,
+    )
+    STARTED.append(process)
+    printed = []
+    while not (b"bots are running" in b"".join(printed) and b"demo-credentials.json" in b"".join(printed)):
+        line = await asyncio.wait_for(process.stdout.readline(), 90)
+        if not line:
+            pytest.fail("advocacy serve stopped at start:\n" + b"".join(printed).decode())
+        printed.append(line)
+    await asyncio.sleep(1)  # the bots' clients connect meanwhile: each used to take Ctrl+C for itself
+    os.killpg(process.pid, signal.SIGINT)
+    rest, _ = await asyncio.wait_for(process.communicate(), 60)
+    said = (b"".join(printed) + rest).decode()
+    assert process.returncode == 0, said
+    assert "Traceback" not in said and "Error" not in said, said
+    assert said.rstrip().endswith("Stopping…"), said

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
 
 from advocacy.figures import rules
 from advocacy.figures.rules import FEWER, HIDDEN, SHOWN, Suppression
+from tests import attacker
 
 
 def test_the_median_of_days_is_exact_and_the_reply_median_within_its_bucket():
@@ -219,3 +221,131 @@ def test_the_small_number_threshold_is_the_deployments_own():
 
     assert concerns_of_a(10)["state"] == FEWER and concerns_of_a(10)["text"] == "fewer than 10"
     assert concerns_of_a(5)["state"] != FEWER  # 7 is not small under the usual threshold
+
+
+def test_complementary_counts_come_from_the_regions_before_the_nation():
+    # England = four regions; one region's count is small and no other region hides it on its own
+    # (each is too close to 5), so hiding England's total would do it at once: two regions are hidden instead.
+    cells = Suppression()
+    regions = {"r1": 2, "r2": 6, "r3": 6, "r4": 6}
+    cells.count("england", sum(regions.values()), level=2)
+    for key, value in regions.items():
+        cells.count(key, value, level=1)
+    cells.relate("england", list(regions))
+    state = cells.solve()
+    assert state["england"] == SHOWN and state["r1"] == FEWER
+    assert sorted(state.values()).count(HIDDEN) == 2
+    assert cells.audit() == [] and _attack(cells)["r1"] == set(range(5))
+
+
+def _lone_hidden(cells: Suppression) -> list:
+    """Hidden counts that are the only unknown of a sum whose every other count is shown: worked out by
+    one subtraction, so hiding them protects nothing and only makes the pages harder to read."""
+    lone = []
+    for total, parts in cells.relations:
+        unknown = [k for k in (total, *parts) if not (cells.state[k] == SHOWN and cells.displayed[k])]
+        if len(unknown) == 1 and cells.state[unknown[0]] == HIDDEN:
+            lone.append(unknown[0])
+    return lone
+
+
+def _worked(cells: Suppression) -> dict:
+    """What an attacker working every sum to a fixed point (tests/attacker.py) can say of each count."""
+    ranges = {}
+    for key, state in cells.state.items():
+        if not cells.displayed.get(key, True):
+            ranges[key] = (0, math.inf)
+        else:
+            ranges[key] = {SHOWN: (cells.value.get(key), cells.value.get(key)), FEWER: (0, cells.small - 1),
+                           HIDDEN: (cells.small, math.inf)}[state]
+    return attacker.bounds(ranges, cells.relations)
+
+
+def _areas_by_months(generator: random.Random, small_share: float) -> Suppression:
+    """A region of a few local authorities by a few months, with the period of each: region = sum of its
+    local authorities (period and every month), each area's period = sum of its months."""
+    cells = Suppression()
+    las = [f"la{i}" for i in range(generator.randint(2, 4))]
+    months = [f"m{j}" for j in range(generator.randint(2, 4))]
+    value = {(la, m): generator.choice([0, 1, 2, 3, 4]) if generator.random() < small_share
+             else generator.randint(5, 15) for la in las for m in months}
+    for la in las:
+        value[la, "period"] = sum(value[la, m] for m in months)
+    for m in [*months, "period"]:
+        value["region", m] = sum(value[la, m] for la in las)
+    for (area, slot), n in value.items():
+        cells.count((area, slot), n, level=1 if area == "region" else 0)
+    for area in [*las, "region"]:
+        cells.relate((area, "period"), [(area, m) for m in months])
+    for m in [*months, "period"]:
+        cells.relate(("region", m), [(la, m) for la in las])
+    return cells
+
+
+def test_no_hidden_count_is_the_only_unknown_of_a_shown_sum():
+    generator = random.Random(21)
+    checked = hidden = 0
+    for _ in range(200):
+        cells = _areas_by_months(generator, generator.choice([0.2, 0.4, 0.6]))
+        cells.solve()
+        assert _lone_hidden(cells) == [], (cells.state, cells.value)
+        for key, (low, high) in _worked(cells).items():
+            if cells.state[key] == FEWER:  # never one value (zero included); a hidden total of small parts
+                assert low < high, (key, low, high, cells.state, cells.value)  # may say they are not all 0
+        checked += 1
+        hidden += HIDDEN in cells.state.values()
+    assert checked == 200 and hidden > 50
+
+
+def test_a_hidden_count_the_shown_ones_give_away_is_shown_again():
+    # The region and the other local authority are shown, so hiding "a" (12) would protect nothing.
+    cells = Suppression()
+    for key, value in {"region": 30, "a": 12, "b": 18, "a1": 2, "a2": 10}.items():
+        cells.count(key, value)
+    cells.relate("region", ["a", "b"])
+    cells.relate("a", ["a1", "a2"])
+    state = cells.solve()
+    assert state["a"] == SHOWN and state["a2"] == HIDDEN and state["a1"] == FEWER
+    assert _lone_hidden(cells) == [] and _attack(cells)["a1"] == set(range(5))
+
+
+def _small_geography() -> tuple:
+    from advocacy.figures.table import Area
+
+    areas = [Area("england", "england", "England"), Area("region:london", "region", "London", "england", "london"),
+             Area("la:A", "la", "A", "region:london", "A"), Area("la:B", "la", "B", "region:london", "B")]
+    return rules.default_period("2026-11"), areas
+
+
+def test_a_median_or_caseload_of_none_reads_the_same_as_one_of_fewer_than_5():
+    from advocacy.figures import table
+    from advocacy.figures.table import Flow, Inputs
+
+    period, areas = _small_geography()
+    # A: nothing resolved in October, 3 in November (2, 4 and 9 working days), no replies at all, and
+    # no child paired; B: 12 resolved in November, and 20 children paired with one advocate.
+    a_nov = Flow(n={"resolved": 3, "on_time": 3}, days={"2": 1, "4": 1, "9": 1})
+    b_nov = Flow(n={"resolved": 12, "on_time": 12}, days={"3": 12})
+    flows = {("la:A", "2026-11"): a_nov, ("la:B", "2026-11"): b_nov}
+    for area in ("region:london", "england"):
+        flows[area, "2026-11"] = Flow().add(a_nov).add(b_nov)
+    stocks = {("la:A", "2026-11"): {"known": 3, "paired": 0, "caseload_median": None, "caseload_max": None},
+              ("la:B", "2026-11"): {"known": 20, "paired": 20, "caseload_median": 20, "caseload_max": 20}}
+    for area in ("region:london", "england"):
+        stocks[area, "2026-11"] = {"known": 23, "paired": 20, "caseload_median": 20, "caseload_max": 20}
+    published = table.publish(Inputs(period, areas, flows, stocks, []))
+    a = published["la:A"]
+    months = period.window
+    october, november = months.index("2026-10"), months.index("2026-11")
+    fewer = table.fewer_text(rules.SMALL)
+    for column in ("resolve_days", "reply_time", "on_time"):
+        assert a["series"][column][october]["text"] == fewer, column  # none
+        assert a["series"][column][november]["text"] == fewer, column  # 3 (or none, for replies)
+    for column in ("paired", "caseload_median", "caseload_max"):
+        assert a["row"][column]["text"] == fewer, column  # nobody paired in A: no advocate, no caseload
+    b = published["la:B"]["row"]
+    assert b["resolve_days"]["text"] == "3 working days" and b["caseload_max"]["text"] == "20"
+    # nowhere does a figure say "no figures" for a month the service was counting
+    for area in published.values():
+        for column, cells in area["series"].items():
+            assert all(c["text"] != table.NONE_TEXT for c in cells[november:]), (area["area"], column)

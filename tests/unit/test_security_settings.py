@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import stat
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
+from advocacy.audit import anchor_path
+from advocacy.crypto import MasterKeyError, create_key_file, decode_master_key, load_master_key, new_master_key
 from advocacy.privacy.retention import RETENTION_PATH, load_retention
 from advocacy.settings import SettingsError, load
 
@@ -37,6 +41,7 @@ def test_the_retention_policy_loads_and_gives_cutoffs():
     cut = policy.cutoffs(now)
     assert cut.left_care_before == datetime(2030 - policy.years_after_leaving_care, 2, 28, tzinfo=timezone.utc)
     assert (now - cut.session_ended_before).days == policy.days_after_end == 90
+    assert cut.born_before == f"{2030 - policy.years_after_leaving_care - policy.leaving_care_age}-02-28"
 
 
 @pytest.mark.parametrize("change, message", [
@@ -51,3 +56,59 @@ def test_a_wrong_retention_policy_names_the_file_the_key_and_what_is_expected(tm
     with pytest.raises(SettingsError) as refused:
         load_retention(path)
     assert message in str(refused.value) and str(path) in str(refused.value)
+
+
+def test_a_leaving_care_age_outside_16_to_25_is_refused(tmp_path):
+    path = tmp_path / "retention.toml"
+    path.write_text(RETENTION_PATH.read_text().replace("leaving_care_age = 18", "leaving_care_age = 40"))
+    with pytest.raises(SettingsError, match="leaving_care_age is 40; expected a whole number from 16 to 25"):
+        load_retention(path)
+
+
+def test_without_a_key_nothing_is_made_and_the_refusal_says_how_to_give_one(tmp_path):
+    data = tmp_path / "var"
+    (data / "db").mkdir(parents=True)
+    (data / "master.key").write_text(new_master_key())  # left by an older version, beside the database
+    with pytest.raises(MasterKeyError) as refused:
+        load_master_key(load(environ={"ADVOCACY_DATA_DIR": str(data)}))
+    said = str(refused.value)
+    assert "advocacy keys new --out PATH" in said and "ADVOCACY_MASTER_KEY_FILE" in said
+    assert "is not used" in said, "a key inside the data folder is never read"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["db", "master.key", "var"]
+
+
+def test_a_development_key_is_made_beside_the_data_folder_never_inside_it(tmp_path):
+    data = tmp_path / "var"
+    settings = load(environ={"ADVOCACY_DATA_DIR": str(data), "ADVOCACY_DEVELOPMENT_MASTER_KEY": "true"})
+    key = load_master_key(settings, create_for_development=True)
+    made = tmp_path / "var-key" / "master.key"
+    assert made.exists() and stat.S_IMODE(made.stat().st_mode) == 0o600
+    assert not data.exists() or not any(data.rglob("*.key"))
+    assert load_master_key(settings, create_for_development=True) == key
+
+
+def test_a_key_an_older_version_made_inside_the_data_folder_is_moved_out_in_development(tmp_path):
+    data = tmp_path / "var"
+    data.mkdir()
+    old = new_master_key()
+    (data / "master.key").write_text(old + "\n")
+    key = load_master_key(load(environ={"ADVOCACY_DATA_DIR": str(data)}), create_for_development=True)
+    assert key == decode_master_key(old, "test")
+    assert not (data / "master.key").exists() and (tmp_path / "var-key" / "master.key").exists()
+
+
+def test_a_key_file_inside_the_data_folder_is_refused(tmp_path):
+    data = tmp_path / "var"
+    (data / "db").mkdir(parents=True)
+    inside = data / "db" / "key"
+    create_key_file(inside)
+    with pytest.raises(MasterKeyError, match="inside the data folder"):
+        load_master_key(load(environ={"ADVOCACY_DATA_DIR": str(data), "ADVOCACY_MASTER_KEY_FILE": str(inside)}))
+    with pytest.raises(MasterKeyError, match="exists already"):
+        create_key_file(inside)
+
+
+def test_audit_anchors_are_kept_beside_the_data_folder_never_inside_it(tmp_path):
+    settings = load(environ={"ADVOCACY_DATA_DIR": str(tmp_path / "var")})
+    assert anchor_path(settings) == tmp_path / "var-audit" / "anchors"
+    assert anchor_path(settings.replace(audit_anchor_file="/mnt/worm/anchors")) == Path("/mnt/worm/anchors")

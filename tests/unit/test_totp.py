@@ -76,4 +76,10 @@ def test_refusals_say_how_long_to_wait():
     assert lockout.refusal({"blocked_until": NOW + timedelta(seconds=3.2), "locked": False}, NOW) == (
         "sign_in_throttled", {"seconds": 4})
     assert lockout.refusal({"blocked_until": NOW + timedelta(minutes=29, seconds=1), "locked": True}, NOW) == (
-        "account_locked", {"minutes": 30})
+        "too_many_tries", {"minutes": 30})
+
+
+def test_a_policy_without_a_most_only_ever_slows_down():
+    policy = lockout.Policy(slow_after=3, max_failures=None, lockout=timedelta(minutes=15),
+                            max_wait=timedelta(minutes=15))
+    assert lockout.block_after(1000, NOW, policy) == lockout.Block(1000, NOW + timedelta(minutes=15), False)

@@ -76,17 +76,31 @@
       return Array.from(this.stored(), (li) => this.data.get(li.dataset.id)).filter((m) => m && m.sender && m.sender.role === role);
     }
 
+    // Staff only: a message safeguarding flagged says so beside it (history carries "flagged"; a live flag
+    // arrives as a console alert, see console.js).
+    static markFlagged(li) {
+      if (li.classList.contains('msg--flagged')) return;
+      li.classList.add('msg--flagged');
+      li.querySelector('.msg__meta').prepend(make('span', 'msg__flag', 'Flagged for safeguarding'));
+    }
+
     bubble(msg, mine) {
       const li = make('li', mine ? 'msg msg--mine' : `msg msg--theirs msg--${(msg.sender && msg.sender.role) || 'someone'}`);
       li.dataset.clientId = msg.client_id || '';
       const who = mine ? _('You') : (msg.sender && msg.sender.name) || _('They');
       const body = make('p', 'msg__text');
       body.append(make('span', 'visually-hidden msg__who', `${who}: `), msg.text);
+      // A message from the service or a bot is labelled as automatic on both sides, never taken for a person's.
+      const role = msg.sender && msg.sender.role;
+      if (!mine && (role === 'service' || role === 'bot')) {
+        li.append(make('p', 'msg__from', role === 'service' ? 'Automatic message' : `Automatic message from ${who}`));
+      }
       const time = make('time', 'msg__time', formatTime(msg.sent_at));
       time.dateTime = msg.sent_at;
       const meta = make('p', 'msg__meta');
       meta.append(time);
       li.append(body, meta);
+      if (msg.flagged) Conversation.markFlagged(li);
       if (mine) {
         const status = make('span', 'msg__status');
         status.append(make('span', 'msg__tick'), make('span', 'msg__state'));
@@ -566,5 +580,5 @@
     }
   }
 
-  window.AdvocacyChat = { ChatClient, formatTime, make };
+  window.AdvocacyChat = { ChatClient, Conversation, formatTime, make };
 })();

@@ -161,6 +161,7 @@
     showPresence(conv);
     renderAll();
     loadSide(conv);
+    document.dispatchEvent(new CustomEvent('advocacy:child-chosen', { detail: { child: conv.summary.child } }));
     if (focusRow) rows.get(conv.id).button.focus();
     if (window.history.replaceState) window.history.replaceState(null, '', `#${encodeURIComponent(conv.id)}`);
   };
@@ -262,12 +263,36 @@
     act();
   });
 
+  // The advocate's online/away switch: their children's header and the automatic away reply follow it.
+  const awaySwitch = $('away-switch');
+  if (awaySwitch) {
+    const showAway = (away) => {
+      awaySwitch.setAttribute('aria-pressed', String(away));
+      awaySwitch.textContent = away ? 'Away' : 'Online';
+      $('away-note').textContent = away
+        ? "Your children see you are away and get an automatic reply saying when you'll be back."
+        : 'Your children see you are online while this page is open. Press to switch to away.';
+    };
+    awaySwitch.addEventListener('click', async () => {
+      const away = awaySwitch.getAttribute('aria-pressed') !== 'true';
+      awaySwitch.disabled = true;
+      const answer = await client.call('availability', { away });
+      awaySwitch.disabled = false;
+      if (answer && answer.ok) showAway(answer.away);
+      else $('away-note').textContent = 'Not saved: try again.';
+    });
+  }
+
   logButton.addEventListener('click', () => client.active && logForm.open(client.active.summary.child));
 
   // A worry raised or flagged for the child on screen shows in the concerns beside the chat at once.
   document.addEventListener('advocacy:notification', (event) => {
     const active = client && client.active;
     if (active && event.detail.child === active.summary.child) loadSide(active);
+    // A message flagged by safeguarding is marked where it sits in the conversation.
+    const flagged = event.detail.kind === 'safeguarding.flagged' && event.detail.ids && event.detail.ids.message;
+    const li = flagged && document.querySelector(`#messages [data-id="${CSS.escape(flagged)}"]`);
+    if (li) window.AdvocacyChat.Conversation.markFlagged(li);
   });
 
   client = new ChatClient({
@@ -314,7 +339,11 @@
     onMessage(conv, msg) {
       const role = msg.sender && msg.sender.role;
       const looking = conv === client.active && document.visibilityState === 'visible';
-      if (msg.sender && msg.sender.id !== client.me && !looking) conv.summary.unread = (conv.summary.unread || 0) + 1;
+      // The service's and bots' automatic messages are not a person writing: they never count as unread.
+      const automatic = role === 'service' || role === 'bot';
+      if (msg.sender && msg.sender.id !== client.me && !looking && !automatic) {
+        conv.summary.unread = (conv.summary.unread || 0) + 1;
+      }
       if (role === 'child' && !conv.summary.waiting_since) conv.summary.waiting_since = msg.sent_at;
       // Only an advocate's reply answers the child; the service's and bots' notices do not.
       if (role === 'advocate') conv.summary.waiting_since = null;

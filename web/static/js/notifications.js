@@ -1,11 +1,13 @@
-// What needs this member of staff: stored notifications (nudges and others), listed on connecting
-// and pushed live on /console. Identifiers only arrive; names come from the page's own list.
+// What needs this member of staff besides the alerts: nudges, pairing news, cover (the "Needs you" list).
+// They arrive with the alerts, in the same one request and on the same socket (console-alerts.js):
+// grouped by child and kind on loading ('advocacy:alerts'), one by one when pushed live
+// ('advocacy:notification'). Identifiers and names only: the words are made here.
 (() => {
   'use strict';
   const panel = document.getElementById('notifications');
   const list = document.getElementById('notification-list');
-  if (!panel || !list || typeof window.io !== 'function') return;
-  const shown = new Map();
+  if (!panel || !list || !window.AdvocacyAlerts) return;
+  const shown = new Map(); // "child|kind" -> li
 
   const WORDS = {
     'child.waiting': (who) => `${who} has been waiting a while for a reply.`,
@@ -16,64 +18,62 @@
     'child.asked_for_someone_else': (who) => `${who} asked for a different advocate.`,
     'child.cover_started': (who) => `You are covering for ${who}'s advocate while they are away.`,
     'child.cover_ended': (who) => `Your cover for ${who} has ended.`,
+    'complaint.made': () => 'A complaint about the service has come to you: see Complaints.',
   };
 
-  // The child's name as the conversation list shows it, if this person can see it.
-  const childName = (note) => {
-    const conv = note.ids && note.ids.conversation;
+  // The child's name as the server gave it, else as the conversation list shows it.
+  const childName = (group) => {
+    if (group.child_name) return group.child_name;
+    const conv = group.latest_ids && group.latest_ids.conversation;
     const row = conv && document.querySelector(`.conv-item[data-conversation="${CSS.escape(conv)}"] .conv-item__name`);
     return (row && row.textContent.trim()) || 'A child';
   };
 
-  const words = (note) => {
-    const say = WORDS[note.kind];
-    if (say) return say(childName(note));
-    return `${childName(note)}: ${note.kind.replace(/^child\./, '').replace(/[._]/g, ' ')}.`;
+  const words = (group) => {
+    const say = WORDS[group.kind];
+    const text = say ? say(childName(group))
+      : `${childName(group)}: ${group.kind.replace(/^child\./, '').replace(/[._]/g, ' ')}.`;
+    return group.count > 1 ? `${text} (${group.count} times)` : text;
   };
 
   const { make } = window.AdvocacyPage;
-  // Concerns, safeguarding flags and oversight are the alerts' (console-alerts.js), at the top of the page.
-  const elsewhere = (note) => Boolean(window.AdvocacyAlerts && window.AdvocacyAlerts.handles(note.kind));
-
   const refresh = () => { panel.hidden = shown.size === 0; };
+  const keyOf = (group) => `${group.child || ''}|${group.kind}`;
 
-  const show = (note) => {
-    if (note.seen || shown.has(note.id) || elsewhere(note)) return;
-    const li = make('li', `notes__item${note.urgent ? ' notes__item--urgent' : ''}`);
-    li.dataset.kind = note.kind;
-    li.append(make('p', 'notes__text', words(note)));
+  const show = (group) => {
+    const key = keyOf(group);
+    if (shown.has(key)) shown.get(key).remove();
+    const li = make('li', `notes__item${group.urgent ? ' notes__item--urgent' : ''}`);
+    li.dataset.kind = group.kind;
+    li.dataset.count = String(group.count);
+    li.append(make('p', 'notes__text', words(group)));
     const seen = make('button', 'button button--quiet notes__seen', 'Seen');
     seen.type = 'button';
-    seen.addEventListener('click', () => {
-      socket.timeout(10000).emit('seen', { ids: [note.id] }, (err, ack) => {
-        if (err || !ack || !ack.ok) return;
-        li.remove();
-        shown.delete(note.id);
-        refresh();
-      });
+    seen.addEventListener('click', async () => {
+      const ack = await window.AdvocacyAlerts.markSeen({ groups: [{ child: group.child, kind: group.kind }] });
+      if (!ack || !ack.ok) return;
+      li.remove();
+      shown.delete(key);
+      refresh();
     });
     li.append(seen);
     list.prepend(li);
-    shown.set(note.id, li);
+    shown.set(key, li);
     refresh();
   };
 
-  // Names come from the conversation list: give it a moment to arrive first.
-  const listed = () => new Promise((resolve) => {
-    let tries = 0;
-    const look = () => {
-      if (document.querySelector('.conv-item') || tries >= 30) resolve();
-      else { tries += 1; setTimeout(look, 100); }
-    };
-    look();
+  document.addEventListener('advocacy:alerts', (event) => {
+    for (const li of shown.values()) li.remove();
+    shown.clear();
+    event.detail.slice().reverse().forEach(show);
+    refresh();
   });
-
-  const socket = window.io('/console', { transports: ['websocket'] });
-  socket.on('connect', async () => {
-    await listed();
-    socket.timeout(10000).emit('notifications', {}, (err, ack) => {
-      if (!err && ack && ack.ok) ack.notifications.slice().reverse().forEach(show);
-    });
+  document.addEventListener('advocacy:notification', (event) => {
+    const n = event.detail;
+    if (n.seen || window.AdvocacyAlerts.handles(n.kind)) return;
+    const key = keyOf(n);
+    const before = shown.get(key);
+    const count = before ? Number(before.dataset.count || 1) + 1 : 1;
+    show({ kind: n.kind, child: n.child, child_name: null, count, urgent: n.urgent, latest_ids: n.ids || {} });
   });
-  socket.on('notification', show);
 })();

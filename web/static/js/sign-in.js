@@ -17,14 +17,22 @@
     }
   };
 
+  // A child's first PIN (the "first time" part open) needs the setup word and the PIN typed twice.
+  const firstTime = document.getElementById('first-time');
+  const sent = (input) => !('firstTime' in input.dataset) || (firstTime && firstTime.open);
+
   const check = () => {
     for (const input of form.querySelectorAll('.input')) {
-      if (!input.value.trim() && !('optional' in input.dataset)) {
+      if (sent(input) && !input.value.trim() && !('optional' in input.dataset)) {
         return [input.dataset.missing || _('Please fill this in.'), input];
       }
     }
     const pin = document.getElementById('pin');
     if (pin && !/^[0-9]{4,8}$/.test(pin.value)) return [_('Your PIN needs to be 4 to 8 numbers.'), pin];
+    const again = document.getElementById('pin-again');
+    if (again && sent(again) && again.value !== pin.value) {
+      return [_('The two PINs are not the same. Type the same PIN in both boxes.'), again];
+    }
     return null;
   };
 
@@ -47,7 +55,7 @@
       return;
     }
     const body = {};
-    for (const input of form.querySelectorAll('.input')) body[input.name] = input.value;
+    for (const input of form.querySelectorAll('.input')) if (sent(input)) body[input.name] = input.value;
     // A language picked on this page before signing in is kept on the child's record.
     if (form.dataset.language) body.language = form.dataset.language;
     button.disabled = true;
@@ -73,8 +81,11 @@
         return;
       }
       const message = answer && answer.error && answer.error.message;
-      showError(message || _("That didn't work. Please try again."),
-        isChild && answer && answer.error && answer.error.code === 'pin_invalid' ? document.getElementById('pin') : null);
+      const code = answer && answer.error && answer.error.code;
+      const field = !isChild ? null
+        : code === 'pin_invalid' ? document.getElementById('pin')
+          : code === 'pins_differ' ? document.getElementById('pin-again') : null;
+      showError(message || _("That didn't work. Please try again."), field);
     } catch (e) {
       showError(_("We couldn't reach the service. Check your internet connection and try again."));
     }
