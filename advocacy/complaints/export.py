@@ -9,6 +9,7 @@ from advocacy.complaints import rules
 from advocacy.crypto import keyring_of
 from advocacy.date_words import iso
 from advocacy.store import ASCENDING, Store
+from advocacy.words import english
 
 STEP_WORDS = {
     "made": "the complaint was made", "acknowledged": "someone told you they had it",
@@ -44,4 +45,4 @@ async def complaints(store: Store, child_id: str, leave_out: Collection[str] = (
             "what_happened": [{"when": iso(e["at"]), "what": STEP_WORDS.get(e["kind"], e["kind"])}
                               for e in doc["timeline"]],
         })
-    return "Your complaints about the advocacy service", out
+    return english("Your complaints about the advocacy service"), out

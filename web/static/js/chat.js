@@ -93,7 +93,7 @@
       // A message from the service or a bot is labelled as automatic on both sides, never taken for a person's.
       const role = msg.sender && msg.sender.role;
       if (!mine && (role === 'service' || role === 'bot')) {
-        li.append(make('p', 'msg__from', role === 'service' ? 'Automatic message' : `Automatic message from ${who}`));
+        li.append(make('p', 'msg__from', role === 'service' ? _('Automatic message') : _('Automatic message from {name}', { name: who })));
       }
       const time = make('time', 'msg__time', formatTime(msg.sent_at));
       time.dateTime = msg.sent_at;

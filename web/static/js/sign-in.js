@@ -8,6 +8,23 @@
   const buttonLabel = button.textContent;
   const isChild = form.dataset.endpoint === '/api/session/child';
 
+  // A child's sign-in answers in the language of their page: [the English, its translation]. The server's
+  // own words are kept where no translation exists (they can hold a number, such as how many minutes).
+  const CHILD_ANSWERS = {
+    sign_in_failed: ["That didn't work. Check and try again.", _("That didn't work. Check and try again.")],
+    last_try: ["That didn't work. You have one more try. If that one is wrong too, your code will be locked and your advocate will need to unlock it.",
+      _("That didn't work. You have one more try. If that one is wrong too, your code will be locked and your advocate will need to unlock it.")],
+    code_locked: ['Too many tries. Ask your advocate to unlock your code.', _('Too many tries. Ask your advocate to unlock your code.')],
+    pins_differ: ['The two PINs are not the same. Type the same PIN in both boxes.',
+      _('The two PINs are not the same. Type the same PIN in both boxes.')],
+    too_many_tries: ['Too many tries from here. Wait a few minutes, then try again.',
+      _('Too many tries from here. Wait a few minutes, then try again.')],
+  };
+  const inChildLanguage = (code, message) => {
+    const pair = isChild && CHILD_ANSWERS[code];
+    return pair && pair[0] !== pair[1] ? pair[1] : message;
+  };
+
   const showError = (message, field) => {
     errorBox.textContent = message;
     for (const input of form.querySelectorAll('.input')) input.removeAttribute('aria-invalid');
@@ -85,7 +102,7 @@
       const field = !isChild ? null
         : code === 'pin_invalid' ? document.getElementById('pin')
           : code === 'pins_differ' ? document.getElementById('pin-again') : null;
-      showError(message || _("That didn't work. Please try again."), field);
+      showError(inChildLanguage(code, message) || _("That didn't work. Please try again."), field);
     } catch (e) {
       showError(_("We couldn't reach the service. Check your internet connection and try again."));
     }
