@@ -15,7 +15,7 @@ from tests.browser.pages import axe_violations, chat_ready, child_signs_in, open
 LANGUAGES = list(Languages.load())
 BEFORE_SIGN_IN = ["/", "/child/sign-in", "/child/what-happens"]
 SIGNED_IN = ["/child", "/child/worries", "/child/worries/new", "/child/advocate", "/child/what-happens",
-             "/child/settings"]
+             "/child/settings", "/child/complaints"]
 
 
 async def settled(page: Page, path: str) -> None:
@@ -80,3 +80,24 @@ async def test_the_child_picks_a_language_on_the_sign_in_page_and_it_stays(brows
     await expect(page.locator("#nav-chat")).to_have_text("ዕላል")
     child = await world.server.store.children.find_one({"_id": world.children[0].id})
     assert child["language"] == "ti" and errors == []
+
+
+async def test_sign_in_answers_and_automatic_messages_read_in_the_childs_language(browser, world):
+    server, amira = world.server, world.children[0]
+    page, errors = await open_page(browser, world, 360, 640)
+    await page.goto("/child/sign-in?lang=ar")
+    await page.fill("#access-code", amira.access_code)
+    await page.fill("#pin", "00000000" if amira.pin != "00000000" else "11111111")
+    await page.click("#sign-in-button")
+    await expect(page.locator("#form-error")).to_have_text("لم ينجح ذلك. تحقّق وحاول مرة أخرى.")
+    await page.locator("#first-time summary").click()
+    await page.fill("#pin", "1234")
+    await page.fill("#pin-again", "4321")
+    await page.click("#sign-in-button")
+    await expect(page.locator("#form-error")).to_have_text(
+        "الرقمان السريان غير متطابقين. اكتب الرقم السري نفسه في المربعين.")
+
+    assert await server.services.chat.tell_child(amira.id, "Your advocate is away until Monday.", "test:away")
+    await child_signs_in(page, amira)
+    await expect(page.locator("#messages .msg--service .msg__from")).to_have_text("رسالة تلقائية")
+    assert [p for p in errors if "Failed to load resource" not in p] == []  # the refused sign-in's 401
