@@ -12,14 +12,27 @@ from advocacy.store import ASCENDING, Store
 from advocacy.words import english
 
 STEP_WORDS = {
-    "made": "the complaint was made", "acknowledged": "someone told you they had it",
-    "answered": "you got an answer", "escalated": "you asked the Children's Commissioner's office to look at it",
-    "commissioner_decided": "the Children's Commissioner's office decided",
+    "made": english("the complaint was made"),
+    "acknowledged": english("someone told you they had it"),
+    "answered": english("you got an answer"),
+    "escalated": english("you asked the Children's Commissioner's office to look at it"),
+    "commissioner_decided": english("the Children's Commissioner's office decided"),
 }
-MADE_BY = {"child": "you", "advocate": "an advocate, for you", "manager": "a manager, for you",
-           "admin": "someone in charge of the service, for you"}
-WHERE = {"made": "we have it", "acknowledged": "someone is looking into it", "answered": "you have an answer"}
-GOES_TO = {"manager": "the manager of your advocate", "admin": "someone in charge of the whole service"}
+MADE_BY = {
+    "child": english("you"),
+    "advocate": english("an advocate, for you"),
+    "manager": english("a manager, for you"),
+    "admin": english("someone in charge of the service, for you"),
+}
+WHERE = {
+    "made": english("we have it"),
+    "acknowledged": english("someone is looking into it"),
+    "answered": english("you have an answer"),
+}
+GOES_TO = {
+    "manager": english("the manager of your advocate"),
+    "admin": english("someone in charge of the whole service"),
+}
 
 
 async def complaints(store: Store, child_id: str, leave_out: Collection[str] = ()) -> tuple[str, list[dict[str, Any]]]:

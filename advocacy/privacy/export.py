@@ -118,6 +118,8 @@ TOLD = {
 # Fields of the sections that hold a moment (ISO 8601), shown on the page as a date and time.
 MOMENTS = {"when", "raised", "answer_due", "arrived", "finished", "written_down", "asked", "answered",
            "your_message_sent"}
+# Fields of the sections whose values are the service's own words (never a person's), read in the child's language.
+SERVICE_WORDS = {"about", "who", "who_looks_at_it", "where_it_is", "what_we_decided", "what"}
 # Every field name in the export, as the readable page says it.
 LABELS = {
     "when": english("When"),
@@ -341,5 +343,5 @@ def render_html(data: dict[str, Any], languages: Languages | None = None) -> str
     languages = languages or Languages.shared()
     code = languages.pick(data.get("about_you", {}).get("page_language"))
     return _TEMPLATES.get_template("export/child.html").render(
-        data=data, moments=MOMENTS, translations=languages.translations(code),
+        data=data, moments=MOMENTS, service_words=SERVICE_WORDS, translations=languages.translations(code),
         lang="en-GB" if code == "en" else code, dir=languages.get(code).direction)

@@ -132,6 +132,13 @@ async def test_the_export_names_mains_new_fields_and_sections_in_the_childs_lang
                                 ("Your complaints about the advocacy service", "Khiếu nại của bạn về dịch vụ hỗ trợ"),
                                 ("changed the language of your pages", "đã đổi ngôn ngữ các trang của bạn")]:
         assert vietnamese in html and english not in html
+    # An operator's copy holds the complaint: the service's words about it read in Vietnamese, the child's do not.
+    whole = server.services.export.render_html(await server.services.export.export(amira.id, by=None, form="command"))
+    for english, vietnamese in [("the complaint was made", "khiếu nại đã được gửi"),
+                                ("something else about the advocacy service", "điều gì khác về dịch vụ hỗ trợ"),
+                                ("Where it is now", "Bây giờ đang ở đâu")]:
+        assert vietnamese in whole and english not in whole
+    assert "The page was slow." in whole
 
 
 async def test_the_complaints_page_reads_in_the_childs_language(world):
