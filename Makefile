@@ -4,10 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
 NPM_STAMP := web/node_modules/.setup-stamp
+LOCALE := advocacy/locale
+PO_FILES := $(wildcard $(LOCALE)/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: setup run lint test test-unit test-integration test-browser bench clean
+.PHONY: setup run lint test test-unit test-integration test-browser bench clean extract-messages compile-messages
 
-setup: $(STAMP) $(NPM_STAMP)
+setup: $(STAMP) $(NPM_STAMP) $(MO_FILES)
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -19,6 +22,19 @@ $(STAMP): pyproject.toml requirements.lock
 $(NPM_STAMP): web/package.json
 	cd web && npm install --no-audit --no-fund --loglevel=error
 	touch $(NPM_STAMP)
+
+# The child-facing words in other languages: each .po (committed) compiles to a .mo (not committed).
+$(LOCALE)/%/LC_MESSAGES/messages.mo: $(LOCALE)/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile -i $< -o $@
+
+compile-messages: $(STAMP)
+	$(BIN)/pybabel compile -d $(LOCALE) --statistics
+
+# New or changed words in the templates, scripts and N_(...) texts: into messages.pot, then into
+# every catalogue (new ones empty for a translator; the unit tests fail until each is filled).
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -k N_ -k english -o $(LOCALE)/messages.pot .
+	$(BIN)/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) --no-fuzzy-matching --ignore-obsolete
 
 run: setup
 	$(BIN)/advocacy serve --demo

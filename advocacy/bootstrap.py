@@ -52,6 +52,7 @@ from advocacy.embedded_db import EmbeddedDatabase, running_uri
 from advocacy.events import Topic
 from advocacy.figures.service import Figures
 from advocacy.figures.tally import Tally
+from advocacy.languages import Languages
 from advocacy.leases import LeasedJob
 from advocacy.notifications.service import Notifier
 from advocacy.oversight.console import ReviewerConsole
@@ -84,6 +85,7 @@ class Services:
     store: Store
     clock: Clock
     keyring: Keyring
+    languages: Languages
     access: Access
     auth: AuthService
     presence: Presence
@@ -181,10 +183,11 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
     else:
         sessions_ended, access_changed, presence = Topic("sessions.ended"), Topic("access.changed"), Presence()
 
+    languages = Languages.shared()
     access = Access(store, clock)
     auth = AuthService(store, settings, clock, access, keyring, sessions_ended)
     notifier = Notifier(store, clock, access)
-    chat = ChatService(store, settings, clock, access)
+    chat = ChatService(store, settings, clock, access, languages)
     records = ConcernRecords(store, clock, keyring, settings)
     shown = ConcernViews(records)
     oversight = OversightQueue(store, clock, keyring, records, shown, notifier, chat, QueueCounts(store))
@@ -243,13 +246,14 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
         await cover.cover_tick(pairing, tell_access_changed)
 
     return Services(
-        settings=settings, store=store, clock=clock, keyring=keyring, access=access, auth=auth, presence=presence,
+        settings=settings, store=store, clock=clock, keyring=keyring, languages=languages, access=access, auth=auth,
+        presence=presence,
         notifier=notifier, chat=chat, concern_records=records, concern_views=shown, oversight=oversight,
         ladder=ladder, safeguarding=safeguarding, concerns=concerns, sweeper=sweeper,
         pairing_changes=pairing_changes, pairing=pairing, bots=bots, figures=figures,
         team=TeamView(store, clock, dict(records.categories)),
         reviewer_console=ReviewerConsole(store, clock, keyring, oversight),
-        export=ChildExport(store, clock, chat), complaints=complaints,
+        export=ChildExport(store, clock, chat, languages), complaints=complaints,
         retention=RetentionJob(store, clock, load_retention()),
         access_changed=access_changed,
         sweeper_job=sweeper_job(store, clock, sweeper, settings.sweep_interval_seconds),

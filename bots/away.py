@@ -35,7 +35,8 @@ class AwayBot:
         status = await self.client.away(conversation)
         if not status.get("ok") or not status.get("away"):
             return
-        ack = await self.client.post(conversation, away_text(status["expected"]),
+        # The service words the reply in the child's language; an older service sends only "expected".
+        ack = await self.client.post(conversation, status.get("reply") or away_text(status["expected"]),
                                      key=f"away:{conversation}:{status['absence']}")
         if ack.get("ok") and ack.get("new"):
             self.replies += 1

@@ -93,6 +93,20 @@ class AuthService(Sessions):
                            subject=child["_id"], outcome="ok", first=first, session=principal.session_id)
         return token, principal, first
 
+    async def child_language(self, child_id: str, chosen: str | None = None) -> str | None:
+        """The language on the child's record; ``chosen`` (a code the caller checked) replaces it first.
+
+        A change is in the audit trail (that it changed, not to what)."""
+        if chosen is not None:
+            result = await self.store.children.update_one({"_id": child_id, "language": {"$ne": chosen}},
+                                                          {"$set": {"language": chosen}})
+            if result.modified_count:
+                await audit.record(self.store, self.clock, actor=child_id, role="child", action="child.language",
+                                   subject=child_id, outcome="ok")
+            return chosen
+        doc = await self.store.children.find_one({"_id": child_id}, {"language": 1})
+        return doc.get("language") if doc else None
+
     async def _count_try(self, lookup: str, now: Any) -> tuple[dict[str, Any] | None, int | None]:
         """(the child of the code or None, this try's number in a row, or None if the code is locked)."""
         most = self.settings.pin_max_failures

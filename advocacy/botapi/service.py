@@ -13,7 +13,14 @@ from typing import Any
 
 from advocacy.auth.principal import Principal
 from advocacy.botapi import hours
-from advocacy.chat.presence import Presence, PresenceChange, available, reply_expected
+from advocacy.chat.presence import (
+    Presence,
+    PresenceChange,
+    available,
+    out_of_hours_reply,
+    reply_expected,
+    reply_expected_words,
+)
 from advocacy.chat.service import ChatService
 from advocacy.chat.text import check_client_id, check_message_text
 from advocacy.clock import Clock
@@ -83,17 +90,26 @@ class BotService:
                                                                                "last_available_at": 1})
         now = self.clock.now()
         own_hours = self.hours_of(advocate)
+        # A child who reads another language gets what to tell them, and the whole reply a bot may
+        # post while away, in it (the bot words English itself).
+        language = await self.chat.language_of(conv["child"])
+        english = language == self.chat.languages.default
+        write = self.chat.languages.write
         # Online and not switched to away is around, in working hours or not: what the child's header says.
         if conv["advocate"] in await available(self.store, self.presence, [conv["advocate"]]):
             if hours.is_working(now, own_hours):
                 await self.available(conv["advocate"], now)
-            return {"away": False, "absence": None, "expected": reply_expected(True, now, self.settings)}
+            return {"away": False, "absence": None,
+                    "expected": reply_expected(True, now, self.settings) if english
+                    else write(reply_expected_words(True, now, self.settings), language)}
         last = (advocate or {}).get("last_available_at")
-        return {
-            "away": True,
-            "absence": f"{conv['advocate']}:{_iso(last) or 'never'}",
-            "expected": reply_expected(False, now, self.settings, own_hours),
-        }
+        absence = f"{conv['advocate']}:{_iso(last) or 'never'}"
+        if english:
+            return {"away": True, "absence": absence,
+                    "expected": reply_expected(False, now, self.settings, own_hours)}
+        expected = reply_expected_words(False, now, self.settings, own_hours)
+        return {"away": True, "absence": absence, "expected": write(expected, language),
+                "reply": write(out_of_hours_reply(expected), language)}
 
     async def available(self, advocate_id: str, now: datetime) -> None:
         await self.store.staff.update_one(

@@ -19,6 +19,7 @@ from advocacy import workdays
 from advocacy.events import Topic
 from advocacy.settings import Settings
 from advocacy.store import Store
+from advocacy.words import N_, Moment, Words
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,8 @@ def _spoken_time(t: time) -> str:
 
 
 def reply_expected(online: bool, now: datetime, settings: Settings, hours: tuple[str, str] | None = None) -> str:
-    """A plain-words sentence telling a child when their advocate is likely to answer.
+    """A plain-words sentence telling a child when their advocate is likely to answer (English; see
+    ``reply_expected_words`` for the child's language).
 
     ``hours`` are the advocate's own working hours ("HH:MM", "HH:MM"); by default
     the service's.
@@ -102,3 +104,29 @@ def reply_expected(online: bool, now: datetime, settings: Settings, hours: tuple
     else:
         when = f"on {back:%A} {back.day} {back:%B} at {_spoken_time(back.time())}"
     return f"Your advocate isn't working right now. They'll be back {when}."
+
+
+def reply_expected_words(online: bool, now: datetime, settings: Settings,
+                         hours: tuple[str, str] | None = None) -> Words:
+    """``reply_expected`` as ``Words``, so it reads in the child's language (days and times too)."""
+    if online:
+        return N_("Your advocate is online now.")
+    start, end = (_hhmm(t) for t in (hours or (settings.working_day_start, settings.working_day_end)))
+    if workdays.is_working_time(now, start, end):
+        return N_("Your advocate isn't online right now. They'll reply as soon as they can today.")
+    back = workdays.next_working_start(now, start, end).astimezone(ZoneInfo(settings.timezone))
+    days = (back.date() - now.astimezone(ZoneInfo(settings.timezone)).date()).days
+    at = Moment(back.time().replace(tzinfo=None))
+    if days == 0:
+        return N_("Your advocate isn't working right now. They'll be back today at {time}.", time=at)
+    if days == 1:
+        return N_("Your advocate isn't working right now. They'll be back tomorrow at {time}.", time=at)
+    return N_("Your advocate isn't working right now. They'll be back on {day} at {time}.",
+              day=Moment(back.date(), "EEEE" if days < 7 else "EEEE d MMMM"), time=at)
+
+
+def out_of_hours_reply(expected: Words) -> Words:
+    """What the away bot answers a child while their advocate is away, in the child's language."""
+    return N_("Thanks for your message.") + expected + N_(
+        "If you are in danger right now, call 999. You can talk to Childline any time, day or night, "
+        "on 0800 1111. It's free.")

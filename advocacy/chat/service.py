@@ -35,6 +35,7 @@ from advocacy.crypto import Keyring, keyring_of
 from advocacy.errors import ServiceError
 from advocacy.events import Topic
 from advocacy.group_commit import GroupCommit
+from advocacy.languages import Languages
 from advocacy.people import child_names, staff_by_ids
 from advocacy.settings import Settings
 from advocacy.store import (
@@ -47,6 +48,7 @@ from advocacy.store import (
     UpdateOne,
     insert_each,
 )
+from advocacy.words import Words
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +99,10 @@ def _message_id(value: Any) -> ObjectId:
 
 
 class ChatService:
-    def __init__(self, store: Store, settings: Settings, clock: Clock, access: Access) -> None:
+    def __init__(self, store: Store, settings: Settings, clock: Clock, access: Access,
+                 languages: Languages | None = None) -> None:
         self.store = store
+        self.languages = languages or Languages.shared()
         self.settings = settings
         self.clock = clock
         self.access = access
@@ -241,6 +245,10 @@ class ChatService:
         child_ids = {c["child"] for c in convs}
         advocate_ids = {c["advocate"] for c in convs}
         children = await child_names(self.store, child_ids)
+        # Staff see the language each child reads the service in and the languages on their record.
+        spoken = {} if principal.role == "child" else {
+            d["_id"]: d async for d in self.store.children.find({"_id": {"$in": list(child_ids)}},
+                                                                {"language": 1, "languages": 1})}
         staff = {d["_id"]: d async for d in self.store.staff.find({"_id": {"$in": list(advocate_ids)}}, {"name": 1})}
         names = {SERVICE_SENDER["id"]: SERVICE_SENDER["name"], **children,
                  **{i: d.get("name", "") for i, d in staff.items()}}
@@ -268,9 +276,15 @@ class ChatService:
                 "waiting_since": waiting.isoformat(timespec="seconds") if waiting else None,
                 "seen_up_to": str(max(others_read)) if others_read else None,
                 "last_message": await self._last_message(last, conv["child"], names),
+                **({} if principal.role == "child" else self._languages_of(spoken.get(conv["child"], {}))),
             }
 
         return list(await asyncio.gather(*(summary(c) for c in convs)))
+
+    def _languages_of(self, child: dict[str, Any]) -> dict[str, Any]:
+        language = self.languages.get(child.get("language"))
+        return {"child_language": {"code": language.code, "name": language.english},
+                "child_languages": list(child.get("languages") or [])}
 
     async def _last_message(
         self, doc: dict[str, Any] | None, child_id: str, names: dict[str, str]
@@ -307,17 +321,25 @@ class ChatService:
             await self.message_added.publish(MessageAdded(message, origin))
         return message, is_new
 
-    async def tell_child(self, child_id: str, text: str, key: str) -> dict[str, Any] | None:
+    async def language_of(self, child_id: str) -> str:
+        """The language the child chose (their record), or the default."""
+        doc = await self.store.children.find_one({"_id": child_id}, {"language": 1})
+        return self.languages.pick(doc.get("language") if doc else None)
+
+    async def tell_child(self, child_id: str, text: str | Words, key: str) -> dict[str, Any] | None:
         """Write a notice from the service into the child's conversation (pairing news, escalations...).
 
         The one way the service tells a child something in their chat. ``key`` names the
         event the notice is about (e.g. ``paired:pa_123``): a notice with the same key is
         stored once, so a retried job never tells a child twice. None if the child has no
-        advocate now. A notice does not count as an answer to the child.
+        advocate now. A notice does not count as an answer to the child. ``Words`` are written
+        in the child's language (their record), each sentence the catalogue lacks in English.
         """
         conv = await self.active_conversation_of(child_id)
         if conv is None:
             return None
+        if isinstance(text, Words):
+            text = self.languages.write(text, await self.language_of(child_id))
         message, is_new = await self._add(conv, SERVICE_SENDER, key, text)
         if is_new:
             await self.message_added.publish(MessageAdded(message))

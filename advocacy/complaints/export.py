@@ -9,16 +9,30 @@ from advocacy.complaints import rules
 from advocacy.crypto import keyring_of
 from advocacy.date_words import iso
 from advocacy.store import ASCENDING, Store
+from advocacy.words import english
 
 STEP_WORDS = {
-    "made": "the complaint was made", "acknowledged": "someone told you they had it",
-    "answered": "you got an answer", "escalated": "you asked the Children's Commissioner's office to look at it",
-    "commissioner_decided": "the Children's Commissioner's office decided",
+    "made": english("the complaint was made"),
+    "acknowledged": english("someone told you they had it"),
+    "answered": english("you got an answer"),
+    "escalated": english("you asked the Children's Commissioner's office to look at it"),
+    "commissioner_decided": english("the Children's Commissioner's office decided"),
 }
-MADE_BY = {"child": "you", "advocate": "an advocate, for you", "manager": "a manager, for you",
-           "admin": "someone in charge of the service, for you"}
-WHERE = {"made": "we have it", "acknowledged": "someone is looking into it", "answered": "you have an answer"}
-GOES_TO = {"manager": "the manager of your advocate", "admin": "someone in charge of the whole service"}
+MADE_BY = {
+    "child": english("you"),
+    "advocate": english("an advocate, for you"),
+    "manager": english("a manager, for you"),
+    "admin": english("someone in charge of the service, for you"),
+}
+WHERE = {
+    "made": english("we have it"),
+    "acknowledged": english("someone is looking into it"),
+    "answered": english("you have an answer"),
+}
+GOES_TO = {
+    "manager": english("the manager of your advocate"),
+    "admin": english("someone in charge of the whole service"),
+}
 
 
 async def complaints(store: Store, child_id: str, leave_out: Collection[str] = ()) -> tuple[str, list[dict[str, Any]]]:
@@ -44,4 +58,4 @@ async def complaints(store: Store, child_id: str, leave_out: Collection[str] = (
             "what_happened": [{"when": iso(e["at"]), "what": STEP_WORDS.get(e["kind"], e["kind"])}
                               for e in doc["timeline"]],
         })
-    return "Your complaints about the advocacy service", out
+    return english("Your complaints about the advocacy service"), out

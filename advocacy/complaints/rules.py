@@ -15,30 +15,31 @@ from datetime import datetime
 from typing import Any
 
 from advocacy import workdays
+from advocacy.words import english
 
 # What a complaint can be about, with the words a child reads.
 ABOUT = {
-    "advocate": "my advocate",
-    "manager": "the person in charge of my advocate",
-    "service": "something else about the advocacy service",
+    "advocate": english("my advocate"),
+    "manager": english("the person in charge of my advocate"),
+    "service": english("something else about the advocacy service"),
 }
 OUTCOMES = {
-    "upheld": "We agree. We got it wrong, and we are sorry.",
-    "partly_upheld": "We agree with some of it, and we are sorry for that part.",
-    "not_upheld": "We looked carefully and don't think we got it wrong.",
+    "upheld": english("We agree. We got it wrong, and we are sorry."),
+    "partly_upheld": english("We agree with some of it, and we are sorry for that part."),
+    "not_upheld": english("We looked carefully and don't think we got it wrong."),
 }
 # The outcomes as the published figures name them.
 OUTCOME_LABELS = {"upheld": "Upheld", "partly_upheld": "Partly upheld", "not_upheld": "Not upheld"}
 STATUSES = ("made", "acknowledged", "answered")
 # Where a complaint is, as the child reads it on their page.
 STATUS_WORDS = {
-    "made": "We have your complaint. Someone will tell you they've got it by {acknowledge_by}.",
-    "acknowledged": "Someone is looking into it. You'll get an answer by {answer_by}.",
-    "answered": "You have an answer.",
+    "made": english("We have your complaint. Someone will tell you they've got it by {acknowledge_by}."),
+    "acknowledged": english("Someone is looking into it. You'll get an answer by {answer_by}."),
+    "answered": english("You have an answer."),
 }
-ESCALATED_WORDS = ("You asked the Children's Commissioner's office to look at it. "
-                   "They will tell you what they decide.")
-COMMISSIONER_DONE = "The Children's Commissioner's office has finished looking at it."
+ESCALATED_WORDS = english("You asked the Children's Commissioner's office to look at it. "
+                           "They will tell you what they decide.")
+COMMISSIONER_DONE = english("The Children's Commissioner's office has finished looking at it.")
 
 
 @dataclass(frozen=True)

@@ -9,18 +9,19 @@ from advocacy.concerns.words import STATUS_WORDS, WHO
 from advocacy.crypto import keyring_of
 from advocacy.date_words import iso
 from advocacy.store import ASCENDING, Store
+from advocacy.words import english
 
 # What the audited actions of concerns, safeguarding and oversight mean, in a child's words.
 ACTIONS = {
-    "concern.read": "read your worry",
-    "concern.list": "looked at their list of young people's worries",
-    "concern.escalated": "asked someone more senior to help with your worry",
-    "safeguarding.confirmed": "decided something you wrote needed looking into, to keep you safe",
-    "safeguarding.dismissed": "decided something you wrote did not need looking into",
-    "safeguarding.disclosed": "told someone outside the advocacy service about you, to keep you safe",
-    "safeguarding.disclosures": "looked at the times we told someone outside the service about you",
-    "oversight.read": "(the Children's Commissioner's team) looked at your worry",
-    "oversight.closed": "(the Children's Commissioner's team) finished checking on your worry",
+    "concern.read": english("read your worry"),
+    "concern.list": english("looked at their list of young people's worries"),
+    "concern.escalated": english("asked someone more senior to help with your worry"),
+    "safeguarding.confirmed": english("decided something you wrote needed looking into, to keep you safe"),
+    "safeguarding.dismissed": english("decided something you wrote did not need looking into"),
+    "safeguarding.disclosed": english("told someone outside the advocacy service about you, to keep you safe"),
+    "safeguarding.disclosures": english("looked at the times we told someone outside the service about you"),
+    "oversight.read": english("(the Children's Commissioner's team) looked at your worry"),
+    "oversight.closed": english("(the Children's Commissioner's team) finished checking on your worry"),
 }
 
 # What happened to a worry, as its timeline's kinds (and statuses) read to a child.
@@ -73,7 +74,7 @@ async def worries(store: Store, child_id: str) -> tuple[str, list[dict[str, Any]
             "how_urgent": SEVERITY.get(doc["severity"], doc["severity"]), "raised": iso(doc["raised_at"]),
             "answer_due": iso(doc["deadlines"]["respond_by"]), "what_happened": timeline,
         })
-    return "Your worries", out
+    return english("Your worries"), out
 
 
 async def disclosures(store: Store, child_id: str) -> tuple[str, list[dict[str, Any]]]:
@@ -87,11 +88,11 @@ async def disclosures(store: Store, child_id: str) -> tuple[str, list[dict[str, 
             "you_were_told_first": doc["child_told"],
             "why_not": await _open(store, child_id, doc.get("why_not_told"), "disclosure.why_not_told"),
         })
-    return "Times we told someone outside the service about you", out
+    return english("Times we told someone outside the service about you"), out
 
 
 async def counted(store: Store, child_id: str) -> tuple[str, list[dict[str, Any]]]:
     """The rows the published figures are counted from (the figures never name a child)."""
     out = [{"when": iso(row["at"]), "what": happened(row["kind"]), "counted_in_month": row.get("month")}
            async for row in store.concern_events.find({"child": child_id}).sort("at", ASCENDING)]
-    return "What we counted for the figures we publish (they never show your name)", out
+    return english("What we counted for the figures we publish (they never show your name)"), out

@@ -15,6 +15,7 @@ from typing import Any
 
 from advocacy import date_words, workdays
 from advocacy.concerns.categories import Category
+from advocacy.words import N_, Words
 
 # Who an advocate raised a worry with, as a child would say it.
 WHO = {
@@ -177,31 +178,33 @@ def child_view(concern: Mapping[str, Any], category: Category | None, child_word
     }
 
 
-def escalation_notice(level: str, topic: str, by_hand: bool, at_once: bool = False) -> str:
-    """What the child is told in their chat when their worry climbs the ladder.
+def escalation_notice(level: str, topic: str, by_hand: bool, at_once: bool = False) -> Words:
+    """What the child is told in their chat when their worry climbs the ladder (in their language).
 
     ``at_once``: the manager is told the moment an urgent worry is raised, not because it is late.
     """
-    about = f'About your worry "{topic}": '
+    about = N_('About your worry "{topic}":', topic=N_(topic) if topic else "")
     if level == "manager":
         if at_once:
-            return about + "because it's urgent, your advocate's manager knows about it too and is helping."
+            return about + N_("Because it's urgent, your advocate's manager knows about it too and is helping.")
         if by_hand:
-            return about + "your advocate has asked their manager to help with it too."
-        return about + "it hasn't been sorted out yet, so your advocate's manager is now helping with it too."
+            return about + N_("Your advocate has asked their manager to help with it too.")
+        return about + N_("It hasn't been sorted out yet, so your advocate's manager is now helping with it too.")
     if by_hand:
-        return (about + f"it has been passed to {COMMISSIONER}. Their job is to make sure children's "
-                "worries get sorted out. Your advocate is still helping you too.")
-    return (about + f"it hasn't been sorted out in time, so it has been passed to {COMMISSIONER}. "
-            "Their job is to make sure children's worries get sorted out. Your advocate is still helping you too.")
+        return about + N_("It has been passed to the Children's Commissioner's team. Their job is to make sure "
+                          "children's worries get sorted out. Your advocate is still helping you too.")
+    return about + N_("It hasn't been sorted out in time, so it has been passed to the Children's Commissioner's "
+                      "team. Their job is to make sure children's worries get sorted out. Your advocate is still "
+                      "helping you too.")
 
 
-def oversight_closed_notice(topic: str) -> str:
-    return (f'About your worry "{topic}": {COMMISSIONER} has finished checking on it. '
-            "Your advocate will talk to you about what happens next.")
+def oversight_closed_notice(topic: str) -> Words:
+    return N_('About your worry "{topic}":', topic=N_(topic) if topic else "") + N_(
+        "The Children's Commissioner's team has finished checking on it. "
+        "Your advocate will talk to you about what happens next.")
 
 
-SAFEGUARDING_HELP = (
+SAFEGUARDING_HELP = N_(
     "Thank you for telling us. Your advocate isn't online right now, but they will see your message. "
     "If you are in danger right now, call 999. You can talk to Childline any time, day or night, "
     "by calling 0800 1111. It's free."

@@ -25,6 +25,7 @@ from advocacy.edge import (
     complaint_views,
     concern_views,
     figures_views,
+    language_views,
     oversight_pages,
     oversight_views,
     pairing_views,
@@ -38,6 +39,7 @@ from advocacy.edge.bot_events import BotsNamespace
 from advocacy.edge.chat_events import ChatNamespace
 from advocacy.edge.console_events import ConsoleNamespace
 from advocacy.edge.keys import assets_key, services_key, sio_key
+from advocacy.edge.language import install as install_language
 from advocacy.edge.metrics import Metrics, metrics, metrics_key
 from advocacy.edge.middlewares import errors, request_ids, same_origin_changes, security_headers
 from advocacy.edge.oversight_events import OversightNamespace
@@ -90,7 +92,7 @@ class SocketServer(socketio.AsyncServer):
 ROUTES = (site_views.routes, auth_views.routes, chat_views.routes, privacy_views.routes, concern_views.routes,
           complaint_views.routes,
           safeguarding_views.routes, oversight_views.routes, oversight_pages.routes, pairing_views.routes,
-          figures_views.routes, team_views.routes)
+          figures_views.routes, team_views.routes, language_views.routes)
 
 
 def _origin_checker(settings: Settings):
@@ -121,6 +123,7 @@ def init_app(services: Services) -> web.Application:
         loader=jinja2.FileSystemLoader(str(WEB_DIR / "templates")),
         autoescape=jinja2.select_autoescape(default=True),
     )
+    install_language(app, env, WEB_DIR / "static" / "js")
     env.globals["asset"] = assets.url
     env.filters["when"] = functools.partial(moment_words, zone=settings.timezone)
     for routes in ROUTES:

@@ -21,6 +21,7 @@ from advocacy.edge.handlers import (
     signed_in,
 )
 from advocacy.edge.keys import services_key
+from advocacy.edge.language import chosen_language, remember_language
 from advocacy.errors import ServiceError
 
 routes = web.RouteTableDef()
@@ -89,7 +90,7 @@ async def reset_second_factor(request: web.Request) -> web.Response:
 @routes.get("/child/sign-in", name="child_sign_in")
 @aiohttp_jinja2.template("child/sign_in.html")
 async def child_sign_in_page(request: web.Request) -> dict[str, object]:
-    return page_context(request, "child-sign-in")
+    return page_context(request, "child-sign-in", chosen_language=chosen_language(request))
 
 
 @routes.get("/staff/sign-in", name="staff_sign_in")
@@ -114,11 +115,18 @@ async def sign_in_staff(request: web.Request) -> web.Response:
 @routes.post("/api/session/child")
 async def sign_in_child(request: web.Request) -> web.Response:
     body = await json_body(request)
-    token, principal, first = await request.app[services_key].auth.sign_in_child(
+    services = request.app[services_key]
+    token, principal, first = await services.auth.sign_in_child(
         body.get("access_code"), body.get("pin"), body.get("setup_word"), body.get("pin_again"),
         client_address(request),
     )
-    return signed_in(request, token, principal, first_sign_in=first)
+    # The language picked on the sign-in page goes on the record; otherwise the record's is kept.
+    picked = body.get("language")
+    language = await services.auth.child_language(principal.user_id, picked if picked in services.languages else None)
+    response = signed_in(request, token, principal, first_sign_in=first)
+    if language in services.languages:
+        remember_language(response, request, language)
+    return response
 
 
 @routes.get("/api/session")

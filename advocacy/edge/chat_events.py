@@ -15,7 +15,7 @@ from typing import Any
 
 from advocacy.auth.principal import Principal
 from advocacy.auth.sessions import Sessions
-from advocacy.chat.presence import Presence, PresenceChange, available, reply_expected
+from advocacy.chat.presence import Presence, PresenceChange, available, reply_expected, reply_expected_words
 from advocacy.chat.ratelimit import RateLimiter
 from advocacy.chat.service import ChatService, MessageAdded
 from advocacy.clock import Clock
@@ -132,6 +132,10 @@ class ChatNamespace(SignedInNamespace):
     async def on_conversations(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
         conversations = await self.chat.conversations(principal)
         now = self.clock.now()
+        # A child reads when their advocate will answer in their own language.
+        language = await self.chat.language_of(principal.user_id) if principal.role == "child" else None
+        if language == self.chat.languages.default:
+            language = None
         online_now = await self.presence.online({c["child"] for c in conversations})
         around = await available(self.chat.store, self.presence, {c["advocate"] for c in conversations})
         await self._enter(sid, [conv_room(conv["id"]) for conv in conversations])
@@ -139,7 +143,9 @@ class ChatNamespace(SignedInNamespace):
             online = conv["advocate"] in around
             conv["advocate_online"] = online
             conv["child_online"] = conv["child"] in online_now
-            conv["reply_expected"] = reply_expected(online, now, self.settings)
+            conv["reply_expected"] = (reply_expected(online, now, self.settings) if language is None else
+                                      self.chat.languages.write(reply_expected_words(online, now, self.settings),
+                                                                language))
         return {"conversations": conversations}
 
     @event("chat.availability")

@@ -74,7 +74,9 @@ async def child_complaints_page(request: web.Request) -> web.StreamResponse:
         "child/complaints.html", request,
         page_context(request, "child-complaints", principal.public(), about=rules.ABOUT,
                      complaints=await services.complaints.listing(principal),
-                     max_chars=services.complaints.limit, acknowledge_days=services.complaints.acknowledge_days),
+                     max_chars=services.complaints.limit, acknowledge_days=services.complaints.acknowledge_days,
+                     status_words=rules.STATUS_WORDS, escalated_words=rules.ESCALATED_WORDS,
+                     commissioner_done=rules.COMMISSIONER_DONE),
     )
 
 

@@ -15,6 +15,7 @@ from advocacy.edge.metrics import metrics_key
 from advocacy.errors import ServiceError
 from advocacy.logs import new_request_id, request_id
 from advocacy.store import PyMongoError
+from advocacy.words import english
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     except ServiceError as exc:
         if wants_json(request):
             return web.json_response(exc.as_dict(), status=exc.status)
-        return render_error(request, exc.status, "Sorry", exc.message)
+        return render_error(request, exc.status, english("Sorry"), exc.message)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -121,18 +122,19 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
             message = "We couldn't find that." if exc.status == 404 else exc.reason
             return web.json_response({"ok": False, "error": {"code": code, "message": message}}, status=exc.status)
         if exc.status == 404:
-            return render_error(request, 404, "We couldn't find that page",
-                                "Check the address, or go back to the start.")
-        return render_error(request, exc.status, "Sorry", exc.reason)
+            return render_error(request, 404, english("We couldn't find that page"),
+                                english("Check the address, or go back to the start."))
+        return render_error(request, exc.status, english("Sorry"), exc.reason)
     except PyMongoError as exc:
         log.warning("database error on %s %s: %s", request.method, request.path, exc.__class__.__name__)
         if metrics_key in request.app:
             request.app[metrics_key].database_errors.inc()
         if wants_json(request):
             return web.json_response(ServiceError("unavailable").as_dict(), status=503)
-        return render_error(request, 503, "We're having trouble", "Please try again in a minute.")
+        return render_error(request, 503, english("We're having trouble"), english("Please try again in a minute."))
     except Exception:
         log.exception("unexpected error on %s %s", request.method, request.path)
         if wants_json(request):
             return web.json_response(ServiceError("internal_error").as_dict(), status=500)
-        return render_error(request, 500, "Something went wrong", "It's our fault, not yours. Please try again.")
+        return render_error(request, 500, english("Something went wrong"),
+                            english("It's our fault, not yours. Please try again."))

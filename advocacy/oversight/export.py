@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from advocacy.concerns.words import COMMISSIONER
 from advocacy.crypto import keyring_of
 from advocacy.date_words import iso
 from advocacy.store import ASCENDING, Store
+from advocacy.words import english
 
 WHY_WORDS = {"deadline": "your worry wasn't sorted in time", "by_hand": "someone asked them to look at it",
              "service_complaint": "you asked them to look at your complaint about the advocacy service"}
@@ -55,4 +55,4 @@ async def items(store: Store, child_id: str, leave_out: Collection[str] = ()) ->
             "finished": iso(doc.get("closed_at")),
             "what_they_did": log,
         })
-    return f"When {COMMISSIONER} checked on your worries", out
+    return english("When the Children's Commissioner's team checked on your worries"), out

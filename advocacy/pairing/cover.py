@@ -21,6 +21,7 @@ from advocacy.date_words import day_words
 from advocacy.errors import ServiceError
 from advocacy.ids import new_id
 from advocacy.pairing.service import By, PairingService, first_name
+from advocacy.words import N_
 
 # Told the ids of advocates whose conversations changed (their sockets join or leave rooms).
 AccessChanged = Callable[[list[str | None]], Awaitable[None]]
@@ -144,9 +145,9 @@ async def _tell_start(service: PairingService, leave: dict[str, Any], access_cha
         who = names.get(cover["cover"], "another advocate")
         await service.chat.tell_child(
             cover["child"],
-            f"{away} is away until {day_words(date.fromisoformat(leave['last_day']), year=False)}. "
-            f"While {away} is away, {who} will look after you. "
-            f"You can send messages here as usual and {who} will answer. {away} will be back after that.",
+            N_("{away} is away until {day}. While {away} is away, {who} will look after you. You can send "
+               "messages here as usual and {who} will answer. {away} will be back after that.",
+               away=away, who=who, day=day_words(date.fromisoformat(leave["last_day"]), year=False)),
             f"cover:{cover['_id']}:start")
         await store.covers.update_one({"_id": cover["_id"]}, {"$set": {"told_start": True}})
         await service.notifier.tell([cover["cover"]], "child.cover_started", child=cover["child"], leave=leave["_id"])
@@ -163,7 +164,8 @@ async def _tell_end(service: PairingService, leave: dict[str, Any], access_chang
     for cover in covers:
         child = await store.children.find_one({"_id": cover["child"]}, {"advocate": 1})
         if child and child.get("advocate") == leave["advocate"] and cover["told_start"]:
-            await service.chat.tell_child(cover["child"], f"{back} is back, so {back} is looking after you again.",
+            await service.chat.tell_child(cover["child"], N_("{back} is back, so {back} is looking after you again.",
+                                                             back=back),
                                f"cover:{cover['_id']}:end")
         await store.covers.update_one({"_id": cover["_id"]}, {"$set": {"told_end": True}})
         await service.notifier.tell([cover["cover"]], "child.cover_ended", child=cover["child"], leave=leave["_id"])

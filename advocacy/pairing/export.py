@@ -13,6 +13,7 @@ from advocacy.crypto import keyring_of
 from advocacy.date_words import iso
 from advocacy.people import staff_by_ids
 from advocacy.store import ASCENDING, Store
+from advocacy.words import english
 
 OPT_WORDS = {
     "opted_out": "You said you didn't want an advocate",
@@ -71,13 +72,13 @@ async def choices(store: Store, child_id: str) -> tuple[str, list[dict[str, Any]
                     "who": "you",
                     "your_reason": await _open(store, child_id, request.get("reason"), "someone_else_reason")})
     out.sort(key=lambda r: r["when"] or "")
-    return "When you said yes or no to having an advocate", out
+    return english("When you said yes or no to having an advocate"), out
 
 
 async def placement_moves(store: Store, child_id: str) -> tuple[str, list[dict[str, Any]]]:
     out = [{"moved_on": row["moved_on"], "written_down": iso(row["at"]), "who": role_words(row.get("by"))}
            async for row in store.placement_moves.find({"child": child_id}).sort("at", ASCENDING)]
-    return "When you moved to a new home", out
+    return english("When you moved to a new home"), out
 
 
 async def covers(store: Store, child_id: str) -> tuple[str, list[dict[str, Any]]]:
@@ -93,7 +94,7 @@ async def covers(store: Store, child_id: str) -> tuple[str, list[dict[str, Any]]
             "from": leave.get("first_day"), "to": row.get("last_day"),
             "helped_you_meanwhile": names.get(row["cover"], "") if row.get("cover") else "nobody was free",
         })
-    return "When your advocate was away and someone else helped", out
+    return english("When your advocate was away and someone else helped"), out
 
 
 async def earlier_chat(store: Store, child_id: str) -> tuple[str, list[dict[str, Any]]]:
@@ -103,7 +104,7 @@ async def earlier_chat(store: Store, child_id: str) -> tuple[str, list[dict[str,
     out = [{"advocate": names.get(r["advocate"], ""), "asked": iso(r.get("asked_at")),
             "answered": iso(r.get("answered_at")), "your_answer": answers.get(r.get("share"), "")}
            for r in rows]
-    return "Whether a new advocate may read your messages with earlier advocates", out
+    return english("Whether a new advocate may read your messages with earlier advocates"), out
 
 
 async def plans(store: Store, child_id: str) -> tuple[str, list[dict[str, Any]]]:
@@ -116,4 +117,4 @@ async def plans(store: Store, child_id: str) -> tuple[str, list[dict[str, Any]]]
             "to_advocate": names.get(c.get("to") or "", "nobody"),
             "what_happened": PLAN_WORDS.get(row.get("status"), row.get("status"))} for row, c in changes]
     out.sort(key=lambda r: r["when"] or "")
-    return "Plans to change who your advocate is", out
+    return english("Plans to change who your advocate is"), out

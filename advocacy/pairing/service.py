@@ -53,6 +53,7 @@ from advocacy.pairing.roster import (
 from advocacy.pairing.solver import solve
 from advocacy.settings import Settings
 from advocacy.store import Store
+from advocacy.words import N_, Words
 
 log = logging.getLogger(__name__)
 
@@ -85,26 +86,30 @@ def first_name(name: str | None) -> str:
     return (name or "").split(" ")[0] or "your advocate"
 
 
-def paired_text(why: str, name: str, before: str | None, earlier_chat: bool) -> str:
-    """What a child reads in their chat when they get a new advocate: plain words, no jargon."""
-    you_can = f"You can send {name} a message here any time."
+def paired_text(why: str, name: str, before: str | None, earlier_chat: bool) -> Words:
+    """What a child reads in their chat when they get a new advocate: plain words, no jargon, in their language."""
+    you_can = N_("You can send {name} a message here any time.", name=name)
     if why in ("entered_care", "waited"):
         # The welcome bot follows with what an advocate does and what stays private.
-        text = f"Hi! {name} is your advocate. {you_can}"
+        text = N_("Hi! {name} is your advocate.", name=name) + you_can
     elif why == "opted_in":
-        text = f"Welcome back! {name} is your advocate now. {you_can}"
+        text = N_("Welcome back! {name} is your advocate now.", name=name) + you_can
     elif why == "asked_for_someone_else":
-        text = f"You asked for a different advocate, so {name} is your advocate now. {you_can}"
+        text = N_("You asked for a different advocate, so {name} is your advocate now.", name=name) + you_can
     else:
-        reason = {
-            "advocate_leaving": f"{before} can't be your advocate any more",
-            "capacity_change": f"{before} has too many young people to help at the moment",
-        }.get(why, "we have changed who helps you")
-        text = (f"{reason[0].upper()}{reason[1:]}, so {name} is your advocate now. {name} can see the worries "
-                f"you have told us about, so you don't have to explain them again. {you_can}")
+        if why == "advocate_leaving":
+            reason = N_("{before} can't be your advocate any more, so {name} is your advocate now.",
+                        before=before, name=name)
+        elif why == "capacity_change":
+            reason = N_("{before} has too many young people to help at the moment, so {name} is your advocate now.",
+                        before=before, name=name)
+        else:
+            reason = N_("We have changed who helps you, so {name} is your advocate now.", name=name)
+        text = reason + N_("{name} can see the worries you have told us about, so you don't have to explain them "
+                           "again.", name=name) + you_can
     if earlier_chat:
-        text += (f" {name} can't read your old messages with your last advocate unless you say yes. "
-                 "You can choose on your advocate page, and change your mind any time.")
+        text += N_("{name} can't read your old messages with your last advocate unless you say yes. "
+                   "You can choose on your advocate page, and change your mind any time.", name=name)
     return text
 
 

@@ -29,12 +29,14 @@ from advocacy.complaints import export as complaint_export
 from advocacy.complaints.rules import may_handle
 from advocacy.concerns import export as concern_export
 from advocacy.date_words import iso, moment_words
+from advocacy.languages import Languages, install_gettext
 from advocacy.oversight import export as oversight_export
 from advocacy.pairing import export as pairing_export
 from advocacy.people import child_names, staff_by_ids
 from advocacy.safeguarding import export as safeguarding_export
 from advocacy.settings import PROJECT_ROOT
 from advocacy.store import ASCENDING, Store
+from advocacy.words import english
 
 Section = Callable[[Store, str], Awaitable[tuple[str, list[dict[str, Any]]]]]
 # What other capabilities hold about a child, each under its title.
@@ -91,75 +93,107 @@ SECRETS = {"access_code_lookup": "access_code_set", "pin_sealed": "pin_chosen",
            "setup_check": "setup_word_not_used_yet"}
 # Fields shown under their own names in about_you (or read through child_names).
 _ABOUT_FIELDS = {"_id", "name_sealed", "la", "birth_date", "languages", "advocate", "opted_out", "created_at",
-                 "left_care_at", "prefers", "ref", "avoid", "someone_else", "offer", "pin_failures",
+                 "left_care_at", "language", "prefers", "ref", "avoid", "someone_else", "offer", "pin_failures",
                  "pin_locked_until", "opted_out_at", "opted_in_at", "offer_due_at", *SECRETS}
 
 # What staff were told about a child, in a child's words.
 TOLD = {
-    "child.paired": "you got a new advocate",
-    "child.opted_out": "you said you didn't want an advocate",
-    "child.moved_away": "you moved to a different advocate",
-    "child.asked_for_someone_else": "you asked for a different advocate",
-    "child.cover_started": "they were going to help you while your advocate was away",
-    "child.cover_ended": "your advocate was back",
-    "child.waiting": "you were waiting for an answer",
-    "child.waiting_long": "you had been waiting a long time for an answer",
-    "concern.raised": "you told us about a worry",
-    "concern.due_soon": "an answer to your worry was due soon",
-    "concern.escalated": "your worry needed more help",
-    "safeguarding.flagged": "something you wrote needed checking, to keep you safe",
-    "oversight.update_requested": "the Children's Commissioner's team asked for news about your worry",
-    "oversight.closed": "the Children's Commissioner's team finished checking on your worry",
-    "complaint.made": "you made a complaint about the advocacy service",
+    "child.paired": english("you got a new advocate"),
+    "child.opted_out": english("you said you didn't want an advocate"),
+    "child.moved_away": english("you moved to a different advocate"),
+    "child.asked_for_someone_else": english("you asked for a different advocate"),
+    "child.cover_started": english("they were going to help you while your advocate was away"),
+    "child.cover_ended": english("your advocate was back"),
+    "child.waiting": english("you were waiting for an answer"),
+    "child.waiting_long": english("you had been waiting a long time for an answer"),
+    "concern.raised": english("you told us about a worry"),
+    "concern.due_soon": english("an answer to your worry was due soon"),
+    "concern.escalated": english("your worry needed more help"),
+    "safeguarding.flagged": english("something you wrote needed checking, to keep you safe"),
+    "oversight.update_requested": english("the Children's Commissioner's team asked for news about your worry"),
+    "oversight.closed": english("the Children's Commissioner's team finished checking on your worry"),
+    "complaint.made": english("you made a complaint about the advocacy service"),
 }
 
 # Fields of the sections that hold a moment (ISO 8601), shown on the page as a date and time.
 MOMENTS = {"when", "raised", "answer_due", "arrived", "finished", "written_down", "asked", "answered",
            "your_message_sent"}
+# Fields of the sections whose values are the service's own words (never a person's), read in the child's language.
+SERVICE_WORDS = {"about", "who", "who_looks_at_it", "where_it_is", "what_we_decided", "what"}
 # Every field name in the export, as the readable page says it.
 LABELS = {
-    "when": "When", "what": "What happened", "who": "Who", "why": "Why", "note": "Note",
-    "your_words": "What you said", "what_you_want": "What you want to happen", "about": "What it's about",
-    "where_it_is": "Where it is now", "how_urgent": "How urgent", "raised": "When you told us",
-    "answer_due": "Answer due by", "what_happened": "What happened", "who_was_asked": "Who was asked",
-    "you_were_happy": "Were you happy with how it ended?",
-    "told": "Who we told", "you_were_told_first": "Were you told first?", "why_not": "Why you weren't told first",
-    "your_message_sent": "When you sent the message", "it_looked_like": "What it looked like",
-    "checked_as_a_worry": "Did someone look into it?",
-    "arrived": "When it reached them", "the_code_they_know_you_by": "The code they know you by (not your name)",
-    "why_it_went_to_them": "Why it went to them", "reason_given": "The reason given", "decision": "What they decided",
-    "finished": "When they finished", "what_they_did": "What they did", "words": "What they wrote",
-    "your_reason": "The reason you gave", "moved_on": "The day you moved", "written_down": "When we wrote it down",
-    "advocate_away": "Your advocate who was away", "from": "From", "to": "To",
-    "helped_you_meanwhile": "Who helped you meanwhile", "advocate": "Advocate", "asked": "When we asked you",
-    "answered": "When you answered", "your_answer": "Your answer", "from_advocate": "Your advocate before",
-    "to_advocate": "Your advocate after", "counted_in_month": "Counted in the month",
-    "who_looks_at_it": "Who looks at it", "the_answer": "The answer", "what_we_decided": "What we decided",
+    "when": english("When"),
+    "what": english("What happened"),
+    "who": english("Who"),
+    "why": english("Why"),
+    "note": english("Note"),
+    "your_words": english("What you said"),
+    "what_you_want": english("What you want to happen"),
+    "about": english("What it's about"),
+    "where_it_is": english("Where it is now"),
+    "how_urgent": english("How urgent"),
+    "raised": english("When you told us"),
+    "answer_due": english("Answer due by"),
+    "what_happened": english("What happened"),
+    "who_was_asked": english("Who was asked"),
+    "you_were_happy": english("Were you happy with how it ended?"),
+    "told": english("Who we told"),
+    "you_were_told_first": english("Were you told first?"),
+    "why_not": english("Why you weren't told first"),
+    "your_message_sent": english("When you sent the message"),
+    "it_looked_like": english("What it looked like"),
+    "checked_as_a_worry": english("Did someone look into it?"),
+    "arrived": english("When it reached them"),
+    "the_code_they_know_you_by": english("The code they know you by (not your name)"),
+    "why_it_went_to_them": english("Why it went to them"),
+    "reason_given": english("The reason given"),
+    "decision": english("What they decided"),
+    "finished": english("When they finished"),
+    "what_they_did": english("What they did"),
+    "words": english("What they wrote"),
+    "your_reason": english("The reason you gave"),
+    "moved_on": english("The day you moved"),
+    "written_down": english("When we wrote it down"),
+    "advocate_away": english("Your advocate who was away"),
+    "from": english("From"),
+    "to": english("To"),
+    "helped_you_meanwhile": english("Who helped you meanwhile"),
+    "advocate": english("Advocate"),
+    "asked": english("When we asked you"),
+    "answered": english("When you answered"),
+    "your_answer": english("Your answer"),
+    "from_advocate": english("Your advocate before"),
+    "to_advocate": english("Your advocate after"),
+    "counted_in_month": english("Counted in the month"),
+    "who_looks_at_it": english("Who looks at it"),
+    "the_answer": english("The answer"),
+    "what_we_decided": english("What we decided"),
 }
 
 # What each audited action means, in words a child understands.
 ACTIONS = {
-    "chat.history": "read your messages",
-    "chat.conversations": "looked at their list of young people",
-    "team.read": "looked at their team's page, which showed your name",
-    "pairing.history": "looked at who your advocates have been",
-    "safeguarding.flags": "looked at messages of yours flagged for safety",
-    "child.reset_pin": "cleared your PIN so you could choose a new one",
-    "child.new_access_code": "gave you a new code to sign in",
-    "child.revoke_sessions": "signed you out on every phone",
-    "child.export": "made a copy of everything we hold about you",
-    "pairing.change": "changed who your advocate is",
-    "sign_in.child": "signed in",
-    "retention.erase": "deleted old records",
-    "child.created": "added you to the advocacy service",
-    "pairing.earlier_chat": "wrote down your answer about earlier messages",
-    "oversight.reveal": "(the Children's Commissioner's team) looked up your name, and wrote down why",
-    "complaint.made": "wrote down a complaint about the advocacy service",
-    "complaint.read": "read your complaint about the advocacy service",
-    "complaint.listed": "looked at their list of complaints about the advocacy service",
-    "complaint.acknowledged": "told you they had your complaint",
-    "complaint.answered": "answered your complaint",
-    "complaint.escalated": "took your complaint to the Children's Commissioner's office",
+    "chat.history": english("read your messages"),
+    "chat.conversations": english("looked at their list of young people"),
+    "team.read": english("looked at their team's page, which showed your name"),
+    "pairing.history": english("looked at who your advocates have been"),
+    "safeguarding.flags": english("looked at messages of yours flagged for safety"),
+    "child.reset_pin": english("cleared your PIN so you could choose a new one"),
+    "child.new_access_code": english("gave you a new code to sign in"),
+    "child.revoke_sessions": english("signed you out on every phone"),
+    "child.export": english("made a copy of everything we hold about you"),
+    "pairing.change": english("changed who your advocate is"),
+    "sign_in.child": english("signed in"),
+    "retention.erase": english("deleted old records"),
+    "child.created": english("added you to the advocacy service"),
+    "child.language": english("changed the language of your pages"),
+    "pairing.earlier_chat": english("wrote down your answer about earlier messages"),
+    "oversight.reveal": english("(the Children's Commissioner's team) looked up your name, and wrote down why"),
+    "complaint.made": english("wrote down a complaint about the advocacy service"),
+    "complaint.read": english("read your complaint about the advocacy service"),
+    "complaint.listed": english("looked at their list of complaints about the advocacy service"),
+    "complaint.acknowledged": english("told you they had your complaint"),
+    "complaint.answered": english("answered your complaint"),
+    "complaint.escalated": english("took your complaint to the Children's Commissioner's office"),
     **concern_export.ACTIONS,
 }
 
@@ -168,6 +202,7 @@ _TEMPLATES = jinja2.Environment(
     autoescape=jinja2.select_autoescape(default=True),
 )
 _TEMPLATES.filters["when"] = moment_words
+install_gettext(_TEMPLATES)
 _TEMPLATES.filters["label"] = lambda key: LABELS.get(key, key.replace("_", " ").capitalize())
 
 
@@ -199,10 +234,10 @@ async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str,
 
     def who(actor: str) -> str:
         if actor == child_id:
-            return "You"
+            return english("You")
         if actor in {"service", "unknown"}:
-            return "The advocacy service"
-        return staff_name.get(actor, "A member of staff")
+            return english("The advocacy service")
+        return staff_name.get(actor, english("A member of staff"))
 
     data: dict[str, Any] = {
         "exported_at": iso(clock.now()),
@@ -213,6 +248,7 @@ async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str,
             "your_councils_reference": child.get("ref"),
             "born": child.get("birth_date"),
             "languages": child.get("languages", []),
+            "page_language": child.get("language"),
             "advocate_you_would_like": (child.get("prefers") or {}).get("gender"),
             "advocate": staff_name.get(child.get("advocate") or "", None),
             "advocates_we_wont_pair_you_with": sorted(d.get("name", "") for d in avoided.values()),
@@ -277,7 +313,8 @@ def _plain(value: Any) -> Any:
 class ChildExport:
     """Everything held about a child, made for staff (the API) or an operator (the command) alike."""
 
-    def __init__(self, store: Store, clock: Clock, chat: ChatService) -> None:
+    def __init__(self, store: Store, clock: Clock, chat: ChatService, languages: Languages | None = None) -> None:
+        self.languages = languages or Languages.shared()
         self.store = store
         self.clock = clock
         self.chat = chat
@@ -296,11 +333,15 @@ class ChildExport:
         await audit.record(self.store, self.clock, **who, action="child.export", subject=child_id, form=form)
         return data
 
-    @staticmethod
-    def render_html(data: dict[str, Any]) -> str:
-        return render_html(data)
+    def render_html(self, data: dict[str, Any]) -> str:
+        return render_html(data, self.languages)
 
 
-def render_html(data: dict[str, Any]) -> str:
-    """The export as one self-contained page a young person can read (no scripts, no styles to load)."""
-    return _TEMPLATES.get_template("export/child.html").render(data=data, moments=MOMENTS)
+def render_html(data: dict[str, Any], languages: Languages | None = None) -> str:
+    """The export as one self-contained page a young person can read (no scripts, no styles to load),
+    in the language of their pages."""
+    languages = languages or Languages.shared()
+    code = languages.pick(data.get("about_you", {}).get("page_language"))
+    return _TEMPLATES.get_template("export/child.html").render(
+        data=data, moments=MOMENTS, service_words=SERVICE_WORDS, translations=languages.translations(code),
+        lang="en-GB" if code == "en" else code, dir=languages.get(code).direction)

@@ -13,6 +13,7 @@ from typing import Any
 from advocacy.date_words import iso
 from advocacy.settings import CONFIG_DIR
 from advocacy.store import ASCENDING, ObjectId, Store
+from advocacy.words import english
 
 
 def _kinds() -> dict[str, str]:
@@ -30,4 +31,4 @@ async def flags(store: Store, child_id: str) -> tuple[str, list[dict[str, Any]]]
         looked_like = sorted({kinds.get(m["category"], m["category"]) for m in row.get("matches", [])})
         out.append({"when": iso(row["flagged_at"]), "your_message_sent": iso(sent.get(row["_id"])),
                     "it_looked_like": looked_like, "checked_as_a_worry": bool(row.get("concern"))})
-    return "When something you wrote made us check you were safe", out
+    return english("When something you wrote made us check you were safe"), out

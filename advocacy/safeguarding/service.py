@@ -189,7 +189,9 @@ class Safeguarding:
                            and child["advocate"] in await available(self.store, self.presence, [child["advocate"]]))
         await self._alert(child, stored, None, found[0]["severity"], help_key=f"safeguarding-help:{stored['_id']}")
         await self.ladder.after_change(stored)
-        return {"flagged": True, "help": None if advocate_online else SAFEGUARDING_HELP}
+        if advocate_online:
+            return {"flagged": True, "help": None}
+        return {"flagged": True, "help": self.chat.languages.write(SAFEGUARDING_HELP, child.get("language"))}
 
     # a person decides ------------------------------------------------------------
 

@@ -297,3 +297,21 @@ async def _alive_and_count(bot, server, conversation, n):
         out, _ = await bot.communicate()
         raise AssertionError(f"the bot stopped ({bot.returncode}): {out.decode()}")
     return await _count(server, conversation, n)
+
+
+async def test_away_replies_in_the_childs_language_with_the_day_in_it(world, screens):
+    server, child = world.server, world.children[0]
+    await server.store.children.update_one({"_id": child.id}, {"$set": {"language": "ar"}})
+    conv = world.conversation_of(child)
+    set_time(server, datetime(2026, 12, 4, 20, 0))  # a Friday evening: back on Monday
+    client, _bot = await start(server, AwayBot, screens)
+    kid = await connect(server, child)
+    await kid.send(conv, "are you there?")
+    await eventually(lambda: _count(server, conv, 1))
+    [reply] = await from_bots(server, conv)
+    assert reply["text"].startswith("شكرًا على رسالتك.") and "مناصرك لا يعمل الآن" in reply["text"]
+    assert "الاثنين" in reply["text"]  # Monday, in Arabic
+    assert "999" in reply["text"] and "0800 1111" in reply["text"] and "Thanks" not in reply["text"]
+    listing = await kid.call("conversations")
+    assert listing["conversations"][0]["reply_expected"].startswith("مناصرك لا يعمل الآن")
+    await client.stop()

@@ -65,7 +65,7 @@ async def test_a_concern_climbs_the_ladder_exactly_once(world, apis):
     assert (await advocate_console.next("notification"))["ids"]["level"] == "manager"
     notice = await child_chat.next("message")
     assert notice["sender"]["role"] == "service"
-    assert notice["text"] == ('About your worry "Where I live": it hasn\'t been sorted out yet, '
+    assert notice["text"] == ('About your worry "Where I live": It hasn\'t been sorted out yet, '
                               "so your advocate's manager is now helping with it too.")
     assert (await server.store.concerns.find_one({"_id": cid}))["status"] == "escalated"
     assert (await sweeper.sweep()).steps == 0
@@ -165,7 +165,7 @@ async def test_an_urgent_concern_tells_the_manager_at_once(world, apis):
     cid = (await (await apis(server, ada)).raise_concern(billy, severity="urgent", category="feeling_safe"))["id"]
     told = await manager_console.next("notification")
     assert (told["kind"], told["urgent"], told["ids"]["level"]) == ("concern.escalated", True, "manager")
-    assert "because it's urgent" in (await child_chat.next("message"))["text"]
+    assert "Because it's urgent" in (await child_chat.next("message"))["text"]
     concern = await server.store.concerns.find_one({"_id": cid})
     assert concern["deadlines"]["oversight_by"] - concern["raised_at"] == timedelta(hours=24)
     server.clock.advance(timedelta(hours=23, minutes=58))
@@ -190,7 +190,7 @@ async def test_escalating_by_hand_with_a_reason(world, apis):
     assert (entry["kind"], entry["level"], entry["reason"]) == ("escalated", "manager",
                                                                 "The social worker has not replied to three emails.")
     assert (await child_chat.next("message"))["text"].endswith(
-        "your advocate has asked their manager to help with it too.")
+        "Your advocate has asked their manager to help with it too.")
     assert len(await notifications(server, to=world.manager.id, kind="concern.escalated")) == 1
     assert (await advocate.post(f"/api/concerns/{cid}/escalate",
                                 {"level": "manager", "reason": "again"}))[1]["error"]["code"] == "already_escalated"

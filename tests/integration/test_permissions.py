@@ -243,6 +243,8 @@ ROUTES: dict[str, Row] = {
     # with advocates[0] for as long as later rows need it
     "GET /child/advocate": Row(allowed={"child", "other_child"}),
     "POST /child/advocate": Row(allowed={"child", "other_child"}),  # no action: the page again
+    "GET /child/settings": Row(allowed={"child", "other_child"}),
+    "POST /child/settings": Row(allowed={"child", "other_child"}),  # no language: the page again
     "GET /console/pairing": Row(allowed={"manager", "other_manager", "admin"}),
     "POST /console/pairing": Row(allowed={"manager", "other_manager", "admin"}),
     "GET /api/pairing/plans": Row(allowed={"manager", "other_manager", "admin"}),

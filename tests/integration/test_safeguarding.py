@@ -63,7 +63,7 @@ async def test_when_the_advocate_is_offline_the_child_gets_help_at_once_once(wor
     conv = world.conversation_of(billy)
     await child_chat.send(conv, "i want to kill myself")
     help_message = await child_chat.next("message")
-    assert help_message["text"] == SAFEGUARDING_HELP and help_message["sender"]["role"] == "service"
+    assert help_message["text"] == str(SAFEGUARDING_HELP) and help_message["sender"]["role"] == "service"
     assert "999" in help_message["text"] and "0800 1111" in help_message["text"]
     await child_chat.send(conv, "im going to take all my pills tonight")
     await settled(server)
@@ -151,7 +151,7 @@ async def test_a_child_raising_a_risky_worry_makes_it_urgent_and_gets_help_if_no
     status, body = await (await apis(server, cara)).post("/api/concerns", {
         "child": cara.id, "category": "feeling_safe", "severity": "standard",
         "child_words": "My carer's boyfriend hits me when she's out", "child_wants": "To be safe"})
-    assert status == 201 and body["help"] == SAFEGUARDING_HELP
+    assert status == 201 and body["help"] == str(SAFEGUARDING_HELP)
     stored = await server.store.concerns.find_one({"_id": body["concern"]["id"]})
     assert stored["severity"] == "urgent" and stored["status"] != "draft"
     assert stored["deadlines"]["respond_by"] - stored["raised_at"] == timedelta(hours=1)
@@ -274,7 +274,7 @@ async def test_the_advocate_covering_a_leave_is_alerted_and_decides(world, apis)
     await child_chat.send(world.conversation_of(amira), RISKY)
     alert = await cal_console.next("notification")
     assert (alert["kind"], alert["child"]) == ("safeguarding.flagged", amira.id)
-    assert (await child_chat.next("message"))["text"] == SAFEGUARDING_HELP  # nobody who answers for her is online
+    assert (await child_chat.next("message"))["text"] == str(SAFEGUARDING_HELP)  # nobody who answers for her is online
 
     cover = await apis(server, cal)
     [listed] = (await cover.get("/api/concerns"))[1]["concerns"]

@@ -6,17 +6,17 @@
   const TYPING_EVERY_MS = 3000;
   const TYPING_SHOWN_MS = 4000;
   const LOOK_BACK_MS = 2 * 60 * 1000;
-  const OFFLINE = "Not sent yet: we lost the connection. We'll send it when you're back online, or tap Try again.";
+  const OFFLINE = _("Not sent yet: we lost the connection. We'll send it when you're back online, or tap Try again.");
   // Trying again cannot fix these: the text goes back into the box instead.
   const PUT_BACK = new Set(['text_missing', 'text_empty', 'text_too_long', 'bad_request']);
   // Lost in the connection, not refused: sent again by itself once the connection is back.
   const CONNECTION = new Set(['timeout', 'disconnected']);
   // Each state of my message: a mark and words (the words are what screen readers hear, and what shows on the newest).
   const STATES = {
-    sending: ['', 'Sending…'],
-    delivered: ['✓', 'Delivered'],
-    seen: ['✓✓', 'Seen'],
-    failed: ['⚠', 'Not sent'],
+    sending: ['', _('Sending…')],
+    delivered: ['✓', _('Delivered')],
+    seen: ['✓✓', _('Seen')],
+    failed: ['⚠', _('Not sent')],
   };
   const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
   const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -46,7 +46,7 @@
     const clock = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
     const days = Math.round((dayStart(new Date()) - dayStart(d)) / 864e5);
     if (days <= 0) return clock;
-    if (days === 1) return `Yesterday ${clock}`;
+    if (days === 1) return _('Yesterday {time}', { time: clock });
     if (days < 7) return `${DAYS[d.getDay()]} ${clock}`;
     return `${d.getDate()} ${MONTHS[d.getMonth()]} ${clock}`;
   };
@@ -87,13 +87,13 @@
     bubble(msg, mine) {
       const li = make('li', mine ? 'msg msg--mine' : `msg msg--theirs msg--${(msg.sender && msg.sender.role) || 'someone'}`);
       li.dataset.clientId = msg.client_id || '';
-      const who = mine ? 'You' : (msg.sender && msg.sender.name) || 'They';
+      const who = mine ? _('You') : (msg.sender && msg.sender.name) || _('They');
       const body = make('p', 'msg__text');
       body.append(make('span', 'visually-hidden msg__who', `${who}: `), msg.text);
       // A message from the service or a bot is labelled as automatic on both sides, never taken for a person's.
       const role = msg.sender && msg.sender.role;
       if (!mine && (role === 'service' || role === 'bot')) {
-        li.append(make('p', 'msg__from', role === 'service' ? 'Automatic message' : `Automatic message from ${who}`));
+        li.append(make('p', 'msg__from', role === 'service' ? _('Automatic message') : _('Automatic message from {name}', { name: who })));
       }
       const time = make('time', 'msg__time', formatTime(msg.sent_at));
       time.dateTime = msg.sent_at;
@@ -120,7 +120,7 @@
       li.querySelector('.msg__state').textContent = words;
       const retry = li.querySelector('.msg__retry');
       if (state === 'failed' && !retry) {
-        const button = make('button', 'msg__retry', 'Try again');
+        const button = make('button', 'msg__retry', _('Try again'));
         button.type = 'button';
         li.append(button);
       } else if (state !== 'failed' && retry) {
@@ -247,7 +247,7 @@
       if (!this.add(msg, false)) return;
       this.applySeen();
       this.client.changed(this, { scroll: stick });
-      if (!mine && this.client.active === this) this.client.announce(`${(msg.sender && msg.sender.name) || 'They'}: ${msg.text}`);
+      if (!mine && this.client.active === this) this.client.announce(`${(msg.sender && msg.sender.name) || _('They')}: ${msg.text}`);
     }
 
     send(text) {
@@ -338,7 +338,7 @@
     }
 
     showTyping(user) {
-      this.typingName = (user && user.name) || 'Someone';
+      this.typingName = (user && user.name) || _('Someone');
       clearTimeout(this.typingTimer);
       this.typingTimer = setTimeout(() => this.hideTyping(), TYPING_SHOWN_MS);
       this.client.changed(this, {});
@@ -368,20 +368,20 @@
 
     start() {
       if (typeof window.io !== 'function') {
-        this.notice('The chat could not load. Please reload the page.', true);
+        this.notice(_('The chat could not load. Please reload the page.'), true);
         return;
       }
-      this.notice('Connecting…');
+      this.notice(_('Connecting…'));
       const socket = window.io('/chat', { transports: ['websocket'] });
       this.socket = socket;
       const conv = (data) => data && this.conversations.get(data.conversation);
       socket.on('connect', () => this.connected());
-      socket.on('disconnect', () => this.notice("Connection lost. We're trying to reconnect…"));
+      socket.on('disconnect', () => this.notice(_("Connection lost. We're trying to reconnect…")));
       socket.on('connect_error', (err) => {
         const data = (err && err.data) || {};
         if (data.code === 'unauthorised' || data.code === 'session_expired') this.leave(data.code === 'session_expired');
-        else if (data.code) this.notice(data.message || 'We could not connect. Please reload the page.', true);
-        else this.notice("You're offline right now. We'll keep trying to connect.");
+        else if (data.code) this.notice(data.message || _('We could not connect. Please reload the page.'), true);
+        else this.notice(_("You're offline right now. We'll keep trying to connect."));
       });
       socket.on('signed_out', () => this.leave(true));
       // A new advocate, cover that began or ended: the server has moved this socket already.
@@ -453,7 +453,7 @@
         this.socket.timeout(ACK_MS).emit(event, payload, (err, ack) => {
           if (err) resolve({ ok: false, error: { code: 'timeout', message: OFFLINE } });
           else if (ack && typeof ack === 'object') resolve(ack);
-          else resolve({ ok: false, error: { code: 'internal_error', message: 'Something went wrong on our side. Please try again.' } });
+          else resolve({ ok: false, error: { code: 'internal_error', message: _('Something went wrong on our side. Please try again.') } });
         });
       });
     }
@@ -494,7 +494,7 @@
       const c = this.active;
       this.olderButton.hidden = !(c && c.loaded && c.more);
       this.emptyNote.hidden = !(c && c.loaded && !c.list.firstChild);
-      this.typingLine.textContent = c && c.typingName ? `${c.typingName} is typing…` : '';
+      this.typingLine.textContent = c && c.typingName ? _('{name} is typing…', { name: c.typingName }) : '';
     }
 
     // The messages scroll inside the thread when the layout gives it a height, and with the page otherwise

@@ -26,7 +26,7 @@
     presenceEl.classList.toggle('presence--online', Boolean(online));
   };
   const words = (online, expected) => expected
-    || (online ? 'Your advocate is online now.' : "Your advocate isn't online right now.");
+    || (online ? _('Your advocate is online now.') : _("Your advocate isn't online right now."));
 
   let client = null;
   client = new ChatClient({
@@ -36,12 +36,12 @@
     onConversations(list, chat) {
       const summary = list[0];
       if (!summary) {
-        setPresence(false, "We're finding an advocate for you. You'll be able to chat here soon.");
+        setPresence(false, _("We're finding an advocate for you. You'll be able to chat here soon."));
         chat.select(null);
         return;
       }
       const name = (summary.advocate_name || '').trim();
-      nameEl.textContent = name || 'your advocate';
+      nameEl.textContent = name || _('your advocate');
       initialEl.textContent = name ? name.charAt(0).toUpperCase() : '';
       setPresence(summary.advocate_online, words(summary.advocate_online, summary.reply_expected));
       const conv = chat.conversations.get(summary.id);

@@ -9,7 +9,7 @@
 
   const failed = (result) => {
     error.textContent = (result && result.answer && result.answer.error && result.answer.error.message)
-      || "That didn't work. Please try again.";
+      || _("That didn't work. Please try again.");
   };
 
   if (form) {
@@ -18,12 +18,12 @@
       error.textContent = '';
       const about = form.querySelector('input[name="about"]:checked');
       if (!about) {
-        error.textContent = 'Please choose who or what it is about. Nothing was sent.';
+        error.textContent = _('Please choose who or what it is about. Nothing was sent.');
         return;
       }
       const words = document.getElementById('complaint-words');
       if (!words.value.trim()) {
-        error.textContent = 'Please tell us what happened, in your own words. Nothing was sent.';
+        error.textContent = _('Please tell us what happened, in your own words. Nothing was sent.');
         words.focus();
         return;
       }

@@ -147,6 +147,12 @@
     client.select(conv);
     $('choose-note').hidden = true;
     titleEl.textContent = childName(conv);
+    // The language the child reads the service in (their choice) and the languages on their record.
+    const lang = $('child-language');
+    const chosen = conv.summary.child_language;
+    const spoken = conv.summary.child_languages || [];
+    lang.textContent = chosen ? `Reads the service in ${chosen.name}.${spoken.length ? ` Languages: ${spoken.join(', ')}.` : ''}` : '';
+    lang.hidden = !chosen;
     // A child's right of access: everything held about them, as a page they can read.
     exportLink.href = `/api/children/${encodeURIComponent(conv.summary.child)}/export.html`;
     exportLink.hidden = false;

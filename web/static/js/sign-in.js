@@ -8,6 +8,23 @@
   const buttonLabel = button.textContent;
   const isChild = form.dataset.endpoint === '/api/session/child';
 
+  // A child's sign-in answers in the language of their page: [the English, its translation]. The server's
+  // own words are kept where no translation exists (they can hold a number, such as how many minutes).
+  const CHILD_ANSWERS = {
+    sign_in_failed: ["That didn't work. Check and try again.", _("That didn't work. Check and try again.")],
+    last_try: ["That didn't work. You have one more try. If that one is wrong too, your code will be locked and your advocate will need to unlock it.",
+      _("That didn't work. You have one more try. If that one is wrong too, your code will be locked and your advocate will need to unlock it.")],
+    code_locked: ['Too many tries. Ask your advocate to unlock your code.', _('Too many tries. Ask your advocate to unlock your code.')],
+    pins_differ: ['The two PINs are not the same. Type the same PIN in both boxes.',
+      _('The two PINs are not the same. Type the same PIN in both boxes.')],
+    too_many_tries: ['Too many tries from here. Wait a few minutes, then try again.',
+      _('Too many tries from here. Wait a few minutes, then try again.')],
+  };
+  const inChildLanguage = (code, message) => {
+    const pair = isChild && CHILD_ANSWERS[code];
+    return pair && pair[0] !== pair[1] ? pair[1] : message;
+  };
+
   const showError = (message, field) => {
     errorBox.textContent = message;
     for (const input of form.querySelectorAll('.input')) input.removeAttribute('aria-invalid');
@@ -24,14 +41,14 @@
   const check = () => {
     for (const input of form.querySelectorAll('.input')) {
       if (sent(input) && !input.value.trim() && !('optional' in input.dataset)) {
-        return [input.dataset.missing || 'Please fill this in.', input];
+        return [input.dataset.missing || _('Please fill this in.'), input];
       }
     }
     const pin = document.getElementById('pin');
-    if (pin && !/^[0-9]{4,8}$/.test(pin.value)) return ['Your PIN needs to be 4 to 8 numbers.', pin];
+    if (pin && !/^[0-9]{4,8}$/.test(pin.value)) return [_('Your PIN needs to be 4 to 8 numbers.'), pin];
     const again = document.getElementById('pin-again');
     if (again && sent(again) && again.value !== pin.value) {
-      return ['The two PINs are not the same. Type the same PIN in both boxes.', again];
+      return [_('The two PINs are not the same. Type the same PIN in both boxes.'), again];
     }
     return null;
   };
@@ -44,7 +61,7 @@
   }
 
   if (new URLSearchParams(window.location.search).has('signed-out')) {
-    errorBox.textContent = "You've been signed out. Please sign in again.";
+    errorBox.textContent = _("You've been signed out. Please sign in again.");
   }
 
   form.addEventListener('submit', async (event) => {
@@ -56,8 +73,10 @@
     }
     const body = {};
     for (const input of form.querySelectorAll('.input')) if (sent(input)) body[input.name] = input.value;
+    // A language picked on this page before signing in is kept on the child's record.
+    if (form.dataset.language) body.language = form.dataset.language;
     button.disabled = true;
-    button.textContent = 'Signing in…';
+    button.textContent = _('Signing in…');
     try {
       const response = await fetch(form.dataset.endpoint, {
         method: 'POST',
@@ -83,9 +102,9 @@
       const field = !isChild ? null
         : code === 'pin_invalid' ? document.getElementById('pin')
           : code === 'pins_differ' ? document.getElementById('pin-again') : null;
-      showError(message || 'That didn\'t work. Please try again.', field);
+      showError(inChildLanguage(code, message) || _("That didn't work. Please try again."), field);
     } catch (e) {
-      showError('We couldn\'t reach the service. Check your internet connection and try again.');
+      showError(_("We couldn't reach the service. Check your internet connection and try again."));
     }
     button.disabled = false;
     button.textContent = buttonLabel;

@@ -15,14 +15,14 @@
     li.append(make('h2', null, worry.topic));
     li.append(make('p', 'worry__status', worry.status_words));
     li.append(make('p', 'worry__next', worry.next));
-    li.append(make('p', 'worry__label', 'What you said'));
+    li.append(make('p', 'worry__label', _('What you said')));
     li.append(make('blockquote', 'worry__quote', worry.your_words));
     if (worry.you_want) {
-      li.append(make('p', 'worry__label', 'What you want to happen'));
+      li.append(make('p', 'worry__label', _('What you want to happen')));
       li.append(make('blockquote', 'worry__quote', worry.you_want));
     }
     const details = make('details');
-    details.append(make('summary', null, 'What has happened so far'));
+    details.append(make('summary', null, _('What has happened so far')));
     const history = make('ol', 'worry__history');
     for (const line of worry.history || []) history.append(make('li', null, `${line.on}: ${line.what}`));
     details.append(history);
@@ -37,18 +37,18 @@
     try {
       result = await api('GET', '/api/concerns');
     } catch (e) {
-      status.textContent = "We couldn't load your worries. Check your internet connection and try again.";
+      status.textContent = _("We couldn't load your worries. Check your internet connection and try again.");
       return;
     }
     if (!result) return;
     if (!result.answer || !result.answer.ok) {
       status.textContent = (result.answer && result.answer.error && result.answer.error.message)
-        || "We couldn't load your worries. Please try again.";
+        || _("We couldn't load your worries. Please try again.");
       return;
     }
     const worries = result.answer.concerns;
     list.replaceChildren(...worries.map(renderWorry));
-    status.textContent = worries.length ? '' : "You haven't told us about any worries yet.";
+    status.textContent = worries.length ? '' : _("You haven't told us about any worries yet.");
   };
 
   // I'm worried about something ------------------------------------------------
@@ -84,12 +84,12 @@
       const category = chosen('category');
       const words = $('child-words').value.trim();
       const wants = $('child-wants').value.trim();
-      if (!category) return showError('Please choose what your worry is about.', 'topic-field');
-      if (!words) return showError('Please tell us about your worry in your own words.', 'child-words');
-      if (words.length > max) return showError(`That is too long (${max.toLocaleString('en-GB')} characters at most).`, 'child-words');
-      if (wants.length > max) return showError(`That is too long (${max.toLocaleString('en-GB')} characters at most).`, 'child-wants');
+      if (!category) return showError(_('Please choose what your worry is about.'), 'topic-field');
+      if (!words) return showError(_('Please tell us about your worry in your own words.'), 'child-words');
+      if (words.length > max) return showError(_('That is too long ({max} characters at most).', { max }), 'child-words');
+      if (wants.length > max) return showError(_('That is too long ({max} characters at most).', { max }), 'child-wants');
       button.disabled = true;
-      button.textContent = 'Sending…';
+      button.textContent = _('Sending…');
       let result = null;
       try {
         result = await api('POST', '/api/concerns', {
@@ -97,10 +97,10 @@
           child_words: words, child_wants: wants,
         });
       } catch (e) {
-        showError("We couldn't reach the service. Check your internet connection and try again. Nothing was sent.");
+        showError(_("We couldn't reach the service. Check your internet connection and try again. Nothing was sent."));
       }
       button.disabled = false;
-      button.textContent = 'Send to my advocate';
+      button.textContent = _('Send to my advocate');
       if (!result) return;
       const answer = result.answer;
       if (result.status === 201 && answer && answer.ok) {
@@ -117,7 +117,7 @@
         return;
       }
       const error = (answer && answer.error) || {};
-      showError(error.message || 'That didn\'t work. Please try again.', FIELD_FOR[error.code]);
+      showError(error.message || _("That didn't work. Please try again."), FIELD_FOR[error.code]);
     });
   };
 
