@@ -67,8 +67,9 @@ INDEXES: dict[str, list[IndexModel]] = {
         _index([("access_code_lookup", ASCENDING)], unique=True, sparse=True),
         _index([("advocate", ASCENDING)]),
         _index([("la", ASCENDING)]),
-        # A local authority's own reference, so an import run twice makes no one twice.
-        _index([("la", ASCENDING), ("ref", ASCENDING)]),
+        # A keyed hash of a local authority's own reference (advocacy.people.case_ref_lookup), so an
+        # import run twice makes no one twice; the reference itself is sealed.
+        _index([("ref_lookup", ASCENDING)], sparse=True),
         # Children who opted out and are due to be offered an advocate again.
         _index([("offer_due_at", ASCENDING)], sparse=True),
     ],

@@ -51,6 +51,7 @@ from advocacy.pairing.roster import (
     regions_by_la,
 )
 from advocacy.pairing.solver import solve
+from advocacy.people import case_ref_lookup
 from advocacy.settings import Settings
 from advocacy.store import Store
 
@@ -254,7 +255,8 @@ class PairingService:
         and setup word (shown once, for their advocate to hand over) and their advocate."""
         fields, problems = check_child(data, await self.known_las(), self.today())
         if not problems and fields.get("ref") and await self.store.children.find_one(
-                {"la": fields["la"], "ref": fields["ref"]}, {"_id": 1}):
+                {"ref_lookup": case_ref_lookup(await self.keyring.secrets(), fields["la"], fields["ref"])},
+                {"_id": 1}):
             problems.append(f'"ref" {fields["ref"]!r} is already used for another child of {fields["la"]}')
         if problems:
             raise ServiceError("child_invalid", "Some of the child's details are missing or wrong: "

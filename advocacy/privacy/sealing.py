@@ -13,20 +13,46 @@ from typing import Any
 
 from advocacy.chat.service import message_purpose
 from advocacy.crypto import Keyring
+from advocacy.people import sealed_details
 from advocacy.store import Store
 
 log = logging.getLogger(__name__)
 # Noted in `migrations` once done, so later starts skip the scan of every message.
 MIGRATION = "seal-readable-records-v1"
+DETAILS_MIGRATION = "seal-children-details-v1"
 
 
 async def seal_legacy_records_once(store: Store, keyring: Keyring) -> dict[str, int] | None:
-    """``seal_legacy_records`` unless it has finished before; None when skipped."""
-    if await store.migrations.find_one({"_id": MIGRATION}, {"_id": 1}):
-        return None
-    counts = await seal_legacy_records(store, keyring)
-    await store.migrations.update_one({"_id": MIGRATION}, {"$set": {"counts": counts}}, upsert=True)
+    """``seal_legacy_records`` and ``seal_children_details``, each unless it has finished before; None when
+    both are skipped."""
+    counts: dict[str, int] | None = None
+    for name, migrate in ((MIGRATION, seal_legacy_records), (DETAILS_MIGRATION, seal_children_details)):
+        if await store.migrations.find_one({"_id": name}, {"_id": 1}):
+            continue
+        done = await migrate(store, keyring)
+        await store.migrations.update_one({"_id": name}, {"$set": {"counts": done}}, upsert=True)
+        counts = {**(counts or {}), **done}
     return counts
+
+
+async def seal_children_details(store: Store, keyring: Keyring) -> dict[str, int]:
+    """Seal each child's full date of birth and case reference stored readable (keeping the year and a
+    keyed hash of the reference, ``advocacy.people.sealed_details``). Returns how many children changed."""
+    changed = 0
+    async for child in store.children.find({"$or": [{"birth_date": {"$type": "string"}}, {"ref": {"$type": "string"}}]},
+                                           {"la": 1, "birth_date": 1, "ref": 1}):
+        born, ref = child.get("birth_date"), child.get("ref")
+        fields = await sealed_details(store, child["_id"], child.get("la", ""),
+                                      birth_date=born if isinstance(born, str) else None,
+                                      ref=ref if isinstance(ref, str) else None)
+        result = await store.children.update_one(
+            {"_id": child["_id"], "birth_date": born, "ref": ref},
+            {"$set": fields, "$unset": {"birth_date": "", "ref": ""}},
+        )
+        changed += result.modified_count
+    if changed:
+        log.info("sealed the birth dates and case references of %d children", changed)
+    return {"children_details": changed}
 
 
 async def seal_legacy_records(store: Store, keyring: Keyring) -> dict[str, int]:
