@@ -5,10 +5,14 @@ sealed under the child's data key like the name. Kept readable beside them
 only what queries need: ``birth_year`` (retention, with the sealed date read
 for the children born in the boundary year) and ``ref_lookup``, a keyed hash of
 (local authority, reference) that finds a duplicate without the reference.
+What pairing needs to know (the languages a child speaks, the gender of
+advocate they would like) is sealed together as ``needs_sealed`` and opened in
+memory for the solver (``open_needs``); no query selects children by it.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -95,4 +99,40 @@ async def child_details(store: Store, docs: Iterable[dict[str, Any]]) -> dict[st
             else:
                 details[field] = doc.get(field) if isinstance(doc.get(field), str) else None
         out[doc["_id"]] = details
+    return out
+
+
+NEEDS = "pairing needs"
+
+
+async def sealed_needs(store: Store, child_id: str, languages: list[str] | None,
+                       prefers: dict[str, Any] | None) -> dict[str, Any]:
+    """The fields to store for a child's languages and ``prefers`` {advocate, gender}: the advocate they
+    asked for stays readable (an id), the languages and gender are sealed together."""
+    prefers = dict(prefers or {})
+    gender = prefers.pop("gender", None)
+    fields: dict[str, Any] = {"prefers": {"advocate": prefers.get("advocate")}}
+    if languages or gender:
+        needs = json.dumps({"languages": list(languages or []), "gender": gender})
+        fields["needs_sealed"] = await keyring_of(store).seal(child_id, needs, NEEDS)
+    return fields
+
+
+async def open_needs(store: Store, docs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Copies of these child records with ``languages`` and ``prefers.gender`` opened from ``needs_sealed``
+    (none for an erased key); records stored readable by an older version are returned as they are."""
+    keyring = keyring_of(store)
+    docs = list(docs)
+    await keyring.preload(d["_id"] for d in docs if d.get("needs_sealed") is not None)
+    out = []
+    for doc in docs:
+        sealed = doc.get("needs_sealed")
+        if sealed is None:
+            out.append(doc)
+            continue
+        opened = await keyring.unseal_or_erased(doc["_id"], sealed, NEEDS)
+        needs = json.loads(opened) if opened != ERASED_TEXT else {}
+        prefers = doc.get("prefers") if isinstance(doc.get("prefers"), dict) else {}
+        out.append({**doc, "languages": needs.get("languages", []),
+                    "prefers": {**prefers, "gender": needs.get("gender")}})
     return out

@@ -51,7 +51,7 @@ from advocacy.pairing.roster import (
     regions_by_la,
 )
 from advocacy.pairing.solver import solve
-from advocacy.people import case_ref_lookup
+from advocacy.people import case_ref_lookup, open_needs
 from advocacy.settings import Settings
 from advocacy.store import Store
 
@@ -269,8 +269,9 @@ class PairingService:
     async def pair_new_child(self, doc: dict[str, Any], by: By) -> PairingChange | None:
         """Pair a child who has just come into care (``doc`` as ``create`` returned it)."""
         la = await self.store.local_authorities.find_one({"_id": doc["la"]}, {"region": 1})
+        [opened] = await open_needs(self.store, [doc])
         return await self.place(doc["_id"], "entered_care", by,
-                                record=child_record(doc, la.get("region") if la else None))
+                                record=child_record(opened, la.get("region") if la else None))
 
     async def create(self, fields: dict[str, Any], by: By) -> tuple[dict[str, Any], AccessCode]:
         fields = dict(fields)

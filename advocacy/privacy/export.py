@@ -31,7 +31,7 @@ from advocacy.concerns import export as concern_export
 from advocacy.date_words import iso, moment_words
 from advocacy.oversight import export as oversight_export
 from advocacy.pairing import export as pairing_export
-from advocacy.people import child_details, child_names, staff_by_ids
+from advocacy.people import child_details, child_names, open_needs, staff_by_ids
 from advocacy.safeguarding import export as safeguarding_export
 from advocacy.settings import PROJECT_ROOT
 from advocacy.store import ASCENDING, Store
@@ -91,7 +91,7 @@ SECRETS = {"access_code_lookup": "access_code_set", "pin_sealed": "pin_chosen",
            "setup_check": "setup_word_not_used_yet"}
 # Fields shown under their own names in about_you (or read through child_names).
 _ABOUT_FIELDS = {"_id", "name_sealed", "la", "birth_date", "birth_date_sealed", "birth_year", "ref_sealed",
-                 "ref_lookup", "languages", "advocate", "opted_out", "created_at",
+                 "ref_lookup", "needs_sealed", "languages", "advocate", "opted_out", "created_at",
                  "left_care_at", "prefers", "ref", "avoid", "someone_else", "offer", "pin_failures",
                  "pin_locked_until", "opted_out_at", "opted_in_at", "offer_due_at", *SECRETS}
 
@@ -183,6 +183,7 @@ async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str,
         return None
     names = await child_names(store, [child_id])
     details = (await child_details(store, [child]))[child_id]
+    [needs] = await open_needs(store, [child])
     pairings = await store.pairings.find({"child": child_id}).sort("started_at", ASCENDING).to_list(None)
     conversations = await chat.everything_of_child(child_id)
     hidden = {"ids.complaint": {"$nin": sorted(leave_out_complaints)}} if leave_out_complaints else {}
@@ -214,8 +215,8 @@ async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str,
             "local_authority": la.get("name", child.get("la")),
             "your_councils_reference": details["ref"],
             "born": details["birth_date"],
-            "languages": child.get("languages", []),
-            "advocate_you_would_like": (child.get("prefers") or {}).get("gender"),
+            "languages": needs.get("languages", []),
+            "advocate_you_would_like": (needs.get("prefers") or {}).get("gender"),
             "advocate": staff_name.get(child.get("advocate") or "", None),
             "advocates_we_wont_pair_you_with": sorted(d.get("name", "") for d in avoided.values()),
             "opted_out": bool(child.get("opted_out")),

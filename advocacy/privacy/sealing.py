@@ -13,7 +13,7 @@ from typing import Any
 
 from advocacy.chat.service import message_purpose
 from advocacy.crypto import Keyring
-from advocacy.people import sealed_details
+from advocacy.people import sealed_details, sealed_needs
 from advocacy.store import Store
 
 log = logging.getLogger(__name__)
@@ -36,22 +36,33 @@ async def seal_legacy_records_once(store: Store, keyring: Keyring) -> dict[str, 
 
 
 async def seal_children_details(store: Store, keyring: Keyring) -> dict[str, int]:
-    """Seal each child's full date of birth and case reference stored readable (keeping the year and a
-    keyed hash of the reference, ``advocacy.people.sealed_details``). Returns how many children changed."""
+    """Seal each child's full date of birth, case reference, languages and gender of advocate wanted stored
+    readable (keeping the year and a keyed hash of the reference: ``advocacy.people.sealed_details``,
+    ``sealed_needs``). Returns how many children changed."""
     changed = 0
-    async for child in store.children.find({"$or": [{"birth_date": {"$type": "string"}}, {"ref": {"$type": "string"}}]},
-                                           {"la": 1, "birth_date": 1, "ref": 1}):
+    readable = {"$or": [{"birth_date": {"$type": "string"}}, {"ref": {"$type": "string"}},
+                        {"languages": {"$exists": True}}, {"prefers.gender": {"$exists": True}}]}
+    async for child in store.children.find(readable, {"la": 1, "birth_date": 1, "ref": 1, "languages": 1,
+                                                      "prefers": 1, "needs_sealed": 1}):
         born, ref = child.get("birth_date"), child.get("ref")
         fields = await sealed_details(store, child["_id"], child.get("la", ""),
                                       birth_date=born if isinstance(born, str) else None,
                                       ref=ref if isinstance(ref, str) else None)
+        prefers = child.get("prefers") if isinstance(child.get("prefers"), dict) else {}
+        languages = child.get("languages")
+        if child.get("needs_sealed") is None:
+            fields.update(await sealed_needs(store, child["_id"], languages if isinstance(languages, list) else [],
+                                             prefers))
+        else:  # sealed before; only the readable copies go
+            fields["prefers"] = {"advocate": prefers.get("advocate")}
         result = await store.children.update_one(
-            {"_id": child["_id"], "birth_date": born, "ref": ref},
-            {"$set": fields, "$unset": {"birth_date": "", "ref": ""}},
+            {"_id": child["_id"], "birth_date": born, "ref": ref, "languages": languages,
+             "prefers": child.get("prefers")},
+            {"$set": fields, "$unset": {"birth_date": "", "ref": "", "languages": ""}},
         )
         changed += result.modified_count
     if changed:
-        log.info("sealed the birth dates and case references of %d children", changed)
+        log.info("sealed the details of %d children", changed)
     return {"children_details": changed}
 
 
