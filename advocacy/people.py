@@ -118,12 +118,14 @@ async def sealed_needs(store: Store, child_id: str, languages: list[str] | None,
     return fields
 
 
-async def open_needs(store: Store, docs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+async def open_needs(store: Store, docs: Iterable[dict[str, Any]], *, in_id_order: bool = False
+                     ) -> list[dict[str, Any]]:
     """Copies of these child records with ``languages`` and ``prefers.gender`` opened from ``needs_sealed``
-    (none for an erased key); records stored readable by an older version are returned as they are."""
+    (none for an erased key); records stored readable by an older version are returned as they are.
+    ``in_id_order``: the records are a stretch of all children in id order (their keys are read by range)."""
     keyring = keyring_of(store)
     docs = list(docs)
-    await keyring.preload(d["_id"] for d in docs if d.get("needs_sealed") is not None)
+    await keyring.preload((d["_id"] for d in docs if d.get("needs_sealed") is not None), by_range=in_id_order)
     out = []
     for doc in docs:
         sealed = doc.get("needs_sealed")

@@ -134,7 +134,7 @@ async def load_roster(store: Store, progress: Progress | None = None) -> tuple[d
     page: list[dict[str, Any]] = []
 
     async def take_page() -> None:
-        for doc in await open_needs(store, page):
+        for doc in await open_needs(store, page, in_id_order=True):
             region = regions.get(doc.get("la"))
             if region is None:
                 unknown_las.add(str(doc.get("la")))
@@ -143,7 +143,8 @@ async def load_roster(store: Store, progress: Progress | None = None) -> tuple[d
         if progress:
             progress("children", len(children), total)
 
-    async for doc in store.children.find({}, CHILD_FIELDS).batch_size(PAGE):
+    # In id order, so each page's data keys are read as one range.
+    async for doc in store.children.find({}, CHILD_FIELDS).sort("_id", 1).batch_size(PAGE):
         page.append(doc)
         if len(page) == PAGE:
             await take_page()

@@ -9,7 +9,7 @@ import pytest
 from advocacy.auth import codes, passwords
 from advocacy.auth.migrate import MIGRATION, key_sign_in_secrets_once
 from advocacy.crypto import ERASED_TEXT, Keyring, MasterKeyError, ServiceSecrets, decode_master_key, new_master_key
-from advocacy.pairing.roster import children_records
+from advocacy.pairing.roster import children_records, load_roster
 from advocacy.people import child_details, child_names
 from advocacy.privacy.sealing import seal_children_details, seal_legacy_records, seal_legacy_records_once
 from advocacy.store import ObjectId
@@ -97,6 +97,9 @@ async def test_a_childs_birth_date_and_case_reference_are_sealed_yet_found_shown
     # pairing reads them opened, in memory
     [solver_record] = await children_records(server.store, [body["child"]])
     assert solver_record["languages"] == ["en", "Tigrinya"] and solver_record["prefers"]["gender"] == "genderqueer"
+    server.services.keyring._cache.clear()  # the whole roster, as `advocacy pairing plan` reads it
+    roster, _ = await load_roster(server.store)
+    assert [c for c in roster["children"] if c["id"] == body["child"]] == [solver_record]
     before = await server.store.children.count_documents({})
     status, again = await api(server, world.manager, "POST", "/api/children", json={**details, "name": "Dan"})
     assert status == 400 and "already used" in again["error"]["message"], again
