@@ -10,7 +10,9 @@
   repeated failures for one account slow it down, doubling, never a hard lock
   (so a stranger cannot lock anyone out; an admin can clear the wait); repeated
   failures from one address refuse that address for a while.
-- Every attempt is written to the audit trail, without anything typed.
+- Every attempt at a real account is written to the audit trail, without
+  anything typed; one at a username no one has is only counted, in a record
+  that expires (advocacy.auth.attempts), so strangers cannot grow the trail.
 
 The secret is sealed under the staff member's own data key (advocacy.crypto),
 so a copy of the database does not give anyone the codes.
