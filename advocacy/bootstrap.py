@@ -20,6 +20,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -185,7 +186,9 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
 
     languages = Languages.shared()
     access = Access(store, clock)
-    auth = AuthService(store, settings, clock, access, keyring, sessions_ended)
+    retention = load_retention()
+    auth = AuthService(store, settings, clock, access, keyring, sessions_ended,
+                       attempts_kept_for=timedelta(days=retention.days_after_last_try))
     notifier = Notifier(store, clock, access)
     chat = ChatService(store, settings, clock, access, languages)
     records = ConcernRecords(store, clock, keyring, settings)
@@ -254,7 +257,7 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
         team=TeamView(store, clock, dict(records.categories)),
         reviewer_console=ReviewerConsole(store, clock, keyring, oversight),
         export=ChildExport(store, clock, chat, languages), complaints=complaints,
-        retention=RetentionJob(store, clock, load_retention()),
+        retention=RetentionJob(store, clock, retention),
         access_changed=access_changed,
         sweeper_job=sweeper_job(store, clock, sweeper, settings.sweep_interval_seconds),
         pairing_job=LeasedJob(store, clock, "pairing", pairing.policy.check_every_seconds, pairing_tick),

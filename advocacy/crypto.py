@@ -308,13 +308,20 @@ class Keyring:
         self._cache.move_to_end(child_id)
         return entry[0]
 
-    async def preload(self, child_ids: Iterable[str]) -> None:
-        """Unwrap the data keys of many children with one read (a console listing its children)."""
-        wanted = [c for c in set(child_ids) if self._cached(c) is None]
+    async def preload(self, child_ids: Iterable[str], *, by_range: bool = False) -> None:
+        """Unwrap the data keys of many children with one read (a console listing its children).
+
+        ``by_range``: read the keys between the least and the greatest id instead of naming each, for
+        ids that are most of a stretch (a page of the whole roster read in id order): on the embedded
+        database a long ``$in`` costs about a millisecond an id, a range a hundredth of that."""
+        wanted = {c for c in set(child_ids) if self._cached(c) is None}
         if not wanted:
             return
-        async for doc in self.store.keys.find({"_id": {"$in": wanted}}):
-            self._remember(doc["_id"], AESGCM(self._unwrap(doc["_id"], doc["wrapped"])))
+        query = ({"_id": {"$gte": min(wanted), "$lte": max(wanted)}} if by_range
+                 else {"_id": {"$in": list(wanted)}})
+        async for doc in self.store.keys.find(query):
+            if doc["_id"] in wanted:
+                self._remember(doc["_id"], AESGCM(self._unwrap(doc["_id"], doc["wrapped"])))
 
     async def _data_key(self, child_id: str, create: bool) -> AESGCM:
         aead = self._cached(child_id)

@@ -67,8 +67,9 @@ INDEXES: dict[str, list[IndexModel]] = {
         _index([("access_code_lookup", ASCENDING)], unique=True, sparse=True),
         _index([("advocate", ASCENDING)]),
         _index([("la", ASCENDING)]),
-        # A local authority's own reference, so an import run twice makes no one twice.
-        _index([("la", ASCENDING), ("ref", ASCENDING)]),
+        # A keyed hash of a local authority's own reference (advocacy.people.case_ref_lookup), so an
+        # import run twice makes no one twice; the reference itself is sealed.
+        _index([("ref_lookup", ASCENDING)], sparse=True),
         # Children who opted out and are due to be offered an advocate again.
         _index([("offer_due_at", ASCENDING)], sparse=True),
     ],
@@ -118,8 +119,10 @@ INDEXES: dict[str, list[IndexModel]] = {
     # One-off changes to stored records that have finished (advocacy.privacy.sealing).
     "migrations": [],
     # Sign-in tries counted before they are checked (advocacy.auth.attempts): per staff username, per
-    # client address, per unknown access code; keyed hashes only, removed by retention.
-    "sign_in_attempts": [_index([("last_attempt_at", ASCENDING)])],
+    # client address, per unknown access code; keyed hashes only. The database removes each once its
+    # expires_at has passed (a TTL index), so tries at made-up names cannot grow storage for ever.
+    "sign_in_attempts": [_index([("last_attempt_at", ASCENDING)]),
+                         _index([("expires_at", ASCENDING)], expireAfterSeconds=0)],
     # Children's concerns with their embedded timelines (advocacy.concerns). The
     # escalation sweeper reads only those whose next ladder step is due (next_due),
     # and those whose last step's effects were interrupted (pending).

@@ -20,7 +20,8 @@ from advocacy.clock import Clock
 from advocacy.crypto import Keyring, decode_master_key, new_master_key
 from advocacy.embedded_db import EmbeddedDatabase
 from advocacy.pairing.changes import pair_child
-from advocacy.people import child_names
+from advocacy.pairing.roster import load_roster
+from advocacy.people import child_names, sealed_needs
 from advocacy.settings import load
 from advocacy.store import Store
 
@@ -38,6 +39,32 @@ async def timed(rounds: int, make) -> list[float]:
         await make()
         samples.append(time.perf_counter() - start)
     return samples
+
+
+async def roster_with_sealed_needs(store: Store, keyring: Keyring, n: int) -> None:
+    """Reading the whole roster as `pairing plan` does, each child's languages and gender wish sealed,
+    beside the same roster stored readable (as an older version did)."""
+    readable, sealed = [], []
+    for i in range(n):
+        languages = ["English", "Polish"] if i % 5 == 0 else ["English"]
+        prefers = {"advocate": None, "gender": "female" if i % 7 else None}
+        readable.append({"_id": f"r{i:06d}", "la": "E08000035", "advocate": None, "opted_out": False, "avoid": [],
+                         "languages": languages, "prefers": prefers})
+        sealed.append({"_id": f"s{i:06d}", "la": "E08000035", "advocate": None, "opted_out": False, "avoid": [],
+                       **await sealed_needs(store, f"s{i:06d}", languages, prefers)})
+    await store.children.delete_many({})
+    await store.children.insert_many(readable)
+    started = time.perf_counter()
+    await load_roster(store)
+    plain = time.perf_counter() - started
+    await store.children.delete_many({})
+    await store.children.insert_many(sealed)
+    keyring._cache.clear()
+    started = time.perf_counter()
+    await load_roster(store)
+    opened = time.perf_counter() - started
+    print(f"the whole roster of {n} children read as `pairing plan` does: readable {plain:.2f} s, "
+          f"languages and gender sealed (keys not cached) {opened:.2f} s")
 
 
 async def main(quick: bool) -> None:
@@ -91,6 +118,8 @@ async def main(quick: bool) -> None:
             send = await timed(rounds, lambda: chat.send(
                 child_principal, {"conversation": conv["_id"], "client_id": f"s{next(sends)}", "text": TEXT}))
             print(f"storing one sealed message (service call, database included): median {median_ms(send)}")
+
+            await roster_with_sealed_needs(store, keyring, 2000 if quick else 10_000)
         finally:
             store.close()
             await db.stop()

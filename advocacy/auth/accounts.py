@@ -12,6 +12,7 @@ from advocacy.clock import Clock
 from advocacy.crypto import keyring_of
 from advocacy.errors import ServiceError
 from advocacy.ids import new_id
+from advocacy.people import sealed_details, sealed_needs
 from advocacy.store import DuplicateKeyError, Store
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
@@ -81,9 +82,15 @@ async def create_child(
 ) -> tuple[dict[str, Any], AccessCode]:
     """Record a child; returns the record and their first access code and setup word (shown once).
 
-    The name is sealed under the child's own data key before it is stored.
+    The name, and ``birth_date``, ``ref``, ``languages`` and ``prefers.gender`` if given, are sealed under
+    the child's own data key before they are stored (``advocacy.people.sealed_details``, ``sealed_needs``).
     """
     child_id = child_id or new_id("ch")
+    details = await sealed_details(store, child_id, la, birth_date=profile.pop("birth_date", None),
+                                   ref=profile.pop("ref", None))
+    if "languages" in profile or "prefers" in profile:
+        details.update(await sealed_needs(store, child_id, profile.pop("languages", None),
+                                          profile.pop("prefers", None)))
     doc = {
         "_id": child_id,
         "name_sealed": await keyring_of(store).seal(child_id, name.strip(), "name"),
@@ -94,6 +101,7 @@ async def create_child(
         "pin_failures": 0,
         "created_at": clock.now(),
         **profile,
+        **details,
     }
     await store.children.insert_one(doc)
     code = await issue_access_code(store, doc["_id"])

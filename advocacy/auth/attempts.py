@@ -10,8 +10,14 @@ counted in full and the ones past the limit are refused unchecked:
 - ``claim_in_window``: attempts from one client in a window of time (a child's
   sign-in), refused once the window's limit is reached.
 
-Records are keyed by a keyed hash (never a username or an address) and carry
-``last_attempt_at``, so retention removes old ones.
+Records are keyed by a keyed hash (never a username or an address) and each
+carries ``expires_at``, which a TTL index in the database acts on
+(``store.INDEXES``): a client's window record goes when its window ends, an
+account's or a code's count ``kept_for`` after its last try (the retention
+policy's ``sign_in_records.days_after_last_try``). So tries at usernames and
+codes that exist nowhere are only counted, never audited, and the count of
+records they leave is bounded by how many tries the client limits let through
+in that time.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from advocacy.store import DuplicateKeyError, ReturnDocument, Store
 RETRIES = 5
 
 
-async def claim(store: Store, key: str, now: datetime, policy: lockout.Policy) -> lockout.Block:
+async def claim(store: Store, key: str, now: datetime, policy: lockout.Policy, kept_for: timedelta) -> lockout.Block:
     """Count one attempt for ``key``; ServiceError (``sign_in_throttled``/``too_many_tries``) if it must wait."""
     records = store.sign_in_attempts
     for _ in range(RETRIES):
@@ -39,7 +45,8 @@ async def claim(store: Store, key: str, now: datetime, policy: lockout.Policy) -
         failures = (state or {}).get("failures", 0)
         block = lockout.block_after(failures + 1, now, policy)
         fields: dict[str, Any] = {"failures": block.failures, "blocked_until": block.blocked_until,
-                                  "locked": block.locked, "last_attempt_at": now}
+                                  "locked": block.locked, "last_attempt_at": now,
+                                  "expires_at": now + kept_for}
         if state is None:
             try:
                 await records.insert_one({"_id": key, **fields})
@@ -63,11 +70,12 @@ async def claim_in_window(store: Store, key: str, now: datetime, limit: int, win
     """Count one attempt from a client; ServiceError ``too_many_tries`` once ``limit`` is reached."""
     records = store.sign_in_attempts
     await records.update_one({"_id": key, "window_ends": {"$lte": now}},
-                             {"$set": {"tries": 0, "window_ends": now + window}})
+                             {"$set": {"tries": 0, "window_ends": now + window, "expires_at": now + window}})
     try:
         counted = await records.find_one_and_update(
             {"_id": key, "tries": {"$lt": limit}},
-            {"$inc": {"tries": 1}, "$set": {"last_attempt_at": now}, "$setOnInsert": {"window_ends": now + window}},
+            {"$inc": {"tries": 1}, "$set": {"last_attempt_at": now},
+             "$setOnInsert": {"window_ends": now + window, "expires_at": now + window}},
             upsert=True, return_document=ReturnDocument.AFTER,
         )
     except DuplicateKeyError:  # the record exists and its window is full

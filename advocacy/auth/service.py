@@ -29,8 +29,9 @@ log = logging.getLogger(__name__)
 
 class AuthService(Sessions):
     def __init__(self, store: Store, settings: Settings, clock: Clock, access: Access, keyring: Keyring,
-                 sessions_ended: Topic[str] | None = None) -> None:
-        super().__init__(store, settings, clock, sessions_ended)
+                 sessions_ended: Topic[str] | None = None, *,
+                 attempts_kept_for: timedelta = timedelta(days=90)) -> None:
+        super().__init__(store, settings, clock, sessions_ended, attempts_kept_for=attempts_kept_for)
         self.access = access
         self.keyring = keyring
 
@@ -123,7 +124,7 @@ class AuthService(Sessions):
         try:
             counted = await self.store.sign_in_attempts.find_one_and_update(
                 {"_id": "code:" + lookup, "failures": {"$lt": most}},
-                {"$inc": {"failures": 1}, "$set": {"last_attempt_at": now}},
+                {"$inc": {"failures": 1}, "$set": {"last_attempt_at": now, "expires_at": now + self.attempts_kept_for}},
                 upsert=True, return_document=ReturnDocument.AFTER,
             )
         except DuplicateKeyError:

@@ -28,8 +28,11 @@ def token_hash(token: str) -> str:
 
 
 class Sessions:
-    def __init__(self, store: Store, settings: Settings, clock: Clock, ended: Topic[str] | None = None) -> None:
+    def __init__(self, store: Store, settings: Settings, clock: Clock, ended: Topic[str] | None = None, *,
+                 attempts_kept_for: timedelta = timedelta(days=90)) -> None:
         self.store = store
+        # How long a count of wrong sign-ins is kept after its last try (config/retention.toml).
+        self.attempts_kept_for = attempts_kept_for
         self.settings = settings
         self.clock = clock
         # The id of each session that ends, so its open sockets are closed.

@@ -10,7 +10,9 @@
   repeated failures for one account slow it down, doubling, never a hard lock
   (so a stranger cannot lock anyone out; an admin can clear the wait); repeated
   failures from one address refuse that address for a while.
-- Every attempt is written to the audit trail, without anything typed.
+- Every attempt at a real account is written to the audit trail, without
+  anything typed; one at a username no one has is only counted, in a record
+  that expires (advocacy.auth.attempts), so strangers cannot grow the trail.
 
 The secret is sealed under the staff member's own data key (advocacy.crypto),
 so a copy of the database does not give anyone the codes.
@@ -57,12 +59,14 @@ def _account_policy(sessions: Sessions) -> lockout.Policy:
     return lockout.Policy(s.staff_slow_after_failures, None, longest, max_wait=longest)
 
 
-def _attempts_key(username: str) -> str:
-    return hashlib.sha256(("staff:" + username).encode()).hexdigest()
+async def _attempts_key(sessions: Sessions, username: str) -> str:
+    # Keyed (a made-up username may be someone's e-mail address): a copy of the database cannot be
+    # searched for the names that were tried.
+    return (await keyring_of(sessions.store).secrets()).lookup("staff", username)
 
 
-def _address_key(client: str) -> str:
-    return hashlib.sha256(("staff-client:" + client).encode()).hexdigest()
+async def _address_key(sessions: Sessions, client: str) -> str:
+    return (await keyring_of(sessions.store).secrets()).lookup("staff-client", client)
 
 
 def _hash(token: str) -> str:
@@ -74,15 +78,16 @@ async def _claim_attempt(sessions: Sessions, username: str, client: str | None =
     now = sessions.clock.now()
     if client is not None:
         s = sessions.settings
-        await attempts.claim_in_window(sessions.store, _address_key(client), now, s.staff_max_failures,
+        await attempts.claim_in_window(sessions.store, await _address_key(sessions, client), now, s.staff_max_failures,
                                        timedelta(minutes=s.staff_lockout_minutes))
-    await attempts.claim(sessions.store, _attempts_key(username), now, _account_policy(sessions))
+    await attempts.claim(sessions.store, await _attempts_key(sessions, username), now, _account_policy(sessions),
+                         sessions.attempts_kept_for)
 
 
 async def _succeeded(sessions: Sessions, username: str, client: str | None = None) -> None:
-    await attempts.forget(sessions.store, _attempts_key(username))
+    await attempts.forget(sessions.store, await _attempts_key(sessions, username))
     if client is not None:
-        await attempts.give_back(sessions.store, _address_key(client))
+        await attempts.give_back(sessions.store, await _address_key(sessions, client))
 
 
 async def _record(sessions: Sessions, actor: str, role: str, outcome: str, **ids: Any) -> None:

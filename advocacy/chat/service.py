@@ -36,7 +36,7 @@ from advocacy.errors import ServiceError
 from advocacy.events import Topic
 from advocacy.group_commit import GroupCommit
 from advocacy.languages import Languages
-from advocacy.people import child_names, staff_by_ids
+from advocacy.people import child_names, open_needs, staff_by_ids
 from advocacy.settings import Settings
 from advocacy.store import (
     ASCENDING,
@@ -246,9 +246,9 @@ class ChatService:
         advocate_ids = {c["advocate"] for c in convs}
         children = await child_names(self.store, child_ids)
         # Staff see the language each child reads the service in and the languages on their record.
-        spoken = {} if principal.role == "child" else {
-            d["_id"]: d async for d in self.store.children.find({"_id": {"$in": list(child_ids)}},
-                                                                {"language": 1, "languages": 1})}
+        spoken = {} if principal.role == "child" else {d["_id"]: d for d in await open_needs(self.store, [
+            d async for d in self.store.children.find({"_id": {"$in": list(child_ids)}},
+                                                      {"language": 1, "languages": 1, "needs_sealed": 1})])}
         staff = {d["_id"]: d async for d in self.store.staff.find({"_id": {"$in": list(advocate_ids)}}, {"name": 1})}
         names = {SERVICE_SENDER["id"]: SERVICE_SENDER["name"], **children,
                  **{i: d.get("name", "") for i, d in staff.items()}}

@@ -25,7 +25,7 @@ from advocacy.figures.tally import region_slug
 from advocacy.ids import new_id
 from advocacy.oversight import case as case_rules
 from advocacy.oversight.service import OversightQueue
-from advocacy.people import child_names
+from advocacy.people import DETAIL_FIELDS, child_details, child_names
 from advocacy.store import Store
 
 PAGE_SIZE = 50
@@ -124,13 +124,14 @@ class ReviewerConsole:
         await self.queue._change(principal, item["_id"], lambda _: {"$push": {"log": entry}}, "revealed")
         await audit.record(self.store, self.clock, **audit.by(principal), action="oversight.reveal", subject=child_id,
                            item=item["_id"], concern=item["concern"], log_entry=entry["id"])
-        child = await self.store.children.find_one({"_id": child_id}, {"birth_date": 1, "la": 1, "ref": 1})
+        child = await self.store.children.find_one({"_id": child_id}, {"la": 1, **DETAIL_FIELDS})
+        details = (await child_details(self.store, [child] if child else [])).get(child_id, {})
         names = await child_names(self.store, [child_id])
         la = await self.store.local_authorities.find_one({"_id": (child or {}).get("la")}, {"name": 1})
         return {
             "name": names.get(child_id, ""),
-            "birth_date": (child or {}).get("birth_date"),
+            "birth_date": details.get("birth_date"),
             "local_authority": (la or {}).get("name") or (child or {}).get("la"),
-            "la_reference": (child or {}).get("ref"),
+            "la_reference": details.get("ref"),
             "revealed_at": entry["at"].isoformat(timespec="seconds"),
         }

@@ -41,6 +41,7 @@ from advocacy.notifications.service import Notifier
 from advocacy.oversight.case import advocate_letters
 from advocacy.oversight.counts import QueueCounts
 from advocacy.oversight.queue import age_band, new_ref
+from advocacy.people import DETAIL_FIELDS, child_details
 from advocacy.store import ASCENDING, DuplicateKeyError, Store
 
 log = logging.getLogger(__name__)
@@ -222,8 +223,8 @@ class OversightQueue:
         return query
 
     async def _summaries(self, docs: list[dict[str, Any]], principal: Principal | None) -> list[dict[str, Any]]:
-        children = {c["_id"]: c async for c in self.store.children.find(
-            {"_id": {"$in": list({d["child"] for d in docs})}}, {"birth_date": 1})}
+        children = await child_details(self.store, await self.store.children.find(
+            {"_id": {"$in": list({d["child"] for d in docs})}}, DETAIL_FIELDS).to_list(None))
         las = {la["_id"]: la async for la in self.store.local_authorities.find(
             {"_id": {"$in": list({d["la"] for d in docs})}}, {"name": 1})}
         reviewers = {r["_id"]: r.get("name", "") async for r in self.store.staff.find(

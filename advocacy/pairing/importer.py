@@ -21,6 +21,7 @@ from typing import Any
 
 from advocacy.pairing.intake import check_child
 from advocacy.pairing.service import PairingService
+from advocacy.people import case_ref_lookup
 
 COLUMNS = ("name", "la", "birth_date", "languages", "gender_preference", "ref")
 REQUIRED = ("name", "la")
@@ -83,7 +84,8 @@ async def import_children(service: PairingService, path: Path, codes_out: Path,
         fields, row_problems = check_child(row, known, today)
         key = (fields.get("la"), fields.get("ref"))
         if not row_problems and fields.get("ref"):
-            if key in seen or await service.store.children.find_one({"la": key[0], "ref": key[1]}, {"_id": 1}):
+            lookup = case_ref_lookup(await service.keyring.secrets(), key[0], key[1])
+            if key in seen or await service.store.children.find_one({"ref_lookup": lookup}, {"_id": 1}):
                 row_problems.append(f'"ref" {key[1]!r} is already imported for {key[0]}')
             seen.add(key)
         if row_problems:

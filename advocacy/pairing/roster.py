@@ -4,7 +4,8 @@
 ``advocate_record`` and ``child_record`` turn single documents into solver
 records for the flows that place one child or a few. Field names in the
 database: children have ``la`` (their region comes from
-``local_authorities.region``), ``languages``, ``prefers`` {advocate, gender},
+``local_authorities.region``), ``languages`` and ``prefers`` {advocate, gender}
+(the languages and gender sealed, opened by ``advocacy.people.open_needs``),
 ``opted_out``, ``avoid`` and ``advocate``; advocates (staff with role
 advocate) have ``capacity``, ``comfortable`` (optional), ``regions``,
 ``languages``, ``gender``, ``conflicts``, ``available`` and ``load`` (kept by
@@ -19,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from advocacy.people import open_needs
 from advocacy.store import Store
 
 Progress = Callable[[str, int, int], None]
@@ -27,7 +29,7 @@ ADVOCATE_FIELDS = {
     "capacity": 1, "comfortable": 1, "regions": 1, "languages": 1, "gender": 1, "conflicts": 1,
     "available": 1, "active": 1, "load": 1, "left_at": 1,
 }
-CHILD_FIELDS = {"la": 1, "languages": 1, "prefers": 1, "opted_out": 1, "avoid": 1, "advocate": 1}
+CHILD_FIELDS = {"la": 1, "languages": 1, "prefers": 1, "needs_sealed": 1, "opted_out": 1, "avoid": 1, "advocate": 1}
 UNKNOWN_REGION = "(unknown region)"
 PAGE = 5000
 
@@ -99,7 +101,7 @@ async def children_records(store: Store, child_ids: list[str]) -> list[dict[str,
     found, previous = await asyncio.gather(
         store.children.find({"_id": {"$in": child_ids}}, CHILD_FIELDS).to_list(None),
         previous_advocates(store, child_ids))
-    docs = {d["_id"]: d for d in found}
+    docs = {d["_id"]: d for d in await open_needs(store, found)}
     las = list({d.get("la") for d in docs.values()})
     regions = {la["_id"]: la.get("region") async for la in
                store.local_authorities.find({"_id": {"$in": las}}, {"region": 1})}
@@ -129,15 +131,24 @@ async def load_roster(store: Store, progress: Progress | None = None) -> tuple[d
     total = await store.children.count_documents({})
     children: list[dict[str, Any]] = []
     unknown_las: set[str] = set()
-    async for doc in store.children.find({}, CHILD_FIELDS).batch_size(PAGE):
-        region = regions.get(doc.get("la"))
-        if region is None:
-            unknown_las.add(str(doc.get("la")))
-        children.append(child_record(doc, region, previous.get(doc["_id"], ())))
-        if progress and len(children) % PAGE == 0:
+    page: list[dict[str, Any]] = []
+
+    async def take_page() -> None:
+        for doc in await open_needs(store, page, in_id_order=True):
+            region = regions.get(doc.get("la"))
+            if region is None:
+                unknown_las.add(str(doc.get("la")))
+            children.append(child_record(doc, region, previous.get(doc["_id"], ())))
+        page.clear()
+        if progress:
             progress("children", len(children), total)
-    if progress:
-        progress("children", len(children), total)
+
+    # In id order, so each page's data keys are read as one range.
+    async for doc in store.children.find({}, CHILD_FIELDS).sort("_id", 1).batch_size(PAGE):
+        page.append(doc)
+        if len(page) == PAGE:
+            await take_page()
+    await take_page()
     known = {a["id"] for a in advocates}
     named = {ref for c in children for ref in (c["current"], c["prefers"]["advocate"], *c["previous"], *c["avoid"])}
     for ghost in sorted(named - known - {None}):

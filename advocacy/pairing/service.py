@@ -51,6 +51,7 @@ from advocacy.pairing.roster import (
     regions_by_la,
 )
 from advocacy.pairing.solver import solve
+from advocacy.people import case_ref_lookup, open_needs
 from advocacy.settings import Settings
 from advocacy.store import Store
 from advocacy.words import N_, Words
@@ -259,7 +260,8 @@ class PairingService:
         and setup word (shown once, for their advocate to hand over) and their advocate."""
         fields, problems = check_child(data, await self.known_las(), self.today())
         if not problems and fields.get("ref") and await self.store.children.find_one(
-                {"la": fields["la"], "ref": fields["ref"]}, {"_id": 1}):
+                {"ref_lookup": case_ref_lookup(await self.keyring.secrets(), fields["la"], fields["ref"])},
+                {"_id": 1}):
             problems.append(f'"ref" {fields["ref"]!r} is already used for another child of {fields["la"]}')
         if problems:
             raise ServiceError("child_invalid", "Some of the child's details are missing or wrong: "
@@ -272,8 +274,9 @@ class PairingService:
     async def pair_new_child(self, doc: dict[str, Any], by: By) -> PairingChange | None:
         """Pair a child who has just come into care (``doc`` as ``create`` returned it)."""
         la = await self.store.local_authorities.find_one({"_id": doc["la"]}, {"region": 1})
+        [opened] = await open_needs(self.store, [doc])
         return await self.place(doc["_id"], "entered_care", by,
-                                record=child_record(doc, la.get("region") if la else None))
+                                record=child_record(opened, la.get("region") if la else None))
 
     async def create(self, fields: dict[str, Any], by: By) -> tuple[dict[str, Any], AccessCode]:
         fields = dict(fields)

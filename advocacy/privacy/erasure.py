@@ -16,6 +16,7 @@ from advocacy import audit
 from advocacy.clock import Clock
 from advocacy.crypto import keyring_of
 from advocacy.leases import LeasedJob
+from advocacy.people import DETAIL_FIELDS, child_details
 from advocacy.privacy.retention import Retention
 from advocacy.store import INDEXES, Store
 
@@ -70,13 +71,20 @@ class RetentionJob:
         store, now = self.store, self.clock.now()
         cut = self.retention.cutoffs(now)
         counts: Counter[str] = Counter()
+        boundary_year = int(cut.born_before[:4])
         due = store.children.find({"erased_at": None, "$or": [
             {"left_care_at": {"$lte": cut.left_care_before}},
             # nothing says when they left care: from their date of birth, if nobody works with them now
-            {"left_care_at": None, "advocate": None, "birth_date": {"$lte": cut.born_before}},
-        ]}, {"_id": 1})
+            # (the year is readable; the sealed date is read only for those born in the boundary year)
+            {"left_care_at": None, "advocate": None, "birth_year": {"$lte": boundary_year}},
+            {"left_care_at": None, "advocate": None, "birth_date": {"$lte": cut.born_before}},  # not yet sealed
+        ]}, {"_id": 1, "left_care_at": 1, "birth_year": 1, **DETAIL_FIELDS})
         erased_children = 0
         async for child in due:
+            if child.get("left_care_at") is None and child.get("birth_year") == boundary_year:
+                born = (await child_details(store, [child]))[child["_id"]]["birth_date"]
+                if born is None or born > cut.born_before:
+                    continue
             counts.update(await erase_child(store, self.clock, child["_id"]))
             erased_children += 1
         counts["sessions"] += (await store.sessions.delete_many({"$or": [

@@ -32,7 +32,7 @@ from advocacy.date_words import iso, moment_words
 from advocacy.languages import Languages, install_gettext
 from advocacy.oversight import export as oversight_export
 from advocacy.pairing import export as pairing_export
-from advocacy.people import child_names, staff_by_ids
+from advocacy.people import child_details, child_names, open_needs, staff_by_ids
 from advocacy.safeguarding import export as safeguarding_export
 from advocacy.settings import PROJECT_ROOT
 from advocacy.store import ASCENDING, Store
@@ -92,7 +92,8 @@ NOTHING_ABOUT_A_CHILD = {
 SECRETS = {"access_code_lookup": "access_code_set", "pin_sealed": "pin_chosen",
            "setup_check": "setup_word_not_used_yet"}
 # Fields shown under their own names in about_you (or read through child_names).
-_ABOUT_FIELDS = {"_id", "name_sealed", "la", "birth_date", "languages", "advocate", "opted_out", "created_at",
+_ABOUT_FIELDS = {"_id", "name_sealed", "la", "birth_date", "birth_date_sealed", "birth_year", "ref_sealed",
+                 "ref_lookup", "needs_sealed", "languages", "advocate", "opted_out", "created_at",
                  "left_care_at", "language", "prefers", "ref", "avoid", "someone_else", "offer", "pin_failures",
                  "pin_locked_until", "opted_out_at", "opted_in_at", "offer_due_at", *SECRETS}
 
@@ -216,6 +217,8 @@ async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str,
     if child is None:
         return None
     names = await child_names(store, [child_id])
+    details = (await child_details(store, [child]))[child_id]
+    [needs] = await open_needs(store, [child])
     pairings = await store.pairings.find({"child": child_id}).sort("started_at", ASCENDING).to_list(None)
     conversations = await chat.everything_of_child(child_id)
     hidden = {"ids.complaint": {"$nin": sorted(leave_out_complaints)}} if leave_out_complaints else {}
@@ -245,11 +248,11 @@ async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str,
             "id": child_id,
             "name": names.get(child_id, ""),
             "local_authority": la.get("name", child.get("la")),
-            "your_councils_reference": child.get("ref"),
-            "born": child.get("birth_date"),
-            "languages": child.get("languages", []),
+            "your_councils_reference": details["ref"],
+            "born": details["birth_date"],
+            "languages": needs.get("languages", []),
             "page_language": child.get("language"),
-            "advocate_you_would_like": (child.get("prefers") or {}).get("gender"),
+            "advocate_you_would_like": (needs.get("prefers") or {}).get("gender"),
             "advocate": staff_name.get(child.get("advocate") or "", None),
             "advocates_we_wont_pair_you_with": sorted(d.get("name", "") for d in avoided.values()),
             "opted_out": bool(child.get("opted_out")),

@@ -9,10 +9,11 @@ import pytest
 from advocacy.auth import codes, passwords
 from advocacy.auth.migrate import MIGRATION, key_sign_in_secrets_once
 from advocacy.crypto import ERASED_TEXT, Keyring, MasterKeyError, ServiceSecrets, decode_master_key, new_master_key
-from advocacy.people import child_names
-from advocacy.privacy.sealing import seal_legacy_records, seal_legacy_records_once
+from advocacy.pairing.roster import children_records, load_roster
+from advocacy.people import child_details, child_names
+from advocacy.privacy.sealing import seal_children_details, seal_legacy_records, seal_legacy_records_once
 from advocacy.store import ObjectId
-from tests.support import World, connect, sign_in
+from tests.support import LEEDS, World, api, connect, make_pairable, sign_in
 
 CHILD_WORDS = "my foster carer took my phone again"
 ADVOCATE_WORDS = "I will raise the phone with your social worker"
@@ -81,6 +82,51 @@ async def test_sealed_text_moved_to_another_message_does_not_open(world):
     await server.store.messages.update_one({"_id": ObjectId(second["id"])}, {"$set": {"text": sealed}})
     history = await child.call("history", {"conversation": conv})
     assert [m["text"] for m in history["messages"]] == ["the first thing I said", ERASED_TEXT]
+
+
+async def test_a_childs_birth_date_and_case_reference_are_sealed_yet_found_shown_and_refused_twice(world):
+    await make_pairable(world)
+    server = world.server
+    details = {"name": "Dana", "la": LEEDS, "birth_date": "2013-05-01", "ref": "LDS-77431",
+               "languages": ["en", "Tigrinya"], "gender_preference": "Genderqueer"}
+    status, body = await api(server, world.manager, "POST", "/api/children", json=details)
+    assert status == 201, body
+    assert await readable_anywhere(server, ["2013-05-01", "LDS-77431", "Tigrinya", "enderqueer"]) == []
+    record = await server.store.children.find_one({"_id": body["child"]})
+    assert record["birth_year"] == 2013 and not {"birth_date", "ref", "languages"} & set(record)
+    # pairing reads them opened, in memory
+    [solver_record] = await children_records(server.store, [body["child"]])
+    assert solver_record["languages"] == ["en", "Tigrinya"] and solver_record["prefers"]["gender"] == "genderqueer"
+    server.services.keyring._cache.clear()  # the whole roster, as `advocacy pairing plan` reads it
+    roster, _ = await load_roster(server.store)
+    assert [c for c in roster["children"] if c["id"] == body["child"]] == [solver_record]
+    before = await server.store.children.count_documents({})
+    status, again = await api(server, world.manager, "POST", "/api/children", json={**details, "name": "Dan"})
+    assert status == 400 and "already used" in again["error"]["message"], again
+    assert await server.store.children.count_documents({}) == before
+    status, export = await api(server, world.manager, "GET", f"/api/children/{body['child']}/export")
+    about = export["export"]["about_you"]
+    assert status == 200 and about["born"] == "2013-05-01" and about["your_councils_reference"] == "LDS-77431"
+    assert about["languages"] == ["en", "Tigrinya"] and about["advocate_you_would_like"] == "genderqueer"
+    assert not {"birth_date_sealed", "ref_sealed", "ref_lookup"} & set(about["other_things_on_your_record"])
+
+
+async def test_birth_dates_and_case_references_stored_readable_by_an_older_version_are_sealed(world):
+    server = world.server
+    legacy = {"_id": "ch_old", "name_sealed": None, "la": LEEDS, "advocate": None, "birth_date": "2011-02-03",
+              "ref": "LDS-1009", "languages": ["Tigrinya"], "prefers": {"advocate": None, "gender": "genderqueer"}}
+    await server.store.children.insert_one(legacy)
+    assert await seal_children_details(server.store, server.services.keyring) == {"children_details": 1}
+    assert await readable_anywhere(server, ["2011-02-03", "LDS-1009", "Tigrinya", "genderqueer"]) == []
+    record = await server.store.children.find_one({"_id": "ch_old"})
+    assert record["birth_year"] == 2011 and record["prefers"] == {"advocate": None}
+    [solver_record] = await children_records(server.store, ["ch_old"])
+    assert solver_record["languages"] == ["Tigrinya"] and solver_record["prefers"]["gender"] == "genderqueer"
+    assert await child_details(server.store, [record]) == {"ch_old": {"birth_date": "2011-02-03", "ref": "LDS-1009"}}
+    assert await seal_children_details(server.store, server.services.keyring) == {"children_details": 0}
+    status, body = await api(server, world.manager, "POST", "/api/children",
+                             json={"name": "Ola", "la": LEEDS, "ref": "LDS-1009"})
+    assert status == 400 and "already used" in body["error"]["message"], body
 
 
 async def test_records_stored_readable_by_an_older_version_are_sealed_at_start(world):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 
+from advocacy.people import sealed_details
 from tests.integration.concerns_support import add_reviewer
 from tests.integration.figures_support import read_csv
 from tests.support import connect
@@ -39,10 +40,13 @@ async def test_a_reviewer_sees_who_the_child_is_only_for_a_reason_that_is_audite
         assert amira.name not in str(answer)
     assert await server.store.audit.count_documents(reveals) == 0
 
+    await server.store.children.update_one({"_id": amira.id}, {"$set": await sealed_details(
+        server.store, amira.id, "E08000035", birth_date="2012-05-01", ref="LDS-4471")})
     reason = "To check the placement with the local authority."
     status, answer = await reviewer.post(f"/api/oversight/items/{item}/reveal", {"reason": reason})
     assert status == 200 and answer["identity"]["name"] == amira.name
     assert answer["identity"]["local_authority"] == "Leeds"
+    assert answer["identity"]["birth_date"] == "2012-05-01" and answer["identity"]["la_reference"] == "LDS-4471"
     [record] = await server.store.audit.find(reveals).to_list(None)
     assert record["subject"] == amira.id and record["actor"] == reviewer.person.id
     assert reason not in str(record)  # identifiers only in the audit trail; the reason is sealed on the item

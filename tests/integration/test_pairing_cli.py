@@ -10,6 +10,7 @@ import stat
 import sys
 from pathlib import Path
 
+from advocacy.people import child_details, open_needs
 from tests.support import LEEDS, LONDON, Person, add_advocate, api, make_pairable, service_notices
 
 ADVOCACY = str(Path(sys.executable).with_name("advocacy"))
@@ -94,7 +95,9 @@ async def test_import_reports_bad_rows_by_line_and_imports_and_pairs_the_rest(wo
     status, body = await api(server, gabi, "GET", f"/api/children/{gabi.id}/advocate")
     assert status == 200 and body["advocate"]["id"] == world.advocates[0].id
     record = await server.store.children.find_one({"_id": gabi.id})
-    assert record["languages"] == ["en", "pl"] and record["birth_date"] == "2012-04-01"
+    assert record["birth_year"] == 2012 and not {"birth_date", "languages"} & set(record)  # sealed
+    assert (await child_details(server.store, [record]))[gabi.id]["birth_date"] == "2012-04-01"
+    assert (await open_needs(server.store, [record]))[0]["languages"] == ["en", "pl"]
 
     code, out, _ = await run("import", str(csv_file), "--codes-out", str(codes), env=database_env(server, tmp_path))
     assert "0 of 5 row(s) imported" in out and out.count("already imported") == 3

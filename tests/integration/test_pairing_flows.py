@@ -43,7 +43,7 @@ async def test_a_manager_records_a_child_who_is_paired_at_once_with_a_code_and_a
     first = history["messages"][0]
     assert first["sender"]["role"] == "service" and "Ada is your advocate" in first["text"]
     record = await server.store.children.find_one({"_id": dana.id})
-    assert record["birth_date"] == "2013-05-01" and record["opted_out"] is False
+    assert record["birth_year"] == 2013 and "birth_date" not in record and record["opted_out"] is False
     pairing = await server.store.pairings.find_one({"child": dana.id})
     assert pairing["why"] == "entered_care" and pairing["by"] == {"id": world.manager.id, "role": "manager"}
     assert "child.paired" in await kinds(server, ada.id)

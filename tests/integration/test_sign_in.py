@@ -179,6 +179,31 @@ async def test_one_client_address_may_make_only_so_many_failed_child_sign_in_tri
             assert resp.status == 200
 
 
+async def test_made_up_usernames_and_codes_leave_a_bounded_number_of_expiring_records_and_no_audit(
+    database_uri, database_name
+):
+    async with start_server(database_uri, database_name, staff_max_failures=4, child_tries_per_client=4) as server:
+        await seed_world(server)
+        store = server.store
+        audited = await store.audit.count_documents({})
+        answers = set()
+        async with server.http() as http:
+            for n in range(40):
+                resp = await http.post("/api/session/staff", json={"username": f"made.up.{n}", "password": "x" * 12})
+                answers.add((resp.status, (await resp.json())["error"]["code"]))
+                resp = await http.post("/api/session/child", json={"access_code": f"KK{n:02d}-KKKK", "pin": "1234"})
+                answers.add((resp.status, (await resp.json())["error"]["code"]))
+        assert answers == {(401, "sign_in_failed"), (429, "too_many_tries")}
+        records = await store.sign_in_attempts.find({}).to_list(None)
+        # one per username or code let through by the client limits, plus one per client limit
+        assert len(records) <= 4 + 4 + 2, len(records)
+        now = server.clock.now()
+        assert all(r["expires_at"].replace(tzinfo=now.tzinfo) > now for r in records)
+        indexes = (await store.sign_in_attempts.index_information()).values()
+        assert [i.get("expireAfterSeconds") for i in indexes if i["key"] == [("expires_at", 1)]] == [0]
+        assert await store.audit.count_documents({}) == audited, "no audit entry for names or codes no one has"
+
+
 async def test_only_the_childs_own_advocate_or_their_manager_can_reset_a_pin(world):
     server, child = world.server, world.children[0]  # paired to advocates[0], managed by world.manager
     for person, expected in [(world.advocates[1], 404), (world.other_manager, 404), (world.manager, 200),
