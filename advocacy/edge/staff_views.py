@@ -1,0 +1,103 @@
+"""HTTP for staff records: the staff page (/console/staff, plain forms) and the JSON API (/api/staff).
+Thin: parse, call ``StaffDirectory`` (which checks who may do what), shape the answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from advocacy.auth.principal import Principal
+from advocacy.edge.handlers import json_body, ok, page_context, principal_of, staff_page
+from advocacy.edge.keys import services_key
+from advocacy.errors import ServiceError
+from advocacy.pairing.authorities import REGIONS
+from advocacy.team.languages import by_name
+
+routes = web.RouteTableDef()
+REFUSED = "This page is for admins and managers."
+
+
+@routes.get("/api/staff")
+async def list_staff(request: web.Request) -> web.Response:
+    principal = await principal_of(request)
+    return ok(staff=await request.app[services_key].staff.listing(principal))
+
+
+@routes.post("/api/staff")
+async def add_staff(request: web.Request) -> web.Response:
+    principal = await principal_of(request)
+    staff, password = await request.app[services_key].staff.create(principal, await json_body(request))
+    return ok(201, staff=staff, password=password)
+
+
+@routes.patch("/api/staff/{staff}")
+async def change_staff(request: web.Request) -> web.Response:
+    principal = await principal_of(request)
+    return ok(**await request.app[services_key].staff.change(principal, request.match_info["staff"],
+                                                            await json_body(request)))
+
+
+def _form_data(form: Any, adding: bool) -> dict[str, Any]:
+    """The form's fields as the API takes them (empty numbers and hours: not set)."""
+    data: dict[str, Any] = {
+        "name": form.get("name", ""), "capacity": form.get("capacity", ""),
+        "comfortable": form.get("comfortable", ""),
+        "languages": list(form.getall("languages", [])), "regions": list(form.getall("regions", [])),
+        "ties": list(form.getall("ties", [])),
+    }
+    start, end = (form.get("start") or "").strip(), (form.get("end") or "").strip()
+    data["working_hours"] = {"start": start, "end": end} if start or end else None
+    if form.get("role"):
+        data["role"] = form["role"]
+    if form.get("manager") is not None:
+        data["manager"] = form.get("manager") or None
+    if adding:
+        data["username"] = form.get("username", "")
+    else:
+        data["available"] = form.get("available") == "yes"
+    return data
+
+
+async def _render(request: web.Request, principal: Principal, **extra: Any) -> web.StreamResponse:
+    staff = request.app[services_key].staff
+    editing = None
+    chosen = extra.pop("editing", None) or request.query.get("edit")
+    if chosen:
+        editing = await staff.one((await staff.find(principal, chosen))["_id"])
+    return aiohttp_jinja2.render_template("console/staff.html", request, page_context(
+        request, "console-staff", principal.public(), people=await staff.listing(principal),
+        managers=await staff.managers(), authorities=await staff.authorities(), languages=by_name(),
+        regions=REGIONS, editing=editing, admin=principal.role == "admin", **extra))
+
+
+@routes.get("/console/staff", name="console_staff")
+async def staff_page_view(request: web.Request) -> web.StreamResponse:
+    principal = await staff_page(request, "page.staff", REFUSED)
+    return await _render(request, principal)
+
+
+@routes.post("/console/staff")
+async def staff_page_add(request: web.Request) -> web.StreamResponse:
+    principal = await staff_page(request, "page.staff", REFUSED)
+    form = await request.post()
+    try:
+        added, password = await request.app[services_key].staff.create(principal, _form_data(form, adding=True))
+    except ServiceError as error:
+        return await _render(request, principal, error=error.message, form=dict(form))
+    return await _render(request, principal, added=added, password=password)
+
+
+@routes.post("/console/staff/{staff}")
+async def staff_page_change(request: web.Request) -> web.StreamResponse:
+    principal = await staff_page(request, "page.staff", REFUSED)
+    form = await request.post()
+    staff_id = request.match_info["staff"]
+    try:
+        result = await request.app[services_key].staff.change(principal, staff_id, _form_data(form, adding=False))
+    except ServiceError as error:
+        if error.code == "not_found":
+            raise
+        return await _render(request, principal, error=error.message, editing=staff_id)
+    return await _render(request, principal, changed=result)

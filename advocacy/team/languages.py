@@ -1,0 +1,28 @@
+"""The languages an advocate can speak with a child (pure, no I/O).
+
+Stored as ISO 639-1 codes ("pl"), which is what children's records and the
+pairing solver compare; shown by their English name ("Polish"). A code not in
+this list is refused, so a typed "Polish" never fails to match a child's "pl".
+Add a language here (code and English name) when the service needs it.
+"""
+
+from __future__ import annotations
+
+LANGUAGES: dict[str, str] = {
+    "ar": "Arabic", "bn": "Bengali", "bg": "Bulgarian", "zh": "Chinese", "cy": "Welsh", "cs": "Czech",
+    "en": "English", "fa": "Persian (Farsi)", "fr": "French", "de": "German", "el": "Greek", "gu": "Gujarati",
+    "hi": "Hindi", "hu": "Hungarian", "it": "Italian", "ku": "Kurdish", "lt": "Lithuanian", "lv": "Latvian",
+    "ne": "Nepali", "pa": "Punjabi", "pl": "Polish", "ps": "Pashto", "pt": "Portuguese", "ro": "Romanian",
+    "ru": "Russian", "sk": "Slovak", "so": "Somali", "es": "Spanish", "sq": "Albanian", "ta": "Tamil",
+    "ti": "Tigrinya", "tr": "Turkish", "uk": "Ukrainian", "ur": "Urdu", "vi": "Vietnamese", "yo": "Yoruba",
+    "am": "Amharic", "sw": "Swahili", "tl": "Tagalog", "ml": "Malayalam",
+}
+
+
+def name_of(code: str) -> str:
+    return LANGUAGES.get(code, code)
+
+
+def by_name() -> list[tuple[str, str]]:
+    """(code, name) pairs in the order of their names, for a list to choose from."""
+    return sorted(LANGUAGES.items(), key=lambda item: item[1])
