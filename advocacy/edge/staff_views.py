@@ -12,6 +12,7 @@ from advocacy.auth.principal import Principal
 from advocacy.edge.handlers import json_body, ok, page_context, principal_of, staff_page
 from advocacy.edge.keys import services_key
 from advocacy.errors import ServiceError
+from advocacy.pairing import cover
 from advocacy.pairing.authorities import REGIONS
 from advocacy.team.languages import by_name
 
@@ -62,14 +63,16 @@ def _form_data(form: Any, adding: bool) -> dict[str, Any]:
 
 async def _render(request: web.Request, principal: Principal, **extra: Any) -> web.StreamResponse:
     staff = request.app[services_key].staff
-    editing = None
+    editing, leaves = None, []
     chosen = extra.pop("editing", None) or request.query.get("edit")
     if chosen:
         editing = await staff.one((await staff.find(principal, chosen))["_id"])
+        if editing["role"] == "advocate":
+            leaves = await cover.leaves_of(request.app[services_key].pairing, editing["id"])
     return aiohttp_jinja2.render_template("console/staff.html", request, page_context(
         request, "console-staff", principal.public(), people=await staff.listing(principal),
         managers=await staff.managers(), authorities=await staff.authorities(), languages=by_name(),
-        regions=REGIONS, editing=editing, admin=principal.role == "admin", **extra))
+        regions=REGIONS, editing=editing, leaves=leaves, admin=principal.role == "admin", **extra))
 
 
 @routes.get("/console/staff", name="console_staff")
@@ -101,3 +104,19 @@ async def staff_page_change(request: web.Request) -> web.StreamResponse:
             raise
         return await _render(request, principal, error=error.message, editing=staff_id)
     return await _render(request, principal, changed=result)
+
+
+@routes.post("/console/staff/{staff}/leave")
+async def staff_page_leave(request: web.Request) -> web.StreamResponse:
+    """Book an advocate's leave from the staff page: the same as ``POST /api/advocates/ID/leave`` (covers
+    are chosen for their children)."""
+    principal = await staff_page(request, "page.staff", REFUSED)
+    services = request.app[services_key]
+    advocate = await services.auth.access.advocate(principal, "pairing.leave", request.match_info["staff"])
+    form = await request.post()
+    try:
+        leave = await cover.record_leave(services.pairing, advocate["_id"], form.get("starts"), form.get("ends"),
+                                         principal.by())
+    except ServiceError as error:
+        return await _render(request, principal, error=error.message, editing=advocate["_id"])
+    return await _render(request, principal, editing=advocate["_id"], booked=leave)

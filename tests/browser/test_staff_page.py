@@ -1,7 +1,9 @@
 """A manager adds an advocate with languages and ties on the staff page in Chromium (1280x800), then ties
-one of their own advocates to a council so a pairing plan is proposed for the children affected."""
+one of their own advocates to a council so a pairing plan is proposed for the children affected, and books her leave."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from playwright.async_api import expect
 
@@ -53,8 +55,20 @@ async def test_a_manager_adds_an_advocate_with_languages_and_ties_then_a_tie_pro
     await expect(page.locator("#staff-plan")).to_contain_text("2 of their children may not stay with them")
     await page.click("#staff-plan a")
     await page.wait_for_url("**/console/pairing?plan=*")
-    await expect(page.locator("#plan-changes")).to_contain_text("their advocate now works for the child's local authority")
+    await expect(page.locator("#plan-changes")).to_contain_text(
+        "their advocate now works for the child's local authority")
     assert await server.store.children.count_documents({"advocate": ada.id}) == 2
+
+    # Her leave is booked from the same page (covers are chosen as with the leave API).
+    await page.goto("/console/staff")
+    await page.click("#edit-ada\\.advocate")
+    day = (server.services.pairing.today() + timedelta(days=1)).isoformat()
+    await page.fill("#leave-starts", day)
+    await page.fill("#leave-ends", day)
+    await page.click("#book-leave")
+    await expect(page.locator("#leave-booked")).to_contain_text(f"Leave booked from {day} to {day}")
+    await expect(page.locator("#leave-list")).to_contain_text(f"{day} to {day} (planned)")
+    assert await server.store.leaves.count_documents({"advocate": ada.id}) == 1
 
     await page.goto("/console/staff")
     assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

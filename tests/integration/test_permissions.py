@@ -225,6 +225,7 @@ ROUTES: dict[str, Row] = {
     "GET /console/staff": Row(allowed={"manager", "other_manager", "admin"}),
     "POST /console/staff": Row(allowed={"manager", "other_manager", "admin"}),  # no form: shown again, with why
     "POST /console/staff/{staff}": Row(allowed={"manager", "admin"}),
+    "POST /console/staff/{staff}/leave": Row(allowed={"manager", "admin"}),  # no form: shown again, with why
     "GET /api/staff": Row(allowed={"manager", "other_manager", "admin"}),
     "POST /api/staff": Row(allowed={"manager", "other_manager", "admin"}, body=lambda s: {
         "username": f"new.advocate.{next(NEW_STAFF)}", "name": "New Advocate", "capacity": 3}),
