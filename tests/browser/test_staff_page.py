@@ -69,6 +69,8 @@ async def test_a_manager_adds_an_advocate_with_languages_and_ties_then_a_tie_pro
     await expect(page.locator("#leave-booked")).to_contain_text(f"Leave booked from {day} to {day}")
     await expect(page.locator("#leave-list")).to_contain_text(f"{day} to {day} (planned)")
     assert await server.store.leaves.count_documents({"advocate": ada.id}) == 1
+    assert await server.store.audit.count_documents({"action": "staff.leave_booked", "subject": ada.id,
+                                                     "actor": mo.id}) == 1
 
     await page.goto("/console/staff")
     assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
