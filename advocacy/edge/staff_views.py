@@ -56,9 +56,19 @@ def _form_data(form: Any, adding: bool) -> dict[str, Any]:
         data["manager"] = form.get("manager") or None
     if adding:
         data["username"] = form.get("username", "")
-    else:
+    elif form.get("taking_children_shown"):  # an advocate's form has the box (unticked sends nothing)
         data["available"] = form.get("available") == "yes"
     return data
+
+
+def _form_again(form: Any) -> dict[str, Any]:
+    """What was typed, to fill the add form again after a refusal."""
+    return {"name": form.get("name", ""), "username": form.get("username", ""), "role": form.get("role"),
+            "manager": form.get("manager"), "capacity": form.get("capacity", ""),
+            "comfortable": form.get("comfortable", ""), "regions": list(form.getall("regions", [])),
+            "languages": [{"code": c} for c in form.getall("languages", [])],
+            "ties": [{"code": c} for c in form.getall("ties", [])],
+            "working_hours": {"start": form.get("start", ""), "end": form.get("end", "")}}
 
 
 async def _render(request: web.Request, principal: Principal, **extra: Any) -> web.StreamResponse:
@@ -88,7 +98,7 @@ async def staff_page_add(request: web.Request) -> web.StreamResponse:
     try:
         added, password = await request.app[services_key].staff.create(principal, _form_data(form, adding=True))
     except ServiceError as error:
-        return await _render(request, principal, error=error.message, form=dict(form))
+        return await _render(request, principal, error=error.message, form=_form_again(form))
     return await _render(request, principal, added=added, password=password)
 
 

@@ -42,8 +42,12 @@ async def test_a_manager_adds_an_advocate_with_languages_and_ties_then_a_tie_pro
     await page.fill("#add-name", "Zed")
     await page.fill("#add-username", "zed.advocate")
     await page.fill("#add-capacity", "-2")
+    await page.select_option("#add-languages", ["pl"])
     await page.click("#add-staff")
     await expect(page.locator("#staff-error")).to_contain_text("must be a whole number from 0 to 500")
+    # What was typed and chosen is still there to put right.
+    await expect(page.locator("#add-name")).to_have_value("Zed")
+    assert await page.locator("#add-languages option[value=pl]").evaluate("option => option.selected")
     assert await server.store.staff.count_documents({"username": "zed.advocate"}) == 0
 
     # Ada has worked for Leeds: her Leeds children get a plan to move them, and are not moved yet.
