@@ -72,6 +72,7 @@ from advocacy.scale_out import RedisPresence, SharedTopic, redis_client
 from advocacy.settings import Settings
 from advocacy.store import Store
 from advocacy.team.service import TeamView
+from advocacy.team.staff import StaffDirectory
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,7 @@ class Services:
     bots: BotService
     figures: Figures
     team: TeamView
+    staff: StaffDirectory
     reviewer_console: ReviewerConsole
     export: ChildExport
     complaints: Complaints
@@ -243,6 +245,10 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
     oversight.item_changed.subscribe(complaints.oversight_changed)
     complaints.answered.subscribe(tally.complaint_answered)
 
+    # An advocate's ties or capacity changed so some children may not stay: a pairing plan to move them.
+    staff = StaffDirectory(store, clock)
+    staff.ties_changed.subscribe(pairing.plan_after_staff_change)
+
     async def pairing_tick() -> None:
         await pairing.offers_due()
         await pairing.retry_waiting()
@@ -254,7 +260,7 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
         notifier=notifier, chat=chat, concern_records=records, concern_views=shown, oversight=oversight,
         ladder=ladder, safeguarding=safeguarding, concerns=concerns, sweeper=sweeper,
         pairing_changes=pairing_changes, pairing=pairing, bots=bots, figures=figures,
-        team=TeamView(store, clock, dict(records.categories)),
+        team=TeamView(store, clock, dict(records.categories)), staff=staff,
         reviewer_console=ReviewerConsole(store, clock, keyring, oversight),
         export=ChildExport(store, clock, chat, languages), complaints=complaints,
         retention=RetentionJob(store, clock, retention),

@@ -129,6 +129,9 @@ PERMISSIONS: dict[str, dict[Role, str]] = {
     "page.figures": {Role.REVIEWER: ANY, Role.MANAGER: ANY, Role.ADMIN: ANY},
     # a manager's view of their own team: caseloads, children waiting, deadlines, cover
     "page.team": {Role.MANAGER: TEAM},
+    # staff records (advocacy.team.staff): a manager adds and changes their own team's advocates, an admin anyone
+    "page.staff": {Role.MANAGER: TEAM, Role.ADMIN: ANY},
+    "staff.manage": {Role.MANAGER: TEAM, Role.ADMIN: ANY},
 }
 
 

@@ -1,4 +1,4 @@
-"""The `advocacy` command: serve, create-staff, keys, audit, las, export-child, retention, pairing, import.
+"""The `advocacy` command: serve, create-staff, staff, keys, audit, las, export-child, retention, pairing, import.
 
 Each command is a function of (settings, arguments) in ``serve``, ``pairing`` or ``operator``;
 every one gets its services from ``advocacy.bootstrap``, as the server does.
@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from advocacy import logs
-from advocacy.cli import backup, operator, pairing
+from advocacy.cli import backup, operator, pairing, staff
 from advocacy.cli.serve import serve
 from advocacy.crypto import MasterKeyError, create_key_file, new_master_key
 from advocacy.embedded_db import EmbeddedDatabaseError
@@ -76,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     with_data_dir(hours_p)
 
     pairing.add_commands(commands, with_data_dir)
+    staff.add_commands(commands, with_data_dir)
 
     keys_p = commands.add_parser("keys", help="master keys for encryption at rest")
     keys_commands = keys_p.add_subparsers(dest="keys_command", required=True)
@@ -165,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(supervise(settings, settings.workers, args.demo, args.reuse_port))
         elif args.command == "serve":
             asyncio.run(serve(settings, args.demo, args.reuse_port))
+        elif args.command == "staff":
+            return asyncio.run(staff.staff_command(settings, args))
         elif args.command == "create-staff":
             asyncio.run(operator.create_staff_command(settings, args))
         elif args.command == "demo" and args.demo_command == "swarm-seed":

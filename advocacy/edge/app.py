@@ -33,6 +33,7 @@ from advocacy.edge import (
     safe_json,
     safeguarding_views,
     site_views,
+    staff_views,
     team_views,
 )
 from advocacy.edge.bot_events import BotsNamespace
@@ -92,7 +93,7 @@ class SocketServer(socketio.AsyncServer):
 ROUTES = (site_views.routes, auth_views.routes, chat_views.routes, privacy_views.routes, concern_views.routes,
           complaint_views.routes,
           safeguarding_views.routes, oversight_views.routes, oversight_pages.routes, pairing_views.routes,
-          figures_views.routes, team_views.routes, language_views.routes)
+          figures_views.routes, team_views.routes, language_views.routes, staff_views.routes)
 
 
 def _origin_checker(settings: Settings):

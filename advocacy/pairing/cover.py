@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from advocacy import audit
 from advocacy.date_words import day_words
 from advocacy.errors import ServiceError
 from advocacy.ids import new_id
@@ -65,6 +66,9 @@ async def record_leave(service: PairingService, advocate_id: str, starts: Any, e
              "starts_at": starts_at, "ends_at": ends_at, "state": "planned", "created_at": service.clock.now(),
              "by": by}
     await store.leaves.insert_one(leave)
+    who = by or {"id": "service", "role": "service"}
+    await audit.record(store, service.clock, actor=who["id"], role=who["role"], action="staff.leave_booked",
+                       subject=advocate_id, leave=leave["_id"])
     await choose_covers(service, leave)
     return await describe_leave(service, leave["_id"])
 

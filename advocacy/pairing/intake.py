@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from advocacy.chat.text import is_blank, tidy_text
+from advocacy.pairing.languages import code_for
 
 NAME_MAX = 100
 LANGUAGES_MAX = 10
@@ -69,7 +70,7 @@ def check_child(data: Mapping[str, Any], known_las: set[str], today: date) -> tu
             _text(item, TEXT_MAX) is None for item in languages):
         problems.append(f'"languages" must be a list of up to {LANGUAGES_MAX} language names')
     else:
-        fields["languages"] = list(dict.fromkeys(_text(item, TEXT_MAX) for item in languages))
+        fields["languages"] = list(dict.fromkeys(code_for(_text(item, TEXT_MAX)) for item in languages))
 
     gender = data.get("gender_preference")
     if gender in (None, ""):

@@ -36,6 +36,7 @@ from advocacy.errors import ServiceError
 from advocacy.events import Topic
 from advocacy.ids import new_id
 from advocacy.notifications.service import Notifier
+from advocacy.pairing import plans
 from advocacy.pairing.authorities import open_codes
 from advocacy.pairing.changes import PairingChange, PairingChanges, PairingRefused
 from advocacy.pairing.instance import load_weights
@@ -497,6 +498,14 @@ class PairingService:
             result = await self.place_many(children, "capacity_change", by)
             moved = {child: advocate for child, advocate in result.items() if advocate != advocate_id}
         return {"capacity": capacity, "comfortable": comfortable, "moved": moved}
+
+    async def plan_after_staff_change(self, change: Any) -> None:
+        """An advocate's ties or capacity changed (``advocacy.team.staff.TiesChanged``) and some of their
+        children may not stay: propose a plan to move them (nobody moves until a person applies it)."""
+        async with self.plan_lock:
+            plan = await plans.make_plan(self.store, self.clock, self.weights, by=change.by)
+        await self.store.pairing_plans.update_one({"_id": plan["_id"]}, {"$set": {
+            "after_change": change.change, "advocate_changed": change.advocate}})
 
     # what the child and staff see ----------------------------------------------------
 

@@ -14,6 +14,7 @@ from advocacy.edge import complaint_views as complaint_views
 from advocacy.edge import concern_views as concern_views
 from advocacy.edge import oversight_views as oversight_views
 from advocacy.edge import safeguarding_views as safeguarding_views
+from advocacy.edge import staff_views as staff_views
 from advocacy.edge.site_views import OPENAPI_PATH
 from advocacy.errors import CATALOGUE
 from tests.integration.concerns_support import add_reviewer
@@ -32,7 +33,7 @@ OWN_CODES = [
 
 def api_routes() -> list[tuple[str, str]]:
     found = []
-    for module in (concern_views, safeguarding_views, oversight_views, complaint_views):
+    for module in (concern_views, safeguarding_views, oversight_views, complaint_views, staff_views):
         for route in module.routes:
             if route.path.startswith("/api/"):
                 found.append((route.method.lower(), route.path))

@@ -22,6 +22,7 @@ it says otherwise.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -133,6 +134,7 @@ class Row:
     setup: Callable[[Scene], Awaitable[dict[str, str]]] | None = None
 
 
+NEW_STAFF = itertools.count()  # each new account a username of its own
 ROUTES: dict[str, Row] = {
     # pages and files
     "GET /": Row(public=True),
@@ -220,6 +222,14 @@ ROUTES: dict[str, Row] = {
     "GET /figures/regions/{region}": Row(allowed=FIGURES),
     "GET /figures/las/{la}": Row(allowed=FIGURES),
     "GET /console/team": Row(allowed={"manager", "other_manager"}),
+    "GET /console/staff": Row(allowed={"manager", "other_manager", "admin"}),
+    "POST /console/staff": Row(allowed={"manager", "other_manager", "admin"}),  # no form: shown again, with why
+    "POST /console/staff/{staff}": Row(allowed={"manager", "admin"}),
+    "POST /console/staff/{staff}/leave": Row(allowed={"manager", "admin"}),  # no form: shown again, with why
+    "GET /api/staff": Row(allowed={"manager", "other_manager", "admin"}),
+    "POST /api/staff": Row(allowed={"manager", "other_manager", "admin"}, body=lambda s: {
+        "username": f"new.advocate.{next(NEW_STAFF)}", "name": "New Advocate", "capacity": 3}),
+    "PATCH /api/staff/{staff}": Row(allowed={"manager", "admin"}, body={"name": "Ada Advocate"}),
     # complaints about the service itself (issue 19): the target child's complaint about their advocate goes to
     # that advocate's manager; the advocate complained about is refused everything about it
     "GET /child/complaints": Row(allowed={"child", "other_child"}),
