@@ -38,6 +38,7 @@ from advocacy.group_commit import GroupCommit
 from advocacy.languages import Languages
 from advocacy.people import child_names, open_needs, staff_by_ids
 from advocacy.settings import Settings
+from advocacy.spoken_languages import name_of
 from advocacy.store import (
     ASCENDING,
     DESCENDING,
@@ -284,7 +285,7 @@ class ChatService:
     def _languages_of(self, child: dict[str, Any]) -> dict[str, Any]:
         language = self.languages.get(child.get("language"))
         return {"child_language": {"code": language.code, "name": language.english},
-                "child_languages": list(child.get("languages") or [])}
+                "child_languages": [name_of(c) for c in child.get("languages") or []]}
 
     async def _last_message(
         self, doc: dict[str, Any] | None, child_id: str, names: dict[str, str]

@@ -15,8 +15,8 @@ from typing import Any
 from advocacy.auth.principal import Principal
 from advocacy.bootstrap import open_services
 from advocacy.errors import ServiceError
-from advocacy.pairing.languages import by_name
 from advocacy.settings import Settings
+from advocacy.spoken_languages import by_name
 
 OPERATOR = Principal(session_id="cli", user_id="cli", role="admin", name="operator",
                      expires_at=datetime.max.replace(tzinfo=timezone.utc))

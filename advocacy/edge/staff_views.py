@@ -14,7 +14,7 @@ from advocacy.edge.keys import services_key
 from advocacy.errors import ServiceError
 from advocacy.pairing import cover
 from advocacy.pairing.authorities import REGIONS
-from advocacy.pairing.languages import by_name
+from advocacy.spoken_languages import by_name
 
 routes = web.RouteTableDef()
 REFUSED = "This page is for admins and managers."

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from advocacy.chat.text import is_blank, tidy_text
-from advocacy.pairing.languages import code_for
+from advocacy.spoken_languages import code_for
 
 NAME_MAX = 100
 LANGUAGES_MAX = 10

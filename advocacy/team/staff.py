@@ -4,7 +4,7 @@ An admin may add or change anyone (advocate, manager, reviewer, admin); a
 manager only advocates in their own team (they become the advocate's manager).
 What can be set, each checked before anything is written (a bad value changes
 nothing): name, role, manager, capacity and comfortable load, working hours,
-languages (codes from ``advocacy.pairing.languages``), regions (England's nine),
+languages (codes from ``advocacy.spoken_languages``), regions (England's nine),
 and the local authorities an advocate is tied to (``conflicts``: authorities
 they have worked for, from the held list, whose children they may not have).
 
@@ -36,7 +36,7 @@ from advocacy.errors import ServiceError
 from advocacy.events import Topic
 from advocacy.ids import new_id
 from advocacy.pairing.authorities import REGIONS
-from advocacy.pairing.languages import LANGUAGES, name_of
+from advocacy.spoken_languages import LANGUAGES, name_of
 from advocacy.store import Store
 
 ROLES = ("advocate", "manager", "reviewer", "admin")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from advocacy.concerns.words import SAFEGUARDING_HELP
 from advocacy.edge.language import LANGUAGE_COOKIE
+from advocacy.people import sealed_needs
 from tests.support import child_sign_in, connect, sign_in
 
 ARABIC_HELP_START = "شكرًا لأنك أخبرتنا."
@@ -91,8 +92,9 @@ async def test_staff_see_the_review_state_and_staff_pages_stay_english(world):
 
 async def test_the_advocate_sees_the_childs_language_and_languages(world):
     server, amira, ada = world.server, world.children[0], world.advocates[0]
-    await server.store.children.update_one({"_id": amira.id}, {"$set": {"language": "ckb",
-                                                                        "languages": ["Kurdish", "Arabic"]}})
+    needs = await sealed_needs(server.store, amira.id, ["ku", "ar"], None)  # as the service keeps them
+    await server.store.children.update_one({"_id": amira.id}, {"$set": {"language": "ckb", **needs},
+                                                               "$unset": {"languages": ""}})
     advocate_chat = await connect(server, ada)
     listing = {c["child"]: c for c in (await advocate_chat.call("conversations"))["conversations"]}
     assert listing[amira.id]["child_language"] == {"code": "ckb", "name": "Kurdish (Sorani)"}

@@ -1,4 +1,6 @@
-"""The languages an advocate can speak with a child (pure, no I/O).
+"""The languages a child or an advocate speaks (pure, no I/O).
+
+Not the languages the pages are translated into: those are ``advocacy.languages``.
 
 Stored as ISO 639-1 codes ("pl"), which is what children's records and the
 pairing solver compare; shown by their English name ("Polish"). An advocate's
