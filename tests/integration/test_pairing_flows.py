@@ -403,7 +403,7 @@ async def test_a_plan_above_the_limit_is_approved_by_a_second_manager_then_appli
 async def test_a_stale_plan_is_refused_and_an_empty_plan_says_there_is_nothing_to_change(world):
     await make_pairable(world)
     server, cara, ben, mo, ola = world.server, world.children[2], world.advocates[1], world.manager, world.other_manager
-    eve = await add_advocate(server, "eve.advocate", "Eve Advocate", mo, regions=[LONDON], conflicts=[LEEDS])
+    await add_advocate(server, "eve.advocate", "Eve Advocate", mo, regions=[LONDON], conflicts=[LEEDS])
     await server.store.staff.update_one({"_id": ben.id}, {"$set": {"available": False}})
     _, body = await api(server, ola, "POST", "/api/pairing/plans", json={"max_moves": 3})
     plan = body["plan"]
