@@ -103,7 +103,8 @@ class TeamView:
         away_now = {lv["advocate"] for lv in leaves if lv["starts_at"] <= now}
         team_ids = set(ids)
         plans = []
-        async for plan in self.store.pairing_plans.find({"status": "proposed"}, {"created_at": 1, "changes": 1}) \
+        async for plan in self.store.pairing_plans.find({"status": {"$in": ["proposed", "approved"]}},
+                                                        {"created_at": 1, "changes": 1}) \
                 .sort("created_at", -1):
             moves = [c for c in plan.get("changes", []) if c.get("from") in team_ids or c.get("to") in team_ids]
             if moves:
