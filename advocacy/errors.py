@@ -46,6 +46,14 @@ CATALOGUE: dict[str, tuple[int, str]] = {
                                "We've told the team so they can help."),
     "dates_invalid": (400, "Those dates don't work. Nothing was changed."),
     "plan_busy": (409, "A pairing plan is being made already. Please try again in a minute."),
+    "plan_empty": (409, "This plan has nothing to change. Nothing was changed."),
+    "plan_not_open": (409, "This plan has been applied already (or is being applied). Nothing was changed."),
+    "plan_stale": (409, "Pairings have changed since this plan was made, so it no longer fits. Make a new plan. "
+                        "Nothing was changed."),
+    "plan_needs_approval": (409, "This plan moves more than {limit} children, so another manager must approve it "
+                                 "before it is applied. Nothing was changed."),
+    "plan_same_person": (409, "This plan moves more than {limit} children, so someone other than the person who "
+                              "made it must approve it. Nothing was changed."),
     # concerns, escalation, safeguarding and the oversight queue
     "child_not_found": (404, "We couldn't find that child. Nothing was changed."),
     "concern_not_found": (404, "We couldn't find that worry. Nothing was changed."),

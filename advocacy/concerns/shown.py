@@ -31,6 +31,7 @@ class ConcernViews:
         now = self.clock.now()
         category = self.categories.get(doc["category"])
         ladder = doc.get("ladder", {})
+        deadline = sla.next_deadline(doc, now)
         return {
             "id": doc["_id"],
             "child": doc["child"],
@@ -44,7 +45,9 @@ class ConcernViews:
             "raised_at": iso(doc["raised_at"]),
             "deadlines": {k: iso(doc["deadlines"][k]) for k in ("respond_by", "manager_by", "oversight_by")},
             "next_due": iso(doc.get("next_due")),
-            "due_words": sla.describe_due(doc["next_due"], now) if doc.get("next_due") else None,
+            # The same words as the manager's team page (one function): the next deadline, never the reminder.
+            "due_words": deadline.words if deadline else None,
+            "due_late": deadline.late if deadline else False,
             "escalated_to": "oversight" if "oversight" in ladder else "manager" if "manager" in ladder else None,
         }
 

@@ -136,6 +136,51 @@ def describe_due(deadline: datetime, now: datetime) -> str:
     return "due now" if gap is None else f"overdue by {gap}"
 
 
+@dataclass(frozen=True)
+class NextDeadline:
+    """The next deadline a concern has not met, as every member of staff sees it."""
+
+    what: str  # "Respond to the child"
+    at: datetime
+    words: str  # "Respond to the child: due in 3 hours"
+    late: bool
+
+
+def next_deadline(concern: Mapping[str, Any], now: datetime) -> NextDeadline | None:
+    """The one wording of a concern's next deadline, the same for the advocate, their manager and anyone
+    else: what is to be done by when, and how long is left (or how late it is). The reminder before the
+    first deadline is not a deadline and never shown as one (``reminder_words``). None once the concern is
+    resolved or closed."""
+    status, deadlines, ladder = concern.get("status"), concern["deadlines"], concern.get("ladder") or {}
+    if status == "draft":
+        what, at = "Decide on the safeguarding flag", deadlines["respond_by"]
+    elif status in ("resolved", "closed") or "oversight" in ladder:
+        return None
+    elif concern.get("responded_at") is None:
+        what, at = "Respond to the child", deadlines["respond_by"]
+    elif "manager" not in ladder:
+        what, at = "Sort it before the manager is told", deadlines["manager_by"]
+    else:
+        what, at = "Sort it before it goes to oversight", deadlines["oversight_by"]
+    late = workdays.as_utc(at, "deadline") < workdays.as_utc(now, "now")
+    return NextDeadline(what, at, deadline_words(what, at, now), late)
+
+
+def deadline_words(what: str, at: datetime, now: datetime) -> str:
+    """"Respond to the child: due in 3 hours", "...: due now", "...: 2 working days late"."""
+    at, now = workdays.as_utc(at, "deadline"), workdays.as_utc(now, "now")
+    gap = _describe_gap(now, at) if at >= now else _describe_gap(at, now)
+    if gap is None:
+        return f"{what}: due now"
+    return f"{what}: due in {gap}" if at >= now else f"{what}: {gap} late"
+
+
+def reminder_words(what: str, at: datetime, now: datetime) -> str:
+    """The reminder named as a reminder, with the deadline it is about: "Reminder: respond to the child:
+    due in 3 hours" (never "overdue" twice over)."""
+    return "Reminder: " + deadline_words(what[:1].lower() + what[1:], at, now)
+
+
 def _describe_gap(earlier: datetime, later: datetime) -> str | None:
     seconds = (later - earlier).total_seconds()
     if seconds < 60:

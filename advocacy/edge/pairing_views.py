@@ -179,6 +179,7 @@ async def _plan_for(request: web.Request, principal: Principal, plan_id: str) ->
         {**c, "child_name": children.get(c["child"], ""), "from_name": names.get(c["from"]),
          "to_name": names.get(c["to"])} for c in changes]})
     out["shown"] = len(changes)
+    out["size"] = len(plan["changes"])
     return out
 
 
@@ -203,6 +204,42 @@ async def get_plan(request: web.Request) -> web.Response:
     principal = await principal_of(request)
     _plans_allowed(principal)
     return ok(plan=await _plan_for(request, principal, request.match_info["plan"]))
+
+
+async def _whole_plan_allowed(request: web.Request, principal: Principal, plan_id: str) -> None:
+    """Approving or applying a plan acts on every child in it: a manager may do so only when all its changes
+    are within their team (an admin, any plan)."""
+    plan = await plans.stored_plan(request.app[services_key].pairing.store, plan_id)
+    team = await _team(request, principal)
+    if team is not None and any(c["from"] not in team and c["to"] not in team for c in plan["changes"]):
+        raise ServiceError("forbidden", "This plan changes children outside your team, so only an administrator "
+                                        "can approve or apply it. Nothing was changed.")
+
+
+async def _approve(request: web.Request, principal: Principal, plan_id: str) -> None:
+    await _whole_plan_allowed(request, principal, plan_id)
+    await plans.approve_plan(request.app[services_key].pairing, plan_id, principal.by())
+
+
+async def _apply(request: web.Request, principal: Principal, plan_id: str) -> dict[str, Any]:
+    await _whole_plan_allowed(request, principal, plan_id)
+    return await plans.apply_stored_plan(request.app[services_key].pairing, plan_id, principal.by())
+
+
+@routes.post("/api/pairing/plans/{plan}/approve")
+async def approve_plan(request: web.Request) -> web.Response:
+    principal = await principal_of(request)
+    _plans_allowed(principal)
+    await _approve(request, principal, request.match_info["plan"])
+    return ok(plan=await _plan_for(request, principal, request.match_info["plan"]))
+
+
+@routes.post("/api/pairing/plans/{plan}/apply")
+async def apply_plan(request: web.Request) -> web.Response:
+    principal = await principal_of(request)
+    _plans_allowed(principal)
+    result = await _apply(request, principal, request.match_info["plan"])
+    return ok(result=result, plan=await _plan_for(request, principal, request.match_info["plan"]))
 
 
 # pages --------------------------------------------------------------------------------
@@ -302,12 +339,20 @@ async def plans_page(request: web.Request) -> web.StreamResponse:
 
 
 async def _render_plans_page(request: web.Request, principal: Principal, chosen: str | None,
-                             busy: bool = False) -> web.StreamResponse:
-    listing = await plans.list_plans(request.app[services_key].pairing.store)
+                             busy: bool = False, problem: str | None = None,
+                             result: dict[str, Any] | None = None) -> web.StreamResponse:
+    service = request.app[services_key].pairing
+    listing = await plans.list_plans(service.store)
     chosen = chosen or (listing[0]["id"] if listing else None)
     plan = await _plan_for(request, principal, chosen) if chosen else None
+    if plan is not None:
+        above = service.second_approval_above
+        plan["second_person"] = plan["size"] > above
+        plan["second_approval_above"] = above
+        plan["made_by_me"] = (plan.get("by") or {}).get("id") == principal.user_id
     return aiohttp_jinja2.render_template("console/pairing.html", request, page_context(
-        request, "console-pairing", principal.public(), plans=listing, plan=plan, busy=busy))
+        request, "console-pairing", principal.public(), plans=listing, plan=plan, busy=busy, problem=problem,
+        result=result))
 
 
 @routes.post("/console/pairing")
@@ -323,6 +368,26 @@ async def plans_page_new(request: web.Request) -> web.StreamResponse:
             return await _render_plans_page(request, principal, None, busy=True)
         raise
     return await _render_plans_page(request, principal, plan["_id"])
+
+
+@routes.post("/console/pairing/{plan}/{action:approve|apply}")
+async def plans_page_act(request: web.Request) -> web.StreamResponse:
+    """The page's Approve and Apply buttons (without script): the same checks as the API; a refusal is shown
+    on the page in the refusal's own words."""
+    principal = await _manager(request)
+    await request.post()
+    plan_id = request.match_info["plan"]
+    result = None
+    try:
+        if request.match_info["action"] == "approve":
+            await _approve(request, principal, plan_id)
+        else:
+            result = await _apply(request, principal, plan_id)
+    except ServiceError as error:
+        if error.code == "not_found":
+            raise
+        return await _render_plans_page(request, principal, plan_id, problem=error.message)
+    return await _render_plans_page(request, principal, plan_id, result=result)
 
 
 # wiring ---------------------------------------------------------------------------------

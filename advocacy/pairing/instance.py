@@ -61,6 +61,16 @@ class InstanceError(ValueError):
         super().__init__(text)
 
 
+def load_second_approval_above(path: str | Path | None = None) -> int:
+    """``[plans] second_approval_above`` in ``config/pairing.toml``: plans that change more children than this
+    need a second person's approval before they are applied from the console (10 when not given)."""
+    file = Path(path) if path is not None else WEIGHTS_FILE
+    value = read_toml(file, "the pairing weights file").get("plans", {}).get("second_approval_above", 10)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise SettingsError(f"{file} [plans] second_approval_above: a whole number, 0 or more, is needed")
+    return value
+
+
 def load_weights(path: str | Path | None = None) -> dict[str, int]:
     """The cost weights in ``config/pairing.toml`` (or ``path``), checked.
 

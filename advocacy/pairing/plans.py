@@ -21,9 +21,11 @@ was made and any change that would now break a hard rule.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from advocacy import audit
+from advocacy.errors import ServiceError
 from advocacy.ids import new_id
 from advocacy.pairing.changes import PairingRefused
 from advocacy.pairing.instance import COST_NAMES
@@ -144,13 +146,16 @@ async def make_plan(store: Store, clock, weights: Mapping[str, int], *, max_move
     plan = {"_id": new_id("pp"), "created_at": clock.now(), "by": by, "status": "proposed",
             "children": len(instance["children"]), **plan, "notes": notes + plan["notes"]}
     await store.pairing_plans.insert_one(plan)
+    if by:
+        await audit.record(store, clock, actor=by["id"], role=by["role"], action="plan.made", plan=plan["_id"],
+                           changes=len(plan["changes"]))
     return plan
 
 
 def plan_json(plan: Mapping[str, Any]) -> dict[str, Any]:
     """A stored plan as JSON (what `advocacy pairing plan` writes and `apply` reads)."""
     out = {("id" if key == "_id" else key): value for key, value in plan.items()}
-    for key in ("created_at", "applied_at"):
+    for key in ("created_at", "approved_at", "applied_at"):
         if out.get(key) is not None and not isinstance(out[key], str):
             out[key] = out[key].isoformat(timespec="seconds")
     return out
@@ -173,7 +178,8 @@ def check_plan(plan: Any) -> list[str]:
 
 
 async def apply_plan(service, plan: Mapping[str, Any], by: dict[str, str] | None,
-                     progress: Progress | None = None) -> dict[str, Any]:
+                     progress: Progress | None = None,
+                     step: Callable[[int, int], Awaitable[None]] | None = None) -> dict[str, Any]:
     """Make a reviewed plan's changes. Returns how many were applied and which were skipped, and why."""
     store = service.store
     pending = [dict(change) for change in plan["changes"]]
@@ -200,6 +206,8 @@ async def apply_plan(service, plan: Mapping[str, Any], by: dict[str, str] | None
                         skipped.append({"child": change["child"], "why": f"refused now: {refused.reason}"})
             if progress:
                 progress("applying", applied + len(skipped), total)
+            if step:
+                await step(applied + len(skipped), total)
         if stuck and len(stuck) == len(pending):
             # Everyone waits for a place someone else holds (a cycle): free one place and go round again.
             breakable = next((change for change in stuck if change["from"] is not None), None)
@@ -213,8 +221,101 @@ async def apply_plan(service, plan: Mapping[str, Any], by: dict[str, str] | None
     if plan.get("id"):
         await store.pairing_plans.update_one(
             {"_id": plan["id"]},
-            {"$set": {"status": "applied", "applied_at": service.clock.now(), "applied_by": by, "result": result}})
+            {"$set": {"status": "applied", "applied_at": service.clock.now(), "applied_by": by, "result": result,
+                      "progress": {"done": total, "total": total}}})
+    if by:
+        await audit.record(store, service.clock, actor=by["id"], role=by["role"], action="plan.applied",
+                           plan=plan.get("id") or "", applied=applied, skipped=len(skipped))
     return result
+
+
+# From the console: review, approve, apply -----------------------------------------
+
+OPEN = ("proposed", "approved")
+
+
+async def stored_plan(store: Store, plan_id: Any) -> dict[str, Any]:
+    plan = await store.pairing_plans.find_one({"_id": plan_id}) if isinstance(plan_id, str) else None
+    if plan is None:
+        raise ServiceError("not_found")
+    return plan
+
+
+async def is_stale(store: Store, plan: Mapping[str, Any]) -> bool:
+    """Whether pairings changed since the plan was made: a pairing began or ended after it, or a child in it
+    no longer has the advocate the plan starts from."""
+    made = plan["created_at"]
+    later = await store.pairings.find_one(
+        {"$or": [{"started_at": {"$gt": made}}, {"ended_at": {"$gt": made}}]}, {"_id": 1})
+    if later is not None:
+        return True
+    starts = {c["child"]: c["from"] for c in plan["changes"]}
+    now = {d["_id"]: d.get("advocate") or None
+           async for d in store.children.find({"_id": {"$in": list(starts)}}, {"advocate": 1})}
+    return any(child not in now or now[child] != was for child, was in starts.items())
+
+
+def needs_second_person(plan: Mapping[str, Any], above: int) -> bool:
+    return len(plan["changes"]) > above
+
+
+async def approve_plan(service, plan_id: Any, by: dict[str, str]) -> dict[str, Any]:
+    """Record that ``by`` has reviewed the plan and approves it. Above ``service.second_approval_above``
+    changes, the approver must not be the person who made the plan."""
+    store, above = service.store, service.second_approval_above
+    plan = await stored_plan(store, plan_id)
+    if plan["status"] != "proposed":
+        raise ServiceError("plan_not_open")
+    if not plan["changes"]:
+        raise ServiceError("plan_empty")
+    if needs_second_person(plan, above) and (plan.get("by") or {}).get("id") == by["id"]:
+        raise ServiceError("plan_same_person", limit=above)
+    if await is_stale(store, plan):
+        raise ServiceError("plan_stale")
+    done = await store.pairing_plans.update_one(
+        {"_id": plan["_id"], "status": "proposed"},
+        {"$set": {"status": "approved", "approved_by": by, "approved_at": service.clock.now()}})
+    if done.modified_count != 1:
+        raise ServiceError("plan_not_open")
+    await audit.record(store, service.clock, actor=by["id"], role=by["role"], action="plan.approved",
+                       plan=plan["_id"], changes=len(plan["changes"]))
+    return {**plan, "status": "approved", "approved_by": by}
+
+
+async def apply_stored_plan(service, plan_id: Any, by: dict[str, str]) -> dict[str, Any]:
+    """Apply a stored plan from the console, through ``apply_plan`` as the command does (the same pairing
+    changes, so the same listeners: a child's open concerns go with them). Refused, with nothing changed,
+    when it is empty, already applied, needs a second person's approval it lacks, or has gone stale. Progress
+    is kept on the plan (``progress``: done and total) for the page to show."""
+    store, above = service.store, service.second_approval_above
+    plan = await stored_plan(store, plan_id)
+    if plan["status"] not in OPEN:
+        raise ServiceError("plan_not_open")
+    if not plan["changes"]:
+        raise ServiceError("plan_empty")
+    if needs_second_person(plan, above) and plan["status"] != "approved":
+        raise ServiceError("plan_needs_approval", limit=above)
+    if await is_stale(store, plan):
+        raise ServiceError("plan_stale")
+    total = len(plan["changes"])
+    taken = await store.pairing_plans.update_one(
+        {"_id": plan["_id"], "status": plan["status"]},
+        {"$set": {"status": "applying", "progress": {"done": 0, "total": total}}})
+    if taken.modified_count != 1:
+        raise ServiceError("plan_not_open")
+    every = max(1, total // 50)
+
+    async def step(done: int, total: int) -> None:
+        if done % every == 0 or done >= total:
+            await store.pairing_plans.update_one({"_id": plan["_id"]},
+                                                 {"$set": {"progress": {"done": done, "total": total}}})
+
+    try:
+        return await apply_plan(service, plan_json(plan), by, step=step)
+    except BaseException:
+        await store.pairing_plans.update_one({"_id": plan["_id"], "status": "applying"},
+                                             {"$set": {"status": "failed"}})
+        raise
 
 
 async def list_plans(store: Store, limit: int = 20) -> list[dict[str, Any]]:

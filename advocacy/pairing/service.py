@@ -39,7 +39,7 @@ from advocacy.notifications.service import Notifier
 from advocacy.pairing import plans
 from advocacy.pairing.authorities import open_codes
 from advocacy.pairing.changes import PairingChange, PairingChanges, PairingRefused
-from advocacy.pairing.instance import load_weights
+from advocacy.pairing.instance import load_second_approval_above, load_weights
 from advocacy.pairing.intake import check_child
 from advocacy.pairing.placement import lower_bound, place_one, residual_instance
 from advocacy.pairing.policy import Policy, add_months, load_policy
@@ -133,6 +133,7 @@ class PairingService:
         self.policy = policy or load_policy()
         self.weights = weights or load_weights()
         self.zone = ZoneInfo(settings.timezone)
+        self.second_approval_above = load_second_approval_above()
         self.plan_lock = asyncio.Lock()  # one whole-roster plan at a time in this process
         self.opt_events: Topic[dict[str, Any]] = Topic("pairing.opt_events")
 

@@ -21,7 +21,7 @@ from advocacy import audit
 from advocacy.auth.principal import Principal
 from advocacy.clock import Clock
 from advocacy.concerns.categories import Category
-from advocacy.concerns.sla import describe_due
+from advocacy.concerns.sla import next_deadline
 from advocacy.concerns.states import UNRESOLVED
 from advocacy.date_words import moment_words
 from advocacy.figures.table import duration_text
@@ -30,18 +30,6 @@ from advocacy.store import Store
 
 NEAR_HOURS = 48
 LONG_WAIT = timedelta(hours=24)
-
-
-def next_deadline(concern: dict[str, Any]) -> tuple[str, datetime] | None:
-    """The next deadline a concern has not met: (what, when)."""
-    deadlines, ladder = concern["deadlines"], concern.get("ladder", {})
-    if concern["status"] == "draft":
-        return "decide on the safeguarding flag", deadlines["respond_by"]
-    if concern.get("responded_at") is None:
-        return "respond to the child", deadlines["respond_by"]
-    if "manager" not in ladder:
-        return "sort it before the manager is told", deadlines["manager_by"]
-    return "sort it before it goes to oversight", deadlines["oversight_by"]
 
 
 class TeamView:
@@ -99,9 +87,9 @@ class TeamView:
              "responded_at": 1}).to_list(None)
         near = []
         for concern in concerns:
-            what, due = next_deadline(concern)
-            if due <= now + timedelta(hours=NEAR_HOURS):
-                near.append((due, what, concern))
+            deadline = next_deadline(concern, now)
+            if deadline is not None and deadline.at <= now + timedelta(hours=NEAR_HOURS):
+                near.append((deadline.at, deadline, concern))
         near.sort(key=lambda entry: entry[0])
         cover_of = {c["cover"] for c in covers if c.get("cover")}
         shown_children = {w["child"] for w in waiting} | {c["child"] for _, _, c in near} | {
@@ -115,7 +103,8 @@ class TeamView:
         away_now = {lv["advocate"] for lv in leaves if lv["starts_at"] <= now}
         team_ids = set(ids)
         plans = []
-        async for plan in self.store.pairing_plans.find({"status": "proposed"}, {"created_at": 1, "changes": 1}) \
+        async for plan in self.store.pairing_plans.find({"status": {"$in": ["proposed", "approved"]}},
+                                                        {"created_at": 1, "changes": 1}) \
                 .sort("created_at", -1):
             moves = [c for c in plan.get("changes", []) if c.get("from") in team_ids or c.get("to") in team_ids]
             if moves:
@@ -140,9 +129,9 @@ class TeamView:
             "deadlines": [{
                 "concern": c["_id"], "child_name": child_name.get(c["child"], ""),
                 "advocate": names.get(c["advocate"], ""),
-                "about": self._label(c["category"]), "severity": c["severity"], "what": what,
-                "due": moment_words(due, year=False), "due_words": describe_due(due, now), "past": due < now,
-            } for due, what, c in near],
+                "about": self._label(c["category"]), "severity": c["severity"], "what": d.what,
+                "due": moment_words(due, year=False), "due_words": d.words, "past": d.late,
+            } for due, d, c in near],
             "leaves": [{
                 "advocate": names.get(lv["advocate"], ""), "first_day": lv["first_day"], "last_day": lv["last_day"],
                 "state": "away now" if lv["starts_at"] <= now else "planned",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+import html
+from datetime import datetime, time, timedelta
 
 import pytest
 
 from advocacy import workdays
 from tests.integration.concerns_support import STANDARD_WORRY, add_reviewer
-from tests.support import connect
+from tests.support import api, connect, sign_in
 
 
 async def counts(server) -> tuple[int, int]:
@@ -330,3 +331,32 @@ async def test_a_childs_export_holds_their_worries_and_the_disclosures_about_the
     looked = [e["what"] for e in body["export"]["who_looked_or_changed_things"]]
     assert ("read your worry" in looked
             and "told someone outside the advocacy service about you, to keep you safe" in looked)
+
+
+async def test_the_advocate_and_the_manager_see_the_same_words_for_a_concerns_next_deadline(world):
+    """Past the reminder, before the deadline: both see the deadline (to respond to the child), in the same
+    words, on the API and on the manager's team page; never the reminder as if it were a deadline."""
+    server, amira, ada, mo = world.server, world.children[0], world.advocates[0], world.manager
+    status, body = await api(server, amira, "POST", "/api/concerns", json={
+        "child": amira.id, "category": "money", "child_words": "My savings account has not been opened yet.",
+        "child_wants": "To have my own savings account."})
+    assert status == 201, body
+    concern = body["concern"]["id"]
+    deadlines = (await server.store.concerns.find_one({"_id": concern}))["deadlines"]
+    assert deadlines["reminder_at"] < deadlines["respond_by"]
+    server.clock.advance(deadlines["reminder_at"] - server.clock.now() + timedelta(minutes=5))
+
+    async def words_of(person):
+        status, body = await api(server, person, "GET", "/api/concerns")
+        assert status == 200, body
+        [shown] = [c for c in body["concerns"] if c["id"] == concern]
+        return shown["due_words"], shown["due_late"]
+
+    advocate_words, late = await words_of(ada)
+    assert advocate_words.startswith("Respond to the child: due in ") and not late, advocate_words
+    assert await words_of(mo) == (advocate_words, False)
+    token = await sign_in(server, mo)
+    async with server.http(headers={"Authorization": f"Bearer {token}"}) as http:
+        async with http.get("/console/team") as resp:
+            page = html.unescape(await resp.text())
+    assert advocate_words in page and "overdue" not in page.lower()

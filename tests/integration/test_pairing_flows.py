@@ -348,3 +348,93 @@ async def test_a_second_child_with_the_same_case_reference_is_refused_clearly_an
     status, again = await api(world.server, world.manager, "POST", "/api/children", json={**body, "name": "Eli"})
     assert status == 400 and again["error"]["code"] == "child_invalid" and "LEEDS-0042" in again["error"]["message"]
     assert await world.server.store.children.count_documents({}) == before
+
+
+async def _plan_audit(server, plan_id):
+    return [(e["action"], e["actor"], e["subject"]) async for e in
+            server.store.audit.find({"ids.plan": plan_id}).sort("_id", 1)]
+
+
+async def test_a_plan_above_the_limit_is_approved_by_a_second_manager_then_applied_from_the_console(world):
+    await make_pairable(world)
+    server, cara, ben, mo, ola = world.server, world.children[2], world.advocates[1], world.manager, world.other_manager
+    eve = await add_advocate(server, "eve.advocate", "Eve Advocate", mo, regions=[LONDON], conflicts=[LEEDS])
+    server.services.pairing.second_approval_above = 0  # config/pairing.toml [plans]: every plan needs a second person
+    status, body = await api(server, cara, "POST", "/api/concerns", json={
+        "child": cara.id, "category": "money", "child_words": "My savings account has not been opened yet.",
+        "child_wants": "To have my own savings account."})
+    assert status == 201, body
+    concern = body["concern"]["id"]
+    await server.store.staff.update_one({"_id": ben.id}, {"$set": {"available": False}})
+
+    status, body = await api(server, ola, "POST", "/api/pairing/plans", json={"max_moves": 3})
+    assert status == 201, body
+    plan = body["plan"]
+    assert [(c["child"], c["from"], c["to"]) for c in plan["changes"]] == [(cara.id, ben.id, eve.id)]
+
+    # Ola made it: she may not apply it unapproved, nor approve it herself; nothing changes.
+    status, body = await api(server, ola, "POST", f"/api/pairing/plans/{plan['id']}/apply", json={})
+    assert (status, body["error"]["code"]) == (409, "plan_needs_approval"), body
+    assert "another manager must approve" in body["error"]["message"]
+    status, body = await api(server, ola, "POST", f"/api/pairing/plans/{plan['id']}/approve", json={})
+    assert (status, body["error"]["code"]) == (409, "plan_same_person"), body
+    assert (await server.store.pairing_plans.find_one({"_id": plan["id"]}))["status"] == "proposed"
+    assert (await server.store.children.find_one({"_id": cara.id}))["advocate"] == ben.id
+
+    # Mo approves; Ola applies: Cara and her open concern go to Eve.
+    status, body = await api(server, mo, "POST", f"/api/pairing/plans/{plan['id']}/approve", json={})
+    assert status == 200 and body["plan"]["status"] == "approved", body
+    status, body = await api(server, ola, "POST", f"/api/pairing/plans/{plan['id']}/apply", json={})
+    assert status == 200, body
+    assert body["result"] == {"applied": 1, "skipped": []}
+    assert body["plan"]["status"] == "applied" and body["plan"]["progress"] == {"done": 1, "total": 1}
+    assert (await server.store.children.find_one({"_id": cara.id}))["advocate"] == eve.id
+    assert (await server.store.concerns.find_one({"_id": concern}))["advocate"] == eve.id
+    assert (await api(server, eve, "GET", f"/api/concerns/{concern}"))[0] == 200
+
+    # Applied once only.
+    status, body = await api(server, mo, "POST", f"/api/pairing/plans/{plan['id']}/apply", json={})
+    assert (status, body["error"]["code"]) == (409, "plan_not_open"), body
+    # Audited by who did what, with no child as the subject.
+    assert await _plan_audit(server, plan["id"]) == [
+        ("plan.made", ola.id, None), ("plan.approved", mo.id, None), ("plan.applied", ola.id, None)]
+
+
+async def test_a_stale_plan_is_refused_and_an_empty_plan_says_there_is_nothing_to_change(world):
+    await make_pairable(world)
+    server, cara, ben, mo, ola = world.server, world.children[2], world.advocates[1], world.manager, world.other_manager
+    await add_advocate(server, "eve.advocate", "Eve Advocate", mo, regions=[LONDON], conflicts=[LEEDS])
+    await server.store.staff.update_one({"_id": ben.id}, {"$set": {"available": False}})
+    _, body = await api(server, ola, "POST", "/api/pairing/plans", json={"max_moves": 3})
+    plan = body["plan"]
+    assert len(plan["changes"]) == 1
+
+    # Someone else's pairing changes after the plan was made: the plan no longer fits.
+    server.clock.advance(timedelta(seconds=2))
+    amira = world.children[0]
+    await server.services.pairing.changes.pair(amira.id, None, "test", by={"id": mo.id, "role": "manager"})
+    status, body = await api(server, mo, "POST", f"/api/pairing/plans/{plan['id']}/apply", json={})
+    assert (status, body["error"]["code"]) == (409, "plan_stale"), body
+    assert "Make a new plan" in body["error"]["message"]
+    assert (await server.store.children.find_one({"_id": cara.id}))["advocate"] == ben.id
+    assert (await server.store.pairing_plans.find_one({"_id": plan["id"]}))["status"] == "proposed"
+
+    # The page says so too, in the same words, and changes nothing.
+    token = await sign_in(server, mo)
+    async with server.http(headers={"Authorization": f"Bearer {token}"}) as http:
+        async with http.post(f"/console/pairing/{plan['id']}/apply", data={}) as resp:
+            assert resp.status == 200 and "no longer fits" in await resp.text()
+    assert (await server.store.children.find_one({"_id": cara.id}))["advocate"] == ben.id
+
+    # With Ben back and nobody needing a move, a plan holding no changes says there is nothing to change.
+    await server.store.staff.update_one({"_id": ben.id}, {"$set": {"available": True}})
+    await server.services.pairing.changes.pair(amira.id, world.advocates[0].id, "test")
+    _, body = await api(server, mo, "POST", "/api/pairing/plans", json={"max_moves": 0})
+    empty = body["plan"]
+    assert empty["size"] == 0, empty
+    status, body = await api(server, mo, "POST", f"/api/pairing/plans/{empty['id']}/apply", json={})
+    assert (status, body["error"]["code"]) == (409, "plan_empty"), body
+    async with server.http(headers={"Authorization": f"Bearer {token}"}) as http:
+        async with http.get(f"/console/pairing?plan={empty['id']}") as resp:
+            page = await resp.text()
+    assert "There is nothing to change" in page and 'id="apply-plan"' not in page

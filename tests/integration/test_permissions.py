@@ -114,7 +114,8 @@ PLACEHOLDERS: dict[str, Callable[[Scene], str]] = {
     "name": lambda s: "socket.io.min.js",
     "path": lambda s: "css/app.css",
     "advocate": lambda s: s.world.advocates[0].id,
-    "plan": lambda s: s.plan,
+    "plan": lambda s: s.values.get("plan", s.plan),
+    "action": lambda s: s.values.get("action", "approve"),
     "concern": lambda s: s.values.get("concern", "co_none"),  # a scene's concern (make_scene), or none at all
     "item": lambda s: s.values.get("item", "ov_none"),
     "complaint": lambda s: s.values.get("complaint", "cp_none"),
@@ -260,6 +261,12 @@ ROUTES: dict[str, Row] = {
     "GET /api/pairing/plans": Row(allowed={"manager", "other_manager", "admin"}),
     "POST /api/pairing/plans": Row(allowed={"manager", "other_manager", "admin"}, body={}),
     "GET /api/pairing/plans/{plan}": Row(allowed={"manager", "other_manager", "admin"}),
+    "POST /api/pairing/plans/{plan}/approve": Row(allowed={"manager", "other_manager", "admin"}, body={},
+                                                  setup=lambda s: one_move_plan(s)),
+    "POST /api/pairing/plans/{plan}/apply": Row(allowed={"manager", "other_manager", "admin"}, body={},
+                                                setup=lambda s: one_move_plan(s)),
+    "POST /console/pairing/{plan}/{action}": Row(allowed={"manager", "other_manager", "admin"},
+                                                 setup=lambda s: one_move_plan(s, action="apply")),
     "GET /api/children/{child}/advocate": Row(allowed={"child", "advocate", "covering_advocate", "manager", "admin"}),
     "GET /api/children/{child}/pairings": Row(allowed={"child", "advocate", "covering_advocate", "manager", "admin"}),
     "GET /api/advocates/{advocate}/leave": Row(allowed={"manager", "admin"}),
@@ -309,6 +316,21 @@ EVENTS: dict[str, Event] = {
     "/bots pairings": Event({"bot"}, lambda s: {"since": "2020-01-01T00:00:00+00:00"}),
     "/oversight queue": Event({"reviewer"}),
 }
+
+
+async def one_move_plan(scene: Scene, **values: str) -> dict[str, str]:
+    """A fresh plan moving Cara between Ben (Ola's team) and Pat (Mo's), so both managers may act on it."""
+    store, clock = scene.server.store, scene.server.clock
+    cara = scene.world.children[2]
+    ben = scene.world.advocates[1].id
+    pat = (await store.staff.find_one({"username": "pat.spare"}, {"_id": 1}))["_id"]
+    now = (await store.children.find_one({"_id": cara.id}, {"advocate": 1})).get("advocate")
+    plan = {"_id": scene.fresh_id(), "created_at": clock.now(), "by": {"id": "someone", "role": "admin"},
+            "status": "proposed", "children": 3, "moves": 1, "cost_before": 0, "cost_after": 0, "notes": [],
+            "changes": [{"child": cara.id, "from": now, "to": pat if now == ben else ben, "why": ["a test"],
+                         "cost_before": 0, "cost_after": 0}]}
+    await store.pairing_plans.insert_one(plan)
+    return {"plan": plan["_id"], **values}
 
 
 # the scene ----------------------------------------------------------------------

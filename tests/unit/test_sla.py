@@ -19,9 +19,12 @@ from advocacy.concerns.sla import (
     PolicyError,
     Severity,
     Window,
+    deadline_words,
     deadlines,
     describe_due,
     load_policy,
+    next_deadline,
+    reminder_words,
 )
 from advocacy.settings import SettingsError
 from advocacy.workdays import LONDON
@@ -309,6 +312,51 @@ def test_unknown_steps_and_statuses_are_refused(policy: Policy) -> None:
 )
 def test_describe_due(deadline: datetime, now: datetime, words: str) -> None:
     assert describe_due(deadline, now) == words
+
+
+# ---------------------------------------------------------------- one wording of a concern's next deadline
+
+RESPOND_BY, MANAGER_BY, OVERSIGHT_BY = london(2026, 3, 9, 17, 0), london(2026, 3, 11, 17, 0), london(2026, 3, 20, 17, 0)
+
+
+def concern(**fields):
+    return {"status": "open", "ladder": {}, "responded_at": None, **fields, "deadlines": {
+        "respond_by": RESPOND_BY, "reminder_at": london(2026, 3, 9, 16, 0), "manager_by": MANAGER_BY,
+        "oversight_by": OVERSIGHT_BY}}
+
+
+@pytest.mark.parametrize(
+    ("fields", "now", "words", "late"),
+    [
+        # Before the reminder, after it, at and after the deadline: always the deadline, never the reminder.
+        ({}, london(2026, 3, 9, 14, 0), "Respond to the child: due in 3 hours", False),
+        ({}, london(2026, 3, 9, 16, 4), "Respond to the child: due in 56 minutes", False),
+        ({}, london(2026, 3, 9, 17, 0), "Respond to the child: due now", False),
+        ({}, london(2026, 3, 10, 18, 0), "Respond to the child: 1 working day late", True),
+        ({"status": "draft"}, london(2026, 3, 9, 14, 0), "Decide on the safeguarding flag: due in 3 hours", False),
+        ({"responded_at": RESPOND_BY}, london(2026, 3, 9, 17, 0),
+         "Sort it before the manager is told: due in 2 working days", False),
+        ({"responded_at": RESPOND_BY, "ladder": {"manager": RESPOND_BY}}, london(2026, 3, 23, 17, 0),
+         "Sort it before it goes to oversight: 1 working day late", True),
+    ],
+)
+def test_a_concerns_next_deadline_has_one_wording(fields, now, words, late) -> None:
+    deadline = next_deadline(concern(**fields), now)
+    assert (deadline.words, deadline.late) == (words, late)
+    assert "overdue" not in deadline.words.lower()
+
+
+@pytest.mark.parametrize("fields", [{"status": "resolved"}, {"status": "closed"},
+                                    {"ladder": {"manager": RESPOND_BY, "oversight": RESPOND_BY}}])
+def test_no_deadline_once_resolved_closed_or_with_oversight(fields) -> None:
+    assert next_deadline(concern(**fields), london(2026, 3, 9, 14, 0)) is None
+
+
+def test_the_reminder_is_named_as_a_reminder_with_the_deadline_it_is_about() -> None:
+    assert reminder_words("Respond to the child", RESPOND_BY, london(2026, 3, 9, 16, 4)) == (
+        "Reminder: respond to the child: due in 56 minutes")
+    assert deadline_words("Respond to the child", RESPOND_BY, london(2026, 3, 13, 17, 0)) == (
+        "Respond to the child: 4 working days late")
 
 
 # ---------------------------------------------------------------- categories

@@ -17,7 +17,7 @@
   const WORDS = {
     'safeguarding.flagged': 'Safeguarding flag: a message needs you to look now',
     'concern.raised': 'A child told you about a worry',
-    'concern.due_soon': 'A child is waiting for you to respond about a worry',
+    'concern.due_soon': 'Reminder: a child is waiting for you to respond about a worry',
     'concern.escalated': 'A worry was escalated',
     'oversight.update_requested': 'A reviewer asked you for an update',
     'oversight.closed': 'A reviewer finished looking at a worry',

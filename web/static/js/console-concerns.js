@@ -42,8 +42,7 @@
         make('span', 'concern-item__what', `${STATUS[c.status] || c.status} · ${c.severity}${c.escalated_to ? ` · with ${c.escalated_to}` : ''}`),
       );
       if (c.due_words) {
-        button.append(make('span', `concern-item__due${c.due_words.startsWith('overdue') ? ' concern-item__due--late' : ''}`,
-          `Next step ${c.due_words}`));
+        button.append(make('span', `concern-item__due${c.due_late ? ' concern-item__due--late' : ''}`, c.due_words));
       }
       button.addEventListener('click', () => show(c.id));
       li.append(button);
@@ -86,8 +85,8 @@
     current = concern;
     $('detail-title').textContent = `${concern.child_name || 'A child'}: ${concern.category_label}`;
     $('detail-due').hidden = !concern.due_words;
-    $('detail-due').textContent = concern.due_words ? `Next step ${concern.due_words}` : '';
-    $('detail-due').classList.toggle('due--late', Boolean(concern.due_words && concern.due_words.startsWith('overdue')));
+    $('detail-due').textContent = concern.due_words || '';
+    $('detail-due').classList.toggle('due--late', Boolean(concern.due_words && concern.due_late));
     const facts = [
       ['Status', STATUS[concern.status] || concern.status], ['Severity', concern.severity],
       ['Raised', when(concern.raised_at)], ['Respond to the child by', when(concern.deadlines.respond_by)],

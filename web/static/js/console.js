@@ -96,8 +96,7 @@
     link.append(make('span', 'side-item__what', c.category_label),
       make('span', 'side-item__state', `${page.CONCERN_STATUS[c.status] || c.status} · ${c.severity}`));
     if (c.due_words) {
-      const late = c.due_words.startsWith('overdue');
-      link.append(make('span', `side-item__due${late ? ' side-item__due--late' : ''}`, `Next step ${c.due_words}`));
+      link.append(make('span', `side-item__due${c.due_late ? ' side-item__due--late' : ''}`, c.due_words));
     }
     li.append(link);
     return li;
