@@ -35,6 +35,7 @@ from advocacy.pairing import export as pairing_export
 from advocacy.people import child_details, child_names, open_needs, staff_by_ids
 from advocacy.safeguarding import export as safeguarding_export
 from advocacy.settings import PROJECT_ROOT
+from advocacy.spoken_languages import name_of
 from advocacy.store import ASCENDING, Store
 from advocacy.words import english
 
@@ -250,7 +251,7 @@ async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str,
             "local_authority": la.get("name", child.get("la")),
             "your_councils_reference": details["ref"],
             "born": details["birth_date"],
-            "languages": needs.get("languages", []),
+            "languages": [name_of(code) for code in needs.get("languages", [])],
             "page_language": child.get("language"),
             "advocate_you_would_like": (needs.get("prefers") or {}).get("gender"),
             "advocate": staff_name.get(child.get("advocate") or "", None),
