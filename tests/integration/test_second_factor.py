@@ -51,20 +51,22 @@ async def test_first_sign_in_sets_up_the_authenticator_with_a_qr_code_then_codes
 
         wrong = await http.post("/api/session/staff/enrol", json={"otp": "000000"})
         assert wrong.status == 400 and (await wrong.json())["error"]["code"] == "otp_wrong"
-        done = await http.post("/api/session/staff/enrol", json={"otp": code(secret, server)})
+        used = code(secret, server)  # held, so a window passing between steps cannot swap in a fresh code
+        next_one = code(secret, server, 1)
+        done = await http.post("/api/session/staff/enrol", json={"otp": used})
         body = await done.json()
         assert done.status == 200 and body["role"] == "advocate" and len(set(body["recovery_codes"])) == 10
         assert (await http.get("/api/session")).status == 200
-        again = await http.post("/api/session/staff/enrol", json={"otp": code(secret, server, 1)})
+        again = await http.post("/api/session/staff/enrol", json={"otp": next_one})
         assert again.status == 401 and (await again.json())["error"]["code"] == "enrolment_expired"
 
     status, body, _ = await post(server, "/api/session/staff", {"username": nia.username, "password": PASSWORD})
     assert status == 401 and body["error"]["code"] == "sign_in_failed"  # a code is needed from now on
     status, body, _ = await post(server, "/api/session/staff",
-                                 {"username": nia.username, "password": PASSWORD, "otp": code(secret, server)})
+                                 {"username": nia.username, "password": PASSWORD, "otp": used})
     assert status == 401, "the code used to finish setting up must not work a second time"
     status, body, _ = await post(server, "/api/session/staff",
-                                 {"username": nia.username, "password": PASSWORD, "otp": code(secret, server, 1)})
+                                 {"username": nia.username, "password": PASSWORD, "otp": next_one})
     assert status == 200 and body["token"]
     stored = await server.store.staff.find_one({"_id": nia.id})
     assert secret.encode() not in stored["totp_sealed"] and "enrolment" not in stored
