@@ -21,7 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import (
     bench_dir,
+    commands_per,
     cpu_seconds,
+    database_commands,
     machine_load,
     raise_open_files,
     service,
@@ -39,19 +41,28 @@ def good(summary: dict) -> bool:
     return summary["p99_ms"] < P99_LIMIT_MS and summary["lost"] == 0 and not summary["failed"]
 
 
-async def ramp(swarm: Swarm, rates: list[float], seconds: float, label: str, pids: list[int]) -> float:
-    """The highest rate of ``rates`` whose step keeps p99 under the limit; stops after two steps over."""
+async def ramp(swarm: Swarm, rates: list[float], seconds: float, label: str, pids: list[int],
+               metrics_url: str | None = None) -> float:
+    """The highest rate of ``rates`` whose step keeps p99 under the limit; stops after two steps over.
+
+    Per step: latency, losses, CPU per message of each process in ``pids`` (ms), and with
+    ``metrics_url`` the database commands per acknowledged message, from the server's /metrics.
+    """
     await swarm.run(rates[0], 3, drain=3)  # warm-up: first connections, caches, the database's pages
     best, over = 0.0, 0
     for rate in rates:
         cpu_before = [cpu_seconds(p) for p in pids]
+        commands_before = await database_commands(metrics_url) if metrics_url else None
         summary = (await swarm.run(rate, seconds, drain=5)).summary()
         cpu = [cpu_seconds(p) - b for p, b in zip(pids, cpu_before, strict=True)]
-        per_k = " ".join(f"{c / max(1, summary['sent']) * 1000:.2f}" for c in cpu)
+        per_message = " ".join(f"{c / max(1, summary['sent']) * 1000:.2f}" for c in cpu)
         ok = good(summary)
         print(f"  {label} {rate:6.0f} msg/s: p50 {summary['p50_ms']:7.1f}  p99 {summary['p99_ms']:8.1f}  "
               f"max {summary['max_ms']:8.1f} ms  lost {summary['lost']}  not acked {sum(summary['failed'].values())}"
-              f"  cpu s/1000 msgs [{per_k}]  {'ok' if ok else 'over'}", flush=True)
+              f"  cpu ms/msg [{per_message}]  {'ok' if ok else 'over'}", flush=True)
+        if commands_before is not None:
+            spent = commands_per(commands_before, await database_commands(metrics_url), summary["acknowledged"])
+            print(f"  {'':{len(label)}}        database commands per message: {spent}", flush=True)
         if ok:
             best, over = rate, 0
         else:
@@ -80,7 +91,8 @@ async def main(args: argparse.Namespace) -> None:
         await swarm.connect()
         print("  service (sign-in, checks, storage with group commit, delivery); cpu columns: server, database")
         try:
-            best = await ramp(swarm, rates, args.step, "service", [server.process.pid, db.embedded.process.pid])
+            best = await ramp(swarm, rates, args.step, "service", [server.process.pid, db.embedded.process.pid],
+                              metrics_url=server.url)
             if best >= args.target:
                 result = await sustained(swarm, args.target, args.sustain, "service")
             else:

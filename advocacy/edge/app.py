@@ -115,6 +115,7 @@ def init_app(services: Services) -> web.Application:
     app[services_key] = services
     app[metrics_key] = Metrics()
     app[metrics_key].listen(services.chat)
+    app[metrics_key].count_commands(services.store.commands)
     app.router.add_get("/metrics", metrics)
 
     assets = Assets(WEB_DIR / "static", VENDOR_FILES)

@@ -7,13 +7,16 @@ answered. Each app has its own registry. Figures are counts and durations: no id
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterator
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily
 
 from advocacy.chat.service import ChatService
 from advocacy.edge.handlers import bearer_token
 from advocacy.edge.keys import services_key, sio_key
+from advocacy.store import CommandCounts
 
 ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
@@ -37,12 +40,35 @@ class Metrics:
         self.job_lease_age = Gauge("advocacy_job_lease_age_seconds", "Seconds since each background job last "
                                    "renewed its lease (it renews on every run)", ["job"], registry=r)
 
+    def count_commands(self, commands: CommandCounts) -> None:
+        """Publish the driver's commands by name and collection (the database's work, for the benches)."""
+        self.registry.register(_CommandsCollector(commands))
+
     def listen(self, chat: ChatService) -> None:
         """Count the messages ``chat`` stores (whoever sent them)."""
         async def stored(_: object) -> None:
             self.messages_stored.inc()
 
         chat.message_added.subscribe(stored)
+
+
+class _CommandsCollector:
+    def __init__(self, commands: CommandCounts) -> None:
+        self.commands = commands
+
+    @staticmethod
+    def _family() -> CounterMetricFamily:
+        return CounterMetricFamily("advocacy_database_commands", "Commands sent to the database, by command "
+                                   "and collection", labels=["command", "collection"])
+
+    def describe(self) -> list[CounterMetricFamily]:
+        return [self._family()]
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = self._family()
+        for (command, collection), count in sorted(self.commands.counts.items()):
+            family.add_metric([command, collection], count)
+        yield family
 
 
 metrics_key = web.AppKey("metrics", Metrics)

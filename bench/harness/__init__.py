@@ -10,10 +10,13 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import aiohttp
 
 from advocacy.embedded_db import EmbeddedDatabase, free_port
 from bots.lite import wait_until_serving
@@ -73,10 +76,39 @@ class Server:
                 self.process.wait()
 
 
+# The benches read the server's /metrics (the database's commands by name) with this token.
+METRICS_TOKEN = "bench-metrics-" + "t" * 24
+
+
 def server_env(uri: str, database: str, data_dir: Path, **extra: str) -> dict[str, str]:
+    # A bench's data is throwaway: the master key is made in its folder like `serve --demo` does.
     return {**os.environ, "ADVOCACY_MONGODB_URI": uri, "ADVOCACY_DATABASE_NAME": database,
             "ADVOCACY_DATA_DIR": str(data_dir), "ADVOCACY_BOTS_ENABLED": "false", "ADVOCACY_LOG_LEVEL": "WARNING",
-            **extra}
+            "ADVOCACY_METRICS_TOKEN": METRICS_TOKEN, "ADVOCACY_DEVELOPMENT_MASTER_KEY": "true", **extra}
+
+
+async def database_commands(url: str) -> Counter[str]:
+    """The server's database commands so far, by "command collection" (from its /metrics)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    async with aiohttp.ClientSession() as http, http.get(
+            f"{url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}) as resp:
+        text = await resp.text()
+    counts: Counter[str] = Counter()
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "advocacy_database_commands_total":
+                counts[f"{sample.labels['command']} {sample.labels['collection']}".strip()] += int(sample.value)
+    return counts
+
+
+def commands_per(before: Counter[str], after: Counter[str], messages: int, top: int = 6) -> str:
+    """Database commands per message in all, then the largest parts: "4.10 (find conversations 1.36, …)"."""
+    spent = after - before
+    if not messages:
+        return "no messages"
+    parts = ", ".join(f"{name} {count / messages:.2f}" for name, count in spent.most_common(top))
+    return f"{sum(spent.values()) / messages:.2f} ({parts})"
 
 
 async def start_server(env: dict[str, str], port: int | None = None, log: Path | None = None) -> Server:

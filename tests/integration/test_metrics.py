@@ -44,3 +44,8 @@ async def test_metrics_need_the_token_and_count_a_chat(database_uri):
         assert ("advocacy_concerns_due", ()) in found and ("advocacy_sweeper_lag_seconds", ()) in found
         assert found[("advocacy_database_errors_total", ())] == 0
         assert "one" not in {line.split(" ")[0] for line in text.splitlines()}
+        # The database's work, by command and collection: the two messages went in through inserts.
+        inserts = found[("advocacy_database_commands_total", (("collection", "messages"), ("command", "insert")))]
+        assert inserts >= 1
+        assert all(name != "advocacy_database_commands_total" or set(dict(labels)) == {"command", "collection"}
+                   for name, labels in found)
