@@ -175,17 +175,24 @@ class Access:
 
     # conversations --------------------------------------------------------------
 
-    async def conversation_filter(self, principal: Principal, action: str) -> dict[str, Any]:
-        """A query for the conversations ``principal`` may do ``action`` in (``matches`` checks one in Python)."""
+    def own_conversations(self, principal: Principal, action: str) -> dict[str, Any]:
+        """A query for ``principal``'s own conversations for ``action``, with no read: a child's, or
+        their advocate's active one. ServiceError("forbidden") for a role with no conversations."""
         scope = scope_for(principal.role, action)
         if scope == OWN:
             return {"child": principal.user_id, "active": True}
         if scope == PAIRED:
-            own = {"advocate": principal.user_id, "active": True}
+            return {"advocate": principal.user_id, "active": True}
+        raise ServiceError("forbidden")
+
+    async def conversation_filter(self, principal: Principal, action: str) -> dict[str, Any]:
+        """A query for the conversations ``principal`` may do ``action`` in (``matches`` checks one in Python)."""
+        own = self.own_conversations(principal, action)
+        if scope_for(principal.role, action) == PAIRED:
             # Cover during a colleague's leave, and earlier chat a child agreed to show (history only).
             granted = await self._granted_conversations(principal, action)
             return {"$or": [own, {"_id": {"$in": granted}}]} if granted else own
-        raise ServiceError("forbidden")
+        return own
 
     # concerns -------------------------------------------------------------------
 

@@ -108,7 +108,8 @@ class ChatService:
         self.clock = clock
         self.access = access
         self.message_added: Topic[MessageAdded] = Topic("chat.message_added")
-        self.replied: Topic[Reply] = Topic("chat.replied")
+        # Each stored batch's answered waits, at once: the figures count them in one write.
+        self.replied: Topic[list[Reply]] = Topic("chat.replied")
         self._published: OrderedDict[str, None] = OrderedDict()
         self.writes: GroupCommit[dict[str, Any], None] = GroupCommit(self._store_messages)
         self.lookups: GroupCommit[str, dict[str, Any] | None] = GroupCommit(self._find_conversations)
@@ -139,8 +140,8 @@ class ChatService:
                 # resend find them and deliver nothing live); only the waiting mark is late.
                 log.warning("could not update waiting times: %s", exc.__class__.__name__)
                 waits = []
-        for child, since, answered in waits:
-            await self.replied.publish(Reply(child, since, answered))
+        if waits:
+            await self.replied.publish([Reply(child, since, answered) for child, since, answered in waits])
         return results
 
     async def _waits_ended(self, docs: list[dict[str, Any]]) -> list[tuple[str, datetime, datetime]]:
@@ -201,18 +202,22 @@ class ChatService:
         """Messages as clients see them: text opened, senders named."""
         if names is None:
             names = await self._sender_names(docs)
-        out = []
-        for doc in docs:
-            sender = doc["sender"]
-            out.append({
-                "id": str(doc["_id"]),
-                "conversation": doc["conversation"],
-                "sender": {"id": sender["id"], "role": sender["role"], "name": names.get(sender["id"], "")},
-                "text": await self.keyring.unseal_or_erased(child_id, doc["text"], message_purpose(doc["_id"])),
-                "sent_at": doc["sent_at"].isoformat(timespec="milliseconds"),
-                "client_id": doc["client_id"],
-            })
-        return out
+        keyring = self.keyring
+        return [self._shown(doc, await keyring.unseal_or_erased(child_id, doc["text"], message_purpose(doc["_id"])),
+                            names.get(doc["sender"]["id"], "")) for doc in docs]
+
+    @staticmethod
+    def _shown(doc: dict[str, Any], text: str, sender_name: str) -> dict[str, Any]:
+        """A stored message as clients see it, given its words and its sender's name."""
+        sender = doc["sender"]
+        return {
+            "id": str(doc["_id"]),
+            "conversation": doc["conversation"],
+            "sender": {"id": sender["id"], "role": sender["role"], "name": sender_name},
+            "text": text,
+            "sent_at": doc["sent_at"].isoformat(timespec="milliseconds"),
+            "client_id": doc["client_id"],
+        }
 
     async def _public_one(self, doc: dict[str, Any], child_id: str, **names: str) -> dict[str, Any]:
         return (await self._public([doc], child_id, names or None))[0]
@@ -222,11 +227,14 @@ class ChatService:
     async def conversation(self, principal: Principal, conversation_id: Any, action: str) -> dict[str, Any]:
         """The conversation if ``principal`` may do ``action`` in it; the same refusal whether
         it does not exist or is someone else's."""
-        query = await self.access.conversation_filter(principal, action)
+        own = self.access.own_conversations(principal, action)
         if not isinstance(conversation_id, str) or len(conversation_id) > 64:
             raise ServiceError("conversation_not_found")
         conv = await self.lookups(conversation_id)  # looked up with others at the same moment, by id alone
-        if conv is None or not matches(conv, query):
+        if conv is None:
+            raise ServiceError("conversation_not_found")
+        # Their own needs no further read; covers and earlier chat are looked up only for another's.
+        if not matches(conv, own) and not matches(conv, await self.access.conversation_filter(principal, action)):
             raise ServiceError("conversation_not_found")
         return conv
 
@@ -367,7 +375,8 @@ class ChatService:
             await self.writes(doc)
         except DuplicateKeyError:  # a resend (or the same resend racing us)
             return await self._stored(await self._sent(sender, client_id), sender), False
-        return await self._public_one(doc, conv["child"], **{sender["id"]: sender["name"]}), True
+        # Built from the checked words just sealed: opening the sealed copy again would only cost time.
+        return self._shown(doc, text, sender["name"]), True
 
     async def _stored(self, doc: dict[str, Any], sender: dict[str, str]) -> dict[str, Any]:
         conv = await self.store.conversations.find_one({"_id": doc["conversation"]}, {"child": 1})

@@ -97,6 +97,13 @@ def writes(la: str | None, region: str | None, month: str, inc: Mapping[str, int
                       upsert=True) for area in areas_of(la, region)]
 
 
+def increments(totals: Mapping[str, Mapping[str, int]]) -> list[UpdateOne]:
+    """Writes adding totals made by ``accumulate`` to the running ``figures_months`` documents."""
+    return [UpdateOne({"_id": key}, {"$inc": dict(counts), "$setOnInsert": dict(zip(("area", "month"),
+                                                                                    key.rsplit("|", 1), strict=True))},
+                      upsert=True) for key, counts in totals.items()]
+
+
 class Tally:
     def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
@@ -127,16 +134,23 @@ class Tally:
         except Exception:
             log.exception("could not count a complaint's outcome in the figures")
 
-    async def replied(self, reply: Reply) -> None:
-        """An advocate answered a child who had been waiting since ``reply.waiting_since``."""
+    async def replied(self, replies: list[Reply]) -> None:
+        """Advocates answered children who had been waiting (one stored batch of messages): one read of
+        the children's areas and one write of the counts, however many replies the batch held."""
         try:
-            child = await self.store.children.find_one({"_id": reply.child}, {"la": 1})
-            la = (child or {}).get("la")
-            seconds = (reply.answered_at - reply.waiting_since).total_seconds()
-            await self.add(la, await self.region_of(la) if la else None, workdays.london_month(reply.answered_at),
-                           reply_increments(seconds))
+            areas = {c["_id"]: c.get("la") async for c in self.store.children.find(
+                {"_id": {"$in": sorted({r.child for r in replies})}}, {"la": 1})}
+            totals: dict[str, dict[str, int]] = {}
+            for reply in replies:
+                la = areas.get(reply.child)
+                if la:
+                    seconds = (reply.answered_at - reply.waiting_since).total_seconds()
+                    accumulate(totals, la, await self.region_of(la), workdays.london_month(reply.answered_at),
+                               reply_increments(seconds))
+            if totals:
+                await self.store.figures_months.bulk_write(increments(totals), ordered=False)
         except Exception:
-            log.exception("could not count a reply in the figures")
+            log.exception("could not count replies in the figures")
 
     async def region_of(self, la: str) -> str | None:
         if la not in self._regions:
