@@ -32,6 +32,22 @@ async def test_child_and_advocate_exchange_messages_both_ways(world):
     assert await message_count(server, conversation=conv) == 2
 
 
+async def test_a_message_in_ones_own_conversation_costs_the_database_no_cover_lookup(world):
+    """The database commands of one exchange, counted by the driver's monitoring (bench/messages.py
+    prints the same per message): an advocate answering their own child needs no read of covers."""
+    server, child, advocate = world.server, world.children[0], world.advocates[0]
+    conv = world.conversation_of(child)
+    child_chat, advocate_chat = await connect(server, child), await connect(server, advocate)
+    before = server.store.commands.counts.copy()
+    assert (await child_chat.send(conv, "Are you there?"))["ok"]
+    assert (await advocate_chat.send(conv, "Yes, I'm here."))["ok"]
+    spent = server.store.commands.counts - before
+    assert spent[("insert", "messages")] == 2
+    assert spent[("find", "covers")] == 0, spent
+    # The reply ended the child's wait: counted in the figures with one write.
+    assert spent[("update", "figures_months")] == 1, spent
+
+
 async def test_acknowledged_message_is_stored_before_the_ack(world):
     server, child = world.server, world.children[0]
     child_chat = await connect(server, child)
