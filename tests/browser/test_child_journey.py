@@ -122,6 +122,8 @@ async def test_the_chat_works_by_keyboard_alone(browser, world):
     await page.keyboard.type("second line")
     await page.keyboard.press("Enter")
     await expect(page.locator(".msg--mine .msg__text").last).to_have_text("You: First line\nsecond line")
+    # Each message takes its own direction, so Arabic reads right to left on an English page too.
+    await expect(page.locator(".msg--mine .msg__words").last).to_have_attribute("dir", "auto")
     await expect(page.locator("#message-input")).to_have_value("")
     await expect(page.locator("#message-input")).to_be_focused()
     await expect(page.locator(".msg--mine[data-id]")).to_have_count(1)  # the server has it (the bubble shows at once)

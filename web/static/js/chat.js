@@ -89,7 +89,10 @@
       li.dataset.clientId = msg.client_id || '';
       const who = mine ? _('You') : (msg.sender && msg.sender.name) || _('They');
       const body = make('p', 'msg__text');
-      body.append(make('span', 'visually-hidden msg__who', `${who}: `), msg.text);
+      // Each message's own direction: Arabic or Farsi words read right to left on an English console too.
+      const words = make('span', 'msg__words', msg.text);
+      words.dir = 'auto';
+      body.append(make('span', 'visually-hidden msg__who', `${who}: `), words);
       // A message from the service or a bot is labelled as automatic on both sides, never taken for a person's.
       const role = msg.sender && msg.sender.role;
       if (!mine && (role === 'service' || role === 'bot')) {
