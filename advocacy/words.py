@@ -51,21 +51,24 @@ class Moment:
     """A day or a time of day as a value of ``Words``, written in the reader's language (CLDR, through Babel):
     ``Moment(date, "EEEE")`` is "Monday" or "الاثنين"; ``Moment(time)`` is "09:00" in the reader's form."""
 
-    __slots__ = ("pattern", "value")
+    __slots__ = ("english", "pattern", "value")
 
-    def __init__(self, value: date | time, pattern: str = "short") -> None:
-        self.value, self.pattern = value, pattern
+    def __init__(self, value: date | time, pattern: str = "short", english: str | None = None) -> None:
+        """``english``: the pattern in English instead ("h:mma" for "3:45pm"), where ours differs from CLDR's."""
+        self.value, self.pattern, self.english = value, pattern, english
 
     def in_locale(self, locale: str) -> str:
+        pattern = self.english if self.english and locale.startswith("en") else self.pattern
         if isinstance(self.value, time):
-            return format_time(self.value, self.pattern, locale=locale)
-        return format_date(self.value, self.pattern, locale=locale)
+            return format_time(self.value, pattern, locale=locale)
+        return format_date(self.value, pattern, locale=locale)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Moment) and (self.value, self.pattern) == (other.value, other.pattern)
+        return isinstance(other, Moment) and (self.value, self.pattern, self.english) == (
+            other.value, other.pattern, other.english)
 
     def __hash__(self) -> int:
-        return hash((self.value, self.pattern))
+        return hash((self.value, self.pattern, self.english))
 
     def __repr__(self) -> str:
         return f"Moment({self.value!r}, {self.pattern!r})"
@@ -82,6 +85,12 @@ def _fill(translated: str, english: str, values: Mapping[str, Any], gettext: Cal
         return english.format(**filled)
 
 
+# Every text marked with ``english``: the service's own words, which a page in another language
+# translates wherever they appear (a child's data export holds them among people's own words).
+MARKED: set[str] = set()
+
+
 def english(text: str) -> str:
     """Mark English text for the catalogues where it is translated later, by name (a page's title)."""
+    MARKED.add(text)
     return text

@@ -26,22 +26,29 @@ ACTIONS = {
 
 # What happened to a worry, as its timeline's kinds (and statuses) read to a child.
 HAPPENED = {
-    "created": "You told us about it", "raised": "Your advocate took it to someone who can sort it out",
-    "open": "Your advocate took it on", "awaiting_response": "Your advocate waited for an answer",
-    "responded": "Someone answered", "response": "Someone answered",
-    "raised_with": "Your advocate took it to someone who can sort it out", "reopened": "It was opened again",
-    "status": "It moved on to the next step", "escalated": "Your advocate asked someone more senior to help",
-    "resolved": "It was sorted", "closed": "It was finished", "note": "Your advocate wrote a note",
-    "reminder": "We reminded someone it was due", "confirmed": "Someone decided it needed looking into",
-    "dismissed": "Someone decided it didn't need looking into", "draft": "Something you wrote needed checking",
-    "disclosure": "We told someone outside the service, to keep you safe",
-    "oversight_closed": "The Children's Commissioner's team finished checking on it",
-    "revealed": "Your worry was shown to someone new who helps you",
+    "created": english("You told us about it"),
+    "raised": english("Your advocate took it to someone who can sort it out"),
+    "open": english("Your advocate took it on"), "awaiting_response": english("Your advocate waited for an answer"),
+    "responded": english("Someone answered"), "response": english("Someone answered"),
+    "raised_with": english("Your advocate took it to someone who can sort it out"),
+    "reopened": english("It was opened again"),
+    "status": english("It moved on to the next step"),
+    "escalated": english("Your advocate asked someone more senior to help"),
+    "resolved": english("It was sorted"),
+    "closed": english("It was finished"),
+    "note": english("Your advocate wrote a note"),
+    "reminder": english("We reminded someone it was due"),
+    "confirmed": english("Someone decided it needed looking into"),
+    "dismissed": english("Someone decided it didn't need looking into"),
+    "draft": english("Something you wrote needed checking"),
+    "disclosure": english("We told someone outside the service, to keep you safe"),
+    "oversight_closed": english("The Children's Commissioner's team finished checking on it"),
+    "revealed": english("Your worry was shown to someone new who helps you"),
 }
 # Who was told outside the service (advocacy.safeguarding.service.DISCLOSED_TO), in a child's words.
-TOLD = {"la_front_door": "the council's team that keeps children safe", "police": "the police",
-        "other": "someone else"}
-SEVERITY = {"standard": "normal", "high": "important", "urgent": "urgent"}
+TOLD = {"la_front_door": english("the council's team that keeps children safe"), "police": english("the police"),
+        "other": english("someone else")}
+SEVERITY = {"standard": english("normal"), "high": english("important"), "urgent": english("urgent")}
 
 
 def happened(kind: str) -> str:

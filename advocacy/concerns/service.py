@@ -301,7 +301,8 @@ class ConcernService:
                 return []
         docs = await self.store.concerns.find(query).sort("raised_at", DESCENDING).limit(500).to_list(None)
         if principal.role == "child":
-            return [await self.shown.for_child(d) for d in docs]
+            language = await self.shown.language_of(principal.user_id)
+            return [await self.shown.for_child(d, language) for d in docs]
         if docs:  # children's names and what their worries are about: one entry for the list
             await audit.record(self.store, self.clock, **audit.by(principal), action="concern.list", concerns=len(docs),
                                subjects=[d["child"] for d in docs])

@@ -10,8 +10,9 @@ from advocacy.auth.principal import Principal
 from advocacy.concerns import sla
 from advocacy.concerns.records import ConcernRecords
 from advocacy.concerns.states import CONCERN
-from advocacy.concerns.words import child_view
+from advocacy.concerns.words import child_view, written
 from advocacy.date_words import iso
+from advocacy.languages import Languages
 from advocacy.people import child_names
 
 
@@ -21,6 +22,7 @@ class ConcernViews:
         self.clock = records.clock
         self.keyring = records.keyring
         self.categories = records.categories
+        self.languages = Languages.shared()
 
     def category_list(self) -> list[dict[str, str]]:
         return [{"key": c.key, "child_label": c.child_label, "staff_label": c.staff_label}
@@ -108,13 +110,21 @@ class ConcernViews:
             "allowed_moves": sorted(s.value for s in CONCERN.allowed_from(doc["status"])),
         }
 
-    async def for_child(self, doc: Mapping[str, Any]) -> dict[str, Any]:
+    async def language_of(self, child_id: str) -> str:
+        """The language of the child's pages (their record), or the default."""
+        doc = await self.store.children.find_one({"_id": child_id}, {"language": 1})
+        return self.languages.pick(doc.get("language") if doc else None)
+
+    async def for_child(self, doc: Mapping[str, Any], language: str | None = None) -> dict[str, Any]:
+        """The concern as its child reads it, in ``language`` (read from their record when not given)."""
         child = doc["child"]
+        language = language or await self.language_of(child)
         words = await self.keyring.unseal_or_erased(child, doc["child_words"], "concern.child_words")
         wants = await self.keyring.unseal_or_erased(child, doc["child_wants"], "concern.child_wants")
         shown = {**doc, "oversight_closed": bool(doc.get("oversight")) and not doc["oversight"].get("open")}
         return {
-            **child_view(shown, self.categories.get(doc["category"]), words, wants, self.clock.now()),
+            **written(child_view(shown, self.categories.get(doc["category"]), words, wants, self.clock.now()),
+                      lambda sentence: self.languages.write(sentence, language)),
             "raised_at": iso(doc["raised_at"]),
             "deadlines": {k: iso(doc["deadlines"][k]) for k in ("respond_by", "manager_by", "oversight_by")},
         }

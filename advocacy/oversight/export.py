@@ -15,21 +15,25 @@ from advocacy.date_words import iso
 from advocacy.store import ASCENDING, Store
 from advocacy.words import english
 
-WHY_WORDS = {"deadline": "your worry wasn't sorted in time", "by_hand": "someone asked them to look at it",
-             "service_complaint": "you asked them to look at your complaint about the advocacy service"}
-STATUS_WORDS = {"new": "waiting for someone to pick it up", "claimed": "someone is looking at it",
-                "awaiting_update": "waiting for an answer they asked for", "closed": "finished"}
+WHY_WORDS = {
+    "deadline": english("your worry wasn't sorted in time"),
+    "by_hand": english("someone asked them to look at it"),
+    "service_complaint": english("you asked them to look at your complaint about the advocacy service"),
+}
+STATUS_WORDS = {"new": english("waiting for someone to pick it up"), "claimed": english("someone is looking at it"),
+                "awaiting_update": english("waiting for an answer they asked for"), "closed": english("finished")}
 DECISION_WORDS = {
-    "resolved_locally": "it was sorted out by the people who look after you",
-    "upheld": "they agreed something went wrong",
-    "not_upheld": "they didn't find that something went wrong",
-    "referred": "they passed it on to someone who can do more",
+    "resolved_locally": english("it was sorted out by the people who look after you"),
+    "upheld": english("they agreed something went wrong"),
+    "not_upheld": english("they didn't find that something went wrong"),
+    "referred": english("they passed it on to someone who can do more"),
 }
 LOG_WORDS = {
-    "claimed": "picked it up", "released": "put it back for someone else",
-    "note": "wrote a note", "update_requested": "asked for news",
-    "update_received": "wrote down the answer they got", "representation": "wrote to someone about it",
-    "closed": "finished it",
+    "claimed": english("picked it up"), "released": english("put it back for someone else"),
+    "note": english("wrote a note"), "update_requested": english("asked for news"),
+    "update_received": english("wrote down the answer they got"),
+    "representation": english("wrote to someone about it"),
+    "closed": english("finished it"),
 }
 
 

@@ -16,26 +16,30 @@ from advocacy.store import ASCENDING, Store
 from advocacy.words import english
 
 OPT_WORDS = {
-    "opted_out": "You said you didn't want an advocate",
-    "opted_in": "You said you wanted an advocate again",
-    "offered": "We offered you an advocate again",
-    "offer_declined": "You said no thanks when we offered you an advocate again",
+    "opted_out": english("You said you didn't want an advocate"),
+    "opted_in": english("You said you wanted an advocate again"),
+    "offered": english("We offered you an advocate again"),
+    "offer_declined": english("You said no thanks when we offered you an advocate again"),
 }
 OFFER_WHY = {
-    "placement_move": "because you moved to a new home",
-    "every_months": "because some months had passed since you said no",
+    "placement_move": english("because you moved to a new home"),
+    "every_months": english("because some months had passed since you said no"),
 }
 # Who did something, by their role, as a child would say it.
 ROLE_WORDS = {
-    "child": "you",
-    "advocate": "an advocate",
-    "manager": "an advocates' manager",
-    "admin": "someone who runs the service",
-    "reviewer": "the Children's Commissioner's team",
-    "bot": "the advocacy service",
-    "service": "the advocacy service",
+    "child": english("you"),
+    "advocate": english("an advocate"),
+    "manager": english("an advocates' manager"),
+    "admin": english("someone who runs the service"),
+    "reviewer": english("the Children's Commissioner's team"),
+    "bot": english("the advocacy service"),
+    "service": english("the advocacy service"),
 }
-PLAN_WORDS = {"proposed": "suggested, not done yet", "applied": "done", "discarded": "not done"}
+PLAN_WORDS = {
+    "proposed": english("suggested, not done yet"),
+    "applied": english("done"),
+    "discarded": english("not done"),
+}
 
 
 def role_words(by: Any) -> str:

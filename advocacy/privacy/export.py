@@ -37,7 +37,7 @@ from advocacy.safeguarding import export as safeguarding_export
 from advocacy.settings import PROJECT_ROOT
 from advocacy.spoken_languages import name_of
 from advocacy.store import ASCENDING, Store
-from advocacy.words import english
+from advocacy.words import MARKED, english
 
 Section = Callable[[Store, str], Awaitable[tuple[str, list[dict[str, Any]]]]]
 # What other capabilities hold about a child, each under its title.
@@ -347,5 +347,6 @@ def render_html(data: dict[str, Any], languages: Languages | None = None) -> str
     languages = languages or Languages.shared()
     code = languages.pick(data.get("about_you", {}).get("page_language"))
     return _TEMPLATES.get_template("export/child.html").render(
-        data=data, moments=MOMENTS, service_words=SERVICE_WORDS, translations=languages.translations(code),
-        lang="en-GB" if code == "en" else code, dir=languages.get(code).direction)
+        data=data, moments=MOMENTS, service_words=SERVICE_WORDS, marked=MARKED,
+        translations=languages.translations(code), lang="en-GB" if code == "en" else code,
+        dir=languages.get(code).direction)

@@ -165,3 +165,38 @@ async def test_the_sign_in_page_says_the_first_time_part_in_the_childs_language(
         page = await (await http.get("/child/sign-in?lang=sq")).text()
     assert "Fjala e fillimit" in page and "Setup word" not in page
     assert "Hera e parë këtu, apo more një kod të ri?" in page
+
+
+async def test_a_childs_worries_page_says_where_each_worry_is_in_their_language(world, apis):
+    """The worry's topic, where it is, what happens next by when and its history: all the service's
+    words, in the child's language (the child's own words stay as they wrote them)."""
+    server, amira = world.server, world.children[0]
+    await server.store.children.update_one({"_id": amira.id}, {"$set": {"language": "ar"}})
+    api = await apis(server, amira)
+    status, body = await api.post("/api/concerns", {"child": amira.id, "category": "education",
+                                                    "child_words": "School left me out.", "child_wants": "A trip."})
+    assert status == 201, body
+    arabic = server.services.languages.gettext("ar")
+    status, listed = await api.get("/api/concerns")
+    assert status == 200
+    for worry in (body["concern"], listed["concerns"][0]):
+        assert worry["your_words"] == "School left me out."
+        assert worry["status_words"] == arabic("Your advocate has it") != "Your advocate has it"
+        assert worry["next"].startswith("مشكلتك عند مناصرك.") and "Your advocate" not in worry["next"]
+        assert worry["history"][0]["what"] == arabic("You told us about this.")
+        assert not any("a" <= ch <= "z" for ch in worry["raised_on"].lower()), worry["raised_on"]
+
+
+async def test_a_childs_readable_export_says_the_services_words_in_their_language(world, apis):
+    server, amira = world.server, world.children[0]
+    await server.store.children.update_one({"_id": amira.id}, {"$set": {"language": "ar"}})
+    api = await apis(server, amira)
+    assert (await api.post("/api/concerns", {"child": amira.id, "category": "education",
+                                             "child_words": "School left me out.", "child_wants": "A trip."}))[0] == 201
+    export = server.services.export
+    page = export.render_html(await export.export(amira.id, by=None, form="command"))
+    arabic = server.services.languages.gettext("ar")
+    # How urgent the worry is: the service's word, translated wherever it stands among the child's.
+    assert arabic("normal") in page and ">normal<" not in page
+    assert arabic("Your advocate has it") in page
+    assert "School left me out." in page
