@@ -130,6 +130,12 @@ async def cover_tick(service: PairingService, access_changed: AccessChanged | No
     return {"started": started, "ended": ended}
 
 
+async def _full_names(service: PairingService, ids: list[str | None]) -> dict[str, str]:
+    """Staff's whole names, for staff to read (a child reads first names: ``_names``)."""
+    return {d["_id"]: d.get("name", "") async for d in
+            service.store.staff.find({"_id": {"$in": [i for i in ids if i]}}, {"name": 1})}
+
+
 async def _names(service: PairingService, ids: list[str | None]) -> dict[str, str]:
     return {d["_id"]: first_name(d.get("name")) async for d in
             service.store.staff.find({"_id": {"$in": [i for i in ids if i]}}, {"name": 1})}
@@ -230,7 +236,7 @@ class HandOvers:
                                                 "someone who is working. Nothing was changed.")
         existing = await self.current(child["_id"])
         if existing is not None:
-            names = await _names(service, [existing["cover"]])
+            names = await _full_names(service, [existing["cover"]])
             raise ServiceError("already_covered", f"{names.get(existing['cover'], 'Someone')} is covering this "
                                f"child already, until {moment_words(existing['ends_at'], service.zone, year=False)}. "
                                "End that cover first if someone else should take over. Nothing was changed.")
@@ -253,7 +259,7 @@ class HandOvers:
             f"cover:{doc['_id']}:start")
         await store.covers.update_one({"_id": doc["_id"]}, {"$set": {"told_start": True}})
         await service.notifier.tell([mate["_id"]], "child.cover_started", child=child["_id"], cover=doc["_id"])
-        return self.describe({**doc, "told_start": True}, names)
+        return self.describe({**doc, "told_start": True}, await _full_names(service, [mate["_id"]]))
 
     def describe(self, doc: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
         return {"id": doc["_id"], "child": doc["child"], "advocate": doc["advocate"],
@@ -272,8 +278,7 @@ class HandOvers:
         await audit.record(self.service.store, self.service.clock, actor=by["id"], role=by["role"],
                            action="child.cover_end", subject=child["_id"], cover=doc["_id"])
         await self._finish({**doc, "ends_at": now})
-        names = await _names(self.service, [doc["cover"]])
-        return self.describe({**doc, "ends_at": now}, names)
+        return self.describe({**doc, "ends_at": now}, await _full_names(self.service, [doc["cover"]]))
 
     async def tick(self) -> int:
         """End the covers by hand whose time is over: the child is told, the colleague's sockets leave."""
