@@ -293,3 +293,17 @@ async def test_the_list_of_children_is_filtered_in_one_request(world):
 
     status, body = await api(server, ada, "GET", "/api/console/children?filter=everything")
     assert status == 400 and body["error"]["code"] == "bad_request" and "unread" in body["error"]["message"]
+
+
+async def test_a_search_opens_no_more_than_its_bound_and_says_so(world, monkeypatch):
+    from advocacy.search import service as search_service
+
+    server, ada, amira = world.server, world.advocates[0], world.children[0]
+    monkeypatch.setattr(search_service, "MESSAGES_SEARCHED", 2)  # the bound, made small enough to reach
+    chat = await connect(server, amira)
+    for text in ("my bike was taken", "nothing else", "still nothing"):
+        assert (await chat.send(world.conversation_of(amira), text))["ok"]
+    _, found = await api(server, ada, "GET", "/api/search?q=bike")
+    assert found["messages"] == [] and found["searched"]["messages"] == 2 and found["complete"] is False
+    _, found = await api(server, ada, "GET", "/api/search?q=nothing")
+    assert len(found["messages"]) == 2 and found["complete"] is False
