@@ -1,12 +1,13 @@
 """The console's tools in Chromium (issue 20 item 9): an advocate saves a reply for the team (rich text,
-cleaned), filters the list to the child with a concern due, and answers them with the saved reply."""
+cleaned), filters the list to the child with a concern due, and answers them with the saved reply; finds a
+child's words by search and hands that child to a colleague for a while."""
 
 from __future__ import annotations
 
 from playwright.async_api import expect
 
 from tests.browser.pages import advocate_signs_in, axe_violations, open_page
-from tests.support import api, connect
+from tests.support import add_advocate, api, connect
 
 REPLY = ('<p>Thanks for telling me, <strong>that matters</strong>.</p><ul><li>I will call your social worker</li>'
          '<li>I will write back by Friday</li></ul><img src=x onerror="alert(document.cookie)">'
@@ -78,3 +79,39 @@ async def test_an_advocate_saves_a_reply_filters_to_a_concern_due_and_answers_wi
     assert received["text"] == SENT
     assert await axe_violations(page) == []
     assert problems == []
+
+
+async def test_an_advocate_finds_a_childs_words_and_hands_the_child_to_a_colleague_for_a_while(browser, world):
+    server, ada, mo = world.server, world.advocates[0], world.manager
+    amira, billy = world.children[0], world.children[1]
+    await add_advocate(server, "pat.spare", "Pat Spare", mo)  # Ada's colleague in Mo's team
+    billy_chat = await connect(server, billy)
+    await (await connect(server, amira)).send(world.conversation_of(amira), "my bike got taken at school")
+    await billy_chat.send(world.conversation_of(billy), "can I get a new bike?")
+
+    page, problems = await open_page(browser, world, 1280, 800)
+    await advocate_signs_in(page, ada, server)
+    await page.fill("#search-input", "BIKE")
+    await page.press("#search-input", "Enter")
+    await expect(page.locator("#search-status")).to_have_text("2 found.")
+    result = page.locator("#search-results a", has_text="new bike")
+    await expect(result).to_contain_text(billy.name)
+    await result.click()
+    await expect(page.locator("#conversation-title")).to_have_text(billy.name)
+    await expect(page.locator("#messages")).to_contain_text("can I get a new bike?")
+
+    await expect(page.locator("#cover-hand")).to_be_visible()
+    await page.select_option("#cover-who", label="Pat Spare")
+    await page.fill("#cover-hours", "3")
+    await page.click("#cover-form button[type=submit]")
+    await expect(page.locator("#cover-status")).to_contain_text("Pat Spare answers this child until")
+    told = await billy_chat.next("message")
+    assert told["text"].startswith("For a while, Pat will answer your messages instead of Ada, until ")
+    await page.click("#cover-form button[type=submit]")  # again: someone covers him already
+    await expect(page.locator("#cover-status")).to_contain_text("Pat Spare is covering this child already")
+    await page.click("#cover-end")
+    await expect(page.locator("#cover-status")).to_have_text("The cover has ended. The child has been told.")
+    assert (await billy_chat.next("message"))["text"] == "Ada is back, so Ada is looking after you again."
+    assert await axe_violations(page) == []
+    # The browser logs the refused second hand-over (409) itself; nothing else went wrong.
+    assert [p for p in problems if "status of 409" not in p] == []
