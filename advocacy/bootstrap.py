@@ -67,10 +67,13 @@ from advocacy.privacy.export import ChildExport
 from advocacy.privacy.retention import load_retention
 from advocacy.privacy.sealing import seal_legacy_records_once
 from advocacy.privacy.trail import pairing_recorder
+from advocacy.replies.service import CannedReplies
 from advocacy.safeguarding.service import Safeguarding
 from advocacy.scale_out import RedisPresence, SharedTopic, redis_client
+from advocacy.search.service import Search
 from advocacy.settings import Settings
 from advocacy.store import Store
+from advocacy.team.caseload import Caseload
 from advocacy.team.service import TeamView
 from advocacy.team.staff import StaffDirectory
 
@@ -110,10 +113,17 @@ class Services:
     export: ChildExport
     complaints: Complaints
     retention: RetentionJob
+    # The console (issue 20 item 9): the team's canned replies, search, cover by hand, the list's filters.
+    replies: CannedReplies
+    search: Search
+    hand_overs: cover.HandOvers
+    caseload: Caseload
     # The ids of users whose conversations changed: every server process moves their open sockets.
     access_changed: Topic[list[str]]
     sweeper_job: LeasedJob
     pairing_job: LeasedJob
+    # Ends covers by hand on time (the child told), as often as the sweeper runs.
+    hand_over_job: LeasedJob
     # The audit trail's head, appended to a file outside the database at an interval and at shutdown.
     anchors: audit.Anchors
     redis: aioredis.Redis | None = None
@@ -122,7 +132,7 @@ class Services:
     @property
     def jobs(self) -> list[LeasedJob]:
         """The background jobs: each runs in whichever server process holds its lease."""
-        return [self.retention.leased, self.sweeper_job, self.pairing_job, self.figures.job]
+        return [self.retention.leased, self.sweeper_job, self.pairing_job, self.hand_over_job, self.figures.job]
 
     async def start(self) -> None:
         """Start what a server runs besides answering requests: listening to the other processes, the jobs."""
@@ -249,6 +259,8 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
     staff = StaffDirectory(store, clock)
     staff.ties_changed.subscribe(pairing.plan_after_staff_change)
 
+    hand_overs = cover.HandOvers(pairing, tell_access_changed)
+
     async def pairing_tick() -> None:
         await pairing.offers_due()
         await pairing.retry_waiting()
@@ -264,9 +276,13 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
         reviewer_console=ReviewerConsole(store, clock, keyring, oversight),
         export=ChildExport(store, clock, chat, languages), complaints=complaints,
         retention=RetentionJob(store, clock, retention),
+        replies=CannedReplies(store, clock, settings.max_message_chars),
+        search=Search(store, clock, access, dict(records.categories)),
+        hand_overs=hand_overs, caseload=Caseload(store, clock, access),
         access_changed=access_changed,
         sweeper_job=sweeper_job(store, clock, sweeper, settings.sweep_interval_seconds),
         pairing_job=LeasedJob(store, clock, "pairing", pairing.policy.check_every_seconds, pairing_tick),
+        hand_over_job=LeasedJob(store, clock, "hand-overs", settings.sweep_interval_seconds, hand_overs.tick),
         anchors=audit.Anchors(store, clock, audit.anchor_path(settings), settings.audit_anchor_minutes * 60),
         redis=redis, shared=shared,
     )

@@ -76,6 +76,11 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "item_claimed": (409, "Another reviewer is working on this item. Nothing was changed."),
     "claim_first": (409, "Claim this item before working on it. Nothing was changed."),
     "no_update_requested": (409, "No update has been asked for on this item. Nothing was changed."),
+    # the console: canned replies and cover by hand
+    "reply_invalid": (400, "That reply can't be saved. Nothing was saved."),
+    "reply_not_found": (404, "We couldn't find that reply. Nothing was changed."),
+    "cover_invalid": (400, "That hand-over doesn't work. Nothing was changed."),
+    "already_covered": (409, "Someone is covering this child already. Nothing was changed."),
 }
 
 

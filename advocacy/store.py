@@ -113,6 +113,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     "leaves": [_index([("advocate", ASCENDING), ("starts_at", ASCENDING)]), _index([("state", ASCENDING)])],
     "covers": [_index([("cover", ASCENDING), ("ends_at", ASCENDING)]), _index([("child", ASCENDING)]),
                _index([("leave", ASCENDING)])],
+    # A team's canned replies (advocacy.replies): staff rich text, about no child, by team and title.
+    "canned_replies": [_index([("team", ASCENDING), ("title", ASCENDING)])],
     # Whether a child lets their new advocate read their chat with earlier advocates.
     "earlier_chat": [_index([("advocate", ASCENDING), ("share", ASCENDING)]), _index([("child", ASCENDING)])],
     # Proposed re-pairings of the whole roster, for review before they are applied.

@@ -132,6 +132,15 @@ PERMISSIONS: dict[str, dict[Role, str]] = {
     # staff records (advocacy.team.staff): a manager adds and changes their own team's advocates, an admin anyone
     "page.staff": {Role.MANAGER: TEAM, Role.ADMIN: ANY},
     "staff.manage": {Role.MANAGER: TEAM, Role.ADMIN: ANY},
+    # the console (issue 20 item 9): the team's canned replies (``team``: the caller's own team; who may change
+    # one is the author or the team's manager, advocacy.replies.service), search across the caller's own
+    # conversations and their children's concerns, cover by hand, and the filters on the list of children
+    "page.console_replies": {Role.ADVOCATE: TEAM, Role.MANAGER: TEAM},
+    "replies.read": {Role.ADVOCATE: TEAM, Role.MANAGER: TEAM},
+    "replies.manage": {Role.ADVOCATE: TEAM, Role.MANAGER: TEAM},
+    "search": {Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED},
+    "child.cover": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM},
+    "console.children": {Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED},
 }
 
 

@@ -24,6 +24,7 @@ from advocacy.edge import (
     chat_views,
     complaint_views,
     concern_views,
+    console_views,
     figures_views,
     language_views,
     oversight_pages,
@@ -90,8 +91,8 @@ class SocketServer(socketio.AsyncServer):
                 await self._send_packet(eio_sid, self.packet_class(
                     socketio.packet.ACK, namespace=header.namespace, id=header.id, data=[refused.as_dict()]))
 
-ROUTES = (site_views.routes, auth_views.routes, chat_views.routes, privacy_views.routes, concern_views.routes,
-          complaint_views.routes,
+ROUTES = (site_views.routes, auth_views.routes, chat_views.routes, console_views.routes, privacy_views.routes,
+          concern_views.routes, complaint_views.routes,
           safeguarding_views.routes, oversight_views.routes, oversight_pages.routes, pairing_views.routes,
           figures_views.routes, team_views.routes, language_views.routes, staff_views.routes)
 

@@ -42,9 +42,15 @@ async def console_page(request: web.Request) -> web.StreamResponse:
         raise ServiceError("forbidden", "This page is for advocates and their managers.")
     services = request.app[services_key]
     concerns = services.concerns
+    # Colleagues a child's conversation can be handed to for a while (cover by hand): the same team's advocates.
+    team = await services.replies.team_of(principal) if may(principal.role, "child.cover") else None
+    colleagues = [] if team is None else [
+        {"id": d["_id"], "name": d.get("name", "")} async for d in services.store.staff.find(
+            {"role": "advocate", "manager": team, "_id": {"$ne": principal.user_id}, "left_at": None},
+            {"name": 1}).sort("name", 1)]
     # The children to log a concern for come from the page's own list of conversations.
     return aiohttp_jinja2.render_template("console/index.html", request, page_context(
         request, "console", principal.public(), children=[], categories=concerns.category_list(),
         max_chars=concerns.limit, message_chars=settings_of(request).max_message_chars,
-        may_switch_away=may(principal.role, "chat.availability"),
+        may_switch_away=may(principal.role, "chat.availability"), colleagues=colleagues,
         away=await services.chat.is_away(principal.user_id)))

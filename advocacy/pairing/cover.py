@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from advocacy import audit
-from advocacy.date_words import day_words
+from advocacy.date_words import day_words, moment_words
 from advocacy.errors import ServiceError
 from advocacy.ids import new_id
 from advocacy.pairing.service import By, PairingService, first_name
@@ -130,6 +130,12 @@ async def cover_tick(service: PairingService, access_changed: AccessChanged | No
     return {"started": started, "ended": ended}
 
 
+async def _full_names(service: PairingService, ids: list[str | None]) -> dict[str, str]:
+    """Staff's whole names, for staff to read (a child reads first names: ``_names``)."""
+    return {d["_id"]: d.get("name", "") async for d in
+            service.store.staff.find({"_id": {"$in": [i for i in ids if i]}}, {"name": 1})}
+
+
 async def _names(service: PairingService, ids: list[str | None]) -> dict[str, str]:
     return {d["_id"]: first_name(d.get("name")) async for d in
             service.store.staff.find({"_id": {"$in": [i for i in ids if i]}}, {"name": 1})}
@@ -174,3 +180,125 @@ async def _tell_end(service: PairingService, leave: dict[str, Any], access_chang
         await store.covers.update_one({"_id": cover["_id"]}, {"$set": {"told_end": True}})
         await service.notifier.tell([cover["cover"]], "child.cover_ended", child=cover["child"], leave=leave["_id"])
     return len(covers)
+
+
+# cover by hand: an advocate or manager hands a child's conversation to a colleague for a set time ---------
+
+LONGEST_HAND_OVER_HOURS = 14 * 24
+
+
+class HandOvers:
+    """Cover by hand, on the same ``covers`` records as cover for leave (``leave`` None, ``kind`` "hand"), so
+    access follows the same dates (``Access.covering``): the colleague may see and answer the child's chat
+    from now until the end, only while the child keeps the advocate who handed them over. The child is told
+    who answers and until when as it starts, and that their advocate is back as it ends (``tick``, on time,
+    or ``end`` early)."""
+
+    def __init__(self, service: PairingService, access_changed: AccessChanged) -> None:
+        self.service = service
+        self.access_changed = access_changed
+
+    async def current(self, child_id: str) -> dict[str, Any] | None:
+        now = self.service.clock.now()
+        return await self.service.store.covers.find_one(
+            {"child": child_id, "cover": {"$ne": None}, "starts_at": {"$lte": now}, "ends_at": {"$gt": now}})
+
+    async def hand_over(self, by: dict[str, str], child: dict[str, Any], body: Any) -> dict[str, Any]:
+        """``by`` (the child's advocate or their manager) hands ``child`` to a colleague in the same team,
+        ``{"cover": advocate id, "hours": 1..336}``. Refused if someone covers the child already."""
+        service, store = self.service, self.service.store
+        if not isinstance(body, dict):
+            raise ServiceError("bad_request")
+        colleague, hours = body.get("cover"), body.get("hours")
+        problems = []
+        if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= LONGEST_HAND_OVER_HOURS:
+            problems.append(f'"hours" is needed: a whole number of hours from 1 to {LONGEST_HAND_OVER_HOURS}')
+        advocate = await store.staff.find_one({"_id": child.get("advocate")}, {"manager": 1, "name": 1}) \
+            if child.get("advocate") else None
+        if advocate is None:
+            raise ServiceError("no_advocate", "This child has no advocate now, so there is no conversation to "
+                                              "hand over. Nothing was changed.")
+        team = advocate.get("manager")
+        mate = await store.staff.find_one({"_id": colleague, "role": "advocate"}, {"manager": 1, "left_at": 1,
+                                                                                  "name": 1}) \
+            if isinstance(colleague, str) and len(colleague) <= 64 else None
+        if mate is None or team is None or mate.get("manager") != team or mate.get("left_at"):
+            problems.append('"cover" is needed: the id of an advocate in the same team')
+        elif mate["_id"] == advocate["_id"]:
+            problems.append("that is the child's own advocate: choose a colleague")
+        if problems:
+            raise ServiceError("cover_invalid", "That hand-over doesn't work: " + "; ".join(problems)
+                               + ". Nothing was changed.")
+        now = service.clock.now()
+        if await store.leaves.find_one({"advocate": mate["_id"], "state": {"$ne": "cancelled"},
+                                        "starts_at": {"$lte": now}, "ends_at": {"$gt": now}}, {"_id": 1}):
+            raise ServiceError("cover_invalid", f"{mate.get('name') or 'That advocate'} is on leave now: choose "
+                                                "someone who is working. Nothing was changed.")
+        existing = await self.current(child["_id"])
+        if existing is not None:
+            names = await _full_names(service, [existing["cover"]])
+            raise ServiceError("already_covered", f"{names.get(existing['cover'], 'Someone')} is covering this "
+                               f"child already, until {moment_words(existing['ends_at'], service.zone, year=False)}. "
+                               "End that cover first if someone else should take over. Nothing was changed.")
+        ends_at = now + timedelta(hours=hours)
+        doc = {"_id": new_id("cov"), "leave": None, "kind": "hand", "child": child["_id"],
+               "advocate": advocate["_id"], "cover": mate["_id"], "starts_at": now, "ends_at": ends_at,
+               "last_day": ends_at.astimezone(service.zone).date().isoformat(), "told_start": False,
+               "told_end": False, "by": by}
+        await store.covers.insert_one(doc)
+        await audit.record(store, service.clock, actor=by["id"], role=by["role"], action="child.cover",
+                           subject=child["_id"], cover=doc["_id"], to=mate["_id"])
+        await self.access_changed([mate["_id"]])
+        names = await _names(service, [advocate["_id"], mate["_id"]])
+        await service.chat.tell_child(
+            child["_id"],
+            N_("For a while, {who} will answer your messages instead of {away}, until {when}. You can write here "
+               "as usual.", who=names.get(mate["_id"], "another advocate"),
+               away=names.get(advocate["_id"], "your advocate"),
+               when=moment_words(ends_at, service.zone, year=False)),
+            f"cover:{doc['_id']}:start")
+        await store.covers.update_one({"_id": doc["_id"]}, {"$set": {"told_start": True}})
+        await service.notifier.tell([mate["_id"]], "child.cover_started", child=child["_id"], cover=doc["_id"])
+        return self.describe({**doc, "told_start": True}, await _full_names(service, [mate["_id"]]))
+
+    def describe(self, doc: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+        return {"id": doc["_id"], "child": doc["child"], "advocate": doc["advocate"],
+                "cover": {"id": doc["cover"], "name": names.get(doc["cover"], "")},
+                "starts_at": doc["starts_at"].isoformat(timespec="seconds"),
+                "ends_at": doc["ends_at"].isoformat(timespec="seconds"),
+                "until": moment_words(doc["ends_at"], self.service.zone, year=False)}
+
+    async def end(self, by: dict[str, str], child: dict[str, Any]) -> dict[str, Any]:
+        """End the child's cover by hand now (a cover for leave ends with the leave)."""
+        doc = await self.current(child["_id"])
+        if doc is None or doc.get("kind") != "hand":
+            raise ServiceError("not_found", "Nobody is covering this child by hand now. Nothing was changed.")
+        now = self.service.clock.now()
+        await self.service.store.covers.update_one({"_id": doc["_id"]}, {"$set": {"ends_at": now}})
+        await audit.record(self.service.store, self.service.clock, actor=by["id"], role=by["role"],
+                           action="child.cover_end", subject=child["_id"], cover=doc["_id"])
+        await self._finish({**doc, "ends_at": now})
+        return self.describe({**doc, "ends_at": now}, await _full_names(self.service, [doc["cover"]]))
+
+    async def tick(self) -> int:
+        """End the covers by hand whose time is over: the child is told, the colleague's sockets leave."""
+        ended = 0
+        async for doc in self.service.store.covers.find({"kind": "hand", "told_end": False,
+                                                         "ends_at": {"$lte": self.service.clock.now()}}):
+            await self._finish(doc)
+            ended += 1
+        return ended
+
+    async def _finish(self, doc: dict[str, Any]) -> None:
+        service, store = self.service, self.service.store
+        claimed = await store.covers.update_one({"_id": doc["_id"], "told_end": False},
+                                                {"$set": {"told_end": True}})
+        if claimed.modified_count != 1:
+            return  # another process ended it
+        await self.access_changed([doc["cover"]])
+        child = await store.children.find_one({"_id": doc["child"]}, {"advocate": 1})
+        if child and child.get("advocate") == doc["advocate"] and doc.get("told_start"):
+            back = (await _names(service, [doc["advocate"]])).get(doc["advocate"], "Your advocate")
+            await service.chat.tell_child(doc["child"], N_("{back} is back, so {back} is looking after you again.",
+                                                           back=back), f"cover:{doc['_id']}:end")
+        await service.notifier.tell([doc["cover"]], "child.cover_ended", child=doc["child"], cover=doc["_id"])

@@ -95,7 +95,8 @@ async def covers(store: Store, child_id: str) -> tuple[str, list[dict[str, Any]]
         leave = leaves.get(row["leave"], {})
         out.append({
             "advocate_away": names.get(row["advocate"], ""),
-            "from": leave.get("first_day"), "to": row.get("last_day"),
+            # A cover by hand runs from the moment it was handed over, not from a day of leave.
+            "from": leave.get("first_day") or row["starts_at"].date().isoformat(), "to": row.get("last_day"),
             "helped_you_meanwhile": names.get(row["cover"], "") if row.get("cover") else "nobody was free",
         })
     return english("When your advocate was away and someone else helped"), out

@@ -87,6 +87,7 @@ NOTHING_ABOUT_A_CHILD = {
     "figures_published": "published counts, small numbers suppressed",
     "figures_current": "which published set is the latest",
     "oversight_counts": "how many queue items are open, by group",
+    "canned_replies": "a team's saved replies, written by staff for any child, about no one",
 }
 
 # Fields of a child's record kept only so they can sign in: shown as whether they are set, never the value.
@@ -196,6 +197,9 @@ ACTIONS = {
     "complaint.acknowledged": english("told you they had your complaint"),
     "complaint.answered": english("answered your complaint"),
     "complaint.escalated": english("took your complaint to the Children's Commissioner's office"),
+    "search.run": english("searched their messages and worries, and saw some of yours"),
+    "child.cover": english("asked another advocate to answer your messages for a while"),
+    "child.cover_end": english("ended the time another advocate was answering your messages"),
     **concern_export.ACTIONS,
 }
 

@@ -217,7 +217,7 @@ async def test_the_console_by_tab_alone_shows_where_the_focus_is(browser, world)
         reached.append(focused["what"])
     expected = ["skip-link", "nav-console", "nav-concerns", "sign-out", "conv-item", "conv-item", "thread"]
     assert [r for r in reached if r in expected] == expected, reached
-    assert reached.count("SUMMARY") == 3, "log a concern, alerts and sounds, keyboard shortcuts"
+    assert reached.count("SUMMARY") == 4, "saved replies, log a concern, alerts and sounds, keyboard shortcuts"
 
     await page.goto("/console")
     await expect(page.locator(".conv-item")).to_have_count(2)

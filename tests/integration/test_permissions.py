@@ -109,7 +109,7 @@ async def _none() -> None:
 # what is asked for --------------------------------------------------------------
 
 PLACEHOLDERS: dict[str, Callable[[Scene], str]] = {
-    "child": lambda s: s.world.children[TARGET_CHILD].id,
+    "child": lambda s: s.values.get("child", s.world.children[TARGET_CHILD].id),
     "staff": lambda s: s.world.advocates[0].id,
     "name": lambda s: "socket.io.min.js",
     "path": lambda s: "css/app.css",
@@ -119,6 +119,7 @@ PLACEHOLDERS: dict[str, Callable[[Scene], str]] = {
     "concern": lambda s: s.values.get("concern", "co_none"),  # a scene's concern (make_scene), or none at all
     "item": lambda s: s.values.get("item", "ov_none"),
     "complaint": lambda s: s.values.get("complaint", "cp_none"),
+    "reply": lambda s: s.values.get("reply", "cr_none"),
     "region": lambda s: "yorkshire-and-the-humber",
     "la": lambda s: "E08000035",
 }
@@ -133,6 +134,7 @@ class Row:
     body: Any = None  # or a function of the scene, for a body naming the target child
     # Records in the state the route needs (a fresh concern to resolve ...): returns path values.
     setup: Callable[[Scene], Awaitable[dict[str, str]]] | None = None
+    query: str = ""  # a query string the route needs, e.g. "q=brother"
 
 
 NEW_STAFF = itertools.count()  # each new account a username of its own
@@ -250,6 +252,22 @@ ROUTES: dict[str, Row] = {
     "GET /api/health/ready": Row(public=True),  # 503 only when not ready: the test server is
     "GET /metrics": Row(public=True),  # 404 with no metrics token set; a token, not a role, when set
     "GET /api/openapi.json": Row(public=True),
+    # the console's tools (issue 20 item 9): the team's saved replies (Ada and Mo's team; Ada wrote the one
+    # changed), search of one's own conversations, cover by hand of Billy (Amira is covered already by the
+    # covering advocate), the filters on the list of children
+    "GET /console/replies": Row(allowed={"advocate", "other_advocate", "manager", "other_manager"} | COVER),
+    "GET /api/canned-replies": Row(allowed={"advocate", "other_advocate", "manager", "other_manager"} | COVER),
+    "POST /api/canned-replies": Row(allowed={"advocate", "other_advocate", "manager", "other_manager"},
+                                    body={"title": "Hello", "body": "<p>Hello, <strong>how are you?</strong></p>"}),
+    "PUT /api/canned-replies/{reply}": Row(allowed={"advocate", "manager"}, body={"title": "Hi again"},
+                                           setup=lambda s: ada_reply(s)),
+    "DELETE /api/canned-replies/{reply}": Row(allowed={"advocate", "manager"}, setup=lambda s: ada_reply(s)),
+    "GET /api/search": Row(allowed={"advocate", "other_advocate"} | COVER, query="q=brother"),
+    "POST /api/children/{child}/cover": Row(allowed={"advocate", "manager"},
+                                            body=lambda s: {"cover": s.values.get("pat", "nobody"), "hours": 4},
+                                            setup=lambda s: billy_uncovered(s)),
+    "DELETE /api/children/{child}/cover": Row(allowed={"advocate", "manager"}, setup=lambda s: billy_covered(s)),
+    "GET /api/console/children": Row(allowed={"advocate", "other_advocate"} | COVER, query="filter=concern_due"),
     # pairing (advocacy.pairing): reads first, then changes, in an order that keeps the target child paired
     # with advocates[0] for as long as later rows need it
     "GET /child/advocate": Row(allowed={"child", "other_child"}),
@@ -283,6 +301,37 @@ ROUTES: dict[str, Row] = {
     "POST /api/children/{child}/opt-in": Row(allowed={"child"}),
     "POST /api/advocates/{advocate}/leaving": Row(allowed={"manager", "admin"}),
 }
+
+
+async def ada_reply(scene: Scene) -> dict[str, str]:
+    """A saved reply of Mo's team, written by Ada (advocates[0])."""
+    store, clock = scene.server.store, scene.server.clock
+    reply = {"_id": scene.fresh_id(), "team": scene.world.manager.id, "title": "Hello", "body": "<p>Hello</p>",
+             "text": "Hello", "created_by": scene.world.advocates[0].id, "created_at": clock.now(),
+             "updated_by": scene.world.advocates[0].id, "updated_at": clock.now()}
+    await store.canned_replies.insert_one(reply)
+    return {"reply": reply["_id"]}
+
+
+async def billy_uncovered(scene: Scene) -> dict[str, str]:
+    """Billy (Ada's, like Amira) with no cover, to be handed to Pat (Mo's team, like Ada)."""
+    store = scene.server.store
+    billy = scene.world.children[1].id
+    await store.covers.delete_many({"child": billy})
+    pat = await store.staff.find_one({"username": "pat.spare"}, {"_id": 1})
+    return {"child": billy, "pat": pat["_id"]}
+
+
+async def billy_covered(scene: Scene) -> dict[str, str]:
+    """Billy handed to Pat by hand for the next four hours."""
+    values = await billy_uncovered(scene)
+    now = scene.server.clock.now()
+    await scene.server.store.covers.insert_one({
+        "_id": scene.fresh_id(), "leave": None, "kind": "hand", "child": values["child"],
+        "advocate": scene.world.advocates[0].id, "cover": values["pat"], "starts_at": now,
+        "ends_at": now + timedelta(hours=4), "last_day": now.date().isoformat(), "told_start": True,
+        "told_end": False, "by": {"id": scene.world.advocates[0].id, "role": "advocate"}})
+    return values
 
 
 @dataclass(frozen=True)
@@ -449,8 +498,10 @@ async def call_route(scene: Scene, key: str, token: str | None) -> tuple[int, st
     method, path = key.split(" ", 1)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     body = ROUTES[key].body(scene) if callable(ROUTES[key].body) else ROUTES[key].body
+    query = ROUTES[key].query
     async with scene.server.http() as http:
-        async with http.request(method, fill(path, scene), headers=headers, json=body,
+        async with http.request(method, fill(path, scene) + (f"?{query}" if query else ""), headers=headers,
+                                json=body,
                                 allow_redirects=False) as resp:
             return resp.status, resp.headers.get("Location", ""), await resp.text()
 

@@ -366,4 +366,11 @@
   });
   client.start();
   setInterval(renderAll, 30000);
+  // A link to a conversation on this page (a search result) chooses that child.
+  window.addEventListener('hashchange', () => {
+    const wanted = decodeURIComponent(window.location.hash.slice(1));
+    if (wanted && client.conversations.has(wanted) && client.active !== client.conversations.get(wanted)) {
+      choose(client.conversations.get(wanted), true);
+    }
+  });
 })();

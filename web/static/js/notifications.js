@@ -16,7 +16,10 @@
     'child.moved_away': (who) => `${who} has a different advocate now.`,
     'child.opted_out': (who) => `${who} has chosen not to have an advocate for now.`,
     'child.asked_for_someone_else': (who) => `${who} asked for a different advocate.`,
-    'child.cover_started': (who) => `You are covering for ${who}'s advocate while they are away.`,
+    // A cover by hand names the cover record (ids.cover); one for leave names the leave.
+    'child.cover_started': (who, ids) => (ids && ids.cover
+      ? `${who}'s conversation has been handed to you for a while: you answer them until the cover ends.`
+      : `You are covering for ${who}'s advocate while they are away.`),
     'child.cover_ended': (who) => `Your cover for ${who} has ended.`,
     'complaint.made': () => 'A complaint about the service has come to you: see Complaints.',
   };
@@ -31,7 +34,7 @@
 
   const words = (group) => {
     const say = WORDS[group.kind];
-    const text = say ? say(childName(group))
+    const text = say ? say(childName(group), group.latest_ids)
       : `${childName(group)}: ${group.kind.replace(/^child\./, '').replace(/[._]/g, ' ')}.`;
     return group.count > 1 ? `${text} (${group.count} times)` : text;
   };
