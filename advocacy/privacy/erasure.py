@@ -34,6 +34,8 @@ CHILD_RECORDS: dict[str, str] = {
     "disclosures": "child",
     "flags": "child",
     "pseudonyms": "_id",
+    "corrections": "child",
+    "feedback": "child",
 }
 JOB_NAME = "daily retention"
 DAY_SECONDS = 24 * 3600

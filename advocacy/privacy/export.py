@@ -28,7 +28,9 @@ from advocacy.clock import Clock
 from advocacy.complaints import export as complaint_export
 from advocacy.complaints.rules import may_handle
 from advocacy.concerns import export as concern_export
+from advocacy.corrections import export as correction_export
 from advocacy.date_words import iso, moment_words
+from advocacy.feedback import export as feedback_export
 from advocacy.languages import Languages, install_gettext
 from advocacy.oversight import export as oversight_export
 from advocacy.pairing import export as pairing_export
@@ -44,7 +46,8 @@ Section = Callable[[Store, str], Awaitable[tuple[str, list[dict[str, Any]]]]]
 SECTIONS: tuple[Section, ...] = (
     concern_export.worries, concern_export.disclosures, safeguarding_export.flags, oversight_export.items,
     pairing_export.choices, pairing_export.placement_moves, pairing_export.covers, pairing_export.earlier_chat,
-    pairing_export.plans, concern_export.counted, complaint_export.complaints,
+    pairing_export.plans, concern_export.counted, complaint_export.complaints, correction_export.corrections,
+    feedback_export.feedback,
 )
 # Sections that can leave out complaints about the service the person making the copy may not see.
 LEAVE_OUT_COMPLAINTS = (complaint_export.complaints, oversight_export.items)
@@ -72,6 +75,8 @@ HELD = {
     "earlier_chat": "more: earlier chat (pairing.export.earlier_chat)",
     "pairing_plans": "more: plans (pairing.export.plans)",
     "complaints": "more: complaints about the service (complaints.export.complaints)",
+    "corrections": "more: things you asked us to put right, with what they said before (corrections.export)",
+    "feedback": "more: what you told us about how things went (feedback.export.feedback)",
 }
 # Collections that hold nothing about any one child, and why.
 NOTHING_ABOUT_A_CHILD = {
@@ -87,6 +92,7 @@ NOTHING_ABOUT_A_CHILD = {
     "figures_published": "published counts, small numbers suppressed",
     "figures_current": "which published set is the latest",
     "oversight_counts": "how many queue items are open, by group",
+    "feedback_counted": "feedback answers counted for the figures: area, month and answers, no child, worry or day",
 }
 
 # Fields of a child's record kept only so they can sign in: shown as whether they are set, never the value.
@@ -115,13 +121,15 @@ TOLD = {
     "oversight.update_requested": english("the Children's Commissioner's team asked for news about your worry"),
     "oversight.closed": english("the Children's Commissioner's team finished checking on your worry"),
     "complaint.made": english("you made a complaint about the advocacy service"),
+    "correction.asked": english("you asked us to put something right"),
 }
 
 # Fields of the sections that hold a moment (ISO 8601), shown on the page as a date and time.
 MOMENTS = {"when", "raised", "answer_due", "arrived", "finished", "written_down", "asked", "answered",
-           "your_message_sent"}
+           "your_message_sent", "decide_by", "decided"}
 # Fields of the sections whose values are the service's own words (never a person's), read in the child's language.
-SERVICE_WORDS = {"about", "who", "who_looks_at_it", "where_it_is", "what_we_decided", "what"}
+SERVICE_WORDS = {"about", "who", "who_looks_at_it", "where_it_is", "what_we_decided", "what",
+                 "did_you_feel_listened_to", "did_things_change"}
 # Every field name in the export, as the readable page says it.
 LABELS = {
     "when": english("When"),
@@ -170,6 +178,13 @@ LABELS = {
     "who_looks_at_it": english("Who looks at it"),
     "the_answer": english("The answer"),
     "what_we_decided": english("What we decided"),
+    "what_it_should_say": english("What you said it should say"),
+    "what_is_wrong": english("What you said was wrong"),
+    "decide_by": english("Decision due by"),
+    "decided": english("When we decided"),
+    "what_it_said_before": english("What it said before we put it right"),
+    "did_you_feel_listened_to": english("Did you feel listened to?"),
+    "did_things_change": english("Did things change?"),
 }
 
 # What each audited action means, in words a child understands.
@@ -196,6 +211,13 @@ ACTIONS = {
     "complaint.acknowledged": english("told you they had your complaint"),
     "complaint.answered": english("answered your complaint"),
     "complaint.escalated": english("took your complaint to the Children's Commissioner's office"),
+    "correction.asked": english("asked us to put something right"),
+    "correction.read": english("read your request to put something right"),
+    "correction.listed": english("looked at their list of requests to put something right"),
+    "correction.accepted": english("put right what you asked, and kept what it said before"),
+    "correction.refused": english("decided not to change what you asked, and told you why"),
+    "feedback.answered": english("told us how things went"),
+    "feedback.declined": english("said no thanks to telling us how things went"),
     **concern_export.ACTIONS,
 }
 
