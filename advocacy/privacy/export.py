@@ -49,6 +49,9 @@ SECTIONS: tuple[Section, ...] = (
     pairing_export.plans, concern_export.counted, complaint_export.complaints, correction_export.corrections,
     feedback_export.feedback,
 )
+# No member of staff reads a child's feedback answers (advocacy.feedback): a copy they make says only
+# whether the child answered; the operator's copy (`advocacy export-child`) holds the answers.
+SHOWS_FEEDBACK_ANSWERS = feedback_export.feedback
 # Sections that can leave out complaints about the service the person making the copy may not see.
 LEAVE_OUT_COMPLAINTS = (complaint_export.complaints, oversight_export.items)
 
@@ -231,11 +234,13 @@ _TEMPLATES.filters["label"] = lambda key: LABELS.get(key, key.replace("_", " ").
 
 
 async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str,
-                 leave_out_complaints: frozenset[str] = frozenset()) -> dict[str, Any] | None:
+                 leave_out_complaints: frozenset[str] = frozenset(), *,
+                 feedback_answers: bool = True) -> dict[str, Any] | None:
     """Everything held about a child, in plain structures; None if there is no such child.
 
     ``leave_out_complaints``: complaints about the service the person making the copy may not see (one about
-    them, above all), left out with every trace of them (their audit entries, notifications, oversight item)."""
+    them, above all), left out with every trace of them (their audit entries, notifications, oversight item).
+    ``feedback_answers`` False: the child's feedback shows whether they answered, not what (a staff copy)."""
     child = await store.children.find_one({"_id": child_id})
     if child is None:
         return None
@@ -315,7 +320,9 @@ async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str,
         "more": {},
     }
     for section in SECTIONS:
-        if section in LEAVE_OUT_COMPLAINTS and leave_out_complaints:
+        if section is SHOWS_FEEDBACK_ANSWERS:
+            title, records = await section(store, child_id, answers_shown=feedback_answers)
+        elif section in LEAVE_OUT_COMPLAINTS and leave_out_complaints:
             title, records = await section(store, child_id, leave_out=leave_out_complaints)
         else:
             title, records = await section(store, child_id)
@@ -352,7 +359,7 @@ class ChildExport:
         if by is not None:  # staff see only complaints they handle; an operator's copy holds everything
             hidden = frozenset({c["_id"] async for c in self.store.complaints.find({"child": child_id})
                                 if not may_handle(c, by.user_id, by.role)})
-        data = await gather(self.store, self.chat, self.clock, child_id, hidden)
+        data = await gather(self.store, self.chat, self.clock, child_id, hidden, feedback_answers=by is None)
         if data is None:
             return None
         who = audit.by(by) if by is not None else {"actor": "operator", "role": "admin"}
