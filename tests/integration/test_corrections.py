@@ -159,3 +159,25 @@ async def test_erasing_a_child_removes_their_corrections_and_feedback(world, api
     assert counts["corrections"] == 1 and counts["feedback"] == 1
     assert await server.store.corrections.count_documents({"child": amira.id}) == 0
     assert await server.store.feedback.count_documents({"child": amira.id}) == 0
+
+
+async def test_hostile_and_malformed_requests_to_corrections_and_feedback(world, apis, tmp_path):  # noqa: F811
+    """Schemathesis as the child and as the manager who decides, on real records: never a server error, never an
+    answer outside the documented schemas."""
+    from tests.integration.test_schemathesis import run_schemathesis
+    from tests.support import sign_in
+
+    server, amira, mo = world.server, world.children[0], world.manager
+    child = await apis(server, amira)
+    concern = await _worry(child)
+    status, body = await child.post("/api/corrections", {"kind": "worry_words", "concern": concern,
+                                                         "should_say": "New words."})
+    assert status == 201, body
+    await server.services.feedback.ask(amira.id, "advocacy_ended", ended_by="opted_out")
+    ask = (await server.store.feedback.find_one({"child": amira.id}))["_id"]
+    (tmp_path / "schemathesis.toml").write_text(
+        f'[parameters]\n"path.correction" = "{body["correction"]["id"]}"\n"path.feedback" = "{ask}"\n')
+    for person in (amira, mo):
+        code, out = await run_schemathesis(server.url, await sign_in(server, person), tmp_path,
+                                           "--include-path-regex", "^/api/(corrections|feedback)")
+        assert code == 0 and "/api/feedback/{feedback}/answer" in out, out
