@@ -6,6 +6,7 @@ from __future__ import annotations
 from playwright.async_api import expect
 
 from tests.browser.pages import axe_violations, child_signs_in, open_page, reflow_problems
+from tests.browser.test_oversight_console import staff_signs_in
 from tests.integration.concerns_support import _as
 
 WORDS = "I want to see my brother Sam."
@@ -45,11 +46,18 @@ async def test_a_child_asks_for_a_correction_sees_it_put_right_and_gives_feedbac
     assert await axe_violations(page) == []
     await page.screenshot(path=str(artifacts / "child-correction-asked-360x640.png"), full_page=True)
 
-    # Ada's manager accepts it: the worry says what Amira asked, and the old words are kept for her to see.
+    # Ada's manager accepts it on the corrections page: the worry says what Amira asked, and the old words are
+    # kept for her to see.
     stored = await server.store.corrections.find_one({})
     assert stored["decider"] == {"role": "manager", "id": mo.id}
-    await server.services.corrections.decide(await _as(server, mo.id, "manager"), stored["_id"],
-                                             {"decision": "accept"})
+    manager, manager_problems = await open_page(browser, world, 1280, 800)
+    await staff_signs_in(manager, mo, server, "/console")
+    await manager.goto("/console/corrections")
+    card = manager.locator(f'.correction-card[data-correction="{stored["_id"]}"]')
+    await expect(card).to_contain_text(WORDS)  # what the record says now, beside what she asks
+    await card.locator("button.accept").click()
+    await expect(card).to_have_attribute("data-status", "accepted")
+    assert manager_problems == []
     await page.reload()
     await expect(item.locator(".correction-where")).to_contain_text("We put it right.")
     await expect(item.locator(".correction-before")).to_have_text(WORDS)
