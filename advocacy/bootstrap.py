@@ -41,6 +41,7 @@ from advocacy.concerns.records import ConcernRecords
 from advocacy.concerns.service import ConcernService
 from advocacy.concerns.shown import ConcernViews
 from advocacy.concerns.sweeper import Sweeper, sweeper_job
+from advocacy.corrections.service import Corrections
 from advocacy.crypto import (
     KeylessKeyring,
     Keyring,
@@ -51,6 +52,8 @@ from advocacy.crypto import (
 )
 from advocacy.embedded_db import EmbeddedDatabase, running_uri
 from advocacy.events import Topic
+from advocacy.feedback import rules as feedback_rules
+from advocacy.feedback.service import Feedback
 from advocacy.figures.service import Figures
 from advocacy.figures.tally import Tally
 from advocacy.languages import Languages
@@ -112,6 +115,8 @@ class Services:
     reviewer_console: ReviewerConsole
     export: ChildExport
     complaints: Complaints
+    corrections: Corrections
+    feedback: Feedback
     retention: RetentionJob
     # The console (issue 20 item 9): the team's canned replies, search, cover by hand, the list's filters.
     replies: CannedReplies
@@ -216,7 +221,7 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
     tally = Tally(store, clock)
     figures = Figures(store, clock, [(c.key, c.staff_label) for c in records.categories.values()],
                       settings.figures_interval_seconds, settings.figures_small_count,
-                      list(complaint_rules.OUTCOME_LABELS.items()))
+                      list(complaint_rules.OUTCOME_LABELS.items()), feedback_rules.FIGURE_LABELS)
 
     async def tell_access_changed(user_ids: Iterable[str | None]) -> None:
         wanted = sorted({u for u in user_ids if u})
@@ -254,6 +259,13 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
     complaints = Complaints(store, clock, keyring, settings, access, notifier, oversight)
     oversight.item_changed.subscribe(complaints.oversight_changed)
     complaints.answered.subscribe(tally.complaint_answered)
+    corrections = Corrections(store, clock, keyring, settings, access, notifier)
+    # The child is asked once how things went: when a worry is resolved and when advocacy ends;
+    # their answers are counted in the figures, never read one by one.
+    feedback = Feedback(store, clock, keyring, access)
+    records.events.subscribe(feedback.concern_event)
+    pairing.opt_events.subscribe(feedback.opt_event)
+    feedback.answered.subscribe(tally.feedback_answered)
 
     # An advocate's ties or capacity changed so some children may not stay: a pairing plan to move them.
     staff = StaffDirectory(store, clock)
@@ -275,6 +287,7 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
         team=TeamView(store, clock, dict(records.categories)), staff=staff,
         reviewer_console=ReviewerConsole(store, clock, keyring, oversight),
         export=ChildExport(store, clock, chat, languages), complaints=complaints,
+        corrections=corrections, feedback=feedback,
         retention=RetentionJob(store, clock, retention),
         replies=CannedReplies(store, clock, settings.max_message_chars),
         search=Search(store, clock, access, dict(records.categories)),

@@ -72,6 +72,8 @@ CATALOGUE: dict[str, tuple[int, str]] = {
                          "Nothing was changed."),
     "already_escalated": (409, "It has already gone that far. Nothing was changed."),
     "complaint_not_found": (404, "We couldn't find that complaint. Nothing was changed."),
+    "correction_not_found": (404, "We couldn't find that request to put something right. Nothing was changed."),
+    "feedback_not_found": (404, "We couldn't find that question. Nothing was changed."),
     "item_not_found": (404, "We couldn't find that item in the oversight queue. Nothing was changed."),
     "item_claimed": (409, "Another reviewer is working on this item. Nothing was changed."),
     "claim_first": (409, "Claim this item before working on it. Nothing was changed."),

@@ -156,6 +156,9 @@ SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
         "complaint_acknowledge_working_days": _int(1, 20),
         "complaint_answer_working_days": _int(1, 65),
     },
+    "corrections": {
+        "correction_decide_working_days": _int(1, 21),
+    },
     "figures": {
         "figures_interval_seconds": _int(10, 24 * 3600),
         "figures_small_count": _int(2, 100),

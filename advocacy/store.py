@@ -157,6 +157,14 @@ INDEXES: dict[str, list[IndexModel]] = {
     # manager handles.
     "complaints": [_index([("child", ASCENDING), ("made_at", DESCENDING)]),
                    _index([("handler.role", ASCENDING), ("handler.id", ASCENDING), ("made_at", DESCENDING)])],
+    # A child's requests to put right something held about them (advocacy.corrections): their own, and
+    # those a manager decides.
+    "corrections": [_index([("child", ASCENDING), ("asked_at", DESCENDING)]),
+                    _index([("decider.role", ASCENDING), ("decider.id", ASCENDING), ("asked_at", DESCENDING)])],
+    # A child asked, once, whether they felt listened to (advocacy.feedback): _id is the child and the occasion.
+    "feedback": [_index([("child", ASCENDING), ("asked_at", DESCENDING)])],
+    # Feedback answers counted for the figures, with no child, worry or day: area, month and answers only.
+    "feedback_counted": [_index([("month", ASCENDING)])],
     # Children's messages that safeguarding triage flagged, by message id.
     "flags": [_index([("child", ASCENDING), ("flagged_at", DESCENDING)])],
     # What was shared outside the service, and why: append only.

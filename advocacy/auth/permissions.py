@@ -112,6 +112,18 @@ PERMISSIONS: dict[str, dict[Role, str]] = {
     "complaint.read": {Role.CHILD: OWN, Role.MANAGER: TEAM, Role.ADMIN: ANY},
     "complaint.answer": {Role.MANAGER: TEAM, Role.ADMIN: ANY},
     "complaint.escalate": {Role.CHILD: OWN},
+    # putting records right (advocacy.corrections): the child asks; the advocate's manager (an admin when
+    # there is none) accepts, making a new version that keeps the old one, or refuses with a reason
+    "page.child_put_right": {Role.CHILD: OWN},
+    "page.console_corrections": {Role.MANAGER: TEAM, Role.ADMIN: ANY},
+    "correction.create": {Role.CHILD: OWN},
+    "correction.read": {Role.CHILD: OWN, Role.MANAGER: TEAM, Role.ADMIN: ANY},
+    "correction.decide": {Role.MANAGER: TEAM, Role.ADMIN: ANY},
+    # the child's feedback (advocacy.feedback): only the child reads or gives their own answers; staff see
+    # them only counted in the figures, small numbers suppressed
+    "page.child_feedback": {Role.CHILD: OWN},
+    "feedback.read": {Role.CHILD: OWN},
+    "feedback.give": {Role.CHILD: OWN},
     # the oversight queue (advocacy.oversight): reviewers see every escalated item, pseudonymously
     "oversight.connect": {Role.REVIEWER: ANY},
     "oversight.queue": {Role.REVIEWER: ANY},

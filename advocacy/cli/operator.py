@@ -155,6 +155,7 @@ async def left_care_command(settings: Settings, child_id: str, on: str | None) -
         if not await record_left_care(services.store, child_id, when):
             print(f"There is no child {child_id!r}.", file=sys.stderr)
             return 1
+        await services.feedback.left_care(child_id)  # advocacy has ended: the child is asked once how it went
     print(f"Recorded that {child_id} left care on {when:%d %B %Y}; "
           "their records are erased after the retention period.")
     return 0

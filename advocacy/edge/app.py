@@ -25,6 +25,7 @@ from advocacy.edge import (
     complaint_views,
     concern_views,
     console_views,
+    correction_views,
     figures_views,
     language_views,
     oversight_pages,
@@ -92,7 +93,7 @@ class SocketServer(socketio.AsyncServer):
                     socketio.packet.ACK, namespace=header.namespace, id=header.id, data=[refused.as_dict()]))
 
 ROUTES = (site_views.routes, auth_views.routes, chat_views.routes, console_views.routes, privacy_views.routes,
-          concern_views.routes, complaint_views.routes,
+          concern_views.routes, complaint_views.routes, correction_views.routes,
           safeguarding_views.routes, oversight_views.routes, oversight_pages.routes, pairing_views.routes,
           figures_views.routes, team_views.routes, language_views.routes, staff_views.routes)
 

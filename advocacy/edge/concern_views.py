@@ -87,8 +87,10 @@ STAFF_ONLY = "This page is for advocates and their managers."
 @routes.get("/child/worries", name="child_worries")
 async def child_worries_page(request: web.Request) -> web.StreamResponse:
     principal = await page_principal(request, "page.child_worries", "/child/sign-in", STAFF_ONLY)
+    waiting = await request.app[services_key].feedback.waiting(principal.user_id)
     return aiohttp_jinja2.render_template("child/worries.html", request,
-                                         page_context(request, "child-worries", principal.public()))
+                                         page_context(request, "child-worries", principal.public(),
+                                                      feedback_waiting=waiting))
 
 
 @routes.get("/child/worries/new", name="child_new_worry")

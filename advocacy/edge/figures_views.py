@@ -66,7 +66,8 @@ async def _page(request: web.Request, area_id: str) -> web.StreamResponse:
         raise web.HTTPNotFound()
     regions = [r for r in data["rows"] if r["kind"] == "region"]
     las = [r for r in data["rows"] if r["kind"] == "la" and (area.kind == "england" or r["parent"] == area_id)]
-    tables = {"figures": True, "months": True, "categories": True, "complaints": True, "regions": bool(regions),
+    tables = {"figures": True, "months": True, "categories": True, "complaints": True, "feedback": True,
+              "regions": bool(regions),
               "las": bool(las)}
     if download is not None:
         if not tables.get(download):
@@ -113,6 +114,9 @@ def _download(which: str, published: Mapping[str, Any], period: rules.Period, re
     if which == "complaints":
         return csv_response(name, ["Outcome", "Complaints answered"],
                             [(c["label"], csv_value("known", c["count"])) for c in published.get("complaints", [])])
+    if which == "feedback":
+        return csv_response(name, ["Answer", "Children who answered so"],
+                            [(c["label"], csv_value("known", c["count"])) for c in published.get("feedback", [])])
     rows = regions if which == "regions" else las
     header = ["Region" if which == "regions" else "Local authority", *([] if which == "regions" else ["Code"]),
               *[csv_heading(c) for c in COLUMNS]]

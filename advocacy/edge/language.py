@@ -25,7 +25,8 @@ from advocacy.languages import Languages, install_gettext
 
 LANGUAGE_COOKIE = "advocacy_language"
 # The scripts of the child's pages whose words are in the catalogues (babel.cfg lists the same files).
-CHILD_SCRIPTS = ("words.js", "chat.js", "child.js", "worries.js", "sign-in.js", "complaints.js")
+CHILD_SCRIPTS = ("words.js", "chat.js", "child.js", "worries.js", "sign-in.js", "complaints.js",
+                 "put-right.js", "feedback.js")
 _ENGLISH = NullTranslations()
 _SCRIPT_WORDS = web.AppKey("script_words", dict)
 

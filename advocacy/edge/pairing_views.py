@@ -273,7 +273,8 @@ async def _render_child_page(request: web.Request, principal: Principal, confirm
         change["ended_words"] = _day(service, change["ended_at"])
     return aiohttp_jinja2.render_template("child/advocate.html", request, page_context(
         request, "child-advocate", principal.public(), status=state, past=past,
-        confirm=confirm if confirm in CONFIRM and not done else None, done=done, problem=problem))
+        confirm=confirm if confirm in CONFIRM and not done else None, done=done, problem=problem,
+        feedback_waiting=await request.app[services_key].feedback.waiting(principal.user_id)))
 
 
 def _day(service: PairingService, iso: str | None) -> str | None:

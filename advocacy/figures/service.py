@@ -46,11 +46,13 @@ KEEP_OTHER_PERIODS_SECONDS = 24 * 3600
 
 class Figures:
     def __init__(self, store: Store, clock: Clock, categories: list[tuple[str, str]], interval_seconds: int,
-                 small: int = rules.SMALL, outcomes: list[tuple[str, str]] | None = None) -> None:
+                 small: int = rules.SMALL, outcomes: list[tuple[str, str]] | None = None,
+                 feedback: list[tuple[str, str]] | None = None) -> None:
         self.store = store
         self.clock = clock
         self.categories = categories
         self.outcomes = outcomes or []  # complaints about the service, by outcome: (key, label)
+        self.feedback = feedback or []  # children's feedback answers: (key, label)
         self.interval_seconds = interval_seconds
         self.small = small
         self.job = LeasedJob(store, clock, "figures", interval_seconds, self.run)
@@ -159,7 +161,8 @@ class Figures:
             flows[doc["area"], doc["month"]] = Flow().add(doc)
         stocks = {(d["area"], d["month"]): d async for d in
                   self.store.figures_stock.find({"month": {"$in": sorted(set(period.window) | {period.last})}})}
-        return table.Inputs(period, await self.areas(), flows, stocks, self.categories, self.small, self.outcomes)
+        return table.Inputs(period, await self.areas(), flows, stocks, self.categories, self.small, self.outcomes,
+                            self.feedback)
 
     async def publish(self, period: Period) -> int:
         """Work out and store the period's figures for every area; returns the new generation."""

@@ -89,6 +89,7 @@ class Flow:
     n: dict[str, int] = field(default_factory=dict)
     cat: dict[str, int] = field(default_factory=dict)
     complaint: dict[str, int] = field(default_factory=dict)  # complaints about the service answered, by outcome
+    feedback: dict[str, int] = field(default_factory=dict)  # children's feedback answers, e.g. "listened_yes"
     reply: dict[str, int] = field(default_factory=dict)
     days: dict[str, int] = field(default_factory=dict)
 
@@ -96,7 +97,7 @@ class Flow:
         if other is None:
             return self
         get = (lambda k: getattr(other, k)) if isinstance(other, Flow) else (lambda k: other.get(k))
-        for name in ("n", "cat", "complaint", "reply", "days"):
+        for name in ("n", "cat", "complaint", "feedback", "reply", "days"):
             rules.merge(getattr(self, name), get(name))
         return self
 
@@ -128,6 +129,8 @@ class Inputs:
     small: int = rules.SMALL  # a count below this is "fewer than" it (figures_small_count in config/default.toml)
     # The outcomes of complaints about the service: (key, label), in order (advocacy.complaints.rules).
     outcomes: list[tuple[str, str]] = field(default_factory=list)
+    # The children's feedback answers: (key, label), in order (advocacy.feedback.rules.FIGURE_LABELS).
+    feedback: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _slots(period: Period) -> list[str]:
@@ -167,6 +170,9 @@ def build(inputs: Inputs) -> tuple[Suppression, dict[tuple[str, str], Flow],
         for key, _ in inputs.outcomes:
             cells.count((area.id, f"complaint:{key}", PERIOD), int(flows[area.id, PERIOD].complaint.get(key, 0)),
                         level=level)
+        for key, _ in inputs.feedback:
+            cells.count((area.id, f"feedback:{key}", PERIOD), int(flows[area.id, PERIOD].feedback.get(key, 0)),
+                        level=level)
         if outside:
             before = flow_counts(_period_flow(inputs, area.id, outside))
             for key, value in before.items():
@@ -197,6 +203,8 @@ def build(inputs: Inputs) -> tuple[Suppression, dict[tuple[str, str], Flow],
             cells.relate((parent, f"cat:{key}", PERIOD), [(m, f"cat:{key}", PERIOD) for m in members])
         for key, _ in inputs.outcomes:
             cells.relate((parent, f"complaint:{key}", PERIOD), [(m, f"complaint:{key}", PERIOD) for m in members])
+        for key, _ in inputs.feedback:
+            cells.relate((parent, f"feedback:{key}", PERIOD), [(m, f"feedback:{key}", PERIOD) for m in members])
     cells.solve()
     return cells, flows, stocks
 
@@ -390,7 +398,8 @@ def csv_value(column: str, cell: Mapping[str, Any]) -> int | float | str:
 
 def publish(inputs: Inputs) -> dict[str, dict[str, Any]]:
     """Every area's published figures: ``row`` (the period), ``series`` (the chart months), ``categories``,
-    ``complaints`` (complaints about the service answered in the period, by outcome)."""
+    ``complaints`` (complaints about the service answered in the period, by outcome), ``feedback`` (children's
+    answers to "did you feel listened to?" and "did things change?" in the period)."""
     cells, flows, stocks = build(inputs)
     reader = Reader(cells, flows, stocks)
     window = inputs.period.window
@@ -408,6 +417,10 @@ def publish(inputs: Inputs) -> dict[str, dict[str, Any]]:
             "complaints": [
                 {"key": key, "label": label, "count": reader.count(area.id, f"complaint:{key}", PERIOD)}
                 for key, label in inputs.outcomes
+            ],
+            "feedback": [
+                {"key": key, "label": label, "count": reader.count(area.id, f"feedback:{key}", PERIOD)}
+                for key, label in inputs.feedback
             ],
         }
     return out

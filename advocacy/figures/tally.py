@@ -13,7 +13,8 @@ The service calls in from the one place each kind of event is recorded:
   (raised, confirmed, escalated, resolved ...);
 - ``opt_event``: every row the pairing service writes to ``opt_events``;
 - ``replied``: the chat, when an advocate's message ends a child's wait;
-- ``complaint_answered``: a complaint about the service answered (``complaint`` counts by outcome).
+- ``complaint_answered``: a complaint about the service answered (``complaint`` counts by outcome);
+- ``feedback_answered``: a child's feedback (``feedback`` counts each question's answer, e.g. ``listened_yes``).
 
 A failure here is logged and never undoes the event it counts; ``rebuild``
 recounts every total from the logs (``advocacy figures rebuild``).
@@ -30,6 +31,7 @@ from typing import Any
 from advocacy import workdays
 from advocacy.chat.service import Reply
 from advocacy.clock import Clock
+from advocacy.feedback import rules as feedback_rules
 from advocacy.figures import rules
 from advocacy.store import Store, UpdateOne
 
@@ -134,6 +136,14 @@ class Tally:
         except Exception:
             log.exception("could not count a complaint's outcome in the figures")
 
+    async def feedback_answered(self, given: Mapping[str, Any]) -> None:
+        """A child answered the feedback questions: ``{"la", "region", "month", "answers"}``."""
+        try:
+            await self.add(given.get("la"), given.get("region"), given["month"], feedback_rules.increments(
+                given["answers"]))
+        except Exception:
+            log.exception("could not count a child's feedback in the figures")
+
     async def replied(self, replies: list[Reply]) -> None:
         """Advocates answered children who had been waiting (one stored batch of messages): one read of
         the children's areas and one write of the counts, however many replies the batch held."""
@@ -199,7 +209,8 @@ def documents(totals: Mapping[str, Mapping[str, int]]) -> list[dict[str, Any]]:
 
 
 async def rebuild(store: Store) -> int:
-    """Recount every running total from concern_events, opt_events, complaints and the chat's messages.
+    """Recount every running total from concern_events, opt_events, complaints, feedback_counted and the chat's
+    messages.
 
     For a database from before the figures existed, or to repair totals after a crash
     between an event and its count. Returns how many documents were written.
@@ -213,6 +224,8 @@ async def rebuild(store: Store) -> int:
                                                                             "outcome": 1}):
         accumulate(totals, doc.get("la"), doc.get("region"), workdays.london_month(doc["answered_at"]),
                    complaint_increments(doc["outcome"]))
+    async for row in store.feedback_counted.find({}):
+        accumulate(totals, row.get("la"), row.get("region"), row["month"], feedback_rules.increments(row["answers"]))
     regions = {d["_id"]: d.get("region") async for d in store.local_authorities.find({}, {"region": 1})}
     children = {d["_id"]: d.get("la") async for d in store.children.find({}, {"la": 1})}
     async for conv in store.conversations.find({}, {"child": 1}):

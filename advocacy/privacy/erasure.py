@@ -35,6 +35,8 @@ CHILD_RECORDS: dict[str, str] = {
     "flags": "child",
     "pseudonyms": "_id",
     "covers": "child",
+    "corrections": "child",
+    "feedback": "child",
 }
 JOB_NAME = "daily retention"
 DAY_SECONDS = 24 * 3600

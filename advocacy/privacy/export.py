@@ -28,7 +28,9 @@ from advocacy.clock import Clock
 from advocacy.complaints import export as complaint_export
 from advocacy.complaints.rules import may_handle
 from advocacy.concerns import export as concern_export
+from advocacy.corrections import export as correction_export
 from advocacy.date_words import iso, moment_words
+from advocacy.feedback import export as feedback_export
 from advocacy.languages import Languages, install_gettext
 from advocacy.oversight import export as oversight_export
 from advocacy.pairing import export as pairing_export
@@ -44,8 +46,12 @@ Section = Callable[[Store, str], Awaitable[tuple[str, list[dict[str, Any]]]]]
 SECTIONS: tuple[Section, ...] = (
     concern_export.worries, concern_export.disclosures, safeguarding_export.flags, oversight_export.items,
     pairing_export.choices, pairing_export.placement_moves, pairing_export.covers, pairing_export.earlier_chat,
-    pairing_export.plans, concern_export.counted, complaint_export.complaints,
+    pairing_export.plans, concern_export.counted, complaint_export.complaints, correction_export.corrections,
+    feedback_export.feedback,
 )
+# No member of staff reads a child's feedback answers (advocacy.feedback): a copy they make says only
+# whether the child answered; the operator's copy (`advocacy export-child`) holds the answers.
+SHOWS_FEEDBACK_ANSWERS = feedback_export.feedback
 # Sections that can leave out complaints about the service the person making the copy may not see.
 LEAVE_OUT_COMPLAINTS = (complaint_export.complaints, oversight_export.items)
 
@@ -72,6 +78,8 @@ HELD = {
     "earlier_chat": "more: earlier chat (pairing.export.earlier_chat)",
     "pairing_plans": "more: plans (pairing.export.plans)",
     "complaints": "more: complaints about the service (complaints.export.complaints)",
+    "corrections": "more: things you asked us to put right, with what they said before (corrections.export)",
+    "feedback": "more: what you told us about how things went (feedback.export.feedback)",
 }
 # Collections that hold nothing about any one child, and why.
 NOTHING_ABOUT_A_CHILD = {
@@ -88,6 +96,7 @@ NOTHING_ABOUT_A_CHILD = {
     "figures_current": "which published set is the latest",
     "oversight_counts": "how many queue items are open, by group",
     "canned_replies": "a team's saved replies, written by staff for any child, about no one",
+    "feedback_counted": "feedback answers counted for the figures: area, month and answers, no child, worry or day",
 }
 
 # Fields of a child's record kept only so they can sign in: shown as whether they are set, never the value.
@@ -116,13 +125,15 @@ TOLD = {
     "oversight.update_requested": english("the Children's Commissioner's team asked for news about your worry"),
     "oversight.closed": english("the Children's Commissioner's team finished checking on your worry"),
     "complaint.made": english("you made a complaint about the advocacy service"),
+    "correction.asked": english("you asked us to put something right"),
 }
 
 # Fields of the sections that hold a moment (ISO 8601), shown on the page as a date and time.
 MOMENTS = {"when", "raised", "answer_due", "arrived", "finished", "written_down", "asked", "answered",
-           "your_message_sent"}
+           "your_message_sent", "decide_by", "decided"}
 # Fields of the sections whose values are the service's own words (never a person's), read in the child's language.
-SERVICE_WORDS = {"about", "who", "who_looks_at_it", "where_it_is", "what_we_decided", "what"}
+SERVICE_WORDS = {"about", "who", "who_looks_at_it", "where_it_is", "what_we_decided", "what",
+                 "did_you_feel_listened_to", "did_things_change"}
 # Every field name in the export, as the readable page says it.
 LABELS = {
     "when": english("When"),
@@ -171,6 +182,13 @@ LABELS = {
     "who_looks_at_it": english("Who looks at it"),
     "the_answer": english("The answer"),
     "what_we_decided": english("What we decided"),
+    "what_it_should_say": english("What you said it should say"),
+    "what_is_wrong": english("What you said was wrong"),
+    "decide_by": english("Decision due by"),
+    "decided": english("When we decided"),
+    "what_it_said_before": english("What it said before we put it right"),
+    "did_you_feel_listened_to": english("Did you feel listened to?"),
+    "did_things_change": english("Did things change?"),
 }
 
 # What each audited action means, in words a child understands.
@@ -200,6 +218,13 @@ ACTIONS = {
     "search.run": english("searched their messages and worries, and saw some of yours"),
     "child.cover": english("asked another advocate to answer your messages for a while"),
     "child.cover_end": english("ended the time another advocate was answering your messages"),
+    "correction.asked": english("asked us to put something right"),
+    "correction.read": english("read your request to put something right"),
+    "correction.listed": english("looked at their list of requests to put something right"),
+    "correction.accepted": english("put right what you asked, and kept what it said before"),
+    "correction.refused": english("decided not to change what you asked, and told you why"),
+    "feedback.answered": english("told us how things went"),
+    "feedback.declined": english("said no thanks to telling us how things went"),
     **concern_export.ACTIONS,
 }
 
@@ -213,11 +238,13 @@ _TEMPLATES.filters["label"] = lambda key: LABELS.get(key, key.replace("_", " ").
 
 
 async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str,
-                 leave_out_complaints: frozenset[str] = frozenset()) -> dict[str, Any] | None:
+                 leave_out_complaints: frozenset[str] = frozenset(), *,
+                 feedback_answers: bool = True) -> dict[str, Any] | None:
     """Everything held about a child, in plain structures; None if there is no such child.
 
     ``leave_out_complaints``: complaints about the service the person making the copy may not see (one about
-    them, above all), left out with every trace of them (their audit entries, notifications, oversight item)."""
+    them, above all), left out with every trace of them (their audit entries, notifications, oversight item).
+    ``feedback_answers`` False: the child's feedback shows whether they answered, not what (a staff copy)."""
     child = await store.children.find_one({"_id": child_id})
     if child is None:
         return None
@@ -297,7 +324,9 @@ async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str,
         "more": {},
     }
     for section in SECTIONS:
-        if section in LEAVE_OUT_COMPLAINTS and leave_out_complaints:
+        if section is SHOWS_FEEDBACK_ANSWERS:
+            title, records = await section(store, child_id, answers_shown=feedback_answers)
+        elif section in LEAVE_OUT_COMPLAINTS and leave_out_complaints:
             title, records = await section(store, child_id, leave_out=leave_out_complaints)
         else:
             title, records = await section(store, child_id)
@@ -334,7 +363,7 @@ class ChildExport:
         if by is not None:  # staff see only complaints they handle; an operator's copy holds everything
             hidden = frozenset({c["_id"] async for c in self.store.complaints.find({"child": child_id})
                                 if not may_handle(c, by.user_id, by.role)})
-        data = await gather(self.store, self.chat, self.clock, child_id, hidden)
+        data = await gather(self.store, self.chat, self.clock, child_id, hidden, feedback_answers=by is None)
         if data is None:
             return None
         who = audit.by(by) if by is not None else {"actor": "operator", "role": "admin"}

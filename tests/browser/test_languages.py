@@ -15,7 +15,7 @@ from tests.browser.pages import axe_violations, chat_ready, child_signs_in, open
 LANGUAGES = list(Languages.load())
 BEFORE_SIGN_IN = ["/", "/child/sign-in", "/child/what-happens"]
 SIGNED_IN = ["/child", "/child/worries", "/child/worries/new", "/child/advocate", "/child/what-happens",
-             "/child/settings", "/child/complaints"]
+             "/child/settings", "/child/complaints", "/child/put-right", "/child/feedback"]
 
 
 async def settled(page: Page, path: str) -> None:

@@ -74,12 +74,15 @@ def pages_to_visit(ids: dict[str, str]) -> list[Visit]:
         Visit("child-advocate-someone-else", "child", "/child/advocate?confirm=someone_else", child_facing=True),
         Visit("child-what-happens", "child", "/child/what-happens", child_facing=True),
         Visit("child-complaints", "child", "/child/complaints", child_facing=True),
+        Visit("child-put-right", "child", "/child/put-right", child_facing=True),
+        Visit("child-feedback", "child", "/child/feedback", child_facing=True),
         Visit("forbidden", "child", "/console", child_facing=True),
         Visit("staff-enrol", "new_staff", "/staff/enrol"),
         Visit("console", "advocate", f"/console#{ids['conversation']}", _console_ready),
         Visit("console-concerns", "advocate", f"/console/concerns#concern={ids['concern']}", _concern_ready),
         Visit("console-manager", "manager", "/console"),
         Visit("console-pairing", "manager", "/console/pairing"),
+        Visit("console-corrections", "manager", "/console/corrections"),
     ]
 
 
@@ -139,6 +142,13 @@ async def set_the_scene(world: World) -> dict[str, str]:
     status, complaint = await api(server, amira, "POST", "/api/complaints", json={
         "about": "advocate", "words": "Ada said she'd come to my review and didn't.", "wants": "An answer."})
     assert status == 201, complaint
+    # A request to put her worry's words right, for her page and her advocate's manager's; a question about
+    # how things went, on her feedback page.
+    status, correction = await api(server, amira, "POST", "/api/corrections", json={
+        "kind": "worry_words", "concern": body["concern"]["id"], "should_say": "I haven't seen my brother for "
+        "three months.", "why": "It was three months, not two."})
+    assert status == 201, correction
+    await server.services.feedback.ask(amira.id, "advocacy_ended", ended_by="opted_out")
     status, plan = await api(server, world.manager, "POST", "/api/pairing/plans", json={})
     assert status in (200, 201), plan
     await create_staff(server.store, server.clock, username="nia.new", password=PASSWORD, name="Nia New",

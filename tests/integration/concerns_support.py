@@ -142,3 +142,20 @@ async def new_complaint(scene) -> dict[str, str]:
     child = await _as(server, scene.world.children[0].id, "child")
     doc = await server.services.complaints.make(child, {"about": "advocate", "words": "words"})
     return {"complaint": doc["_id"]}
+
+
+async def new_correction(scene) -> dict[str, str]:
+    """A fresh request of the target child to put their name right (so it goes to world.manager)."""
+    server = scene.world.server
+    child = await _as(server, scene.world.children[0].id, "child")
+    doc = await server.services.corrections.ask(child, {"kind": "name", "should_say": "Amira Q."})
+    return {"correction": doc["_id"]}
+
+
+async def new_feedback(scene) -> dict[str, str]:
+    """A fresh question to the target child about a resolved worry (a worry id of its own each time)."""
+    from advocacy.feedback.rules import ask_id
+
+    child, concern = scene.world.children[0].id, scene.fresh_id()
+    await scene.world.server.services.feedback.ask(child, "worry_resolved", concern=concern)
+    return {"feedback": ask_id(child, "worry_resolved", concern)}

@@ -13,6 +13,7 @@ import pytest
 from advocacy.edge import complaint_views as complaint_views
 from advocacy.edge import concern_views as concern_views
 from advocacy.edge import console_views as console_views
+from advocacy.edge import correction_views as correction_views
 from advocacy.edge import oversight_views as oversight_views
 from advocacy.edge import safeguarding_views as safeguarding_views
 from advocacy.edge import staff_views as staff_views
@@ -29,12 +30,14 @@ OWN_CODES = [
     "reason_required", "status_unknown", "move_not_allowed", "already_in_status", "decision_required",
     "decision_unknown", "already_escalated", "item_not_found", "item_claimed", "claim_first", "no_update_requested",
     "complaint_not_found", "reply_invalid", "reply_not_found", "cover_invalid", "already_covered",
+    "correction_not_found", "feedback_not_found",
 ]
 
 
 def api_routes() -> list[tuple[str, str]]:
     found = []
-    for module in (concern_views, safeguarding_views, oversight_views, complaint_views, staff_views, console_views):
+    for module in (concern_views, safeguarding_views, oversight_views, complaint_views, staff_views, console_views,
+                   correction_views):
         for route in module.routes:
             if route.path.startswith("/api/"):
                 found.append((route.method.lower(), route.path))
@@ -151,3 +154,32 @@ async def test_complaint_answers_match_the_documented_schemas(world, apis):
     check("get", "/api/oversight/items", *await reviewer.get("/api/oversight/items"))
     check("get", "/api/oversight/items/{item}",
           *await reviewer.get(f"/api/oversight/items/{body['complaint']['escalated']['item']}"))
+
+
+async def test_correction_and_feedback_answers_match_the_documented_schemas(world, apis):
+    server, amira, ada, mo = world.server, world.children[0], world.advocates[0], world.manager
+    child, advocate, manager = await apis(server, amira), await apis(server, ada), await apis(server, mo)
+    cid = (await advocate.raise_concern(amira))["id"]
+    status, body = await child.post("/api/corrections", {"kind": "worry_words", "concern": cid, "should_say": "New."})
+    check("post", "/api/corrections", status, body)
+    correction = body["correction"]["id"]
+    check("post", "/api/corrections", *await child.post("/api/corrections", {"kind": "name"}))
+    check("get", "/api/corrections", *await manager.get("/api/corrections"))
+    check("get", "/api/corrections/{correction}", *await manager.get(f"/api/corrections/{correction}"))
+    check("get", "/api/corrections/{correction}", *await advocate.get(f"/api/corrections/{correction}"))
+    check("post", "/api/corrections/{correction}/decide",
+          *await manager.post(f"/api/corrections/{correction}/decide", {"decision": "accept"}))
+    check("post", "/api/corrections/{correction}/decide",
+          *await manager.post(f"/api/corrections/{correction}/decide", {"decision": "accept"}))
+    check("get", "/api/corrections", *await child.get("/api/corrections"))
+
+    assert (await advocate.post(f"/api/concerns/{cid}/resolve", {"outcome": "Sorted."}))[0] == 200
+    status, body = await child.get("/api/feedback")
+    check("get", "/api/feedback", status, body)
+    ask = body["feedback"][0]["id"]
+    check("get", "/api/feedback", *await advocate.get("/api/feedback"))
+    check("post", "/api/feedback/{feedback}/answer", *await child.post(f"/api/feedback/{ask}/answer", {"x": 1}))
+    check("post", "/api/feedback/{feedback}/answer",
+          *await child.post(f"/api/feedback/{ask}/answer", {"listened": "a_bit"}))
+    check("post", "/api/feedback/{feedback}/decline", *await child.post(f"/api/feedback/{ask}/decline"))
+    check("post", "/api/feedback/{feedback}/decline", *await child.post("/api/feedback/fb_none/decline"))

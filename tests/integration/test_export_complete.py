@@ -87,6 +87,16 @@ async def test_one_record_of_every_kind_is_in_the_export_in_plain_words(world, a
     await server.store.staff.update_one({"_id": cat.id}, {"$set": {"available": False}})
     status, body = await api(server, mo, "POST", "/api/pairing/plans", json={})
     assert status == 201 and amira.id in {c["child"] for c in body["plan"]["changes"]}, body
+    # A request to put the worry's words right, accepted by Ada's manager (the old words are kept), and the
+    # question asked when she opted out, answered.
+    status, body = await child_api.post("/api/corrections", {
+        "kind": "worry_words", "concern": worry, "should_say": "Marker corrected words", "why": "Marker why wrong"})
+    assert status == 201, body
+    assert (await manager_api.post(f"/api/corrections/{body['correction']['id']}/decide",
+                                   {"decision": "accept"}))[0] == 200
+    [ask] = (await child_api.get("/api/feedback"))[1]["feedback"]
+    assert (await child_api.post(f"/api/feedback/{ask['id']}/answer", {"listened": "no", "changed": "a_bit"}))[0] \
+        == 200
 
     for collection in HELD:
         key = WHOSE.get(collection, "child")
@@ -103,7 +113,8 @@ async def test_one_record_of_every_kind_is_in_the_export_in_plain_words(world, a
     for marker in ["Marker message to my advocate", "i want to kill myself", "Marker worry words", "Marker wish",
                    "Marker escalation reason", "Marker reviewer note", "Marker disclosure what",
                    "Marker disclosure why", "Marker someone else reason", "Marker opt out reason",
-                   "Marker complaint words", "Marker complaint wish", "Marker complaint answer"]:
+                   "Marker complaint words", "Marker complaint wish", "Marker complaint answer",
+                   "Marker corrected words", "Marker why wrong"]:
         assert marker in text, marker
         assert marker in html, marker
     more = data["more"]
@@ -127,6 +138,11 @@ async def test_one_record_of_every_kind_is_in_the_export_in_plain_words(world, a
     assert (plan["from_advocate"], plan["what_happened"]) == ("Cat Advocate", "suggested, not done yet")
     [complaint] = more["Your complaints about the advocacy service"]
     assert (complaint["about"], complaint["where_it_is"]) == ("my advocate", "you have an answer")
+    [corrected] = more["Things you asked us to put right"]
+    assert (corrected["what_it_said_before"], corrected["where_it_is"]) == ("Marker worry words", "we put it right")
+    [given] = more["What you told us about how things went"]
+    assert (given["about"], given["where_it_is"]) == ("You stopped having an advocate.", "you answered")
+    assert given["did_you_feel_listened_to"] == "only you can see your answers, on your How did it go? page"
     assert more["What we counted for the figures we publish (they never show your name)"]
     assert data["about_you"]["locked_with_your_own_key"] and data["about_you"]["advocates_we_wont_pair_you_with"] == [
         "Ada Advocate"]
@@ -142,6 +158,10 @@ async def test_one_record_of_every_kind_is_in_the_export_in_plain_words(world, a
                               ADVOCACY_MASTER_KEY=server.settings.master_key)
     assert code == 0, out
     command = json.loads((tmp_path / f"{amira.id}.json").read_text())
+    # The operator's copy holds the feedback answers too; a copy made by staff says only that she answered.
+    [answered] = command["more"].pop("What you told us about how things went")
+    assert (answered["did_you_feel_listened_to"], answered["did_things_change"]) == ("No", "A bit")
+    data["more"].pop("What you told us about how things went")
     assert command["more"] == data["more"] and command["about_you"] == data["about_you"]
 
 

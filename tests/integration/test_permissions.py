@@ -120,6 +120,8 @@ PLACEHOLDERS: dict[str, Callable[[Scene], str]] = {
     "item": lambda s: s.values.get("item", "ov_none"),
     "complaint": lambda s: s.values.get("complaint", "cp_none"),
     "reply": lambda s: s.values.get("reply", "cr_none"),
+    "correction": lambda s: s.values.get("correction", "rc_none"),
+    "feedback": lambda s: s.values.get("feedback", "fb_none"),
     "region": lambda s: "yorkshire-and-the-humber",
     "la": lambda s: "E08000035",
 }
@@ -247,6 +249,22 @@ ROUTES: dict[str, Row] = {
                                                    body={"outcome": "upheld", "answer": "Sorry."},
                                                    setup=concerns.new_complaint),
     "POST /api/complaints/{complaint}/escalate": Row(allowed={"child"}, body={}, setup=concerns.new_complaint),
+    # putting records right (issue 19): the target child asks; their advocate's manager (or an admin) decides,
+    # never the advocate
+    "GET /child/put-right": Row(allowed={"child", "other_child"}),
+    "GET /console/corrections": Row(allowed={"manager", "other_manager", "admin"}),
+    "POST /api/corrections": Row(allowed={"child", "other_child"}, body={"kind": "name", "should_say": "Amira Q."}),
+    "GET /api/corrections": Row(allowed={"child", "other_child", "manager", "other_manager", "admin"}),
+    "GET /api/corrections/{correction}": Row(allowed={"child", "manager", "admin"}, setup=concerns.new_correction),
+    "POST /api/corrections/{correction}/decide": Row(allowed={"manager", "admin"},
+                                                     body={"decision": "refuse", "reason": "Because."},
+                                                     setup=concerns.new_correction),
+    # the child's feedback (issue 19): only the child reads or gives their own answers; no staff route at all
+    "GET /child/feedback": Row(allowed={"child", "other_child"}),
+    "GET /api/feedback": Row(allowed={"child", "other_child"}),
+    "POST /api/feedback/{feedback}/answer": Row(allowed={"child"}, body={"listened": "yes"},
+                                                setup=concerns.new_feedback),
+    "POST /api/feedback/{feedback}/decline": Row(allowed={"child"}, body={}, setup=concerns.new_feedback),
     # the service
     "GET /api/health": Row(public=True),
     "GET /api/health/ready": Row(public=True),  # 503 only when not ready: the test server is

@@ -22,6 +22,7 @@
       : `You are covering for ${who}'s advocate while they are away.`),
     'child.cover_ended': (who) => `Your cover for ${who} has ended.`,
     'complaint.made': () => 'A complaint about the service has come to you: see Complaints.',
+    'correction.asked': () => 'A child asked for a record to be put right: see Corrections.',
   };
 
   // The child's name as the server gave it, else as the conversation list shows it.
