@@ -33,6 +33,7 @@ from advocacy.languages import Languages, install_gettext
 from advocacy.oversight import export as oversight_export
 from advocacy.pairing import export as pairing_export
 from advocacy.people import child_details, child_names, open_needs, staff_by_ids
+from advocacy.push import export as push_export
 from advocacy.safeguarding import export as safeguarding_export
 from advocacy.settings import PROJECT_ROOT
 from advocacy.spoken_languages import name_of
@@ -44,7 +45,7 @@ Section = Callable[[Store, str], Awaitable[tuple[str, list[dict[str, Any]]]]]
 SECTIONS: tuple[Section, ...] = (
     concern_export.worries, concern_export.disclosures, safeguarding_export.flags, oversight_export.items,
     pairing_export.choices, pairing_export.placement_moves, pairing_export.covers, pairing_export.earlier_chat,
-    pairing_export.plans, concern_export.counted, complaint_export.complaints,
+    pairing_export.plans, concern_export.counted, complaint_export.complaints, push_export.devices,
 )
 # Sections that can leave out complaints about the service the person making the copy may not see.
 LEAVE_OUT_COMPLAINTS = (complaint_export.complaints, oversight_export.items)
@@ -72,6 +73,7 @@ HELD = {
     "earlier_chat": "more: earlier chat (pairing.export.earlier_chat)",
     "pairing_plans": "more: plans (pairing.export.plans)",
     "complaints": "more: complaints about the service (complaints.export.complaints)",
+    "push_subscriptions": "more: notifications on your phones (push.export.devices; never a phone's address)",
 }
 # Collections that hold nothing about any one child, and why.
 NOTHING_ABOUT_A_CHILD = {
