@@ -50,6 +50,8 @@ PURPOSE = "push_subscription"
 _P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 # Push services' answers that mean the browser's subscription is gone for good.
 GONE = frozenset({404, 410})
+# A development server with no https address of its own (push services want mailto: or https:).
+LOCAL_CONTACT = "mailto:advocacy@localhost"
 
 
 class ChildPush:
@@ -82,7 +84,11 @@ class ChildPush:
 
     @property
     def contact(self) -> str:
-        return self.settings.push_contact or self.settings.base_url
+        """Who a push service may contact (VAPID ``sub``): the setting, else an https public_url."""
+        if self.settings.push_contact:
+            return self.settings.push_contact
+        public = self.settings.public_url.rstrip("/")
+        return public if public.startswith("https://") else LOCAL_CONTACT
 
     # the child's switch ------------------------------------------------------------
 
