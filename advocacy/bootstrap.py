@@ -133,6 +133,7 @@ class Services:
         await seal_legacy_records_once(self.store, self.keyring)
         await key_sign_in_secrets_once(self.store, self.keyring)
         await audit.key_chain_once(self.store)
+        await self.push.private_key()  # the VAPID key is made at the first start (a service secret)
         await self.oversight.counts.recount()
         if isinstance(self.presence, RedisPresence):
             await self.presence.start()
