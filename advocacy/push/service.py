@@ -39,7 +39,7 @@ from advocacy.push.rules import (
     wakes_child,
 )
 from advocacy.settings import Settings
-from advocacy.store import Store
+from advocacy.store import DuplicateKeyError, Store
 from advocacy.words import N_
 
 log = logging.getLogger(__name__)
@@ -107,12 +107,14 @@ class ChildPush:
         subscription = check_subscription(data, self.services)
         child = principal.user_id
         sealed = await self.keyring.seal(child, json.dumps(subscription.as_info()), PURPOSE)
-        await self.store.push_subscriptions.update_one(
-            {"endpoint_lookup": await self._lookup(subscription.endpoint)},
-            {"$set": {"child": child, "session": principal.session_id, "subscription_sealed": sealed,
-                      "switched_on_at": self.clock.now(), "pushed_at": None},
-             "$setOnInsert": {"_id": new_id("ps")}},
-            upsert=True)
+        lookup = await self._lookup(subscription.endpoint)
+        change = {"$set": {"child": child, "session": principal.session_id, "subscription_sealed": sealed,
+                           "switched_on_at": self.clock.now(), "pushed_at": None},
+                  "$setOnInsert": {"_id": new_id("ps")}}
+        try:
+            await self.store.push_subscriptions.update_one({"endpoint_lookup": lookup}, change, upsert=True)
+        except DuplicateKeyError:  # the same browser switched on twice at once: the other made the record
+            await self.store.push_subscriptions.update_one({"endpoint_lookup": lookup}, {"$set": change["$set"]})
         return {"devices": await self._devices(child)}
 
     async def switch_off(self, principal: Principal, data: Any) -> dict[str, Any]:
@@ -155,7 +157,16 @@ class ChildPush:
         cut = told_before(now, self.settings.push_quiet_seconds)
         text: str | None = None
         sent = 0
-        async for doc in self.store.push_subscriptions.find({"child": child_id}, {"_id": 1}):
+        phones = await self.store.push_subscriptions.find({"child": child_id}, {"_id": 1, "session": 1}).to_list(None)
+        if not phones:
+            return 0
+        live = {s["_id"] async for s in self.store.sessions.find(
+            {"_id": {"$in": sorted({p["session"] for p in phones})}, "revoked_at": None, "expires_at": {"$gt": now}},
+            {"_id": 1})}
+        ended = [p["_id"] for p in phones if p["session"] not in live]
+        if ended:  # switched on under a sign-in that has expired since: it lasted as long as that sign-in
+            await self.store.push_subscriptions.delete_many({"_id": {"$in": ended}})
+        for doc in (p for p in phones if p["session"] in live):
             # One conditional write claims the phone, so one burst is one notification on every server process.
             claimed = await self.store.push_subscriptions.find_one_and_update(
                 {"_id": doc["_id"], "child": child_id,

@@ -201,6 +201,16 @@ async def test_switching_off_signing_out_and_quick_exit_each_stop_the_notificati
     assert await phone.nothing()
 
 
+async def test_a_sign_in_that_expired_takes_its_notifications_with_it(world, push_service):
+    server, child = world.server, world.children[0]
+    phone = push_service.phone()
+    await switch_on(world, child, phone)
+    server.clock.advance(server.settings.child_session_days * 24 * 3600 + 60)
+    await advocate_writes(world, child, "hello")
+    assert await phone.nothing()
+    assert await server.store.push_subscriptions.count_documents({}) == 0
+
+
 async def test_a_shared_phone_switched_on_by_another_child_is_theirs_no_more(world, push_service):
     amira, billy = world.children[0], world.children[1]
     phone = push_service.phone()
