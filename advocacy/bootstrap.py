@@ -70,6 +70,8 @@ from advocacy.privacy.export import ChildExport
 from advocacy.privacy.retention import load_retention
 from advocacy.privacy.sealing import seal_legacy_records_once
 from advocacy.privacy.trail import pairing_recorder
+from advocacy.push.gateway import PushGateway
+from advocacy.push.service import ChildPush
 from advocacy.replies.service import CannedReplies
 from advocacy.safeguarding.service import Safeguarding
 from advocacy.scale_out import RedisPresence, SharedTopic, redis_client
@@ -123,6 +125,7 @@ class Services:
     search: Search
     hand_overs: cover.HandOvers
     caseload: Caseload
+    push: ChildPush
     # The ids of users whose conversations changed: every server process moves their open sockets.
     access_changed: Topic[list[str]]
     sweeper_job: LeasedJob
@@ -145,6 +148,7 @@ class Services:
         await seal_legacy_records_once(self.store, self.keyring)
         await key_sign_in_secrets_once(self.store, self.keyring)
         await audit.key_chain_once(self.store)
+        await self.push.private_key()  # the VAPID key is made at the first start (a service secret)
         await self.oversight.counts.recount()
         if isinstance(self.presence, RedisPresence):
             await self.presence.start()
@@ -158,6 +162,7 @@ class Services:
         for job in reversed(self.jobs):
             await job.stop()
         await self.safeguarding.drain()
+        await self.push.drain()
         await self.anchors.stop()
         if isinstance(self.presence, RedisPresence):
             await self.presence.stop()
@@ -177,7 +182,8 @@ MasterKeyNeed = Literal["needed", "made_if_missing", "not_needed"]
 
 
 def build(settings: Settings, store: Store, clock: Clock | None = None,
-          keyring: Keyring | KeylessKeyring | None = None, *, master_key: MasterKeyNeed = "needed") -> Services:
+          keyring: Keyring | KeylessKeyring | None = None, *, master_key: MasterKeyNeed = "needed",
+          push_gateway: PushGateway | None = None) -> Services:
     """Build every service around a connected store and connect them. Nothing starts running.
 
     The keyring is made from the settings' master key unless one is given. ``master_key``
@@ -185,7 +191,8 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
     is done), "made_if_missing" (with the ``development_master_key`` setting, which ``serve
     --demo`` turns on, a development machine makes its key file on first use) or
     "not_needed" (a command that seals and opens nothing, e.g. ``advocacy audit verify``:
-    without a key, anything that would seal or open refuses).
+    without a key, anything that would seal or open refuses). ``push_gateway`` is the way out to
+    the browsers' push services (by default Web Push over HTTPS).
     """
     clock = clock or Clock()
     keyring = (keyring or _keyring(settings, store, clock, master_key)).attach()
@@ -245,6 +252,11 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
     records.changed.subscribe(notifier.handled)
     # Every child message is read by safeguarding triage (in a task of its own).
     chat.message_added.subscribe(safeguarding.child_wrote)
+    # A message for a child while no chat page of theirs is open: their phones say "You have a new message".
+    push = ChildPush(store, clock, settings, keyring, presence, chat, push_gateway)
+    chat.message_added.subscribe(push.message_added)
+    # A sign-in that ends takes the notifications it switched on with it.
+    sessions_ended.subscribe(push.session_ended)
     presence.changed.subscribe(bots.presence_changed)
     # The figures' running totals.
     records.events.subscribe(tally.concern_event)
@@ -288,7 +300,7 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
         reviewer_console=ReviewerConsole(store, clock, keyring, oversight),
         export=ChildExport(store, clock, chat, languages), complaints=complaints,
         corrections=corrections, feedback=feedback,
-        retention=RetentionJob(store, clock, retention),
+        retention=RetentionJob(store, clock, retention), push=push,
         replies=CannedReplies(store, clock, settings.max_message_chars),
         search=Search(store, clock, access, dict(records.categories)),
         hand_overs=hand_overs, caseload=Caseload(store, clock, access),

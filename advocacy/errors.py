@@ -77,6 +77,9 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "item_not_found": (404, "We couldn't find that item in the oversight queue. Nothing was changed."),
     "item_claimed": (409, "Another reviewer is working on this item. Nothing was changed."),
     "claim_first": (409, "Claim this item before working on it. Nothing was changed."),
+    # Web Push (advocacy.push)
+    "push_subscription_invalid": (400, "Notifications could not be switched on for this browser: what it gave us "
+                                       "was not a notification address we can use. Nothing was changed."),
     "no_update_requested": (409, "No update has been asked for on this item. Nothing was changed."),
     # the console: canned replies and cover by hand
     "reply_invalid": (400, "That reply can't be saved. Nothing was saved."),

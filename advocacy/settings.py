@@ -163,6 +163,15 @@ SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
         "figures_interval_seconds": _int(10, 24 * 3600),
         "figures_small_count": _int(2, 100),
     },
+    "push": {
+        "push_contact": _str(r"|mailto:[^\s@]+@[^\s@]+|https://\S+",
+                             "empty (the public_url), or mailto:someone@example.org or an https:// address"),
+        "push_services": _str(r"https?://[^\s,]+(\s*,\s*https?://[^\s,]+)*",
+                              "the push services' addresses (https://HOST, * for any part of a name) "
+                              "separated by commas"),
+        "push_quiet_seconds": _int(10, 24 * 3600),
+        "push_ttl_seconds": _int(0, 28 * 24 * 3600),
+    },
     "hours": {
         "timezone": _timezone,
         "working_day_start": _str(_TIME, "a time of day as HH:MM, e.g. 09:00"),

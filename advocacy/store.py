@@ -181,6 +181,10 @@ INDEXES: dict[str, list[IndexModel]] = {
     "figures_current": [],
     # How many oversight items are open, by level, status, area, category and reviewer (advocacy.oversight.counts).
     "oversight_counts": [],
+    # A child's phones that show "You have a new message" (advocacy.push): the address sealed, found by a
+    # keyed hash of it; each belongs to the sign-in that switched it on.
+    "push_subscriptions": [_index([("endpoint_lookup", ASCENDING)], unique=True),
+                           _index([("child", ASCENDING)]), _index([("session", ASCENDING)])],
 }
 
 

@@ -57,6 +57,8 @@ class Server:
 async def start_server(uri: str, database_name: str, **overrides: Any) -> AsyncIterator[Server]:
     overrides.setdefault("master_key", MASTER_KEYS.setdefault(database_name, new_master_key()))
     overrides.setdefault("audit_anchor_file", str(ANCHORS / f"{database_name}.anchors"))
+    # Push notifications go only to receivers on this machine in tests (tests/integration/test_push.py).
+    overrides.setdefault("push_services", "http://127.0.0.1:*")
     settings = load(environ={}).replace(mongodb_uri=uri, database_name=database_name, **overrides)
     store = await Store.connect(uri, database_name, 10)
     clock = ShiftedClock()

@@ -46,6 +46,10 @@ PERMISSIONS: dict[str, dict[Role, str]] = {
     "chat.history": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED},
     "chat.read": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED},
     "chat.typing": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED},
+    # the count of unread messages on a child's Chat tab and in their tab's title
+    "chat.unread": {Role.CHILD: OWN},
+    # a child switches "You have a new message" on or off for their own phone
+    "push.subscribe": {Role.CHILD: OWN},
     # An advocate says whether they are around (online) or away: their children's header and the away reply follow.
     "chat.availability": {Role.ADVOCATE: OWN},
     # live console updates and stored notifications (each user sees their own)

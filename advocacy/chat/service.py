@@ -399,6 +399,17 @@ class ChatService:
                         "messages": await self._public(docs, child_id)})
         return out
 
+    async def unread_for_child(self, principal: Principal) -> int:
+        """How many messages in the child's conversation they have not read yet (the count on their Chat tab)."""
+        conv = await self.active_conversation_of(principal.user_id)
+        if conv is None:
+            return 0
+        query: dict[str, Any] = {"conversation": conv["_id"], "sender.id": {"$ne": principal.user_id}}
+        last_read = conv.get("read", {}).get(principal.user_id)
+        if last_read is not None:
+            query["_id"] = {"$gt": last_read}
+        return await self.store.messages.count_documents(query)
+
     async def active_conversation_of(self, child_id: str) -> dict[str, Any] | None:
         return await self.store.conversations.find_one({"child": child_id, "active": True})
 

@@ -32,6 +32,7 @@ from advocacy.edge import (
     oversight_views,
     pairing_views,
     privacy_views,
+    push_views,
     safe_json,
     safeguarding_views,
     site_views,
@@ -95,7 +96,7 @@ class SocketServer(socketio.AsyncServer):
 ROUTES = (site_views.routes, auth_views.routes, chat_views.routes, console_views.routes, privacy_views.routes,
           concern_views.routes, complaint_views.routes, correction_views.routes,
           safeguarding_views.routes, oversight_views.routes, oversight_pages.routes, pairing_views.routes,
-          figures_views.routes, team_views.routes, language_views.routes, staff_views.routes)
+          figures_views.routes, team_views.routes, language_views.routes, staff_views.routes, push_views.routes)
 
 
 def _origin_checker(settings: Settings):

@@ -25,7 +25,7 @@ from advocacy.languages import Languages, install_gettext
 
 LANGUAGE_COOKIE = "advocacy_language"
 # The scripts of the child's pages whose words are in the catalogues (babel.cfg lists the same files).
-CHILD_SCRIPTS = ("words.js", "chat.js", "child.js", "worries.js", "sign-in.js", "complaints.js",
+CHILD_SCRIPTS = ("words.js", "app.js", "chat.js", "child.js", "worries.js", "sign-in.js", "complaints.js",
                  "put-right.js", "feedback.js")
 _ENGLISH = NullTranslations()
 _SCRIPT_WORDS = web.AppKey("script_words", dict)
@@ -94,7 +94,7 @@ async def page_language(request: web.Request) -> dict[str, Any]:
     languages: Languages = services.languages
     if not child_facing(request):
         return {"lang": "en-GB", "dir": "ltr", "translations": _ENGLISH, "language": languages.get(languages.default),
-                "languages": list(languages), "page_words": {}}
+                "languages": list(languages), "page_words": {}, "child_app": None}
     code = chosen_language(request)
     if code is None:
         # A signed-in child whose cookie went: their record says.
@@ -105,7 +105,10 @@ async def page_language(request: web.Request) -> dict[str, Any]:
     return {"lang": "en-GB" if code == "en" else code, "dir": languages.get(code).direction,
             "translations": languages.translations(code), "language": languages.get(code),
             "languages": list(languages), "page_words": _words_for(request.app, languages, code),
-            "language_choices": language_choices(languages, code)}
+            "language_choices": language_choices(languages, code),
+            # The child's pages are an installable app (advocacy.edge.push_views), named in their language.
+            "child_app": {"manifest": f"/child/manifest.webmanifest?lang={code}",
+                          "worker": f"/child/sw.js?lang={code}"}}
 
 
 def _words_for(app: web.Application, languages: Languages, code: str) -> dict[str, str]:

@@ -37,6 +37,7 @@ CHILD_RECORDS: dict[str, str] = {
     "covers": "child",
     "corrections": "child",
     "feedback": "child",
+    "push_subscriptions": "child",
 }
 JOB_NAME = "daily retention"
 DAY_SECONDS = 24 * 3600

@@ -35,6 +35,7 @@ from advocacy.languages import Languages, install_gettext
 from advocacy.oversight import export as oversight_export
 from advocacy.pairing import export as pairing_export
 from advocacy.people import child_details, child_names, open_needs, staff_by_ids
+from advocacy.push import export as push_export
 from advocacy.safeguarding import export as safeguarding_export
 from advocacy.settings import PROJECT_ROOT
 from advocacy.spoken_languages import name_of
@@ -47,7 +48,7 @@ SECTIONS: tuple[Section, ...] = (
     concern_export.worries, concern_export.disclosures, safeguarding_export.flags, oversight_export.items,
     pairing_export.choices, pairing_export.placement_moves, pairing_export.covers, pairing_export.earlier_chat,
     pairing_export.plans, concern_export.counted, complaint_export.complaints, correction_export.corrections,
-    feedback_export.feedback,
+    feedback_export.feedback, push_export.devices,
 )
 # No member of staff reads a child's feedback answers (advocacy.feedback): a copy they make says only
 # whether the child answered; the operator's copy (`advocacy export-child`) holds the answers.
@@ -80,6 +81,7 @@ HELD = {
     "complaints": "more: complaints about the service (complaints.export.complaints)",
     "corrections": "more: things you asked us to put right, with what they said before (corrections.export)",
     "feedback": "more: what you told us about how things went (feedback.export.feedback)",
+    "push_subscriptions": "more: notifications on your phones (push.export.devices; never a phone's address)",
 }
 # Collections that hold nothing about any one child, and why.
 NOTHING_ABOUT_A_CHILD = {

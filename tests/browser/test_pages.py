@@ -23,8 +23,10 @@ from tests.integration.concerns_support import add_reviewer
 from tests.support import PASSWORD, World, api, connect
 
 SIZES = [(360, 640), (1280, 800)]
-# /metrics is text for a Prometheus scraper, not a page (tests/integration/test_metrics.py covers it).
-NOT_PAGES = ("/api/", "/static/", "/vendor/", "/socket.io", "/metrics")
+# /metrics is text for a Prometheus scraper, not a page (tests/integration/test_metrics.py covers it); the
+# child app's manifest and service worker are files for the browser (tests/browser/test_child_app.py).
+NOT_PAGES = ("/api/", "/static/", "/vendor/", "/socket.io", "/metrics", "/child/manifest.webmanifest",
+             "/child/sw.js")
 # Words a child should never meet: say "worry", "tell someone" and so on instead.
 JARGON = [r"safeguard", r"escalat", r"\bconcerns?\b", r"\bLAC\b", r"\bIRO\b", r"s26A", r"looked[- ]after"]
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from advocacy.privacy.export import HELD, LABELS
 from tests.integration.concerns_support import add_reviewer, apis  # noqa: F401  (apis is a fixture)
+from tests.integration.test_permissions import PHONE
 from tests.integration.test_privacy import run_cli
 from tests.support import add_advocate, api, connect, leave_tomorrow, make_pairable
 
@@ -41,6 +42,9 @@ async def test_one_record_of_every_kind_is_in_the_export_in_plain_words(world, a
     await child_chat.send(conv, "Marker message to my advocate")
     await child_chat.send(conv, "i want to kill myself")
     await server.services.safeguarding.drain()
+    # Notifications switched on for her phone (its push service on loopback; nothing listens there).
+    status, body = await api(server, amira, "PUT", "/api/push/subscription", json=PHONE)
+    assert status == 200, body
     # A worry, taken to the Commissioner's team, who write a note.
     child_api, advocate_api = await apis(server, amira), await apis(server, ada)
     status, body = await child_api.post("/api/concerns", {
@@ -147,6 +151,8 @@ async def test_one_record_of_every_kind_is_in_the_export_in_plain_words(world, a
     assert data["about_you"]["locked_with_your_own_key"] and data["about_you"]["advocates_we_wont_pair_you_with"] == [
         "Ada Advocate"]
     assert "you told us about a worry" in {n["about"] for n in data["staff_told"]}
+    [phone] = more["Notifications on your phones"]
+    assert phone["what"] == "Notifications switched on for one device" and PHONE["endpoint"] not in text
     # Every field is named in plain words on the page, and no stored code leaks through.
     unlabelled = _keys(list(more.values()), set()) - set(LABELS)
     assert not unlabelled, unlabelled

@@ -22,6 +22,7 @@ it says otherwise.
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ from typing import Any
 
 import pytest
 import socketio
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from advocacy.auth.accounts import create_staff
 from advocacy.edge.keys import sio_key
@@ -140,6 +143,11 @@ class Row:
 
 
 NEW_STAFF = itertools.count()  # each new account a username of its own
+# A browser's push subscription (its push service on loopback, as tests/support.py allows; nothing listens there).
+PHONE = {"endpoint": "http://127.0.0.1:9/push/permissions", "keys": {
+    "p256dh": base64.urlsafe_b64encode(ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)).rstrip(b"=").decode(),
+    "auth": base64.urlsafe_b64encode(bytes(16)).rstrip(b"=").decode()}}
 ROUTES: dict[str, Row] = {
     # pages and files
     "GET /": Row(public=True),
@@ -290,6 +298,14 @@ ROUTES: dict[str, Row] = {
     # with advocates[0] for as long as later rows need it
     "GET /child/advocate": Row(allowed={"child", "other_child"}),
     "POST /child/advocate": Row(allowed={"child", "other_child"}),  # no action: the page again
+    # the child's pages as an app, and their notifications (issue 20): each child switches their own phone
+    "GET /child/manifest.webmanifest": Row(public=True),
+    "GET /child/sw.js": Row(public=True),
+    "GET /child/offline": Row(public=True),
+    "GET /api/chat/unread": Row(allowed={"child", "other_child"}),
+    "GET /api/push": Row(allowed={"child", "other_child"}),
+    "PUT /api/push/subscription": Row(allowed={"child", "other_child"}, body=lambda s: PHONE),
+    "DELETE /api/push/subscription": Row(allowed={"child", "other_child"}, body={"endpoint": PHONE["endpoint"]}),
     "GET /child/settings": Row(allowed={"child", "other_child"}),
     "POST /child/settings": Row(allowed={"child", "other_child"}),  # no language: the page again
     "GET /console/pairing": Row(allowed={"manager", "other_manager", "admin"}),

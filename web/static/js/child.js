@@ -28,6 +28,13 @@
   const words = (online, expected) => expected
     || (online ? _('Your advocate is online now.') : _("Your advocate isn't online right now."));
 
+  // Messages waiting unread: in the tab's title and on the Chat tab (app.js shows them).
+  let unread = 0;
+  const showUnread = (count) => {
+    unread = count;
+    if (window.AdvocacyApp) window.AdvocacyApp.showUnread(count);
+  };
+
   let client = null;
   client = new ChatClient({
     me: box.dataset.me || document.body.dataset.userId,
@@ -35,6 +42,7 @@
     preload: box.dataset.conversation || null,
     onConversations(list, chat) {
       const summary = list[0];
+      showUnread(summary ? summary.unread || 0 : 0);
       if (!summary) {
         setPresence(false, _("We're finding an advocate for you. You'll be able to chat here soon."));
         chat.select(null);
@@ -49,6 +57,12 @@
       chat.select(conv);
       // The welcome after choosing a PIN is read first: the messages are below it.
       if (first && welcome) conv.loadLatest().then(showWelcome);
+    },
+    onMessage(conv, msg) {
+      if (!conv.isMine(msg)) showUnread(unread + 1);
+    },
+    onChange(conv, what) {
+      if (what.read) showUnread(0);
     },
     onPresence(conv, data) {
       if (data.role === 'child' || conv !== client.active) return;

@@ -3,7 +3,9 @@
 // Quick exit (the button, or Esc three times within 2 seconds) ends the session and swaps the page for a
 // neutral site with location.replace. On the pages that have the button, moving between the service's own
 // pages replaces the current entry too, so the whole visit is one entry in the tab's history: after a quick
-// exit, Back leads to wherever the child was before the service, never to one of its pages.
+// exit, Back leads to wherever the child was before the service, never to one of its pages. Quick exit and
+// signing out also forget this phone: notifications off (in the browser; the server drops those of the
+// ended sign-in), the service worker gone and everything it kept deleted.
 (() => {
   'use strict';
   const SELECTOR = '.quick-exit, #quick-exit';
@@ -23,6 +25,24 @@
     }
   };
 
+  // The page is hidden at once; leaving waits for this at most this long.
+  const FORGET_MS = 500;
+  const forgetThisPhone = () => {
+    const steps = [];
+    try {
+      if (window.caches) steps.push(caches.keys().then((names) => Promise.all(names.map((name) => caches.delete(name)))));
+      if (navigator.serviceWorker) {
+        steps.push(navigator.serviceWorker.getRegistrations().then((registrations) => Promise.all(registrations.map(
+          (registration) => (registration.pushManager ? registration.pushManager.getSubscription() : Promise.resolve(null))
+            .then((subscription) => subscription && subscription.unsubscribe())
+            .catch(() => {})
+            .then(() => registration.unregister())))));
+      }
+    } catch (e) { /* leaving matters more */ }
+    const done = Promise.all(steps.map((step) => step.catch(() => {})));
+    return Promise.race([done, new Promise((resolve) => { setTimeout(resolve, FORGET_MS); })]);
+  };
+
   let leaving = false;
   const leave = () => {
     if (leaving) return;
@@ -30,11 +50,12 @@
     root.classList.add('leaving');
     try { window.sessionStorage.clear(); } catch (e) { /* nothing kept there anyway */ }
     endSession();
-    window.location.replace(exitUrl);
+    forgetThisPhone().then(() => window.location.replace(exitUrl));
   };
 
   const signOut = async (next) => {
     root.classList.add('leaving');
+    await forgetThisPhone();
     try {
       await fetch('/api/session', { method: 'DELETE', credentials: 'same-origin' });
     } catch (e) { /* leave anyway */ }
