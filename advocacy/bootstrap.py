@@ -130,6 +130,7 @@ class Services:
         await seal_legacy_records_once(self.store, self.keyring)
         await key_sign_in_secrets_once(self.store, self.keyring)
         await audit.key_chain_once(self.store)
+        await self.pairing.mark_waiting_once()
         await self.oversight.counts.recount()
         if isinstance(self.presence, RedisPresence):
             await self.presence.start()
@@ -223,6 +224,7 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
     pairing_changes.announced.subscribe(pairing_recorder(store, clock))
     pairing_changes.announced.subscribe(records.advocate_changed)
     pairing_changes.announced.subscribe(pairing.tell_people)
+    # A child chose to have nobody or someone else: the child who has waited longest may take the place.
     pairing_changes.announced.subscribe(pairing.place_freed)
     # A concern raised or moved: any ladder step already due is taken at once.
     records.changed.subscribe(ladder.after_change)
@@ -248,11 +250,17 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
     # An advocate's ties or capacity changed so some children may not stay: a pairing plan to move them.
     staff = StaffDirectory(store, clock)
     staff.ties_changed.subscribe(pairing.plan_after_staff_change)
+    # Room made (an advocate added or able to take more, a child erased): the waiting list moves at once.
+    staff.room_made.subscribe(pairing.room_made)
+    retention_job = RetentionJob(store, clock, retention)
+    retention_job.places_freed.subscribe(pairing.room_made)
 
     async def pairing_tick() -> None:
         await pairing.offers_due()
-        await pairing.retry_waiting()
+        # Leave that ended gives its advocate back before the waiting list is tried, which catches room
+        # made without news (leave over, a capacity changed in the database).
         await cover.cover_tick(pairing, tell_access_changed)
+        await pairing.retry_waiting()
 
     return Services(
         settings=settings, store=store, clock=clock, keyring=keyring, languages=languages, access=access, auth=auth,
@@ -263,7 +271,7 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
         team=TeamView(store, clock, dict(records.categories)), staff=staff,
         reviewer_console=ReviewerConsole(store, clock, keyring, oversight),
         export=ChildExport(store, clock, chat, languages), complaints=complaints,
-        retention=RetentionJob(store, clock, retention),
+        retention=retention_job,
         access_changed=access_changed,
         sweeper_job=sweeper_job(store, clock, sweeper, settings.sweep_interval_seconds),
         pairing_job=LeasedJob(store, clock, "pairing", pairing.policy.check_every_seconds, pairing_tick),

@@ -72,6 +72,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         _index([("ref_lookup", ASCENDING)], sparse=True),
         # Children who opted out and are due to be offered an advocate again.
         _index([("offer_due_at", ASCENDING)], sparse=True),
+        # The waiting list: children no advocate had room for, longest waiting first (advocacy.pairing.service).
+        _index([("waiting_since", ASCENDING), ("_id", ASCENDING)], sparse=True),
     ],
     "sessions": [
         _index([("token_hash", ASCENDING)], unique=True),
