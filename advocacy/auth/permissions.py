@@ -80,6 +80,8 @@ PERMISSIONS: dict[str, dict[Role, str]] = {
     "pairing.offer": {Role.CHILD: OWN},
     # an opted-out child has no advocate and so no team: managers record moves for any child
     "pairing.placement_move": {Role.ADVOCATE: PAIRED, Role.MANAGER: ANY, Role.ADMIN: ANY},
+    # the day a child left care starts their retention period; like a move, for a child with no advocate too
+    "child.left_care": {Role.ADVOCATE: PAIRED, Role.MANAGER: ANY, Role.ADMIN: ANY},
     "pairing.leave": {Role.MANAGER: TEAM, Role.ADMIN: ANY},
     "pairing.advocate": {Role.MANAGER: TEAM, Role.ADMIN: ANY},
     "pairing.plans": {Role.MANAGER: TEAM, Role.ADMIN: ANY},
