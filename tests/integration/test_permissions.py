@@ -275,6 +275,8 @@ ROUTES: dict[str, Row] = {
     "PATCH /api/advocates/{advocate}": Row(allowed={"manager", "admin"}, body={"available": True}),
     "POST /api/children/{child}/placement-moves": Row(allowed={"advocate", "manager", "other_manager", "admin"},
                                                       body={}),
+    "POST /api/children/{child}/left-care": Row(allowed={"advocate", "manager", "other_manager", "admin"},
+                                                body={"on": "2025-01-01"}),
     "PUT /api/children/{child}/earlier-chat": Row(allowed={"child"}, body={"share": False}),
     "POST /api/children/{child}/offer/decline": Row(allowed={"child"}),
     "POST /api/children": Row(allowed={"manager", "other_manager", "admin"}, body={"name": "Nia", "la": "E08000035"}),
