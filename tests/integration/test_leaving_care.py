@@ -33,6 +33,9 @@ async def test_staff_record_the_day_a_child_left_care_from_the_console_and_bad_d
     assert status == 200 and answer == {"ok": True, "left_care": "2026-01-05", "source": "staff"}, answer
     record = await server.store.children.find_one({"_id": amira.id})
     assert record["left_care_at"] == _midnight(date(2026, 1, 5)) and record["left_care_source"] == "staff"
+    status, answer = await api(server, ada, "GET", f"/api/children/{amira.id}/export")
+    about = answer["export"]["about_you"]
+    assert (about["left_care_at"][:10], about["who_said_when_you_left_care"]) == ("2026-01-05", "staff")
     entry = await server.store.audit.find_one({"action": "child.left_care", "subject": amira.id})
     assert entry["actor"] == ada.id and entry["ids"] == {"recorded": True}  # the day itself is not in the trail
 
