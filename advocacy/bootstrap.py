@@ -50,6 +50,7 @@ from advocacy.crypto import (
     load_master_key,
 )
 from advocacy.embedded_db import EmbeddedDatabase, running_uri
+from advocacy.equality.service import Equality
 from advocacy.events import Topic
 from advocacy.figures.service import Figures
 from advocacy.figures.tally import Tally
@@ -109,6 +110,7 @@ class Services:
     reviewer_console: ReviewerConsole
     export: ChildExport
     complaints: Complaints
+    equality: Equality
     retention: RetentionJob
     # The ids of users whose conversations changed: every server process moves their open sockets.
     access_changed: Topic[list[str]]
@@ -271,6 +273,7 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
         team=TeamView(store, clock, dict(records.categories)), staff=staff,
         reviewer_console=ReviewerConsole(store, clock, keyring, oversight),
         export=ChildExport(store, clock, chat, languages), complaints=complaints,
+        equality=Equality(store, clock, keyring, settings.figures_small_count),
         retention=retention_job,
         access_changed=access_changed,
         sweeper_job=sweeper_job(store, clock, sweeper, settings.sweep_interval_seconds),

@@ -110,6 +110,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     "opt_events": [_index([("la", ASCENDING), ("month", ASCENDING)]),
                    _index([("child", ASCENDING), ("at", ASCENDING)])],
     "placement_moves": [_index([("child", ASCENDING), ("at", ASCENDING)])],
+    # Equality monitoring (advocacy.equality): one record per child (_id), the answers sealed; no index on them.
+    "equality": [],
     # An advocate's leave, and who covers each of their children meanwhile.
     "leaves": [_index([("advocate", ASCENDING), ("starts_at", ASCENDING)]), _index([("state", ASCENDING)])],
     "covers": [_index([("cover", ASCENDING), ("ends_at", ASCENDING)]), _index([("child", ASCENDING)]),

@@ -24,6 +24,7 @@ from advocacy.edge import (
     chat_views,
     complaint_views,
     concern_views,
+    equality_views,
     figures_views,
     language_views,
     oversight_pages,
@@ -93,7 +94,7 @@ class SocketServer(socketio.AsyncServer):
 ROUTES = (site_views.routes, auth_views.routes, chat_views.routes, privacy_views.routes, concern_views.routes,
           complaint_views.routes,
           safeguarding_views.routes, oversight_views.routes, oversight_pages.routes, pairing_views.routes,
-          figures_views.routes, team_views.routes, language_views.routes, staff_views.routes)
+          figures_views.routes, team_views.routes, language_views.routes, staff_views.routes, equality_views.routes)
 
 
 def _origin_checker(settings: Settings):

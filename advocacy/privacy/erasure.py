@@ -36,6 +36,7 @@ CHILD_RECORDS: dict[str, str] = {
     "disclosures": "child",
     "flags": "child",
     "pseudonyms": "_id",
+    "equality": "_id",
 }
 JOB_NAME = "daily retention"
 FROM_BIRTH_DATE = LEFT_CARE_SOURCES[-1]

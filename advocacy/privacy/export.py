@@ -29,6 +29,7 @@ from advocacy.complaints import export as complaint_export
 from advocacy.complaints.rules import may_handle
 from advocacy.concerns import export as concern_export
 from advocacy.date_words import iso, moment_words
+from advocacy.equality import export as equality_export
 from advocacy.languages import Languages, install_gettext
 from advocacy.oversight import export as oversight_export
 from advocacy.pairing import export as pairing_export
@@ -44,7 +45,7 @@ Section = Callable[[Store, str], Awaitable[tuple[str, list[dict[str, Any]]]]]
 SECTIONS: tuple[Section, ...] = (
     concern_export.worries, concern_export.disclosures, safeguarding_export.flags, oversight_export.items,
     pairing_export.choices, pairing_export.placement_moves, pairing_export.covers, pairing_export.earlier_chat,
-    pairing_export.plans, concern_export.counted, complaint_export.complaints,
+    pairing_export.plans, concern_export.counted, complaint_export.complaints, equality_export.answers,
 )
 # Sections that can leave out complaints about the service the person making the copy may not see.
 LEAVE_OUT_COMPLAINTS = (complaint_export.complaints, oversight_export.items)
@@ -72,6 +73,7 @@ HELD = {
     "earlier_chat": "more: earlier chat (pairing.export.earlier_chat)",
     "pairing_plans": "more: plans (pairing.export.plans)",
     "complaints": "more: complaints about the service (complaints.export.complaints)",
+    "equality": "more: equality answers (equality.export.answers)",
 }
 # Collections that hold nothing about any one child, and why.
 NOTHING_ABOUT_A_CHILD = {
@@ -95,7 +97,8 @@ SECRETS = {"access_code_lookup": "access_code_set", "pin_sealed": "pin_chosen",
 # Fields shown under their own names in about_you (or read through child_names).
 _ABOUT_FIELDS = {"_id", "name_sealed", "la", "birth_date", "birth_date_sealed", "birth_year", "ref_sealed",
                  "ref_lookup", "needs_sealed", "languages", "advocate", "opted_out", "created_at",
-                 "left_care_at", "language", "prefers", "ref", "avoid", "someone_else", "offer", "pin_failures",
+                 "left_care_at", "left_care_source", "waiting_since", "language", "prefers", "ref", "avoid",
+                 "someone_else", "offer", "pin_failures",
                  "pin_locked_until", "opted_out_at", "opted_in_at", "offer_due_at", *SECRETS}
 
 # What staff were told about a child, in a child's words.
@@ -121,7 +124,8 @@ TOLD = {
 MOMENTS = {"when", "raised", "answer_due", "arrived", "finished", "written_down", "asked", "answered",
            "your_message_sent"}
 # Fields of the sections whose values are the service's own words (never a person's), read in the child's language.
-SERVICE_WORDS = {"about", "who", "who_looks_at_it", "where_it_is", "what_we_decided", "what"}
+SERVICE_WORDS = {"about", "who", "who_looks_at_it", "where_it_is", "what_we_decided", "what", "question",
+                 "your_answer"}
 # Every field name in the export, as the readable page says it.
 LABELS = {
     "when": english("When"),
@@ -170,6 +174,7 @@ LABELS = {
     "who_looks_at_it": english("Who looks at it"),
     "the_answer": english("The answer"),
     "what_we_decided": english("What we decided"),
+    "question": english("The question"),
 }
 
 # What each audited action means, in words a child understands.
@@ -196,6 +201,9 @@ ACTIONS = {
     "complaint.acknowledged": english("told you they had your complaint"),
     "complaint.answered": english("answered your complaint"),
     "complaint.escalated": english("took your complaint to the Children's Commissioner's office"),
+    "child.left_care": english("wrote down the day you left care"),
+    "equality.answered": english("wrote down your answers to our equality questions"),
+    "equality.deleted": english("deleted your answers to our equality questions"),
     **concern_export.ACTIONS,
 }
 
@@ -265,6 +273,9 @@ async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str,
             "wrong_pins_in_a_row": child.get("pin_failures", 0),
             "added_at": iso(child.get("created_at")),
             "left_care_at": iso(child.get("left_care_at")),
+            # who said when: la_import, staff, command, or birth_date (worked out: nobody said)
+            "who_said_when_you_left_care": child.get("left_care_source"),
+            "waiting_for_an_advocate_since": iso(child.get("waiting_since")),
             "the_code_the_childrens_commissioners_team_know_you_by": pseudonym.get("ref"),
             "locked_with_your_own_key": await store.keys.count_documents({"_id": child_id}) == 1,
             "other_things_on_your_record": {k: _plain(v) for k, v in child.items() if k not in _ABOUT_FIELDS},

@@ -74,6 +74,7 @@ def pages_to_visit(ids: dict[str, str]) -> list[Visit]:
         Visit("child-advocate-someone-else", "child", "/child/advocate?confirm=someone_else", child_facing=True),
         Visit("child-what-happens", "child", "/child/what-happens", child_facing=True),
         Visit("child-complaints", "child", "/child/complaints", child_facing=True),
+        Visit("child-about-you", "child", "/child/about-you", child_facing=True),
         Visit("forbidden", "child", "/console", child_facing=True),
         Visit("staff-enrol", "new_staff", "/staff/enrol"),
         Visit("console", "advocate", f"/console#{ids['conversation']}", _console_ready),
