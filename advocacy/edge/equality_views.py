@@ -36,7 +36,7 @@ async def about_you_page(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/child/about-you")
 async def about_you_save(request: web.Request) -> web.StreamResponse:
-    """The form: the answers kept (none chosen: nothing kept), or all of them deleted."""
+    """The form: the answers kept (all "No answer": nothing kept), or all of them deleted."""
     principal = await optional_principal(request)
     if principal is None or not may(principal.role, "page.child_about_you"):
         raise web.HTTPSeeOther("/child/sign-in")
@@ -46,6 +46,10 @@ async def about_you_save(request: web.Request) -> web.StreamResponse:
     if "delete" in form:
         await equality.forget(principal.user_id, by)
         raise web.HTTPSeeOther("/child/about-you?deleted")
+    if not any(q.key in form for q in equality.questions):  # nothing sent: the page again
+        return aiohttp_jinja2.render_template("child/about_you.html", request, page_context(
+            request, "child-about-you", principal.public(), questions=equality.questions,
+            answers=await equality.answers(principal.user_id), saved=False, deleted=False))
     await equality.record(principal.user_id, {q.key: form.get(q.key) for q in equality.questions}, by)
     raise web.HTTPSeeOther("/child/about-you?saved")
 

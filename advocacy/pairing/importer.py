@@ -97,6 +97,8 @@ async def import_children(service: PairingService, path: Path, codes_out: Path,
                 seen.add(key)
                 at = datetime.combine(date.fromisoformat(fields["left_care"]), time(0), tzinfo=timezone.utc)
                 left_care += await record_left_care(service.store, before["_id"], at, "la_import")
+                if progress:
+                    progress("importing", done, len(rows))
                 continue
             if key in seen or before:
                 row_problems.append(f'"ref" {key[1]!r} is already imported for {key[0]}')

@@ -500,11 +500,12 @@ class PairingService:
         processes the conditional writes of ``pair_child`` keep any advocate from going over capacity.
         """
         async with self.retry_lock:
-            room = await self.room()
+            waiting = await self.waiting(limit)
+            room = await self.room() if waiting else 0
             if room <= 0:
                 return 0
             paired = 0
-            for child_id in await self.waiting(limit):
+            for child_id in waiting:
                 change = await self.place(child_id, "waited", None)
                 if change and change.advocate:
                     paired += 1
