@@ -51,6 +51,7 @@ from advocacy.crypto import (
     load_master_key,
 )
 from advocacy.embedded_db import EmbeddedDatabase, running_uri
+from advocacy.equality.service import Equality
 from advocacy.events import Topic
 from advocacy.feedback import rules as feedback_rules
 from advocacy.feedback.service import Feedback
@@ -119,6 +120,7 @@ class Services:
     complaints: Complaints
     corrections: Corrections
     feedback: Feedback
+    equality: Equality
     retention: RetentionJob
     # The console (issue 20 item 9): the team's canned replies, search, cover by hand, the list's filters.
     replies: CannedReplies
@@ -149,6 +151,7 @@ class Services:
         await key_sign_in_secrets_once(self.store, self.keyring)
         await audit.key_chain_once(self.store)
         await self.push.private_key()  # the VAPID key is made at the first start (a service secret)
+        await self.pairing.mark_waiting_once()
         await self.oversight.counts.recount()
         if isinstance(self.presence, RedisPresence):
             await self.presence.start()
@@ -245,6 +248,7 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
     pairing_changes.announced.subscribe(pairing_recorder(store, clock))
     pairing_changes.announced.subscribe(records.advocate_changed)
     pairing_changes.announced.subscribe(pairing.tell_people)
+    # A child chose to have nobody or someone else: the child who has waited longest may take the place.
     pairing_changes.announced.subscribe(pairing.place_freed)
     # A concern raised or moved: any ladder step already due is taken at once.
     records.changed.subscribe(ladder.after_change)
@@ -282,13 +286,19 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
     # An advocate's ties or capacity changed so some children may not stay: a pairing plan to move them.
     staff = StaffDirectory(store, clock)
     staff.ties_changed.subscribe(pairing.plan_after_staff_change)
+    # Room made (an advocate added or able to take more, a child erased): the waiting list moves at once.
+    staff.room_made.subscribe(pairing.room_made)
+    retention_job = RetentionJob(store, clock, retention)
+    retention_job.places_freed.subscribe(pairing.room_made)
 
     hand_overs = cover.HandOvers(pairing, tell_access_changed)
 
     async def pairing_tick() -> None:
         await pairing.offers_due()
-        await pairing.retry_waiting()
+        # Leave that ended gives its advocate back before the waiting list is tried, which catches room
+        # made without news (leave over, a capacity changed in the database).
         await cover.cover_tick(pairing, tell_access_changed)
+        await pairing.retry_waiting()
 
     return Services(
         settings=settings, store=store, clock=clock, keyring=keyring, languages=languages, access=access, auth=auth,
@@ -300,7 +310,8 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
         reviewer_console=ReviewerConsole(store, clock, keyring, oversight),
         export=ChildExport(store, clock, chat, languages), complaints=complaints,
         corrections=corrections, feedback=feedback,
-        retention=RetentionJob(store, clock, retention), push=push,
+        equality=Equality(store, clock, keyring, settings.figures_small_count),
+        retention=retention_job, push=push,
         replies=CannedReplies(store, clock, settings.max_message_chars),
         search=Search(store, clock, access, dict(records.categories)),
         hand_overs=hand_overs, caseload=Caseload(store, clock, access),

@@ -20,10 +20,18 @@ from typing import Any
 from advocacy.crypto import ERASED_TEXT, ServiceSecrets, keyring_of
 from advocacy.store import Store
 
+# Who said when a child left care (``left_care_source``); "birth_date" is the retention job's default.
+LEFT_CARE_SOURCES = ("command", "staff", "la_import", "birth_date")
 
-async def record_left_care(store: Store, child_id: str, at: datetime) -> bool:
-    """Note when a child left care: their records are kept for the retention period after it."""
-    result = await store.children.update_one({"_id": child_id, "erased_at": None}, {"$set": {"left_care_at": at}})
+
+async def record_left_care(store: Store, child_id: str, at: datetime | None, source: str = "command") -> bool:
+    """Note when a child left care (None: forget a date recorded by mistake, e.g. they came back into care):
+    their records are kept for the retention period after it. ``source`` is one of ``LEFT_CARE_SOURCES``."""
+    if source not in LEFT_CARE_SOURCES:
+        raise ValueError(f"unknown source of a leaving-care date: {source!r}")
+    change = ({"$set": {"left_care_at": at, "left_care_source": source}} if at is not None
+              else {"$unset": {"left_care_at": "", "left_care_source": ""}})
+    result = await store.children.update_one({"_id": child_id, "erased_at": None}, change)
     return result.matched_count == 1
 
 

@@ -73,6 +73,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         _index([("ref_lookup", ASCENDING)], sparse=True),
         # Children who opted out and are due to be offered an advocate again.
         _index([("offer_due_at", ASCENDING)], sparse=True),
+        # The waiting list: children no advocate had room for, longest waiting first (advocacy.pairing.service).
+        _index([("waiting_since", ASCENDING), ("_id", ASCENDING)], sparse=True),
     ],
     "sessions": [
         _index([("token_hash", ASCENDING)], unique=True),
@@ -109,6 +111,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     "opt_events": [_index([("la", ASCENDING), ("month", ASCENDING)]),
                    _index([("child", ASCENDING), ("at", ASCENDING)])],
     "placement_moves": [_index([("child", ASCENDING), ("at", ASCENDING)])],
+    # Equality monitoring (advocacy.equality): one record per child (_id), the answers sealed; no index on them.
+    "equality": [],
     # An advocate's leave, and who covers each of their children meanwhile.
     "leaves": [_index([("advocate", ASCENDING), ("starts_at", ASCENDING)]), _index([("state", ASCENDING)])],
     "covers": [_index([("cover", ASCENDING), ("ends_at", ASCENDING)]), _index([("child", ASCENDING)]),

@@ -91,6 +91,7 @@ async def create_child(
     if "languages" in profile or "prefers" in profile:
         details.update(await sealed_needs(store, child_id, profile.pop("languages", None),
                                           profile.pop("prefers", None)))
+    now = clock.now()
     doc = {
         "_id": child_id,
         "name_sealed": await keyring_of(store).seal(child_id, name.strip(), "name"),
@@ -99,7 +100,10 @@ async def create_child(
         "opted_out": False,
         "pin_sealed": None,
         "pin_failures": 0,
-        "created_at": clock.now(),
+        "created_at": now,
+        # On the waiting list until paired (advocacy.pairing.changes.pair_child clears it); never for a
+        # child recorded as having opted out.
+        **({} if profile.get("opted_out") else {"waiting_since": now}),
         **profile,
         **details,
     }

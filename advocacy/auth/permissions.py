@@ -84,6 +84,8 @@ PERMISSIONS: dict[str, dict[Role, str]] = {
     "pairing.offer": {Role.CHILD: OWN},
     # an opted-out child has no advocate and so no team: managers record moves for any child
     "pairing.placement_move": {Role.ADVOCATE: PAIRED, Role.MANAGER: ANY, Role.ADMIN: ANY},
+    # the day a child left care starts their retention period; like a move, for a child with no advocate too
+    "child.left_care": {Role.ADVOCATE: PAIRED, Role.MANAGER: ANY, Role.ADMIN: ANY},
     "pairing.leave": {Role.MANAGER: TEAM, Role.ADMIN: ANY},
     "pairing.advocate": {Role.MANAGER: TEAM, Role.ADMIN: ANY},
     "pairing.plans": {Role.MANAGER: TEAM, Role.ADMIN: ANY},
@@ -141,6 +143,10 @@ PERMISSIONS: dict[str, dict[Role, str]] = {
     # the reviewers' pages, and a child's name shown to a reviewer who gives a reason (issue 5)
     "page.oversight": {Role.REVIEWER: ANY},
     "oversight.reveal": {Role.REVIEWER: ANY},
+    # equality monitoring (advocacy.equality): the child answers (or not) on their own page; their advocate may
+    # record answers only with the child's agreement; used only in aggregate, small numbers hidden
+    "page.child_about_you": {Role.CHILD: OWN},
+    "equality.answer": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED},
     # the transparency figures: counts per area with small numbers suppressed, never a child's record
     "page.figures": {Role.REVIEWER: ANY, Role.MANAGER: ANY, Role.ADMIN: ANY},
     # a manager's view of their own team: caseloads, children waiting, deadlines, cover

@@ -135,6 +135,8 @@ async def import_command(services: Services, args: argparse.Namespace) -> int:
              else Path(services.settings.data_dir) / f"access-codes-{stamp}.csv")
     report = await import_children(services.pairing, path, codes, Progress())
     print(f"{report['imported']} of {report['rows']} row(s) imported; {report['paired']} paired with an advocate")
+    if report["left_care"]:
+        print(f"{report['left_care']} child(ren) imported before recorded as having left care")
     for problem in report["problems"]:
         print(f"  not imported: {problem}")
     if report["codes"]:

@@ -26,6 +26,7 @@ from advocacy.edge import (
     concern_views,
     console_views,
     correction_views,
+    equality_views,
     figures_views,
     language_views,
     oversight_pages,
@@ -96,7 +97,8 @@ class SocketServer(socketio.AsyncServer):
 ROUTES = (site_views.routes, auth_views.routes, chat_views.routes, console_views.routes, privacy_views.routes,
           concern_views.routes, complaint_views.routes, correction_views.routes,
           safeguarding_views.routes, oversight_views.routes, oversight_pages.routes, pairing_views.routes,
-          figures_views.routes, team_views.routes, language_views.routes, staff_views.routes, push_views.routes)
+          figures_views.routes, team_views.routes, language_views.routes, staff_views.routes, push_views.routes,
+          equality_views.routes)
 
 
 def _origin_checker(settings: Settings):

@@ -53,4 +53,7 @@ async def console_page(request: web.Request) -> web.StreamResponse:
         request, "console", principal.public(), children=[], categories=concerns.category_list(),
         max_chars=concerns.limit, message_chars=settings_of(request).max_message_chars,
         may_switch_away=may(principal.role, "chat.availability"), colleagues=colleagues,
-        away=await services.chat.is_away(principal.user_id)))
+        away=await services.chat.is_away(principal.user_id),
+        may_record_left_care=may(principal.role, "child.left_care"),
+        years_after_leaving_care=services.retention.retention.years_after_leaving_care,
+        leaving_care_age=services.retention.retention.leaving_care_age))

@@ -114,6 +114,13 @@ async def placement_move(request: web.Request) -> web.Response:
                                                                             principal.by()))
 
 
+@routes.post("/api/children/{child}/left-care")
+async def left_care(request: web.Request) -> web.Response:
+    principal, child = await _child(request, "child.left_care")
+    body = await _optional_body(request)
+    return ok(**await request.app[services_key].pairing.left_care(child["_id"], body, principal.by()))
+
+
 # advocates -----------------------------------------------------------------------
 
 

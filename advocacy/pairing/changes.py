@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from advocacy.clock import Clock
@@ -68,7 +69,7 @@ async def pair_child(
     if advocate_id:
         await _take_place(store, child, advocate_id, advocate)
     moved = await store.children.update_one({"_id": child_id, "advocate": previous},
-                                            {"$set": {"advocate": advocate_id}})
+                                            {"$set": {"advocate": advocate_id}, **waiting_list(advocate_id, why, now)})
     if moved.modified_count != 1:
         if advocate_id:
             await _give_back_place(store, advocate_id)
@@ -93,6 +94,15 @@ async def pair_child(
 
 
 ADVOCATE_RULES = {"capacity": 1, "conflicts": 1, "available": 1, "active": 1}
+
+
+def waiting_list(advocate_id: str | None, why: str, now: datetime) -> dict[str, Any]:
+    """The update to a child's ``waiting_since`` when their advocate becomes ``advocate_id``: a child
+    paired, or who chose to have nobody, is not waiting; one left without an advocate they did not
+    choose to lose (their advocate left, was over capacity, nobody was free) waits from now."""
+    if advocate_id or why == "opted_out":
+        return {"$unset": {"waiting_since": ""}}
+    return {"$min": {"waiting_since": now}}
 
 
 async def _none() -> None:

@@ -2,8 +2,11 @@
 
 The file has a header row naming its columns: ``name`` and ``la`` are needed;
 ``birth_date`` (YYYY-MM-DD), ``languages`` (separated by ``;``),
-``gender_preference`` and ``ref`` (the authority's own reference, so a file
-imported twice does not make anyone twice) are optional. Each bad row is
+``gender_preference``, ``ref`` (the authority's own reference, so a file
+imported twice does not make anyone twice) and ``left_care`` (YYYY-MM-DD, the
+day the child left care: it starts their retention period) are optional. A
+row with the ``ref`` of a child imported before and a ``left_care`` day records
+that day for them (nothing else of the row is read). Each bad row is
 reported with its line number and the rest are imported. The children are
 then paired together (exactly, everyone else staying put), and their access
 codes are written to a file only the operator can read, for their advocates
@@ -16,14 +19,15 @@ import csv
 import io
 import os
 from collections.abc import Callable
+from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any
 
 from advocacy.pairing.intake import check_child
 from advocacy.pairing.service import PairingService
-from advocacy.people import case_ref_lookup
+from advocacy.people import case_ref_lookup, record_left_care
 
-COLUMNS = ("name", "la", "birth_date", "languages", "gender_preference", "ref")
+COLUMNS = ("name", "la", "birth_date", "languages", "gender_preference", "ref", "left_care")
 REQUIRED = ("name", "la")
 Progress = Callable[[str, int, int], None]
 
@@ -80,18 +84,29 @@ async def import_children(service: PairingService, path: Path, codes_out: Path,
     by = {"id": "import", "role": "admin"}
     seen: set[tuple[str, str]] = set()
     created: list[dict[str, Any]] = []
+    left_care = 0
     for done, (line, row) in enumerate(rows, 1):
         fields, row_problems = check_child(row, known, today)
         key = (fields.get("la"), fields.get("ref"))
         if not row_problems and fields.get("ref"):
             lookup = case_ref_lookup(await service.keyring.secrets(), key[0], key[1])
-            if key in seen or await service.store.children.find_one({"ref_lookup": lookup}, {"_id": 1}):
+            before = None if key in seen else await service.store.children.find_one({"ref_lookup": lookup},
+                                                                                    {"_id": 1})
+            if before and fields.get("left_care"):
+                # A child imported before who has left care since: the authority's date starts their retention.
+                seen.add(key)
+                at = datetime.combine(date.fromisoformat(fields["left_care"]), time(0), tzinfo=timezone.utc)
+                left_care += await record_left_care(service.store, before["_id"], at, "la_import")
+                if progress:
+                    progress("importing", done, len(rows))
+                continue
+            if key in seen or before:
                 row_problems.append(f'"ref" {key[1]!r} is already imported for {key[0]}')
             seen.add(key)
         if row_problems:
             problems.append(f"line {line}: " + "; ".join(row_problems))
         else:
-            doc, code = await service.create(fields, by)
+            doc, code = await service.create(fields, by, source="la_import")
             created.append({"line": line, "ref": fields.get("ref", ""), "child": doc["_id"], **code.public()})
         if progress:
             progress("importing", done, len(rows))
@@ -104,7 +119,7 @@ async def import_children(service: PairingService, path: Path, codes_out: Path,
         {"_id": {"$in": [a for a in assignments.values() if a]}}, {"username": 1})}
     _write_codes(codes_out, [{**c, "advocate": usernames.get(assignments.get(c["child"]), "")} for c in created])
     return {
-        "rows": len(rows), "imported": len(created),
+        "rows": len(rows), "imported": len(created), "left_care": left_care,
         "paired": sum(1 for c in created if assignments.get(c["child"])),
         "problems": sorted(problems, key=lambda p: int(p.split(":")[0].split()[1])),
         "codes": str(codes_out) if created else None,

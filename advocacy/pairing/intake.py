@@ -31,7 +31,7 @@ def check_child(data: Mapping[str, Any], known_las: set[str], today: date) -> tu
 
     ``languages`` is a list of names, or one text separated by ``;`` or ``,``
     (as in a spreadsheet); ``gender_preference`` is the gender of advocate the
-    child asked for, if any.
+    child asked for, if any; ``left_care`` the day they left care (YYYY-MM-DD), if they have.
     """
     problems: list[str] = []
     fields: dict[str, Any] = {}
@@ -87,7 +87,18 @@ def check_child(data: Mapping[str, Any], known_las: set[str], today: date) -> tu
             problems.append(f'"ref" must be text of up to {TEXT_MAX} characters')
         else:
             fields["ref"] = _text(ref, TEXT_MAX)
-    unknown = sorted(set(data) - {"name", "la", "birth_date", "languages", "gender_preference", "ref"})
+    left = data.get("left_care")
+    if left not in (None, ""):
+        when = _date(left)
+        if when is None:
+            problems.append(f'"left_care" must be a date written YYYY-MM-DD, not {left!r}')
+        elif when > today:
+            problems.append('"left_care" is in the future (send it once they have left care)')
+        elif "birth_date" in fields and when.isoformat() < fields["birth_date"]:
+            problems.append('"left_care" is before "birth_date"')
+        else:
+            fields["left_care"] = when.isoformat()
+    unknown = sorted(set(data) - {"name", "la", "birth_date", "languages", "gender_preference", "ref", "left_care"})
     if unknown:
         problems.append(f"unknown field(s) {', '.join(map(repr, unknown))}")
     return fields, problems

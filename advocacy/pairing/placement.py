@@ -103,3 +103,12 @@ def residual_instance(
     if weights is not None:
         instance["weights"] = dict(weights)
     return instance
+
+
+# The room an advocate with no capacity set gives (an old record is not held to one).
+UNLIMITED = 1_000_000
+
+
+def spare_room(capacity: Any, load: int) -> int:
+    """How many more children an advocate with this ``capacity`` (None: not held to one) and load can take."""
+    return max(0, capacity - load) if isinstance(capacity, int) else UNLIMITED

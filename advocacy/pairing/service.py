@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -41,7 +41,7 @@ from advocacy.pairing.authorities import open_codes
 from advocacy.pairing.changes import PairingChange, PairingChanges, PairingRefused
 from advocacy.pairing.instance import load_second_approval_above, load_weights
 from advocacy.pairing.intake import check_child
-from advocacy.pairing.placement import lower_bound, place_one, residual_instance
+from advocacy.pairing.placement import lower_bound, place_one, residual_instance, spare_room
 from advocacy.pairing.policy import Policy, add_months, load_policy
 from advocacy.pairing.roster import (
     ADVOCATE_FIELDS,
@@ -52,7 +52,7 @@ from advocacy.pairing.roster import (
     regions_by_la,
 )
 from advocacy.pairing.solver import solve
-from advocacy.people import case_ref_lookup, open_needs
+from advocacy.people import case_ref_lookup, open_needs, record_left_care
 from advocacy.settings import Settings
 from advocacy.store import Store
 from advocacy.words import N_, Words
@@ -76,8 +76,12 @@ WHY = {
     "plan": "a reviewed pairing plan",
     "waited": "waited until an advocate had room",
 }
-# How many waiting children one freed place tries again, oldest first (the hourly job tries them all).
+# How many waiting children a change that frees room tries at once, longest waiting first (the pairing
+# job tries them all).
 RETRY_ON_CHANGE = 20
+WAITING_MIGRATION = "waiting_since"
+FREES_A_PLACE = ("opted_out", "asked_for_someone_else")
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def why_words(why: str) -> str:
@@ -135,6 +139,7 @@ class PairingService:
         self.zone = ZoneInfo(settings.timezone)
         self.second_approval_above = load_second_approval_above()
         self.plan_lock = asyncio.Lock()  # one whole-roster plan at a time in this process
+        self.retry_lock = asyncio.Lock()  # one pass over the waiting list at a time in this process
         self.opt_events: Topic[dict[str, Any]] = Topic("pairing.opt_events")
 
     # dates -------------------------------------------------------------------
@@ -280,9 +285,15 @@ class PairingService:
         return await self.place(doc["_id"], "entered_care", by,
                                 record=child_record(opened, la.get("region") if la else None))
 
-    async def create(self, fields: dict[str, Any], by: By) -> tuple[dict[str, Any], AccessCode]:
+    async def create(self, fields: dict[str, Any], by: By, source: str = "staff") -> tuple[dict[str, Any], AccessCode]:
+        """Record a child (``fields`` as ``intake.check_child`` gives them); a ``left_care`` day is recorded
+        as said by ``source`` (``people.LEFT_CARE_SOURCES``)."""
         fields = dict(fields)
         name = fields.pop("name")
+        left = fields.pop("left_care", None)
+        if left:
+            fields.update(left_care_at=datetime.combine(date.fromisoformat(left), datetime.min.time(),
+                                                        tzinfo=timezone.utc), left_care_source=source)
         doc, code = await create_child(self.store, self.clock, name=name, avoid=[], **fields)
         await audit.record(self.store, self.clock, actor=by["id"] if by else "service",
                            role=by["role"] if by else "service", action="child.created", subject=doc["_id"])
@@ -324,7 +335,8 @@ class PairingService:
         child = await self.store.children.find_one_and_update(
             {"_id": child_id, "opted_out": {"$ne": True}},
             {"$set": {"opted_out": True, "opted_out_at": now, "offer": None,
-                      "offer_due_at": add_months(now, self.policy.reoffer_every_months)}})
+                      "offer_due_at": add_months(now, self.policy.reoffer_every_months)},
+             "$unset": {"waiting_since": ""}})
         if child is None:
             return {"changed": False}
         await self._event(child, "opted_out", by, reason=sealed)
@@ -335,7 +347,8 @@ class PairingService:
         """The child wants an advocate again: paired at once, preferring someone they know."""
         child = await self.store.children.find_one_and_update(
             {"_id": child_id, "opted_out": True},
-            {"$set": {"opted_out": False, "opted_in_at": self.clock.now(), "offer": None},
+            {"$set": {"opted_out": False, "opted_in_at": self.clock.now(), "offer": None,
+                      "waiting_since": self.clock.now()},
              "$unset": {"offer_due_at": ""}})
         if child is None:
             current = await self.store.children.find_one({"_id": child_id}, {"advocate": 1})
@@ -409,23 +422,110 @@ class PairingService:
             offered = await self.offer(child_id, "placement_move")
         return {"offered": offered}
 
-    async def retry_waiting(self, limit: int | None = None) -> int:
-        """Try again to pair the children waiting for an advocate (nobody had room for them), longest
-        waiting first; returns how many now have one."""
-        query = self.store.children.find({"advocate": None, "opted_out": {"$ne": True}, "erased_at": None},
-                                         {"_id": 1}).sort("created_at", 1)
+    async def left_care(self, child_id: str, data: dict[str, Any], by: By) -> dict[str, Any]:
+        """Record the day the child left care, from the console (``{"on": "YYYY-MM-DD"}``, today if left
+        out; ``{"on": null}`` forgets a date recorded by mistake, and the date of birth counts again).
+        Their records are erased the retention period after it; audited with the child as subject."""
+        on = data.get("on", self.today().isoformat()) if isinstance(data, dict) else None
+        unknown = sorted(set(data) - {"on"}) if isinstance(data, dict) else []
+        when = None
+        if on is not None:
+            try:
+                when = date.fromisoformat(on) if isinstance(on, str) and len(on) == 10 else None
+            except ValueError:
+                when = None
+            if when is None or when > self.today():
+                raise ServiceError("dates_invalid", 'The day they left care should be a date written YYYY-MM-DD, '
+                                   'today or earlier (or null to forget it). Nothing was changed.')
+        if unknown or not isinstance(data, dict):
+            raise ServiceError("bad_request", 'Send {"on": "YYYY-MM-DD"} (or null). Nothing was changed.')
+        at = datetime.combine(when, datetime.min.time(), tzinfo=timezone.utc) if when else None
+        if not await record_left_care(self.store, child_id, at, "staff"):
+            raise ServiceError("not_found")  # erased
+        await audit.record(self.store, self.clock, actor=(by or {}).get("id", "service"),
+                           role=(by or {}).get("role", "service"), action="child.left_care", subject=child_id,
+                           recorded=at is not None)
+        return {"left_care": when.isoformat() if when else None, "source": "staff" if when else None}
+
+    async def waiting(self, limit: int | None = None) -> list[str]:
+        """The children on the waiting list (no advocate had room for them), longest waiting first."""
+        query = self.store.children.find(
+            {"waiting_since": {"$gte": EPOCH}, "advocate": None, "opted_out": {"$ne": True}, "erased_at": None},
+            {"_id": 1}).sort([("waiting_since", 1), ("_id", 1)])
         if limit is not None:
             query = query.limit(limit)
-        paired = 0
-        for doc in await query.to_list(None):
-            change = await self.place(doc["_id"], "waited", None)
-            paired += bool(change and change.advocate)
-        return paired
+        return [doc["_id"] for doc in await query.to_list(None)]
+
+    async def mark_waiting_once(self) -> int:
+        """Give ``waiting_since`` to the children an older version left waiting without one: the moment
+        they last came into care, opted back in or lost an advocate. Once per database; returns how many."""
+        if await self.store.migrations.find_one({"_id": WAITING_MIGRATION}, {"_id": 1}):
+            return 0
+        children = await self.store.children.find(
+            {"advocate": None, "opted_out": {"$ne": True}, "erased_at": None, "waiting_since": {"$exists": False}},
+            {"created_at": 1, "opted_in_at": 1}).to_list(None)
+        ended: dict[str, datetime] = {}
+        async for p in self.store.pairings.find({"child": {"$in": [c["_id"] for c in children]},
+                                                 "ended_at": {"$ne": None}}, {"child": 1, "ended_at": 1}):
+            ended[p["child"]] = max(p["ended_at"], ended.get(p["child"], p["ended_at"]))
+        for child in children:
+            since = max((m for m in (child.get("created_at"), child.get("opted_in_at"), ended.get(child["_id"]))
+                         if m), default=self.clock.now())
+            await self.store.children.update_one({"_id": child["_id"], "advocate": None},
+                                                 {"$set": {"waiting_since": since}})
+        await self.store.migrations.update_one({"_id": WAITING_MIGRATION}, {"$set": {"counts": len(children)}},
+                                               upsert=True)
+        return len(children)
+
+    async def room(self) -> int:
+        """How many more children advocates who take new children now could take (one with no capacity
+        set counts as room for the whole waiting list)."""
+        away = await self.away_now()
+        room = 0
+        async for doc in self.store.staff.find({"available": True}, {"role": 1, "active": 1, "capacity": 1,
+                                                                     "load": 1}):
+            if doc.get("role") != "advocate" or doc.get("active") is False or doc["_id"] in away:
+                continue
+            room += spare_room(doc.get("capacity"), doc.get("load", 0))
+        return room
+
+    async def retry_waiting(self, limit: int | None = None, places: int | None = None) -> int:
+        """Try again to pair the children on the waiting list, longest waiting first; returns how many now
+        have an advocate.
+
+        Each child gets the best advocate for them among those with room (``place``), so one who can
+        use no advocate with room (every one tied to their authority, say) is passed over and the next
+        is tried. It stops when no room is left (or ``places`` children are paired: the places a change
+        freed), having tried at most ``limit`` children. One run at a time in a process; in several
+        processes the conditional writes of ``pair_child`` keep any advocate from going over capacity.
+        """
+        async with self.retry_lock:
+            waiting = await self.waiting(limit)
+            room = await self.room() if waiting else 0
+            if room <= 0:
+                return 0
+            paired = 0
+            for child_id in waiting:
+                change = await self.place(child_id, "waited", None)
+                if change and change.advocate:
+                    paired += 1
+                    room -= 1
+                if room <= 0 or (places is not None and paired >= places):
+                    break
+            return paired
+
+    async def room_made(self, places: int) -> None:
+        """Room for ``places`` more children appeared (an advocate added or back, capacity raised, a child
+        erased): the children who have waited longest are tried at once."""
+        if places > 0:
+            await self.retry_waiting(RETRY_ON_CHANGE, places)
 
     async def place_freed(self, change: PairingChange) -> None:
-        """An advocate lost a child (opt-out, a move, leaving): someone waiting may fit now."""
-        if change.previous and change.why != "waited":
-            await self.retry_waiting(RETRY_ON_CHANGE)
+        """A child chose to have nobody, or someone else: the place they left may suit the child who has
+        waited longest. (Moves of a leaving or over-full advocate's children, and reviewed plans, free
+        no place to give: the children being moved need it. The pairing job catches what is left.)"""
+        if change.previous and change.why in FREES_A_PLACE:
+            await self.room_made(1)
 
     async def offers_due(self) -> int:
         """Offer again to every child who opted out and was last offered (or opted out) long enough ago."""
@@ -498,6 +598,8 @@ class PairingService:
             children = [d["_id"] async for d in self.store.children.find({"advocate": advocate_id}, {"_id": 1})]
             result = await self.place_many(children, "capacity_change", by)
             moved = {child: advocate for child, advocate in result.items() if advocate != advocate_id}
+        elif "capacity" in changes or changes.get("available"):
+            await self.room_made(spare_room(capacity, load))
         return {"capacity": capacity, "comfortable": comfortable, "moved": moved}
 
     async def plan_after_staff_change(self, change: Any) -> None:

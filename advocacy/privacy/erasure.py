@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from datetime import date, datetime, time, timezone
 
 from advocacy import audit
 from advocacy.clock import Clock
 from advocacy.crypto import keyring_of
+from advocacy.events import Topic
 from advocacy.leases import LeasedJob
-from advocacy.people import DETAIL_FIELDS, child_details
+from advocacy.people import DETAIL_FIELDS, LEFT_CARE_SOURCES, child_details
 from advocacy.privacy.retention import Retention
 from advocacy.store import INDEXES, Store
 
@@ -38,14 +40,19 @@ CHILD_RECORDS: dict[str, str] = {
     "corrections": "child",
     "feedback": "child",
     "push_subscriptions": "child",
+    "equality": "_id",
 }
 JOB_NAME = "daily retention"
+FROM_BIRTH_DATE = LEFT_CARE_SOURCES[-1]
+BATCH = 500
 DAY_SECONDS = 24 * 3600
 
 
 async def erase_child(store: Store, clock: Clock, child_id: str) -> Counter[str]:
-    """Erase everything held about a child; returns how many records of each kind went."""
+    """Erase everything held about a child; returns how many records of each kind went. Their advocate,
+    if they had one, has their place back."""
     counts: Counter[str] = Counter()
+    child = await store.children.find_one({"_id": child_id}, {"advocate": 1})
     if await keyring_of(store).shred(child_id):
         counts["data_keys"] += 1
     conversations = [c["_id"] async for c in store.conversations.find({"child": child_id}, {"_id": 1})]
@@ -58,39 +65,72 @@ async def erase_child(store: Store, clock: Clock, child_id: str) -> Counter[str]
             counts[collection] += (await getattr(store, collection).delete_many({field: child_id})).deleted_count
     replaced = await store.children.replace_one({"_id": child_id}, {"_id": child_id, "erased_at": clock.now()})
     counts["children"] += replaced.modified_count
+    if child and child.get("advocate") and replaced.modified_count:
+        await store.staff.update_one({"_id": child["advocate"], "load": {"$gt": 0}}, {"$inc": {"load": -1}})
     return +counts
 
 
 class RetentionJob:
-    """Once a day, in whichever server holds the lease: erase what is past the retention policy."""
+    """Once a day, in whichever server holds the lease: take the leaving-care date from the date of birth
+    where nothing else gives one, then erase what is past the retention policy.
 
-    def __init__(self, store: Store, clock: Clock, retention: Retention) -> None:
+    A child's leaving-care date (``left_care_at``) comes from, in ``left_care_source``: ``la_import`` (the
+    local authority's list), ``staff`` (the console), ``command`` (``advocacy left-care``) or, where none
+    of those has said, ``birth_date``: the day they turned ``leaving_care_age``. A date taken from the
+    birth date never erases a child somebody still works with (a care leaver with an advocate).
+    ``places_freed`` tells how many advocates' places erasure gave back (the waiting list moves).
+    """
+
+    def __init__(self, store: Store, clock: Clock, retention: Retention, batch: int = BATCH) -> None:
         self.store = store
         self.clock = clock
         self.retention = retention
+        self.batch = batch
         self.leased = LeasedJob(store, clock, JOB_NAME, DAY_SECONDS, self.run)
+        self.places_freed: Topic[int] = Topic("retention.places_freed")
+
+    async def left_care_from_birth_dates(self) -> int:
+        """Give every child with no leaving-care date who has turned ``leaving_care_age`` the day they did,
+        read ``batch`` children at a time (their sealed birth dates opened together). Returns how many."""
+        store, now = self.store, self.clock.now()
+        oldest_year = now.year - self.retention.leaving_care_age
+        given, after = 0, ""
+        while True:
+            batch = await store.children.find(
+                {"_id": {"$gt": after}, "left_care_at": None, "erased_at": None, "birth_year": {"$lte": oldest_year}},
+                {"_id": 1, **DETAIL_FIELDS}).sort("_id", 1).limit(self.batch).to_list(None)
+            if not batch:
+                return given
+            after = batch[-1]["_id"]
+            details = await child_details(store, batch)
+            for child in batch:
+                born = details[child["_id"]]["birth_date"]
+                if not born:
+                    continue
+                turned = datetime.combine(self.retention.left_care_by_age(date.fromisoformat(born)), time(0),
+                                          tzinfo=timezone.utc)
+                if turned > now:
+                    continue
+                done = await store.children.update_one(
+                    {"_id": child["_id"], "left_care_at": None, "erased_at": None},
+                    {"$set": {"left_care_at": turned, "left_care_source": FROM_BIRTH_DATE}})
+                given += done.modified_count
 
     async def run(self) -> Counter[str]:
         """Erase what is due now; returns the counts (also written to the audit trail if not zero)."""
         store, now = self.store, self.clock.now()
         cut = self.retention.cutoffs(now)
         counts: Counter[str] = Counter()
-        boundary_year = int(cut.born_before[:4])
-        due = store.children.find({"erased_at": None, "$or": [
-            {"left_care_at": {"$lte": cut.left_care_before}},
-            # nothing says when they left care: from their date of birth, if nobody works with them now
-            # (the year is readable; the sealed date is read only for those born in the boundary year)
-            {"left_care_at": None, "advocate": None, "birth_year": {"$lte": boundary_year}},
-            {"left_care_at": None, "advocate": None, "birth_date": {"$lte": cut.born_before}},  # not yet sealed
-        ]}, {"_id": 1, "left_care_at": 1, "birth_year": 1, **DETAIL_FIELDS})
-        erased_children = 0
+        from_birth = await self.left_care_from_birth_dates()
+        due = store.children.find({"erased_at": None, "left_care_at": {"$lte": cut.left_care_before}, "$or": [
+            {"left_care_source": {"$ne": FROM_BIRTH_DATE}},
+            {"advocate": None},  # a date taken from the birth date: only if nobody works with them now
+        ]}, {"_id": 1, "advocate": 1})
+        erased_children = freed = 0
         async for child in due:
-            if child.get("left_care_at") is None and child.get("birth_year") == boundary_year:
-                born = (await child_details(store, [child]))[child["_id"]]["birth_date"]
-                if born is None or born > cut.born_before:
-                    continue
             counts.update(await erase_child(store, self.clock, child["_id"]))
             erased_children += 1
+            freed += bool(child.get("advocate"))
         counts["sessions"] += (await store.sessions.delete_many({"$or": [
             {"expires_at": {"$lt": cut.session_ended_before}},
             {"revoked_at": {"$lt": cut.session_ended_before}},
@@ -102,8 +142,11 @@ class RetentionJob:
             await store.notifications.delete_many({"seen_at": {"$lt": cut.seen_before}})
         ).deleted_count
         counts = +counts
-        if counts:
+        if counts or from_birth:
             await audit.record(store, self.clock, actor="service", role="service", action="retention.erase",
-                               children_erased=erased_children, **dict(sorted(counts.items())))
-            log.info("retention: erased %s", dict(counts))
+                               children_erased=erased_children, left_care_from_birth_date=from_birth,
+                               **dict(sorted(counts.items())))
+            log.info("retention: erased %s; %d leaving-care dates from birth dates", dict(counts), from_birth)
+        if freed:
+            await self.places_freed.publish(freed)
         return counts

@@ -30,6 +30,7 @@ from advocacy.complaints.rules import may_handle
 from advocacy.concerns import export as concern_export
 from advocacy.corrections import export as correction_export
 from advocacy.date_words import iso, moment_words
+from advocacy.equality import export as equality_export
 from advocacy.feedback import export as feedback_export
 from advocacy.languages import Languages, install_gettext
 from advocacy.oversight import export as oversight_export
@@ -48,7 +49,7 @@ SECTIONS: tuple[Section, ...] = (
     concern_export.worries, concern_export.disclosures, safeguarding_export.flags, oversight_export.items,
     pairing_export.choices, pairing_export.placement_moves, pairing_export.covers, pairing_export.earlier_chat,
     pairing_export.plans, concern_export.counted, complaint_export.complaints, correction_export.corrections,
-    feedback_export.feedback, push_export.devices,
+    feedback_export.feedback, push_export.devices, equality_export.answers,
 )
 # No member of staff reads a child's feedback answers (advocacy.feedback): a copy they make says only
 # whether the child answered; the operator's copy (`advocacy export-child`) holds the answers.
@@ -82,6 +83,7 @@ HELD = {
     "corrections": "more: things you asked us to put right, with what they said before (corrections.export)",
     "feedback": "more: what you told us about how things went (feedback.export.feedback)",
     "push_subscriptions": "more: notifications on your phones (push.export.devices; never a phone's address)",
+    "equality": "more: equality answers (equality.export.answers)",
 }
 # Collections that hold nothing about any one child, and why.
 NOTHING_ABOUT_A_CHILD = {
@@ -107,7 +109,8 @@ SECRETS = {"access_code_lookup": "access_code_set", "pin_sealed": "pin_chosen",
 # Fields shown under their own names in about_you (or read through child_names).
 _ABOUT_FIELDS = {"_id", "name_sealed", "la", "birth_date", "birth_date_sealed", "birth_year", "ref_sealed",
                  "ref_lookup", "needs_sealed", "languages", "advocate", "opted_out", "created_at",
-                 "left_care_at", "language", "prefers", "ref", "avoid", "someone_else", "offer", "pin_failures",
+                 "left_care_at", "left_care_source", "waiting_since", "language", "prefers", "ref", "avoid",
+                 "someone_else", "offer", "pin_failures",
                  "pin_locked_until", "opted_out_at", "opted_in_at", "offer_due_at", *SECRETS}
 
 # What staff were told about a child, in a child's words.
@@ -135,7 +138,7 @@ MOMENTS = {"when", "raised", "answer_due", "arrived", "finished", "written_down"
            "your_message_sent", "decide_by", "decided"}
 # Fields of the sections whose values are the service's own words (never a person's), read in the child's language.
 SERVICE_WORDS = {"about", "who", "who_looks_at_it", "where_it_is", "what_we_decided", "what",
-                 "did_you_feel_listened_to", "did_things_change"}
+                 "did_you_feel_listened_to", "did_things_change", "question", "your_answer"}
 # Every field name in the export, as the readable page says it.
 LABELS = {
     "when": english("When"),
@@ -191,6 +194,7 @@ LABELS = {
     "what_it_said_before": english("What it said before we put it right"),
     "did_you_feel_listened_to": english("Did you feel listened to?"),
     "did_things_change": english("Did things change?"),
+    "question": english("The question"),
 }
 
 # What each audited action means, in words a child understands.
@@ -227,6 +231,9 @@ ACTIONS = {
     "correction.refused": english("decided not to change what you asked, and told you why"),
     "feedback.answered": english("told us how things went"),
     "feedback.declined": english("said no thanks to telling us how things went"),
+    "child.left_care": english("wrote down the day you left care"),
+    "equality.answered": english("wrote down your answers to our equality questions"),
+    "equality.deleted": english("deleted your answers to our equality questions"),
     **concern_export.ACTIONS,
 }
 
@@ -298,6 +305,9 @@ async def gather(store: Store, chat: ChatService, clock: Clock, child_id: str,
             "wrong_pins_in_a_row": child.get("pin_failures", 0),
             "added_at": iso(child.get("created_at")),
             "left_care_at": iso(child.get("left_care_at")),
+            # who said when: la_import, staff, command, or birth_date (worked out: nobody said)
+            "who_said_when_you_left_care": child.get("left_care_source"),
+            "waiting_for_an_advocate_since": iso(child.get("waiting_since")),
             "the_code_the_childrens_commissioners_team_know_you_by": pseudonym.get("ref"),
             "locked_with_your_own_key": await store.keys.count_documents({"_id": child_id}) == 1,
             "other_things_on_your_record": {k: _plain(v) for k, v in child.items() if k not in _ABOUT_FIELDS},

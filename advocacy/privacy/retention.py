@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from advocacy.settings import CONFIG_DIR, SettingsError, known_table, read_toml
@@ -38,10 +38,22 @@ class Retention:
         )
 
 
+    def left_care_by_age(self, born: date) -> date:
+        """The day a child born on ``born`` turned ``leaving_care_age``: when they left care at the latest
+        (care ends at 18), taken where nothing else says when. Born on 29 February: 1 March in other years."""
+        try:
+            return born.replace(year=born.year + self.leaving_care_age)
+        except ValueError:
+            return date(born.year + self.leaving_care_age, 3, 1)
+
+
 @dataclass(frozen=True)
 class Cutoffs:
+    # A child who left care before this is erased (one whose date was taken from their birth date only
+    # if nobody works with them now).
     left_care_before: datetime
-    # A child with no leaving-care date and no advocate, born on or before this day (YYYY-MM-DD), is due.
+    # Children born on or before this day (YYYY-MM-DD) are past the retention period counted from the day
+    # they turned leaving_care_age.
     born_before: str
     session_ended_before: datetime
     last_try_before: datetime

@@ -14,7 +14,7 @@ Children's names are read through people.child_names; the reading is audited
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from advocacy import audit
@@ -30,6 +30,7 @@ from advocacy.store import Store
 
 NEAR_HOURS = 48
 LONG_WAIT = timedelta(hours=24)
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 class TeamView:
@@ -39,28 +40,20 @@ class TeamView:
         self.categories = categories
 
     async def _unpaired(self, advocates: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
-        """Children in the team's regions waiting for an advocate with room, longest first: where and
-        since when, never who (they are no one's on this team yet)."""
+        """Children in the team's regions on the waiting list (no advocate had room), longest waiting first:
+        where and since when, never who (they are no one's on this team yet)."""
         regions = sorted({r for a in advocates for r in a.get("regions") or []})
         if not regions:
             return []
         las = {d["_id"]: d.get("name", d["_id"]) async for d in
                self.store.local_authorities.find({"region": {"$in": regions}}, {"name": 1})}
         children = await self.store.children.find(
-            {"advocate": None, "opted_out": {"$ne": True}, "erased_at": None, "la": {"$in": list(las)}},
-            {"la": 1, "created_at": 1, "opted_in_at": 1}).to_list(None)
-        ended: dict[str, datetime] = {}
-        async for p in self.store.pairings.find({"child": {"$in": [c["_id"] for c in children]},
-                                                 "ended_at": {"$ne": None}}, {"child": 1, "ended_at": 1}):
-            ended[p["child"]] = max(p["ended_at"], ended.get(p["child"], p["ended_at"]))
-        rows = []
-        for child in children:
-            since = max(m for m in (child.get("created_at"), child.get("opted_in_at"), ended.get(child["_id"])) if m)
-            rows.append((since, las.get(child["la"], "")))
-        rows.sort(key=lambda row: row[0])
-        return [{"la": la, "since": moment_words(since, year=False),
-                 "for": duration_text((now - since).total_seconds()), "long": now - since >= LONG_WAIT}
-                for since, la in rows]
+            {"waiting_since": {"$gte": EPOCH}, "advocate": None, "opted_out": {"$ne": True}, "erased_at": None,
+             "la": {"$in": list(las)}},
+            {"la": 1, "waiting_since": 1}).sort([("waiting_since", 1), ("_id", 1)]).to_list(None)
+        return [{"la": las.get(child["la"], ""), "since": moment_words(child["waiting_since"], year=False),
+                 "for": duration_text((now - child["waiting_since"]).total_seconds()),
+                 "long": now - child["waiting_since"] >= LONG_WAIT} for child in children]
 
     async def team(self, principal: Principal) -> dict[str, Any]:
         now = self.clock.now()

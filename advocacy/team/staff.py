@@ -36,6 +36,7 @@ from advocacy.errors import ServiceError
 from advocacy.events import Topic
 from advocacy.ids import new_id
 from advocacy.pairing.authorities import REGIONS
+from advocacy.pairing.placement import spare_room
 from advocacy.spoken_languages import LANGUAGES, name_of
 from advocacy.store import Store
 
@@ -84,6 +85,9 @@ class StaffDirectory:
         self.store = store
         self.clock = clock
         self.ties_changed: Topic[TiesChanged] = Topic("staff.ties_changed")
+        # An advocate who takes new children was added, or changed so they may suit more children (more
+        # capacity, available again, fewer ties, other regions or languages): how many more they can take.
+        self.room_made: Topic[int] = Topic("staff.room_made")
 
     # reading -----------------------------------------------------------------------
 
@@ -229,6 +233,7 @@ class StaffDirectory:
             raise _refuse(f"{str(error)[:1].upper()}{str(error)[1:]}.") from None
         await audit.record(self.store, self.clock, **audit.by(principal), action="staff.created", subject=doc["_id"],
                            staff_role=doc["role"], fields=",".join(sorted(fields)))
+        await self._room_made(doc["_id"])
         return await self.one(doc["_id"]), password
 
     async def one(self, staff_id: str) -> dict[str, Any]:
@@ -269,7 +274,18 @@ class StaffDirectory:
         plan = None
         if before["role"] == "advocate" and {"conflicts", "capacity", "available"} & set(changed):
             plan = await self._recheck(principal, before["_id"])
+        if plan is None and {"conflicts", "capacity", "available", "regions", "languages", "role"} & set(changed):
+            await self._room_made(before["_id"])
         return {"staff": await self.one(before["_id"]), "changed": changed, "plan": plan}
+
+    async def _room_made(self, staff_id: str) -> None:
+        doc = await self.store.staff.find_one({"_id": staff_id}, {"role": 1, "available": 1, "active": 1,
+                                                                   "capacity": 1, "load": 1})
+        if doc["role"] != "advocate" or doc.get("available") is not True or doc.get("active") is False:
+            return
+        room = spare_room(doc.get("capacity"), doc.get("load", 0))
+        if room:
+            await self.room_made.publish(room)
 
     async def _recheck(self, principal: Principal, advocate_id: str) -> dict[str, Any] | None:
         """Children the advocate may no longer keep (a tied authority, over capacity, not available): a plan."""

@@ -78,6 +78,7 @@ def pages_to_visit(ids: dict[str, str]) -> list[Visit]:
         Visit("child-complaints", "child", "/child/complaints", child_facing=True),
         Visit("child-put-right", "child", "/child/put-right", child_facing=True),
         Visit("child-feedback", "child", "/child/feedback", child_facing=True),
+        Visit("child-about-you", "child", "/child/about-you", child_facing=True),
         Visit("forbidden", "child", "/console", child_facing=True),
         Visit("staff-enrol", "new_staff", "/staff/enrol"),
         Visit("console", "advocate", f"/console#{ids['conversation']}", _console_ready),

@@ -14,7 +14,7 @@ from tests.support import add_advocate, api, connect, leave_tomorrow, make_paira
 
 # Where each collection keeps a child's records, to check the test wrote one of every kind.
 WHOSE = {
-    "children": "_id", "keys": "_id", "pseudonyms": "_id", "sessions": "user", "audit": "subject",
+    "children": "_id", "keys": "_id", "pseudonyms": "_id", "equality": "_id", "sessions": "user", "audit": "subject",
     "pairing_plans": "changes.child",
 }
 
@@ -72,6 +72,10 @@ async def test_one_record_of_every_kind_is_in_the_export_in_plain_words(world, a
         "concern": worry, "with": "la_front_door", "what": "Marker disclosure what", "why": "Marker disclosure why",
         "child_told": True})
     assert status == 201, body
+    # Her answers to the equality monitoring questions.
+    status, body = await api(server, amira, "PUT", f"/api/children/{amira.id}/equality",
+                             json={"answers": {"ethnicity": "white"}})
+    assert status == 200, body
     # Leave with cover, then a different advocate, with the question about earlier chat answered.
     await leave_tomorrow(server, mo, ada, {cat.id})
     status, body = await api(server, amira, "POST", f"/api/children/{amira.id}/someone-else",
@@ -140,6 +144,9 @@ async def test_one_record_of_every_kind_is_in_the_export_in_plain_words(world, a
     assert (earlier["advocate"], earlier["your_answer"]) == ("Cat Advocate", "yes")
     [plan] = more["Plans to change who your advocate is"]
     assert (plan["from_advocate"], plan["what_happened"]) == ("Cat Advocate", "suggested, not done yet")
+    [equality] = more["What you told us about yourself for our equality checks"]
+    assert (equality["question"], equality["your_answer"], equality["who"]) == ("What is your ethnic group?", "White",
+                                                                              "you")
     [complaint] = more["Your complaints about the advocacy service"]
     assert (complaint["about"], complaint["where_it_is"]) == ("my advocate", "you have an answer")
     [corrected] = more["Things you asked us to put right"]

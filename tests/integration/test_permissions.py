@@ -234,6 +234,13 @@ ROUTES: dict[str, Row] = {
     "GET /figures": Row(allowed=FIGURES),
     "GET /figures/regions/{region}": Row(allowed=FIGURES),
     "GET /figures/las/{la}": Row(allowed=FIGURES),
+    "GET /figures/equality": Row(allowed=FIGURES),
+    # equality monitoring (issue 19 item 7): the child's own page; their advocate only with their agreement
+    "GET /child/about-you": Row(allowed={"child", "other_child"}),
+    "POST /child/about-you": Row(allowed={"child", "other_child"}),  # no answers: nothing kept, the page again
+    "PUT /api/children/{child}/equality": Row(allowed={"child", "advocate"}, body={
+        "answers": {"disability": "prefer_not_to_say"}, "child_agreed": True}),
+    "DELETE /api/children/{child}/equality": Row(allowed={"child", "advocate"}),
     "GET /console/team": Row(allowed={"manager", "other_manager"}),
     "GET /console/staff": Row(allowed={"manager", "other_manager", "admin"}),
     "POST /console/staff": Row(allowed={"manager", "other_manager", "admin"}),  # no form: shown again, with why
@@ -327,6 +334,8 @@ ROUTES: dict[str, Row] = {
     "PATCH /api/advocates/{advocate}": Row(allowed={"manager", "admin"}, body={"available": True}),
     "POST /api/children/{child}/placement-moves": Row(allowed={"advocate", "manager", "other_manager", "admin"},
                                                       body={}),
+    "POST /api/children/{child}/left-care": Row(allowed={"advocate", "manager", "other_manager", "admin"},
+                                                body={"on": "2025-01-01"}),
     "PUT /api/children/{child}/earlier-chat": Row(allowed={"child"}, body={"share": False}),
     "POST /api/children/{child}/offer/decline": Row(allowed={"child"}),
     "POST /api/children": Row(allowed={"manager", "other_manager", "admin"}, body={"name": "Nia", "la": "E08000035"}),

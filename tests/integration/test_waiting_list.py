@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.support import api, make_pairable, service_notices, sign_in
+from advocacy.people import record_left_care
+from tests.support import YORKSHIRE, Person, api, make_pairable, service_notices, sign_in
 
 LEEDS = "E08000035"
 
@@ -59,3 +60,111 @@ async def test_the_pairing_job_tries_every_waiting_child_again_when_room_appears
     await server.services.pairing_job.run_once()
     assert (await server.store.children.find_one({"_id": eve}))["advocate"] == ada.id
     assert (await server.store.children.find_one({"_id": finn}))["advocate"] is None
+
+
+async def _advocate_of(server, child_id: str) -> str | None:
+    return (await server.store.children.find_one({"_id": child_id}, {"advocate": 1}))["advocate"]
+
+
+async def test_waiting_children_are_paired_in_the_order_they_began_to_wait_as_advocates_are_added_or_take_more(world):
+    await make_pairable(world)
+    server, ada, mo = world.server, world.advocates[0], world.manager
+    amira, billy = world.children[0], world.children[1]
+    await server.store.staff.update_one({"_id": ada.id}, {"$set": {"capacity": 2}})  # Amira and Billy
+    dana = await _new_leeds_child(server, mo, "Dana")
+    dana_since = (await server.store.children.find_one({"_id": dana}))["waiting_since"]
+    assert abs((dana_since - server.clock.now()).total_seconds()) < 1
+
+    # A day later Ada can take one child fewer: Amira or Billy (with us long before Dana) waits from now.
+    server.clock.advance(timedelta(days=1))
+    status, body = await api(server, mo, "PATCH", f"/api/advocates/{ada.id}", json={"capacity": 1})
+    assert status == 200 and len(body["moved"]) == 1, body
+    [moved] = body["moved"]
+    assert moved in (amira.id, billy.id) and await _advocate_of(server, moved) is None
+    moved_since = (await server.store.children.find_one({"_id": moved}))["waiting_since"]
+    assert moved_since > dana_since
+
+    # A manager adds an advocate with room for one: Dana, who has waited longest, is paired at once.
+    server.clock.advance(timedelta(days=1))
+    status, body = await api(server, mo, "POST", "/api/staff", json={
+        "username": "eli.advocate", "name": "Eli Advocate", "capacity": 1, "regions": [YORKSHIRE],
+        "languages": ["en"]})
+    assert status == 201, body
+    eli = body["staff"]["id"]
+    assert await _advocate_of(server, dana) == eli
+    assert "waiting_since" not in await server.store.children.find_one({"_id": dana})
+    assert await _advocate_of(server, moved) is None
+    table = await _team_csv(server, mo)
+    assert table.count("Leeds") == 1 and "2 days" not in table and "1 day" in table, table
+
+    # Eli takes one more: the next in line has them.
+    status, body = await api(server, mo, "PATCH", f"/api/advocates/{eli}", json={"capacity": 2})
+    assert status == 200, body
+    assert await _advocate_of(server, moved) == eli
+    assert (await server.store.pairings.find_one({"child": moved, "advocate": eli}))["why"] == "waited"
+    assert "Leeds" not in await _team_csv(server, mo)
+
+
+async def test_a_child_erased_by_retention_gives_their_place_to_the_child_waiting_longest(world):
+    await make_pairable(world)
+    server, ada, mo, amira = world.server, world.advocates[0], world.manager, world.children[0]
+    await server.store.staff.update_one({"_id": ada.id}, {"$set": {"capacity": 2}})
+    dana = await _new_leeds_child(server, mo, "Dana")
+    await record_left_care(server.store, amira.id, server.clock.now() - timedelta(days=365 * 7), "la_import")
+
+    counts = await server.services.retention.run()
+
+    assert counts["children"] == 1
+    assert await _advocate_of(server, dana) == ada.id
+    assert (await server.store.staff.find_one({"_id": ada.id}))["load"] == 2  # Billy and Dana, never three
+
+
+async def test_a_child_waiting_while_the_only_advocate_with_room_is_on_leave_is_paired_when_the_leave_ends(world):
+    await make_pairable(world)
+    server, ada, mo = world.server, world.advocates[0], world.manager
+    day = server.services.pairing.today() + timedelta(days=1)
+    status, body = await api(server, mo, "POST", f"/api/advocates/{ada.id}/leave",
+                             json={"starts": day.isoformat(), "ends": day.isoformat()})
+    assert status == 201, body
+    server.clock.advance(timedelta(days=1, hours=1))
+    await server.services.pairing_job.run_once()  # the leave starts
+    dana = await _new_leeds_child(server, mo, "Dana")  # Ada has room but is away; Ben has worked for Leeds
+    await server.services.pairing_job.run_once()
+    assert await _advocate_of(server, dana) is None
+
+    server.clock.advance(timedelta(days=1))
+    await server.services.pairing_job.run_once()  # the leave ends, then the waiting list is tried
+    assert await _advocate_of(server, dana) == ada.id
+
+
+async def test_a_waiting_child_who_opts_out_leaves_the_list_and_one_who_opts_back_in_joins_its_end(world):
+    await make_pairable(world)
+    server, ada, mo = world.server, world.advocates[0], world.manager
+    await server.store.staff.update_one({"_id": ada.id}, {"$set": {"capacity": 2}})
+    dana = await _new_leeds_child(server, mo, "Dana")
+    server.clock.advance(timedelta(hours=1))
+    eve = await _new_leeds_child(server, mo, "Eve")
+    dana_child = Person(dana, "Dana", "child")
+    await server.services.pairing.opt_out(dana, None, {"id": dana, "role": "child"})
+    assert await server.services.pairing.waiting() == [eve]
+    server.clock.advance(timedelta(hours=1))
+    await server.services.pairing.opt_in(dana_child.id, {"id": dana, "role": "child"})
+    assert await server.services.pairing.waiting() == [eve, dana]
+
+
+async def test_children_left_waiting_by_an_older_version_join_the_list_from_when_they_began_to_wait(world):
+    await make_pairable(world)
+    server, ada, mo = world.server, world.advocates[0], world.manager
+    await server.store.staff.update_one({"_id": ada.id}, {"$set": {"capacity": 2}})
+    dana = await _new_leeds_child(server, mo, "Dana")
+    created = (await server.store.children.find_one({"_id": dana}))["created_at"]
+    await server.store.children.update_one({"_id": dana}, {"$unset": {"waiting_since": ""}})
+    assert await server.services.pairing.waiting() == []
+    await server.store.migrations.delete_one({"_id": "waiting_since"})
+    server.clock.advance(timedelta(days=3))
+
+    assert await server.services.pairing.mark_waiting_once() == 1
+    assert await server.services.pairing.mark_waiting_once() == 0  # once
+    assert await server.services.pairing.waiting() == [dana]
+    assert abs(((await server.store.children.find_one({"_id": dana}))["waiting_since"] - created)
+               .total_seconds()) < 1

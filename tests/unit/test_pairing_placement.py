@@ -148,3 +148,9 @@ def test_residual_instance_keeps_only_spare_room():
     assert "load" not in data["advocates"][0]
     assert solve(data, DEFAULTS)["assignments"] == {"c1": "a1"}
     assert brute_force_optimum(data, DEFAULTS) == 35
+
+
+def test_spare_room_is_what_the_capacity_leaves_and_an_advocate_with_none_is_not_held_to_one():
+    from advocacy.pairing.placement import UNLIMITED, spare_room
+
+    assert spare_room(5, 3) == 2 and spare_room(2, 4) == 0 and spare_room(None, 40) == UNLIMITED

@@ -112,3 +112,11 @@ def test_audit_anchors_are_kept_beside_the_data_folder_never_inside_it(tmp_path)
     settings = load(environ={"ADVOCACY_DATA_DIR": str(tmp_path / "var")})
     assert anchor_path(settings) == tmp_path / "var-audit" / "anchors"
     assert anchor_path(settings.replace(audit_anchor_file="/mnt/worm/anchors")) == Path("/mnt/worm/anchors")
+
+
+def test_the_day_a_child_turned_the_leaving_care_age_is_their_birthday_and_1_march_for_29_february():
+    from datetime import date
+
+    policy = load_retention()
+    assert policy.left_care_by_age(date(2008, 6, 30)) == date(2008 + policy.leaving_care_age, 6, 30)
+    assert policy.left_care_by_age(date(2008, 2, 29)) == date(2008 + policy.leaving_care_age, 3, 1)
