@@ -26,7 +26,8 @@ LAYOUT = """() => {
         return {top: r.top, bottom: r.bottom, left: r.left, right: r.right, height: r.height};
     };
     const nav = document.querySelector('.child-nav');
-    const header = Math.max(box('.topbar').bottom, getComputedStyle(nav).display === 'none' ? 0 : box('.child-nav').bottom);
+    const tabs = getComputedStyle(nav).display === 'none' ? 0 : box('.child-nav').bottom;
+    const header = Math.max(box('.topbar').bottom, tabs);
     return {
         screen: window.innerHeight, header, thread: box('#thread'), composer: box('#composer'),
         last: [...document.querySelectorAll('#messages .msg')].slice(-3).map((m) => {
