@@ -128,8 +128,8 @@ async def test_ranking_areas_by_a_column_keeps_the_page_where_the_reader_was(bro
     await staff_signs_in(page, world.manager, world.server, "/console")
     await page.goto("/figures")
     heading = page.locator("#las thead a:has-text('Concerns per 100 children')")
-    await page.evaluate("() => window.scrollTo(0, window.scrollY + document.getElementById('las').getBoundingClientRect().top"
-                        " - 500)")
+    await page.evaluate("() => window.scrollTo(0, window.scrollY"
+                        " + document.getElementById('las').getBoundingClientRect().top - 500)")
     before = await page.evaluate("() => [window.scrollY, document.getElementById('las').getBoundingClientRect().top]")
     assert before[0] > 300, "the table is well down the page"
     await heading.click()
