@@ -73,6 +73,7 @@ class _Year:
         self.past, self.clock, self.end = past, clock, end
         self._events: list[tuple[datetime, int, Callable[[], Awaitable[None]]]] = []
         self._order = 0
+        self._last_sweep = clock.now()
 
     def at(self, when: datetime, action: Callable[[], Awaitable[None]]) -> None:
         if when < self.end:
@@ -96,7 +97,6 @@ class _Year:
         self.clock.set(max(when, self.clock.now()))
 
     async def play(self) -> None:
-        self._last_sweep = self.clock.now()
         while self._events:
             when, _, action = heapq.heappop(self._events)
             await self._move_to(when)

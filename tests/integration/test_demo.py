@@ -63,6 +63,10 @@ async def test_the_demo_looks_like_a_service_in_its_first_year(server, tmp_path)
     assert known == sorted(known) and known[0] < known[-1], "the service grows over its first year"
     assert england["row"]["opted_out"]["state"] == SHOWN, "a few children opt out during the year"
 
+    # Most concerns of the year were resolved by their advocates, some were sent to a manager by hand.
+    assert await store.concerns.count_documents({"status": "resolved"}) >= 30
+    assert await store.concern_events.count_documents({"kind": "escalated_manager"}) >= 5
+
     # Messages were answered over the year: the reply times are counted.
     months = await store.figures_months.find({"area": "england", "n.replies": {"$gt": 0}}).to_list(None)
     assert len(months) >= 8
