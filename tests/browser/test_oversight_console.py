@@ -120,3 +120,27 @@ async def test_the_figures_page_has_a_chart_for_each_figure_ranks_areas_and_down
     await expect(page.locator("#figures svg.chart")).to_have_count(15)
     await page.pdf(path=str(artifacts / "figures-leeds.pdf"), format="A4", landscape=True)
     assert problems == [], problems
+
+
+async def test_ranking_areas_by_a_column_keeps_the_page_where_the_reader_was(browser, world):
+    await build_history(world)
+    page, problems = await open_page(browser, world, 1280, 700)
+    await staff_signs_in(page, world.manager, world.server, "/console")
+    await page.goto("/figures")
+    heading = page.locator("#las thead a:has-text('Concerns per 100 children')")
+    await page.evaluate("() => window.scrollTo(0, window.scrollY"
+                        " + document.getElementById('las').getBoundingClientRect().top - 500)")
+    before = await page.evaluate("() => [window.scrollY, document.getElementById('las').getBoundingClientRect().top]")
+    assert before[0] > 300, "the table is well down the page"
+    await heading.click()
+    await page.wait_for_url("**sort=concerns*")
+    await expect(page.locator("#las th[aria-sort]")).to_contain_text("Concerns per 100 children")
+    after = await page.evaluate("() => [window.scrollY, document.getElementById('las').getBoundingClientRect().top]")
+    assert abs(after[0] - before[0]) <= 2 and abs(after[1] - before[1]) <= 2, (before, after)
+    # Ranked again (the other way), still in the same place; the address names the table for a page without scripts.
+    assert await heading.get_attribute("href") is not None and (await heading.get_attribute("href")).endswith("#las")
+    await page.locator("#las thead a:has-text('Concerns per 100 children')").click()
+    await page.wait_for_url("**order=asc*")
+    after = await page.evaluate("() => [window.scrollY, document.getElementById('las').getBoundingClientRect().top]")
+    assert abs(after[0] - before[0]) <= 2, (before, after)
+    assert problems == [], problems

@@ -238,6 +238,42 @@ def test_complementary_counts_come_from_the_regions_before_the_nation():
     assert cells.audit() == [] and _attack(cells)["r1"] == set(range(5))
 
 
+def _known_and_paired(regions: dict[str, tuple[int, int]]) -> Suppression:
+    """England and its regions' children known and paired, with those not paired (known - paired) never
+    printed: each area's known = paired + not paired, and England's every figure = the sum of its regions'."""
+    cells = Suppression()
+    total = [sum(k for k, _ in regions.values()), sum(p for _, p in regions.values())]
+    for area, (known, paired), level in [("england", total, 2), *[(r, v, 1) for r, v in regions.items()]]:
+        cells.count((area, "known"), known, level=level)
+        cells.count((area, "paired"), paired, level=level)
+        cells.count((area, "unpaired"), known - paired, displayed=False, level=level)
+        cells.relate((area, "known"), [(area, "paired"), (area, "unpaired")])
+    for figure in ("known", "paired", "unpaired"):
+        cells.relate(("england", figure), [(r, figure) for r in regions])
+    return cells
+
+
+def test_the_nations_children_paired_stay_shown_when_a_region_has_few_without_an_advocate():
+    # One region has 2 children without an advocate, so it hides its known or paired count; England's
+    # total of that count would then give it away by subtracting the other regions': another region's
+    # count is hidden for it, never England's (16 without an advocate: its own two counts give nothing away).
+    cells = _known_and_paired({"r1": (10, 8), "r2": (20, 12), "r3": (30, 22)})
+    state = cells.solve()
+    assert state["england", "known"] == SHOWN and state["england", "paired"] == SHOWN
+    assert HIDDEN in (state["r1", "known"], state["r1", "paired"])
+    assert [state[r, f] for r in ("r2", "r3") for f in ("known", "paired")].count(HIDDEN) == 1
+    assert cells.audit() == [] and _lone_hidden(cells) == []
+
+
+def test_with_fewer_than_5_without_an_advocate_in_the_nation_one_national_count_must_go():
+    # known - paired gives England's few away whatever the regions show: one of the two is hidden (the demo
+    # of a first year has more than 4 children who opted out, so its national counts are shown).
+    cells = _known_and_paired({"r1": (10, 9), "r2": (12, 11), "r3": (9, 9)})
+    state = cells.solve()
+    assert HIDDEN in (state["england", "known"], state["england", "paired"])
+    assert cells.audit() == []
+
+
 def _lone_hidden(cells: Suppression) -> list:
     """Hidden counts that are the only unknown of a sum whose every other count is shown: worked out by
     one subtraction, so hiding them protects nothing and only makes the pages harder to read."""

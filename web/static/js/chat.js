@@ -580,6 +580,14 @@
       };
       this.thread.addEventListener('scroll', nearTop, { passive: true });
       window.addEventListener('scroll', nearTop, { passive: true });
+      // When the screen gets shorter (a phone's keyboard opening), a reader at the newest message stays there.
+      let atEnd = true;
+      const whereReader = () => { atEnd = this.nearBottom(); };
+      this.thread.addEventListener('scroll', whereReader, { passive: true });
+      window.addEventListener('scroll', whereReader, { passive: true });
+      if (window.ResizeObserver) {
+        new ResizeObserver(() => { if (atEnd) this.scrollToEnd(); }).observe(this.thread);
+      }
     }
   }
 

@@ -70,5 +70,11 @@
     },
   });
   client.start();
+
+  // "More": Sign out, and on a short screen the tabs; the newest messages stay in view as it opens and closes.
+  const more = document.getElementById('chat-more-button');
+  more.addEventListener('click', () => {
+    more.setAttribute('aria-expanded', more.getAttribute('aria-expanded') === 'true' ? 'false' : 'true');
+  });
   if (welcome && !box.dataset.conversation) showWelcome();
 })();
