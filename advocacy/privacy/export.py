@@ -33,8 +33,8 @@ from advocacy.languages import Languages, install_gettext
 from advocacy.oversight import export as oversight_export
 from advocacy.pairing import export as pairing_export
 from advocacy.people import child_details, child_names, open_needs, staff_by_ids
+from advocacy.resources import RESOURCES
 from advocacy.safeguarding import export as safeguarding_export
-from advocacy.settings import PROJECT_ROOT
 from advocacy.spoken_languages import name_of
 from advocacy.store import ASCENDING, Store
 from advocacy.words import english
@@ -200,7 +200,7 @@ ACTIONS = {
 }
 
 _TEMPLATES = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(str(PROJECT_ROOT / "web" / "templates")),
+    loader=jinja2.FileSystemLoader(str(RESOURCES.templates)),
     autoescape=jinja2.select_autoescape(default=True),
 )
 _TEMPLATES.filters["when"] = moment_words
