@@ -4,13 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
 NPM_STAMP := web/node_modules/.setup-stamp
+# The front-end files pages load, copied out of web/node_modules (advocacy/resources.py lists them).
+VENDOR_STAMP := advocacy/_shipped/.setup-stamp
 LOCALE := advocacy/locale
 PO_FILES := $(wildcard $(LOCALE)/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: setup run lint test test-unit test-integration test-browser bench clean extract-messages compile-messages
+.PHONY: setup wheel run lint test test-unit test-integration test-browser bench clean extract-messages compile-messages
 
-setup: $(STAMP) $(NPM_STAMP) $(MO_FILES)
+setup: $(STAMP) $(NPM_STAMP) $(VENDOR_STAMP) $(MO_FILES)
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -22,6 +24,18 @@ $(STAMP): pyproject.toml requirements.lock
 $(NPM_STAMP): web/package.json
 	cd web && npm install --no-audit --no-fund --loglevel=error
 	touch $(NPM_STAMP)
+
+$(VENDOR_STAMP): $(STAMP) $(NPM_STAMP) web/package-lock.json advocacy/resources.py
+	$(BIN)/python -m advocacy.resources
+	touch $(VENDOR_STAMP)
+
+# A wheel in dist/ that carries the templates, static files, config/, front-end files and compiled
+# catalogues (setup.py): `pip install dist/advocacy-*.whl` (add `[embedded]` for SecantusDB) serves from any folder.
+# build/ goes first: setuptools would otherwise put modules deleted since the last build in the wheel.
+wheel: setup
+	rm -rf build
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
+	@ls -1 dist/advocacy-*.whl
 
 # The child-facing words in other languages: each .po (committed) compiles to a .mo (not committed).
 $(LOCALE)/%/LC_MESSAGES/messages.mo: $(LOCALE)/%/LC_MESSAGES/messages.po $(STAMP)
@@ -60,4 +74,4 @@ bench: setup
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) web/node_modules var var-key var-audit .pytest_cache .ruff_cache .import_linter_cache
+	rm -rf $(VENV) web/node_modules advocacy/_shipped build dist var var-key var-audit .pytest_cache .ruff_cache .import_linter_cache

@@ -18,14 +18,6 @@ from pathlib import Path
 
 from aiohttp import web
 
-from advocacy.settings import PROJECT_ROOT
-
-WEB_DIR = PROJECT_ROOT / "web"
-# Front-end packages from npm (web/package.json), served under /vendor/NAME.
-VENDOR_FILES = {
-    "socket.io.min.js": WEB_DIR / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js",
-    "socket.io.min.js.map": WEB_DIR / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js.map",
-}
 COMPRESSIBLE = {".css", ".js", ".svg", ".map", ".json", ".txt", ".html"}
 TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".map": "application/json"}
 FOREVER = "public, max-age=31536000, immutable"

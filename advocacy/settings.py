@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CONFIG_DIR = PROJECT_ROOT / "config"
+from advocacy.resources import RESOURCES
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent  # the source checkout (tests and development tools)
+CONFIG_DIR = RESOURCES.config  # config/ in a checkout; the copy inside an installed package
 ENV_PREFIX = "ADVOCACY_"
 # Never printed, not even in an error about themselves; never read from the settings file.
 SECRET_KEYS = frozenset({"master_key", "accepted_master_keys", "metrics_token"})

@@ -16,7 +16,7 @@ import jinja2
 import socketio
 from aiohttp import web
 
-from advocacy.assets import VENDOR_FILES, WEB_DIR, Assets
+from advocacy.assets import Assets
 from advocacy.bootstrap import Services
 from advocacy.date_words import moment_words
 from advocacy.edge import (
@@ -49,6 +49,7 @@ from advocacy.edge.metrics import Metrics, metrics, metrics_key
 from advocacy.edge.middlewares import errors, request_ids, same_origin_changes, security_headers
 from advocacy.edge.oversight_events import OversightNamespace
 from advocacy.errors import ServiceError
+from advocacy.resources import RESOURCES
 from advocacy.scale_out import channel_prefix
 from advocacy.settings import Settings
 
@@ -123,14 +124,14 @@ def init_app(services: Services) -> web.Application:
     app[metrics_key].count_commands(services.store.commands)
     app.router.add_get("/metrics", metrics)
 
-    assets = Assets(WEB_DIR / "static", VENDOR_FILES)
+    assets = Assets(RESOURCES.static, RESOURCES.vendor_files())
     app[assets_key] = assets
     env = aiohttp_jinja2.setup(
         app,
-        loader=jinja2.FileSystemLoader(str(WEB_DIR / "templates")),
+        loader=jinja2.FileSystemLoader(str(RESOURCES.templates)),
         autoescape=jinja2.select_autoescape(default=True),
     )
-    install_language(app, env, WEB_DIR / "static" / "js")
+    install_language(app, env, RESOURCES.static / "js")
     env.globals["asset"] = assets.url
     env.filters["when"] = functools.partial(moment_words, zone=settings.timezone)
     for routes in ROUTES:

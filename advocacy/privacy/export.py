@@ -37,8 +37,8 @@ from advocacy.oversight import export as oversight_export
 from advocacy.pairing import export as pairing_export
 from advocacy.people import child_details, child_names, open_needs, staff_by_ids
 from advocacy.push import export as push_export
+from advocacy.resources import RESOURCES
 from advocacy.safeguarding import export as safeguarding_export
-from advocacy.settings import PROJECT_ROOT
 from advocacy.spoken_languages import name_of
 from advocacy.store import ASCENDING, Store
 from advocacy.words import MARKED, english
@@ -238,7 +238,7 @@ ACTIONS = {
 }
 
 _TEMPLATES = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(str(PROJECT_ROOT / "web" / "templates")),
+    loader=jinja2.FileSystemLoader(str(RESOURCES.templates)),
     autoescape=jinja2.select_autoescape(default=True),
 )
 _TEMPLATES.filters["when"] = moment_words

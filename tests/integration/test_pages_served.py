@@ -5,8 +5,8 @@ from __future__ import annotations
 import gzip
 import re
 
-from advocacy.assets import WEB_DIR
 from advocacy.privacy.retention import load_retention
+from advocacy.resources import RESOURCES
 
 
 async def test_files_are_gzipped_and_a_versioned_address_may_be_cached_for_a_year(server):
@@ -21,7 +21,7 @@ async def test_files_are_gzipped_and_a_versioned_address_may_be_cached_for_a_yea
             assert resp.headers["Cache-Control"] == "public, max-age=31536000, immutable"
             assert resp.headers["Content-Type"] == "text/css; charset=utf-8"
             etag = resp.headers["ETag"]
-        source = (WEB_DIR / "static" / "css" / "app.css").read_bytes()
+        source = (RESOURCES.static / "css" / "app.css").read_bytes()
         assert gzip.decompress(body) == source and len(body) < len(source) / 2
         async with http.get("/static/css/app.css", headers={"Accept-Encoding": "identity"}) as resp:
             assert await resp.read() == source
