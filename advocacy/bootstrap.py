@@ -55,6 +55,8 @@ from advocacy.figures.service import Figures
 from advocacy.figures.tally import Tally
 from advocacy.languages import Languages
 from advocacy.leases import LeasedJob
+from advocacy.moments.service import Moments, Reoffer
+from advocacy.non_instructed.service import NonInstructed
 from advocacy.notifications.service import Notifier
 from advocacy.oversight.console import ReviewerConsole
 from advocacy.oversight.counts import QueueCounts
@@ -109,11 +111,14 @@ class Services:
     reviewer_console: ReviewerConsole
     export: ChildExport
     complaints: Complaints
+    non_instructed: NonInstructed
+    moments: Moments
     retention: RetentionJob
     # The ids of users whose conversations changed: every server process moves their open sockets.
     access_changed: Topic[list[str]]
     sweeper_job: LeasedJob
     pairing_job: LeasedJob
+    visits_job: LeasedJob
     # The audit trail's head, appended to a file outside the database at an interval and at shutdown.
     anchors: audit.Anchors
     redis: aioredis.Redis | None = None
@@ -122,7 +127,7 @@ class Services:
     @property
     def jobs(self) -> list[LeasedJob]:
         """The background jobs: each runs in whichever server process holds its lease."""
-        return [self.retention.leased, self.sweeper_job, self.pairing_job, self.figures.job]
+        return [self.retention.leased, self.sweeper_job, self.pairing_job, self.figures.job, self.visits_job]
 
     async def start(self) -> None:
         """Start what a server runs besides answering requests: listening to the other processes, the jobs."""
@@ -249,6 +254,21 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
     staff = StaffDirectory(store, clock)
     staff.ties_changed.subscribe(pairing.plan_after_staff_change)
 
+    # Non-instructed advocacy: the advocate is reminded when a visit is overdue.
+    non_instructed = NonInstructed(store, clock, keyring, settings, access, notifier)
+
+    async def visits_tick() -> None:
+        await non_instructed.remind_overdue()
+
+    # Key moments: a placement move or a new social worker offers advocacy again, once, to a child who opted out.
+    moments = Moments(store, clock, keyring, settings, access, chat)
+
+    async def offer_again(wanted: Reoffer) -> None:
+        if await pairing.offer(wanted.child, wanted.why):
+            await moments.reoffered(wanted.moment)
+
+    moments.reoffer.subscribe(offer_again)
+
     async def pairing_tick() -> None:
         await pairing.offers_due()
         await pairing.retry_waiting()
@@ -263,10 +283,12 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
         team=TeamView(store, clock, dict(records.categories)), staff=staff,
         reviewer_console=ReviewerConsole(store, clock, keyring, oversight),
         export=ChildExport(store, clock, chat, languages), complaints=complaints,
+        non_instructed=non_instructed, moments=moments,
         retention=RetentionJob(store, clock, retention),
         access_changed=access_changed,
         sweeper_job=sweeper_job(store, clock, sweeper, settings.sweep_interval_seconds),
         pairing_job=LeasedJob(store, clock, "pairing", pairing.policy.check_every_seconds, pairing_tick),
+        visits_job=LeasedJob(store, clock, "visit reminders", non_instructed.policy.check_every_seconds, visits_tick),
         anchors=audit.Anchors(store, clock, audit.anchor_path(settings), settings.audit_anchor_minutes * 60),
         redis=redis, shared=shared,
     )

@@ -76,6 +76,14 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "item_claimed": (409, "Another reviewer is working on this item. Nothing was changed."),
     "claim_first": (409, "Claim this item before working on it. Nothing was changed."),
     "no_update_requested": (409, "No update has been asked for on this item. Nothing was changed."),
+    # non-instructed advocacy and key moments in a child's care
+    "right_unknown": (400, "That is not a right we know (config/rights.toml). Nothing was saved."),
+    "child_instructed": (409, "This child instructs their advocate: write down what they say, not what you "
+                              "observed. Nothing was saved."),
+    "already_instructed": (409, "This child's advocacy is instructed already. Nothing was changed."),
+    "moment_not_found": (404, "We couldn't find that meeting or event. Nothing was changed."),
+    "moment_not_yet": (409, "That meeting or event has not happened yet, so there is no outcome to record. "
+                            "Nothing was changed."),
 }
 
 

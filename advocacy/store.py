@@ -72,6 +72,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         _index([("ref_lookup", ASCENDING)], sparse=True),
         # Children who opted out and are due to be offered an advocate again.
         _index([("offer_due_at", ASCENDING)], sparse=True),
+        # Non-instructed children whose advocate's next visit falls due (advocacy.non_instructed).
+        _index([("non_instructed.visit_due_at", ASCENDING)], sparse=True),
     ],
     "sessions": [
         _index([("token_hash", ASCENDING)], unique=True),
@@ -154,6 +156,12 @@ INDEXES: dict[str, list[IndexModel]] = {
     # manager handles.
     "complaints": [_index([("child", ASCENDING), ("made_at", DESCENDING)]),
                    _index([("handler.role", ASCENDING), ("handler.id", ASCENDING), ("made_at", DESCENDING)])],
+    # Non-instructed advocacy (advocacy.non_instructed): each decision and review, and each visit, sealed.
+    "advocacy_decisions": [_index([("child", ASCENDING), ("at", ASCENDING)])],
+    "visits": [_index([("child", ASCENDING), ("at", DESCENDING)])],
+    # Key moments in a child's care (advocacy.moments): meetings and events with the child's views put,
+    # by local authority for the figures.
+    "moments": [_index([("child", ASCENDING), ("on", ASCENDING)]), _index([("la", ASCENDING), ("on", ASCENDING)])],
     # Children's messages that safeguarding triage flagged, by message id.
     "flags": [_index([("child", ASCENDING), ("flagged_at", DESCENDING)])],
     # What was shared outside the service, and why: append only.

@@ -112,6 +112,15 @@ PERMISSIONS: dict[str, dict[Role, str]] = {
     "complaint.read": {Role.CHILD: OWN, Role.MANAGER: TEAM, Role.ADMIN: ANY},
     "complaint.answer": {Role.MANAGER: TEAM, Role.ADMIN: ANY},
     "complaint.escalate": {Role.CHILD: OWN},
+    # non-instructed advocacy (advocacy.non_instructed): for a child who cannot instruct an advocate, the
+    # decision and its reviews, the visits, the list of such children; never the child themself
+    "non_instructed.decide": {Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED, Role.MANAGER: TEAM},
+    "non_instructed.visit": {Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED, Role.MANAGER: TEAM},
+    "non_instructed.read": {Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED, Role.MANAGER: TEAM},
+    # key moments in a child's care (advocacy.moments): meetings and events, the child's views, the outcome
+    "moment.create": {Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED, Role.MANAGER: TEAM},
+    "moment.read": {Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED, Role.MANAGER: TEAM},
+    "moment.record": {Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED, Role.MANAGER: TEAM},
     # the oversight queue (advocacy.oversight): reviewers see every escalated item, pseudonymously
     "oversight.connect": {Role.REVIEWER: ANY},
     "oversight.queue": {Role.REVIEWER: ANY},

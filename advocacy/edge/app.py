@@ -20,6 +20,7 @@ from advocacy.assets import VENDOR_FILES, WEB_DIR, Assets
 from advocacy.bootstrap import Services
 from advocacy.date_words import moment_words
 from advocacy.edge import (
+    advocacy_views,
     auth_views,
     chat_views,
     complaint_views,
@@ -93,7 +94,7 @@ class SocketServer(socketio.AsyncServer):
 ROUTES = (site_views.routes, auth_views.routes, chat_views.routes, privacy_views.routes, concern_views.routes,
           complaint_views.routes,
           safeguarding_views.routes, oversight_views.routes, oversight_pages.routes, pairing_views.routes,
-          figures_views.routes, team_views.routes, language_views.routes, staff_views.routes)
+          figures_views.routes, team_views.routes, language_views.routes, staff_views.routes, advocacy_views.routes)
 
 
 def _origin_checker(settings: Settings):

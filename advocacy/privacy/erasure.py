@@ -34,6 +34,9 @@ CHILD_RECORDS: dict[str, str] = {
     "disclosures": "child",
     "flags": "child",
     "pseudonyms": "_id",
+    "advocacy_decisions": "child",
+    "visits": "child",
+    "moments": "child",
 }
 JOB_NAME = "daily retention"
 DAY_SECONDS = 24 * 3600

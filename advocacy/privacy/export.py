@@ -30,6 +30,8 @@ from advocacy.complaints.rules import may_handle
 from advocacy.concerns import export as concern_export
 from advocacy.date_words import iso, moment_words
 from advocacy.languages import Languages, install_gettext
+from advocacy.moments import export as moment_export
+from advocacy.non_instructed import export as non_instructed_export
 from advocacy.oversight import export as oversight_export
 from advocacy.pairing import export as pairing_export
 from advocacy.people import child_details, child_names, open_needs, staff_by_ids
@@ -45,6 +47,7 @@ SECTIONS: tuple[Section, ...] = (
     concern_export.worries, concern_export.disclosures, safeguarding_export.flags, oversight_export.items,
     pairing_export.choices, pairing_export.placement_moves, pairing_export.covers, pairing_export.earlier_chat,
     pairing_export.plans, concern_export.counted, complaint_export.complaints,
+    non_instructed_export.decisions, non_instructed_export.visits, moment_export.moments,
 )
 # Sections that can leave out complaints about the service the person making the copy may not see.
 LEAVE_OUT_COMPLAINTS = (complaint_export.complaints, oversight_export.items)
@@ -72,6 +75,9 @@ HELD = {
     "earlier_chat": "more: earlier chat (pairing.export.earlier_chat)",
     "pairing_plans": "more: plans (pairing.export.plans)",
     "complaints": "more: complaints about the service (complaints.export.complaints)",
+    "advocacy_decisions": "more: how your advocate speaks up for you (non_instructed.export.decisions)",
+    "visits": "more: visits from your advocate (non_instructed.export.visits)",
+    "moments": "more: meetings and changes about your care (moments.export.moments)",
 }
 # Collections that hold nothing about any one child, and why.
 NOTHING_ABOUT_A_CHILD = {
@@ -115,13 +121,16 @@ TOLD = {
     "oversight.update_requested": english("the Children's Commissioner's team asked for news about your worry"),
     "oversight.closed": english("the Children's Commissioner's team finished checking on your worry"),
     "complaint.made": english("you made a complaint about the advocacy service"),
+    "child.visit_overdue": english("it was time for your advocate to visit you"),
 }
 
 # Fields of the sections that hold a moment (ISO 8601), shown on the page as a date and time.
 MOMENTS = {"when", "raised", "answer_due", "arrived", "finished", "written_down", "asked", "answered",
-           "your_message_sent"}
+           "your_message_sent", "we_asked_again_if_you_wanted_an_advocate", "since", "last_visit_at",
+           "visit_due_at", "reminded_for"}
 # Fields of the sections whose values are the service's own words (never a person's), read in the child's language.
-SERVICE_WORDS = {"about", "who", "who_looks_at_it", "where_it_is", "what_we_decided", "what"}
+SERVICE_WORDS = {"about", "who", "who_looks_at_it", "where_it_is", "what_we_decided", "what", "where", "your_rights",
+                 "it_matched_what_you_wanted"}
 # Every field name in the export, as the readable page says it.
 LABELS = {
     "when": english("When"),
@@ -170,6 +179,24 @@ LABELS = {
     "who_looks_at_it": english("Who looks at it"),
     "the_answer": english("The answer"),
     "what_we_decided": english("What we decided"),
+    "look_again_by": english("To be looked at again by"),
+    "where": english("Where"),
+    "who_else_was_there": english("Who else was there"),
+    "how_you_seemed": english("How you seemed"),
+    "what_your_advocate_saw": english("What your advocate saw"),
+    "your_rights": english("Your rights it is about"),
+    "on_the_day": english("On the day"),
+    "your_views": english("What you wanted said"),
+    "your_views_were_put": english("Was what you wanted said told to the meeting?"),
+    "what_was_decided": english("What was decided"),
+    "it_matched_what_you_wanted": english("Did it match what you wanted?"),
+    "we_asked_again_if_you_wanted_an_advocate": english("When we asked again if you wanted an advocate"),
+    "non_instructed": english("Your advocate speaks up for you by watching and listening"),
+    "since": english("Since"),
+    "review_by": english("To be looked at again by"),
+    "last_visit_at": english("Last visit"),
+    "visit_due_at": english("Next visit due"),
+    "reminded_for": english("Your advocate was reminded to visit"),
 }
 
 # What each audited action means, in words a child understands.
@@ -197,6 +224,8 @@ ACTIONS = {
     "complaint.answered": english("answered your complaint"),
     "complaint.escalated": english("took your complaint to the Children's Commissioner's office"),
     **concern_export.ACTIONS,
+    **non_instructed_export.ACTIONS,
+    **moment_export.ACTIONS,
 }
 
 _TEMPLATES = jinja2.Environment(

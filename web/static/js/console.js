@@ -25,6 +25,11 @@
     return hours < 48 ? `waiting ${hours} h` : `waiting ${Math.floor(hours / 24)} days`;
   };
 
+  const nonInstructedWords = (ni) => {
+    const last = ni.last_visit_at ? `last visit ${new Date(ni.last_visit_at).toLocaleDateString('en-GB')}` : 'no visit yet';
+    return `Non-instructed · ${last}${ni.visit_overdue ? ' · visit overdue' : ''}`;
+  };
+
   const childName = (conv) => (conv.summary.child_name || '').trim() || 'Unnamed child';
 
   const showPresence = (conv) => {
@@ -47,10 +52,11 @@
         online: make('span', 'conv-item__online', 'Online'),
         badge: make('span', 'badge conv-item__unread'),
         waiting: make('span', 'conv-item__waiting'),
+        visit: make('span', 'conv-item__visit'),
       };
       const first = make('span');
       first.append(name, ' ', row.online);
-      button.append(first, row.badge, row.waiting);
+      button.append(first, row.badge, row.waiting, row.visit);
       button.addEventListener('click', () => choose(conv));
       li.append(button);
       listEl.append(li);
@@ -64,6 +70,11 @@
     row.waiting.textContent = s.waiting_since ? formatWaiting(s.waiting_since) : '';
     row.waiting.classList.toggle('conv-item__waiting--late',
       Boolean(s.waiting_since) && Date.now() - Date.parse(s.waiting_since) > LATE_MS);
+    // Non-instructed advocacy: said in the list, with when the child was last visited.
+    const ni = s.non_instructed;
+    row.visit.hidden = !ni;
+    row.visit.textContent = ni ? nonInstructedWords(ni) : '';
+    row.visit.classList.toggle('conv-item__waiting--late', Boolean(ni && ni.visit_overdue));
     row.button.setAttribute('aria-current', client && client.active === conv ? 'true' : 'false');
   };
 

@@ -18,6 +18,7 @@
     'child.asked_for_someone_else': (who) => `${who} asked for a different advocate.`,
     'child.cover_started': (who) => `You are covering for ${who}'s advocate while they are away.`,
     'child.cover_ended': (who) => `Your cover for ${who} has ended.`,
+    'child.visit_overdue': (who) => `A visit to ${who} is overdue (non-instructed advocacy).`,
     'complaint.made': () => 'A complaint about the service has come to you: see Complaints.',
   };
 
