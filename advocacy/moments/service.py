@@ -89,7 +89,8 @@ class Moments:
             if told is not None:
                 doc["asked_at"] = utc_ms(self.clock.now())
                 await self.store.moments.update_one({"_id": doc["_id"]}, {"$set": {"asked_at": doc["asked_at"]}})
-        if kind in rules.REOFFER_KINDS and child.get("opted_out"):
+        # Once for this moment, and never while an earlier offer waits for the child's answer: no pressure.
+        if kind in rules.REOFFER_KINDS and child.get("opted_out") and not child.get("offer"):
             await self.reoffer.publish(Reoffer(child["_id"], doc["_id"], kind))
         return await self.view(await self.store.moments.find_one({"_id": doc["_id"]}))
 
