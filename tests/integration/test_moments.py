@@ -185,3 +185,23 @@ async def test_meetings_where_the_childs_views_were_put_are_in_the_figures_small
     assert (england["held"]["value"], england["views_put"]["value"]) == (20, 10)
     assert (await ada.get("/api/figures/moments"))[0] == 403
     assert (await reviewer.get("/api/figures/moments", **{"from": "2026-13-01"}))[0] == 400
+
+
+async def test_erasure_removes_the_childs_decisions_visits_and_moments(world, apis):  # noqa: F811
+    from advocacy.privacy.erasure import erase_child
+
+    server, amira, billy, ada = world.server, world.children[0], world.children[1], world.advocates[0]
+    advocate = await apis(server, ada)
+    for child in (amira, billy):
+        assert (await advocate.post(f"/api/children/{child.id}/non-instructed", {
+            "reason": "Cannot instruct", "review_by": _day(server, 30)}))[0] == 201
+        assert (await advocate.post(f"/api/children/{child.id}/visits", {
+            "at": server.clock.now().isoformat(), "where": "home", "seemed": "Well", "observed": "Fine"}))[0] == 201
+        assert (await advocate.post(f"/api/children/{child.id}/moments", {
+            "kind": "leaving_care", "on": _day(server, 20)}))[0] == 201
+    counts = await erase_child(server.store, server.clock, amira.id)
+    assert (counts["advocacy_decisions"], counts["visits"], counts["moments"]) == (1, 1, 1)
+    for collection in ("advocacy_decisions", "visits", "moments"):
+        assert await getattr(server.store, collection).count_documents({"child": amira.id}) == 0
+        assert await getattr(server.store, collection).count_documents({"child": billy.id}) == 1
+    assert "non_instructed" not in await server.store.children.find_one({"_id": amira.id})
