@@ -177,3 +177,35 @@ async def test_the_console_shows_who_is_non_instructed_and_an_overdue_visit_is_r
     server.clock.advance(timedelta(days=service.policy.visit_every_days, minutes=1))
     assert await service.remind_overdue() == 1
     await console.close()
+
+
+async def test_real_answers_match_the_documented_schemas(world, apis):  # noqa: F811
+    from tests.integration.test_concerns_contract import check
+
+    server, amira, ada = world.server, world.children[0], world.advocates[0]
+    advocate = await apis(server, ada)
+    path = "/api/children/{child}/non-instructed"
+    check("post", path, *(await advocate.post(f"/api/children/{amira.id}/non-instructed", {
+        "reason": "r", "review_by": _review_by(server)})))
+    check("post", "/api/children/{child}/visits", *(await advocate.post(f"/api/children/{amira.id}/visits", {
+        **VISIT, "at": server.clock.now().isoformat()})))
+    check("get", path, *(await advocate.get(f"/api/children/{amira.id}/non-instructed")))
+    check("get", "/api/non-instructed", *(await advocate.get("/api/non-instructed")))
+    check("post", "/api/concerns", *(await advocate.post("/api/concerns", {
+        "child": amira.id, "category": "health", "severity": "high", "from_observation": True,
+        "observed": "o", "rights": ["health"]})))
+    check("post", "/api/children/{child}/visits", *(await advocate.post(f"/api/children/{amira.id}/visits", {
+        **VISIT, "at": "yesterday"})))
+    status, body = await advocate.post(f"/api/children/{amira.id}/moments",
+                                       {"kind": "complaint", "on": _review_by(server, -1)})
+    check("post", "/api/children/{child}/moments", status, body)
+    moment = body["moment"]["id"]
+    check("post", "/api/moments/{moment}/views", *(await advocate.post(f"/api/moments/{moment}/views",
+                                                                      {"views": "v"})))
+    check("post", "/api/moments/{moment}/outcome", *(await advocate.post(f"/api/moments/{moment}/outcome", {
+        "decided": "d", "views_put": True, "matched": "no"})))
+    check("get", "/api/children/{child}/moments", *(await advocate.get(f"/api/children/{amira.id}/moments")))
+    check("post", "/api/children/{child}/instructed", *(await advocate.post(f"/api/children/{amira.id}/instructed",
+                                                                           {"reason": "r"})))
+    manager = await apis(server, world.manager)
+    check("get", "/api/figures/moments", *(await manager.get("/api/figures/moments")))
