@@ -71,6 +71,11 @@ class Moments:
         child = await self.access.child(principal, "moment.create", child_id, missing="child_not_found")
         return await self._insert(child, kind, on, by=principal.by(), source="advocate", principal=principal)
 
+    async def record_imported(self, child: Mapping[str, Any], kind: str, on: date, *,
+                              by: dict[str, str]) -> dict[str, Any]:
+        """A moment from the local authority's import (``advocacy.moments.importer``), checked already."""
+        return await self._insert(child, kind, on, by=by, source="import", principal=None)
+
     async def _insert(self, child: Mapping[str, Any], kind: str, on: date, *, by: dict[str, str], source: str,
                       principal: Principal | None) -> dict[str, Any]:
         la = await self.store.local_authorities.find_one({"_id": child.get("la")}, {"region": 1}) or {}
@@ -80,7 +85,7 @@ class Moments:
                "views_at": None, "views_put": None, "decided": None, "matched": None, "outcome_at": None,
                "reoffered_at": None}
         await self.store.moments.insert_one(doc)
-        who = audit.by(principal) if principal else {"actor": "service", "role": "service"}
+        who = audit.by(principal) if principal else {"actor": by["id"], "role": by["role"]}
         await audit.record(self.store, self.clock, **who, action="moment.recorded", subject=child["_id"],
                            moment=doc["_id"], kind=kind)
         ask = rules.question(kind, on)

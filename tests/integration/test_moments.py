@@ -205,3 +205,32 @@ async def test_erasure_removes_the_childs_decisions_visits_and_moments(world, ap
         assert await getattr(server.store, collection).count_documents({"child": amira.id}) == 0
         assert await getattr(server.store, collection).count_documents({"child": billy.id}) == 1
     assert "non_instructed" not in await server.store.children.find_one({"_id": amira.id})
+
+
+async def test_the_local_authoritys_csv_of_meetings_is_imported_once_with_each_bad_row_reported(world, tmp_path):
+    from advocacy.people import sealed_details
+    from tests.integration.test_privacy import run_cli
+
+    server, amira, billy = world.server, world.children[0], world.children[1]
+    for child, ref in ((amira, "LDS-1"), (billy, "LDS-2")):
+        await server.store.children.update_one({"_id": child.id}, {"$set": await sealed_details(
+            server.store, child.id, "E08000035", ref=ref)})
+    csv_file = tmp_path / "meetings.csv"
+    csv_file.write_text("la,ref,kind,on\n"
+                        f"E08000035,LDS-1,looked_after_review,{_day(server, 14)}\n"
+                        f"E08000035,LDS-2,party,{_day(server, 14)}\n"
+                        f"E08000035,LDS-9,leaving_care,{_day(server, 14)}\n"
+                        f"E08000035,LDS-2,child_protection_conference,{_day(server, 900)}\n")
+    key = {"ADVOCACY_MASTER_KEY": server.settings.master_key}
+    code, out = await run_cli(server, "import-moments", str(csv_file), **key)
+    assert code == 1, out
+    assert "1 of 4 row(s) imported" in out
+    assert "line 3: kind must be one of" in out and "line 4: no child with the reference 'LDS-9'" in out
+    assert "line 5: on should be the day" in out
+    [moment] = await server.store.moments.find({}).to_list(None)
+    assert (moment["child"], moment["source"], moment["kind"]) == (amira.id, "import", "looked_after_review")
+    assert moment["asked_at"] is not None  # asked in her chat, as if her advocate had written it down
+    assert any("meeting about your care" in n for n in await service_notices(server, amira.id))
+    code, out = await run_cli(server, "import-moments", str(csv_file), **key)
+    assert "0 of 4 row(s) imported" in out and "line 2: already recorded" in out
+    assert await server.store.moments.count_documents({}) == 1
