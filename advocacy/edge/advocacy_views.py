@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import aiohttp_jinja2
 from aiohttp import web
 
-from advocacy.edge.handlers import json_body, ok, principal_of
+from advocacy.edge.handlers import json_body, ok, page_context, principal_of, staff_page
 from advocacy.edge.keys import services_key
+from advocacy.errors import ServiceError
+from advocacy.moments import rules as moment_rules
+from advocacy.people import child_names
 
 routes = web.RouteTableDef()
 
@@ -82,3 +86,27 @@ async def moment_figures(request: web.Request) -> web.Response:
     principal = await principal_of(request)
     moments = request.app[services_key].moments
     return ok(**await moments.figures(principal, request.query.get("from"), request.query.get("to")))
+
+
+# the console page ------------------------------------------------------------------
+
+
+@routes.get("/console/children/{child}/advocacy", name="console_child_advocacy")
+async def console_child_advocacy(request: web.Request) -> web.StreamResponse:
+    """One child's non-instructed advocacy and key moments, for their advocate and manager."""
+    principal = await staff_page(request, "non_instructed.read",
+                                 "This page is for the child's advocate and their manager.")
+    services = request.app[services_key]
+    child_id = request.match_info["child"]
+    try:
+        record = await services.non_instructed.record(principal, child_id)
+        moments = await services.moments.listing(principal, child_id)
+    except ServiceError as error:
+        raise web.HTTPNotFound(text=error.message) from None
+    names = await child_names(services.store, [child_id])
+    return aiohttp_jinja2.render_template(
+        "console/child_advocacy.html", request,
+        page_context(request, "console-child-advocacy", principal.public(), child=child_id,
+                     child_name=names.get(child_id, "The child"), record=record, moments=moments,
+                     kinds=moment_rules.KINDS, matched=moment_rules.MATCHED, max_chars=services.moments.limit),
+    )

@@ -65,3 +65,47 @@ async def test_the_advocates_list_shows_who_is_non_instructed_and_their_last_vis
     day = server.clock.now().strftime("%d/%m/%Y")
     await expect(row.locator(".conv-item__visit")).to_have_text(f"Non-instructed · last visit {day}")
     assert problems == []
+
+
+async def test_an_advocate_records_the_decision_a_visit_and_a_childs_views_on_the_console_page(browser, world):
+    server, billy, ada = world.server, world.children[1], world.advocates[0]
+    page, problems = await open_page(browser, world, 1280, 900)
+    await advocate_signs_in(page, ada, server)
+    await page.locator(".conv-item", has=page.locator(".conv-item__name", has_text=billy.name)).click()
+    await page.click("#advocacy-link")
+    await expect(page.locator("#ni-state")).to_contain_text("Instructed")
+
+    await page.fill("#ni-reason", "Two years old, no words yet.")
+    await page.fill("#ni-review", (server.services.non_instructed.today() + timedelta(days=400)).isoformat())
+    await page.click("#decide-form button")
+    await expect(page.locator("#advocacy-error")).to_contain_text("review_by")
+    assert [p for p in problems if "400 (Bad Request)" not in p] == []  # the refusal, shown above
+    problems.clear()
+    await page.fill("#ni-review", (server.services.non_instructed.today() + timedelta(days=60)).isoformat())
+    await page.click("#decide-form button")
+    await expect(page.locator("#ni-state")).to_contain_text("Non-instructed")
+
+    at = (server.clock.now() - timedelta(hours=3)).astimezone().strftime("%Y-%m-%dT%H:%M")
+    await page.fill("#visit-at", at)
+    await page.select_option("#visit-where", "home")
+    await page.fill("#visit-present", "foster carer, sister")
+    await page.fill("#visit-seemed", "Smiling, reached for his carer.")
+    await page.fill("#visit-observed", "No speech therapy since the move.")
+    await page.check("input[name='rights'][value='health']")
+    await page.click("#visit-form button")
+    await expect(page.locator("#visits")).to_contain_text("No speech therapy since the move.")
+    await expect(page.locator("#visits")).to_contain_text("foster carer, sister")
+    await expect(page.locator("#ni-state")).not_to_contain_text("none yet")
+
+    await page.select_option("#moment-kind", "looked_after_review")
+    await page.fill("#moment-on", (server.services.moments.today() + timedelta(days=5)).isoformat())
+    await page.click("#moment-form button")
+    moment = page.locator("#moments .moment").first
+    await expect(moment).to_contain_text("Looked-after review")
+    await moment.locator("textarea[name='views']").fill("Observed: happiest with his sister there.")
+    await moment.locator("form[data-what='views'] button").click()
+    await expect(page.locator("#moments .moment").first).to_contain_text("happiest with his sister there")
+    assert await axe_violations(page) == []
+    [visit] = await server.store.visits.find({"child": billy.id}).to_list(None)
+    assert visit["rights"] == ["health"] and visit["where"] == "home"
+    assert problems == []

@@ -270,6 +270,7 @@ ROUTES: dict[str, Row] = {
                                               setup=lambda s: held_moment(s),
                                               body={"decided": "Stays.", "views_put": True, "matched": "yes"}),
     "GET /api/figures/moments": Row(allowed=FIGURES),
+    "GET /console/children/{child}/advocacy": Row(allowed={"advocate", "covering_advocate", "manager"}),
     # the service
     "GET /api/health": Row(public=True),
     "GET /api/health/ready": Row(public=True),  # 503 only when not ready: the test server is

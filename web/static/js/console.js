@@ -11,6 +11,7 @@
   const presenceEl = $('presence');
   const emptyNote = $('empty-note');
   const exportLink = $('export-link');
+  const advocacyLink = $('advocacy-link');
   const logButton = $('log-from-chat');
   const LATE_MS = 24 * 3600 * 1000;
   const rows = new Map();
@@ -166,6 +167,9 @@
     // A child's right of access: everything held about them, as a page they can read.
     exportLink.href = `/api/children/${encodeURIComponent(conv.summary.child)}/export.html`;
     exportLink.hidden = false;
+    // Non-instructed advocacy (visits) and key moments in the child's care, on a page of their own.
+    advocacyLink.href = `/console/children/${encodeURIComponent(conv.summary.child)}/advocacy`;
+    advocacyLink.hidden = false;
     logButton.hidden = false;
     logSelect.value = conv.summary.child;
     showPresence(conv);
@@ -338,6 +342,7 @@
       titleEl.textContent = '';
       presenceEl.hidden = true;
       exportLink.hidden = true;
+      advocacyLink.hidden = true;
       logButton.hidden = true;
       sideAsked += 1; // a list still loading for them is not shown
       sideList.replaceChildren();
