@@ -59,6 +59,8 @@ from advocacy.figures.service import Figures
 from advocacy.figures.tally import Tally
 from advocacy.languages import Languages
 from advocacy.leases import LeasedJob
+from advocacy.moments.service import Moments, Reoffer
+from advocacy.non_instructed.service import NonInstructed
 from advocacy.notifications.service import Notifier
 from advocacy.oversight.console import ReviewerConsole
 from advocacy.oversight.counts import QueueCounts
@@ -121,6 +123,8 @@ class Services:
     corrections: Corrections
     feedback: Feedback
     equality: Equality
+    non_instructed: NonInstructed
+    moments: Moments
     retention: RetentionJob
     # The console (issue 20 item 9): the team's canned replies, search, cover by hand, the list's filters.
     replies: CannedReplies
@@ -134,6 +138,7 @@ class Services:
     pairing_job: LeasedJob
     # Ends covers by hand on time (the child told), as often as the sweeper runs.
     hand_over_job: LeasedJob
+    visits_job: LeasedJob
     # The audit trail's head, appended to a file outside the database at an interval and at shutdown.
     anchors: audit.Anchors
     redis: aioredis.Redis | None = None
@@ -142,7 +147,8 @@ class Services:
     @property
     def jobs(self) -> list[LeasedJob]:
         """The background jobs: each runs in whichever server process holds its lease."""
-        return [self.retention.leased, self.sweeper_job, self.pairing_job, self.hand_over_job, self.figures.job]
+        return [self.retention.leased, self.sweeper_job, self.pairing_job, self.hand_over_job, self.figures.job,
+                self.visits_job]
 
     async def start(self) -> None:
         """Start what a server runs besides answering requests: listening to the other processes, the jobs."""
@@ -293,6 +299,21 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
 
     hand_overs = cover.HandOvers(pairing, tell_access_changed)
 
+    # Non-instructed advocacy: the advocate is reminded when a visit is overdue.
+    non_instructed = NonInstructed(store, clock, keyring, settings, access, notifier)
+
+    async def visits_tick() -> None:
+        await non_instructed.remind_overdue()
+
+    # Key moments: a placement move or a new social worker offers advocacy again, once, to a child who opted out.
+    moments = Moments(store, clock, keyring, settings, access, chat)
+
+    async def offer_again(wanted: Reoffer) -> None:
+        if await pairing.offer(wanted.child, wanted.why):
+            await moments.reoffered(wanted.moment)
+
+    moments.reoffer.subscribe(offer_again)
+
     async def pairing_tick() -> None:
         await pairing.offers_due()
         # Leave that ended gives its advocate back before the waiting list is tried, which catches room
@@ -311,6 +332,7 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
         export=ChildExport(store, clock, chat, languages), complaints=complaints,
         corrections=corrections, feedback=feedback,
         equality=Equality(store, clock, keyring, settings.figures_small_count),
+        non_instructed=non_instructed, moments=moments,
         retention=retention_job, push=push,
         replies=CannedReplies(store, clock, settings.max_message_chars),
         search=Search(store, clock, access, dict(records.categories)),
@@ -319,6 +341,7 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
         sweeper_job=sweeper_job(store, clock, sweeper, settings.sweep_interval_seconds),
         pairing_job=LeasedJob(store, clock, "pairing", pairing.policy.check_every_seconds, pairing_tick),
         hand_over_job=LeasedJob(store, clock, "hand-overs", settings.sweep_interval_seconds, hand_overs.tick),
+        visits_job=LeasedJob(store, clock, "visit reminders", non_instructed.policy.check_every_seconds, visits_tick),
         anchors=audit.Anchors(store, clock, audit.anchor_path(settings), settings.audit_anchor_minutes * 60),
         redis=redis, shared=shared,
     )

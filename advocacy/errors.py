@@ -86,6 +86,14 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "reply_not_found": (404, "We couldn't find that reply. Nothing was changed."),
     "cover_invalid": (400, "That hand-over doesn't work. Nothing was changed."),
     "already_covered": (409, "Someone is covering this child already. Nothing was changed."),
+    # non-instructed advocacy and key moments in a child's care
+    "right_unknown": (400, "That is not a right we know (config/rights.toml). Nothing was saved."),
+    "child_instructed": (409, "This child instructs their advocate: write down what they say, not what you "
+                              "observed. Nothing was saved."),
+    "already_instructed": (409, "This child's advocacy is instructed already. Nothing was changed."),
+    "moment_not_found": (404, "We couldn't find that meeting or event. Nothing was changed."),
+    "moment_not_yet": (409, "That meeting or event has not happened yet, so there is no outcome to record. "
+                            "Nothing was changed."),
 }
 
 

@@ -75,6 +75,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         _index([("offer_due_at", ASCENDING)], sparse=True),
         # The waiting list: children no advocate had room for, longest waiting first (advocacy.pairing.service).
         _index([("waiting_since", ASCENDING), ("_id", ASCENDING)], sparse=True),
+        # Non-instructed children whose advocate's next visit falls due (advocacy.non_instructed).
+        _index([("non_instructed.visit_due_at", ASCENDING)], sparse=True),
     ],
     "sessions": [
         _index([("token_hash", ASCENDING)], unique=True),
@@ -169,6 +171,12 @@ INDEXES: dict[str, list[IndexModel]] = {
     "feedback": [_index([("child", ASCENDING), ("asked_at", DESCENDING)])],
     # Feedback answers counted for the figures, with no child, worry or day: area, month and answers only.
     "feedback_counted": [_index([("month", ASCENDING)])],
+    # Non-instructed advocacy (advocacy.non_instructed): each decision and review, and each visit, sealed.
+    "advocacy_decisions": [_index([("child", ASCENDING), ("at", ASCENDING)])],
+    "visits": [_index([("child", ASCENDING), ("at", DESCENDING)])],
+    # Key moments in a child's care (advocacy.moments): meetings and events with the child's views put,
+    # by local authority for the figures.
+    "moments": [_index([("child", ASCENDING), ("on", ASCENDING)]), _index([("la", ASCENDING), ("on", ASCENDING)])],
     # Children's messages that safeguarding triage flagged, by message id.
     "flags": [_index([("child", ASCENDING), ("flagged_at", DESCENDING)])],
     # What was shared outside the service, and why: append only.

@@ -130,6 +130,17 @@ PERMISSIONS: dict[str, dict[Role, str]] = {
     "page.child_feedback": {Role.CHILD: OWN},
     "feedback.read": {Role.CHILD: OWN},
     "feedback.give": {Role.CHILD: OWN},
+    # non-instructed advocacy (advocacy.non_instructed): for a child who cannot instruct an advocate, the
+    # decision and its reviews, the visits, the list of such children; never the child themself
+    "non_instructed.decide": {Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED, Role.MANAGER: TEAM},
+    "non_instructed.visit": {Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED, Role.MANAGER: TEAM},
+    "non_instructed.read": {Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED, Role.MANAGER: TEAM},
+    # key moments in a child's care (advocacy.moments): meetings and events, the child's views, the outcome; an
+    # opted-out child has no advocate and so no team, so managers and admins record a moment for any child (as
+    # placement moves), which re-offers advocacy once; reading and recording views stay with the child's own team
+    "moment.create": {Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED, Role.MANAGER: ANY, Role.ADMIN: ANY},
+    "moment.read": {Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED, Role.MANAGER: TEAM},
+    "moment.record": {Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED, Role.MANAGER: TEAM},
     # the oversight queue (advocacy.oversight): reviewers see every escalated item, pseudonymously
     "oversight.connect": {Role.REVIEWER: ANY},
     "oversight.queue": {Role.REVIEWER: ANY},

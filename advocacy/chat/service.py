@@ -32,6 +32,7 @@ from advocacy.auth.principal import Principal
 from advocacy.chat.text import check_client_id, check_message_text
 from advocacy.clock import Clock
 from advocacy.crypto import Keyring, keyring_of
+from advocacy.date_words import iso
 from advocacy.errors import ServiceError
 from advocacy.events import Topic
 from advocacy.group_commit import GroupCommit
@@ -257,7 +258,8 @@ class ChatService:
         # Staff see the language each child reads the service in and the languages on their record.
         spoken = {} if principal.role == "child" else {d["_id"]: d for d in await open_needs(self.store, [
             d async for d in self.store.children.find({"_id": {"$in": list(child_ids)}},
-                                                      {"language": 1, "languages": 1, "needs_sealed": 1})])}
+                                                      {"language": 1, "languages": 1, "needs_sealed": 1,
+                                                       "non_instructed": 1})])}
         staff = {d["_id"]: d async for d in self.store.staff.find({"_id": {"$in": list(advocate_ids)}}, {"name": 1})}
         names = {SERVICE_SENDER["id"]: SERVICE_SENDER["name"], **children,
                  **{i: d.get("name", "") for i, d in staff.items()}}
@@ -292,8 +294,14 @@ class ChatService:
 
     def _languages_of(self, child: dict[str, Any]) -> dict[str, Any]:
         language = self.languages.get(child.get("language"))
+        # Non-instructed advocacy (advocacy.non_instructed): the console shows it and when the last visit was.
+        state = child.get("non_instructed")
         return {"child_language": {"code": language.code, "name": language.english},
-                "child_languages": [name_of(c) for c in child.get("languages") or []]}
+                "child_languages": [name_of(c) for c in child.get("languages") or []],
+                "non_instructed": None if not state else {
+                    "review_by": state.get("review_by"), "last_visit_at": iso(state.get("last_visit_at")),
+                    "visit_due_at": iso(state.get("visit_due_at")),
+                    "visit_overdue": bool(state.get("visit_due_at") and state["visit_due_at"] <= self.clock.now())}}
 
     async def _last_message(
         self, doc: dict[str, Any] | None, child_id: str, names: dict[str, str]

@@ -1,4 +1,5 @@
-"""The `advocacy` command: serve, create-staff, staff, keys, audit, las, export-child, retention, pairing, import.
+"""The `advocacy` command: serve, create-staff, staff, keys, audit, las, export-child, retention, pairing, import,
+import-moments.
 
 Each command is a function of (settings, arguments) in ``serve``, ``pairing`` or ``operator``;
 every one gets its services from ``advocacy.bootstrap``, as the server does.
@@ -191,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"ADVOCACY_MASTER_KEY_FILE={args.out}")
         elif args.command == "pairing" and args.pairing_command == "solve":
             return pairing.solve_command(args)
-        elif args.command in ("pairing", "import"):
+        elif args.command in ("pairing", "import", "import-moments"):
             return asyncio.run(pairing.with_services(settings, args))
         elif args.command == "keys" and args.keys_command == "rotate":
             return asyncio.run(operator.keys_rotate_command(settings))

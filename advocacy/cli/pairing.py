@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from advocacy.bootstrap import Services, open_services
+from advocacy.moments.importer import import_moments
 from advocacy.pairing import plans
 from advocacy.pairing.importer import import_children
 from advocacy.pairing.instance import InstanceError, load_weights
@@ -42,6 +43,10 @@ def add_commands(commands: argparse._SubParsersAction, with_data_dir) -> None:
     import_p.add_argument("--codes-out",
                           help="where to write the new access codes (default DATA_DIR/access-codes-TIME.csv)")
     with_data_dir(import_p)
+    moments_p = commands.add_parser("import-moments",
+                                    help="import a local authority's CSV of upcoming meetings and events for children")
+    moments_p.add_argument("file", help="CSV with a header row: la,ref,kind,on")
+    with_data_dir(moments_p)
 
 
 class Progress:
@@ -86,6 +91,8 @@ async def with_services(settings: Settings, args: argparse.Namespace) -> int:
     async with open_services(settings, master_key="made_if_missing") as services:
         if args.command == "import":
             return await import_command(services, args)
+        if args.command == "import-moments":
+            return await import_moments_command(services, args)
         if args.pairing_command == "plan":
             return await plan_command(services, args)
         return await apply_command(services, args)
@@ -141,4 +148,16 @@ async def import_command(services: Services, args: argparse.Namespace) -> int:
         print(f"  not imported: {problem}")
     if report["codes"]:
         print(f"access codes for their advocates to hand over: {report['codes']} (only you can read it)")
+    return 1 if report["problems"] else 0
+
+
+async def import_moments_command(services: Services, args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    if not path.is_file():  # noqa: ASYNC240  (a command, not the server: nothing else waits on this loop)
+        print(f"advocacy: there is no file {path}", file=sys.stderr)
+        return 2
+    report = await import_moments(services.moments, path.read_text(encoding="utf-8-sig"))  # noqa: ASYNC240
+    print(f"{report['imported']} of {report['rows']} row(s) imported")
+    for problem in report["problems"]:
+        print(f"  not imported: {problem}")
     return 1 if report["problems"] else 0

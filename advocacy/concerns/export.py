@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from advocacy.concerns.records import default_categories
+from advocacy.concerns.rights import default_rights
 from advocacy.concerns.words import STATUS_WORDS, WHO
 from advocacy.crypto import keyring_of
 from advocacy.date_words import iso
@@ -61,6 +62,7 @@ async def _open(store: Store, child_id: str, value: Any, purpose: str) -> str | 
 
 async def worries(store: Store, child_id: str) -> tuple[str, list[dict[str, Any]]]:
     categories = default_categories()
+    rights = default_rights()
     out = []
     async for doc in store.concerns.find({"child": child_id}).sort("raised_at", ASCENDING):
         category = categories.get(doc["category"])
@@ -80,6 +82,9 @@ async def worries(store: Store, child_id: str) -> tuple[str, list[dict[str, Any]
             "where_it_is": STATUS_WORDS.get(doc["status"], happened(doc["status"])),
             "how_urgent": SEVERITY.get(doc["severity"], doc["severity"]), "raised": iso(doc["raised_at"]),
             "answer_due": iso(doc["deadlines"]["respond_by"]), "what_happened": timeline,
+            **({"what_your_advocate_saw": await _open(store, child_id, doc.get("observed"), "concern.observed"),
+                "your_rights": [rights[k].child_label if k in rights else k for k in doc.get("rights", [])]}
+               if doc["source"] == "observation" else {}),
         })
     return english("Your worries"), out
 

@@ -25,6 +25,7 @@ from advocacy.concerns.checks import (
     refused,
 )
 from advocacy.concerns.records import Built, ConcernRecords
+from advocacy.concerns.rights import check_rights, default_rights
 from advocacy.concerns.shown import ConcernViews
 from advocacy.concerns.states import CONCERN, FINAL, UNRESOLVED, TransitionRefused
 from advocacy.concerns.words import WHO
@@ -66,6 +67,7 @@ class ConcernService:
         self.store = records.store
         self.clock = records.clock
         self.categories = records.categories
+        self.rights = default_rights()
 
     @property
     def limit(self) -> int:
@@ -80,17 +82,39 @@ class ConcernService:
     # raising ---------------------------------------------------------------
 
     async def create(self, principal: Principal, data: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
-        """Raise a concern; returns (the stored concern, what safeguarding said about it or None)."""
+        """Raise a concern; returns (the stored concern, what safeguarding said about it or None).
+
+        Staff may raise one ``from_observation`` for a child whose advocacy is non-instructed: what
+        they ``observed`` and the ``rights`` it engages (config/rights.toml) take the place of the
+        child's words, and everyone who reads it sees it was raised without the child's instruction."""
         data = payload(data)
         is_child = principal.role == "child"
-        allowed = ({"child", "category", "severity", "child_words", "child_wants"}
-                   | (set() if is_child else {"messages"}))
+        observing = not is_child and data.get("from_observation") is True
+        if observing:
+            allowed = {"child", "category", "severity", "from_observation", "observed", "rights", "messages"}
+        else:
+            allowed = ({"child", "category", "severity", "child_words", "child_wants"}
+                       | (set() if is_child else {"messages", "from_observation"}))
         only_fields(data, allowed)
+        if data.get("from_observation") not in (None, False, True):
+            raise ServiceError("bad_request", "from_observation must be true or false. Nothing was saved.")
         child = await self.access.child(principal, "concern.create", data.get("child"), missing="child_not_found")
         category = data.get("category")
         if not isinstance(category, str) or category not in self.categories:
             raise ServiceError("category_unknown")
         severity = check_severity(data.get("severity", "standard" if is_child else None))
+        if observing:
+            observed = check_words(data.get("observed"), "what you observed", self.limit)
+            rights = check_rights(data.get("rights"), self.rights, required=True)
+            if not child.get("non_instructed"):
+                raise ServiceError("child_instructed")
+            linked = await self._linked_messages(child["_id"], data.get("messages"))
+            doc = await self.records.insert(
+                child, category=category, severity=severity, child_words="", child_wants="", source="observation",
+                by=principal, linked=linked,
+                extra={"rights": rights,
+                       "observed": await self.records.keyring.seal(child["_id"], observed, "concern.observed")})
+            return doc, None
         child_words = check_words(
             data.get("child_words"), "what is worrying you" if is_child else "the child's own words", self.limit
         )

@@ -9,6 +9,7 @@ from typing import Any
 from advocacy.auth.principal import Principal
 from advocacy.concerns import sla
 from advocacy.concerns.records import ConcernRecords
+from advocacy.concerns.rights import default_rights
 from advocacy.concerns.states import CONCERN
 from advocacy.concerns.words import child_view, written
 from advocacy.date_words import iso
@@ -23,6 +24,7 @@ class ConcernViews:
         self.keyring = records.keyring
         self.categories = records.categories
         self.languages = Languages.shared()
+        self.rights = default_rights()
 
     def category_list(self) -> list[dict[str, str]]:
         return [{"key": c.key, "child_label": c.child_label, "staff_label": c.staff_label}
@@ -89,6 +91,11 @@ class ConcernViews:
             "ladder": ladder,
             "child_words": await opened(doc["child_words"], "concern.child_words"),
             "child_wants": await opened(doc["child_wants"], "concern.child_wants"),
+            # Raised by staff from what they observed of a non-instructed child, not on the child's instruction.
+            "from_observation": doc["source"] == "observation",
+            "observed": await opened(doc.get("observed"), "concern.observed"),
+            "rights": [{"key": k, "label": self.rights[k].label if k in self.rights else k}
+                       for k in doc.get("rights", [])],
             "messages": doc.get("messages", []),
             "timeline": timeline,
             "outcome": None if outcome is None else {

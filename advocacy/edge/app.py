@@ -20,6 +20,7 @@ from advocacy.assets import Assets
 from advocacy.bootstrap import Services
 from advocacy.date_words import moment_words
 from advocacy.edge import (
+    advocacy_views,
     auth_views,
     chat_views,
     complaint_views,
@@ -99,7 +100,7 @@ ROUTES = (site_views.routes, auth_views.routes, chat_views.routes, console_views
           concern_views.routes, complaint_views.routes, correction_views.routes,
           safeguarding_views.routes, oversight_views.routes, oversight_pages.routes, pairing_views.routes,
           figures_views.routes, team_views.routes, language_views.routes, staff_views.routes, push_views.routes,
-          equality_views.routes)
+          equality_views.routes, advocacy_views.routes)
 
 
 def _origin_checker(settings: Settings):

@@ -161,9 +161,12 @@ def _concern_rows(concern: Mapping[str, Any], now: datetime, letters: Mapping[st
     deadlines = {k: parse_at(v) for k, v in concern["deadlines"].items()}
     raised_at = parse_at(concern["raised_at"])
     resolved_at = parse_at(concern.get("resolved_at"))
+    observed = concern["source"] == "observation"
     rows: list[dict[str, Any]] = [{"at": raised_at, "who": "The child" if concern["source"] == "child" else
                                    _who(concern.get("raised_by"), letters, reviewers),
-                                   "what": "Concern raised", "text": None, "late": None, "source": "concern"}]
+                                   "what": "Concern raised from observation, without the child's instruction"
+                                   if observed else "Concern raised", "text": None, "late": None,
+                                   "source": "concern"}]
     answers = [e for e in concern["timeline"] if e["kind"] == "response"]
     for entry in concern["timeline"]:
         at = parse_at(entry["at"])

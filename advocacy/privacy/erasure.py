@@ -41,6 +41,9 @@ CHILD_RECORDS: dict[str, str] = {
     "feedback": "child",
     "push_subscriptions": "child",
     "equality": "_id",
+    "advocacy_decisions": "child",
+    "visits": "child",
+    "moments": "child",
 }
 JOB_NAME = "daily retention"
 FROM_BIRTH_DATE = LEFT_CARE_SOURCES[-1]

@@ -33,6 +33,8 @@ from advocacy.date_words import iso, moment_words
 from advocacy.equality import export as equality_export
 from advocacy.feedback import export as feedback_export
 from advocacy.languages import Languages, install_gettext
+from advocacy.moments import export as moment_export
+from advocacy.non_instructed import export as non_instructed_export
 from advocacy.oversight import export as oversight_export
 from advocacy.pairing import export as pairing_export
 from advocacy.people import child_details, child_names, open_needs, staff_by_ids
@@ -50,6 +52,7 @@ SECTIONS: tuple[Section, ...] = (
     pairing_export.choices, pairing_export.placement_moves, pairing_export.covers, pairing_export.earlier_chat,
     pairing_export.plans, concern_export.counted, complaint_export.complaints, correction_export.corrections,
     feedback_export.feedback, push_export.devices, equality_export.answers,
+    non_instructed_export.decisions, non_instructed_export.visits, moment_export.moments,
 )
 # No member of staff reads a child's feedback answers (advocacy.feedback): a copy they make says only
 # whether the child answered; the operator's copy (`advocacy export-child`) holds the answers.
@@ -84,6 +87,9 @@ HELD = {
     "feedback": "more: what you told us about how things went (feedback.export.feedback)",
     "push_subscriptions": "more: notifications on your phones (push.export.devices; never a phone's address)",
     "equality": "more: equality answers (equality.export.answers)",
+    "advocacy_decisions": "more: how your advocate speaks up for you (non_instructed.export.decisions)",
+    "visits": "more: visits from your advocate (non_instructed.export.visits)",
+    "moments": "more: meetings and changes about your care (moments.export.moments)",
 }
 # Collections that hold nothing about any one child, and why.
 NOTHING_ABOUT_A_CHILD = {
@@ -131,14 +137,17 @@ TOLD = {
     "oversight.closed": english("the Children's Commissioner's team finished checking on your worry"),
     "complaint.made": english("you made a complaint about the advocacy service"),
     "correction.asked": english("you asked us to put something right"),
+    "child.visit_overdue": english("it was time for your advocate to visit you"),
 }
 
 # Fields of the sections that hold a moment (ISO 8601), shown on the page as a date and time.
 MOMENTS = {"when", "raised", "answer_due", "arrived", "finished", "written_down", "asked", "answered",
-           "your_message_sent", "decide_by", "decided"}
+           "your_message_sent", "decide_by", "decided", "we_asked_again_if_you_wanted_an_advocate", "since",
+           "last_visit_at", "visit_due_at", "reminded_for"}
 # Fields of the sections whose values are the service's own words (never a person's), read in the child's language.
 SERVICE_WORDS = {"about", "who", "who_looks_at_it", "where_it_is", "what_we_decided", "what",
-                 "did_you_feel_listened_to", "did_things_change", "question", "your_answer"}
+                 "did_you_feel_listened_to", "did_things_change", "question", "your_answer", "where", "your_rights",
+                 "it_matched_what_you_wanted"}
 # Every field name in the export, as the readable page says it.
 LABELS = {
     "when": english("When"),
@@ -195,6 +204,24 @@ LABELS = {
     "did_you_feel_listened_to": english("Did you feel listened to?"),
     "did_things_change": english("Did things change?"),
     "question": english("The question"),
+    "look_again_by": english("To be looked at again by"),
+    "where": english("Where"),
+    "who_else_was_there": english("Who else was there"),
+    "how_you_seemed": english("How you seemed"),
+    "what_your_advocate_saw": english("What your advocate saw"),
+    "your_rights": english("Your rights it is about"),
+    "on_the_day": english("On the day"),
+    "your_views": english("What you wanted said"),
+    "your_views_were_put": english("Was what you wanted said told to the meeting?"),
+    "what_was_decided": english("What was decided"),
+    "it_matched_what_you_wanted": english("Did it match what you wanted?"),
+    "we_asked_again_if_you_wanted_an_advocate": english("When we asked again if you wanted an advocate"),
+    "non_instructed": english("Your advocate speaks up for you by watching and listening"),
+    "since": english("Since"),
+    "review_by": english("To be looked at again by"),
+    "last_visit_at": english("Last visit"),
+    "visit_due_at": english("Next visit due"),
+    "reminded_for": english("Your advocate was reminded to visit"),
 }
 
 # What each audited action means, in words a child understands.
@@ -235,6 +262,8 @@ ACTIONS = {
     "equality.answered": english("wrote down your answers to our equality questions"),
     "equality.deleted": english("deleted your answers to our equality questions"),
     **concern_export.ACTIONS,
+    **non_instructed_export.ACTIONS,
+    **moment_export.ACTIONS,
 }
 
 _TEMPLATES = jinja2.Environment(

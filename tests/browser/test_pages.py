@@ -96,6 +96,8 @@ PAGES: dict[str, Callable[[dict[str, str]], Visit]] = {
     "/figures/regions/{region}": lambda ids: Visit("figures-region", "reviewer",
                                                    "/figures/regions/yorkshire-and-the-humber"),
     "/figures/las/{la}": lambda ids: Visit("figures-la", "reviewer", "/figures/las/E08000035"),
+    "/console/children/{child}/advocacy": lambda ids: Visit(
+        "console-child-advocacy", "advocate", f"/console/children/{ids['non_instructed_child']}/advocacy"),
 }
 REFUSED_ON_PURPOSE = {"not-found", "forbidden"}
 
@@ -158,7 +160,19 @@ async def set_the_scene(world: World) -> dict[str, str]:
                        role="advocate")
     reviewer = await add_reviewer(world)
     item = await server.store.oversight.find_one({"concern": body["concern"]["id"]})
-    return {"conversation": conv, "concern": body["concern"]["id"], "reviewer": reviewer.id, "item": item["_id"]}
+    # Billy's advocacy is non-instructed: a decision, a visit and a review coming up, for his console page.
+    billy, today = world.children[1], server.services.moments.today()
+    for path, data in ((f"/api/children/{billy.id}/non-instructed",
+                        {"reason": "Two years old.", "review_by": (today + timedelta(days=60)).isoformat()}),
+                       (f"/api/children/{billy.id}/visits",
+                        {"at": server.clock.now().isoformat(), "where": "home", "present": ["foster carer"],
+                         "seemed": "Content.", "observed": "Well cared for.", "rights": ["play_rest"]}),
+                       (f"/api/children/{billy.id}/moments",
+                        {"kind": "looked_after_review", "on": (today + timedelta(days=5)).isoformat()})):
+        status, answer = await api(server, ada, "POST", path, json=data)
+        assert status == 201, answer
+    return {"conversation": conv, "concern": body["concern"]["id"], "reviewer": reviewer.id, "item": item["_id"],
+            "non_instructed_child": billy.id}
 
 
 async def sign_in_as(page: Page, world: World, who: str, people: dict[str, tuple[str, str]]) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from advocacy.edge import advocacy_views as advocacy_views
 from advocacy.edge import complaint_views as complaint_views
 from advocacy.edge import concern_views as concern_views
 from advocacy.edge import console_views as console_views
@@ -30,14 +31,15 @@ OWN_CODES = [
     "reason_required", "status_unknown", "move_not_allowed", "already_in_status", "decision_required",
     "decision_unknown", "already_escalated", "item_not_found", "item_claimed", "claim_first", "no_update_requested",
     "complaint_not_found", "reply_invalid", "reply_not_found", "cover_invalid", "already_covered",
-    "correction_not_found", "feedback_not_found",
+    "correction_not_found", "feedback_not_found", "right_unknown", "child_instructed", "already_instructed",
+    "moment_not_found", "moment_not_yet",
 ]
 
 
 def api_routes() -> list[tuple[str, str]]:
     found = []
     for module in (concern_views, safeguarding_views, oversight_views, complaint_views, staff_views, console_views,
-                   correction_views):
+                   correction_views, advocacy_views):
         for route in module.routes:
             if route.path.startswith("/api/"):
                 found.append((route.method.lower(), route.path))

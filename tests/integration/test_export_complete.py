@@ -76,6 +76,22 @@ async def test_one_record_of_every_kind_is_in_the_export_in_plain_words(world, a
     status, body = await api(server, amira, "PUT", f"/api/children/{amira.id}/equality",
                              json={"answers": {"ethnicity": "white"}})
     assert status == 200, body
+    # Non-instructed advocacy with a visit, and a review with her views and what was decided.
+    today = server.services.moments.today()
+    status, body = await advocate_api.post(f"/api/children/{amira.id}/non-instructed", {
+        "reason": "Marker non-instructed reason", "review_by": (today + timedelta(days=30)).isoformat()})
+    assert status == 201, body
+    status, body = await advocate_api.post(f"/api/children/{amira.id}/visits", {
+        "at": server.clock.now().isoformat(), "where": "school", "present": ["Marker teaching assistant"],
+        "seemed": "Marker seemed", "observed": "Marker observed", "rights": ["play_rest"]})
+    assert status == 201, body
+    status, body = await advocate_api.post(f"/api/children/{amira.id}/moments", {
+        "kind": "looked_after_review", "on": (today - timedelta(days=1)).isoformat()})
+    assert status == 201, body
+    moment = body["moment"]["id"]
+    assert (await advocate_api.post(f"/api/moments/{moment}/views", {"views": "Marker moment views"}))[0] == 200
+    assert (await advocate_api.post(f"/api/moments/{moment}/outcome", {
+        "decided": "Marker moment decided", "views_put": True, "matched": "partly"}))[0] == 200
     # Leave with cover, then a different advocate, with the question about earlier chat answered.
     await leave_tomorrow(server, mo, ada, {cat.id})
     status, body = await api(server, amira, "POST", f"/api/children/{amira.id}/someone-else",
@@ -122,7 +138,9 @@ async def test_one_record_of_every_kind_is_in_the_export_in_plain_words(world, a
                    "Marker escalation reason", "Marker reviewer note", "Marker disclosure what",
                    "Marker disclosure why", "Marker someone else reason", "Marker opt out reason",
                    "Marker complaint words", "Marker complaint wish", "Marker complaint answer",
-                   "Marker corrected words", "Marker why wrong"]:
+                   "Marker corrected words", "Marker why wrong",
+                   "Marker non-instructed reason", "Marker teaching assistant", "Marker seemed", "Marker observed",
+                   "Marker moment views", "Marker moment decided"]:
         assert marker in text, marker
         assert marker in html, marker
     more = data["more"]
@@ -155,6 +173,12 @@ async def test_one_record_of_every_kind_is_in_the_export_in_plain_words(world, a
     assert (given["about"], given["where_it_is"]) == ("You stopped having an advocate.", "you answered")
     assert given["did_you_feel_listened_to"] == "only you can see your answers, on your How did it go? page"
     assert more["What we counted for the figures we publish (they never show your name)"]
+    [decided] = more["How your advocate speaks up for you"]
+    assert decided["why"] == "Marker non-instructed reason"
+    [visit] = more["Visits from your advocate"]
+    assert (visit["where"], visit["your_rights"]) == ("At school or nursery", ["Playing and resting"])
+    [review] = more["Meetings and changes about your care"]
+    assert (review["what"], review["your_views_were_put"]) == ("A meeting about your care (a review)", True)
     assert data["about_you"]["locked_with_your_own_key"] and data["about_you"]["advocates_we_wont_pair_you_with"] == [
         "Ada Advocate"]
     assert "you told us about a worry" in {n["about"] for n in data["staff_told"]}

@@ -125,6 +125,7 @@ PLACEHOLDERS: dict[str, Callable[[Scene], str]] = {
     "reply": lambda s: s.values.get("reply", "cr_none"),
     "correction": lambda s: s.values.get("correction", "rc_none"),
     "feedback": lambda s: s.values.get("feedback", "fb_none"),
+    "moment": lambda s: s.values.get("moment", "km_none"),
     "region": lambda s: "yorkshire-and-the-humber",
     "la": lambda s: "E08000035",
 }
@@ -280,6 +281,31 @@ ROUTES: dict[str, Row] = {
     "POST /api/feedback/{feedback}/answer": Row(allowed={"child"}, body={"listened": "yes"},
                                                 setup=concerns.new_feedback),
     "POST /api/feedback/{feedback}/decline": Row(allowed={"child"}, body={}, setup=concerns.new_feedback),
+    # non-instructed advocacy and key moments (issue 17): the target child's advocate, who covers them, their
+    # manager; never the child, a reviewer or an admin. Managers and admins record a moment for any child (an
+    # opted-out child has no team), which re-offers advocacy once; the figures are everyone's who sees figures
+    "GET /api/non-instructed": Row(allowed={"advocate", "other_advocate", "manager", "other_manager"} | COVER),
+    "GET /api/children/{child}/non-instructed": Row(allowed={"advocate", "covering_advocate", "manager"}),
+    "POST /api/children/{child}/non-instructed": Row(allowed={"advocate", "covering_advocate", "manager"},
+                                                     body=lambda s: {"reason": "Cannot instruct yet.",
+                                                                     "review_by": _days_on(s, 30)}),
+    "POST /api/children/{child}/visits": Row(allowed={"advocate", "covering_advocate", "manager"},
+                                             setup=lambda s: non_instructed(s), body=lambda s: {
+                                                 "at": s.server.clock.now().isoformat(), "where": "home",
+                                                 "seemed": "Settled.", "observed": "Played with the carer."}),
+    "POST /api/children/{child}/instructed": Row(allowed={"advocate", "covering_advocate", "manager"},
+                                                 setup=lambda s: non_instructed(s), body={"reason": "Uses signs now."}),
+    "GET /api/children/{child}/moments": Row(allowed={"advocate", "covering_advocate", "manager"}),
+    "POST /api/children/{child}/moments": Row(allowed={"advocate", "covering_advocate", "manager", "other_manager",
+                                                       "admin"},
+                                              body=lambda s: {"kind": "looked_after_review", "on": _days_on(s, 7)}),
+    "POST /api/moments/{moment}/views": Row(allowed={"advocate", "covering_advocate", "manager"},
+                                            setup=lambda s: held_moment(s), body={"views": "To stay at school."}),
+    "POST /api/moments/{moment}/outcome": Row(allowed={"advocate", "covering_advocate", "manager"},
+                                              setup=lambda s: held_moment(s),
+                                              body={"decided": "Stays.", "views_put": True, "matched": "yes"}),
+    "GET /api/figures/moments": Row(allowed=FIGURES),
+    "GET /console/children/{child}/advocacy": Row(allowed={"advocate", "covering_advocate", "manager"}),
     # the service
     "GET /api/health": Row(public=True),
     "GET /api/health/ready": Row(public=True),  # 503 only when not ready: the test server is
@@ -423,6 +449,33 @@ async def one_move_plan(scene: Scene, **values: str) -> dict[str, str]:
                          "cost_before": 0, "cost_after": 0}]}
     await store.pairing_plans.insert_one(plan)
     return {"plan": plan["_id"], **values}
+
+
+def _days_on(scene: Scene, days: int) -> str:
+    return (scene.server.services.moments.today() + timedelta(days=days)).isoformat()
+
+
+async def non_instructed(scene: Scene) -> dict[str, str]:
+    """The target child's advocacy non-instructed (as their advocate records it), if it is not already."""
+    server = scene.server
+    child = scene.world.children[TARGET_CHILD].id
+    if not (await server.store.children.find_one({"_id": child}, {"non_instructed": 1})).get("non_instructed"):
+        _, advocate = await server.services.auth.open_session(scene.world.advocates[0].id, "advocate",
+                                                              timedelta(minutes=5))
+        await server.services.non_instructed.decide(advocate, child, {"reason": "Cannot instruct.",
+                                                                      "review_by": _days_on(scene, 30)})
+    return {}
+
+
+async def held_moment(scene: Scene) -> dict[str, str]:
+    """A review of the target child held yesterday, with their views written down."""
+    server = scene.server
+    _, advocate = await server.services.auth.open_session(scene.world.advocates[0].id, "advocate",
+                                                          timedelta(minutes=5))
+    moment = await server.services.moments.add(advocate, scene.world.children[TARGET_CHILD].id,
+                                               {"kind": "looked_after_review", "on": _days_on(scene, -1)})
+    await server.services.moments.record_views(advocate, moment["id"], {"views": "To stay at school."})
+    return {"moment": moment["id"]}
 
 
 # the scene ----------------------------------------------------------------------

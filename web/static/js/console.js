@@ -11,6 +11,7 @@
   const presenceEl = $('presence');
   const emptyNote = $('empty-note');
   const exportLink = $('export-link');
+  const advocacyLink = $('advocacy-link');
   const logButton = $('log-from-chat');
   const LATE_MS = 24 * 3600 * 1000;
   const rows = new Map();
@@ -23,6 +24,11 @@
     if (minutes < 60) return `waiting ${minutes} min`;
     const hours = Math.floor(minutes / 60);
     return hours < 48 ? `waiting ${hours} h` : `waiting ${Math.floor(hours / 24)} days`;
+  };
+
+  const nonInstructedWords = (ni) => {
+    const last = ni.last_visit_at ? `last visit ${new Date(ni.last_visit_at).toLocaleDateString('en-GB')}` : 'no visit yet';
+    return `Non-instructed · ${last}${ni.visit_overdue ? ' · visit overdue' : ''}`;
   };
 
   const childName = (conv) => (conv.summary.child_name || '').trim() || 'Unnamed child';
@@ -47,10 +53,11 @@
         online: make('span', 'conv-item__online', 'Online'),
         badge: make('span', 'badge conv-item__unread'),
         waiting: make('span', 'conv-item__waiting'),
+        visit: make('span', 'conv-item__visit'),
       };
       const first = make('span');
       first.append(name, ' ', row.online);
-      button.append(first, row.badge, row.waiting);
+      button.append(first, row.badge, row.waiting, row.visit);
       button.addEventListener('click', () => choose(conv));
       li.append(button);
       listEl.append(li);
@@ -64,6 +71,11 @@
     row.waiting.textContent = s.waiting_since ? formatWaiting(s.waiting_since) : '';
     row.waiting.classList.toggle('conv-item__waiting--late',
       Boolean(s.waiting_since) && Date.now() - Date.parse(s.waiting_since) > LATE_MS);
+    // Non-instructed advocacy: said in the list, with when the child was last visited.
+    const ni = s.non_instructed;
+    row.visit.hidden = !ni;
+    row.visit.textContent = ni ? nonInstructedWords(ni) : '';
+    row.visit.classList.toggle('conv-item__waiting--late', Boolean(ni && ni.visit_overdue));
     row.button.setAttribute('aria-current', client && client.active === conv ? 'true' : 'false');
   };
 
@@ -155,6 +167,9 @@
     // A child's right of access: everything held about them, as a page they can read.
     exportLink.href = `/api/children/${encodeURIComponent(conv.summary.child)}/export.html`;
     exportLink.hidden = false;
+    // Non-instructed advocacy (visits) and key moments in the child's care, on a page of their own.
+    advocacyLink.href = `/console/children/${encodeURIComponent(conv.summary.child)}/advocacy`;
+    advocacyLink.hidden = false;
     logButton.hidden = false;
     logSelect.value = conv.summary.child;
     showPresence(conv);
@@ -327,6 +342,7 @@
       titleEl.textContent = '';
       presenceEl.hidden = true;
       exportLink.hidden = true;
+      advocacyLink.hidden = true;
       logButton.hidden = true;
       sideAsked += 1; // a list still loading for them is not shown
       sideList.replaceChildren();

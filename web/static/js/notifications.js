@@ -21,6 +21,7 @@
       ? `${who}'s conversation has been handed to you for a while: you answer them until the cover ends.`
       : `You are covering for ${who}'s advocate while they are away.`),
     'child.cover_ended': (who) => `Your cover for ${who} has ended.`,
+    'child.visit_overdue': (who) => `A visit to ${who} is overdue (non-instructed advocacy).`,
     'complaint.made': () => 'A complaint about the service has come to you: see Complaints.',
     'correction.asked': () => 'A child asked for a record to be put right: see Corrections.',
   };
