@@ -25,6 +25,7 @@ from advocacy.edge import (
     complaint_views,
     concern_views,
     figures_views,
+    interpreting_views,
     language_views,
     oversight_pages,
     oversight_views,
@@ -93,7 +94,8 @@ class SocketServer(socketio.AsyncServer):
 ROUTES = (site_views.routes, auth_views.routes, chat_views.routes, privacy_views.routes, concern_views.routes,
           complaint_views.routes,
           safeguarding_views.routes, oversight_views.routes, oversight_pages.routes, pairing_views.routes,
-          figures_views.routes, team_views.routes, language_views.routes, staff_views.routes)
+          figures_views.routes, team_views.routes, language_views.routes, staff_views.routes,
+          interpreting_views.routes)
 
 
 def _origin_checker(settings: Settings):

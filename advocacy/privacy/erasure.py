@@ -34,6 +34,7 @@ CHILD_RECORDS: dict[str, str] = {
     "disclosures": "child",
     "flags": "child",
     "pseudonyms": "_id",
+    "interpreting": "child",
 }
 JOB_NAME = "daily retention"
 DAY_SECONDS = 24 * 3600

@@ -23,6 +23,7 @@ import jinja2
 
 from advocacy import audit
 from advocacy.auth.principal import Principal
+from advocacy.chat import interpreting as interpreting_export
 from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
 from advocacy.complaints import export as complaint_export
@@ -44,7 +45,7 @@ Section = Callable[[Store, str], Awaitable[tuple[str, list[dict[str, Any]]]]]
 SECTIONS: tuple[Section, ...] = (
     concern_export.worries, concern_export.disclosures, safeguarding_export.flags, oversight_export.items,
     pairing_export.choices, pairing_export.placement_moves, pairing_export.covers, pairing_export.earlier_chat,
-    pairing_export.plans, concern_export.counted, complaint_export.complaints,
+    pairing_export.plans, concern_export.counted, complaint_export.complaints, interpreting_export.export,
 )
 # Sections that can leave out complaints about the service the person making the copy may not see.
 LEAVE_OUT_COMPLAINTS = (complaint_export.complaints, oversight_export.items)
@@ -72,6 +73,7 @@ HELD = {
     "earlier_chat": "more: earlier chat (pairing.export.earlier_chat)",
     "pairing_plans": "more: plans (pairing.export.plans)",
     "complaints": "more: complaints about the service (complaints.export.complaints)",
+    "interpreting": "more: interpreters in your chat (chat.interpreting.export)",
 }
 # Collections that hold nothing about any one child, and why.
 NOTHING_ABOUT_A_CHILD = {
@@ -119,7 +121,7 @@ TOLD = {
 
 # Fields of the sections that hold a moment (ISO 8601), shown on the page as a date and time.
 MOMENTS = {"when", "raised", "answer_due", "arrived", "finished", "written_down", "asked", "answered",
-           "your_message_sent"}
+           "your_message_sent", "until"}
 # Fields of the sections whose values are the service's own words (never a person's), read in the child's language.
 SERVICE_WORDS = {"about", "who", "who_looks_at_it", "where_it_is", "what_we_decided", "what"}
 # Every field name in the export, as the readable page says it.
@@ -170,6 +172,9 @@ LABELS = {
     "who_looks_at_it": english("Who looks at it"),
     "the_answer": english("The answer"),
     "what_we_decided": english("What we decided"),
+    "interpreter": english("Interpreter"),
+    "until": english("Until"),
+    "could_read_earlier": english("Could they read what you wrote before?"),
 }
 
 # What each audited action means, in words a child understands.
@@ -196,6 +201,11 @@ ACTIONS = {
     "complaint.acknowledged": english("told you they had your complaint"),
     "complaint.answered": english("answered your complaint"),
     "complaint.escalated": english("took your complaint to the Children's Commissioner's office"),
+    "interpreting.asked": english("asked you whether an interpreter could join your chat"),
+    "interpreting.agreed": english("said yes to an interpreter joining your chat"),
+    "interpreting.declined": english("said no to an interpreter joining your chat"),
+    "interpreting.ended": english("ended an interpreter's time in your chat"),
+    "chat.interpreted": english("wrote in your chat as an interpreter"),
     **concern_export.ACTIONS,
 }
 

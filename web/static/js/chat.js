@@ -95,6 +95,8 @@
       if (!mine && (role === 'service' || role === 'bot')) {
         li.append(make('p', 'msg__from', role === 'service' ? _('Automatic message') : _('Automatic message from {name}', { name: who })));
       }
+      // An interpreter's message is marked as interpretation, on both sides.
+      if (!mine && role === 'interpreter') li.append(make('p', 'msg__from', _('Interpreter: {name}', { name: who })));
       const time = make('time', 'msg__time', formatTime(msg.sent_at));
       time.dateTime = msg.sent_at;
       const meta = make('p', 'msg__meta');
