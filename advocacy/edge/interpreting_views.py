@@ -8,6 +8,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from advocacy.auth.permissions import may
+from advocacy.edge.chat_views import child_chat_page
 from advocacy.edge.handlers import (
     json_body,
     ok,
@@ -20,6 +21,7 @@ from advocacy.edge.handlers import (
 )
 from advocacy.edge.keys import services_key
 from advocacy.errors import ServiceError
+from advocacy.spoken_languages import by_name
 
 routes = web.RouteTableDef()
 
@@ -74,6 +76,8 @@ async def child_interpreter_form(request: web.Request) -> web.StreamResponse:
         raise web.HTTPSeeOther("/child/sign-in")
     form = await request.post()
     action, invitation = form.get("action"), form.get("invitation")
+    if action is None:  # nothing chosen: the chat page again
+        return await child_chat_page(request)
     if action not in {"yes", "no", "end"} or not isinstance(invitation, str):
         raise ServiceError("bad_request")
     interpreting = request.app[services_key].interpreting
@@ -93,4 +97,5 @@ async def child_interpreter_form(request: web.Request) -> web.StreamResponse:
 async def interpreter_page(request: web.Request) -> web.StreamResponse:
     principal = await staff_page(request, "page.interpreter", "This page is for interpreters.")
     return aiohttp_jinja2.render_template("console/interpreter.html", request, page_context(
-        request, "interpreter", principal.public(), message_chars=settings_of(request).max_message_chars))
+        request, "interpreter", principal.public(), message_chars=settings_of(request).max_message_chars,
+        languages=by_name()))
