@@ -213,7 +213,7 @@ async def test_an_interpreter_on_another_process_loses_the_chat_when_the_time_en
         await ina_chat.next("conversations.changed")
         amira_chat = await connect(two, amira)
         sent = (await amira_chat.send(conversation, "can you hear me?"))["message"]
-        while (heard := await ina_chat.next("message"))["id"] != sent["id"]:
+        while (await ina_chat.next("message"))["id"] != sent["id"]:
             pass
 
         for server in (one, two):

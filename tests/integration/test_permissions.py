@@ -288,8 +288,8 @@ ROUTES: dict[str, Row] = {
                                                    body={"outcome": "upheld", "answer": "Sorry."},
                                                    setup=concerns.new_complaint),
     "POST /api/complaints/{complaint}/escalate": Row(allowed={"child"}, body={}, setup=concerns.new_complaint),
-    # interpreters in a child's chat (issue 17), while the target child is still paired with advocates[0]: the advocate asks, the child answers, either ends it;
-    # the interpreter has their page and the chat events alone (EVENTS)
+    # interpreters in a child's chat (issue 17), while the target child is still paired with advocates[0]: the
+    # advocate asks, the child answers, either ends it; the interpreter has their page and the chat events (EVENTS)
     "GET /api/interpreters": Row(allowed={"advocate", "other_advocate", "cover_advocate"} | COVER),
     "GET /api/conversations/{conversation}/interpreter": Row(allowed={"child", "advocate", "covering_advocate"}),
     "POST /api/conversations/{conversation}/interpreter": Row(
