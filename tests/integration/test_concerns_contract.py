@@ -12,6 +12,7 @@ import pytest
 
 from advocacy.edge import complaint_views as complaint_views
 from advocacy.edge import concern_views as concern_views
+from advocacy.edge import interpreting_views as interpreting_views
 from advocacy.edge import oversight_views as oversight_views
 from advocacy.edge import safeguarding_views as safeguarding_views
 from advocacy.edge import staff_views as staff_views
@@ -27,13 +28,14 @@ OWN_CODES = [
     "child_not_found", "concern_not_found", "category_unknown", "severity_unknown", "words_empty", "words_too_long",
     "reason_required", "status_unknown", "move_not_allowed", "already_in_status", "decision_required",
     "decision_unknown", "already_escalated", "item_not_found", "item_claimed", "claim_first", "no_update_requested",
-    "complaint_not_found",
+    "complaint_not_found", "interpreter_already", "interpreter_over",
 ]
 
 
 def api_routes() -> list[tuple[str, str]]:
     found = []
-    for module in (concern_views, safeguarding_views, oversight_views, complaint_views, staff_views):
+    for module in (concern_views, safeguarding_views, oversight_views, complaint_views, staff_views,
+                   interpreting_views):
         for route in module.routes:
             if route.path.startswith("/api/"):
                 found.append((route.method.lower(), route.path))
