@@ -9,6 +9,7 @@ from datetime import timedelta
 from advocacy.privacy.export import HELD, LABELS
 from tests.integration.concerns_support import add_reviewer, apis  # noqa: F401  (apis is a fixture)
 from tests.integration.test_privacy import run_cli
+from tests.integration.test_interpreting import add_interpreter
 from tests.support import add_advocate, api, connect, leave_tomorrow, make_pairable
 
 # Where each collection keeps a child's records, to check the test wrote one of every kind.
@@ -41,6 +42,16 @@ async def test_one_record_of_every_kind_is_in_the_export_in_plain_words(world, a
     await child_chat.send(conv, "Marker message to my advocate")
     await child_chat.send(conv, "i want to kill myself")
     await server.services.safeguarding.drain()
+    # An interpreter, let in by the child, interprets her message, then she ends it.
+    ina = await add_interpreter(server)
+    status, body = await api(server, ada, "POST", f"/api/conversations/{conv}/interpreter",
+                             json={"interpreter": ina.username, "minutes": 30})
+    assert status == 201, body
+    invitation = body["interpreting"]["id"]
+    assert (await api(server, amira, "POST", f"/api/interpreting/{invitation}/answer", json={"agree": True}))[0] == 200
+    ina_chat = await connect(server, ina)
+    assert (await ina_chat.send(conv, "Marker interpretation"))["ok"]
+    assert (await api(server, amira, "POST", f"/api/interpreting/{invitation}/end"))[0] == 200
     # A worry, taken to the Commissioner's team, who write a note.
     child_api, advocate_api = await apis(server, amira), await apis(server, ada)
     status, body = await child_api.post("/api/concerns", {
@@ -103,7 +114,8 @@ async def test_one_record_of_every_kind_is_in_the_export_in_plain_words(world, a
     for marker in ["Marker message to my advocate", "i want to kill myself", "Marker worry words", "Marker wish",
                    "Marker escalation reason", "Marker reviewer note", "Marker disclosure what",
                    "Marker disclosure why", "Marker someone else reason", "Marker opt out reason",
-                   "Marker complaint words", "Marker complaint wish", "Marker complaint answer"]:
+                   "Marker complaint words", "Marker complaint wish", "Marker complaint answer",
+                   "Marker interpretation"]:
         assert marker in text, marker
         assert marker in html, marker
     more = data["more"]
@@ -125,6 +137,9 @@ async def test_one_record_of_every_kind_is_in_the_export_in_plain_words(world, a
     assert (earlier["advocate"], earlier["your_answer"]) == ("Cat Advocate", "yes")
     [plan] = more["Plans to change who your advocate is"]
     assert (plan["from_advocate"], plan["what_happened"]) == ("Cat Advocate", "suggested, not done yet")
+    [interpreter] = more["Interpreters in your chat"]
+    assert (interpreter["interpreter"], interpreter["your_answer"]) == ("Ina Interpreter", "yes")
+    assert interpreter["finished"] and interpreter["could_read_earlier"] == "no"
     [complaint] = more["Your complaints about the advocacy service"]
     assert (complaint["about"], complaint["where_it_is"]) == ("my advocate", "you have an answer")
     assert more["What we counted for the figures we publish (they never show your name)"]
