@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from advocacy.privacy.export import HELD, LABELS
 from tests.integration.concerns_support import add_reviewer, apis  # noqa: F401  (apis is a fixture)
-from tests.integration.test_privacy import run_cli
 from tests.integration.test_interpreting import add_interpreter
+from tests.integration.test_privacy import run_cli
 from tests.support import add_advocate, api, connect, leave_tomorrow, make_pairable
 
 # Where each collection keeps a child's records, to check the test wrote one of every kind.
