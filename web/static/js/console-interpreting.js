@@ -3,7 +3,8 @@
 (() => {
   const $ = (id) => document.getElementById(id);
   const panel = $('interpreter-panel');
-  if (!panel) return;
+  // Advocates ask for interpreters (managers and admins see the chat only).
+  if (!panel || document.body.dataset.userRole !== 'advocate') return;
   const state = $('interpreter-state');
   const ask = $('interpreter-ask');
   const who = $('interpreter-who');
