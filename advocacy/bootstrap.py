@@ -31,6 +31,7 @@ from advocacy.auth.access import Access
 from advocacy.auth.migrate import key_sign_in_secrets_once
 from advocacy.auth.service import AuthService
 from advocacy.botapi.service import BotService
+from advocacy.chat.interpreting import Interpreting
 from advocacy.chat.presence import Presence
 from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
@@ -104,6 +105,7 @@ class Services:
     presence: Presence
     notifier: Notifier
     chat: ChatService
+    interpreting: Interpreting
     concern_records: ConcernRecords
     concern_views: ConcernViews
     oversight: OversightQueue
@@ -139,6 +141,8 @@ class Services:
     # Ends covers by hand on time (the child told), as often as the sweeper runs.
     hand_over_job: LeasedJob
     visits_job: LeasedJob
+    # Ends interpreters' time in a chat when it is over (their sockets leave on every process).
+    interpreting_job: LeasedJob
     # The audit trail's head, appended to a file outside the database at an interval and at shutdown.
     anchors: audit.Anchors
     redis: aioredis.Redis | None = None
@@ -148,7 +152,7 @@ class Services:
     def jobs(self) -> list[LeasedJob]:
         """The background jobs: each runs in whichever server process holds its lease."""
         return [self.retention.leased, self.sweeper_job, self.pairing_job, self.hand_over_job, self.figures.job,
-                self.visits_job]
+                self.visits_job, self.interpreting_job]
 
     async def start(self) -> None:
         """Start what a server runs besides answering requests: listening to the other processes, the jobs."""
@@ -244,6 +248,9 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
         if wanted:
             await access_changed.publish(wanted)
 
+    # An interpreter let into a chat or out of it: their sockets (and the child's and advocate's) follow.
+    interpreting = Interpreting(store, clock, settings, chat, tell_access_changed)
+
     async def sockets_follow(change: PairingChange) -> None:
         await tell_access_changed([change.child, change.advocate, change.previous])
 
@@ -324,7 +331,8 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
     return Services(
         settings=settings, store=store, clock=clock, keyring=keyring, languages=languages, access=access, auth=auth,
         presence=presence,
-        notifier=notifier, chat=chat, concern_records=records, concern_views=shown, oversight=oversight,
+        notifier=notifier, chat=chat, interpreting=interpreting, concern_records=records, concern_views=shown,
+        oversight=oversight,
         ladder=ladder, safeguarding=safeguarding, concerns=concerns, sweeper=sweeper,
         pairing_changes=pairing_changes, pairing=pairing, bots=bots, figures=figures,
         team=TeamView(store, clock, dict(records.categories)), staff=staff,
@@ -342,6 +350,8 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
         pairing_job=LeasedJob(store, clock, "pairing", pairing.policy.check_every_seconds, pairing_tick),
         hand_over_job=LeasedJob(store, clock, "hand-overs", settings.sweep_interval_seconds, hand_overs.tick),
         visits_job=LeasedJob(store, clock, "visit reminders", non_instructed.policy.check_every_seconds, visits_tick),
+        interpreting_job=LeasedJob(store, clock, "interpreting", settings.interpreting_check_seconds,
+                                   interpreting.end_due),
         anchors=audit.Anchors(store, clock, audit.anchor_path(settings), settings.audit_anchor_minutes * 60),
         redis=redis, shared=shared,
     )

@@ -38,6 +38,10 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "not_found": (404, "We couldn't find that."),
     "bad_origin": (403, "That request came from another website, so we ignored it."),
     "internal_error": (500, "Something went wrong on our side. Nothing was changed."),
+    # interpreters in a chat (advocacy.chat.interpreting)
+    "interpreter_already": (409, "An interpreter is already asked for or in this chat. End that first. "
+                                 "Nothing was changed."),
+    "interpreter_over": (409, "That has ended already (or its time is over). Nothing was changed."),
     # pairing (advocacy.pairing)
     "child_invalid": (400, "Some of the child's details are missing or wrong. Nothing was changed."),
     "reason_too_long": (400, "That's a bit long ({limit:,} characters at most). Nothing was changed."),

@@ -126,6 +126,8 @@ SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
         "rate_window_seconds": _int(1, 3600),
         "history_page_default": _int(1, 1000),
         "history_page_max": _int(1, 10_000),
+        "interpreting_longest_minutes": _int(5, 24 * 60),
+        "interpreting_check_seconds": _int(1, 600),
     },
     "security": {
         "master_key": _str(r"|[A-Za-z0-9+/]{43}=",

@@ -123,6 +123,10 @@ INDEXES: dict[str, list[IndexModel]] = {
     "canned_replies": [_index([("team", ASCENDING), ("title", ASCENDING)])],
     # Whether a child lets their new advocate read their chat with earlier advocates.
     "earlier_chat": [_index([("advocate", ASCENDING), ("share", ASCENDING)]), _index([("child", ASCENDING)])],
+    # Interpreters asked into a child's chat (advocacy.chat.interpreting): ids and times only.
+    "interpreting": [_index([("interpreter", ASCENDING), ("state", ASCENDING), ("ends_at", ASCENDING)]),
+                     _index([("conversation", ASCENDING), ("state", ASCENDING)]), _index([("child", ASCENDING)]),
+                     _index([("state", ASCENDING), ("ends_at", ASCENDING)])],
     # Proposed re-pairings of the whole roster, for review before they are applied.
     "pairing_plans": [_index([("created_at", DESCENDING)])],
     # One-off changes to stored records that have finished (advocacy.privacy.sealing).

@@ -247,6 +247,8 @@ class ChatClient:
     async def close(self) -> None:
         if self.sio.connected:
             await self.sio.disconnect()
+        elif self.sio.eio.state == "connected":  # the server closed the namespace: the transport is still open
+            await self.sio.eio.disconnect()
         http = getattr(self.sio.eio, "http", None)  # left open by a refused connection
         if http is not None and not http.closed:
             await http.close()

@@ -20,9 +20,10 @@ refusal, so ids cannot be probed.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from advocacy.auth.permissions import ANY, COVERED, OWN, PAIRED, TEAM, Role, scope_for
+from advocacy.auth.permissions import ANY, COVERED, INVITED, OWN, PAIRED, TEAM, Role, scope_for
 from advocacy.auth.principal import Principal
 from advocacy.clock import Clock
 from advocacy.errors import ServiceError
@@ -183,6 +184,8 @@ class Access:
             return {"child": principal.user_id, "active": True}
         if scope == PAIRED:
             return {"advocate": principal.user_id, "active": True}
+        if scope == INVITED:  # an interpreter has none of their own: only those they are let into (a read)
+            return {"_id": {"$in": []}}
         raise ServiceError("forbidden")
 
     async def conversation_filter(self, principal: Principal, action: str) -> dict[str, Any]:
@@ -192,7 +195,26 @@ class Access:
             # Cover during a colleague's leave, and earlier chat a child agreed to show (history only).
             granted = await self._granted_conversations(principal, action)
             return {"$or": [own, {"_id": {"$in": granted}}]} if granted else own
+        if scope_for(principal.role, action) == INVITED:
+            return {"_id": {"$in": [d["conversation"] for d in await self._invitations(principal.user_id)]}}
         return own
+
+    async def _invitations(self, interpreter_id: str, conversation_id: str | None = None) -> list[dict[str, Any]]:
+        """An interpreter's agreed invitations whose end time has not come."""
+        query: dict[str, Any] = {"interpreter": interpreter_id, "state": "agreed", "ends_at": {"$gt": self.clock.now()}}
+        if conversation_id is not None:
+            query["conversation"] = conversation_id
+        return await self.store.interpreting.find(query, {"conversation": 1, "visible_from": 1}).to_list(None)
+
+    async def visible_from(self, principal: Principal, conversation_id: str) -> datetime | None:
+        """The first moment of a conversation whose messages ``principal`` may read: None (all) for
+        everyone but an interpreter, who reads from when the child let them in (unless the child agreed to more)."""
+        if principal.role != Role.INTERPRETER.value:
+            return None
+        found = await self._invitations(principal.user_id, conversation_id)
+        if not found:
+            raise ServiceError("conversation_not_found")
+        return found[0].get("visible_from")
 
     # concerns -------------------------------------------------------------------
 

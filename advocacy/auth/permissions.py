@@ -11,7 +11,11 @@ records the role may act on; the service that holds the record checks it:
 - ``covered``: children whose advocate is on leave, for the advocate covering
   them, only between the cover's dates (``advocacy.pairing.access``). An
   advocate acts under the ``cover_advocate`` row when their own row does not
-  reach the child.
+  reach the child;
+- ``invited``: the one conversation an interpreter was invited into, only while
+  the child's agreement stands and before its end time (``advocacy.chat.interpreting``);
+  they read only the messages from when they joined unless the child agreed to more.
+  An interpreter has no other row: no concerns, notes, records, other children.
 
 For actions on an advocate's own record (leave, capacity), ``team`` means the
 advocates the manager manages.
@@ -30,28 +34,38 @@ class Role(StrEnum):
     REVIEWER = "reviewer"
     ADMIN = "admin"
     BOT = "bot"
+    INTERPRETER = "interpreter"
 
 
-STAFF_ROLES = frozenset({Role.ADVOCATE, Role.MANAGER, Role.REVIEWER, Role.ADMIN})
+STAFF_ROLES = frozenset({Role.ADVOCATE, Role.MANAGER, Role.REVIEWER, Role.ADMIN, Role.INTERPRETER})
 
-OWN, PAIRED, TEAM, ANY, COVERED = "own", "paired", "team", "any", "covered"
+OWN, PAIRED, TEAM, ANY, COVERED, INVITED = "own", "paired", "team", "any", "covered", "invited"
 
 PERMISSIONS: dict[str, dict[Role, str]] = {
     # pages
     "page.child": {Role.CHILD: OWN},
     "page.console": {Role.ADVOCATE: PAIRED, Role.MANAGER: TEAM, Role.ADMIN: ANY},
     # chat
-    "chat.conversations": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED},
-    "chat.send": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED},
-    "chat.history": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED},
+    "chat.conversations": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED,
+                           Role.INTERPRETER: INVITED},
+    "chat.send": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED, Role.INTERPRETER: INVITED},
+    "chat.history": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED, Role.INTERPRETER: INVITED},
     "chat.read": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED},
-    "chat.typing": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED},
+    "chat.typing": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED, Role.INTERPRETER: INVITED},
     # the count of unread messages on a child's Chat tab and in their tab's title
     "chat.unread": {Role.CHILD: OWN},
     # a child switches "You have a new message" on or off for their own phone
     "push.subscribe": {Role.CHILD: OWN},
     # An advocate says whether they are around (online) or away: their children's header and the away reply follow.
     "chat.availability": {Role.ADVOCATE: OWN},
+    # interpreters (advocacy.chat.interpreting): the advocate invites one into a conversation for a set time,
+    # the child agrees (or not) and can end it at any time, as can the advocate
+    "interpreting.interpreters": {Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED},
+    "interpreting.invite": {Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED},
+    "interpreting.read": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED},
+    "interpreting.answer": {Role.CHILD: OWN},
+    "interpreting.end": {Role.CHILD: OWN, Role.ADVOCATE: PAIRED, Role.COVER_ADVOCATE: COVERED},
+    "page.interpreter": {Role.INTERPRETER: OWN},
     # live console updates and stored notifications (each user sees their own)
     "console.connect": {Role.ADVOCATE: OWN, Role.COVER_ADVOCATE: OWN, Role.MANAGER: OWN, Role.ADMIN: OWN},
     "console.notifications": {Role.ADVOCATE: OWN, Role.COVER_ADVOCATE: OWN, Role.MANAGER: OWN, Role.ADMIN: OWN},

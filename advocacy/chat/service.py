@@ -39,7 +39,7 @@ from advocacy.group_commit import GroupCommit
 from advocacy.languages import Languages
 from advocacy.people import child_names, open_needs, staff_by_ids
 from advocacy.settings import Settings
-from advocacy.spoken_languages import name_of
+from advocacy.spoken_languages import LANGUAGES, name_of
 from advocacy.store import (
     ASCENDING,
     DESCENDING,
@@ -85,6 +85,19 @@ class Reply:
 def message_purpose(message_id: ObjectId) -> str:
     """Sealed text opens only as the message it was written for (not moved to another one)."""
     return f"message:{message_id}"
+
+
+def language_purpose(message_id: ObjectId) -> str:
+    return f"message-language:{message_id}"
+
+
+@dataclass(frozen=True)
+class MessageAbout:
+    """What a message may say about itself: its language (a code of ``advocacy.spoken_languages``) and,
+    for an interpreter's message, the message it interprets."""
+
+    language: str | None = None
+    interprets: ObjectId | None = None
 
 
 def _payload(data: Any) -> dict[str, Any]:
@@ -173,10 +186,11 @@ class ChatService:
     # sealing and opening -------------------------------------------------
 
     async def _new_message(
-        self, conversation: dict[str, Any], sender: dict[str, Any], client_id: str, text: str
+        self, conversation: dict[str, Any], sender: dict[str, Any], client_id: str, text: str,
+        about: MessageAbout | None = None,
     ) -> dict[str, Any]:
         message_id = ObjectId()
-        return {
+        doc = {
             "_id": message_id,
             "conversation": conversation["_id"],
             "sender": {"id": sender["id"], "role": sender["role"]},
@@ -184,6 +198,13 @@ class ChatService:
             "text": await self.keyring.seal(conversation["child"], text, message_purpose(message_id)),
             "sent_at": self.clock.now(),
         }
+        if about is not None and about.language is not None:
+            # Which language a child writes in says something about them: sealed like the text.
+            doc["language"] = await self.keyring.seal(conversation["child"], about.language,
+                                                      language_purpose(message_id))
+        if about is not None and about.interprets is not None:
+            doc["interprets"] = about.interprets
+        return doc
 
     async def _sender_names(self, docs: list[dict[str, Any]]) -> dict[str, str]:
         senders = {(d["sender"]["id"], d["sender"]["role"]) for d in docs}
@@ -203,15 +224,19 @@ class ChatService:
         """Messages as clients see them: text opened, senders named."""
         if names is None:
             names = await self._sender_names(docs)
-        keyring = self.keyring
-        return [self._shown(doc, await keyring.unseal_or_erased(child_id, doc["text"], message_purpose(doc["_id"])),
-                            names.get(doc["sender"]["id"], "")) for doc in docs]
+        keyring, out = self.keyring, []
+        for doc in docs:
+            text = await keyring.unseal_or_erased(child_id, doc["text"], message_purpose(doc["_id"]))
+            language = (await keyring.unseal_or_erased(child_id, doc["language"], language_purpose(doc["_id"]))
+                        if doc.get("language") else None)
+            out.append(self._shown(doc, text, names.get(doc["sender"]["id"], ""), language))
+        return out
 
     @staticmethod
-    def _shown(doc: dict[str, Any], text: str, sender_name: str) -> dict[str, Any]:
-        """A stored message as clients see it, given its words and its sender's name."""
+    def _shown(doc: dict[str, Any], text: str, sender_name: str, language: str | None = None) -> dict[str, Any]:
+        """A stored message as clients see it, given its words, its sender's name and its language's code."""
         sender = doc["sender"]
-        return {
+        shown: dict[str, Any] = {
             "id": str(doc["_id"]),
             "conversation": doc["conversation"],
             "sender": {"id": sender["id"], "role": sender["role"], "name": sender_name},
@@ -219,6 +244,12 @@ class ChatService:
             "sent_at": doc["sent_at"].isoformat(timespec="milliseconds"),
             "client_id": doc["client_id"],
         }
+        if language:
+            shown["language"] = {"code": language, "name": name_of(language)}
+        if sender["role"] == "interpreter":
+            shown["interpretation"] = True
+            shown["interprets"] = str(doc["interprets"]) if doc.get("interprets") else None
+        return shown
 
     async def _public_one(self, doc: dict[str, Any], child_id: str, **names: str) -> dict[str, Any]:
         return (await self._public([doc], child_id, names or None))[0]
@@ -248,6 +279,8 @@ class ChatService:
     async def conversations(self, principal: Principal) -> list[dict[str, Any]]:
         query = await self.access.conversation_filter(principal, "chat.conversations")
         convs = await self.store.conversations.find(query).sort("created_at", ASCENDING).to_list(None)
+        if principal.role == "interpreter":
+            return await self._interpreters_conversations(principal, convs)
         if principal.role != "child" and convs:
             # Each child's name and last message are shown: one entry for the whole list.
             await audit.record(self.store, self.clock, **audit.by(principal), action="chat.conversations",
@@ -292,6 +325,19 @@ class ChatService:
 
         return list(await asyncio.gather(*(summary(c) for c in convs)))
 
+    async def _interpreters_conversations(self, principal: Principal,
+                                          convs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """An interpreter's list: each chat they are in now, named by the child's and advocate's names
+        alone (no unread counts, waiting times or anything from the child's record)."""
+        if convs:
+            await audit.record(self.store, self.clock, **audit.by(principal), action="chat.conversations",
+                               children=len(convs), subjects=[c["child"] for c in convs])
+        children = await child_names(self.store, {c["child"] for c in convs})
+        staff = await staff_by_ids(self.store, list({c["advocate"] for c in convs}))
+        return [{"id": c["_id"], "child": c["child"], "child_name": children.get(c["child"], ""),
+                 "advocate": c["advocate"], "advocate_name": staff.get(c["advocate"], {}).get("name", ""),
+                 "interpreting": True} for c in convs]
+
     def _languages_of(self, child: dict[str, Any]) -> dict[str, Any]:
         language = self.languages.get(child.get("language"))
         # Non-instructed advocacy (advocacy.non_instructed): the console shows it and when the last visit was.
@@ -321,16 +367,29 @@ class ChatService:
         text = check_message_text(data.get("text"), self.settings.max_message_chars)
         client_id = check_client_id(data.get("client_id"))
         sender = {"id": principal.user_id, "role": principal.role, "name": principal.name}
+        language = data.get("language")
+        if language is not None and language not in LANGUAGES:
+            raise ServiceError("bad_request", '"language" must be a language code from the list (e.g. "ar"). '
+                                              "Nothing was sent.")
+        if data.get("interprets") is not None and principal.role != "interpreter":
+            raise ServiceError("bad_request", "Only an interpreter's message can interpret another. Nothing was sent.")
         try:
             conv = await self.conversation(principal, data.get("conversation"), "chat.send")
         except ServiceError:
             # A resend of a message stored before the child was paired with someone else.
             existing = await self._sent(sender, client_id)
-            if existing is None:
+            if existing is None or principal.role == "interpreter":
                 raise
             message, is_new = await self._stored(existing, sender), False
         else:
-            message, is_new = await self._add(conv, sender, client_id, text)
+            interprets = None
+            if data.get("interprets") is not None:
+                interprets = await self._anchor(conv["_id"], data["interprets"],
+                                                await self.access.visible_from(principal, conv["_id"]))
+            message, is_new = await self._add(conv, sender, client_id, text, MessageAbout(language, interprets))
+            if principal.role == "interpreter" and is_new:
+                await audit.record(self.store, self.clock, **audit.by(principal), action="chat.interpreted",
+                                   subject=conv["child"], conversation=conv["_id"], message=message["id"])
         if is_new or message["id"] not in self._published:
             # A resend this process has not passed on may have been stored by a process that
             # stopped before passing it on: pass it on now (what hears it copes with a repeat).
@@ -376,15 +435,15 @@ class ChatService:
         return message, is_new
 
     async def _add(self, conv: dict[str, Any], sender: dict[str, str], client_id: str,
-                   text: str) -> tuple[dict[str, Any], bool]:
+                   text: str, about: MessageAbout | None = None) -> tuple[dict[str, Any], bool]:
         """Store a message once per (sender, client id): (message, True), or (the stored one, False)."""
-        doc = await self._new_message(conv, sender, client_id, text)
+        doc = await self._new_message(conv, sender, client_id, text, about)
         try:
             await self.writes(doc)
         except DuplicateKeyError:  # a resend (or the same resend racing us)
             return await self._stored(await self._sent(sender, client_id), sender), False
         # Built from the checked words just sealed: opening the sealed copy again would only cost time.
-        return self._shown(doc, text, sender["name"]), True
+        return self._shown(doc, text, sender["name"], about.language if about is not None else None), True
 
     async def _stored(self, doc: dict[str, Any], sender: dict[str, str]) -> dict[str, Any]:
         conv = await self.store.conversations.find_one({"_id": doc["conversation"]}, {"child": 1})
@@ -453,14 +512,17 @@ class ChatService:
         if before is not None and after is not None:
             raise ServiceError("bad_request", "Ask for messages before one message or after one, not both.")
         query: dict[str, Any] = {"conversation": conv["_id"]}
+        since = await self.access.visible_from(principal, conv["_id"])
+        if since is not None:  # an interpreter: from when the child let them in
+            query["sent_at"] = {"$gte": since}
         if after is not None:
-            query["_id"] = {"$gt": await self._anchor(conv["_id"], after)}
+            query["_id"] = {"$gt": await self._anchor(conv["_id"], after, since)}
             docs = await self.store.messages.find(query).sort("_id", ASCENDING).limit(limit + 1).to_list(None)
             more = len(docs) > limit
             docs = docs[:limit]
         else:
             if before is not None:
-                query["_id"] = {"$lt": await self._anchor(conv["_id"], before)}
+                query["_id"] = {"$lt": await self._anchor(conv["_id"], before, since)}
             docs = await self.store.messages.find(query).sort("_id", DESCENDING).limit(limit + 1).to_list(None)
             more = len(docs) > limit
             docs = list(reversed(docs[:limit]))
@@ -468,7 +530,7 @@ class ChatService:
             await audit.record(self.store, self.clock, **audit.by(principal), action="chat.history",
                                subject=conv["child"], conversation=conv["_id"], messages=len(docs))
         messages = await self._public(docs, conv["child"])
-        if principal.role not in ("child", "bot") and messages:
+        if principal.role not in ("child", "bot", "interpreter") and messages:
             # Staff see which messages safeguarding flagged (the flag's own id is the message's).
             flagged = {f["_id"] async for f in self.store.flags.find(
                 {"_id": {"$in": [m["id"] for m in messages]}}, {"_id": 1})}
@@ -477,9 +539,13 @@ class ChatService:
                     message["flagged"] = True
         return {"messages": messages, "more": more}
 
-    async def _anchor(self, conversation_id: str, message_id: Any) -> ObjectId:
+    async def _anchor(self, conversation_id: str, message_id: Any, since: datetime | None = None) -> ObjectId:
+        """A message of this conversation (one the reader may see, from ``since`` on), by id."""
         oid = _message_id(message_id)
-        if not await self.store.messages.find_one({"_id": oid, "conversation": conversation_id}, {"_id": 1}):
+        query: dict[str, Any] = {"_id": oid, "conversation": conversation_id}
+        if since is not None:
+            query["sent_at"] = {"$gte": since}
+        if not await self.store.messages.find_one(query, {"_id": 1}):
             raise ServiceError("message_not_found")
         return oid
 

@@ -29,7 +29,7 @@ def add_commands(commands: Any, with_data_dir: Any) -> None:
 
     def profile(p: argparse.ArgumentParser) -> None:
         p.add_argument("--name")
-        p.add_argument("--role", choices=["advocate", "manager", "reviewer", "admin"])
+        p.add_argument("--role", choices=["advocate", "manager", "reviewer", "admin", "interpreter"])
         p.add_argument("--manager", help="the advocate's manager (username); '' for none")
         p.add_argument("--capacity", help="most children they can take (0-500)")
         p.add_argument("--comfortable", help="how many they are comfortable with; '' for not set")

@@ -29,6 +29,7 @@ from advocacy.edge import (
     correction_views,
     equality_views,
     figures_views,
+    interpreting_views,
     language_views,
     oversight_pages,
     oversight_views,
@@ -100,7 +101,7 @@ ROUTES = (site_views.routes, auth_views.routes, chat_views.routes, console_views
           concern_views.routes, complaint_views.routes, correction_views.routes,
           safeguarding_views.routes, oversight_views.routes, oversight_pages.routes, pairing_views.routes,
           figures_views.routes, team_views.routes, language_views.routes, staff_views.routes, push_views.routes,
-          equality_views.routes, advocacy_views.routes)
+          equality_views.routes, advocacy_views.routes, interpreting_views.routes)
 
 
 def _origin_checker(settings: Settings):

@@ -52,6 +52,8 @@ class ChatNamespace(SignedInNamespace):
 
     async def connected(self, sid: str, principal: Principal) -> None:
         conversation_ids = await self._join_conversations(sid, principal)
+        if principal.role == "interpreter":  # a guest in the chat: never shown as the advocate being around
+            return
         if await self.presence.connected(principal.user_id):
             # An advocate who switched to away stays away to their children while connected.
             shown = principal.role == "child" or not await self.chat.is_away(principal.user_id)
@@ -59,6 +61,8 @@ class ChatNamespace(SignedInNamespace):
             await self.presence.changed.publish(PresenceChange(principal.user_id, principal.role, online=True))
 
     async def disconnected(self, sid: str, principal: Principal) -> None:
+        if principal.role == "interpreter":
+            return
         if await self.presence.disconnected(principal.user_id):
             try:
                 conversation_ids = await self.chat.conversation_ids(principal)
@@ -71,7 +75,8 @@ class ChatNamespace(SignedInNamespace):
         """Put this process's sockets of these users in the rooms of exactly the conversations
         they may see now (out of any they may no longer see), and tell each page to reload its
         list. A socket whose conversations cannot be read now is closed: it reconnects and
-        joins afresh, so it never keeps a room it has lost."""
+        joins afresh, so it never keeps a room it has lost. An interpreter's socket that lost a
+        conversation is closed too, so nothing already on its way reaches them."""
         allowed: dict[str, set[str]] = {}
         for sid in [sid for user in set(user_ids) for sid in self.sids_by_user.get(user, ())]:
             principal = self.principals.get(sid)
@@ -91,6 +96,8 @@ class ChatNamespace(SignedInNamespace):
                 await self.leave_room(sid, room)
             await self._enter(sid, rooms - current)
             await self.emit("conversations.changed", {}, to=sid)
+            if principal.role == "interpreter" and current - rooms:
+                await self.disconnect(sid)
 
     async def _join_conversations(self, sid: str, principal: Principal) -> list[str]:
         ids = await self.chat.conversation_ids(principal)

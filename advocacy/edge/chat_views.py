@@ -8,6 +8,7 @@ from aiohttp import web
 from advocacy.auth.permissions import may
 from advocacy.edge.handlers import optional_principal, page_context, settings_of
 from advocacy.edge.keys import services_key
+from advocacy.edge.language import page_language
 from advocacy.errors import ServiceError
 
 routes = web.RouteTableDef()
@@ -25,9 +26,12 @@ async def child_chat_page(request: web.Request) -> web.StreamResponse:
         raise web.HTTPSeeOther("/child/advocate")
     # Named in the page so the browser asks for the latest messages as soon as it connects.
     conversation = await services.chat.active_conversation_of(principal.user_id)
+    interpreter = await services.interpreting.words_for_child(principal.user_id,
+                                                              (await page_language(request))["language"].code)
     return aiohttp_jinja2.render_template(
         "child/chat.html", request,
         page_context(request, "child-chat", principal.public(), child={"id": principal.user_id, "name": principal.name},
+                     interpreter=interpreter,
                      conversation=conversation["_id"] if conversation else None, welcome="welcome" in request.query,
                      max_chars=settings_of(request).max_message_chars),
     )

@@ -44,6 +44,7 @@ CHILD_RECORDS: dict[str, str] = {
     "advocacy_decisions": "child",
     "visits": "child",
     "moments": "child",
+    "interpreting": "child",
 }
 JOB_NAME = "daily retention"
 FROM_BIRTH_DATE = LEFT_CARE_SOURCES[-1]

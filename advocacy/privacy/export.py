@@ -23,6 +23,7 @@ import jinja2
 
 from advocacy import audit
 from advocacy.auth.principal import Principal
+from advocacy.chat import interpreting as interpreting_export
 from advocacy.chat.service import ChatService
 from advocacy.clock import Clock
 from advocacy.complaints import export as complaint_export
@@ -52,7 +53,7 @@ SECTIONS: tuple[Section, ...] = (
     pairing_export.choices, pairing_export.placement_moves, pairing_export.covers, pairing_export.earlier_chat,
     pairing_export.plans, concern_export.counted, complaint_export.complaints, correction_export.corrections,
     feedback_export.feedback, push_export.devices, equality_export.answers,
-    non_instructed_export.decisions, non_instructed_export.visits, moment_export.moments,
+    non_instructed_export.decisions, non_instructed_export.visits, moment_export.moments, interpreting_export.export,
 )
 # No member of staff reads a child's feedback answers (advocacy.feedback): a copy they make says only
 # whether the child answered; the operator's copy (`advocacy export-child`) holds the answers.
@@ -90,6 +91,7 @@ HELD = {
     "advocacy_decisions": "more: how your advocate speaks up for you (non_instructed.export.decisions)",
     "visits": "more: visits from your advocate (non_instructed.export.visits)",
     "moments": "more: meetings and changes about your care (moments.export.moments)",
+    "interpreting": "more: interpreters in your chat (chat.interpreting.export)",
 }
 # Collections that hold nothing about any one child, and why.
 NOTHING_ABOUT_A_CHILD = {
@@ -143,7 +145,7 @@ TOLD = {
 # Fields of the sections that hold a moment (ISO 8601), shown on the page as a date and time.
 MOMENTS = {"when", "raised", "answer_due", "arrived", "finished", "written_down", "asked", "answered",
            "your_message_sent", "decide_by", "decided", "we_asked_again_if_you_wanted_an_advocate", "since",
-           "last_visit_at", "visit_due_at", "reminded_for"}
+           "last_visit_at", "visit_due_at", "reminded_for", "until"}
 # Fields of the sections whose values are the service's own words (never a person's), read in the child's language.
 SERVICE_WORDS = {"about", "who", "who_looks_at_it", "where_it_is", "what_we_decided", "what",
                  "did_you_feel_listened_to", "did_things_change", "question", "your_answer", "where", "your_rights",
@@ -222,6 +224,9 @@ LABELS = {
     "last_visit_at": english("Last visit"),
     "visit_due_at": english("Next visit due"),
     "reminded_for": english("Your advocate was reminded to visit"),
+    "interpreter": english("Interpreter"),
+    "until": english("Until"),
+    "could_read_earlier": english("Could they read what you wrote before?"),
 }
 
 # What each audited action means, in words a child understands.
@@ -261,6 +266,11 @@ ACTIONS = {
     "child.left_care": english("wrote down the day you left care"),
     "equality.answered": english("wrote down your answers to our equality questions"),
     "equality.deleted": english("deleted your answers to our equality questions"),
+    "interpreting.asked": english("asked you whether an interpreter could join your chat"),
+    "interpreting.agreed": english("said yes to an interpreter joining your chat"),
+    "interpreting.declined": english("said no to an interpreter joining your chat"),
+    "interpreting.ended": english("ended an interpreter's time in your chat"),
+    "chat.interpreted": english("wrote in your chat as an interpreter"),
     **concern_export.ACTIONS,
     **non_instructed_export.ACTIONS,
     **moment_export.ACTIONS,

@@ -1,6 +1,7 @@
 """Staff records made and changed by admins and managers (the staff page, ``advocacy staff``).
 
-An admin may add or change anyone (advocate, manager, reviewer, admin); a
+An admin may add or change anyone (advocate, manager, reviewer, admin, interpreter: an
+interpreter reaches only the chats a child lets them into, ``advocacy.chat.interpreting``); a
 manager only advocates in their own team (they become the advocate's manager).
 What can be set, each checked before anything is written (a bad value changes
 nothing): name, role, manager, capacity and comfortable load, working hours,
@@ -40,7 +41,7 @@ from advocacy.pairing.placement import spare_room
 from advocacy.spoken_languages import LANGUAGES, name_of
 from advocacy.store import Store
 
-ROLES = ("advocate", "manager", "reviewer", "admin")
+ROLES = ("advocate", "manager", "reviewer", "admin", "interpreter")
 MOST = 500
 SHOWN = {"username": 1, "name": 1, "role": 1, "manager": 1, "capacity": 1, "comfortable": 1, "working_hours": 1,
          "languages": 1, "regions": 1, "conflicts": 1, "available": 1, "active": 1, "left_at": 1, "load": 1}

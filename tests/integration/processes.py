@@ -45,6 +45,7 @@ async def start_redis(folder: Path) -> Redis:
         try:
             _, writer = await asyncio.open_connection("127.0.0.1", port)
             writer.close()
+            await writer.wait_closed()  # else its garbage collection, at any later moment, warns "unclosed"
             return Redis(process, port)
         except OSError:
             await asyncio.sleep(0.05)

@@ -15,6 +15,7 @@ from advocacy.edge import complaint_views as complaint_views
 from advocacy.edge import concern_views as concern_views
 from advocacy.edge import console_views as console_views
 from advocacy.edge import correction_views as correction_views
+from advocacy.edge import interpreting_views as interpreting_views
 from advocacy.edge import oversight_views as oversight_views
 from advocacy.edge import safeguarding_views as safeguarding_views
 from advocacy.edge import staff_views as staff_views
@@ -32,14 +33,14 @@ OWN_CODES = [
     "decision_unknown", "already_escalated", "item_not_found", "item_claimed", "claim_first", "no_update_requested",
     "complaint_not_found", "reply_invalid", "reply_not_found", "cover_invalid", "already_covered",
     "correction_not_found", "feedback_not_found", "right_unknown", "child_instructed", "already_instructed",
-    "moment_not_found", "moment_not_yet",
+    "moment_not_found", "moment_not_yet", "interpreter_already", "interpreter_over",
 ]
 
 
 def api_routes() -> list[tuple[str, str]]:
     found = []
     for module in (concern_views, safeguarding_views, oversight_views, complaint_views, staff_views, console_views,
-                   correction_views, advocacy_views):
+                   correction_views, advocacy_views, interpreting_views):
         for route in module.routes:
             if route.path.startswith("/api/"):
                 found.append((route.method.lower(), route.path))

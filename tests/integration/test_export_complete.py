@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from advocacy.privacy.export import HELD, LABELS
 from tests.integration.concerns_support import add_reviewer, apis  # noqa: F401  (apis is a fixture)
+from tests.integration.test_interpreting import add_interpreter
 from tests.integration.test_permissions import PHONE
 from tests.integration.test_privacy import run_cli
 from tests.support import add_advocate, api, connect, leave_tomorrow, make_pairable
@@ -45,6 +46,16 @@ async def test_one_record_of_every_kind_is_in_the_export_in_plain_words(world, a
     # Notifications switched on for her phone (its push service on loopback; nothing listens there).
     status, body = await api(server, amira, "PUT", "/api/push/subscription", json=PHONE)
     assert status == 200, body
+    # An interpreter, let in by the child, interprets her message, then she ends it.
+    ina = await add_interpreter(server)
+    status, body = await api(server, ada, "POST", f"/api/conversations/{conv}/interpreter",
+                             json={"interpreter": ina.username, "minutes": 30})
+    assert status == 201, body
+    invitation = body["interpreting"]["id"]
+    assert (await api(server, amira, "POST", f"/api/interpreting/{invitation}/answer", json={"agree": True}))[0] == 200
+    ina_chat = await connect(server, ina)
+    assert (await ina_chat.send(conv, "Marker interpretation"))["ok"]
+    assert (await api(server, amira, "POST", f"/api/interpreting/{invitation}/end"))[0] == 200
     # A worry, taken to the Commissioner's team, who write a note.
     child_api, advocate_api = await apis(server, amira), await apis(server, ada)
     status, body = await child_api.post("/api/concerns", {
@@ -140,7 +151,7 @@ async def test_one_record_of_every_kind_is_in_the_export_in_plain_words(world, a
                    "Marker complaint words", "Marker complaint wish", "Marker complaint answer",
                    "Marker corrected words", "Marker why wrong",
                    "Marker non-instructed reason", "Marker teaching assistant", "Marker seemed", "Marker observed",
-                   "Marker moment views", "Marker moment decided"]:
+                   "Marker moment views", "Marker moment decided", "Marker interpretation"]:
         assert marker in text, marker
         assert marker in html, marker
     more = data["more"]
@@ -165,6 +176,9 @@ async def test_one_record_of_every_kind_is_in_the_export_in_plain_words(world, a
     [equality] = more["What you told us about yourself for our equality checks"]
     assert (equality["question"], equality["your_answer"], equality["who"]) == ("What is your ethnic group?", "White",
                                                                               "you")
+    [interpreter] = more["Interpreters in your chat"]
+    assert (interpreter["interpreter"], interpreter["your_answer"]) == ("Ina Interpreter", "yes")
+    assert interpreter["finished"] and interpreter["could_read_earlier"] == "no"
     [complaint] = more["Your complaints about the advocacy service"]
     assert (complaint["about"], complaint["where_it_is"]) == ("my advocate", "you have an answer")
     [corrected] = more["Things you asked us to put right"]

@@ -47,8 +47,10 @@ TARGET_CHILD = 0  # world.children[0]: Amira, paired to advocates[0], whose mana
 SIGNED_OUT = {"signed_out", "expired", "revoked"}
 # Advocates covering for the target child's advocate: now, and one whose cover ended yesterday.
 COVER = {"covering_advocate", "cover_ended_advocate"}
+# An interpreter the target child let into their chat (until an hour from now), and one whose time has ended.
+INTERPRETERS = {"interpreter", "interpreter_ended"}
 ALL_SIGNED_IN = {"child", "other_child", "advocate", "other_advocate", "cover_advocate", "manager", "other_manager",
-                 "reviewer", "admin", "bot"} | COVER
+                 "reviewer", "admin", "bot"} | COVER | INTERPRETERS
 STAFF_CONSOLE = {"advocate", "other_advocate", "manager", "other_manager", "admin"} | COVER
 # The transparency figures: counts with small numbers suppressed, for the Commissioner's office and managers.
 FIGURES = {"reviewer", "manager", "other_manager", "admin"}
@@ -85,6 +87,42 @@ async def _covering(scene: Scene, username: str, from_days: int, to_days: int) -
     return token
 
 
+async def _interpreter(scene: Scene, username: str, state: str, ends_in: timedelta) -> str:
+    """An interpreter in the target child's conversation: agreed until ``ends_in`` from now, or ended."""
+    token = await _staff(scene, username, "interpreter")
+    doc = await scene.server.store.staff.find_one({"username": username}, {"_id": 1})
+    now = scene.server.clock.now()
+    await scene.server.store.interpreting.update_one({"_id": f"in-{username}"}, {"$set": {
+        "conversation": scene.conversation, "child": scene.world.children[TARGET_CHILD].id,
+        "advocate": scene.world.advocates[0].id, "interpreter": doc["_id"], "state": state,
+        "asked_at": now - timedelta(minutes=5), "ends_at": now + ends_in, "agreed_at": now - timedelta(minutes=4),
+        "earlier": False, "visible_from": now - timedelta(minutes=4), "ended_at": None, "ended_by": None}},
+        upsert=True)
+    return token
+
+
+async def _invitation(scene: Scene, state: str) -> dict[str, str]:
+    """A fresh invitation of an interpreter into the target child's chat, the only open one there."""
+    store, now = scene.server.store, scene.server.clock.now()
+    await store.interpreting.update_many({"conversation": scene.conversation, "_id": {"$ne": "in-ivy.interpreter"},
+                                          "state": {"$in": ["asked", "agreed"]}}, {"$set": {"state": "ended"}})
+    await store.interpreting.update_one({"_id": "in-ivy.interpreter"}, {"$set": {"state": "ended"}})
+    interpreter = await store.staff.find_one({"username": "ivy.interpreter"}, {"_id": 1})
+    doc = {"_id": scene.fresh_id(), "conversation": scene.conversation, "child": scene.world.children[TARGET_CHILD].id,
+           "advocate": scene.world.advocates[0].id, "interpreter": interpreter["_id"], "state": state,
+           "asked_at": now, "ends_at": now + timedelta(hours=1), "agreed_at": now if state == "agreed" else None,
+           "earlier": False, "visible_from": now if state == "agreed" else None, "ended_at": None, "ended_by": None}
+    await store.interpreting.insert_one(doc)
+    return {"invitation": doc["_id"]}
+
+
+async def _no_open_invitation(scene: Scene) -> dict[str, str]:
+    await scene.server.store.interpreting.update_many({"conversation": scene.conversation,
+                                                       "state": {"$in": ["asked", "agreed"]}},
+                                                      {"$set": {"state": "ended"}})
+    return {}
+
+
 Actor = Callable[["Scene"], Awaitable[str | None]]
 ACTORS: dict[str, Actor] = {
     "signed_out": lambda s: _none(),
@@ -102,6 +140,9 @@ ACTORS: dict[str, Actor] = {
     "bot": lambda s: _mint(s, "bot_welcome", "bot"),
     "covering_advocate": lambda s: _covering(s, "cal.covering", -1, 1),
     "cover_ended_advocate": lambda s: _covering(s, "eda.ended", -3, -1),
+    "interpreter": lambda s: _interpreter(s, "ivy.interpreter", "agreed", timedelta(hours=1)),
+    # ended (as the job ends one whose time came: an agreed one past its time is in the integration tests)
+    "interpreter_ended": lambda s: _interpreter(s, "ian.interpreter", "ended", timedelta(minutes=-1)),
 }
 
 
@@ -128,6 +169,8 @@ PLACEHOLDERS: dict[str, Callable[[Scene], str]] = {
     "moment": lambda s: s.values.get("moment", "km_none"),
     "region": lambda s: "yorkshire-and-the-humber",
     "la": lambda s: "E08000035",
+    "conversation": lambda s: s.conversation,
+    "invitation": lambda s: s.values.get("invitation", "in_none"),
 }
 
 
@@ -306,6 +349,19 @@ ROUTES: dict[str, Row] = {
                                               body={"decided": "Stays.", "views_put": True, "matched": "yes"}),
     "GET /api/figures/moments": Row(allowed=FIGURES),
     "GET /console/children/{child}/advocacy": Row(allowed={"advocate", "covering_advocate", "manager"}),
+    # interpreters in a child's chat (issue 17), while the target child is still paired with advocates[0]: the
+    # advocate asks, the child answers, either ends it; the interpreter has their page and the chat events (EVENTS)
+    "GET /api/interpreters": Row(allowed={"advocate", "other_advocate", "cover_advocate"} | COVER),
+    "GET /api/conversations/{conversation}/interpreter": Row(allowed={"child", "advocate", "covering_advocate"}),
+    "POST /api/conversations/{conversation}/interpreter": Row(
+        allowed={"advocate", "covering_advocate"}, body={"interpreter": "ivy.interpreter", "minutes": 30},
+        setup=_no_open_invitation),
+    "POST /api/interpreting/{invitation}/answer": Row(allowed={"child"}, body={"agree": True},
+                                                       setup=lambda s: _invitation(s, "asked")),
+    "POST /api/interpreting/{invitation}/end": Row(allowed={"child", "advocate", "covering_advocate"},
+                                                    setup=lambda s: _invitation(s, "agreed")),
+    "POST /child/interpreter": Row(allowed={"child", "other_child"}),  # no action: the chat page again
+    "GET /interpreter": Row(allowed=INTERPRETERS),
     # the service
     "GET /api/health": Row(public=True),
     "GET /api/health/ready": Row(public=True),  # 503 only when not ready: the test server is
@@ -411,15 +467,17 @@ class Event:
     data: Callable[[Scene], Any] = lambda s: {}
 
 
-CHAT_OWN = {"child", "other_child", "advocate", "other_advocate"} | COVER  # each sees only their own conversations
+# each sees only their own conversations (an interpreter whose time ended: none)
+CHAT_OWN = {"child", "other_child", "advocate", "other_advocate"} | COVER | INTERPRETERS
 CHAT_TARGET = {"child", "advocate", "covering_advocate"}
+CHAT_INTERPRETED = CHAT_TARGET | {"interpreter"}  # read receipts are not theirs: the child would see "seen"
 EVENTS: dict[str, Event] = {
     "/chat conversations": Event(CHAT_OWN),
-    "/chat send": Event(CHAT_TARGET, lambda s: {"conversation": s.conversation, "client_id": s.fresh_id(),
+    "/chat send": Event(CHAT_INTERPRETED, lambda s: {"conversation": s.conversation, "client_id": s.fresh_id(),
                                                 "text": "written by someone who may not"}),
-    "/chat history": Event(CHAT_TARGET, lambda s: {"conversation": s.conversation}),
+    "/chat history": Event(CHAT_INTERPRETED, lambda s: {"conversation": s.conversation}),
     "/chat read": Event(CHAT_TARGET, lambda s: {"conversation": s.conversation, "up_to": s.message}),
-    "/chat typing": Event(CHAT_TARGET, lambda s: {"conversation": s.conversation}),
+    "/chat typing": Event(CHAT_INTERPRETED, lambda s: {"conversation": s.conversation}),
     "/chat availability": Event({"advocate", "other_advocate"} | COVER, lambda s: {"away": False}),  # their own switch
     "/console alerts": Event(STAFF_CONSOLE | {"cover_advocate"}),
     "/console seen_groups": Event(STAFF_CONSOLE | {"cover_advocate"}, lambda s: {"all": True}),
@@ -528,10 +586,12 @@ async def make_scene(world: World) -> Scene:
 
 
 async def snapshot(server: Server) -> dict[str, list[Any]]:
-    """Everything in the database, to compare before and after refused requests."""
+    """Everything in the database, to compare before and after refused requests; but the background jobs'
+    leases, which their holder renews every few seconds whoever asks for what (the interpreting job's
+    every ``interpreting_check_seconds``)."""
     db = server.store.db
     return {name: await db[name].find({}).sort("_id", 1).to_list(None)
-            for name in sorted(await db.list_collection_names())}
+            for name in sorted(await db.list_collection_names()) if name != "leases"}
 
 
 def route_key(method: str, canonical: str) -> str:

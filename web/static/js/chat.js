@@ -98,6 +98,18 @@
       if (!mine && (role === 'service' || role === 'bot')) {
         li.append(make('p', 'msg__from', role === 'service' ? _('Automatic message') : _('Automatic message from {name}', { name: who })));
       }
+      // An interpreter's message is marked as interpretation, on both sides.
+      if (!mine && role === 'interpreter') li.append(make('p', 'msg__from', _('Interpreter: {name}', { name: who })));
+      // An interpretation sits beside the message it interprets (when that message is on the page).
+      if (msg.interprets) {
+        const original = this.data && this.data.get(msg.interprets);
+        if (original) {
+          li.classList.add('msg--interpretation');
+          const quote = make('p', 'msg__interprets', _('Interprets: {text}', { text: original.text }));
+          quote.dir = 'auto';
+          li.append(quote);
+        }
+      }
       const time = make('time', 'msg__time', formatTime(msg.sent_at));
       time.dateTime = msg.sent_at;
       const meta = make('p', 'msg__meta');

@@ -35,6 +35,22 @@
     if (window.AdvocacyApp) window.AdvocacyApp.showUnread(count);
   };
 
+  // An interpreter asked into the chat, let in or out (here or by the advocate): the page shows it afresh.
+  const note = document.getElementById('interpreter');
+  const shownNote = note ? `${note.dataset.id}:${note.dataset.state}` : '';
+  let listed = false;
+  const checkInterpreter = async (conversation) => {
+    try {
+      const res = await fetch(`/api/conversations/${encodeURIComponent(conversation)}/interpreter`, { credentials: 'same-origin' });
+      if (!res.ok) return;
+      const body = await res.json();
+      const now = body.interpreting ? `${body.interpreting.id}:${body.interpreting.state}` : '';
+      if (now !== shownNote) window.location.reload();
+    } catch (err) {
+      // Offline for a moment: the next change of conversations checks again.
+    }
+  };
+
   let client = null;
   client = new ChatClient({
     me: box.dataset.me || document.body.dataset.userId,
@@ -52,6 +68,8 @@
       nameEl.textContent = name || _('your advocate');
       initialEl.textContent = name ? name.charAt(0).toUpperCase() : '';
       setPresence(summary.advocate_online, words(summary.advocate_online, summary.reply_expected));
+      if (listed) checkInterpreter(summary.id);
+      listed = true;
       const conv = chat.conversations.get(summary.id);
       const first = !chat.active;
       chat.select(conv);

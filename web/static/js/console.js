@@ -172,6 +172,8 @@
     advocacyLink.hidden = false;
     logButton.hidden = false;
     logSelect.value = conv.summary.child;
+    // The interpreter panel (console-interpreting.js) follows the chosen conversation.
+    document.dispatchEvent(new CustomEvent('conversation-chosen', { detail: { id: conv.id } }));
     showPresence(conv);
     renderAll();
     loadSide(conv);

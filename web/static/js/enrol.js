@@ -44,6 +44,10 @@
       try { answer = await response.json(); } catch (e) { answer = null; }
       if (response.ok && answer && answer.ok) {
         showCodes(answer.recovery_codes || []);
+        // Interpreters and reviewers have their own first page.
+        const firstPage = { interpreter: '/interpreter', reviewer: '/oversight' }[answer.role];
+        const link = document.getElementById('continue-link');
+        if (firstPage && link) link.href = firstPage;
         return;
       }
       if (answer && answer.error && answer.error.code === 'enrolment_expired') {

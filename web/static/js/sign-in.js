@@ -94,6 +94,8 @@
         else if (answer.first_sign_in && form.dataset.firstNext) next = form.dataset.firstNext;
         // Reviewers work the oversight queue; other staff start at the console.
         else if (answer.role === 'reviewer' && form.dataset.nextReviewer) next = form.dataset.nextReviewer;
+        // Interpreters have one page: the chats they are asked into.
+        else if (answer.role === 'interpreter' && form.dataset.nextInterpreter) next = form.dataset.nextInterpreter;
         window.location.replace(next);
         return;
       }
