@@ -28,6 +28,7 @@ from typing import Any
 
 from advocacy import audit
 from advocacy.auth.access import Access, matches
+from advocacy.auth.permissions import ANY, PAIRED, scope_for
 from advocacy.auth.principal import Principal
 from advocacy.chat.text import check_client_id, check_message_text
 from advocacy.clock import Clock
@@ -292,7 +293,8 @@ class ChatService:
         spoken = {} if principal.role == "child" else {d["_id"]: d for d in await open_needs(self.store, [
             d async for d in self.store.children.find({"_id": {"$in": list(child_ids)}},
                                                       {"language": 1, "languages": 1, "needs_sealed": 1,
-                                                       "non_instructed": 1})])}
+                                                       "non_instructed": 1, "advocate": 1, "left_care_at": 1,
+                                                       "left_care_source": 1})])}
         staff = {d["_id"]: d async for d in self.store.staff.find({"_id": {"$in": list(advocate_ids)}}, {"name": 1})}
         names = {SERVICE_SENDER["id"]: SERVICE_SENDER["name"], **children,
                  **{i: d.get("name", "") for i, d in staff.items()}}
@@ -321,6 +323,7 @@ class ChatService:
                 "seen_up_to": str(max(others_read)) if others_read else None,
                 "last_message": await self._last_message(last, conv["child"], names),
                 **({} if principal.role == "child" else self._languages_of(spoken.get(conv["child"], {}))),
+                **({} if principal.role == "child" else self._left_care_of(principal, spoken.get(conv["child"], {}))),
             }
 
         return list(await asyncio.gather(*(summary(c) for c in convs)))
@@ -348,6 +351,17 @@ class ChatService:
                     "review_by": state.get("review_by"), "last_visit_at": iso(state.get("last_visit_at")),
                     "visit_due_at": iso(state.get("visit_due_at")),
                     "visit_overdue": bool(state.get("visit_due_at") and state["visit_due_at"] <= self.clock.now())}}
+
+    @staticmethod
+    def _left_care_of(principal: Principal, child: dict[str, Any]) -> dict[str, Any]:
+        """The day the child left care and who said so (``advocacy.people.LEFT_CARE_SOURCES``), for the
+        console's "Leaving care" panel: only to staff who may record it for this child (``child.left_care``)."""
+        scope = scope_for(principal.role, "child.left_care")
+        if not (scope == ANY or (scope == PAIRED and child.get("advocate") == principal.user_id)):
+            return {}
+        at = child.get("left_care_at")
+        return {"child_left_care": None if not isinstance(at, datetime) else {
+            "on": at.date().isoformat(), "source": child.get("left_care_source")}}
 
     async def _last_message(
         self, doc: dict[str, Any] | None, child_id: str, names: dict[str, str]

@@ -29,7 +29,7 @@ async def about_you_page(request: web.Request) -> web.StreamResponse:
     principal = await page_principal(request, "page.child_about_you", "/child/sign-in", STAFF_ONLY)
     equality = request.app[services_key].equality
     return aiohttp_jinja2.render_template("child/about_you.html", request, page_context(
-        request, "child-about-you", principal.public(), questions=equality.questions,
+        request, "child-about-you", principal.public(), questions=await equality.offered(principal.user_id),
         answers=await equality.answers(principal.user_id), saved="saved" in request.query,
         deleted="deleted" in request.query))
 
@@ -46,10 +46,12 @@ async def about_you_save(request: web.Request) -> web.StreamResponse:
     if "delete" in form:
         await equality.forget(principal.user_id, by)
         raise web.HTTPSeeOther("/child/about-you?deleted")
-    if not any(q.key in form for q in equality.questions):  # nothing sent: the page again
+    questions = await equality.offered(principal.user_id)
+    if not any(q.key in form for q in questions):  # nothing sent: the page again
         return aiohttp_jinja2.render_template("child/about_you.html", request, page_context(
-            request, "child-about-you", principal.public(), questions=equality.questions,
+            request, "child-about-you", principal.public(), questions=questions,
             answers=await equality.answers(principal.user_id), saved=False, deleted=False))
+    # Every question in the file, so an answer sent to one she is not asked is refused, not dropped.
     await equality.record(principal.user_id, {q.key: form.get(q.key) for q in equality.questions}, by)
     raise web.HTTPSeeOther("/child/about-you?saved")
 

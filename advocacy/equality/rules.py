@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +35,34 @@ class Question:
     child_label: str
     staff_label: str
     answers: tuple[tuple[str, str], ...]  # (key, child_label), "prefer_not_to_say" last
+    min_age: int | None = None  # asked only of a child known to be at least this old
 
     @property
     def keys(self) -> tuple[str, ...]:
         return tuple(key for key, _ in self.answers)
+
+    def offered_at(self, age: int | None) -> bool:
+        """Whether a child of ``age`` (None: not known) is asked this question."""
+        return self.min_age is None or (age is not None and age >= self.min_age)
+
+
+def age_on(birth_date: Any, today: date) -> int | None:
+    """The age in whole years on ``today`` of a child born on ``birth_date`` ("YYYY-MM-DD"); None if that
+    is not a date or is after ``today``."""
+    if not isinstance(birth_date, str):
+        return None
+    try:
+        born = date.fromisoformat(birth_date)
+    except ValueError:
+        return None
+    if born > today:
+        return None
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def offered(questions: Iterable[Question], age: int | None) -> tuple[Question, ...]:
+    """The questions a child of ``age`` (None: not known) is asked, in order."""
+    return tuple(q for q in questions if q.offered_at(age))
 
 
 def load_questions(path: Path = EQUALITY_PATH) -> tuple[Question, ...]:
@@ -46,8 +71,11 @@ def load_questions(path: Path = EQUALITY_PATH) -> tuple[Question, ...]:
     questions = []
     for key, table in raw.items():
         where = f"{path}: [{key}]"
-        if not isinstance(table, dict) or set(table) - {"child_label", "staff_label", "answers"}:
-            raise SettingsError(f"{where} may hold child_label, staff_label and answers only")
+        if not isinstance(table, dict) or set(table) - {"child_label", "staff_label", "answers", "min_age"}:
+            raise SettingsError(f"{where} may hold child_label, staff_label, answers and min_age only")
+        min_age = table.get("min_age")
+        if min_age is not None and (type(min_age) is not int or not 0 < min_age < 26):
+            raise SettingsError(f"{where} min_age must be a whole number of years (1 to 25)")
         labels = [table.get("child_label"), table.get("staff_label")]
         if not all(isinstance(label, str) and label.strip() for label in labels):
             raise SettingsError(f"{where} needs a child_label and a staff_label")
@@ -63,15 +91,16 @@ def load_questions(path: Path = EQUALITY_PATH) -> tuple[Question, ...]:
         if PREFER_NOT_TO_SAY not in answers:
             raise SettingsError(f'{where} must offer "{PREFER_NOT_TO_SAY}"')
         listed.sort(key=lambda pair: pair[0] == PREFER_NOT_TO_SAY)
-        questions.append(Question(key, labels[0], labels[1], tuple(listed)))
+        questions.append(Question(key, labels[0], labels[1], tuple(listed), min_age))
     if not questions:
         raise SettingsError(f"{path}: no questions")
     return tuple(questions)
 
 
-def check_answers(questions: Iterable[Question], data: Any) -> dict[str, str]:
-    """The answers to keep, from ``{question: answer}``; an empty or missing answer is no answer.
-    ValueError (saying what is wrong, in a child's words) for anything else."""
+def check_answers(questions: Iterable[Question], data: Any, age: int | None = None) -> dict[str, str]:
+    """The answers to keep, from ``{question: answer}`` by a child of ``age`` (None: not known); an empty
+    or missing answer is no answer. ValueError (saying what is wrong, in a child's words) for anything
+    else, including an answer to a question that child is not asked (``Question.min_age``)."""
     by_key = {q.key: q for q in questions}
     if not isinstance(data, Mapping):
         raise ValueError("Send your answers as a list of questions and answers.")
@@ -82,7 +111,11 @@ def check_answers(questions: Iterable[Question], data: Any) -> dict[str, str]:
     for key, value in data.items():
         if value in (None, ""):
             continue
-        if not isinstance(value, str) or value not in by_key[key].keys:
+        question = by_key[key]
+        if not question.offered_at(age):
+            raise ValueError(f"The question {key!r} is only for young people aged {question.min_age} or over"
+                             " whose date of birth we know.")
+        if not isinstance(value, str) or value not in question.keys:
             raise ValueError(f"That is not one of the answers to {key!r}.")
         kept[key] = value
     return kept

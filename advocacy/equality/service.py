@@ -14,11 +14,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from advocacy import audit
+from advocacy import audit, workdays
 from advocacy.clock import Clock
 from advocacy.crypto import ERASED_TEXT, Keyring
-from advocacy.equality.rules import Person, Question, check_answers, figures, load_questions
+from advocacy.equality.rules import Person, Question, age_on, check_answers, figures, load_questions, offered
 from advocacy.errors import ServiceError
+from advocacy.people import DETAIL_FIELDS, child_details
 from advocacy.store import Store
 
 PURPOSE = "equality answers"
@@ -38,6 +39,18 @@ class Equality:
         doc = await self.store.equality.find_one({"_id": child_id})
         return await self._open(doc) if doc else {}
 
+    async def age(self, child_id: str) -> int | None:
+        """The child's age today (Europe/London), from their sealed date of birth; None if not known."""
+        doc = await self.store.children.find_one({"_id": child_id}, DETAIL_FIELDS)
+        if doc is None:
+            return None
+        born = (await child_details(self.store, [doc]))[child_id]["birth_date"]
+        return age_on(born, workdays.local_date(self.clock.now()))
+
+    async def offered(self, child_id: str) -> tuple[Question, ...]:
+        """The questions this child is asked: those with a ``min_age`` only if their age is known and reaches it."""
+        return offered(self.questions, await self.age(child_id))
+
     async def _open(self, doc: dict[str, Any]) -> dict[str, str]:
         opened = await self.keyring.unseal_or_erased(doc["_id"], doc.get("sealed"), PURPOSE)
         return json.loads(opened) if opened and opened != ERASED_TEXT else {}
@@ -49,7 +62,7 @@ class Equality:
             raise ServiceError("bad_request", 'Staff record these answers only with the child\'s agreement: send '
                                '"child_agreed": true. Nothing was changed.')
         try:
-            answers = check_answers(self.questions, data)
+            answers = check_answers(self.questions, data, await self.age(child_id))
         except ValueError as problem:
             raise ServiceError("bad_request", f"{problem} Nothing was changed.") from None
         if not answers:

@@ -24,9 +24,10 @@ from advocacy.store import INDEXES, Store
 
 log = logging.getLogger(__name__)
 
-# Where a child's records are, by collection and the field naming the child. A
-# collection added later (concerns, oversight ...) is covered by adding it here;
-# ones not (yet) in the store are skipped.
+# Where a child's records are, by collection and the field naming the child: deleted. A collection
+# added later is covered by adding it here (or to one of the lists below: tests/integration/
+# test_export_complete.py fails while a collection holding a child's record is in none of them); ones not
+# (yet) in the store are skipped.
 CHILD_RECORDS: dict[str, str] = {
     "pairings": "child",
     "notifications": "child",
@@ -45,6 +46,27 @@ CHILD_RECORDS: dict[str, str] = {
     "visits": "child",
     "moments": "child",
     "interpreting": "child",
+    # Complaints about the service, with their words and answer. Their running totals in figures_months
+    # stay; a rebuild of them (advocacy.figures.tally.rebuild) counts only complaints still held.
+    "complaints": "child",
+    "placement_moves": "child",
+    "earlier_chat": "child",
+}
+# Rows the figures are counted from (advocacy.figures.tally.rebuild recounts them): kept so published and
+# rebuilt figures do not change, but with what ties them to the child removed (the child, their deleted
+# concern, an opt-out reason sealed under the shredded key). What is left is an area, a month and a kind.
+UNLINKED: dict[str, tuple[str, ...]] = {
+    "concern_events": ("child", "concern"),
+    "opt_events": ("child", "reason"),
+}
+# Suggested re-pairings of the whole roster: the child's own change (and why) is taken out of each plan;
+# the rest of the plan is about other children.
+PLAN_CHANGES = "pairing_plans"
+# Kept by design, and why. Conversations and their messages are deleted above by conversation.
+KEPT: dict[str, str] = {
+    "children": "a tombstone with only the id and when, so the audit trail's identifiers still point somewhere",
+    "audit": "the hash-chained trail of who did what: ids and counts, never content; deleting would break the chain",
+    "leaves": "an advocate's own leave; the child's cover during it (covers) is erased",
 }
 JOB_NAME = "daily retention"
 FROM_BIRTH_DATE = LEFT_CARE_SOURCES[-1]
@@ -67,6 +89,12 @@ async def erase_child(store: Store, clock: Clock, child_id: str) -> Counter[str]
     for collection, field in CHILD_RECORDS.items():
         if collection in INDEXES:
             counts[collection] += (await getattr(store, collection).delete_many({field: child_id})).deleted_count
+    for collection, fields in UNLINKED.items():
+        unlinked = await getattr(store, collection).update_many(
+            {"child": child_id}, {"$unset": dict.fromkeys(fields, "")})
+        counts[collection + "_unlinked"] += unlinked.modified_count
+    counts[PLAN_CHANGES] += (await store.pairing_plans.update_many(
+        {"changes.child": child_id}, {"$pull": {"changes": {"child": child_id}}})).modified_count
     replaced = await store.children.replace_one({"_id": child_id}, {"_id": child_id, "erased_at": clock.now()})
     counts["children"] += replaced.modified_count
     if child and child.get("advocate") and replaced.modified_count:

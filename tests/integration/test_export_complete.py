@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from advocacy.privacy.erasure import CHILD_RECORDS, KEPT, PLAN_CHANGES, UNLINKED, erase_child
 from advocacy.privacy.export import HELD, LABELS
+from advocacy.store import INDEXES
 from tests.integration.concerns_support import add_reviewer, apis  # noqa: F401  (apis is a fixture)
 from tests.integration.test_interpreting import add_interpreter
 from tests.integration.test_permissions import PHONE
@@ -214,6 +216,20 @@ async def test_one_record_of_every_kind_is_in_the_export_in_plain_words(world, a
     assert (answered["did_you_feel_listened_to"], answered["did_things_change"]) == ("No", "A bit")
     data["more"].pop("What you told us about how things went")
     assert command["more"] == data["more"] and command["about_you"] == data["about_you"]
+
+    # Erasing her leaves nothing with her id in any collection but those kept by design (erasure.KEPT).
+    erased_by = {*CHILD_RECORDS, *UNLINKED, PLAN_CHANGES, *KEPT, "keys", "conversations", "messages"}
+    assert set(HELD) <= erased_by, f"erasure does not say what happens to {set(HELD) - erased_by}"
+    counted = {name: await getattr(server.store, name).count_documents({}) for name in UNLINKED}
+    await erase_child(server.store, server.clock, amira.id)
+    for collection in INDEXES:
+        if collection in KEPT:
+            continue
+        left = [doc async for doc in getattr(server.store, collection).find({}) if amira.id in repr(doc)]
+        assert not left, f"erasure left her records in {collection}: {left}"
+    assert await server.store.children.find_one({"_id": amira.id}, {"_id": 0, "erased_at": 0}) == {}
+    # The rows the figures are counted from stay, with nothing that leads back to her.
+    assert {name: await getattr(server.store, name).count_documents({}) for name in UNLINKED} == counted
 
 
 async def _token(server, person) -> str:

@@ -10,7 +10,7 @@ from advocacy.auth.accounts import create_child
 from advocacy.people import record_left_care
 from advocacy.privacy.erasure import RetentionJob
 from tests.integration.test_pairing_cli import database_env, run
-from tests.support import LEEDS, api, make_pairable
+from tests.support import LEEDS, add_advocate, api, connect, leave_tomorrow, make_pairable
 
 
 def _midnight(day: date) -> datetime:
@@ -113,3 +113,33 @@ async def test_the_daily_job_takes_the_18th_birthday_in_batches_where_nothing_el
     await server.services.pairing.opt_out(amira.id, None, {"id": amira.id, "role": "child"})
     assert (await job.run())["children"] == 1
     assert (await server.store.children.find_one({"_id": amira.id})).get("erased_at")
+
+
+async def test_the_console_listing_shows_the_stored_day_and_who_said_it_only_to_who_may_record_it(world):
+    """The "Leaving care" panel shows what is on record from the conversation's summary: the child's advocate
+    sees the day and its source; an advocate covering for the day (who may not record it) does not."""
+    await make_pairable(world)
+    server, (amira, billy, _), ada = world.server, world.children, world.advocates[0]
+    await record_left_care(server.store, amira.id, _midnight(date(2025, 3, 31)), "la_import")
+
+    async def listing(person):
+        chat = await connect(server, person)
+        try:
+            return {c["child"]: c for c in (await chat.call("conversations"))["conversations"]}
+        finally:
+            await chat.close()
+
+    mine = await listing(ada)
+    assert mine[amira.id]["child_left_care"] == {"on": "2025-03-31", "source": "la_import"}
+    assert mine[billy.id]["child_left_care"] is None  # nothing on record
+    status, answer = await api(server, ada, "POST", f"/api/children/{amira.id}/left-care", json={"on": "2025-04-02"})
+    assert status == 200 and answer == {"ok": True, "left_care": "2025-04-02", "source": "staff"}, answer
+    assert (await listing(ada))[amira.id]["child_left_care"] == {"on": "2025-04-02", "source": "staff"}
+    assert "child_left_care" not in (await listing(amira))[amira.id]  # staff only
+
+    cat = await add_advocate(server, "cat.advocate", "Cat Advocate", world.manager)
+    leave = await leave_tomorrow(server, world.manager, ada, {cat.id})
+    server.clock.advance(leave["starts_at"] - server.clock.now() + timedelta(minutes=1))
+    await server.services.pairing_job.run_once()
+    covered = await listing(cat)
+    assert amira.id in covered and "child_left_care" not in covered[amira.id]

@@ -8,7 +8,30 @@
   const api = window.AdvocacyPage.jsonApi('/staff/sign-in');
   const status = $('left-care-status');
   const input = $('left-care-on');
+  const stored = $('left-care-stored');
   let child = null;
+  // Who said when a child left care (advocacy.people.LEFT_CARE_SOURCES), in words.
+  const SOURCES = {
+    staff: 'recorded in the console',
+    command: 'recorded with the advocacy left-care command',
+    la_import: 'from their council\'s list',
+    birth_date: `the day they turned ${panel.dataset.leavingCareAge}, from their date of birth`,
+  };
+  // What this page recorded since the conversations were listed, by child (the summary is older).
+  const recorded = new Map();
+
+  const showStored = (leftCare) => {
+    if (leftCare === undefined) {
+      stored.textContent = '';
+      stored.hidden = true;
+      return;
+    }
+    stored.hidden = false;
+    stored.textContent = leftCare
+      ? `On record: left care on ${leftCare.on} (${SOURCES[leftCare.source] || 'source not recorded'}).`
+      : 'On record: no day they left care.';
+    input.value = leftCare ? leftCare.on : '';
+  };
 
   document.addEventListener('advocacy:child-chosen', (event) => {
     child = event.detail.child;
@@ -16,6 +39,7 @@
     input.value = '';
     input.max = new Date().toISOString().slice(0, 10);
     status.textContent = '';
+    showStored(recorded.has(child) ? recorded.get(child) : event.detail.leftCare);
   });
 
   const send = async (on) => {
@@ -34,6 +58,9 @@
       status.textContent = (answer && answer.error && answer.error.message) || 'That didn\'t work. Nothing was changed.';
       return;
     }
+    const leftCare = answer.left_care ? { on: answer.left_care, source: answer.source } : null;
+    recorded.set(child, leftCare);
+    showStored(leftCare);
     status.textContent = answer.left_care
       ? `Recorded: they left care on ${answer.left_care}.`
       : 'Forgotten: the day they turned 18 counts again, if we know their date of birth.';

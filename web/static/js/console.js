@@ -177,7 +177,10 @@
     showPresence(conv);
     renderAll();
     loadSide(conv);
-    document.dispatchEvent(new CustomEvent('advocacy:child-chosen', { detail: { child: conv.summary.child } }));
+    // What other panels show of the child comes with the conversation's summary (the Leaving care panel's date).
+    document.dispatchEvent(new CustomEvent('advocacy:child-chosen', {
+      detail: { child: conv.summary.child, leftCare: conv.summary.child_left_care },
+    }));
     if (focusRow) rows.get(conv.id).button.focus();
     if (window.history.replaceState) window.history.replaceState(null, '', `#${encodeURIComponent(conv.id)}`);
   };
