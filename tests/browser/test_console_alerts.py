@@ -47,6 +47,7 @@ async def test_a_manager_with_200_alerts_keeps_the_conversation_and_loads_them_a
     assert await page.locator(f'#alerts :text("{cara.name}")').count() == 0
 
     # The conversation keeps its room and the page itself does not scroll.
+    await page.screenshot(path=str(artifacts / "console-200-alerts-1280x800.png"))
     conversation = await page.locator("#conversation").bounding_box()
     assert conversation and conversation["height"] >= 500, conversation
     listing = await page.locator("#alerts .alerts__list").bounding_box()

@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import uuid
+from datetime import date, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -129,7 +130,9 @@ async def test_every_command_beside_a_running_server_leaves_it_serving_a_chat(tm
     files = tmp_path / "files"
     files.mkdir()
     (files / "instance.json").write_text(json.dumps(solve_instance()))
-    (files / "children.csv").write_text("name,la\nNew Child,E08000035\n")
+    (files / "children.csv").write_text("name,la,ref\nNew Child,E08000035,LA-REF-1\n")
+    (files / "moments.csv").write_text(f"la,ref,kind,on\nE08000035,LA-REF-1,looked_after_review,"
+                                      f"{date.today() + timedelta(days=30)}\n")
     plan = files / "plan.json"
 
     # (words, arguments, standard input, the exit codes that are a right answer)
@@ -153,6 +156,7 @@ async def test_every_command_beside_a_running_server_leaves_it_serving_a_chat(tm
         ("pairing plan", ["pairing", "plan", "--max-moves", "0", "--out", str(plan)], "", {0}),
         ("pairing apply", ["pairing", "apply", str(plan)], "", {0}),
         ("import", ["import", str(files / "children.csv"), "--codes-out", str(files / "codes.csv")], "", {0}),
+        ("import-moments", ["import-moments", str(files / "moments.csv")], "", {0}),
         ("las list", ["las", "list"], "", {0}),
         ("las import", ["las", "import", str(SHIPPED)], "", {0}),
         ("las add", ["las", "add", "E06000099", "--name", "New Unitary", "--region", "South West"], "", {0}),
