@@ -14,6 +14,7 @@ import csv
 import io
 from typing import Any
 
+from advocacy.csv_rows import body_rows
 from advocacy.errors import ServiceError
 from advocacy.moments import rules
 from advocacy.moments.service import Moments
@@ -34,26 +35,9 @@ def read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
         return [], [f"line 1: not readable as CSV ({error})"]
     if sorted(header) != sorted(COLUMNS):
         return [], [f"line 1: the header must name the columns {','.join(COLUMNS)} (in any order)"]
-    rows, problems = [], []
-    line = reader.line_num
-    while True:
-        start = line + 1
-        try:
-            values = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            problems.append(f"line {start}: not readable as CSV ({error})")
-            line = reader.line_num
-            continue
-        line = reader.line_num
-        if not any(v.strip() for v in values):
-            continue
-        if len(values) != len(header):
-            problems.append(f"line {start}: {len(values)} values for {len(header)} columns")
-            continue
-        rows.append((start, {h: v.strip() for h, v in zip(header, values, strict=True)}))
-    return rows, problems
+    body, problems = body_rows(reader, len(header))
+    return [(start, {h: v.strip() for h, v in zip(header, values, strict=True)})
+            for start, values in body], problems
 
 
 async def import_moments(moments: Moments, text: str) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any
 
+from advocacy.csv_rows import body_rows
 from advocacy.pairing.intake import check_child
 from advocacy.pairing.service import PairingService
 from advocacy.people import case_ref_lookup, record_left_care
@@ -51,27 +52,9 @@ def read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
         if unknown:
             problems.append(f"line 1: unknown column(s) {', '.join(unknown)}; the columns are {', '.join(COLUMNS)}")
         return [], problems
-    rows: list[tuple[int, dict[str, str]]] = []
-    problems: list[str] = []
-    line = reader.line_num
-    while True:
-        start = line + 1
-        try:
-            values = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            problems.append(f"line {start}: not readable as CSV ({error})")
-            line = reader.line_num
-            continue
-        line = reader.line_num
-        if not any(v.strip() for v in values):
-            continue
-        if len(values) != len(header):
-            problems.append(f"line {start}: {len(values)} values for {len(header)} columns")
-            continue
-        rows.append((start, {h: v for h, v in zip(header, values, strict=True) if v.strip() != ""}))
-    return rows, problems
+    body, problems = body_rows(reader, len(header))
+    return [(start, {h: v for h, v in zip(header, values, strict=True) if v.strip() != ""})
+            for start, values in body], problems
 
 
 async def import_children(service: PairingService, path: Path, codes_out: Path,
