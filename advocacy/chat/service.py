@@ -68,9 +68,11 @@ REMEMBERED_PUBLISHED = 20_000
 class MessageAdded:
     """A message was stored in a conversation. ``message`` is as clients see it (text opened,
     sender named); ``origin`` is the connection it came from, which has it already (in its
-    acknowledgement), so it is not sent back there."""
+    acknowledgement), so it is not sent back there. ``child`` is whose conversation it is, so
+    what acts on the news (phones told, safeguarding) need not read the conversation again."""
 
     message: dict[str, Any]
+    child: str
     origin: str | None = None
 
 
@@ -394,8 +396,9 @@ class ChatService:
             existing = await self._sent(sender, client_id)
             if existing is None or principal.role == "interpreter":
                 raise
-            message, is_new = await self._stored(existing, sender), False
+            (message, child), is_new = await self._stored(existing, sender), False
         else:
+            child = conv["child"]
             interprets = None
             if data.get("interprets") is not None:
                 interprets = await self._anchor(conv["_id"], data["interprets"],
@@ -408,7 +411,7 @@ class ChatService:
             # A resend this process has not passed on may have been stored by a process that
             # stopped before passing it on: pass it on now (what hears it copes with a repeat).
             self._remember_published(message["id"])
-            await self.message_added.publish(MessageAdded(message, origin))
+            await self.message_added.publish(MessageAdded(message, child, origin))
         return message, is_new
 
     async def language_of(self, child_id: str) -> str:
@@ -432,7 +435,7 @@ class ChatService:
             text = self.languages.write(text, await self.language_of(child_id))
         message, is_new = await self._add(conv, SERVICE_SENDER, key, text)
         if is_new:
-            await self.message_added.publish(MessageAdded(message))
+            await self.message_added.publish(MessageAdded(message, child_id))
         return message
 
     async def post_as_bot(self, bot: Principal, conversation_id: Any, text: str,
@@ -445,7 +448,7 @@ class ChatService:
             raise ServiceError("conversation_not_found")
         message, is_new = await self._add(conv, {"id": bot.user_id, "role": "bot", "name": bot.name}, key, text)
         if is_new:
-            await self.message_added.publish(MessageAdded(message))
+            await self.message_added.publish(MessageAdded(message, conv["child"]))
         return message, is_new
 
     async def _add(self, conv: dict[str, Any], sender: dict[str, str], client_id: str,
@@ -455,13 +458,15 @@ class ChatService:
         try:
             await self.writes(doc)
         except DuplicateKeyError:  # a resend (or the same resend racing us)
-            return await self._stored(await self._sent(sender, client_id), sender), False
+            stored, _child = await self._stored(await self._sent(sender, client_id), sender)
+            return stored, False
         # Built from the checked words just sealed: opening the sealed copy again would only cost time.
         return self._shown(doc, text, sender["name"], about.language if about is not None else None), True
 
-    async def _stored(self, doc: dict[str, Any], sender: dict[str, str]) -> dict[str, Any]:
+    async def _stored(self, doc: dict[str, Any], sender: dict[str, str]) -> tuple[dict[str, Any], str]:
+        """A message stored earlier, as clients see it, and whose conversation it is in."""
         conv = await self.store.conversations.find_one({"_id": doc["conversation"]}, {"child": 1})
-        return await self._public_one(doc, conv["child"], **{sender["id"]: sender["name"]})
+        return await self._public_one(doc, conv["child"], **{sender["id"]: sender["name"]}), conv["child"]
 
     async def _sent(self, sender: dict[str, str], client_id: str) -> dict[str, Any] | None:
         return await self.store.messages.find_one({"sender.id": sender["id"], "client_id": client_id})

@@ -134,7 +134,7 @@ class ChildPush:
         """A message was stored: if it is for a child (not theirs), tell their phones in the background."""
         if not wakes_child(added.message["sender"]["role"]):
             return
-        task = asyncio.create_task(self._message_for_child(added.message["conversation"]))
+        task = asyncio.create_task(self.tell(added.child))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -142,11 +142,6 @@ class ChildPush:
         """Wait for the notifications in flight (at shutdown)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
-    async def _message_for_child(self, conversation_id: str) -> None:
-        conv = await self.store.conversations.find_one({"_id": conversation_id}, {"child": 1})
-        if conv is not None:
-            await self.tell(conv["child"])
 
     async def tell(self, child_id: str) -> int:
         """Tell each of the child's phones "You have a new message", unless a chat page of theirs is open or
