@@ -98,6 +98,7 @@ def test_a_table_of_rows_and_columns_protects_its_small_cells_every_way():
 
 def test_suppression_holds_on_random_small_tables():
     generator = random.Random(5)
+    checked = {"shown as fewer": 0, "never printed": 0}
     for _ in range(40):
         cells = Suppression(SMALL)
         parts = [generator.choice([0, 1, 2, 3, 4, 6, 9, 15]) for _ in range(3)]
@@ -115,10 +116,15 @@ def test_suppression_holds_on_random_small_tables():
         cells.relate("p0+", ["p0", "m0", "m1"])
         cells.solve()
         for key, possible in _attack(cells).items():
+            assert cells.value[key] in possible, key  # the attack itself finds the truth among the candidates
             if cells.state[key] == FEWER and cells.displayed[key]:
                 assert possible == set(range(5)), (key, cells.state)
+                checked["shown as fewer"] += 1
             elif cells.state[key] == FEWER:  # never printed, so not known to be small: still at least 5 values
                 assert len(possible) >= 5, (key, cells.state)
+                checked["never printed"] += 1
+    # The tables drawn must hold small counts of both kinds, or the loop above proves nothing.
+    assert checked["shown as fewer"] >= 20 and checked["never printed"] >= 5, checked
 
 
 def test_a_count_not_displayed_is_protected_but_never_chosen_to_hide():
