@@ -214,6 +214,8 @@ def read_toml(path: Path, what: str, error: type[SettingsError] = SettingsError)
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise error(f"{path}: {what} is missing") from None
+    except OSError as exc:
+        raise error(f"{path}: {what} cannot be read ({exc.strerror})") from None
     except tomllib.TOMLDecodeError as exc:
         raise error(f"{path}: not valid TOML ({exc})") from None
 

@@ -16,6 +16,7 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from advocacy import workdays
+from advocacy.date_words import day_words
 from advocacy.events import Topic
 from advocacy.settings import Settings
 from advocacy.store import Store
@@ -102,7 +103,7 @@ def reply_expected(online: bool, now: datetime, settings: Settings, hours: tuple
     elif days < 7:
         when = f"on {back:%A} at {_spoken_time(back.time())}"
     else:
-        when = f"on {back:%A} {back.day} {back:%B} at {_spoken_time(back.time())}"
+        when = f"on {day_words(back.date(), year=False)} at {_spoken_time(back.time())}"
     return f"Your advocate isn't working right now. They'll be back {when}."
 
 

@@ -16,6 +16,7 @@ from advocacy.auth.accounts import StaffError, create_staff
 from advocacy.bootstrap import open_services
 from advocacy.botapi import hours
 from advocacy.botapi.accounts import create_bot, issue_token
+from advocacy.date_words import day_words
 from advocacy.demo.swarm import seed_pairs, write
 from advocacy.figures.tally import rebuild
 from advocacy.pairing import authorities
@@ -130,7 +131,8 @@ async def las_command(settings: Settings, args: argparse.Namespace) -> int:
         try:
             if args.las_command == "list":
                 async for la in store.local_authorities.find({}).sort("_id", 1):
-                    retired = f"  (retired {la['retired_at']:%d %B %Y})" if la.get("retired_at") else ""
+                    retired = la.get("retired_at")
+                    retired = f"  (retired {day_words(retired, weekday=False)})" if retired else ""
                     print(f"{la['_id']}  {la.get('dfe') or '   '}  {la['name']}, {la['region']}{retired}")
             elif args.las_command == "import":
                 counts = await authorities.import_file(store, clock, args.file, by="cli")
@@ -156,7 +158,7 @@ async def left_care_command(settings: Settings, child_id: str, on: str | None) -
             print(f"There is no child {child_id!r}.", file=sys.stderr)
             return 1
         await services.feedback.left_care(child_id)  # advocacy has ended: the child is asked once how it went
-    print(f"Recorded that {child_id} left care on {when:%d %B %Y}; "
+    print(f"Recorded that {child_id} left care on {day_words(when, weekday=False)}; "
           "their records are erased after the retention period.")
     return 0
 

@@ -20,15 +20,15 @@ import random
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from advocacy import workdays
 from advocacy.auth.accounts import create_child
 from advocacy.auth.principal import Principal
 from advocacy.bootstrap import Services, build
 from advocacy.clock import ManualClock
 from advocacy.errors import ServiceError
+from advocacy.figures import rules
 
-LONDON = ZoneInfo("Europe/London")
 # local authority -> the demo advocate who may work there (none has worked for it)
 ADVOCATE_FOR = {"E08000035": "sam.advocate", "E08000003": "jo.advocate", "E08000025": "jo.advocate",
                 "E10000016": "ana.advocate", "E09000007": "dev.advocate"}
@@ -61,9 +61,8 @@ def _history_id(la: str, i: int) -> str:
 
 def _next_month_start(at: datetime) -> datetime:
     """The first moment of the London month after the one ``at`` is in."""
-    local = at.astimezone(LONDON)
-    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
-    return datetime(year, month, 1, tzinfo=LONDON).astimezone(at.tzinfo)
+    year, month = rules.parse_month(rules.add_months(workdays.london_month(at), 1))
+    return datetime(year, month, 1, tzinfo=workdays.LONDON).astimezone(at.tzinfo)
 
 
 class _Year:

@@ -155,15 +155,15 @@ def init_app(services: Services) -> web.Application:
         if scaled else None,
         transports=["websocket"] if scaled else None,
     )
-    auth, clock = services.auth, services.clock
-    chat = ChatNamespace(auth, services.chat, settings, clock, services.presence, services.access_changed)
+    auth, clock, counted = services.auth, services.clock, app[metrics_key]
+    chat = ChatNamespace(auth, services.chat, settings, clock, services.presence, services.access_changed, counted)
     for namespace in (
         chat,
-        ConsoleNamespace(auth, services.notifier, clock),
-        OversightNamespace(auth, services.oversight, clock),
-        BotsNamespace(auth, services.bots, clock, services.chat, services.presence, services.pairing_changes),
+        ConsoleNamespace(auth, services.notifier, clock, counted),
+        OversightNamespace(auth, services.oversight, clock, counted),
+        BotsNamespace(auth, services.bots, clock, services.chat, services.presence, services.pairing_changes,
+                      counted),
     ):
-        namespace.metrics = app[metrics_key]
         sio.register_namespace(namespace)
     sio.attach(app)
     app[sio_key] = sio

@@ -16,6 +16,7 @@ from advocacy.botapi.service import BotService
 from advocacy.chat.presence import Presence, PresenceChange
 from advocacy.chat.service import ChatService, MessageAdded
 from advocacy.clock import Clock
+from advocacy.edge.metrics import Metrics
 from advocacy.edge.sockets import SignedInNamespace, event
 from advocacy.pairing.changes import PairingChange, PairingChanges
 
@@ -28,8 +29,8 @@ class BotsNamespace(SignedInNamespace):
     refused_message = "This is for the service's bots."
 
     def __init__(self, sessions: Sessions, bots: BotService, clock: Clock, chat: ChatService, presence: Presence,
-                 pairings: PairingChanges) -> None:
-        super().__init__(NAMESPACE, sessions, clock)
+                 pairings: PairingChanges, metrics: Metrics | None = None) -> None:
+        super().__init__(NAMESPACE, sessions, clock, metrics)
         self.bots = bots
         chat.message_added.subscribe(self.child_wrote)
         presence.changed.subscribe(self.advocate_came_or_went)

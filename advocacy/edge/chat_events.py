@@ -19,6 +19,7 @@ from advocacy.chat.presence import Presence, PresenceChange, available, reply_ex
 from advocacy.chat.ratelimit import RateLimiter
 from advocacy.chat.service import ChatService, MessageAdded
 from advocacy.clock import Clock
+from advocacy.edge.metrics import Metrics
 from advocacy.edge.sockets import SignedInNamespace, event
 from advocacy.errors import ServiceError
 from advocacy.events import Topic
@@ -39,8 +40,8 @@ class ChatNamespace(SignedInNamespace):
     refused_message = "Chat is for young people and their advocates."
 
     def __init__(self, sessions: Sessions, chat: ChatService, settings: Settings, clock: Clock, presence: Presence,
-                 access_changed: Topic[list[str]]) -> None:
-        super().__init__(NAMESPACE, sessions, clock)
+                 access_changed: Topic[list[str]], metrics: Metrics | None = None) -> None:
+        super().__init__(NAMESPACE, sessions, clock, metrics)
         self.chat = chat
         self.settings = settings
         self.presence = presence

@@ -7,6 +7,7 @@ from typing import Any
 from advocacy.auth.principal import Principal
 from advocacy.auth.sessions import Sessions
 from advocacy.clock import Clock
+from advocacy.edge.metrics import Metrics
 from advocacy.edge.sockets import SignedInNamespace, event, user_room
 from advocacy.notifications.service import Notifier, public_notification
 
@@ -19,8 +20,8 @@ class ConsoleNamespace(SignedInNamespace):
     connect_action = "console.connect"
     refused_message = "The console is for advocates and their managers."
 
-    def __init__(self, sessions: Sessions, notifier: Notifier, clock: Clock) -> None:
-        super().__init__(NAMESPACE, sessions, clock)
+    def __init__(self, sessions: Sessions, notifier: Notifier, clock: Clock, metrics: Metrics | None = None) -> None:
+        super().__init__(NAMESPACE, sessions, clock, metrics)
         self.notifier = notifier
         notifier.told.subscribe(self.deliver)
 

@@ -77,7 +77,7 @@ async def _page(request: web.Request, area_id: str) -> web.StreamResponse:
                          _ranked(las, column, descending))
     months = period.window
     lines = [{"column": c, "cell": published["row"][c.key],
-              "chart": charts.bars(months, published["series"][c.key], c.heading)} for c in COLUMNS]
+              "chart": charts.bars(months, published["series"][c.key], c.heading, figures.small)} for c in COLUMNS]
     trail = [("England", "/figures")]
     if area.kind == "la" and area.parent and area.parent in areas and area.parent != ENGLAND:
         trail.append((areas[area.parent].name, f"/figures/regions/{areas[area.parent].code}"))

@@ -8,6 +8,7 @@ from typing import Any
 from advocacy.auth.principal import Principal
 from advocacy.auth.sessions import Sessions
 from advocacy.clock import Clock
+from advocacy.edge.metrics import Metrics
 from advocacy.edge.sockets import SignedInNamespace, event
 from advocacy.oversight.service import ItemChange, OversightQueue
 
@@ -23,8 +24,9 @@ class OversightNamespace(SignedInNamespace):
     connect_action = "oversight.connect"
     refused_message = "The oversight queue is for reviewers."
 
-    def __init__(self, sessions: Sessions, queue: OversightQueue, clock: Clock) -> None:
-        super().__init__(NAMESPACE, sessions, clock)
+    def __init__(self, sessions: Sessions, queue: OversightQueue, clock: Clock,
+                 metrics: Metrics | None = None) -> None:
+        super().__init__(NAMESPACE, sessions, clock, metrics)
         self.queue = queue
         queue.item_changed.subscribe(self.push)
 

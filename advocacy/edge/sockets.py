@@ -23,6 +23,7 @@ from advocacy.auth.principal import Principal
 from advocacy.auth.sessions import Sessions
 from advocacy.clock import Clock
 from advocacy.edge.handlers import SESSION_COOKIE
+from advocacy.edge.metrics import Metrics
 from advocacy.errors import ServiceError
 from advocacy.logs import new_request_id, request_id
 from advocacy.store import PyMongoError
@@ -101,11 +102,11 @@ class SignedInNamespace(socketio.AsyncNamespace):
     """
 
     connect_action: str = ""
-    metrics: Any = None  # an advocacy.edge.metrics.Metrics, set by the app
     refused_message: str = "You can't use this."
 
-    def __init__(self, namespace: str, sessions: Sessions, clock: Clock) -> None:
+    def __init__(self, namespace: str, sessions: Sessions, clock: Clock, metrics: Metrics | None = None) -> None:
         super().__init__(namespace)
+        self.metrics = metrics  # the event timings and database errors; None where nothing scrapes them
         self.sessions = sessions
         self.clock = clock
         self.principals: dict[str, Principal] = {}

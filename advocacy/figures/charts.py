@@ -20,8 +20,9 @@ GAP = 2
 LABEL = 10  # room under the bars for the first and last month's initial
 
 
-def bars(months: Sequence[str], cells: Sequence[Mapping[str, Any]], title: str) -> dict[str, Any]:
-    """Geometry of one chart: a bar per month scaled to the highest shown value."""
+def bars(months: Sequence[str], cells: Sequence[Mapping[str, Any]], title: str, small: int) -> dict[str, Any]:
+    """Geometry of one chart: a bar per month scaled to the highest shown value. A month shown as
+    "fewer than ``small``" (figures_small_count) is marked "<small"."""
     shown = [c["value"] for c in cells if c["value"] is not None]
     top = max(shown, default=0) or 1
     slot = WIDTH / max(len(months), 1)
@@ -32,7 +33,7 @@ def bars(months: Sequence[str], cells: Sequence[Mapping[str, Any]], title: str) 
         width = round(slot - GAP, 1)
         if cell["value"] is None:
             out.append({"x": x, "y": round(plot - 12, 1), "width": width, "height": 12, "missing": True,
-                        "mark": "–" if cell["state"] == "none" else "<5" if cell["state"] == "fewer" else "?",
+                        "mark": "–" if cell["state"] == "none" else f"<{small}" if cell["state"] == "fewer" else "?",
                         "label": f"{month_words(month, short=True)}: {cell['text']}", "last": i == len(months) - 1})
             continue
         height = max(round(plot * cell["value"] / top, 1), 1.0 if cell["value"] else 0.0)

@@ -14,7 +14,8 @@ Medians cannot be added up, so each running total keeps a histogram instead:
   more"), so the median is exact.
 
 Suppression: every count of children (or of things that happened to children)
-below ``SMALL`` is shown as "fewer than 5". A count that would let someone work
+below the deployment's threshold (figures_small_count in config/default.toml, 5 as
+shipped) is shown as "fewer than 5". A count that would let someone work
 such a figure out by subtraction (from a total, from the other parts of a
 total, from another column, from the months of a period) is hidden as well
 ("hidden"), chosen by ``Suppression.solve``; see docs/figures.md.
@@ -26,23 +27,16 @@ import math
 import re
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import numpy as np
 
-# The default small-number threshold; a deployment sets its own (figures_small_count in config/default.toml).
-SMALL = 5
 WINDOW = 12  # months in each chart
 LONGEST_PERIOD = 120  # months
 
 # ---------------------------------------------------------------- months and periods
 
 _MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
-
-
-def month_of_date(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
 
 
 def parse_month(text: str) -> tuple[int, int]:
@@ -250,7 +244,7 @@ class Suppression:
     the only unknown of a sum whose other counts are shown.
     """
 
-    def __init__(self, small: int = SMALL) -> None:
+    def __init__(self, small: int) -> None:
         self.small = small
         self.value: dict[Key, int] = {}
         self.state: dict[Key, str] = {}

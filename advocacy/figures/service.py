@@ -46,7 +46,7 @@ KEEP_OTHER_PERIODS_SECONDS = 24 * 3600
 
 class Figures:
     def __init__(self, store: Store, clock: Clock, categories: list[tuple[str, str]], interval_seconds: int,
-                 small: int = rules.SMALL, outcomes: list[tuple[str, str]] | None = None,
+                 small: int, outcomes: list[tuple[str, str]] | None = None,
                  feedback: list[tuple[str, str]] | None = None) -> None:
         self.store = store
         self.clock = clock

@@ -126,7 +126,7 @@ class Inputs:
     flows: dict[tuple[str, str], Flow]  # (area id, month) -> totals; missing means nothing happened
     stocks: dict[tuple[str, str], Mapping[str, Any]]  # (area id, month) -> counts at the month's end
     categories: list[tuple[str, str]]  # (key, staff label), in order
-    small: int = rules.SMALL  # a count below this is "fewer than" it (figures_small_count in config/default.toml)
+    small: int  # a count below this is "fewer than" it (figures_small_count in config/default.toml)
     # The outcomes of complaints about the service: (key, label), in order (advocacy.complaints.rules).
     outcomes: list[tuple[str, str]] = field(default_factory=list)
     # The children's feedback answers: (key, label), in order (advocacy.feedback.rules.FIGURE_LABELS).

@@ -9,13 +9,13 @@ its children and its place in the figures; no new child can be placed in it.
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from advocacy import audit
 from advocacy.clock import Clock
-from advocacy.settings import CONFIG_DIR
+from advocacy.date_words import day_words
+from advocacy.settings import CONFIG_DIR, SettingsError, read_toml
 from advocacy.store import Store
 
 SHIPPED = CONFIG_DIR / "local_authorities.toml"
@@ -26,7 +26,7 @@ GSS_CODE = re.compile(r"E(06|08|09|10)\d{6}")
 DFE_NUMBER = re.compile(r"\d{3}")
 
 
-class AuthorityError(ValueError):
+class AuthorityError(SettingsError, ValueError):
     """A local authority, or a file of them, is wrong; the message says which and how."""
 
 
@@ -50,12 +50,7 @@ def check(code: str, name: Any, region: Any, dfe: Any = None, where: str = "") -
 
 def read_file(path: Path) -> dict[str, dict[str, Any]]:
     """The authorities in a file like config/local_authorities.toml, checked; nothing half-read."""
-    try:
-        table = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as error:
-        raise AuthorityError(f"cannot read {path}: {error.strerror}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise AuthorityError(f"{path} is not valid TOML: {error}") from None
+    table = read_toml(Path(path), "the list of local authorities", AuthorityError)
     entries = table.get("authorities")
     if not isinstance(entries, dict) or not entries:
         raise AuthorityError(f"{path} has no [authorities] table")
@@ -117,7 +112,7 @@ async def retire(store: Store, clock: Clock, code: str, by: str) -> None:
     if result.matched_count != 1:
         held = await store.local_authorities.find_one({"_id": code}, {"retired_at": 1})
         raise AuthorityError(f"there is no local authority {code}" if held is None
-                             else f"{code} was already retired on {held['retired_at']:%d %B %Y}")
+                             else f"{code} was already retired on {day_words(held['retired_at'], weekday=False)}")
     await audit.record(store, clock, actor=by, role="admin", action="la.retired", subject=code)
 
 

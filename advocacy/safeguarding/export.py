@@ -7,18 +7,16 @@ in the disclosures section, advocacy.concerns.export.)
 
 from __future__ import annotations
 
-import tomllib
 from typing import Any
 
 from advocacy.date_words import iso
-from advocacy.settings import CONFIG_DIR
+from advocacy.settings import CONFIG_DIR, read_toml
 from advocacy.store import ASCENDING, ObjectId, Store
 from advocacy.words import english
 
 
 def _kinds() -> dict[str, str]:
-    with (CONFIG_DIR / "safeguarding.toml").open("rb") as f:
-        return dict(tomllib.load(f).get("categories", {}))
+    return dict(read_toml(CONFIG_DIR / "safeguarding.toml", "the safeguarding rules file").get("categories", {}))
 
 
 async def flags(store: Store, child_id: str) -> tuple[str, list[dict[str, Any]]]:

@@ -156,8 +156,8 @@ async def test_export_child_gives_exactly_what_the_api_export_gives(world, tmp_p
 
 # pairing apply -----------------------------------------------------------------------------------
 # (`advocacy import` shares the command's pairing wiring, but it pairs only the children it has just
-# created, who have no concerns yet, and a re-imported "ref" is refused: it cannot move an existing
-# child, so it has no test here.)
+# created, who have no concerns yet, and a re-imported "ref" is refused: that it never moves a child
+# already known is tests/integration/test_pairing_cli.py::test_import_again_never_moves_a_child_already_known.)
 
 
 async def test_pairing_apply_moves_the_childs_open_concern_to_the_new_advocate(world, tmp_path):

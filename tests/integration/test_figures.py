@@ -11,9 +11,11 @@ from advocacy import workdays
 from advocacy.figures import rules, tally
 from advocacy.figures.table import COLUMNS, csv_heading, days_text
 from advocacy.figures.tally import reply_waits
+from advocacy.settings import load
 from tests.integration.concerns_support import add_reviewer
 from tests.integration.figures_support import LEEDS, WAKEFIELD, YORKSHIRE, build_history, download
 
+SMALL = load(environ={}).figures_small_count  # as config/ sets it for the servers under test
 HEADING = {c.key: csv_heading(c) for c in COLUMNS}  # as the downloads head each figure, with its unit
 UNRESOLVED = ["open", "raised", "awaiting_response", "escalated"]
 
@@ -44,20 +46,20 @@ async def recount(server, la: str) -> dict[str, str]:
     caseloads = [loads[a] for a in {c["advocate"] for c in children if c.get("advocate")}]
 
     def count(n: int) -> str:
-        return str(n) if n >= rules.SMALL else "fewer than 5"
+        return str(n) if n >= SMALL else f"fewer than {SMALL}"
 
     def per_100(n: int) -> str:
-        return f"{100 * n / known:.1f}" if n >= rules.SMALL else "fewer than 5"
+        return f"{100 * n / known:.1f}" if n >= SMALL else f"fewer than {SMALL}"
 
     def share(part: int, whole: int) -> str:
-        return f"{100 * part / whole:.0f}" if min(part, whole - part) >= rules.SMALL else "fewer than 5"
+        return f"{100 * part / whole:.0f}" if min(part, whole - part) >= SMALL else f"fewer than {SMALL}"
 
     return {
         "known": count(known),
         "paired": count(paired),
         "opted_out": count(sum(1 for c in children if c.get("opted_out_at"))),
         "opted_in": count(sum(1 for c in children if c.get("opted_in_at"))),
-        "reply_time": f"{rules.median(waits):.0f}" if len(waits) >= rules.SMALL else "fewer than 5",
+        "reply_time": f"{rules.median(waits):.0f}" if len(waits) >= SMALL else f"fewer than {SMALL}",
         "concerns": per_100(len(concerns)),
         "on_time": share(len(on_time), len(resolved)),
         "resolve_days": f"{rules.median(days):g}",

@@ -103,6 +103,45 @@ async def test_import_reports_bad_rows_by_line_and_imports_and_pairs_the_rest(wo
     assert "0 of 5 row(s) imported" in out and out.count("already imported") == 3
 
 
+async def test_import_again_never_moves_a_child_already_known(world, tmp_path):
+    """A known child (by the authority's ref) keeps their advocate when a file is imported again, even
+    when another advocate would now suit them better: only the new children are paired."""
+    await make_pairable(world)
+    server, ada = world.server, world.advocates[0]
+    env = database_env(server, tmp_path)
+    first = tmp_path / "first.csv"
+    first.write_text("name,la,birth_date,languages,ref\nGabi,E08000035,2012-04-01,en;pl,L-1\n")
+    code, out, err = await run("import", str(first), "--codes-out", str(tmp_path / "c1.csv"), env=env)
+    assert code == 0, err
+    [gabi] = [line.split(",")[2] for line in (tmp_path / "c1.csv").read_text().splitlines()[1:]]
+    assert (await server.store.children.find_one({"_id": gabi}))["advocate"] == ada.id
+    # Eve speaks Gabi's second language too: a pairing of everyone from scratch would move Gabi to her.
+    eve = await add_advocate(server, "eve.advocate", "Eve Advocate", world.other_manager, languages=["en", "pl"])
+
+    again = tmp_path / "again.csv"
+    again.write_text("name,la,birth_date,languages,ref\n"
+                     "Gabi,E08000035,2012-04-01,en;pl,L-1\n"
+                     "Lena,E08000035,2013-05-05,en;pl,L-2\n")
+    code, out, err = await run("import", str(again), "--codes-out", str(tmp_path / "c2.csv"), env=env)
+    assert code == 1, err  # Gabi's row is reported, not imported
+    assert "1 of 2 row(s) imported; 1 paired with an advocate" in out and "already imported" in out
+    assert (await server.store.children.find_one({"_id": gabi}))["advocate"] == ada.id
+    assert await server.store.pairings.count_documents({"child": gabi}) == 1
+    lena = [line.split(",") for line in (tmp_path / "c2.csv").read_text().splitlines()[1:]]
+    assert [r[3] for r in lena] == ["eve.advocate"]
+    assert (await server.store.children.find_one({"_id": lena[0][2]}))["advocate"] == eve.id
+    assert "Eve is your advocate" in (await service_notices(server, lena[0][2]))[-1]  # through the pairing service
+
+    left = tmp_path / "left.csv"
+    left.write_text("name,la,ref,left_care\nGabi,E08000035,L-1,2026-01-05\n")
+    code, out, err = await run("import", str(left), "--codes-out", str(tmp_path / "c3.csv"), env=env)
+    assert code == 0, err
+    assert "1 child(ren) imported before recorded as having left care" in out
+    record = await server.store.children.find_one({"_id": gabi})
+    assert record["advocate"] == ada.id and record["left_care_at"].date().isoformat() == "2026-01-05"
+    assert await server.store.pairings.count_documents({"child": gabi}) == 1
+
+
 async def test_plan_changes_nothing_and_apply_makes_the_reviewed_changes(world, tmp_path):
     await make_pairable(world)
     server, cara, ben = world.server, world.children[2], world.advocates[1]

@@ -267,9 +267,12 @@ def test_grouped_matching_agrees_with_plain_matching(rules: Rules) -> None:
                 break
         return found
 
+    flagged = 0
     for row in LABELLED[::3]:
         by_rules = {m.rule_id for m in triage(row["text"], rules)} - {MODEL_RULE_ID}
         assert by_rules == plain(row["text"]), row["text"]
+        flagged += bool(by_rules)
+    assert flagged >= 100  # rows that some rule catches, or agreeing would prove nothing (189 of 404 today)
 
 
 @pytest.mark.parametrize(
