@@ -111,11 +111,17 @@ HOW_TO_GIVE_A_KEY = (
 )
 
 
+def development_secrets_folder(data_dir: Path | str) -> Path:
+    """Where local development keeps its secrets (the key, the demo's sign-ins): beside the data folder,
+    never inside it (``var`` -> ``var-key``), so a copy of the data folder holds neither."""
+    data = Path(data_dir).absolute()
+    return data.parent / f"{data.name}-key"
+
+
 def development_key_path(settings: Settings) -> Path:
-    """Where local development keeps its key: beside the data folder, never inside it (``var`` -> ``var-key``),
-    so a copy of the data folder does not hold the key that opens it."""
-    data = Path(settings.data_dir).absolute()
-    return data.parent / f"{data.name}-key" / "master.key"
+    """Where local development keeps its key (``development_secrets_folder``), so a copy of the data
+    folder does not hold the key that opens it."""
+    return development_secrets_folder(settings.data_dir) / "master.key"
 
 
 def _inside(path: Path, folder: Path) -> bool:

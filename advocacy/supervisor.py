@@ -95,7 +95,7 @@ async def supervise(settings: Settings, count: int, with_demo: bool, reuse_port:
                     creds = await demo.seed(services, Path(settings.data_dir), settings.base_url)
                 finally:
                     await services.close()
-                print(demo.describe(creds), flush=True)
+                print(demo.describe(creds, demo.credentials_path(settings.data_dir)), flush=True)
         finally:
             store.close()
         print(f"Advocacy service: {count} worker processes (Ctrl+C to stop)", flush=True)

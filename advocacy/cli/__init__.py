@@ -30,7 +30,8 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     def with_data_dir(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--data-dir", help="where the embedded database and demo sign-ins live (default: var/)")
+        p.add_argument("--data-dir", help="where the embedded database lives (default: var/; a development key "
+                                          "and the demo's sign-ins go beside it, in var-key/)")
 
     serve_p = commands.add_parser("serve", help="run the web server")
     serve_p.add_argument("--host", help="address to listen on (default 127.0.0.1)")

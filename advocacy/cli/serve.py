@@ -68,7 +68,7 @@ async def _serve(settings: Settings, with_demo: bool, reuse_port: bool, stop: as
             try:
                 if with_demo:
                     creds = await demo.seed(services, Path(settings.data_dir), settings.base_url)
-                    print(demo.describe(creds), flush=True)
+                    print(demo.describe(creds, demo.credentials_path(settings.data_dir)), flush=True)
                 else:
                     print(f"Advocacy service running at {settings.base_url} (Ctrl+C to stop)", flush=True)
                 serving.set()

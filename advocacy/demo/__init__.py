@@ -22,3 +22,4 @@ async def seed(services: Services, data_dir: Path, url: str) -> dict[str, Any]:
 
 
 describe = people.describe
+credentials_path = people.credentials_path

@@ -1,13 +1,17 @@
 """A small, realistic demo: local authorities, managers, advocates and children paired to them.
 
 Seeding is idempotent: the first run creates everything and writes the sign-ins
-to DATA_DIR/demo-credentials.json; later runs find the demo in place and reuse
-that file (re-issuing codes and passwords only if the file was lost).
+to demo-credentials.json beside the development key (``var-key/`` for ``var/``,
+readable only by this user), never in the data folder, so a copy of the data
+folder holds no sign-in; later runs find the demo in place and reuse that file
+(re-issuing codes and passwords only if the file was lost). A file an older
+version left in the data folder is moved out at start.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -16,6 +20,7 @@ from advocacy.auth import passwords, totp
 from advocacy.auth.accounts import create_child, create_staff, issue_access_code, set_child_pin
 from advocacy.auth.staff_sign_in import set_second_factor
 from advocacy.clock import Clock
+from advocacy.crypto import development_secrets_folder
 from advocacy.pairing.changes import pair_child
 from advocacy.pairing.policy import add_months
 from advocacy.store import Store
@@ -84,14 +89,48 @@ def _password() -> str:
     return "-".join(secrets.token_urlsafe(6) for _ in range(3))
 
 
+CREDENTIALS_FILE = "demo-credentials.json"
+
+
+def credentials_path(data_dir: Path | str) -> Path:
+    """Where the demo's sign-ins are kept: beside the development key, never in the data folder."""
+    return development_secrets_folder(data_dir) / CREDENTIALS_FILE
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` readable only by this user, from the first byte (no moment at the umask's mode)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.parent.chmod(0o700)
+    partial = path.with_name(path.name + ".partial")
+    partial.unlink(missing_ok=True)
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.replace(partial, path)
+
+
+def move_out_of_data_folder(data_dir: Path | str) -> Path:
+    """Sign-ins an older version wrote into the data folder: moved beside the key (or removed, if a copy is
+    there already), so the data folder holds none. Returns where the sign-ins are kept."""
+    path = credentials_path(data_dir)
+    legacy = Path(data_dir) / CREDENTIALS_FILE
+    if legacy.exists():
+        if path.exists():
+            legacy.unlink()
+        else:
+            _write_private(path, legacy.read_text())
+            legacy.unlink()
+    return path
+
+
 async def seed(store: Store, clock: Clock, data_dir: Path, url: str) -> dict[str, Any]:
-    """Create the demo if needed and return the sign-ins (also written to demo-credentials.json)."""
-    creds_path = Path(data_dir) / "demo-credentials.json"
+    """Create the demo if needed and return the sign-ins (also written to ``credentials_path``)."""
+    creds_path = move_out_of_data_folder(data_dir)
     already = await store.children.find_one({"_id": CHILDREN[0]["id"]}, {"_id": 1})
     if already and creds_path.exists():
         creds = json.loads(creds_path.read_text())
         creds["url"] = url
-        creds_path.write_text(json.dumps(creds, indent=2))
+        _write_private(creds_path, json.dumps(creds, indent=2))
         return creds
 
     passwords_by_user: dict[str, str] = {}
@@ -112,7 +151,7 @@ async def seed(store: Store, clock: Clock, data_dir: Path, url: str) -> dict[str
             doc = await create_staff(store, clock, username=username, password=password, name=name, role=role,
                                      **profile)
             ids[username] = doc["_id"]
-        # Enrolled already: an authenticator app takes the secret from demo-credentials.json.
+        # Enrolled already: an authenticator app takes the secret from demo-credentials.json (in var-key/).
         await set_second_factor(store, ids[username], secrets_by_user[username])
 
     for la in LOCAL_AUTHORITIES:
@@ -170,13 +209,11 @@ async def seed(store: Store, clock: Clock, data_dir: Path, url: str) -> dict[str
                        "totp_secret": secrets_by_user[r["username"]]} for r in REVIEWERS],
         "children": children_out,
     }
-    creds_path.parent.mkdir(parents=True, exist_ok=True)
-    creds_path.write_text(json.dumps(creds, indent=2))
-    creds_path.chmod(0o600)
+    _write_private(creds_path, json.dumps(creds, indent=2))
     return creds
 
 
-def describe(creds: dict[str, Any]) -> str:
+def describe(creds: dict[str, Any], saved_at: Path | None = None) -> str:
     url = creds["url"]
     lines = [
         "",
@@ -195,5 +232,6 @@ def describe(creds: dict[str, Any]) -> str:
         for person in creds.get(key, []):
             lines.append(f"    {kind:<9} {person['username']:<16} password {person['password']}  "
                          f"authenticator key {person.get('totp_secret', '')}")
-    lines += ["", "  (also saved as demo-credentials.json in the data folder)", ""]
+    where = str(saved_at) if saved_at else CREDENTIALS_FILE + " beside the development key"
+    lines += ["", f"  (also saved, readable only by you, in {where}; never in the data folder)", ""]
     return "\n".join(lines)

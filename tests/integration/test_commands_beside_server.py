@@ -21,6 +21,7 @@ import pytest
 import socketio
 
 from advocacy.cli import _parser
+from advocacy.demo.people import credentials_path
 from advocacy.embedded_db import free_port
 from advocacy.pairing.authorities import SHIPPED
 from tests.integration.processes import ADVOCACY, stop_process
@@ -123,7 +124,7 @@ async def test_every_command_beside_a_running_server_leaves_it_serving_a_chat(tm
     await start_server(data_dir, port)
     database = daemon_pid(data_dir)
     assert database is not None
-    creds = json.loads((data_dir / "demo-credentials.json").read_text())
+    creds = json.loads(credentials_path(data_dir).read_text())
     child = creds["children"][0]
     leaver = creds["children"][-1]
     advocate = next(a for a in creds["advocates"] if a["username"] == child["advocate"])

@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 import socketio
 
+from advocacy.demo.people import credentials_path
 from advocacy.embedded_db import free_port
 from tests.integration.processes import ADVOCACY, stop_process
 
@@ -32,7 +33,7 @@ async def test_json_logs_carry_request_ids_and_the_access_log_and_never_what_a_c
             if not line:
                 pytest.fail("advocacy serve stopped at start:\n" + log_path.read_text())
         drain = asyncio.get_running_loop().create_task(process.stdout.read())
-        child = json.loads((tmp_path / "var" / "demo-credentials.json").read_text())["children"][0]
+        child = json.loads(credentials_path(tmp_path / "var").read_text())["children"][0]
         async with aiohttp.ClientSession(base_url=url) as http:
             async with http.get("/api/health", headers={"X-Request-ID": "probe-0001-from-nginx"}) as resp:
                 assert resp.status == 200 and resp.headers["X-Request-ID"] == "probe-0001-from-nginx"

@@ -17,6 +17,7 @@ import aiohttp
 import pytest
 from babel.messages.pofile import read_po
 
+from advocacy.demo.people import credentials_path
 from advocacy.embedded_db import free_port
 from advocacy.resources import VENDOR
 from tests.integration.processes import stop_process, wait_until_serving
@@ -110,7 +111,7 @@ async def test_the_installed_wheel_serves_the_demo_from_another_folder(installed
             if "demo-credentials.json" in log.read_text(errors="replace") or server.returncode is not None:
                 break
             await asyncio.sleep(0.1)
-        assert (elsewhere / "var" / "demo-credentials.json").is_file(), log.read_text(errors="replace")
+        assert credentials_path(elsewhere / "var").is_file(), log.read_text(errors="replace")
     finally:
         await stop_process(server, signal.SIGTERM, timeout=60)
     printed = log.read_text(errors="replace")

@@ -15,6 +15,7 @@ import pyotp
 import pytest
 
 from advocacy.concerns.sweeper import Sweeper
+from advocacy.demo.people import credentials_path
 from advocacy.store import Store
 from bots.sdk import ChatParticipant
 from tests.integration.processes import (
@@ -43,7 +44,7 @@ async def two_workers(tmp_path, redis, database_uri, database_name):
         "ADVOCACY_REDIS_URL": redis.url, "ADVOCACY_MONGODB_URI": database_uri, "ADVOCACY_DATABASE_NAME": database_name,
     }, "--demo")
     store = await Store.connect(database_uri, database_name)
-    yield supervisor, json.loads((tmp_path / "data" / "demo-credentials.json").read_text()), store
+    yield supervisor, json.loads(credentials_path(tmp_path / "data").read_text()), store
     await supervisor.stop()
     await store.drop_database()
     store.close()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
+import shutil
 import signal
 import stat
 import sys
@@ -16,6 +18,7 @@ import pyotp
 import pytest
 import socketio
 
+from advocacy.demo.people import credentials_path
 from advocacy.embedded_db import free_port
 
 ADVOCACY = str(Path(sys.executable).with_name("advocacy"))
@@ -88,7 +91,7 @@ async def test_demo_sign_ins_work_and_acknowledged_messages_survive_restarts_and
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     process, printed = await start_serve(tmp_path, port)
-    creds = json.loads((tmp_path / "demo-credentials.json").read_text())
+    creds = json.loads(credentials_path(tmp_path).read_text())
     assert creds["url"] == url
     child = creds["children"][0]
     advocate = next(a for a in creds["advocates"] if a["username"] == child["advocate"])
@@ -130,7 +133,7 @@ async def test_demo_sign_ins_work_and_acknowledged_messages_survive_restarts_and
     await stop(process, signal.SIGKILL)
     process, _ = await start_serve(tmp_path, port)
     try:
-        assert json.loads((tmp_path / "demo-credentials.json").read_text())["children"] == creds["children"], \
+        assert json.loads(credentials_path(tmp_path).read_text())["children"] == creds["children"], \
             "seeding again must not change the demo sign-ins"
         async with aiohttp.ClientSession(base_url=url) as http:
             token = await sign_in(http, "/api/session/staff",
@@ -186,6 +189,37 @@ async def test_without_a_master_key_the_server_refuses_to_start_and_says_how_to_
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
 
 
+async def test_a_copy_of_the_demos_data_folder_holds_no_sign_in_and_no_key(tmp_path):
+    """The demo's sign-ins are kept beside the key (var-key/, readable only by this user), never in the data
+    folder; sign-ins an older version left in the data folder are moved out at start."""
+    data = tmp_path / "var"
+    data.mkdir()
+    left_by_an_older_version = data / "demo-credentials.json"
+    left_by_an_older_version.write_text(json.dumps({"note": "sign-ins an older version wrote here"}))
+    port = free_port()
+    process, printed = await start_serve(data, port)
+    assert await stop(process) == 0
+    kept = credentials_path(data)
+    assert kept.parent == tmp_path / "var-key" and str(kept) in printed
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600 and stat.S_IMODE(kept.parent.stat().st_mode) == 0o700
+    assert not left_by_an_older_version.exists(), "the older version's sign-ins were left in the data folder"
+    creds = json.loads(kept.read_text())
+    key_text = (kept.parent / "master.key").read_text().strip()
+
+    copy = tmp_path / "copy-of-var"
+    shutil.copytree(data, copy, ignore=shutil.ignore_patterns("*.sock"))
+    sign_ins = [key_text.encode(), base64.b64decode(key_text)]
+    for person in [*creds["advocates"], *creds["managers"], *creds["admins"], *creds["reviewers"]]:
+        sign_ins += [person["password"].encode(), person["totp_secret"].encode()]
+    for child in creds["children"]:
+        sign_ins += [child["access_code"].encode(), child["access_code"].replace("-", "").encode()]
+    files = [f for f in copy.rglob("*") if f.is_file()]
+    assert files, "the copy holds the database"
+    assert not [f for f in files if f.name in {"demo-credentials.json", "master.key"} or f.suffix == ".key"]
+    found = [f"{f.relative_to(copy)}" for f in files if any(secret in f.read_bytes() for secret in sign_ins)]
+    assert found == [], f"a copy of the data folder holds a sign-in or the key in {found}"
+
+
 async def test_at_debug_the_log_holds_no_secret_and_nothing_personal_from_a_whole_journey(tmp_path):
     port, url = free_port(), ""
     process = await asyncio.create_subprocess_exec(
@@ -204,7 +238,7 @@ async def test_at_debug_the_log_holds_no_secret_and_nothing_personal_from_a_whol
     while b"demo-credentials.json" not in (line := await asyncio.wait_for(process.stdout.readline(), 90)):
         assert line, "advocacy serve stopped at start:\n" + logged.decode(errors="replace")
     url = f"http://127.0.0.1:{port}"
-    creds = json.loads((tmp_path / "demo-credentials.json").read_text())
+    creds = json.loads(credentials_path(tmp_path).read_text())
     child = creds["children"][0]
     advocate = next(a for a in creds["advocates"] if a["username"] == child["advocate"])
     words = "my secret worry about the weekend visits"
