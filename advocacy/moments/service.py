@@ -184,8 +184,11 @@ class Moments:
         rows = await self.store.moments.find(
             {"on": {"$gte": start.isoformat(), "$lte": end.isoformat()}, "outcome_at": {"$ne": None}},
             {"la": 1, "views_put": 1}).to_list(None)
-        counts = rules.views_put_figures(rows)
         areas = {d["_id"]: d async for d in self.store.local_authorities.find({}, {"name": 1, "region": 1})}
+        # Every local authority is listed, those with no meetings too (0 reads "fewer than 5" like 1 to 4):
+        # leaving one out would tell its 0 apart from the others' "fewer than 5".
+        counts = {la: {"held": 0, "views_put": 0} for la in areas}
+        counts.update(rules.views_put_figures(rows))
         solver = figure_rules.Suppression(self.small)
         regions: dict[str, list[str]] = {}
         for la in counts:

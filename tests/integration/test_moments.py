@@ -168,6 +168,12 @@ async def test_meetings_where_the_childs_views_were_put_are_in_the_figures_small
     status, body = await ada.post(f"/api/children/{amira.id}/moments", {"kind": "leaving_care", "on": _day(server, 9)})
     assert status == 201, body
     rows = await figures()
+    # Every local authority is listed, one with no meetings too, in the same words as one with a few:
+    # leaving it out would tell its 0 apart from the others' "fewer than 5".
+    known = {d["_id"] async for d in server.store.local_authorities.find({}, {"_id": 1})}
+    assert {code for kind, code in rows if kind == "la"} == known
+    quiet = [rows[("la", code)] for code in known - {"E08000035", "E09000007"}]
+    assert quiet and all(r["held"]["state"] == FEWER and r["held"]["text"] == "fewer than 5" for r in quiet)
     camden = rows[("la", "E09000007")]
     assert camden["held"]["state"] == FEWER and camden["held"]["text"] == "fewer than 5"
     # Anything that would give Camden's one away (England less Leeds) is hidden too.
