@@ -305,9 +305,14 @@
   logButton.addEventListener('click', () => client.active && logForm.open(client.active.summary.child));
 
   // A worry raised or flagged for the child on screen shows in the concerns beside the chat at once.
+  // A moment later, not at once: news that the child moved to another advocate arrives beside the update of the
+  // conversation list, and asking for the concerns of a child who is no longer this advocate's is refused.
   document.addEventListener('advocacy:notification', (event) => {
-    const active = client && client.active;
-    if (active && event.detail.child === active.summary.child) loadSide(active);
+    const child = event.detail.child;
+    setTimeout(() => {
+      const active = client && client.active;
+      if (active && child === active.summary.child && client.conversations.has(active.id)) loadSide(active);
+    }, 300);
     // A message flagged by safeguarding is marked where it sits in the conversation.
     const flagged = event.detail.kind === 'safeguarding.flagged' && event.detail.ids && event.detail.ids.message;
     const li = flagged && document.querySelector(`#messages [data-id="${CSS.escape(flagged)}"]`);
