@@ -69,7 +69,7 @@ class MessageAdded:
     """A message was stored in a conversation. ``message`` is as clients see it (text opened,
     sender named); ``origin`` is the connection it came from, which has it already (in its
     acknowledgement), so it is not sent back there. ``child`` is whose conversation it is, so
-    what acts on the news (phones told, safeguarding) need not read the conversation again."""
+    what acts on the news (telling the child's phones) need not read the conversation again."""
 
     message: dict[str, Any]
     child: str
