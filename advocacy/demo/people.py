@@ -115,11 +115,9 @@ def move_out_of_data_folder(data_dir: Path | str) -> Path:
     path = credentials_path(data_dir)
     legacy = Path(data_dir) / CREDENTIALS_FILE
     if legacy.exists():
-        if path.exists():
-            legacy.unlink()
-        else:
+        if not path.exists():
             _write_private(path, legacy.read_text())
-            legacy.unlink()
+        legacy.unlink()
     return path
 
 
