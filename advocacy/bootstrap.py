@@ -248,6 +248,8 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
         if wanted:
             await access_changed.publish(wanted)
 
+    # Someone's conversations changed: what the chat holds of whose each conversation is goes first.
+    access_changed.subscribe(chat.held.forget)
     # An interpreter let into a chat or out of it: their sockets (and the child's and advocate's) follow.
     interpreting = Interpreting(store, clock, settings, chat, tell_access_changed)
 

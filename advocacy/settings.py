@@ -128,6 +128,7 @@ SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
         "history_page_max": _int(1, 10_000),
         "interpreting_longest_minutes": _int(5, 24 * 60),
         "interpreting_check_seconds": _int(1, 600),
+        "conversation_cache_seconds": _int(0, 60),
     },
     "security": {
         "master_key": _str(r"|[A-Za-z0-9+/]{43}=",

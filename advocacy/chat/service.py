@@ -30,6 +30,7 @@ from advocacy import audit
 from advocacy.auth.access import Access, matches
 from advocacy.auth.permissions import ANY, PAIRED, scope_for
 from advocacy.auth.principal import Principal
+from advocacy.chat.held import FIELDS, HeldConversations
 from advocacy.chat.text import check_client_id, check_message_text
 from advocacy.clock import Clock
 from advocacy.crypto import Keyring, keyring_of
@@ -130,9 +131,12 @@ class ChatService:
         self._published: OrderedDict[str, None] = OrderedDict()
         self.writes: GroupCommit[dict[str, Any], None] = GroupCommit(self._store_messages)
         self.lookups: GroupCommit[str, dict[str, Any] | None] = GroupCommit(self._find_conversations)
+        # Whose each active conversation is, so a message needs no read (forgotten on ``access_changed``).
+        self.held = HeldConversations(settings.conversation_cache_seconds, clock.monotonic)
 
     async def _find_conversations(self, ids: list[str]) -> list[dict[str, Any] | None]:
-        found = {c["_id"]: c async for c in self.store.conversations.find({"_id": {"$in": list(set(ids))}})}
+        found = {c["_id"]: c async for c in self.store.conversations.find({"_id": {"$in": list(set(ids))}},
+                                                                          dict.fromkeys(FIELDS, 1))}
         return [found.get(i) for i in ids]
 
     async def _store_messages(self, docs: list[dict[str, Any]]) -> list[Exception | None]:
@@ -265,7 +269,11 @@ class ChatService:
         own = self.access.own_conversations(principal, action)
         if not isinstance(conversation_id, str) or len(conversation_id) > 64:
             raise ServiceError("conversation_not_found")
-        conv = await self.lookups(conversation_id)  # looked up with others at the same moment, by id alone
+        conv = self.held.get(conversation_id)
+        if conv is None:
+            generation = self.held.generation
+            conv = await self.lookups(conversation_id)  # looked up with others at the same moment, by id alone
+            self.held.keep(conv, generation)
         if conv is None:
             raise ServiceError("conversation_not_found")
         # Their own needs no further read; covers and earlier chat are looked up only for another's.

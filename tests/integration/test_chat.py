@@ -48,6 +48,32 @@ async def test_a_message_in_ones_own_conversation_costs_the_database_no_cover_lo
     assert spent[("update", "figures_months")] == 1, spent
 
 
+async def test_a_second_message_in_a_conversation_needs_no_read_of_it(world):
+    """Whose a conversation is was read for the first message and is held: the next one reads nothing of it."""
+    server, child = world.server, world.children[0]
+    conv = world.conversation_of(child)
+    child_chat = await connect(server, child)
+    assert (await child_chat.send(conv, "First"))["ok"]
+    before = server.store.commands.counts.copy()
+    assert (await child_chat.send(conv, "Second"))["ok"]
+    spent = server.store.commands.counts - before
+    assert spent[("insert", "messages")] == 1
+    assert spent[("find", "conversations")] == 0, spent
+
+
+async def test_a_conversation_held_in_memory_is_forgotten_when_the_child_moves_to_another_advocate(world):
+    """The old advocate's next message is refused at once, not when what was held runs out."""
+    server, child = world.server, world.children[0]
+    conv = world.conversation_of(child)
+    old = await connect(server, world.advocates[0])
+    assert (await old.send(conv, "I'm here."))["ok"]  # the conversation is held now
+    assert server.services.chat.held.get(conv) is not None
+    await server.services.pairing_changes.pair(child.id, world.advocates[1].id, "test")
+    ack = await old.call("send", {"conversation": conv, "client_id": str(uuid.uuid4()), "text": "Still me?"})
+    assert ack["ok"] is False and ack["error"]["code"] == "conversation_not_found"
+    assert await message_count(server, conversation=conv, **{"sender.id": world.advocates[0].id}) == 1
+
+
 async def test_acknowledged_message_is_stored_before_the_ack(world):
     server, child = world.server, world.children[0]
     child_chat = await connect(server, child)
