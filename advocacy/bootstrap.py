@@ -176,6 +176,8 @@ class Services:
             await job.stop()
         await self.safeguarding.drain()
         await self.push.drain()
+        if self.figures.tally is not None:  # the replies not counted yet
+            await self.figures.tally.drain()
         await self.anchors.stop()
         if isinstance(self.presence, RedisPresence):
             await self.presence.stop()
@@ -238,10 +240,10 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
     pairing_changes = PairingChanges(store, clock)
     pairing = PairingService(store, clock, settings, pairing_changes, notifier, keyring, chat)
     bots = BotService(store, settings, clock, chat, notifier, presence)
-    tally = Tally(store, clock)
+    tally = Tally(store, clock, settings.figures_replies_every_seconds)
     figures = Figures(store, clock, [(c.key, c.staff_label) for c in records.categories.values()],
                       settings.figures_interval_seconds, settings.figures_small_count,
-                      list(complaint_rules.OUTCOME_LABELS.items()), feedback_rules.FIGURE_LABELS)
+                      list(complaint_rules.OUTCOME_LABELS.items()), feedback_rules.FIGURE_LABELS, tally)
 
     async def tell_access_changed(user_ids: Iterable[str | None]) -> None:
         wanted = sorted({u for u in user_ids if u})

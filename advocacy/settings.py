@@ -167,6 +167,7 @@ SCHEMA: dict[str, dict[str, Callable[[Any], tuple[bool, Any, str]]]] = {
     "figures": {
         "figures_interval_seconds": _int(10, 24 * 3600),
         "figures_small_count": _int(2, 100),
+        "figures_replies_every_seconds": _int(0, 60),
     },
     "push": {
         "push_contact": _str(r"|mailto:[^\s@]+@[^\s@]+|https://\S+",

@@ -35,7 +35,7 @@ from advocacy.events import Topic
 from advocacy.figures import rules, table
 from advocacy.figures.rules import Period
 from advocacy.figures.table import Area, Flow
-from advocacy.figures.tally import ENGLAND, region_slug
+from advocacy.figures.tally import ENGLAND, Tally, region_slug
 from advocacy.leases import LeasedJob
 from advocacy.store import ReplaceOne, Store
 
@@ -47,8 +47,9 @@ KEEP_OTHER_PERIODS_SECONDS = 24 * 3600
 class Figures:
     def __init__(self, store: Store, clock: Clock, categories: list[tuple[str, str]], interval_seconds: int,
                  small: int, outcomes: list[tuple[str, str]] | None = None,
-                 feedback: list[tuple[str, str]] | None = None) -> None:
+                 feedback: list[tuple[str, str]] | None = None, tally: Tally | None = None) -> None:
         self.store = store
+        self.tally = tally  # its replies still waiting to be counted are counted before each run
         self.clock = clock
         self.categories = categories
         self.outcomes = outcomes or []  # complaints about the service, by outcome: (key, label)
@@ -193,6 +194,8 @@ class Figures:
     async def run(self) -> None:
         """The job: count what stands, publish the default period, forget other periods nobody looked at lately."""
         async with self._lock:  # one computation at a time in this process
+            if self.tally is not None:
+                await self.tally.drain()
             await self.snapshot()
             await self.publish(rules.default_period(self.this_month()))
         await self.published.publish(None)

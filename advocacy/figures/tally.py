@@ -12,16 +12,21 @@ The service calls in from the one place each kind of event is recorded:
 - ``concern_event``: every row ConcernService writes to ``concern_events``
   (raised, confirmed, escalated, resolved ...);
 - ``opt_event``: every row the pairing service writes to ``opt_events``;
-- ``replied``: the chat, when an advocate's message ends a child's wait;
+- ``replied``: the chat, when an advocate's message ends a child's wait. Replies are many
+  (one for each answer an advocate gives), so they are gathered and counted together every
+  ``figures_replies_every_seconds`` (one read and one write for all of them), and at once when
+  the server stops or the figures job runs in this process (``drain``);
 - ``complaint_answered``: a complaint about the service answered (``complaint`` counts by outcome);
 - ``feedback_answered``: a child's feedback (``feedback`` counts each question's answer, e.g. ``listened_yes``).
 
 A failure here is logged and never undoes the event it counts; ``rebuild``
-recounts every total from the logs (``advocacy figures rebuild``).
+recounts every total from the logs (``advocacy figures rebuild``), which also counts
+the replies of a server killed before it counted them (at most the last second's).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Iterable, Mapping
@@ -107,10 +112,16 @@ def increments(totals: Mapping[str, Mapping[str, int]]) -> list[UpdateOne]:
 
 
 class Tally:
-    def __init__(self, store: Store, clock: Clock) -> None:
+    """``replies_every_seconds``: how long replies wait to be counted together (0: each batch at once)."""
+
+    def __init__(self, store: Store, clock: Clock, replies_every_seconds: float = 0) -> None:
         self.store = store
         self.clock = clock
+        self.replies_every_seconds = replies_every_seconds
         self._regions: dict[str, str | None] = {}
+        self._replies: list[Reply] = []
+        self._timer: asyncio.TimerHandle | None = None
+        self._counting: set[asyncio.Task[None]] = set()  # held until done, so none is garbage-collected
 
     async def add(self, la: str | None, region: str | None, month: str, inc: Mapping[str, int]) -> None:
         if inc and la:
@@ -145,8 +156,39 @@ class Tally:
             log.exception("could not count a child's feedback in the figures")
 
     async def replied(self, replies: list[Reply]) -> None:
-        """Advocates answered children who had been waiting (one stored batch of messages): one read of
-        the children's areas and one write of the counts, however many replies the batch held."""
+        """Advocates answered children who had been waiting (one stored batch of messages): counted with
+        the others of the next ``replies_every_seconds``."""
+        if self.replies_every_seconds <= 0:
+            await self._count_replies(replies)
+            return
+        self._replies.extend(replies)
+        if self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self.replies_every_seconds, self._count_soon)
+
+    def _count_soon(self) -> None:
+        self._timer = None
+        task = asyncio.create_task(self._count_replies(self._take_replies()))
+        self._counting.add(task)
+        task.add_done_callback(self._counting.discard)
+
+    def _take_replies(self) -> list[Reply]:
+        replies, self._replies = self._replies, []
+        return replies
+
+    async def drain(self) -> None:
+        """Count now every reply still waiting to be counted (the server stops; the figures are worked out)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._replies:
+            await self._count_replies(self._take_replies())
+        if self._counting:
+            await asyncio.gather(*self._counting)
+
+    async def _count_replies(self, replies: list[Reply]) -> None:
+        """One read of the children's areas and one write of the counts, however many replies."""
+        if not replies:
+            return
         try:
             areas = {c["_id"]: c.get("la") async for c in self.store.children.find(
                 {"_id": {"$in": sorted({r.child for r in replies})}}, {"la": 1})}

@@ -41,11 +41,38 @@ async def test_a_message_in_ones_own_conversation_costs_the_database_no_cover_lo
     before = server.store.commands.counts.copy()
     assert (await child_chat.send(conv, "Are you there?"))["ok"]
     assert (await advocate_chat.send(conv, "Yes, I'm here."))["ok"]
+    await server.services.figures.tally.drain()
     spent = server.store.commands.counts - before
     assert spent[("insert", "messages")] == 2
     assert spent[("find", "covers")] == 0, spent
     # The reply ended the child's wait: counted in the figures with one write.
     assert spent[("update", "figures_months")] == 1, spent
+
+
+async def test_replies_are_counted_in_the_figures_together_with_one_write(world):
+    server, child, advocate = world.server, world.children[0], world.advocates[0]
+    conv = world.conversation_of(child)
+    tally = server.services.figures.tally
+    tally.replies_every_seconds = 60  # longer than the exchange takes on a busy machine
+    child_chat, advocate_chat = await connect(server, child), await connect(server, advocate)
+    before = server.store.commands.counts.copy()
+    for n in range(3):
+        assert (await child_chat.send(conv, f"Question {n}?"))["ok"]
+        assert (await advocate_chat.send(conv, f"Answer {n}."))["ok"]
+    assert (server.store.commands.counts - before)[("update", "figures_months")] == 0  # not yet: gathered
+    await tally.drain()  # as when the server stops or the figures job runs
+    spent = server.store.commands.counts - before
+    assert spent[("update", "figures_months")] == 1, spent
+    assert (await server.store.figures_months.find_one({"area": "england"}))["n"]["replies"] == 3
+
+    tally.replies_every_seconds = 0.2  # and on their own, once the time has passed
+    assert (await child_chat.send(conv, "One more?"))["ok"]
+    assert (await advocate_chat.send(conv, "Yes."))["ok"]
+    for _ in range(50):
+        await asyncio.sleep(0.1)
+        if (await server.store.figures_months.find_one({"area": "england"}))["n"]["replies"] == 4:
+            break
+    assert (await server.store.figures_months.find_one({"area": "england"}))["n"]["replies"] == 4
 
 
 async def test_a_second_message_in_a_conversation_needs_no_read_of_it(world):
