@@ -117,6 +117,28 @@ def _message_id(value: Any) -> ObjectId:
     raise ServiceError("message_not_found")
 
 
+async def _nothing() -> dict[str, tuple[str, datetime | None]]:
+    return {}
+
+
+def _waits_ended(waiting: dict[str, tuple[str, datetime | None]],
+                 docs: list[dict[str, Any]]) -> list[tuple[str, datetime, datetime]]:
+    """(child, waiting since, answered at) for each wait an advocate's message in ``docs`` ends, from
+    the conversations' ``waiting`` before the batch (``_waiting_before``) and the batch's messages in order."""
+    waiting, ended = dict(waiting), []
+    for doc in docs:
+        conv = doc["conversation"]
+        if conv not in waiting:
+            continue
+        child, since = waiting[conv]
+        if doc["sender"]["role"] == "child" and since is None:
+            waiting[conv] = (child, doc["sent_at"])
+        elif doc["sender"]["role"] == "advocate" and since is not None:
+            ended.append((child, since, doc["sent_at"]))
+            waiting[conv] = (child, None)
+    return ended
+
+
 class ChatService:
     def __init__(self, store: Store, settings: Settings, clock: Clock, access: Access,
                  languages: Languages | None = None) -> None:
@@ -140,18 +162,19 @@ class ChatService:
         return [found.get(i) for i in ids]
 
     async def _store_messages(self, docs: list[dict[str, Any]]) -> list[Exception | None]:
-        """Insert a batch, then keep each conversation's ``waiting_since`` in step, in message order."""
-        results = await insert_each(self.store.messages, docs)
+        """Insert a batch, then keep each conversation's ``waiting_since`` in step, in message order.
+        The waits the batch may end are read while it is being inserted (this process stores one
+        batch at a time, so nothing of its own moves them meanwhile)."""
+        waiting = self._waiting_before(docs) if self.replied.heard else _nothing()
+        results, before = await asyncio.gather(insert_each(self.store.messages, docs), waiting)
         stored = [doc for doc, error in zip(docs, results, strict=True) if error is None]
-        waits = await self._waits_ended(stored) if self.replied.heard else []
+        waits = _waits_ended(before, stored)
         updates = []
-        for doc, error in zip(docs, results, strict=True):
-            if error is not None or doc["sender"]["role"] not in ("child", "advocate"):
-                continue
+        for doc in stored:
             if doc["sender"]["role"] == "child":
                 updates.append(UpdateOne({"_id": doc["conversation"], "waiting_since": None},
                                          {"$set": {"waiting_since": doc["sent_at"]}}))
-            else:
+            elif doc["sender"]["role"] == "advocate":
                 updates.append(UpdateOne({"_id": doc["conversation"]}, {"$set": {"waiting_since": None}}))
         if updates:
             try:
@@ -165,26 +188,13 @@ class ChatService:
             await self.replied.publish([Reply(child, since, answered) for child, since, answered in waits])
         return results
 
-    async def _waits_ended(self, docs: list[dict[str, Any]]) -> list[tuple[str, datetime, datetime]]:
-        """(child, waiting since, answered at) for each wait an advocate's message in ``docs`` ends,
-        from the conversations' ``waiting_since`` before the batch and the batch's own messages in order."""
-        answered = {d["conversation"] for d in docs if d["sender"]["role"] == "advocate"}
+    async def _waiting_before(self, docs: list[dict[str, Any]]) -> dict[str, tuple[str, datetime | None]]:
+        """(child, waiting since) of each conversation an advocate's message in ``docs`` may answer."""
+        answered = sorted({d["conversation"] for d in docs if d["sender"]["role"] == "advocate"})
         if not answered:
-            return []
-        waiting = {c["_id"]: (c["child"], c.get("waiting_since")) async for c in self.store.conversations.find(
-            {"_id": {"$in": sorted(answered)}}, {"child": 1, "waiting_since": 1})}
-        ended = []
-        for doc in docs:
-            conv = doc["conversation"]
-            if conv not in waiting:
-                continue
-            child, since = waiting[conv]
-            if doc["sender"]["role"] == "child" and since is None:
-                waiting[conv] = (child, doc["sent_at"])
-            elif doc["sender"]["role"] == "advocate" and since is not None:
-                ended.append((child, since, doc["sent_at"]))
-                waiting[conv] = (child, None)
-        return ended
+            return {}
+        return {c["_id"]: (c["child"], c.get("waiting_since")) async for c in self.store.conversations.find(
+            {"_id": {"$in": answered}}, {"child": 1, "waiting_since": 1})}
 
     @property
     def keyring(self) -> Keyring:
