@@ -3,6 +3,7 @@ and the same swarm against a bare python-socketio relay (no sign-in, no storage)
 
     .venv/bin/python bench/messages.py                           # a few minutes
     .venv/bin/python bench/messages.py --target 1000 --sustain 60   # the full minute at the target
+    .venv/bin/python bench/messages.py --workers 2                  # two server processes and Redis
 
 The database (embedded SecantusDB) and the server each run in their own
 process; the swarm (python -m bots.swarm's Swarm) runs in this one, sending at
@@ -15,6 +16,7 @@ import argparse
 import asyncio
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -42,17 +44,17 @@ def good(summary: dict) -> bool:
 
 
 async def ramp(swarm: Swarm, rates: list[float], seconds: float, label: str, pids: list[int],
-               metrics_url: str | None = None) -> float:
+               metrics_urls: list[str] | None = None) -> float:
     """The highest rate of ``rates`` whose step keeps p99 under the limit; stops after two steps over.
 
     Per step: latency, losses, CPU per message of each process in ``pids`` (ms), and with
-    ``metrics_url`` the database commands per acknowledged message, from the server's /metrics.
+    ``metrics_urls`` the database commands per acknowledged message, from the servers' /metrics.
     """
     await swarm.run(rates[0], 3, drain=3)  # warm-up: first connections, caches, the database's pages
     best, over = 0.0, 0
     for rate in rates:
         cpu_before = [cpu_seconds(p) for p in pids]
-        commands_before = await database_commands(metrics_url) if metrics_url else None
+        commands_before = await all_commands(metrics_urls) if metrics_urls else None
         summary = (await swarm.run(rate, seconds, drain=5)).summary()
         cpu = [cpu_seconds(p) - b for p, b in zip(pids, cpu_before, strict=True)]
         per_message = " ".join(f"{c / max(1, summary['sent']) * 1000:.2f}" for c in cpu)
@@ -60,8 +62,8 @@ async def ramp(swarm: Swarm, rates: list[float], seconds: float, label: str, pid
         print(f"  {label} {rate:6.0f} msg/s: p50 {summary['p50_ms']:7.1f}  p99 {summary['p99_ms']:8.1f}  "
               f"max {summary['max_ms']:8.1f} ms  lost {summary['lost']}  not acked {sum(summary['failed'].values())}"
               f"  cpu ms/msg [{per_message}]  {'ok' if ok else 'over'}", flush=True)
-        if commands_before is not None:
-            spent = commands_per(commands_before, await database_commands(metrics_url), summary["acknowledged"])
+        if commands_before is not None and metrics_urls:
+            spent = commands_per(commands_before, await all_commands(metrics_urls), summary["acknowledged"])
             print(f"  {'':{len(label)}}        database commands per message: {spent}", flush=True)
         if ok:
             best, over = rate, 0
@@ -70,6 +72,14 @@ async def ramp(swarm: Swarm, rates: list[float], seconds: float, label: str, pid
             if over == 2:
                 break
     return best
+
+
+async def all_commands(urls: list[str]) -> Counter[str]:
+    """The database commands of every server so far, by name."""
+    total: Counter[str] = Counter()
+    for url in urls:
+        total += await database_commands(url)
+    return total
 
 
 async def sustained(swarm: Swarm, rate: float, seconds: float, label: str) -> dict:
@@ -85,14 +95,18 @@ async def main(args: argparse.Namespace) -> None:
     rates = [r for r in (50, 100, 200, 300, 400, 500, 600, 800, 1000, 1200, 1500, 2000, 3000) if r <= args.max_rate]
     print(f"messages: {args.pairs} pairs; steps of {args.step:g} s; p99 limit {P99_LIMIT_MS:.0f} ms; {machine_load()}")
 
-    async with service(folder, "bench_messages", args.pairs) as running:
-        server, db = running.server, running.db
-        swarm = Swarm([server.url], running.accounts["pairs"][: args.pairs])
+    async with service(folder, "bench_messages", args.pairs, workers=args.workers) as running:
+        servers, db = running.servers, running.db
+        swarm = Swarm([s.url for s in servers], running.accounts["pairs"][: args.pairs])
         await swarm.connect()
-        print("  service (sign-in, checks, storage with group commit, delivery); cpu columns: server, database")
+        columns = "server" if len(servers) == 1 else ", ".join(f"server {n + 1}" for n in range(len(servers)))
+        print(f"  service (sign-in, checks, storage with group commit, delivery"
+              f"{'' if len(servers) == 1 else f'; {len(servers)} workers sharing Redis'}); "
+              f"cpu columns: {columns}, database")
         try:
-            best = await ramp(swarm, rates, args.step, "service", [server.process.pid, db.embedded.process.pid],
-                              metrics_url=server.url)
+            best = await ramp(swarm, rates, args.step, "service", [*(s.process.pid for s in servers),
+                                                                   db.embedded.process.pid],
+                              metrics_urls=[s.url for s in servers])
             if best >= args.target:
                 result = await sustained(swarm, args.target, args.sustain, "service")
             else:
@@ -136,5 +150,7 @@ if __name__ == "__main__":
     p.add_argument("--sustain", type=float, default=20.0,
                    help="seconds of the sustained run (default 20; 60 for a minute)")
     p.add_argument("--max-rate", type=float, default=3000.0, help="highest step of the ramp")
+    p.add_argument("--workers", type=int, default=1,
+                   help="server processes sharing the database and a Redis, as `advocacy serve --workers` (default 1)")
     p.add_argument("--fresh", action="store_true", help="seed new accounts instead of reusing var/bench/")
     asyncio.run(main(p.parse_args()))

@@ -7,12 +7,13 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -128,37 +129,67 @@ async def wait_serving(url: str, process: subprocess.Popen | None = None, timeou
 
 @dataclass
 class Service:
-    """The database and a server (which a bench may replace), with seeded accounts."""
+    """The database and a server (which a bench may replace), with seeded accounts; with ``workers`` above 1,
+    that many servers sharing the database and a Redis (``servers``), as ``advocacy serve --workers`` runs them."""
 
     db: Database
     env: dict[str, str]
     server: Server
     accounts: dict[str, Any]
     folder: Path
+    servers: list[Server] = field(default_factory=list)
 
     async def restart(self, sig: int) -> float:
         """Stop the server with ``sig``, start it again on the same port; seconds until it serves."""
         started = time.monotonic()
-        self.server.stop(sig)
-        self.server = await start_server(self.env, port=self.server.port, log=self.folder / "server.log")
+        old = self.server
+        old.stop(sig)
+        self.server = await start_server(self.env, port=old.port, log=self.folder / "server.log")
+        self.servers = [self.server if s is old else s for s in self.servers]
         return time.monotonic() - started
 
 
+@contextlib.contextmanager
+def redis_server() -> Iterator[str]:
+    """A throwaway redis-server (no saving to disk) on a free port: its URL."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise SystemExit("redis-server is needed for several workers: apt-get install -y redis-server")
+    port = free_port()
+    process = subprocess.Popen([binary, "--port", str(port), "--save", "", "--appendonly", "no"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
 @contextlib.asynccontextmanager
-async def service(folder: Path, database: str, pairs: int, accounts_file: str = "accounts.json",
+async def service(folder: Path, database: str, pairs: int, accounts_file: str = "accounts.json", workers: int = 1,
                   **env: str) -> AsyncIterator[Service]:
     db = await Database.start(folder / "db")
+    servers: list[Server] = []
     running: Service | None = None
-    try:
-        environment = server_env(db.uri, database, folder, **env)
-        accounts = seed(environment, pairs, folder / accounts_file)
-        server = await start_server(environment, log=folder / "server.log")
-        running = Service(db, environment, server, accounts, folder)
-        yield running
-    finally:
-        if running is not None:
-            running.server.stop()
-        await db.stop()
+    with contextlib.ExitStack() as stack:
+        try:
+            if workers > 1:
+                env = {**env, "ADVOCACY_REDIS_URL": stack.enter_context(redis_server())}
+            environment = server_env(db.uri, database, folder, **env)
+            accounts = seed(environment, pairs, folder / accounts_file)
+            for _ in range(workers):
+                servers.append(await start_server(environment, log=folder / "server.log"))
+            running = Service(db, environment, servers[0], accounts, folder, servers)
+            yield running
+        finally:
+            for server in running.servers if running is not None else servers:
+                server.stop()
+            await db.stop()
 
 
 def seed(env: dict[str, str], pairs: int, out: Path) -> dict[str, Any]:
