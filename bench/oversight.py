@@ -220,8 +220,9 @@ async def timed(http: aiohttp.ClientSession, path: str, requests: int) -> tuple[
     return statistics.median(times), times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
 
 
-async def measure(uri: str, clock: ManualClock, requests: int, la: str) -> dict[str, tuple[float, float]]:
-    settings = load(environ={}).replace(mongodb_uri=uri, database_name="bench", master_key=new_master_key(),
+async def measure(uri: str, clock: ManualClock, requests: int, la: str, master_key: str
+                  ) -> dict[str, tuple[float, float]]:
+    settings = load(environ={}).replace(mongodb_uri=uri, database_name="bench", master_key=master_key,
                                         bots_enabled=False, figures_interval_seconds=24 * 3600)
     store = await Store.connect(uri, "bench", 30)
     await store.figures_current.delete_many({})  # so the job publishes afresh for this size
@@ -276,13 +277,14 @@ async def main(sizes: list[int], children: int, requests: int, fresh: bool) -> N
         print(f"  seeded {children:,} children, {LAS} local authorities, {ADVOCATES:,} advocates in "
               f"{time.perf_counter() - started:.0f} s", flush=True)
         la = seeder.las[0][0]
+        master_key = new_master_key()  # one for the run: each size's server opens the keys the first one wrapped
         for size in sizes:
             started = time.perf_counter()
             await seeder.concerns_up_to(size)
             items = await store.oversight.count_documents({"open": True})
             print(f"  {size:,} concerns seeded in {time.perf_counter() - started:.0f} s "
                   f"({items:,} open in the queue)", flush=True)
-            results[size] = await measure(db.uri, clock, requests, la)
+            results[size] = await measure(db.uri, clock, requests, la, master_key)
             for page, (median, p95) in results[size].items():
                 print(f"    {page:<22} median {median:7.1f} ms   p95 {p95:7.1f} ms", flush=True)
     finally:

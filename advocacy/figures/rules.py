@@ -224,6 +224,7 @@ _UNBOUNDED = math.inf
 JOINT_PASSES = 40
 # How many times the solver shows again the hidden counts that protect nothing and checks again.
 UNHIDE_ROUNDS = 5
+_WAIT = -1  # no count chosen yet: one hidden in this round may already protect it (see _nearest_shown)
 
 
 class Suppression:
@@ -241,7 +242,10 @@ class Suppression:
     and a hidden one 5 or more, and works the relations together (bounds propagation;
     see docs/figures.md for what that covers), and finally shows again every hidden count that
     the shown ones pin to one value anyway (hiding it protected nothing), so no hidden count is
-    the only unknown of a sum whose other counts are shown.
+    the only unknown of a sum whose other counts are shown. A "fewer than 5" that no hiding could
+    protect fully (a hidden total made only of small parts says they are not all 0) is protected as
+    far as hiding can, and no count is hidden for the rest. Last, each hidden count of a region or
+    the nation that the hiding done since has made needless is shown again (the nation's first).
     """
 
     def __init__(self, small: int) -> None:
@@ -421,9 +425,11 @@ class Suppression:
             components.append(found)
         return components, group
 
-    def _nearest_shown(self, cell: int, sums: _Sums, shown: np.ndarray) -> int | None:
+    def _nearest_shown(self, cell: int, sums: _Sums, shown: np.ndarray, fresh: np.ndarray) -> int | None:
         """The smallest shown count in the relations nearest ``cell`` (through unknown counts), by
-        cell numbers; between equal counts, the first key in text order."""
+        cell numbers; between equal counts, the first key in text order. ``_WAIT`` if a count hidden in
+        this round (``fresh``) is as near as any shown one: hiding it may have protected ``cell`` already,
+        and choosing now would reach past it for a further count, often a region's or the nation's."""
         seen_cells = np.zeros(len(sums.keys), dtype=bool)
         seen_relations = np.zeros(sums.relations, dtype=bool)
         seen_cells[cell] = True
@@ -435,6 +441,8 @@ class Suppression:
             cells = _gather(sums.relation_start, sums.relation_cells, relations)
             cells = cells[~seen_cells[cells]]
             seen_cells[cells] = True
+            if fresh[cells].any():
+                return _WAIT
             candidates = cells[shown[cells]]
             if len(candidates):
                 return int(candidates[np.argmin(sums.rank[candidates])])
@@ -461,10 +469,11 @@ class Suppression:
         sums = self._sums()
         low, high, shown = self._ranges(sums)  # kept up to date as counts are hidden
         fewer = self._fewer(sums)  # no count becomes "fewer than 5" while solving; shown ones get hidden
+        limits = self._widest(sums, low, high, shown)
         sums.rank_by(self._order)
         dirty = set(range(len(components)))
         for _ in range(UNHIDE_ROUNDS):
-            self._hide_until_safe(sums, components, group, low, high, shown, fewer, dirty)
+            self._hide_until_safe(sums, components, group, low, high, shown, fewer, limits, dirty)
             pinned = self._pinned(sums, low, high, shown)
             if not pinned:
                 break
@@ -475,7 +484,65 @@ class Suppression:
                 self.state[key] = SHOWN
                 shown[cell], low[cell], high[cell] = True, self.value[key], self.value[key]
             dirty = {group[sums.keys[cell]] for cell in pinned}
+        self._show_again(sums, components, group, low, high, shown, fewer, limits)
         return dict(self.state)
+
+    def _widest(self, sums: _Sums, low: np.ndarray, high: np.ndarray, shown: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """Each cell's range were every shown count hidden, within 0 to 4: the most any hiding can leave
+        a reader unsure of. A "fewer than 5" is narrowed here only where the sums alone say something of
+        it (a hidden total of "fewer than 5" parts says they are not all 0); hiding more counts for it
+        would protect nothing more, so the solver protects each count up to this range."""
+        nothing = np.zeros(len(sums.keys), dtype=bool)
+        widest_low, widest_high = sums.propagate(np.where(shown, self.small, low), np.where(shown, math.inf, high),
+                                                 nothing, None, JOINT_PASSES)
+        return np.maximum(widest_low, 0), np.minimum(widest_high, self.small - 1)
+
+    @staticmethod
+    def _exposed(fewer: np.ndarray, low: np.ndarray, high: np.ndarray, limits: tuple[np.ndarray, np.ndarray]
+                 ) -> np.ndarray:
+        """Which "fewer than 5" counts these ranges narrow more than hiding every shown count would."""
+        widest_low, widest_high = limits
+        return fewer & ((low > widest_low) | (high < widest_high))
+
+    def _show_again(self, sums: _Sums, components: list[list[int]], group: Mapping[Key, int], low: np.ndarray,
+                    high: np.ndarray, shown: np.ndarray, fewer: np.ndarray,
+                    limits: tuple[np.ndarray, np.ndarray]) -> None:
+        """Show again each hidden count of a region or the nation (the nation's first, then the largest)
+        that the counts hidden after it have made needless: one whose showing narrows no "fewer than 5"
+        (shown with the hidden counts it would pin, which protect nothing then). Each is tried on its
+        own group of sums, starting from the ranges the sums give already (showing a count only narrows
+        them), so a try takes a few array passes."""
+        tries = [i for i, k in enumerate(sums.keys) if self.state[k] == HIDDEN and self.level.get(k, 0) > 0]
+        if not tries:
+            return
+        tries.sort(key=lambda i: (-self.level.get(sums.keys[i], 0), -self.value[sums.keys[i]], str(sums.keys[i])))
+        hidden = np.fromiter((self.state[k] == HIDDEN for k in sums.keys), dtype=bool, count=len(sums.keys))
+        worked_low, worked_high = sums.propagate(low, high, shown, None, JOINT_PASSES)
+        parts: dict[int, tuple[_Sums, np.ndarray]] = {}
+        for cell in tries:
+            if not hidden[cell]:
+                continue  # shown already, with one tried before it
+            key = sums.keys[cell]
+            number = group[key]
+            if number not in parts:
+                parts[number] = sums.within(np.asarray(components[number], dtype=np.intp))
+            part, cells = parts[number]
+            here = int(np.searchsorted(cells, cell))
+            value = self.value[key]
+            try_low, try_high, fixed, still_hidden = worked_low[cells], worked_high[cells], shown[cells], hidden[cells]
+            try_low[here] = try_high[here] = value
+            fixed[here], still_hidden[here] = True, False
+            try_low, try_high = part.propagate(try_low, try_high, fixed, None, JOINT_PASSES)
+            if self._exposed(fewer[cells], try_low, try_high, (limits[0][cells], limits[1][cells])).any():
+                continue  # still needed
+            # Shown, with any hidden count it would pin (e.g. the period's end-of-period count and its last
+            # month's): those protect nothing once it is shown, and would be the only unknown of a sum.
+            for other in [cell, *cells[still_hidden & (try_low == try_high)]]:
+                other_value = self.value[sums.keys[other]]
+                self.state[sums.keys[other]] = SHOWN
+                shown[other], low[other], high[other], hidden[other] = True, other_value, other_value, False
+            worked_low[cells], worked_high[cells] = try_low, try_high
 
     def _pinned(self, sums: _Sums, low: np.ndarray, high: np.ndarray, shown: np.ndarray) -> list[int]:
         """The hidden counts that all the sums together pin to a single value."""
@@ -484,20 +551,26 @@ class Suppression:
         return [int(i) for i in np.flatnonzero(hidden & (worked_low == worked_high))]
 
     def _hide_until_safe(self, sums: _Sums, components: list[list[int]], group: Mapping[Key, int], low: np.ndarray,
-                         high: np.ndarray, shown: np.ndarray, fewer: np.ndarray, dirty: set[int]) -> None:
-        """Hide the nearest shown count to each "fewer than 5" the sums still narrow, until none is;
-        only the groups of sums in ``dirty`` (and then those where something was hidden) are worked."""
+                         high: np.ndarray, shown: np.ndarray, fewer: np.ndarray,
+                         limits: tuple[np.ndarray, np.ndarray], dirty: set[int]) -> None:
+        """Hide the nearest shown count to each "fewer than 5" the sums still narrow (more than hiding
+        can help: ``limits``), until none is; only the groups of sums in ``dirty`` (and then those where
+        something was hidden) are worked. A count near one hidden in the same round waits for the next
+        round's check, which often finds it protected already."""
         while dirty:
             among = np.fromiter((index for number in sorted(dirty) for index in components[number]), dtype=np.intp)
             worked_low, worked_high = sums.propagate(low, high, shown, among, JOINT_PASSES)
-            narrowed = np.flatnonzero(self._narrowed(fewer, worked_low, worked_high))
+            narrowed = np.flatnonzero(self._exposed(fewer, worked_low, worked_high, limits))
             dirty = set()
+            fresh = np.zeros(len(sums.keys), dtype=bool)  # hidden in this round
             for cell in narrowed:
-                chosen = self._nearest_shown(int(cell), sums, shown)
-                if chosen is not None and shown[chosen]:
+                chosen = self._nearest_shown(int(cell), sums, shown, fresh)
+                if chosen == _WAIT:
+                    dirty.add(group[sums.keys[int(cell)]])
+                elif chosen is not None and shown[chosen]:
                     key = sums.keys[chosen]
                     self.state[key] = HIDDEN
-                    shown[chosen], low[chosen], high[chosen] = False, self.small, math.inf
+                    shown[chosen], low[chosen], high[chosen], fresh[chosen] = False, self.small, math.inf, True
                     dirty.add(group[key])
 
 
@@ -526,6 +599,20 @@ class _Sums:
         self.cell_relations = holders[by_cell]
         self.cell_start = np.searchsorted(self.relation_cells[by_cell], np.arange(len(self.keys) + 1)).astype(np.intp)
         self.rank = np.arange(len(self.keys), dtype=np.intp)
+
+    def within(self, among: np.ndarray) -> tuple[_Sums, np.ndarray]:
+        """Only the sums numbered in ``among``, their cells numbered afresh from 0 (enough to
+        ``propagate``); with those cells' numbers here, in order, so ``low[cells]`` are their ranges."""
+        chosen = np.zeros(self.relations, dtype=bool)
+        chosen[among] = True
+        keep = chosen[self.owner]
+        total, part = self.total[chosen], self.part[keep]
+        cells, inverse = np.unique(np.concatenate([total, part]), return_inverse=True)
+        sub = object.__new__(_Sums)
+        sub.relations = len(total)
+        sub.total, sub.part = inverse[:len(total)], inverse[len(total):]
+        sub.owner = (np.cumsum(chosen) - 1)[self.owner[keep]]
+        return sub, cells
 
     def rank_by(self, order: Callable[[Key], Any]) -> None:
         """Number the cells in the ``order`` of their keys (the smallest first)."""

@@ -89,6 +89,18 @@ async def build_history(world: World, *, wakefield: bool = False) -> History:
     return history
 
 
+async def add_children(world: World, la: str, count: int, *, unpaired: int = 0, region: str = "North West") -> None:
+    """``count`` more children in ``la``, all but ``unpaired`` of them paired with the first advocate
+    (the local authority is made, in ``region``, if the world has no such one)."""
+    store, clock = world.server.store, world.server.clock
+    if await store.local_authorities.find_one({"_id": la}) is None:
+        await store.local_authorities.insert_one({"_id": la, "name": f"Authority {la}", "region": region})
+    for i in range(count):
+        doc, _ = await create_child(store, clock, name=f"More {la} {i}", la=la)
+        if i >= unpaired:
+            await pair_child(store, clock, doc["_id"], world.advocates[0].id, "test")
+
+
 def read_csv(body: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
 

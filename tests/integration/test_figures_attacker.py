@@ -16,7 +16,7 @@ from advocacy.figures import rules
 from advocacy.figures.table import COLUMNS, csv_heading
 from tests import attacker
 from tests.integration.concerns_support import add_reviewer
-from tests.integration.figures_support import LEEDS, WAKEFIELD, build_history, download, raise_concerns
+from tests.integration.figures_support import LEEDS, WAKEFIELD, add_children, build_history, download, raise_concerns
 
 HEADING = {csv_heading(c): c.key for c in COLUMNS}
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
@@ -192,6 +192,35 @@ async def test_no_download_pins_a_small_count_before_or_after_new_concerns(world
         for area, count in truth.items():
             low, high = worked[area, f"cat:{money}", "period"]
             assert low <= count <= high, (area, count, low, high)
+
+
+async def test_the_nations_children_known_and_paired_are_shown_when_they_are_in_the_hundreds(world, apis):
+    # Some 290 children in England, 17 without an advocate: Leeds (with Wakefield's 2 beside it, so Leeds or
+    # Yorkshire must hide its count) and Manchester in the North West hold most; Kent (7, 1 without an
+    # advocate) and Birmingham (9, 2 without) are each all of their region, and London has an authority
+    # and no children. Every small count (Wakefield's, the regions' nobody, those without an advocate)
+    # needs complementary counts hidden, and local authorities' and regions' can do it: England's children
+    # known and paired, in the hundreds and what most readers come for, are shown (they were both "hidden"),
+    # and still nothing is pinned.
+    await build_history(world, wakefield=True)
+    server = world.server
+    await add_children(world, LEEDS, 100)
+    await add_children(world, "E08000003", 150, unpaired=4)  # Manchester
+    await add_children(world, "E10000016", 7, unpaired=1, region="South East")  # Kent
+    await add_children(world, "E08000025", 9, unpaired=2, region="West Midlands")  # Birmingham
+    await add_children(world, "E09000007", 0, region="London")  # Camden
+    await server.services.figures.job.run_once()
+    reviewer = await apis(server, await add_reviewer(world))
+    known = await server.store.children.count_documents({"la": {"$ne": None}})
+    paired = await server.store.children.count_documents({"la": {"$ne": None}, "advocate": {"$ne": None}})
+    assert known >= 250 and known - paired >= 5
+    reading = await read_everything(reviewer, server)
+    this_month = server.services.figures.this_month()
+    for slot in ("period", this_month):
+        printed = (reading.printed["england", "known", slot], reading.printed["england", "paired", slot])
+        assert printed == (str(known), str(paired)), (slot, printed)
+    assert reading.printed["la:" + WAKEFIELD, "known", "period"] == FEWER_WORDS
+    assert check(reading) > 50
 
 
 def test_the_attacker_sees_through_subtraction_that_the_solver_would_have_blocked():

@@ -282,6 +282,79 @@ def test_with_fewer_than_5_without_an_advocate_in_the_nation_one_national_count_
     assert cells.audit() == []
 
 
+def test_a_count_that_hiding_cannot_fully_protect_takes_no_national_count_with_it():
+    # A resolved 5 concerns, 2 on time: its 3 late ones (resolved - on time, never printed) are at least
+    # 1 whatever is hidden, since A's resolved is 5 or more and its on time at most 4. Hiding England's
+    # counts for that would protect nothing; A's on time, which England's on time less B's would give
+    # away, is protected by B's on time (another local authority's), and England's counts stay shown.
+    cells = Suppression(SMALL)
+    values = {"A": (5, 2), "B": (20, 12)}
+    values["england"] = (25, 14)
+    for area, (resolved, on_time) in values.items():
+        level = 2 if area == "england" else 0
+        cells.count((area, "resolved"), resolved, level=level)
+        cells.count((area, "on_time"), on_time, level=level)
+        cells.count((area, "late"), resolved - on_time, displayed=False, level=level)
+        cells.relate((area, "resolved"), [(area, "on_time"), (area, "late")])
+    for figure in ("resolved", "on_time", "late"):
+        cells.relate(("england", figure), [("A", figure), ("B", figure)])
+    state = cells.solve()
+    assert state["england", "resolved"] == SHOWN and state["england", "on_time"] == SHOWN
+    assert state["B", "on_time"] == HIDDEN and state["A", "on_time"] == FEWER
+    assert [k for k, s in state.items() if s == HIDDEN] == [("B", "on_time")]
+    seen = _attack(cells)
+    assert seen["A", "on_time"] == set(range(5)) and len(seen["A", "late"]) >= 5
+    assert _lone_hidden(cells) == []
+
+
+def _one_busy_authority_a_region(months: list[str]) -> tuple[list, dict]:
+    """Five regions of four local authorities; in four of them one authority has all the region's
+    children (3 in the first month, one more each month up to 10), one or two of them without an
+    advocate; the fifth region has none. Like the demo: every region's count is its one authority's."""
+    from advocacy.figures.table import Area
+
+    areas = [Area("england", "england", "England")]
+    for r in range(5):
+        areas.append(Area(f"region:r{r}", "region", f"R{r}", "england", f"r{r}"))
+        areas += [Area(f"la:r{r}-{i}", "la", f"R{r} {i}", f"region:r{r}", f"r{r}-{i}") for i in range(4)]
+    stocks: dict = {}
+    for i, month in enumerate(months):
+        for area in areas:
+            if area.kind == "la":
+                busy = area.id.endswith("-0") and area.parent != "region:r4"
+                known = min(10, 3 + i) if busy else 0
+                without = (2 if i > 6 else 1) if busy else 0
+                stocks[area.id, month] = {"known": known, "paired": known - without}
+        for area in reversed(areas):
+            if area.kind != "la":
+                members = [a.id for a in areas if a.parent == area.id]
+                stocks[area.id, month] = {k: sum(stocks[m, month][k] for m in members) for k in ("known", "paired")}
+    return areas, stocks
+
+
+def test_the_nations_children_known_and_paired_stay_shown_when_each_region_is_one_small_authority():
+    # Each region's counts are its one busy authority's (5 to 10 children), so many regional counts must
+    # be hidden; England's known and paired need not be, wherever 5 or more children in England have no
+    # advocate (with fewer, known - paired would give that count away, so one of the two must go).
+    from advocacy.figures import table
+    from advocacy.figures.table import Inputs
+
+    period = rules.default_period("2026-11")
+    areas, stocks = _one_busy_authority_a_region(period.window)
+    cells, _, _ = table.build(Inputs(period, areas, {}, stocks, [("contact", "Contact")], SMALL))
+    slots = [*period.window, table.PERIOD]
+    without = [s for s in slots if cells.value["england", "unpaired", s] >= SMALL]
+    assert len(without) == 6  # the last five months and the period
+    for slot in without:
+        assert cells.state["england", "known", slot] == SHOWN and cells.state["england", "paired", slot] == SHOWN, slot
+    assert all(cells.state["england", "known", s] == SHOWN or cells.state["england", "paired", s] == SHOWN
+               for s in slots)
+    assert _lone_hidden(cells) == []
+    for key, (low, high) in _worked(cells).items():
+        if cells.state[key] == FEWER and cells.displayed[key]:
+            assert (low, high) == (0, SMALL - 1), (key, low, high)
+
+
 def _lone_hidden(cells: Suppression) -> list:
     """Hidden counts that are the only unknown of a sum whose every other count is shown: worked out by
     one subtraction, so hiding them protects nothing and only makes the pages harder to read."""
