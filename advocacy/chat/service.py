@@ -117,6 +117,30 @@ def _message_id(value: Any) -> ObjectId:
     raise ServiceError("message_not_found")
 
 
+def _wait_updates(docs: list[dict[str, Any]]) -> list[UpdateOne]:
+    """One update per conversation that keeps its ``waiting_since`` in step with a stored batch, in
+    message order: a child's message starts a wait unless one is open, their advocate's ends it. Each
+    writes only where something changes (a wait opened, or one ended), so the many messages that
+    change nothing (a child's second message, an advocate's second) cost the database no write."""
+    plans: dict[str, tuple[bool, datetime | None]] = {}  # conversation -> (answered in the batch, wait since)
+    for doc in docs:
+        role, conv = doc["sender"]["role"], doc["conversation"]
+        answered, since = plans.get(conv, (False, None))
+        if role == "child" and since is None:
+            plans[conv] = (answered, doc["sent_at"])
+        elif role == "advocate":
+            plans[conv] = (True, None)
+    updates = []
+    for conv, (answered, since) in plans.items():
+        if since is None:  # the last word was the advocate's: the wait ends, if one was open
+            updates.append(UpdateOne({"_id": conv, "waiting_since": {"$ne": None}}, {"$set": {"waiting_since": None}}))
+        elif answered:  # answered, then the child wrote again: a new wait from then
+            updates.append(UpdateOne({"_id": conv}, {"$set": {"waiting_since": since}}))
+        else:  # only the child wrote: a wait from their first message, unless one is open
+            updates.append(UpdateOne({"_id": conv, "waiting_since": None}, {"$set": {"waiting_since": since}}))
+    return updates
+
+
 async def _nothing() -> dict[str, tuple[str, datetime | None]]:
     return {}
 
@@ -169,13 +193,7 @@ class ChatService:
         results, before = await asyncio.gather(insert_each(self.store.messages, docs), waiting)
         stored = [doc for doc, error in zip(docs, results, strict=True) if error is None]
         waits = _waits_ended(before, stored)
-        updates = []
-        for doc in stored:
-            if doc["sender"]["role"] == "child":
-                updates.append(UpdateOne({"_id": doc["conversation"], "waiting_since": None},
-                                         {"$set": {"waiting_since": doc["sent_at"]}}))
-            elif doc["sender"]["role"] == "advocate":
-                updates.append(UpdateOne({"_id": doc["conversation"]}, {"$set": {"waiting_since": None}}))
+        updates = _wait_updates(stored)
         if updates:
             try:
                 await self.store.conversations.bulk_write(updates, ordered=True)

@@ -1,0 +1,78 @@
+"""A stored batch keeps each conversation's ``waiting_since`` as if its messages were applied one by
+one (advocacy.chat.service._wait_updates), with one update per conversation that writes only on a change."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+from advocacy.chat.service import _wait_updates
+
+START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+def message(n: int, role: str, conversation: str = "cv_1") -> dict:
+    return {"conversation": conversation, "sender": {"id": role, "role": role}, "sent_at": START + timedelta(seconds=n)}
+
+
+def one_by_one(waiting: datetime | None, docs: list[dict]) -> datetime | None:
+    """The rule itself: a child's message starts a wait unless one is open, their advocate's ends it."""
+    for doc in docs:
+        if doc["sender"]["role"] == "child" and waiting is None:
+            waiting = doc["sent_at"]
+        elif doc["sender"]["role"] == "advocate":
+            waiting = None
+    return waiting
+
+
+def applied(waiting: dict[str, datetime | None], updates: list) -> tuple[dict[str, datetime | None], int]:
+    """The updates as the database applies them (the filters these use: _id, equal to None, $ne None);
+    with how many wrote."""
+    waiting, writes = dict(waiting), 0
+    for update in updates:
+        wanted, conv = update._filter, update._filter["_id"]
+        condition = wanted.get("waiting_since", "any")
+        if condition is None and waiting[conv] is not None:
+            continue
+        if condition == {"$ne": None} and waiting[conv] is None:
+            continue
+        waiting[conv], writes = update._doc["$set"]["waiting_since"], writes + 1
+    return waiting, writes
+
+
+def test_each_case_gives_one_update_for_the_conversation():
+    earlier = START - timedelta(hours=1)
+    cases = [
+        (["child", "child"], None, START),  # a wait from the first message
+        (["child", "child"], earlier, earlier),  # already waiting: unchanged
+        (["child", "advocate"], earlier, None),  # answered
+        (["advocate", "child"], earlier, START + timedelta(seconds=1)),  # answered, then a new wait
+        (["advocate", "advocate"], None, None),  # nothing was open
+        (["bot", "service"], earlier, earlier),  # notices and bots do neither
+    ]
+    for roles, before, after in cases:
+        docs = [message(n, role) for n, role in enumerate(roles)]
+        updates = _wait_updates(docs)
+        assert len(updates) <= 1, roles
+        assert applied({"cv_1": before}, updates)[0]["cv_1"] == after, roles
+
+
+def test_messages_that_change_nothing_cost_no_write():
+    docs = [message(0, "child")]
+    assert applied({"cv_1": START - timedelta(hours=1)}, _wait_updates(docs))[1] == 0  # already waiting
+    docs = [message(0, "advocate"), message(1, "advocate")]
+    assert applied({"cv_1": None}, _wait_updates(docs))[1] == 0  # nothing to end
+
+
+def test_random_batches_match_the_messages_applied_one_by_one():
+    rng = random.Random(16)
+    conversations = ["cv_1", "cv_2", "cv_3"]
+    for _ in range(2000):
+        before = {c: rng.choice([None, START - timedelta(minutes=rng.randint(1, 90))]) for c in conversations}
+        docs = [message(n, rng.choice(["child", "advocate", "bot"]), rng.choice(conversations))
+                for n in range(rng.randint(1, 8))]
+        updates = _wait_updates(docs)
+        assert len(updates) == len({d["conversation"] for d in docs if d["sender"]["role"] != "bot"})
+        after, _writes = applied(before, updates)
+        for conv in conversations:
+            assert after[conv] == one_by_one(before[conv], [d for d in docs if d["conversation"] == conv])
