@@ -588,7 +588,9 @@ async def make_scene(world: World) -> Scene:
 async def snapshot(server: Server) -> dict[str, list[Any]]:
     """Everything in the database, to compare before and after refused requests; but the background jobs'
     leases, which their holder renews every few seconds whoever asks for what (the interpreting job's
-    every ``interpreting_check_seconds``)."""
+    every ``interpreting_check_seconds``). Replies the figures have yet to count (they are counted together
+    each second) are counted first: they come from the scene's own messages, not from what is compared."""
+    await server.services.figures.tally.drain()
     db = server.store.db
     return {name: await db[name].find({}).sort("_id", 1).to_list(None)
             for name in sorted(await db.list_collection_names()) if name != "leases"}
