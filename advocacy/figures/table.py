@@ -318,15 +318,16 @@ class Reader:
 
     def stock_value(self, area: str, slot: str, key: str) -> dict[str, Any]:
         """A caseload: of the advocates of the area's paired children, so it reads "fewer than 5" when
-        their count does (none included: "no advocates" would tell a 0 from 1 to 4)."""
+        their count does (none included: "no advocates" would tell a 0 from 1 to 4); and, being a count of
+        children, when it is itself under 5 (an advocate's 3 children, or a median of 2.5)."""
         stock = self.stocks.get((area, slot))
         if stock is None:
             return self.suppressed(NONE)
         if self.state(area, "paired", slot) == FEWER:
             return self.suppressed(FEWER)
-        if stock.get(key) is None:
-            return self.suppressed(NONE)
-        value = stock[key]
+        value = stock.get(key)
+        if value is None or value < self.cells.small:  # no advocate's children, or fewer than 5 of them
+            return self.suppressed(FEWER)
         return _cell(f"{value:g}", value, SHOWN)
 
     def cover(self, area: str, slot: str) -> dict[str, Any]:

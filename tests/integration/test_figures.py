@@ -51,6 +51,9 @@ async def recount(server, la: str) -> dict[str, str]:
     def per_100(n: int) -> str:
         return f"{100 * n / known:.1f}" if n >= SMALL else f"fewer than {SMALL}"
 
+    def caseload(children: float) -> str:  # children per advocate: under 5 is a small count of children
+        return f"{children:g}" if children >= SMALL else f"fewer than {SMALL}"
+
     def share(part: int, whole: int) -> str:
         return f"{100 * part / whole:.0f}" if min(part, whole - part) >= SMALL else f"fewer than {SMALL}"
 
@@ -67,8 +70,8 @@ async def recount(server, la: str) -> dict[str, str]:
         "to_oversight": per_100(sum(1 for c in concerns if "oversight" in c.get("ladder", {}))),
         "overdue": count(len(overdue)),
         "happy": share(len(happy), len(answered)),
-        "caseload_median": f"{rules.median(caseloads):g}",
-        "caseload_max": f"{max(caseloads):g}",
+        "caseload_median": caseload(rules.median(caseloads)),
+        "caseload_max": caseload(max(caseloads)),
         "cover": "fewer than 5",  # nobody is away
     }
 
