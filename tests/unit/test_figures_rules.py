@@ -460,8 +460,11 @@ def test_a_median_or_caseload_of_none_reads_the_same_as_one_of_fewer_than_5():
         assert a["series"][column][november]["text"] == fewer, column  # 3 (or none, for replies)
     for column in ("paired", "caseload_median", "caseload_max"):
         assert a["row"][column]["text"] == fewer, column  # nobody paired in A: no advocate, no caseload
-    b = published["la:B"]["row"]
-    assert b["resolve_days"]["text"] == "3 working days" and b["caseload_max"]["text"] == "20"
+    b = published["la:B"]
+    assert b["series"]["resolve_days"][november]["text"] == "3 working days"
+    assert b["row"]["caseload_max"]["text"] == "20"
+    # B's period is its November and nothing else: the same median would tell its other months are 0
+    assert b["row"]["resolve_days"]["text"] == table.HIDDEN_TEXT
     # nowhere does a figure say "no figures" for a month the service was counting
     for area in published.values():
         for column, cells in area["series"].items():
