@@ -428,7 +428,9 @@ class Reader:
             return self.suppressed(NONE)
         if self.state(area, "paired", slot) == FEWER:
             return self.suppressed(FEWER)
-        value = stock.get(key)
+        if key not in stock:
+            return self.suppressed(NONE)  # not counted then
+        value = stock[key]
         if value is None or value < self.cells.small:  # no advocate's children, or fewer than 5 of them
             return self.suppressed(FEWER)
         return _cell(f"{value:g}", value, SHOWN)
