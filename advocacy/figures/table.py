@@ -209,6 +209,105 @@ def build(inputs: Inputs) -> tuple[Suppression, dict[tuple[str, str], Flow],
     return cells, flows, stocks
 
 
+# ---------------------------------------------------------------- medians beside their parts
+
+MEDIANS = ("reply", "days")  # the histograms a median is read from (Flow attributes)
+
+
+def _fewest_parts(small: int) -> int:
+    """How many parts not shown a parent needs before showing it can say nothing of any one of them:
+    showing says they add up to ``small`` or more, and with each at most ``small - 1`` that makes each of
+    them 1 or more when there are only two ("not 0" told apart, as a zero is by hiding)."""
+    if small <= 1:
+        return 1
+    k = 1
+    while small - (k - 1) * (small - 1) > 0:
+        k += 1
+    return k
+
+
+def median_states(areas: list[Area], flows: Mapping[tuple[str, str], Flow], period: Period, small: int
+                  ) -> dict[tuple[str, str, str], str]:
+    """Whether each median (area, slot, "reply" or "days") is shown, "fewer than 5" or hidden.
+
+    A median of fewer than ``small`` values reads "fewer than 5". A parent's median (an area's, of the
+    areas within it; a period's, of its months) that its parts' medians would give away is hidden: were
+    London's median the same as Camden's while the other authorities read "fewer than 5", a reader
+    would know they are 0, since 1 to 4 more values would almost surely move it. So for every relation
+    a parent has (its areas, same slot; the period's months, with those before the chart as one part
+    nobody sees), the parts whose medians are not shown must hold ``small`` values or more between them
+    (and be at least ``_fewest_parts`` of them, unless every part reads "fewer than 5": then they hold
+    all the parent's values, 5 or more whether it is shown or hidden), else the parent reads "hidden".
+
+    What a part not shown adds is what the shown medians do not already cover: all of a "fewer than 5";
+    of a median hidden by this rule, what its own parts not shown hold (a region hidden because its one
+    busy authority is shown holds under 5 uncovered, so England, or the period, holding little else is
+    hidden too, rather than read as that authority's median). The cells are worked from the parts up
+    (local authorities, then regions, then England; the months, then the period), once: a cell depends
+    only on its parts, so no second pass would change anything.
+    """
+    children: dict[str, list[str]] = {}
+    parent = {a.id: a.parent for a in areas}
+    for area in areas:
+        if area.parent:
+            children.setdefault(area.parent, []).append(area.id)
+
+    def depth(area: str) -> int:
+        seen = 0
+        while parent.get(area):
+            area, seen = parent[area], seen + 1
+        return seen
+
+    window = period.window
+    inside = [m for m in period.months if m in window]
+    has_outside = len(inside) < len(period.months)
+    fewest = _fewest_parts(small)
+    state: dict[tuple[str, str, str], str] = {}
+    uncovered: dict[tuple[str, str, str], int] = {}  # of each median not shown: the values no shown median covers
+
+    def total(area: str, slot: str, which: str) -> int:
+        flow = flows.get((area, slot))
+        return rules.histogram_total(getattr(flow, which)) if flow else 0
+
+    def part(area: str, slot: str, which: str) -> tuple[int | None, bool]:
+        """What a part adds to its parent's values not covered (None: its median is shown), and whether
+        it reads "fewer than 5"."""
+        here = state[area, slot, which]
+        return (None if here == SHOWN else uncovered[area, slot, which]), here == FEWER
+
+    def judge(key: tuple[str, str, str], n: int, relations: list[list[tuple[int | None, bool]]]) -> None:
+        left = n
+        shown = n >= small
+        for parts in relations:
+            hidden = [u for u, _ in parts if u is not None]
+            if not hidden:
+                continue  # every part shown: nothing under it to give away
+            left = min(left, sum(hidden))
+            # Where every part reads "fewer than 5" they hold the parent's own values, 5 or more whatever it
+            # reads; else two parts not shown are too few (showing would say each holds 1 or more).
+            every_part_small = all(fewer for _, fewer in parts)
+            if sum(hidden) < small or (len(hidden) < fewest and not every_part_small):
+                shown = False
+        state[key] = SHOWN if shown else (FEWER if n < small else HIDDEN)
+        uncovered[key] = left
+
+    for area in sorted((a.id for a in areas), key=depth, reverse=True):  # parts before their totals
+        members = children.get(area, [])
+        for which in MEDIANS:
+            for month in window:
+                relations = [[part(m, month, which) for m in members]] if members else []
+                judge((area, month, which), total(area, month, which), relations)
+            n = total(area, PERIOD, which)
+            months = [part(area, m, which) for m in inside]
+            if has_outside:  # the months before the chart's twelve: one part no median shows
+                months.append((max(n - sum(total(area, m, which) for m in inside), 0), False))
+            relations = [months]
+            if members:
+                relations.append([part(m, PERIOD, which) for m in members])
+            judge((area, PERIOD, which), n, relations)
+    return state
+
+
 # ---------------------------------------------------------------- what a reader sees
 
 HIDDEN_TEXT = "hidden"
@@ -263,10 +362,12 @@ class Reader:
     """Turns the solved counts into what each cell of each page says."""
 
     def __init__(self, cells: Suppression, flows: Mapping[tuple[str, str], Flow],
-                 stocks: Mapping[tuple[str, str], Mapping[str, Any] | None]) -> None:
+                 stocks: Mapping[tuple[str, str], Mapping[str, Any] | None],
+                 medians: Mapping[tuple[str, str, str], str] | None = None) -> None:
         self.cells = cells
         self.flows = flows
         self.stocks = stocks
+        self.medians = medians or {}  # median_states: which medians their parts would give away
 
     def suppressed(self, state: str) -> dict[str, Any]:
         return _suppressed(state, self.cells.small)
@@ -310,6 +411,8 @@ class Reader:
         if rules.histogram_total(hist) < self.cells.small:
             # None at all reads the same as 1 to 4: a median must never say more of a count than the count does.
             return self.suppressed(FEWER)
+        if self.medians.get((area, slot, which), SHOWN) != SHOWN:
+            return self.suppressed(HIDDEN)  # its parts' medians would tell theirs not shown are 0 (or 1 to 4)
         if which == "reply":
             seconds = rules.reply_median(hist)
             return _cell(duration_text(seconds), round(seconds, 1), SHOWN)
@@ -318,15 +421,18 @@ class Reader:
 
     def stock_value(self, area: str, slot: str, key: str) -> dict[str, Any]:
         """A caseload: of the advocates of the area's paired children, so it reads "fewer than 5" when
-        their count does (none included: "no advocates" would tell a 0 from 1 to 4)."""
+        their count does (none included: "no advocates" would tell a 0 from 1 to 4); and, being a count of
+        children, when it is itself under 5 (an advocate's 3 children, or a median of 2.5)."""
         stock = self.stocks.get((area, slot))
         if stock is None:
             return self.suppressed(NONE)
         if self.state(area, "paired", slot) == FEWER:
             return self.suppressed(FEWER)
-        if stock.get(key) is None:
-            return self.suppressed(NONE)
+        if key not in stock:
+            return self.suppressed(NONE)  # not counted then
         value = stock[key]
+        if value is None or value < self.cells.small:  # no advocate's children, or fewer than 5 of them
+            return self.suppressed(FEWER)
         return _cell(f"{value:g}", value, SHOWN)
 
     def cover(self, area: str, slot: str) -> dict[str, Any]:
@@ -401,7 +507,7 @@ def publish(inputs: Inputs) -> dict[str, dict[str, Any]]:
     ``complaints`` (complaints about the service answered in the period, by outcome), ``feedback`` (children's
     answers to "did you feel listened to?" and "did things change?" in the period)."""
     cells, flows, stocks = build(inputs)
-    reader = Reader(cells, flows, stocks)
+    reader = Reader(cells, flows, stocks, median_states(inputs.areas, flows, inputs.period, inputs.small))
     window = inputs.period.window
     out: dict[str, dict[str, Any]] = {}
     for area in inputs.areas:

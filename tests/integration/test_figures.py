@@ -51,6 +51,9 @@ async def recount(server, la: str) -> dict[str, str]:
     def per_100(n: int) -> str:
         return f"{100 * n / known:.1f}" if n >= SMALL else f"fewer than {SMALL}"
 
+    def caseload(children: float) -> str:  # children per advocate: under 5 is a small count of children
+        return f"{children:g}" if children >= SMALL else f"fewer than {SMALL}"
+
     def share(part: int, whole: int) -> str:
         return f"{100 * part / whole:.0f}" if min(part, whole - part) >= SMALL else f"fewer than {SMALL}"
 
@@ -67,8 +70,8 @@ async def recount(server, la: str) -> dict[str, str]:
         "to_oversight": per_100(sum(1 for c in concerns if "oversight" in c.get("ladder", {}))),
         "overdue": count(len(overdue)),
         "happy": share(len(happy), len(answered)),
-        "caseload_median": f"{rules.median(caseloads):g}",
-        "caseload_max": f"{max(caseloads):g}",
+        "caseload_median": caseload(rules.median(caseloads)),
+        "caseload_max": caseload(max(caseloads)),
         "cover": "fewer than 5",  # nobody is away
     }
 
@@ -97,8 +100,15 @@ async def test_each_column_matches_a_count_from_the_records(world, apis):
     status, rows = await download(reviewer, f"/figures/las/{LEEDS}", "figures")
     assert status == 200 and rows[0][0] == "Figure"
     published = {row[0]: row[1] for row in rows[1:]}
+    status, months = await download(reviewer, f"/figures/las/{LEEDS}", "months")
+    this_month = {row[0]: row[-1] for row in months[1:]}  # the last of the chart's months is this one
     for key, words in expected.items():
         got = published[HEADING[key]]
+        if key in ("reply_time", "resolve_days"):
+            # Every reply and every resolution was this month: the period's median is this month's, which
+            # would tell that the other months' "fewer than 5" are 0, so it reads hidden; the month shows it
+            assert got == "hidden", (HEADING[key], got)
+            got = this_month[HEADING[key]]
         if key == "reply_time":  # a median read from a histogram: within its bucket (19%) of the exact one
             exact = float(words)
             assert abs(60 * float(got) - exact) <= 0.19 * exact, (got, exact)

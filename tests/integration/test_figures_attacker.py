@@ -16,7 +16,15 @@ from advocacy.figures import rules
 from advocacy.figures.table import COLUMNS, csv_heading
 from tests import attacker
 from tests.integration.concerns_support import add_reviewer
-from tests.integration.figures_support import LEEDS, WAKEFIELD, add_children, build_history, download, raise_concerns
+from tests.integration.figures_support import (
+    LEEDS,
+    WAKEFIELD,
+    YORKSHIRE,
+    add_children,
+    build_history,
+    download,
+    raise_concerns,
+)
 
 HEADING = {csv_heading(c): c.key for c in COLUMNS}
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
@@ -168,6 +176,43 @@ def check(reading: Reading) -> int:
     return len(small)
 
 
+async def check_medians(reading: Reading, server) -> int:
+    """No parent's median (an area's, of the areas within it; the period's, of its months) is shown where
+    its parts whose medians are not shown hold under 5 values between them, counted from the running totals
+    themselves: were London's median the same as Camden's beside 32 "fewer than 5", those would be 0.
+    Returns how many medians read hidden."""
+    figures = server.services.figures
+    areas = await figures.areas()
+    window = rules.default_period(figures.this_month()).window
+    held: dict[tuple, int] = {}
+    async for doc in server.store.figures_months.find({"month": {"$in": window}}):
+        for column, which in (("reply_time", "reply"), ("resolve_days", "days")):
+            held[doc["area"], column, doc["month"]] = rules.histogram_total(doc.get(which))
+
+    def values(area: str, column: str, slot: str) -> int:
+        months = window if slot == "period" else [slot]
+        return sum(held.get((area, column, m), 0) for m in months)
+
+    not_shown = (FEWER_WORDS, HIDDEN_WORDS)
+    hidden = 0
+    for area in areas:
+        members = [a.id for a in areas if a.parent == area.id]
+        for column in ("reply_time", "resolve_days"):
+            for slot in ("period", *window):
+                text = reading.medians[area.id, column, slot]
+                assert (text == FEWER_WORDS) == (values(area.id, column, slot) < 5), (area.id, column, slot, text)
+                hidden += text == HIDDEN_WORDS
+                if text in not_shown:
+                    continue
+                groups = [[(m, column, slot) for m in members]] if members else []
+                if slot == "period":  # the default period is the chart's twelve months
+                    groups.append([(area.id, column, m) for m in window])
+                for group in groups:
+                    parts = [key for key in group if reading.medians[key] in not_shown]
+                    assert not parts or sum(values(*key) for key in parts) >= 5, (area.id, column, slot, text, parts)
+    return hidden
+
+
 async def test_no_download_pins_a_small_count_before_or_after_new_concerns(world, apis):
     await build_history(world, wakefield=True)
     server = world.server
@@ -175,6 +220,18 @@ async def test_no_download_pins_a_small_count_before_or_after_new_concerns(world
     before = await read_everything(reviewer, server)
     assert check(before) > 50  # plenty of small counts to work on: Wakefield's, and the quiet months
     assert before.printed["la:" + WAKEFIELD, "known", "period"] == FEWER_WORDS
+    # Leeds's replies and resolutions are all this month's, and Wakefield has none: the region's and England's
+    # medians this month, and every period's, would be Leeds's this month, telling Wakefield's and the other
+    # months' "fewer than 5" are 0
+    assert await check_medians(before, server) > 0
+    this_month = server.services.figures.this_month()
+    for column in ("reply_time", "resolve_days"):
+        assert NUMBER.fullmatch(before.medians["la:" + LEEDS, column, this_month]), column
+        assert before.medians["la:" + WAKEFIELD, column, this_month] == FEWER_WORDS
+        for area in (f"region:{YORKSHIRE}", "england"):
+            assert before.medians[area, column, this_month] == HIDDEN_WORDS, (area, column)
+        for area in ("la:" + LEEDS, f"region:{YORKSHIRE}", "england"):
+            assert before.medians[area, column, "period"] == HIDDEN_WORDS, (area, column)
 
     # seven concerns for Wakefield's two children (5 to 9 in one month: its months would give it away), seven more
     # in Leeds, this month
@@ -182,6 +239,7 @@ async def test_no_download_pins_a_small_count_before_or_after_new_concerns(world
     await raise_concerns(world, LEEDS, 7, "money")
     after = await read_everything(reviewer, server)
     check(after)
+    await check_medians(after, server)
     money = dict(server.services.figures.categories)["money"]
     assert after.printed["la:" + WAKEFIELD, f"cat:{money}", "period"] == HIDDEN_WORDS
     # and the counts are still right: whatever is hidden, the true counts (Leeds's 14 concerns about money
@@ -221,6 +279,7 @@ async def test_the_nations_children_known_and_paired_are_shown_when_they_are_in_
         assert printed == (str(known), str(paired)), (slot, printed)
     assert reading.printed["la:" + WAKEFIELD, "known", "period"] == FEWER_WORDS
     assert check(reading) > 50
+    await check_medians(reading, server)
 
 
 def test_the_attacker_sees_through_subtraction_that_the_solver_would_have_blocked():

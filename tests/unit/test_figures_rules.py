@@ -460,9 +460,41 @@ def test_a_median_or_caseload_of_none_reads_the_same_as_one_of_fewer_than_5():
         assert a["series"][column][november]["text"] == fewer, column  # 3 (or none, for replies)
     for column in ("paired", "caseload_median", "caseload_max"):
         assert a["row"][column]["text"] == fewer, column  # nobody paired in A: no advocate, no caseload
-    b = published["la:B"]["row"]
-    assert b["resolve_days"]["text"] == "3 working days" and b["caseload_max"]["text"] == "20"
+    b = published["la:B"]
+    assert b["series"]["resolve_days"][november]["text"] == "3 working days"
+    assert b["row"]["caseload_max"]["text"] == "20"
+    # B's period is its November and nothing else: the same median would tell its other months are 0
+    assert b["row"]["resolve_days"]["text"] == table.HIDDEN_TEXT
     # nowhere does a figure say "no figures" for a month the service was counting
     for area in published.values():
         for column, cells in area["series"].items():
             assert all(c["text"] != table.NONE_TEXT for c in cells[november:]), (area["area"], column)
+
+
+def test_caseloads_under_5_read_fewer_than_5():
+    # England's advocates: 16 children paired between five of them (6, 3, 3, 2, 2) and one with none;
+    # London's: one advocate with B's 6; North's: three with 2, 2 and 1.
+    from advocacy.figures import table
+    from advocacy.figures.table import Area, Inputs
+
+    period, areas = _small_geography()
+    areas = [*areas, Area("region:north", "region", "North", "england", "north"),
+             Area("la:N", "la", "N", "region:north", "N")]
+    fewer = table.fewer_text(SMALL)
+    stocks = {}
+    for area, known, median, highest in (("england", 16, 2, 6), ("region:london", 6, 6, 6), ("la:A", 0, None, None),
+                                          ("la:B", 6, 6, 6), ("region:north", 5, 2, 2), ("la:N", 5, 2, 2)):
+        stocks[area, "2026-11"] = {"known": known, "paired": known, "caseload_median": median,
+                                   "caseload_max": highest}
+    published = table.publish(Inputs(period, areas, {}, stocks, [], SMALL))
+    row = published["england"]["row"]
+    assert row["caseload_median"]["text"] == fewer and row["caseload_median"]["value"] is None
+    assert (row["caseload_max"]["text"], row["caseload_max"]["value"]) == ("6", 6)
+    north = published["region:north"]["row"]
+    assert north["caseload_median"]["text"] == north["caseload_max"]["text"] == fewer
+    assert table.csv_value("caseload_max", north["caseload_max"]) == fewer
+    assert published["la:B"]["row"]["caseload_median"]["text"] == "6"
+    # 2.5 as a median reads the same
+    stocks["england", "2026-11"] = {**stocks["england", "2026-11"], "caseload_median": 2.5, "caseload_max": 4.5}
+    row = table.publish(Inputs(period, areas, {}, stocks, [], SMALL))["england"]["row"]
+    assert row["caseload_median"]["text"] == row["caseload_max"]["text"] == fewer
