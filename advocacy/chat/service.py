@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -117,26 +118,47 @@ def _message_id(value: Any) -> ObjectId:
     raise ServiceError("message_not_found")
 
 
+def wait_after(role: str, since: datetime | None, sent_at: datetime) -> datetime | None:
+    """The rule of a child's wait for a reply, one message at a time: a child's message starts a wait
+    unless one is open, their advocate's ends it; notices, bots and interpreters do neither. ``since``
+    is when the open wait began (None: none is open); returns it after a message sent at ``sent_at``."""
+    if role == "child":
+        return sent_at if since is None else since
+    if role == "advocate":
+        return None
+    return since
+
+
+def waits_answered(messages: Iterable[Mapping[str, Any]],
+                   since: datetime | None = None) -> list[tuple[datetime, datetime]]:
+    """(waiting since, answered at) for each wait one conversation's ``messages`` (oldest first) end,
+    from a wait open since ``since`` (None: none) before them."""
+    answered = []
+    for message in messages:
+        after = wait_after(message["sender"]["role"], since, message["sent_at"])
+        if since is not None and after is None:
+            answered.append((since, message["sent_at"]))
+        since = after
+    return answered
+
+
 def _wait_updates(docs: list[dict[str, Any]]) -> list[UpdateOne]:
-    """One update per conversation that keeps its ``waiting_since`` in step with a stored batch, in
-    message order: a child's message starts a wait unless one is open, their advocate's ends it. Each
-    writes only where something changes (a wait opened, or one ended), so the many messages that
-    change nothing (a child's second message, an advocate's second) cost the database no write."""
+    """One update per conversation that keeps its ``waiting_since`` in step with a stored batch
+    (``wait_after``, message by message). Each writes only where something changes (a wait opened, or
+    one ended), so the many messages that change nothing (a child's second message, an advocate's
+    second) cost the database no write."""
     plans: dict[str, tuple[bool, datetime | None]] = {}  # conversation -> (answered in the batch, wait since)
     for doc in docs:
         role, conv = doc["sender"]["role"], doc["conversation"]
         answered, since = plans.get(conv, (False, None))
-        if role == "child" and since is None:
-            plans[conv] = (answered, doc["sent_at"])
-        elif role == "advocate":
-            plans[conv] = (True, None)
+        plans[conv] = (answered or role == "advocate", wait_after(role, since, doc["sent_at"]))
     updates = []
     for conv, (answered, since) in plans.items():
-        if since is None:  # the last word was the advocate's: the wait ends, if one was open
+        if since is None and answered:  # the last word was the advocate's: the wait ends, if one was open
             updates.append(UpdateOne({"_id": conv, "waiting_since": {"$ne": None}}, {"$set": {"waiting_since": None}}))
-        elif answered:  # answered, then the child wrote again: a new wait from then
+        elif since is not None and answered:  # answered, then the child wrote again: a new wait from then
             updates.append(UpdateOne({"_id": conv}, {"$set": {"waiting_since": since}}))
-        else:  # only the child wrote: a wait from their first message, unless one is open
+        elif since is not None:  # only the child wrote: a wait from their first message, unless one is open
             updates.append(UpdateOne({"_id": conv, "waiting_since": None}, {"$set": {"waiting_since": since}}))
     return updates
 
@@ -149,17 +171,9 @@ def _waits_ended(waiting: dict[str, tuple[str, datetime | None]],
                  docs: list[dict[str, Any]]) -> list[tuple[str, datetime, datetime]]:
     """(child, waiting since, answered at) for each wait an advocate's message in ``docs`` ends, from
     the conversations' ``waiting`` before the batch (``_waiting_before``) and the batch's messages in order."""
-    waiting, ended = dict(waiting), []
-    for doc in docs:
-        conv = doc["conversation"]
-        if conv not in waiting:
-            continue
-        child, since = waiting[conv]
-        if doc["sender"]["role"] == "child" and since is None:
-            waiting[conv] = (child, doc["sent_at"])
-        elif doc["sender"]["role"] == "advocate" and since is not None:
-            ended.append((child, since, doc["sent_at"]))
-            waiting[conv] = (child, None)
+    ended = []
+    for conv, (child, since) in waiting.items():
+        ended += [(child, *wait) for wait in waits_answered([d for d in docs if d["conversation"] == conv], since)]
     return ended
 
 

@@ -29,12 +29,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Iterable, Mapping
-from datetime import datetime
+from collections.abc import Mapping
 from typing import Any
 
 from advocacy import workdays
-from advocacy.chat.service import Reply
+from advocacy.chat.service import Reply, waits_answered
 from advocacy.clock import Clock
 from advocacy.feedback import rules as feedback_rules
 from advocacy.figures import rules
@@ -222,21 +221,6 @@ def accumulate(totals: dict[str, dict[str, int]], la: str | None, region: str | 
             doc[path] = doc.get(path, 0) + count
 
 
-def reply_waits(messages: Iterable[Mapping[str, Any]]) -> list[tuple[datetime, datetime]]:
-    """(waiting since, answered at) for each wait in one conversation's messages, oldest first:
-    a child's message starts a wait unless one is open, their advocate's ends it (as the chat keeps
-    ``waiting_since``); notices and bots do neither."""
-    waits, since = [], None
-    for message in messages:
-        role = message["sender"]["role"]
-        if role == "child" and since is None:
-            since = message["sent_at"]
-        elif role == "advocate" and since is not None:
-            waits.append((since, message["sent_at"]))
-            since = None
-    return waits
-
-
 def documents(totals: Mapping[str, Mapping[str, int]]) -> list[dict[str, Any]]:
     """``figures_months`` documents from totals made by ``accumulate``."""
     docs = []
@@ -273,7 +257,7 @@ async def rebuild(store: Store) -> int:
     async for conv in store.conversations.find({}, {"child": 1}):
         la = children.get(conv["child"])
         messages = store.messages.find({"conversation": conv["_id"]}, {"sender": 1, "sent_at": 1}).sort("_id", 1)
-        for since, answered in reply_waits(await messages.to_list(None)):
+        for since, answered in waits_answered(await messages.to_list(None)):
             accumulate(totals, la, regions.get(la), workdays.london_month(answered),
                         reply_increments((answered - since).total_seconds()))
     docs = documents(totals)

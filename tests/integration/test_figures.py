@@ -8,9 +8,9 @@ import html
 import re
 
 from advocacy import workdays
+from advocacy.chat.service import waits_answered
 from advocacy.figures import rules, tally
 from advocacy.figures.table import COLUMNS, csv_heading, days_text
-from advocacy.figures.tally import reply_waits
 from advocacy.settings import load
 from tests.integration.concerns_support import add_reviewer
 from tests.integration.figures_support import LEEDS, WAKEFIELD, YORKSHIRE, build_history, download
@@ -39,7 +39,7 @@ async def recount(server, la: str) -> dict[str, str]:
         async for conv in store.conversations.find({"child": child["_id"]}, {"_id": 1}):
             messages = await store.messages.find({"conversation": conv["_id"]}, {"sender": 1, "sent_at": 1}) \
                 .sort("sent_at", 1).to_list(None)
-            waits += [(answered_at - since).total_seconds() for since, answered_at in reply_waits(messages)]
+            waits += [(answered_at - since).total_seconds() for since, answered_at in waits_answered(messages)]
     loads: dict[str, int] = {}
     async for child in store.children.find({"advocate": {"$ne": None}}, {"advocate": 1}):
         loads[child["advocate"]] = loads.get(child["advocate"], 0) + 1

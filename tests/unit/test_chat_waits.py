@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from advocacy.chat.service import _wait_updates
+from advocacy.chat.service import _wait_updates, _waits_ended
 
 START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
@@ -76,3 +76,25 @@ def test_random_batches_match_the_messages_applied_one_by_one():
         after, _writes = applied(before, updates)
         for conv in conversations:
             assert after[conv] == one_by_one(before[conv], [d for d in docs if d["conversation"] == conv])
+
+
+def test_the_waits_a_batch_ends_are_those_its_advocates_answer_in_order():
+    """What the figures count as replies (``_waits_ended``), against the rule walked by hand."""
+    rng = random.Random(21)
+    for _ in range(1000):
+        conversations = ["cv_1", "cv_2"]
+        before = {c: (f"ch_{c}", rng.choice([None, START - timedelta(minutes=rng.randint(1, 90))]))
+                  for c in conversations}
+        docs = [message(n, rng.choice(["child", "advocate", "service"]), rng.choice(conversations))
+                for n in range(rng.randint(1, 8))]
+        wanted = []
+        for conv in conversations:
+            child, since = before[conv]
+            for doc in (d for d in docs if d["conversation"] == conv):
+                role = doc["sender"]["role"]
+                if role == "child" and since is None:
+                    since = doc["sent_at"]
+                elif role == "advocate" and since is not None:
+                    wanted.append((child, since, doc["sent_at"]))
+                    since = None
+        assert sorted(_waits_ended(before, docs)) == sorted(wanted)
