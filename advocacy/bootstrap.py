@@ -381,7 +381,7 @@ async def open_store(settings: Settings, share_running: bool = False) -> AsyncIt
         try:
             yield store
         finally:
-            store.close()
+            await store.close()
     finally:
         if embedded is not None:
             await embedded.stop()

@@ -17,7 +17,7 @@ request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 # Libraries whose DEBUG records carry what passes through them: the MongoDB driver writes every command
 # and reply (hashes, sealed values, birth dates). They stay at INFO whatever the service's own level.
-QUIET_BELOW_INFO = ("pymongo", "motor", "socketio", "engineio", "aiohttp.access", "aiohttp.server", "aiohttp.web")
+QUIET_BELOW_INFO = ("pymongo", "socketio", "engineio", "aiohttp.access", "aiohttp.server", "aiohttp.web")
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
 

@@ -1,8 +1,10 @@
 """The database: the only module that imports the MongoDB driver.
 
 Services receive a ``Store`` and use its collections; they catch the error
-types re-exported here rather than importing the driver themselves, so moving
-from motor to PyMongo's async client is a change to this file alone.
+types re-exported here rather than importing the driver themselves, so a change
+of driver is a change to this file alone. The driver is PyMongo's own asyncio
+client, which talks to the database on the event loop (Motor, used before, ran
+each operation on a thread of its own and is deprecated).
 """
 
 from __future__ import annotations
@@ -15,8 +17,18 @@ from typing import Any
 
 from bson import ObjectId, json_util
 from bson.binary import UuidRepresentation
-from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorCollection, AsyncIOMotorDatabase
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReplaceOne, ReturnDocument, UpdateOne, monitoring
+from pymongo import (
+    ASCENDING,
+    DESCENDING,
+    AsyncMongoClient,
+    IndexModel,
+    ReplaceOne,
+    ReturnDocument,
+    UpdateOne,
+    monitoring,
+)
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import (
     BulkWriteError,
     DuplicateKeyError,
@@ -230,10 +242,10 @@ class CommandCounts(monitoring.CommandListener):
 class Store:
     """A connected database and its collections."""
 
-    client: AsyncIOMotorClient
-    db: AsyncIOMotorDatabase
+    client: AsyncMongoClient
+    db: AsyncDatabase
     commands: CommandCounts = field(default_factory=CommandCounts)
-    _collections: dict[str, AsyncIOMotorCollection] = field(default_factory=dict)
+    _collections: dict[str, AsyncCollection] = field(default_factory=dict)
     # The advocacy.crypto.Keyring sealing children's data in this database (Keyring.attach sets it).
     keyring: Any = None
 
@@ -249,7 +261,7 @@ class Store:
         """
         operation = operation_timeout_seconds or timeout_seconds
         commands = CommandCounts()
-        client = AsyncIOMotorClient(
+        client = AsyncMongoClient(
             uri,
             serverSelectionTimeoutMS=int(operation * 1000),
             connectTimeoutMS=int(operation * 1000),
@@ -272,11 +284,11 @@ class Store:
                 if loop.time() + 0.2 < deadline:
                     await asyncio.sleep(0.2)
                     continue
-                client.close()
+                await client.close()
                 raise DatabaseUnavailable(f"could not reach the database: {exc.__class__.__name__}") from exc
         return cls(client=client, db=client[database_name], commands=commands)
 
-    def __getattr__(self, name: str) -> AsyncIOMotorCollection:
+    def __getattr__(self, name: str) -> AsyncCollection:
         if name.startswith("_") or name not in INDEXES:
             raise AttributeError(name)
         coll = self._collections.get(name)
@@ -302,14 +314,19 @@ class Store:
     async def drop_database(self) -> None:
         await self.client.drop_database(self.db.name)
 
-    def close(self) -> None:
-        self.client.close()
+    async def close(self, timeout_seconds: float = 10) -> None:
+        """Close the connections. The driver waits for its background tasks (server monitors, the
+        cursor killer) to end; a shutdown never waits on them longer than ``timeout_seconds``."""
+        try:
+            await asyncio.wait_for(self.client.close(), timeout_seconds)
+        except TimeoutError:
+            log.warning("the database connections did not close within %.0f s; going on", timeout_seconds)
 
     async def collection_names(self) -> list[str]:
         """Every collection in the database, sorted (for a backup: those INDEXES names and any other)."""
         return sorted(await self.db.list_collection_names())
 
-    def collection(self, name: str) -> AsyncIOMotorCollection:
+    def collection(self, name: str) -> AsyncCollection:
         """Any collection by name, for a backup or restore; services use ``store.NAME``."""
         return self.db[name]
 
@@ -327,7 +344,7 @@ def from_json_line(line: str) -> dict[str, Any]:
     return json_util.loads(line, json_options=_JSON)
 
 
-async def insert_each(collection: AsyncIOMotorCollection, docs: list[dict[str, Any]]) -> list[Exception | None]:
+async def insert_each(collection: AsyncCollection, docs: list[dict[str, Any]]) -> list[Exception | None]:
     """Insert many documents in one call; per document, None or the error it alone met.
 
     A document that breaks a unique index gets a DuplicateKeyError; the others are

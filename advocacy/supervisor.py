@@ -97,7 +97,7 @@ async def supervise(settings: Settings, count: int, with_demo: bool, reuse_port:
                     await services.close()
                 print(demo.describe(creds, demo.credentials_path(settings.data_dir)), flush=True)
         finally:
-            store.close()
+            await store.close()
         print(f"Advocacy service: {count} worker processes (Ctrl+C to stop)", flush=True)
         for worker in workers:
             await _start(worker, settings, uri, reuse_port)

@@ -121,7 +121,7 @@ async def main(quick: bool) -> None:
 
             await roster_with_sealed_needs(store, keyring, 2000 if quick else 10_000)
         finally:
-            store.close()
+            await store.close()
             await db.stop()
 
 

@@ -92,7 +92,7 @@ async def run(total: int, due: int, folder: Path) -> tuple[float, float, int, in
             idle.append(time.perf_counter() - started)
         return busy, statistics.median(idle), report.examined, report.steps
     finally:
-        store.close()
+        await store.close()
         await db.stop()
 
 

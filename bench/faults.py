@@ -41,7 +41,7 @@ async def stored(uri: str, database: str, client_ids: list[str]) -> int:
     try:
         return len(await store.messages.distinct("client_id", {"client_id": {"$in": client_ids}}))
     finally:
-        store.close()
+        await store.close()
 
 
 async def kill(args, folder: Path) -> None:

@@ -257,7 +257,7 @@ async def measure(uri: str, clock: ManualClock, requests: int, la: str, master_k
             }
     finally:
         await runner.cleanup()
-        store.close()
+        await store.close()
 
 
 async def main(sizes: list[int], children: int, requests: int, fresh: bool) -> None:
@@ -288,7 +288,7 @@ async def main(sizes: list[int], children: int, requests: int, fresh: bool) -> N
             for page, (median, p95) in results[size].items():
                 print(f"    {page:<22} median {median:7.1f} ms   p95 {p95:7.1f} ms", flush=True)
     finally:
-        store.close()
+        await store.close()
         await db.stop()
     small, large = sizes[0], sizes[-1]
     print(f"  ratio of medians, {large:,} / {small:,} concerns:")

@@ -125,7 +125,7 @@ async def main(rounds: int, down_kbit: int, latency_ms: int) -> None:
         finally:
             await runner.cleanup()
             await store.drop_database()
-            store.close()
+            await store.close()
             await db.stop()
 
     def median(key: str) -> float:

@@ -295,7 +295,7 @@ async def one_new_child(instance: dict, assignments: dict, weights: dict, n_new:
                   " (the rest is telling the child, their advocate and the audit trail)")
             print(f"  with recording the child first: median {statistics.median(total_times) * 1000:.1f} ms")
             print(f"  {checked} of {min(5, n_new)} placements checked against every advocate in the database: optimal")
-            store.close()
+            await store.close()
         finally:
             await database.stop()
 

@@ -99,7 +99,7 @@ async def main(tries: int) -> None:
         finally:
             await runner.cleanup()
             await store.drop_database()
-            store.close()
+            await store.close()
             await db.stop()
 
 

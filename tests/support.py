@@ -76,7 +76,7 @@ async def start_server(uri: str, database_name: str, **overrides: Any) -> AsyncI
             await OPEN_CLIENTS.pop().close()
         await runner.cleanup()
         await store.drop_database()
-        store.close()
+        await store.close()
 
 
 @dataclass

@@ -98,7 +98,7 @@ class Figures:
         # children known and paired, and which advocates work where
         loads: dict[str, int] = {}
         working: dict[str, set[str]] = {a.id: set() for a in areas}
-        grouped = self.store.children.aggregate([
+        grouped = await self.store.children.aggregate([
             {"$match": {"la": {"$ne": None}}},
             {"$group": {"_id": {"la": "$la", "advocate": "$advocate"}, "n": {"$sum": 1}}},
         ])

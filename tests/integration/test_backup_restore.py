@@ -67,7 +67,7 @@ async def test_a_backup_restored_into_a_fresh_database_reads_with_the_key_and_no
         assert await restored.messages.count_documents({}) == before
     finally:
         await restored.drop_database()
-        restored.close()
+        await restored.close()
 
 
 async def test_a_backup_into_a_folder_in_use_or_a_broken_backup_is_refused(world, tmp_path):
@@ -90,4 +90,4 @@ async def test_a_backup_into_a_folder_in_use_or_a_broken_backup_is_refused(world
         assert await restored.collection_names() == []
     finally:
         await restored.drop_database()
-        restored.close()
+        await restored.close()

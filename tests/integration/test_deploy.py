@@ -266,5 +266,5 @@ async def test_nginx_carries_a_chat_over_websocket_between_two_processes_sharing
             await stop_process(process)
         store = await Store.connect(database_uri, database_name)
         await store.drop_database()
-        store.close()
+        await store.close()
     assert [process.returncode for process in services] == [0, 0], "a service did not stop cleanly"

@@ -284,4 +284,4 @@ async def test_a_database_from_before_the_sparse_index_is_brought_in_line_once(d
         assert [d["_id"] for d in found] == ["c_due"]
     finally:
         await store.drop_database()
-        store.close()
+        await store.close()

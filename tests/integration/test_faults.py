@@ -91,7 +91,7 @@ async def test_a_server_killed_mid_swarm_loses_no_acknowledged_message_and_shows
             assert len(stored) == 150
             assert await store.messages.count_documents({"client_id": {"$in": report.acked_ids}}) == 120
         finally:
-            store.close()
+            await store.close()
     finally:
         await stop_process(process)
 
@@ -158,7 +158,7 @@ async def test_while_the_database_is_down_sends_fail_fast_and_clearly_and_all_re
         assert await store.messages.count_documents({"client_id": {"$in": js_result["acked"]}}) == 10
     finally:
         await runner.cleanup()
-        store.close()
+        await store.close()
 
 
 async def test_a_client_that_stops_reading_does_not_slow_anyone_else(database_uri, database_name):

@@ -39,6 +39,6 @@ async def test_audit_entries_from_two_processes_at_once_form_one_unbroken_chain(
                                 subject="ch_a") for i in range(30) for store in (server.store, other)]
         numbers = await asyncio.gather(*writers)
     finally:
-        other.close()
+        await other.close()
     assert sorted(numbers) == list(range(1, 61))
     assert await audit.verify(server.store) == (60, None)

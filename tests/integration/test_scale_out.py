@@ -47,7 +47,7 @@ async def two_workers(tmp_path, redis, database_uri, database_name):
     yield supervisor, json.loads(credentials_path(tmp_path / "data").read_text()), store
     await supervisor.stop()
     await store.drop_database()
-    store.close()
+    await store.close()
 
 
 async def eventually(check, timeout: float = 20) -> None:
