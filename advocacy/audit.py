@@ -18,7 +18,6 @@ folder at an interval and at shutdown, and ``check_anchor`` finds a cut tail
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import hmac
 import json
@@ -30,6 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from advocacy.background import cancelled
 from advocacy.clock import Clock
 from advocacy.group_commit import GroupCommit
 from advocacy.settings import Settings
@@ -247,11 +247,8 @@ class Anchors:
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancelled(self._task)
+        self._task = None
         await self.write()
 
 

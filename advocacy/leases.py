@@ -15,10 +15,14 @@ import socket
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+from advocacy.background import cancelled
 from advocacy.clock import Clock
 from advocacy.store import DuplicateKeyError, PyMongoError, Store
 
 log = logging.getLogger(__name__)
+
+# How long ``LeasedJob.stop`` lets a run in progress finish before cancelling it.
+STOP_GRACE_SECONDS = 5.0
 
 __all__ = ["LeasedJob", "acquire", "holder_name", "release"]
 
@@ -51,7 +55,9 @@ class LeasedJob:
 
     The lease lasts three intervals, so a holder that stalls or dies is replaced
     within that time. A failing run is logged (without personal data) and the
-    next run tries again.
+    next run tries again. ``stop`` lets a run in progress finish for up to
+    ``STOP_GRACE_SECONDS`` before cancelling it: a database read cut off half-way
+    leaves the driver's connection to be closed by the garbage collector.
     """
 
     def __init__(
@@ -66,6 +72,8 @@ class LeasedJob:
         self.holder = holder or holder_name()
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        self._stopping = False
+        self.stop_grace_seconds = STOP_GRACE_SECONDS
 
     async def run_once(self) -> bool:
         """Run the job now if this process holds (or can take) the lease; True if it ran."""
@@ -75,6 +83,7 @@ class LeasedJob:
         return True
 
     def start(self) -> None:
+        self._stopping = False
         if self._task is None:
             self._task = asyncio.create_task(self._loop(), name=f"leased job {self.name}")
 
@@ -84,19 +93,18 @@ class LeasedJob:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+            self._stopping = True
+            self._wake.set()
+            await asyncio.wait({self._task}, timeout=self.stop_grace_seconds)
+        await cancelled(self._task)
+        self._task = None
         try:
             await release(self.store, self.name, self.holder)
         except PyMongoError:
             pass
 
     async def _loop(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self.run_once()
             except PyMongoError as exc:

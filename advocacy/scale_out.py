@@ -12,31 +12,22 @@ used and a single process keeps everything in memory.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import secrets
 from collections.abc import Iterable
-from typing import Any
 
 from redis import asyncio as aioredis
 from redis.exceptions import RedisError
 
+from advocacy.background import cancelled
 from advocacy.chat.presence import Presence
 from advocacy.events import News, Topic
 from advocacy.settings import Settings
 
 log = logging.getLogger(__name__)
 
-__all__ = ["RedisPresence", "SharedTopic", "cancelled", "channel_prefix", "redis_client"]
-
-
-async def cancelled(task: asyncio.Task[Any] | None) -> None:
-    """Cancel a background task (if any) and wait until it has stopped."""
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+__all__ = ["RedisPresence", "SharedTopic", "channel_prefix", "redis_client"]
 
 
 def channel_prefix(settings: Settings) -> str:

@@ -14,10 +14,10 @@ import logging
 from datetime import timedelta
 
 from advocacy.auth.service import AuthService
+from advocacy.background import cancelled
 from advocacy.botapi.accounts import ensure_bot
 from advocacy.clock import Clock
 from advocacy.leases import acquire, holder_name, release
-from advocacy.scale_out import cancelled
 from advocacy.settings import Settings
 from advocacy.store import PyMongoError, Store
 from bots.away import AwayBot

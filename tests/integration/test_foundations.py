@@ -10,6 +10,7 @@ import pytest
 from advocacy import audit
 from advocacy.crypto import ERASED_TEXT, DataErased, Keyring, MasterKeyError, decode_master_key, new_master_key
 from advocacy.leases import LeasedJob, acquire
+from advocacy.store import PyMongoError
 
 # crypto -----------------------------------------------------------------------
 
@@ -158,3 +159,43 @@ async def test_two_processes_running_a_leased_job_at_once_run_it_once(server):
     winner = jobs[ran.index(True)]
     await winner.stop()  # releasing lets the other take over at once
     assert await jobs[ran.index(False)].run_once()
+
+
+async def test_stopping_a_leased_job_lets_the_run_in_progress_finish(server):
+    finished = []
+    started = asyncio.Event()
+
+    async def job() -> None:
+        started.set()
+        await asyncio.sleep(0.3)
+        await server.store.leases.find_one({"_id": "a test job"})  # a read that stopping must not cut off
+        finished.append(1)
+
+    # A lease of its own: the server's jobs hold theirs.
+    leased = LeasedJob(server.store, server.clock, "a test job", 60, job, holder="p1")
+    leased.start()
+    await started.wait()
+    await leased.stop()
+    assert finished == [1]
+    assert await server.store.leases.find_one({"_id": "a test job"}) is None  # released
+
+
+async def test_stopping_a_leased_job_ends_even_when_its_run_loses_the_cancellation(server):
+    # The driver may turn a cancelled read into an error of its own, which the job's loop logs and
+    # carries on from: the stop must end all the same.
+    started = asyncio.Event()
+
+    async def job() -> None:
+        started.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            raise PyMongoError("the read was cut off") from None
+
+    leased = LeasedJob(server.store, server.clock, "a test job", 3600, job, holder="p1")
+    leased.stop_grace_seconds = 0.1
+    leased.start()
+    await started.wait()
+    stopping = asyncio.create_task(leased.stop())
+    done, _ = await asyncio.wait({stopping}, timeout=10)  # not wait_for: cancelling the stop would end it
+    assert done == {stopping}
