@@ -11,7 +11,12 @@ A lookup that was already on its way when the news came may carry the old state:
 each lookup notes the ``generation`` it started in and is kept only if no news came
 since. Anything held is also forgotten after ``seconds`` (``conversation_cache_seconds``),
 so a change whose news was missed (Redis away) cannot outlive that. Inactive
-conversations are never held: they are read each time, as before.
+conversations are never held: they are read each time, as before, and a read that
+finds one inactive forgets what was held of it.
+
+Any read of a conversation's ``FIELDS`` may keep it, not only a lookup on a miss: the
+message path's read of the waits a batch ends renews what it reads, so a conversation
+in use is not read again only because its seconds ran out.
 """
 
 from __future__ import annotations
@@ -45,8 +50,12 @@ class HeldConversations:
         return conv
 
     def keep(self, conv: dict[str, Any] | None, generation: int) -> None:
-        """Hold ``conv``, read in ``generation``, unless news of a change came since it was read."""
-        if conv is None or not conv.get("active") or generation != self.generation or self.seconds <= 0:
+        """Hold ``conv``, read in ``generation``, unless news of a change came since it was read. A read
+        that finds it inactive forgets what was held of it, whenever it was read (it can only be older)."""
+        if conv is not None and not conv.get("active"):
+            self._held.pop(conv["_id"], None)
+            return
+        if conv is None or generation != self.generation or self.seconds <= 0:
             return
         self._held[conv["_id"]] = (self._monotonic() + self.seconds, {k: conv.get(k) for k in FIELDS})
         self._held.move_to_end(conv["_id"])

@@ -221,12 +221,18 @@ class ChatService:
         return results
 
     async def _waiting_before(self, docs: list[dict[str, Any]]) -> dict[str, tuple[str, datetime | None]]:
-        """(child, waiting since) of each conversation an advocate's message in ``docs`` may answer."""
+        """(child, waiting since) of each conversation an advocate's message in ``docs`` may answer.
+        The same read renews what is held of each (``HeldConversations.keep``): a conversation in use
+        is then not looked up again only because what was held of it ran out."""
         answered = sorted({d["conversation"] for d in docs if d["sender"]["role"] == "advocate"})
         if not answered:
             return {}
-        return {c["_id"]: (c["child"], c.get("waiting_since")) async for c in self.store.conversations.find(
-            {"_id": {"$in": answered}}, {"child": 1, "waiting_since": 1})}
+        generation, waiting = self.held.generation, {}
+        async for conv in self.store.conversations.find({"_id": {"$in": answered}},
+                                                        dict.fromkeys((*FIELDS, "waiting_since"), 1)):
+            self.held.keep(conv, generation)
+            waiting[conv["_id"]] = (conv["child"], conv.get("waiting_since"))
+        return waiting
 
     @property
     def keyring(self) -> Keyring:

@@ -88,6 +88,24 @@ async def test_a_second_message_in_a_conversation_needs_no_read_of_it(world):
     assert spent[("find", "conversations")] == 0, spent
 
 
+async def test_an_advocates_reply_renews_what_is_held_of_the_conversation(world):
+    """The read of the waits a reply ends renews what is held, so a chat in use is not read again
+    only because its seconds ran out."""
+    server, child = world.server, world.children[0]
+    conv = world.conversation_of(child)
+    seconds = server.services.chat.held.seconds
+    child_chat, advocate_chat = await connect(server, child), await connect(server, world.advocates[0])
+    assert (await child_chat.send(conv, "First"))["ok"]  # read, and held for its seconds from now
+    server.clock.advance(seconds * 0.6)
+    assert (await advocate_chat.send(conv, "Hello"))["ok"]  # its waits read renews what is held
+    server.clock.advance(seconds * 0.6)  # past when the first read would have run out
+    before = server.store.commands.counts.copy()
+    assert (await child_chat.send(conv, "Second"))["ok"]
+    spent = server.store.commands.counts - before
+    assert spent[("insert", "messages")] == 1
+    assert spent[("find", "conversations")] == 0, spent
+
+
 async def test_a_conversation_held_in_memory_is_forgotten_when_the_child_moves_to_another_advocate(world):
     """The old advocate's next message is refused at once, not when what was held runs out."""
     server, child = world.server, world.children[0]

@@ -24,6 +24,23 @@ def test_an_inactive_conversation_is_never_held():
     assert held.get("cv_1") is None and len(held) == 0
 
 
+def test_a_read_finding_a_conversation_inactive_forgets_what_was_held_of_it():
+    held = HeldConversations(10, ManualClock().monotonic)
+    held.keep(conversation(), held.generation)
+    held.keep(conversation(active=False), held.generation - 1)  # even a read older than the news
+    assert held.get("cv_1") is None and len(held) == 0
+
+
+def test_a_new_read_renews_what_is_held():
+    clock = ManualClock()
+    held = HeldConversations(10, clock.monotonic)
+    held.keep(conversation(), held.generation)
+    clock.advance(6)
+    held.keep(conversation(), held.generation)
+    clock.advance(6)
+    assert held.get("cv_1") is not None
+
+
 def test_what_is_held_runs_out_after_its_seconds():
     clock = ManualClock()
     held = HeldConversations(10, clock.monotonic)
