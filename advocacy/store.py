@@ -24,6 +24,7 @@ from pymongo import (
     IndexModel,
     ReplaceOne,
     ReturnDocument,
+    UpdateMany,
     UpdateOne,
     monitoring,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "ReplaceOne",
     "ReturnDocument",
     "Store",
+    "UpdateMany",
     "UpdateOne",
     "from_json_line",
     "insert_each",

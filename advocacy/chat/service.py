@@ -50,6 +50,7 @@ from advocacy.store import (
     ObjectId,
     PyMongoError,
     Store,
+    UpdateMany,
     UpdateOne,
     insert_each,
 )
@@ -142,24 +143,37 @@ def waits_answered(messages: Iterable[Mapping[str, Any]],
     return answered
 
 
-def _wait_updates(docs: list[dict[str, Any]]) -> list[UpdateOne]:
-    """One update per conversation that keeps its ``waiting_since`` in step with a stored batch
-    (``wait_after``, message by message). Each writes only where something changes (a wait opened, or
-    one ended), so the many messages that change nothing (a child's second message, an advocate's
-    second) cost the database no write."""
+def _wait_updates(docs: list[dict[str, Any]],
+                  known: Mapping[str, datetime | None] | None = None) -> list[UpdateOne | UpdateMany]:
+    """The writes that keep each conversation's ``waiting_since`` in step with a stored batch
+    (``wait_after``, message by message), at most one per conversation, and those that end a wait
+    together in one. Each writes only where something changes (a wait opened, or one ended), so the
+    many messages that change nothing (a child's second message, an advocate's second) change nothing.
+
+    ``known`` is what was read of some conversations' waits just before the batch (``_waiting_before``).
+    Where it found no wait open, an advocate's messages have none to end and are not sent to the
+    database at all (each write, even one that finds nothing to change, costs it as much as a message).
+    A wait a child's message opens is always written, even where one was read open: another process may
+    end that one meanwhile, and a child's message must never be left looking answered."""
     plans: dict[str, tuple[bool, datetime | None]] = {}  # conversation -> (answered in the batch, wait since)
     for doc in docs:
         role, conv = doc["sender"]["role"], doc["conversation"]
         answered, since = plans.get(conv, (False, None))
         plans[conv] = (answered or role == "advocate", wait_after(role, since, doc["sent_at"]))
-    updates = []
+    known = known or {}
+    ended: list[str] = []
+    updates: list[UpdateOne | UpdateMany] = []
     for conv, (answered, since) in plans.items():
         if since is None and answered:  # the last word was the advocate's: the wait ends, if one was open
-            updates.append(UpdateOne({"_id": conv, "waiting_since": {"$ne": None}}, {"$set": {"waiting_since": None}}))
+            if conv not in known or known[conv] is not None:
+                ended.append(conv)
         elif since is not None and answered:  # answered, then the child wrote again: a new wait from then
             updates.append(UpdateOne({"_id": conv}, {"$set": {"waiting_since": since}}))
         elif since is not None:  # only the child wrote: a wait from their first message, unless one is open
             updates.append(UpdateOne({"_id": conv, "waiting_since": None}, {"$set": {"waiting_since": since}}))
+    if ended:
+        updates.append(UpdateMany({"_id": {"$in": sorted(ended)}, "waiting_since": {"$ne": None}},
+                                  {"$set": {"waiting_since": None}}))
     return updates
 
 
@@ -207,7 +221,7 @@ class ChatService:
         results, before = await asyncio.gather(insert_each(self.store.messages, docs), waiting)
         stored = [doc for doc, error in zip(docs, results, strict=True) if error is None]
         waits = _waits_ended(before, stored)
-        updates = _wait_updates(stored)
+        updates = _wait_updates(stored, {conv: since for conv, (_child, since) in before.items()})
         if updates:
             try:
                 await self.store.conversations.bulk_write(updates, ordered=True)
