@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +52,7 @@ __all__ = [
     "Store",
     "UpdateMany",
     "UpdateOne",
+    "find_in",
     "from_json_line",
     "insert_each",
     "to_json_line",
@@ -344,6 +346,23 @@ def to_json_line(doc: dict[str, Any]) -> str:
 
 def from_json_line(line: str) -> dict[str, Any]:
     return json_util.loads(line, json_options=_JSON)
+
+
+# How many values one ``$in`` read asks for at most (``find_in``).
+IN_PART = 50
+
+
+async def find_in(collection: AsyncCollection, field: str, values: Iterable[Any],
+                  projection: dict[str, Any] | None = None, **query: Any) -> AsyncIterator[dict[str, Any]]:
+    """The documents whose ``field`` is one of ``values`` (and that match ``query``), read
+    ``IN_PART`` values at a time. SecantusDB checks each document it finds against the whole list,
+    so one read of k values costs it k x k comparisons, all in one command that holds back every
+    other: 250 ids took it 72 ms (the figures' read of a second's replies at 500 messages a second,
+    which held every message back as long), in parts of 50 24 ms; 500 ids 259 ms, in parts 47 ms."""
+    wanted = sorted(set(values))
+    for start in range(0, len(wanted), IN_PART):
+        async for doc in collection.find({**query, field: {"$in": wanted[start:start + IN_PART]}}, projection):
+            yield doc
 
 
 async def insert_each(collection: AsyncCollection, docs: list[dict[str, Any]]) -> list[Exception | None]:

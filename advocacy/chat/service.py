@@ -52,6 +52,7 @@ from advocacy.store import (
     Store,
     UpdateMany,
     UpdateOne,
+    find_in,
     insert_each,
 )
 from advocacy.words import Words
@@ -209,8 +210,7 @@ class ChatService:
         self.held = HeldConversations(settings.conversation_cache_seconds, clock.monotonic)
 
     async def _find_conversations(self, ids: list[str]) -> list[dict[str, Any] | None]:
-        found = {c["_id"]: c async for c in self.store.conversations.find({"_id": {"$in": list(set(ids))}},
-                                                                          dict.fromkeys(FIELDS, 1))}
+        found = {c["_id"]: c async for c in find_in(self.store.conversations, "_id", ids, dict.fromkeys(FIELDS, 1))}
         return [found.get(i) for i in ids]
 
     async def _store_messages(self, docs: list[dict[str, Any]]) -> list[Exception | None]:
@@ -242,8 +242,8 @@ class ChatService:
         if not answered:
             return {}
         generation, waiting = self.held.generation, {}
-        async for conv in self.store.conversations.find({"_id": {"$in": answered}},
-                                                        dict.fromkeys((*FIELDS, "waiting_since"), 1)):
+        async for conv in find_in(self.store.conversations, "_id", answered,
+                                  dict.fromkeys((*FIELDS, "waiting_since"), 1)):
             self.held.keep(conv, generation)
             waiting[conv["_id"]] = (conv["child"], conv.get("waiting_since"))
         return waiting

@@ -37,7 +37,7 @@ from advocacy.chat.service import Reply, waits_answered
 from advocacy.clock import Clock
 from advocacy.feedback import rules as feedback_rules
 from advocacy.figures import rules
-from advocacy.store import Store, UpdateOne
+from advocacy.store import Store, UpdateOne, find_in
 
 log = logging.getLogger(__name__)
 
@@ -189,8 +189,8 @@ class Tally:
         if not replies:
             return
         try:
-            areas = {c["_id"]: c.get("la") async for c in self.store.children.find(
-                {"_id": {"$in": sorted({r.child for r in replies})}}, {"la": 1})}
+            areas = {c["_id"]: c.get("la") async for c in find_in(
+                self.store.children, "_id", (r.child for r in replies), {"la": 1})}
             totals: dict[str, dict[str, int]] = {}
             for reply in replies:
                 la = areas.get(reply.child)

@@ -6,7 +6,7 @@ import asyncio
 
 from advocacy import audit
 from advocacy.crypto import Keyring, decode_master_key
-from advocacy.store import Store
+from advocacy.store import IN_PART, Store, find_in
 from tests.support import sign_in
 
 
@@ -42,3 +42,17 @@ async def test_audit_entries_from_two_processes_at_once_form_one_unbroken_chain(
         await other.close()
     assert sorted(numbers) == list(range(1, 61))
     assert await audit.verify(server.store) == (60, None)
+
+
+async def test_a_long_in_list_is_read_in_parts_and_finds_each_document_once(server):
+    """``find_in`` asks for at most ``IN_PART`` values a command (SecantusDB's cost of ``$in`` grows with
+    the square of the list), and finds every document the one read would have, each once."""
+    collection = server.store.db["in_parts"]
+    await collection.insert_many([{"_id": f"d_{n:04d}", "kind": n % 2} for n in range(IN_PART * 3)])
+    wanted = [f"d_{n:04d}" for n in range(IN_PART * 3 - 5)] + ["d_0000", "nobody"]  # a repeat, a missing one
+    before = server.store.commands.counts.copy()
+    found = [d["_id"] async for d in find_in(collection, "_id", wanted, {"_id": 1})]
+    assert sorted(found) == sorted(set(wanted) - {"nobody"})
+    assert (server.store.commands.counts - before)[("find", "in_parts")] == 3  # 146 values: parts of 50
+    odd = [d["_id"] async for d in find_in(collection, "_id", wanted, {"_id": 1}, kind=1)]
+    assert sorted(odd) == sorted(i for i in set(wanted) - {"nobody"} if int(i[2:]) % 2 == 1)
