@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import bench_dir, machine_load, raise_open_files, service
 
 from advocacy.embedded_db import EmbeddedDatabase
-from advocacy.store import Store
+from advocacy.store import Store, find_in
 from bots.lite import RawSocket
 from bots.sdk import ChatParticipant
 from bots.swarm import Swarm, percentile
@@ -39,7 +39,8 @@ from bots.swarm import Swarm, percentile
 async def stored(uri: str, database: str, client_ids: list[str]) -> int:
     store = await Store.connect(uri, database)
     try:
-        return len(await store.messages.distinct("client_id", {"client_id": {"$in": client_ids}}))
+        # In parts (store.find_in): one $in of 3,000 ids costs SecantusDB 9 million comparisons.
+        return len({d["client_id"] async for d in find_in(store.messages, "client_id", client_ids, {"client_id": 1})})
     finally:
         await store.close()
 
