@@ -148,8 +148,8 @@ def _wait_updates(docs: list[dict[str, Any]],
                   known: Mapping[str, datetime | None] | None = None) -> list[UpdateOne | UpdateMany]:
     """The writes that keep each conversation's ``waiting_since`` in step with a stored batch
     (``wait_after``, message by message), at most one per conversation, and those that end a wait
-    together in one. Each writes only where something changes (a wait opened, or one ended), so the
-    many messages that change nothing (a child's second message, an advocate's second) change nothing.
+    together in one. Each filter matches only where something changes (a wait opened, or one ended),
+    so the many messages that change nothing (a child's second message, an advocate's second) write nothing.
 
     ``known`` is what was read of some conversations' waits just before the batch (``_waiting_before``).
     Where it found no wait open, an advocate's messages have none to end and are not sent to the
