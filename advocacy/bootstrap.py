@@ -307,6 +307,8 @@ def build(settings: Settings, store: Store, clock: Clock | None = None,
     staff.room_made.subscribe(pairing.room_made)
     retention_job = RetentionJob(store, clock, retention)
     retention_job.places_freed.subscribe(pairing.room_made)
+    # A child erased: their conversations are gone, and what any process held of them with them.
+    retention_job.erased.subscribe(tell_access_changed)
 
     hand_overs = cover.HandOvers(pairing, tell_access_changed)
 

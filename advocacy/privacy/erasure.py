@@ -110,7 +110,9 @@ class RetentionJob:
     local authority's list), ``staff`` (the console), ``command`` (``advocacy left-care``) or, where none
     of those has said, ``birth_date``: the day they turned ``leaving_care_age``. A date taken from the
     birth date never erases a child somebody still works with (a care leaver with an advocate).
-    ``places_freed`` tells how many advocates' places erasure gave back (the waiting list moves).
+    ``places_freed`` tells how many advocates' places erasure gave back (the waiting list moves);
+    ``erased`` names the children erased and their advocates, whose conversations are gone (every
+    process forgets what it held of them, so nothing more is taken into an erased child's chat).
     """
 
     def __init__(self, store: Store, clock: Clock, retention: Retention, batch: int = BATCH) -> None:
@@ -120,6 +122,7 @@ class RetentionJob:
         self.batch = batch
         self.leased = LeasedJob(store, clock, JOB_NAME, DAY_SECONDS, self.run)
         self.places_freed: Topic[int] = Topic("retention.places_freed")
+        self.erased: Topic[list[str | None]] = Topic("retention.erased")
 
     async def left_care_from_birth_dates(self) -> int:
         """Give every child with no leaving-care date who has turned ``leaving_care_age`` the day they did,
@@ -159,10 +162,14 @@ class RetentionJob:
             {"advocate": None},  # a date taken from the birth date: only if nobody works with them now
         ]}, {"_id": 1, "advocate": 1})
         erased_children = freed = 0
+        people: list[str | None] = []
         async for child in due:
             counts.update(await erase_child(store, self.clock, child["_id"]))
             erased_children += 1
             freed += bool(child.get("advocate"))
+            people += [child["_id"], child.get("advocate")]
+        if people:
+            await self.erased.publish(people)
         counts["sessions"] += (await store.sessions.delete_many({"$or": [
             {"expires_at": {"$lt": cut.session_ended_before}},
             {"revoked_at": {"$lt": cut.session_ended_before}},

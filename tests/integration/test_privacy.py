@@ -112,6 +112,24 @@ async def test_retention_erases_a_child_years_after_they_left_care_and_records_o
     assert await job.run() == {}  # nothing twice
 
 
+async def test_nothing_more_goes_into_an_erased_childs_chat_though_it_was_held_in_memory(world):
+    """Erasure is news to every process: what was held of the child's conversation goes with it, so the
+    advocate's next message is refused rather than stored under a new key for a child who is gone."""
+    server, amira, ada = world.server, world.children[0], world.advocates[0]
+    conv = world.conversation_of(amira)
+    advocate = await connect(server, ada)
+    assert (await advocate.send(conv, "Hello"))["ok"]
+    assert server.services.chat.held.get(conv) is not None  # held: the next send reads nothing of it
+    policy = server.services.retention.retention
+    await record_left_care(server.store, amira.id,
+                           server.clock.now() - timedelta(days=366 * (policy.years_after_leaving_care + 1)))
+    assert (await server.services.retention.run())["children"] == 1
+    ack = await advocate.call("send", {"conversation": conv, "client_id": "after-erasure", "text": "Still there?"})
+    assert ack["ok"] is False and ack["error"]["code"] == "conversation_not_found"
+    assert await server.store.messages.count_documents({"conversation": conv}) == 0
+    assert await server.store.keys.count_documents({"_id": amira.id}) == 0
+
+
 async def test_left_care_and_retention_run_commands(world):
     server, cara = world.server, world.children[2]
     code, out = await run_cli(server, "left-care", cara.id, "--on", "2015-01-31")
