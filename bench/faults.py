@@ -46,7 +46,7 @@ async def stored(uri: str, database: str, client_ids: list[str]) -> int:
 
 
 async def kill(args, folder: Path) -> None:
-    async with service(folder, "bench_faults", args.pairs) as running:
+    async with service(folder, "bench_faults", args.pairs, without_earlier_messages=True) as running:
         swarm = Swarm([running.server.url], running.accounts["pairs"][: args.pairs], give_up_after=120)
         await swarm.connect()
         sending = asyncio.create_task(swarm.run(args.rate, args.duration, drain=30))

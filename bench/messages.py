@@ -95,7 +95,8 @@ async def main(args: argparse.Namespace) -> None:
     rates = [r for r in (50, 100, 200, 300, 400, 500, 600, 800, 1000, 1200, 1500, 2000, 3000) if r <= args.max_rate]
     print(f"messages: {args.pairs} pairs; steps of {args.step:g} s; p99 limit {P99_LIMIT_MS:.0f} ms; {machine_load()}")
 
-    async with service(folder, "bench_messages", args.pairs, workers=args.workers) as running:
+    async with service(folder, "bench_messages", args.pairs, workers=args.workers,
+                       without_earlier_messages=True) as running:
         servers, db = running.servers, running.db
         swarm = Swarm([s.url for s in servers], running.accounts["pairs"][: args.pairs])
         await swarm.connect()

@@ -20,6 +20,7 @@ from typing import Any
 import aiohttp
 
 from advocacy.embedded_db import EmbeddedDatabase, free_port
+from advocacy.store import Store
 from bots.lite import wait_until_serving
 from bots.swarm import raise_open_files_limit as raise_open_files  # noqa: F401  (for the scripts)
 
@@ -172,8 +173,13 @@ def redis_server() -> Iterator[str]:
 
 @contextlib.asynccontextmanager
 async def service(folder: Path, database: str, pairs: int, accounts_file: str = "accounts.json", workers: int = 1,
-                  **env: str) -> AsyncIterator[Service]:
+                  without_earlier_messages: bool = False, **env: str) -> AsyncIterator[Service]:
+    """``without_earlier_messages``: the messages earlier runs left in the kept database are dropped first, so
+    every run starts from the same state (in SecantusDB a conversation's last message and unread count, read
+    by each screen that connects, cost more the longer its chat is)."""
     db = await Database.start(folder / "db")
+    if without_earlier_messages:
+        await drop_messages(db.uri, database)
     servers: list[Server] = []
     running: Service | None = None
     with contextlib.ExitStack() as stack:
@@ -190,6 +196,17 @@ async def service(folder: Path, database: str, pairs: int, accounts_file: str = 
             for server in running.servers if running is not None else servers:
                 server.stop()
             await db.stop()
+
+
+async def drop_messages(uri: str, database: str) -> None:
+    """Drop the messages collection (the server makes its indexes again as it starts) and the waits and
+    read marks that pointed into it."""
+    store = await Store.connect(uri, database)
+    try:
+        await store.messages.drop()
+        await store.conversations.update_many({}, {"$set": {"waiting_since": None, "read": {}}})
+    finally:
+        await store.close()
 
 
 def seed(env: dict[str, str], pairs: int, out: Path) -> dict[str, Any]:
