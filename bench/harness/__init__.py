@@ -201,9 +201,11 @@ async def service(folder: Path, database: str, pairs: int, accounts_file: str = 
 async def drop_messages(uri: str, database: str) -> None:
     """Drop the messages collection (the server makes its indexes again as it starts) and the waits and
     read marks that pointed into it."""
-    store = await Store.connect(uri, database)
+    store = await Store.connect(uri, database, operation_timeout_seconds=600)  # SecantusDB: a minute per GB or so
     try:
+        started = time.monotonic()
         await store.messages.drop()
+        print(f"  earlier runs' messages dropped in {time.monotonic() - started:.0f} s", flush=True)
         await store.conversations.update_many({}, {"$set": {"waiting_since": None, "read": {}}})
     finally:
         await store.close()
